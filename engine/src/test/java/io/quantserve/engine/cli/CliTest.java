@@ -1,0 +1,106 @@
+package io.quantserve.engine.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quantserve.engine.format.safetensors.SafetensorsFile;
+import io.quantserve.engine.testing.Fixtures;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The CLI forms other checks depend on, run in-process. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Run(int exitCode, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        CommandLine cli = QuantServeCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void logitsWritesOneF32TensorOfTokensByVocab() throws Exception {
+        Path out = dir.resolve("l.safetensors");
+        Run r = run("logits", "--model", Fixtures.model("tiny-llama").toString(), "--ids", "1,5,9", "--out", out.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        try (SafetensorsFile f = SafetensorsFile.open(out)) {
+            assertThat(f.tensors()).containsOnlyKeys("logits");
+            assertThat(f.tensors().get("logits").shape()).containsExactly(3, 384);
+        }
+    }
+
+    @Test
+    void perplexityOfStoriesEvaluationLinesMatchesTheFloat32Reference() throws Exception {
+        List<String> lines = Files.readAllLines(Fixtures.model("stories260K").resolve("samples.txt"));
+        Path eval = dir.resolve("eval.txt");
+        Files.write(eval, lines.subList(12, 24));
+        Run r = run("perplexity", "--model", Fixtures.model("stories260K").toString(), "--ids-file", eval.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        String[] out = r.out().strip().split("\n");
+        assertThat(out[out.length - 2]).startsWith("tokens/s: ");
+        double ppl = Double.parseDouble(out[out.length - 1].replace("perplexity: ", ""));
+        assertThat(ppl).isCloseTo(3.4802266443791896, org.assertj.core.data.Offset.offset(1e-3));
+    }
+
+    @Test
+    void missingModelFolderExitsWithTwoAndNamesIt() {
+        Run r = run("logits", "--model", dir.resolve("nope").toString(), "--ids", "1", "--out", dir.resolve("x").toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().strip()).startsWith("error: ").contains("nope").doesNotContain("\n");
+    }
+
+    @Test
+    void corruptSafetensorsExitsWithTwoAndNamesTheFile() throws Exception {
+        Path model = dir.resolve("m");
+        Files.createDirectories(model);
+        Files.copy(Fixtures.model("tiny-llama").resolve("config.json"), model.resolve("config.json"));
+        Files.write(model.resolve("model.safetensors"), new byte[] {1, 2, 3});
+        Run r = run("logits", "--model", model.toString(), "--ids", "1", "--out", dir.resolve("x").toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("model.safetensors").contains("corrupt");
+    }
+
+    @Test
+    void unknownArchitectureExitsWithTwoAndNamesIt() throws Exception {
+        Path model = dir.resolve("m");
+        Files.createDirectories(model);
+        Files.writeString(model.resolve("config.json"), Files.readString(Fixtures.model("tiny-llama").resolve("config.json"))
+                .replace("LlamaForCausalLM", "GPTNeoXForCausalLM"));
+        Run r = run("logits", "--model", model.toString(), "--ids", "1", "--out", dir.resolve("x").toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("config.json").contains("GPTNeoXForCausalLM");
+    }
+
+    @Test
+    void tokenOutsideTheVocabularyExitsWithTwo() {
+        Run r = run("logits", "--model", Fixtures.model("tiny-llama").toString(), "--ids", "1,999999",
+                "--out", dir.resolve("x").toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("999999");
+    }
+
+    @Test
+    void shapeMismatchExitsWithTwoAndNamesTheTensor() throws Exception {
+        Path model = dir.resolve("m");
+        Files.createDirectories(model);
+        Files.copy(Fixtures.model("tiny-llama").resolve("model.safetensors"), model.resolve("model.safetensors"));
+        Files.writeString(model.resolve("config.json"), Files.readString(Fixtures.model("tiny-llama").resolve("config.json"))
+                .replace("\"intermediate_size\": 176", "\"intermediate_size\": 170"));
+        Run r = run("logits", "--model", model.toString(), "--ids", "1", "--out", dir.resolve("x").toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("gate_proj").contains("shape");
+    }
+}
