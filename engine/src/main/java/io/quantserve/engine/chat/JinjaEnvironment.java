@@ -35,6 +35,8 @@ final class JinjaEnvironment {
                 // Jinja2 precedence and whitespace-control parsing rather than jinjava's legacy ones.
                 .withUseNaturalOperatorPrecedence(true)
                 .withParseWhitespaceControlStrictly(true)
+                // Without this jinjava ignores "-" in {{- x -}} and {#- -#}; HF templates rely on it.
+                .withUseTrimmingForNotesAndExpressions(true)
                 .withKeepNullableLoopValues(true)
                 .build();
         var defaults = JinjavaConfig.newBuilder().build();
