@@ -111,7 +111,10 @@ final class ProtoReader {
                 require(8);
                 pos += 8;
             }
-            case LENGTH_DELIMITED -> pos += length();
+            case LENGTH_DELIMITED -> {
+                int len = length(); // reads the length varint first, moving pos
+                pos += len;
+            }
             case FIXED32 -> {
                 require(4);
                 pos += 4;
