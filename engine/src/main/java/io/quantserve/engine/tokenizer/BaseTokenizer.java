@@ -23,10 +23,11 @@ abstract sealed class BaseTokenizer implements Tokenizer permits SentencePieceTo
     /**
      * Encodes one fragment of plain text.
      *
-     * @param atBoundary true at the start of the input and right after a matched token, where
-     *                   SentencePiece adds its dummy-prefix space
+     * @param atStart    true for the first fragment of the input
+     * @param afterToken true right after a matched added/special token (SentencePiece adds its
+     *                   dummy-prefix space there too, as llama.cpp and HF's Prepend normalizer do)
      */
-    abstract void encodeFragment(String text, boolean atBoundary, IntList out);
+    abstract void encodeFragment(String text, boolean atStart, boolean afterToken, IntList out);
 
     /** The bytes a non-special token stands for. */
     abstract void appendTokenBytes(int id, ByteArrayOutputStream out);
@@ -46,15 +47,17 @@ abstract sealed class BaseTokenizer implements Tokenizer permits SentencePieceTo
 
     private int[] encode(String text, SpecialTokenSplitter splitter) {
         IntList out = new IntList();
-        boolean atBoundary = true;
+        boolean atStart = true;
+        boolean afterToken = false;
         for (SpecialTokenSplitter.Fragment f : splitter.split(text)) {
             if (f.isToken()) {
                 out.add(f.id());
-                atBoundary = true;
+                afterToken = true;
             } else {
-                encodeFragment(f.text(), atBoundary, out);
-                atBoundary = false;
+                encodeFragment(f.text(), atStart, afterToken, out);
+                afterToken = false;
             }
+            atStart = false;
         }
         return out.toArray();
     }

@@ -48,11 +48,11 @@ public final class ByteLevelBpeTokenizer extends BaseTokenizer {
     }
 
     @Override
-    void encodeFragment(String text, boolean atBoundary, IntList out) {
+    void encodeFragment(String text, boolean atStart, boolean afterToken, IntList out) {
         if (normalization != null) {
             text = Normalizer.normalize(text, normalization);
         }
-        if (addPrefixSpace && atBoundary && !text.startsWith(" ")) {
+        if (addPrefixSpace && (atStart || afterToken) && !text.startsWith(" ")) {
             text = " " + text;
         }
         if (split == null) {

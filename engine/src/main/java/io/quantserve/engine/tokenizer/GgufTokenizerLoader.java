@@ -34,7 +34,7 @@ final class GgufTokenizerLoader {
         }
         Vocabulary vocab = vocabulary(gguf, tokens, true);
         boolean addSpacePrefix = gguf.findBoolean("tokenizer.ggml.add_space_prefix").orElse(true);
-        return new SentencePieceTokenizer(vocab, scores, null, addSpacePrefix, false);
+        return new SentencePieceTokenizer(vocab, scores, null, addSpacePrefix, true, false);
     }
 
     private static ByteLevelBpeTokenizer byteLevel(GgufFile gguf) {

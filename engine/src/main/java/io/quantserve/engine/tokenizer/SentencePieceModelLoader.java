@@ -138,6 +138,6 @@ final class SentencePieceModelLoader {
         eosIds.addAll(config.generationEosIds());
         Vocabulary vocab = new Vocabulary(pieces, types, bos, eosIds.stream().mapToInt(Integer::intValue).toArray(),
                 unk, config.addBos().orElse(true), config.addEos().orElse(false));
-        return new SentencePieceTokenizer(vocab, scoreArray, null, addDummyPrefix, removeExtraWhitespace);
+        return new SentencePieceTokenizer(vocab, scoreArray, null, addDummyPrefix, true, removeExtraWhitespace);
     }
 }

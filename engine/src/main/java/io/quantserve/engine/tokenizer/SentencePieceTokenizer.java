@@ -23,15 +23,19 @@ public final class SentencePieceTokenizer extends BaseTokenizer {
     private final float[] scores;
     private final Map<String, Integer> mergeRanks;
     private final boolean addDummyPrefix;
+    private final boolean dummyPrefixAfterTokens;
     private final boolean removeExtraWhitespace;
     private final int[] byteTokens = new int[256];
 
     /**
      * @param scores      piece scores, used when {@code mergeRanks} is null
      * @param mergeRanks  rank of each merge keyed {@code left + " " + right} (tokenizer.json), or null
+     * @param dummyPrefixAfterTokens whether text right after a matched token gets the dummy prefix
+     *                    too (llama.cpp, HF Prepend normalizer) or only the start of the input
+     *                    (HF Metaspace with prepend_scheme "first")
      */
     SentencePieceTokenizer(Vocabulary vocab, float[] scores, Map<String, Integer> mergeRanks,
-                           boolean addDummyPrefix, boolean removeExtraWhitespace) {
+                           boolean addDummyPrefix, boolean dummyPrefixAfterTokens, boolean removeExtraWhitespace) {
         super(vocab);
         if (scores == null && mergeRanks == null) {
             throw new IllegalArgumentException("need piece scores or merge ranks");
@@ -39,6 +43,7 @@ public final class SentencePieceTokenizer extends BaseTokenizer {
         this.scores = scores;
         this.mergeRanks = mergeRanks;
         this.addDummyPrefix = addDummyPrefix;
+        this.dummyPrefixAfterTokens = dummyPrefixAfterTokens;
         this.removeExtraWhitespace = removeExtraWhitespace;
         for (int b = 0; b < 256; b++) {
             byteTokens[b] = vocab.id(String.format("<0x%02X>", b));
@@ -50,14 +55,14 @@ public final class SentencePieceTokenizer extends BaseTokenizer {
     }
 
     @Override
-    void encodeFragment(String text, boolean atBoundary, IntList out) {
+    void encodeFragment(String text, boolean atStart, boolean afterToken, IntList out) {
         if (removeExtraWhitespace) {
             text = text.strip().replaceAll(" {2,}", " ");
         }
         if (text.isEmpty()) {
             return;
         }
-        String escaped = ((addDummyPrefix && atBoundary) ? " " + text : text).replace(' ', SPACE_MARK);
+        String escaped = ((addDummyPrefix && (atStart || (afterToken && dummyPrefixAfterTokens))) ? " " + text : text).replace(' ', SPACE_MARK);
         List<String> pieces = PairMerger.merge(PairMerger.codePoints(escaped), this::priority);
         for (String piece : pieces) {
             int id = vocab.id(piece);

@@ -111,10 +111,12 @@ final class TokenizerJsonLoader {
         Vocabulary vocab = vocabulary(file, root, Arrays.asList(tokens), Arrays.asList(types), config);
         boolean ignoreMerges = model.path("ignore_merges").asBoolean(false);
         if (sentencePiece) {
-            boolean dummyPrefix = prependsSpaceMark || (metaspace != null
-                    && !metaspace.path("prepend_scheme").asString(
-                            metaspace.path("add_prefix_space").asBoolean(true) ? "always" : "never").equals("never"));
-            return new SentencePieceTokenizer(vocab, null, ranks, dummyPrefix, false);
+            // Metaspace: prepend_scheme "always" / "first" / "never" (older files: add_prefix_space)
+            String scheme = metaspace == null ? "never" : metaspace.path("prepend_scheme").asString(
+                    metaspace.path("add_prefix_space").asBoolean(true) ? "always" : "never");
+            boolean dummyPrefix = prependsSpaceMark || !scheme.equals("never");
+            boolean afterTokens = prependsSpaceMark || scheme.equals("always");
+            return new SentencePieceTokenizer(vocab, null, ranks, dummyPrefix, afterTokens, false);
         }
         JsonNode split = firstOfType(preTokenizers, "Split");
         String pattern;

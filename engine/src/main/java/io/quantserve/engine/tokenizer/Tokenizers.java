@@ -31,12 +31,12 @@ public final class Tokenizers {
         throw new TokenizerFormatException(modelDir, "no tokenizer.json or tokenizer.model in this folder");
     }
 
-    /** Loads {@code tokenizer.json} alone (no tokenizer_config.json). */
+    /** Loads {@code tokenizer.json}, with the tokenizer_config.json next to it if there is one. */
     public static Tokenizer fromTokenizerJson(Path tokenizerJson) throws IOException {
         return TokenizerJsonLoader.load(tokenizerJson, TokenizerConfig.read(tokenizerJson.toAbsolutePath().getParent()));
     }
 
-    /** Loads a SentencePiece {@code tokenizer.model} alone. */
+    /** Loads a SentencePiece {@code tokenizer.model}, with the tokenizer_config.json next to it if there is one. */
     public static Tokenizer fromSentencePieceModel(Path tokenizerModel) throws IOException {
         return SentencePieceModelLoader.load(tokenizerModel, TokenizerConfig.read(tokenizerModel.toAbsolutePath().getParent()));
     }

@@ -152,8 +152,7 @@ class TokenizerJsonTest {
         assertThat(t.decode(t.encode(multilingual))).isEqualTo(multilingual);
     }
 
-    @Test
-    void sentencePieceStyleTokenizerJson(@TempDir Path dir) throws IOException {
+    private static ObjectNode tinySentencePiece() {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode model = root.putObject("model").put("type", "BPE").put("byte_fallback", true).put("unk_token", "<unk>");
         ObjectNode vocab = model.putObject("vocab");
@@ -167,6 +166,12 @@ class TokenizerJsonTest {
         added.addObject().put("id", 0).put("content", "<unk>").put("special", true);
         added.addObject().put("id", 1).put("content", "<s>").put("special", true);
         added.addObject().put("id", 2).put("content", "</s>").put("special", true);
+        return root;
+    }
+
+    @Test
+    void sentencePieceStyleTokenizerJson(@TempDir Path dir) throws IOException {
+        ObjectNode root = tinySentencePiece();
         ArrayNode norms = root.putObject("normalizer").put("type", "Sequence").putArray("normalizers");
         norms.addObject().put("type", "Prepend").put("prepend", "▁");
         norms.addObject().put("type", "Replace").put("content", "▁").putObject("pattern").put("String", " ");
@@ -183,6 +188,17 @@ class TokenizerJsonTest {
         assertThat(t.eosIds()).containsExactly(2);
         assertThat(t.addBosByDefault()).isTrue();
         assertThat(t.encodeWithSpecials("<s>hi")).containsExactly(1, 263);
+    }
+
+    @Test
+    void metaspaceFirstPrependsOnlyAtTheStart(@TempDir Path dir) throws IOException {
+        ObjectNode root = tinySentencePiece();
+        root.putObject("pre_tokenizer").put("type", "Metaspace").put("replacement", "▁")
+                .put("prepend_scheme", "first").put("split", false);
+        Tokenizer t = write(dir, root);
+        assertThat(t.encode("hi hi")).containsExactly(263, 263);
+        // no dummy prefix after the special token: "hi" stays h i
+        assertThat(t.encodeWithSpecials("<s>hi")).containsExactly(1, 260, 261);
     }
 
     @Test
