@@ -1,0 +1,48 @@
+package io.quantserve.engine.tokenizer;
+
+import io.quantserve.engine.format.gguf.GgufFile;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Entry points that find and load a model's tokenizer. */
+public final class Tokenizers {
+    private Tokenizers() {
+    }
+
+    /**
+     * Loads the tokenizer of a Hugging Face model folder: {@code tokenizer.json} if present,
+     * else {@code tokenizer.model}; {@code tokenizer_config.json} (and {@code generation_config.json}
+     * for extra EOS ids) refine BOS/EOS.
+     *
+     * @throws TokenizerFormatException if no tokenizer file is there or it cannot be understood
+     */
+    public static Tokenizer load(Path modelDir) throws IOException {
+        Path json = modelDir.resolve("tokenizer.json");
+        Path model = modelDir.resolve("tokenizer.model");
+        TokenizerConfig config = TokenizerConfig.read(modelDir);
+        if (Files.isRegularFile(json)) {
+            return TokenizerJsonLoader.load(json, config);
+        }
+        if (Files.isRegularFile(model)) {
+            return SentencePieceModelLoader.load(model, config);
+        }
+        throw new TokenizerFormatException(modelDir, "no tokenizer.json or tokenizer.model in this folder");
+    }
+
+    /** Loads {@code tokenizer.json}, with the tokenizer_config.json next to it if there is one. */
+    public static Tokenizer fromTokenizerJson(Path tokenizerJson) throws IOException {
+        return TokenizerJsonLoader.load(tokenizerJson, TokenizerConfig.read(tokenizerJson.toAbsolutePath().getParent()));
+    }
+
+    /** Loads a SentencePiece {@code tokenizer.model}, with the tokenizer_config.json next to it if there is one. */
+    public static Tokenizer fromSentencePieceModel(Path tokenizerModel) throws IOException {
+        return SentencePieceModelLoader.load(tokenizerModel, TokenizerConfig.read(tokenizerModel.toAbsolutePath().getParent()));
+    }
+
+    /** The tokenizer stored in GGUF metadata ({@code tokenizer.ggml.model} "llama" or "gpt2"). */
+    public static Tokenizer fromGguf(GgufFile gguf) {
+        return GgufTokenizerLoader.load(gguf);
+    }
+}
