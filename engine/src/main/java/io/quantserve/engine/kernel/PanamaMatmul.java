@@ -65,7 +65,7 @@ final class PanamaMatmul {
         return (IntVector) ShortVector.fromMemorySegment(S, seg, off, LE).convertShape(VectorOperators.S2I, I, 0);
     }
 
-    private static FloatVector bf16(MemorySegment seg, long off) {
+    static FloatVector bf16(MemorySegment seg, long off) {
         return widen(seg, off).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
@@ -74,7 +74,7 @@ final class PanamaMatmul {
      * float position and rescale by 2^112 (the exponent bias difference), which also gets subnormals right; Inf/NaN
      * (half exponent 31) then only need the float exponent forced to all ones.
      */
-    private static FloatVector f16(MemorySegment seg, long off) {
+    static FloatVector f16(MemorySegment seg, long off) {
         IntVector h = widen(seg, off);
         IntVector mag = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
         IntVector bits = mag.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
