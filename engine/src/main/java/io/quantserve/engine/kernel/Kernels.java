@@ -10,8 +10,11 @@ import java.util.Arrays;
 interface Kernels {
     String name();
 
-    /** Computes rows {@code [rowFrom, rowTo)} of y for every token; {@link VectorOps} splits rows across threads. */
-    void matmul(WeightMatrix w, float[] x, float[] y, int tokens, int rowFrom, int rowTo);
+    /**
+     * Prepares a matmul (once per call, e.g. reordering x) and returns the work over a range of rows of y, for every
+     * token; {@link VectorOps} runs that body on one thread or splits the rows across the pool.
+     */
+    Parallel.IntRangeBody matmul(WeightMatrix w, float[] x, float[] y, int tokens);
 
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
 

@@ -24,8 +24,8 @@ final class PanamaKernels implements Kernels {
     }
 
     @Override
-    public void matmul(WeightMatrix w, float[] x, float[] y, int tokens, int rowFrom, int rowTo) {
-        PanamaMatmul.rows(w, x, y, tokens, rowFrom, rowTo);
+    public Parallel.IntRangeBody matmul(WeightMatrix w, float[] x, float[] y, int tokens) {
+        return PanamaMatmul.body(w, x, y, tokens);
     }
 
     @Override

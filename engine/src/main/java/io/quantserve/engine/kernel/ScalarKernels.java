@@ -19,17 +19,19 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void matmul(WeightMatrix w, float[] x, float[] y, int tokens, int rowFrom, int rowTo) {
+    public Parallel.IntRangeBody matmul(WeightMatrix w, float[] x, float[] y, int tokens) {
         int rows = w.rows();
         int cols = w.cols();
-        // Decoding one row to floats and reusing it for every token keeps prefill from re-reading the weights.
-        float[] row = new float[cols];
-        for (int r = rowFrom; r < rowTo; r++) {
-            loadRow(w, r, row);
-            for (int t = 0; t < tokens; t++) {
-                y[t * rows + r] = dot(row, 0, x, t * cols, cols);
+        return (from, to) -> {
+            // Decoding one row to floats and reusing it for every token keeps prefill from re-reading the weights.
+            float[] row = new float[cols];
+            for (int r = from; r < to; r++) {
+                loadRow(w, r, row);
+                for (int t = 0; t < tokens; t++) {
+                    y[t * rows + r] = dot(row, 0, x, t * cols, cols);
+                }
             }
-        }
+        };
     }
 
     private static void loadRow(WeightMatrix w, int r, float[] row) {

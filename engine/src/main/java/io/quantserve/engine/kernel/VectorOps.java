@@ -72,12 +72,12 @@ public final class VectorOps {
             throw new IllegalArgumentException("matmul: y has length " + y.length + " but tokens * rows = "
                     + tokens + " * " + rows + " = " + (long) tokens * rows);
         }
+        Parallel.IntRangeBody body = kernels.matmul(w, x, y, tokens);
         long rowWork = (long) cols * tokens;
         if (rowWork * rows < INLINE_WORK) {
-            kernels.matmul(w, x, y, tokens, 0, rows);
+            body.run(0, rows);
         } else {
-            int minRows = (int) Math.max(1, MIN_CHUNK_WORK / Math.max(1, rowWork));
-            Parallel.forRange(rows, minRows, (from, to) -> kernels.matmul(w, x, y, tokens, from, to));
+            Parallel.forRange(rows, (int) Math.max(1, MIN_CHUNK_WORK / Math.max(1, rowWork)), body);
         }
     }
 

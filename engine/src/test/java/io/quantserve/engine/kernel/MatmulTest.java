@@ -17,6 +17,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -87,22 +89,27 @@ class MatmulTest {
         for (int i = 0; i < 65536; i++) {
             seg.setAtIndex(layout, i, (short) i);
         }
-        int lanes = PanamaKernels.F.length();
-        for (int i = 0; i < 65536; i += lanes) {
-            float[] got = dtype == DType.F16
-                    ? PanamaMatmul.f16(seg, 2L * i).toArray()
-                    : PanamaMatmul.bf16(seg, 2L * i).toArray();
+        VectorSpecies<Integer> ints = VectorSpecies.of(int.class, PanamaKernels.F.vectorShape());
+        int lanes = ints.length();
+        for (int i = 0; i < 65536; i += 2 * lanes) {
+            IntVector pairs = IntVector.fromMemorySegment(ints, seg, 2L * i, ByteOrder.LITTLE_ENDIAN);
+            boolean f16 = dtype == DType.F16;
+            float[] even = (f16 ? PanamaMatmul.f16Even(pairs) : PanamaMatmul.bf16Even(pairs)).toArray();
+            float[] odd = (f16 ? PanamaMatmul.f16Odd(pairs) : PanamaMatmul.bf16Odd(pairs)).toArray();
             for (int j = 0; j < lanes; j++) {
-                short bits = (short) (i + j);
-                float want = dtype == DType.F16 ? Float.float16ToFloat(bits) : ScalarKernels.bf16ToFloat(bits);
-                // NaN payloads may differ; every other value must match to the bit, signed zeros included.
-                if (Float.isNaN(want)) {
-                    assertThat(got[j]).as("bits %04x", bits).isNaN();
-                } else {
-                    assertThat(Float.floatToRawIntBits(got[j])).as("bits %04x", bits)
-                            .isEqualTo(Float.floatToRawIntBits(want));
-                }
+                assertWidened(f16, (short) (i + 2 * j), even[j]);
+                assertWidened(f16, (short) (i + 2 * j + 1), odd[j]);
             }
+        }
+    }
+
+    /** NaN payloads may differ; every other value must match to the bit, signed zeros and subnormals included. */
+    private static void assertWidened(boolean f16, short bits, float got) {
+        float want = f16 ? Float.float16ToFloat(bits) : ScalarKernels.bf16ToFloat(bits);
+        if (Float.isNaN(want)) {
+            assertThat(got).as("bits %04x", bits).isNaN();
+        } else {
+            assertThat(Float.floatToRawIntBits(got)).as("bits %04x", bits).isEqualTo(Float.floatToRawIntBits(want));
         }
     }
 
