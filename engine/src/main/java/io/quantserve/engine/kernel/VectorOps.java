@@ -1,6 +1,7 @@
 package io.quantserve.engine.kernel;
 
 import io.quantserve.engine.tensor.WeightMatrix;
+import java.util.Objects;
 
 /**
  * Front door to the CPU kernels. Checks arguments and delegates to one of two implementations chosen once at
@@ -8,29 +9,190 @@ import io.quantserve.engine.tensor.WeightMatrix;
  * {@code quantserve.kernels=scalar|vector} overrides; the choice and any fallback reason are logged).
  *
  * <p>Activations are plain float arrays with offsets; weights are {@link WeightMatrix} (F32/F16/BF16).
- * Large kernels (matmul) are multi-threaded across the machine's cores.
+ * Large kernels (matmul) are multi-threaded across the machine's cores. All methods are safe to call concurrently.
+ * Bad offsets or sizes throw {@link IllegalArgumentException} here, because the kernels behind this class skip
+ * bounds checks they can prove from these checks, and an out-of-range segment read would be a confusing failure.
  */
 public final class VectorOps {
-    // CONTRACT (implemented in this package by the kernels work):
-    //   static VectorOps get()                       the process-wide instance (scalar or vector, chosen once)
-    //   static VectorOps scalar(), static VectorOps vector()   explicit instances for tests and benchmarks
-    //   String name()                                "scalar" or "vector(<bits>)"
-    //   void matmul(WeightMatrix w, float[] x, float[] y, int tokens)
-    //        x: [tokens, w.cols()] row-major, y: [tokens, w.rows()];  y[t][r] = sum_k w[r][k] * x[t][k]
-    //        tokens == 1 is the decode matvec; tokens > 1 is prefill (weights read once per tile of tokens).
-    //   float dot(float[] a, int aOff, float[] b, int bOff, int n)
-    //   void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n)     y += alpha * x
-    //   void add(float[] y, int yOff, float[] x, int xOff, int n)                   y += x
-    //   void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps)
-    //   void softmax(float[] x, int off, int n)                                     in place, max-subtracted
-    //   void siluMul(float[] gate, int gateOff, float[] up, int upOff, int n)      gate = silu(gate) * up
-    //   void rope(float[] x, int off, int headDim, float[] cos, float[] sin, int tableOff)
-    //        rotate-half (Hugging Face) RoPE on one head of headDim at x[off..]; cos/sin hold headDim/2 values
-    //        for this position starting at tableOff: x1' = x1*c - x2*s, x2' = x2*c + x1*s
-    //   void attention(float[] q, int qOff, float[] keys, float[] values, int kvOff, int kvStride, int len,
-    //                  int headDim, float scale, float[] scores, float[] out, int outOff)
-    //        one query head over len cached positions: key j at keys[kvOff + j*kvStride .. +headDim], same
-    //        for values; scores (length >= len) is scratch; out[outOff..+headDim] = softmax(q.k*scale) . V
-    private VectorOps() {
+    /** Below this many multiply-adds a matmul finishes before a pool thread would even wake up. */
+    private static final long INLINE_WORK = 1 << 15;
+    /** Smallest slice worth handing to another thread. */
+    private static final long MIN_CHUNK_WORK = 1 << 14;
+
+    private static final VectorOps SCALAR = new VectorOps(new ScalarKernels());
+
+    private final Kernels kernels;
+
+    private VectorOps(Kernels kernels) {
+        this.kernels = kernels;
+    }
+
+    /** The process-wide instance: vector or scalar, chosen once (see {@link KernelSelection}). */
+    public static VectorOps get() {
+        return Default.INSTANCE;
+    }
+
+    public static VectorOps scalar() {
+        return SCALAR;
+    }
+
+    /** The Vector API kernels, whatever the start-up choice was; fails if this JVM lacks jdk.incubator.vector. */
+    public static VectorOps vector() {
+        String missing = KernelSelection.vectorUnavailableReason();
+        if (missing != null) {
+            throw new UnsupportedOperationException("vector kernels unavailable: " + missing);
+        }
+        return Vector.INSTANCE;
+    }
+
+    /** "scalar" or "vector(bits)". */
+    public String name() {
+        return kernels.name();
+    }
+
+    Kernels kernels() {
+        return kernels;
+    }
+
+    /** y[t][r] = sum_k w[r][k] * x[t][k] for x [tokens, w.cols()] and y [tokens, w.rows()], both row-major. */
+    public void matmul(WeightMatrix w, float[] x, float[] y, int tokens) {
+        Objects.requireNonNull(w, "w");
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(y, "y");
+        if (tokens < 1) {
+            throw new IllegalArgumentException("matmul: tokens must be >= 1, got " + tokens);
+        }
+        int rows = w.rows();
+        int cols = w.cols();
+        if ((long) tokens * cols > x.length) {
+            throw new IllegalArgumentException("matmul: x has length " + x.length + " but tokens * cols = "
+                    + tokens + " * " + cols + " = " + (long) tokens * cols);
+        }
+        if ((long) tokens * rows > y.length) {
+            throw new IllegalArgumentException("matmul: y has length " + y.length + " but tokens * rows = "
+                    + tokens + " * " + rows + " = " + (long) tokens * rows);
+        }
+        Parallel.IntRangeBody body = kernels.matmul(w, x, y, tokens);
+        long rowWork = (long) cols * tokens;
+        if (rowWork * rows < INLINE_WORK) {
+            body.run(0, rows);
+        } else {
+            Parallel.forRange(rows, (int) Math.max(1, MIN_CHUNK_WORK / Math.max(1, rowWork)), body);
+        }
+    }
+
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        count("dot", n);
+        range("dot", "a", a, aOff, n);
+        range("dot", "b", b, bOff, n);
+        return kernels.dot(a, aOff, b, bOff, n);
+    }
+
+    /** y += alpha * x. */
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        count("axpy", n);
+        range("axpy", "x", x, xOff, n);
+        range("axpy", "y", y, yOff, n);
+        kernels.axpy(alpha, x, xOff, y, yOff, n);
+    }
+
+    /** y += x. */
+    public void add(float[] y, int yOff, float[] x, int xOff, int n) {
+        count("add", n);
+        range("add", "y", y, yOff, n);
+        range("add", "x", x, xOff, n);
+        kernels.add(y, yOff, x, xOff, n);
+    }
+
+    /** out = x / sqrt(mean(x^2) + eps) * weight; out may be x itself. */
+    public void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
+        count("rmsnorm", n);
+        range("rmsnorm", "out", out, outOff, n);
+        range("rmsnorm", "x", x, xOff, n);
+        range("rmsnorm", "weight", weight, 0, n);
+        kernels.rmsnorm(out, outOff, x, xOff, weight, n, eps);
+    }
+
+    /** In place, max-subtracted so that large scores do not overflow exp. */
+    public void softmax(float[] x, int off, int n) {
+        count("softmax", n);
+        range("softmax", "x", x, off, n);
+        kernels.softmax(x, off, n);
+    }
+
+    /** gate = silu(gate) * up, silu(g) = g / (1 + exp(-g)). */
+    public void siluMul(float[] gate, int gateOff, float[] up, int upOff, int n) {
+        count("siluMul", n);
+        range("siluMul", "gate", gate, gateOff, n);
+        range("siluMul", "up", up, upOff, n);
+        kernels.siluMul(gate, gateOff, up, upOff, n);
+    }
+
+    /**
+     * Rotate-half (Hugging Face) RoPE on one head of headDim at x[off..]; cos/sin hold headDim/2 values for this
+     * position starting at tableOff: x1' = x1*c - x2*s, x2' = x2*c + x1*s.
+     */
+    public void rope(float[] x, int off, int headDim, float[] cos, float[] sin, int tableOff) {
+        count("rope", headDim);
+        if (headDim % 2 != 0) {
+            throw new IllegalArgumentException("rope: headDim must be even, got " + headDim);
+        }
+        range("rope", "x", x, off, headDim);
+        range("rope", "cos", cos, tableOff, headDim / 2);
+        range("rope", "sin", sin, tableOff, headDim / 2);
+        kernels.rope(x, off, headDim, cos, sin, tableOff);
+    }
+
+    /**
+     * One query head over len cached positions: key j at keys[kvOff + j*kvStride .. +headDim], same for values;
+     * scores (length >= len) is scratch; out[outOff..+headDim] = softmax(q.k*scale) . V.
+     */
+    public void attention(float[] q, int qOff, float[] keys, float[] values, int kvOff, int kvStride, int len,
+                          int headDim, float scale, float[] scores, float[] out, int outOff) {
+        count("attention", headDim);
+        count("attention", len);
+        if (kvStride < 0) {
+            throw new IllegalArgumentException("attention: kvStride must be >= 0, got " + kvStride);
+        }
+        range("attention", "q", q, qOff, headDim);
+        range("attention", "scores", scores, 0, len);
+        range("attention", "out", out, outOff, headDim);
+        if (len > 0) {
+            long span = (long) (len - 1) * kvStride + headDim;
+            cache("keys", keys, kvOff, span, len, kvStride);
+            cache("values", values, kvOff, span, len, kvStride);
+        }
+        kernels.attention(q, qOff, keys, values, kvOff, kvStride, len, headDim, scale, scores, out, outOff);
+    }
+
+    private static void count(String op, int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException(op + ": length must be >= 0, got " + n);
+        }
+    }
+
+    private static void range(String op, String name, float[] a, int off, int n) {
+        Objects.requireNonNull(a, name);
+        if (off < 0 || (long) off + n > a.length) {
+            throw new IllegalArgumentException(op + ": " + name + "[" + off + ", " + ((long) off + n)
+                    + ") is out of bounds for length " + a.length);
+        }
+    }
+
+    private static void cache(String name, float[] a, int kvOff, long span, int len, int kvStride) {
+        Objects.requireNonNull(a, name);
+        if (kvOff < 0 || kvOff + span > a.length) {
+            throw new IllegalArgumentException("attention: " + name + " needs [" + kvOff + ", " + (kvOff + span)
+                    + ") for len " + len + " and kvStride " + kvStride + ", but has length " + a.length);
+        }
+    }
+
+    private static final class Default {
+        static final VectorOps INSTANCE = KernelSelection.useVector() ? vector() : SCALAR;
+    }
+
+    /** A holder, so that jdk.incubator.vector is loaded only by a caller that asked for the vector kernels. */
+    private static final class Vector {
+        static final VectorOps INSTANCE = new VectorOps(new PanamaKernels());
     }
 }

@@ -1,0 +1,58 @@
+package io.quantserve.engine.kernel;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Measures the read bandwidth this machine can reach from Java, the ceiling for decode speed: a decode step must
+ * stream every weight once, so tokens/s can never beat bandwidth / model bytes. Needs jdk.incubator.vector.
+ */
+public final class MemoryBandwidth {
+    /** Far larger than any last-level cache, so the passes measure DRAM. */
+    private static final long BYTES = 512L << 20;
+    private static final int SLICE = 1 << 20;
+    private static final int PASSES = 5;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Keeps the sums observable so that C2 cannot drop the loads. */
+    private static volatile float sink;
+
+    private MemoryBandwidth() {
+    }
+
+    /** Best of a few passes over 512 MiB by all cores, in GB/s (10^9 bytes per second). */
+    public static double measureReadGBps() {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment seg = arena.allocate(BYTES, 64);
+            // Fault every page in first; otherwise the first pass measures the kernel zeroing pages.
+            seg.fill((byte) 1);
+            int slices = (int) (BYTES / SLICE);
+            double best = 0;
+            for (int pass = 0; pass < PASSES; pass++) {
+                long start = System.nanoTime();
+                Parallel.forRange(slices, 1, (from, to) -> sink += sum(seg, (long) from * SLICE, (long) to * SLICE));
+                best = Math.max(best, (double) BYTES / (System.nanoTime() - start));
+            }
+            return best;
+        }
+    }
+
+    private static float sum(MemorySegment seg, long from, long to) {
+        int step = F.vectorByteSize();
+        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+        for (long o = from; o < to; o += 4L * step) {
+            s0 = s0.add(FloatVector.fromMemorySegment(F, seg, o, ByteOrder.LITTLE_ENDIAN));
+            s1 = s1.add(FloatVector.fromMemorySegment(F, seg, o + step, ByteOrder.LITTLE_ENDIAN));
+            s2 = s2.add(FloatVector.fromMemorySegment(F, seg, o + 2L * step, ByteOrder.LITTLE_ENDIAN));
+            s3 = s3.add(FloatVector.fromMemorySegment(F, seg, o + 3L * step, ByteOrder.LITTLE_ENDIAN));
+        }
+        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    }
+
+    public static void main(String[] args) {
+        System.out.printf("memory read bandwidth: %.1f GB/s (%d threads)%n", measureReadGBps(), Parallel.threads());
+    }
+}

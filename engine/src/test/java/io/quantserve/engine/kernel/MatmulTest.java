@@ -1,0 +1,136 @@
+package io.quantserve.engine.kernel;
+
+import static io.quantserve.engine.kernel.VectorOpsTest.gaussian;
+import static io.quantserve.engine.kernel.VectorOpsTest.within;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quantserve.engine.tensor.DType;
+import io.quantserve.engine.tensor.WeightMatrix;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * matmul of both implementations against a double-precision reference over the stored (already rounded) weights,
+ * so the only error allowed is float summation: 1e-5 of the sum of |w * x| terms of each output.
+ */
+class MatmulTest {
+    private static final int[] ROWS = {7, 33, 172};
+    private static final int[] COLS = {1, 7, 33, 172, 1000};
+
+    static Stream<Arguments> shapes() {
+        List<Arguments> all = new ArrayList<>();
+        for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+            for (int tokens : new int[] {1, 3, 5, 8}) {
+                for (int rows : ROWS) {
+                    for (int cols : COLS) {
+                        all.add(Arguments.of(dtype, tokens, rows, cols));
+                    }
+                }
+            }
+        }
+        return all.stream();
+    }
+
+    @ParameterizedTest(name = "{0} tokens={1} {2}x{3}")
+    @MethodSource("shapes")
+    void matchesDoubleReference(DType dtype, int tokens, int rows, int cols) {
+        Random rnd = new Random(dtype.ordinal() * 1_000_003L + tokens * 10_007L + rows * 101L + cols);
+        TestWeights w = TestWeights.random(dtype, rows, cols, rnd);
+        float[] x = gaussian(rnd, tokens * cols);
+        assertMatchesReference(w, x, tokens, VectorOps.scalar());
+        assertMatchesReference(w, x, tokens, VectorOps.vector());
+    }
+
+    /** Several model instances share the kernels and the pool; results must not bleed between callers. */
+    @Test
+    void concurrentCallersGetTheirOwnResults() throws Exception {
+        Random rnd = new Random(42);
+        TestWeights w = TestWeights.random(DType.BF16, 300, 512, rnd);
+        ExecutorService callers = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                float[] x = gaussian(new Random(c), 3 * 512);
+                done.add(callers.submit(() -> {
+                    for (int i = 0; i < 20; i++) {
+                        assertMatchesReference(w, x, 3, VectorOps.get());
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F16", "BF16"})
+    void vectorWideningIsExactForEveryBitPattern(DType dtype) {
+        var layout = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        MemorySegment seg = Arena.ofAuto().allocate(2 * 65536);
+        for (int i = 0; i < 65536; i++) {
+            seg.setAtIndex(layout, i, (short) i);
+        }
+        VectorSpecies<Integer> ints = VectorSpecies.of(int.class, PanamaKernels.F.vectorShape());
+        int lanes = ints.length();
+        for (int i = 0; i < 65536; i += 2 * lanes) {
+            IntVector pairs = IntVector.fromMemorySegment(ints, seg, 2L * i, ByteOrder.LITTLE_ENDIAN);
+            boolean f16 = dtype == DType.F16;
+            float[] even = (f16 ? PanamaMatmul.f16Even(pairs) : PanamaMatmul.bf16Even(pairs)).toArray();
+            float[] odd = (f16 ? PanamaMatmul.f16Odd(pairs) : PanamaMatmul.bf16Odd(pairs)).toArray();
+            for (int j = 0; j < lanes; j++) {
+                assertWidened(f16, (short) (i + 2 * j), even[j]);
+                assertWidened(f16, (short) (i + 2 * j + 1), odd[j]);
+            }
+        }
+    }
+
+    /** NaN payloads may differ; every other value must match to the bit, signed zeros and subnormals included. */
+    private static void assertWidened(boolean f16, short bits, float got) {
+        float want = f16 ? Float.float16ToFloat(bits) : ScalarKernels.bf16ToFloat(bits);
+        if (Float.isNaN(want)) {
+            assertThat(got).as("bits %04x", bits).isNaN();
+        } else {
+            assertThat(Float.floatToRawIntBits(got)).as("bits %04x", bits).isEqualTo(Float.floatToRawIntBits(want));
+        }
+    }
+
+    private static void assertMatchesReference(TestWeights w, float[] x, int tokens, VectorOps ops) {
+        WeightMatrix m = w.matrix();
+        int rows = m.rows();
+        int cols = m.cols();
+        float[] y = new float[tokens * rows];
+        ops.matmul(m, x, y, tokens);
+        for (int t = 0; t < tokens; t++) {
+            for (int r = 0; r < rows; r++) {
+                double exact = 0;
+                double magnitude = 0;
+                for (int k = 0; k < cols; k++) {
+                    double term = (double) w.values()[r * cols + k] * x[t * cols + k];
+                    exact += term;
+                    magnitude += Math.abs(term);
+                }
+                assertThat((double) y[t * rows + r]).as("%s %s t=%d r=%d", ops.name(), m.dtype(), t, r)
+                        .isCloseTo(exact, within(1e-5 * magnitude));
+            }
+        }
+    }
+}
