@@ -30,6 +30,10 @@ final class PanamaKernels implements Kernels {
 
     @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        return dotArrays(a, aOff, b, bOff, n);
+    }
+
+    static float dotArrays(float[] a, int aOff, float[] b, int bOff, int n) {
         FloatVector s0 = FloatVector.zero(F);
         FloatVector s1 = FloatVector.zero(F);
         FloatVector s2 = FloatVector.zero(F);

@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Each dtype has its own loops, written out rather than shared through a per-element switch or a virtual loader,
  * because either would sit inside the hottest loop of the engine and C2 does not reliably hoist it.
  *
- * <p>16-bit weights are loaded as ints, two weights per lane: the low halves are the even columns and the high
+ * <p>BF16 weights are loaded as ints, two weights per lane: the low halves are the even columns and the high
  * halves the odd ones, each widened with a shift or mask. That is far cheaper than a short-to-int conversion
  * (which made BF16 decode compute-bound at half the memory bandwidth), and costs only a one-off reordering of x into
  * per-block [even | odd] halves so that the FMAs line up.
@@ -41,6 +41,9 @@ final class PanamaMatmul {
         int n = w.cols();
         long rowBytes = (long) n * w.dtype().bytes();
         DType dtype = w.dtype();
+        if (dtype == DType.F16) {
+            return f16(w, x, y, tokens);
+        }
         float[] xs = dtype == DType.F32 ? x : evenOdd(x, tokens, n);
         return (from, to) -> {
             for (int r = from; r < to; r++) {
@@ -50,16 +53,37 @@ final class PanamaMatmul {
                     int out = t * rows + r;
                     switch (dtype) {
                         case F32 -> dot4F32(seg, base, x, t * n, n, y, out, rows);
-                        case BF16 -> dot4Bf16(seg, base, x, xs, t * n, n, y, out, rows);
-                        default -> dot4F16(seg, base, x, xs, t * n, n, y, out, rows);
+                        default -> dot4Bf16(seg, base, x, xs, t * n, n, y, out, rows);
                     }
                 }
                 for (; t < tokens; t++) {
                     y[t * rows + r] = switch (dtype) {
                         case F32 -> dotF32(seg, base, x, t * n, n);
-                        case BF16 -> dotBf16(seg, base, x, xs, t * n, n);
-                        default -> dotF16(seg, base, x, xs, t * n, n);
+                        default -> dotBf16(seg, base, x, xs, t * n, n);
                     };
+                }
+            }
+        };
+    }
+
+    /**
+     * F16 rows are widened with the scalar {@link Float#float16ToFloat} (a C2 intrinsic) into a row buffer, then
+     * multiplied with the vector dot. A vector bit-trick conversion was exact but C2 would not inline it into the
+     * unrolled loop on JDK 25 (boxed vectors, slower than scalar); F16 checkpoints are rarer than BF16 and F32.
+     */
+    private static Parallel.IntRangeBody f16(WeightMatrix w, float[] x, float[] y, int tokens) {
+        MemorySegment seg = w.data();
+        int rows = w.rows();
+        int n = w.cols();
+        return (from, to) -> {
+            float[] row = new float[n];
+            for (int r = from; r < to; r++) {
+                long base = 2L * n * r;
+                for (int k = 0; k < n; k++) {
+                    row[k] = Float.float16ToFloat(seg.get(I16_LE, base + 2L * k));
+                }
+                for (int t = 0; t < tokens; t++) {
+                    y[t * rows + r] = PanamaKernels.dotArrays(row, 0, x, t * n, n);
                 }
             }
         };
@@ -91,25 +115,6 @@ final class PanamaMatmul {
 
     static FloatVector bf16Odd(IntVector v) {
         return v.and(0xffff0000).reinterpretAsFloats();
-    }
-
-    static FloatVector f16Even(IntVector v) {
-        return half(v.and(0x7fff).lanewise(VectorOperators.LSHL, 13), v.and(0x8000).lanewise(VectorOperators.LSHL, 16));
-    }
-
-    static FloatVector f16Odd(IntVector v) {
-        return half(v.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000), v.and(0x80000000));
-    }
-
-    /**
-     * JDK 25 has no vector half-to-float conversion, so this is the exact bit trick: with exponent and mantissa
-     * already in float position ({@code mag}), a multiply by 2^112 (the difference of the exponent biases) rebiases
-     * normals and normalises subnormals; half Inf/NaN (mag >= 0x0f800000, detected without a mask by the sign of
-     * mag + 0x70800000) then get the float exponent forced to all ones.
-     */
-    private static FloatVector half(IntVector mag, IntVector sign) {
-        IntVector infNan = mag.add(0x70800000).lanewise(VectorOperators.ASHR, 31).and(0x7f800000);
-        return mag.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(infNan).or(sign).reinterpretAsFloats();
     }
 
     private static FloatVector x(float[] x, int i) {
@@ -181,37 +186,8 @@ final class PanamaMatmul {
         return sum;
     }
 
-    private static float dotF16(MemorySegment seg, long base, float[] x, float[] xs, int xOff, int n) {
-        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-        int k = 0;
-        for (int bound = n & -(4 * B); k < bound; k += 4 * B) {
-            long o = base + 2L * k;
-            int i = xOff + k;
-            IntVector p0 = pairs(seg, o), p1 = pairs(seg, o + 2L * B);
-            IntVector p2 = pairs(seg, o + 4L * B), p3 = pairs(seg, o + 6L * B);
-            s0 = f16Even(p0).fma(x(xs, i), s0);
-            s1 = f16Odd(p0).fma(x(xs, i + L), s1);
-            s2 = f16Even(p1).fma(x(xs, i + B), s2);
-            s3 = f16Odd(p1).fma(x(xs, i + B + L), s3);
-            s4 = f16Even(p2).fma(x(xs, i + 2 * B), s4);
-            s5 = f16Odd(p2).fma(x(xs, i + 2 * B + L), s5);
-            s6 = f16Even(p3).fma(x(xs, i + 3 * B), s6);
-            s7 = f16Odd(p3).fma(x(xs, i + 3 * B + L), s7);
-        }
-        for (int bound = n & -B; k < bound; k += B) {
-            IntVector p = pairs(seg, base + 2L * k);
-            s0 = f16Even(p).fma(x(xs, xOff + k), s0);
-            s1 = f16Odd(p).fma(x(xs, xOff + k + L), s1);
-        }
-        float sum = sum(s0, s1, s2, s3) + sum(s4, s5, s6, s7);
-        for (; k < n; k++) {
-            sum += Float.float16ToFloat(seg.get(I16_LE, base + 2L * k)) * x[xOff + k];
-        }
-        return sum;
-    }
-
     // ---- four tokens: each weight load feeds four FMAs (eight for the 16-bit pairs), one accumulator per token
-    // (and half). Token j of the tile is x[xOff + j * n ..] and its result goes to y[out + j * rows]. ----
+    // (and parity). Token j of the tile is x[xOff + j * n ..] and its result goes to y[out + j * rows]. ----
 
     private static void dot4F32(MemorySegment seg, long base, float[] x, int xOff, int n,
                                 float[] y, int out, int rows) {
@@ -255,32 +231,6 @@ final class PanamaMatmul {
                 e2.add(o2).reduceLanes(VectorOperators.ADD), e3.add(o3).reduceLanes(VectorOperators.ADD)};
         for (; k < n; k++) {
             tail4(ScalarKernels.bf16ToFloat(seg.get(I16_LE, base + 2L * k)), x, xOff + k, n, r);
-        }
-        store4(y, out, rows, r);
-    }
-
-    private static void dot4F16(MemorySegment seg, long base, float[] x, float[] xs, int xOff, int n,
-                                float[] y, int out, int rows) {
-        FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
-        int k = 0;
-        for (int bound = n & -B; k < bound; k += B) {
-            IntVector p = pairs(seg, base + 2L * k);
-            FloatVector we = f16Even(p);
-            FloatVector wo = f16Odd(p);
-            int i = xOff + k;
-            e0 = we.fma(x(xs, i), e0);
-            o0 = wo.fma(x(xs, i + L), o0);
-            e1 = we.fma(x(xs, i + n), e1);
-            o1 = wo.fma(x(xs, i + n + L), o1);
-            e2 = we.fma(x(xs, i + 2 * n), e2);
-            o2 = wo.fma(x(xs, i + 2 * n + L), o2);
-            e3 = we.fma(x(xs, i + 3 * n), e3);
-            o3 = wo.fma(x(xs, i + 3 * n + L), o3);
-        }
-        float[] r = {e0.add(o0).reduceLanes(VectorOperators.ADD), e1.add(o1).reduceLanes(VectorOperators.ADD),
-                e2.add(o2).reduceLanes(VectorOperators.ADD), e3.add(o3).reduceLanes(VectorOperators.ADD)};
-        for (; k < n; k++) {
-            tail4(Float.float16ToFloat(seg.get(I16_LE, base + 2L * k)), x, xOff + k, n, r);
         }
         store4(y, out, rows, r);
     }

@@ -10,9 +10,9 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Throughput of matmul, not a test: run its main from the test classpath (see the class comment of MemoryBandwidth
- * for the JVM flags). Each measurement cycles through several matrices whose total size is well beyond the last
- * level cache, so decode figures are DRAM figures, comparable with {@link MemoryBandwidth#measureReadGBps()}.
+ * Throughput of matmul, not a test: run its main from the test classpath with --add-modules jdk.incubator.vector.
+ * Each measurement cycles through several matrices whose total size is well beyond the last level cache, so
+ * decode figures are DRAM figures, comparable with {@link MemoryBandwidth#measureReadGBps()}.
  * Arguments: [rows cols [dtype...]] (default 2048 8192 F32 BF16 F16; 2048x8192 is a Llama-sized projection).
  */
 public final class MatmulBenchmark {
