@@ -12,9 +12,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * too and waits only for chunks, never for a helper to start, so a busy pool (another model instance calling at the
  * same time) delays a call rather than deadlocking it.
  */
-final class Parallel {
+public final class Parallel {
     @FunctionalInterface
-    interface IntRangeBody {
+    public interface IntRangeBody {
         void run(int from, int to);
     }
 
@@ -26,12 +26,12 @@ final class Parallel {
     private Parallel() {
     }
 
-    static int threads() {
+    public static int threads() {
         return THREADS;
     }
 
     /** Runs body over [0, n) in chunks of at least minChunk indices; returns when every chunk has finished. */
-    static void forRange(int n, int minChunk, IntRangeBody body) {
+    public static void forRange(int n, int minChunk, IntRangeBody body) {
         int chunks = Math.min(n / Math.max(1, minChunk), THREADS * CHUNKS_PER_THREAD);
         // A pool thread that calls back in would wait on work queued behind itself, so nested calls run inline.
         if (chunks <= 1 || THREADS == 1 || Thread.currentThread() instanceof Worker) {

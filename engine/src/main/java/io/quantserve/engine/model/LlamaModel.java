@@ -1,8 +1,8 @@
 package io.quantserve.engine.model;
 
+import io.quantserve.engine.kernel.Parallel;
 import io.quantserve.engine.kernel.VectorOps;
 import io.quantserve.engine.linear.Linear;
-import java.util.stream.IntStream;
 
 /**
  * A Llama-family decoder (Llama 2/3, Mistral, Qwen2): configuration, weights, and one forward pass that reads
@@ -142,16 +142,17 @@ public final class LlamaModel {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         float[] keys = s.keyCache[layer];
         float[] values = s.valueCache[layer];
-        IntStream.range(0, n * c.numHeads()).parallel().forEach(task -> {
-            int t = task / c.numHeads();
-            int h = task % c.numHeads();
-            int p = pos + t;
-            int first = c.slidingWindow() > 0 ? Math.max(0, p - c.slidingWindow() + 1) : 0;
-            int len = p - first + 1;
-            int kvOff = first * kvDim + (h / group) * headDim;
-            float[] scores = new float[len];
-            ops.attention(s.q, t * qDim + h * headDim, keys, values, kvOff, kvDim, len, headDim, scale,
-                    scores, s.att, t * qDim + h * headDim);
+        Parallel.forRange(n * c.numHeads(), 1, (from, to) -> {
+            float[] scores = new float[pos + n];
+            for (int task = from; task < to; task++) {
+                int t = task / c.numHeads();
+                int h = task % c.numHeads();
+                int p = pos + t;
+                int first = c.slidingWindow() > 0 ? Math.max(0, p - c.slidingWindow() + 1) : 0;
+                int kvOff = first * kvDim + (h / group) * headDim;
+                ops.attention(s.q, t * qDim + h * headDim, keys, values, kvOff, kvDim, p - first + 1, headDim, scale,
+                        scores, s.att, t * qDim + h * headDim);
+            }
         });
     }
 
