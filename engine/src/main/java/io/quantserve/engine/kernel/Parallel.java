@@ -22,6 +22,8 @@ public final class Parallel {
     /** A few chunks per thread even out cores that another process or a slower core holds back. */
     private static final int CHUNKS_PER_THREAD = 4;
     private static final ExecutorService POOL = Executors.newFixedThreadPool(THREADS, new WorkerFactory());
+    /** Set while a calling thread works on its own job, so that kernels it calls inside run inline too. */
+    private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
 
     private Parallel() {
     }
@@ -34,7 +36,7 @@ public final class Parallel {
     public static void forRange(int n, int minChunk, IntRangeBody body) {
         int chunks = Math.min(n / Math.max(1, minChunk), THREADS * CHUNKS_PER_THREAD);
         // A pool thread that calls back in would wait on work queued behind itself, so nested calls run inline.
-        if (chunks <= 1 || THREADS == 1 || Thread.currentThread() instanceof Worker) {
+        if (chunks <= 1 || THREADS == 1 || Thread.currentThread() instanceof Worker || INSIDE.get()) {
             body.run(0, n);
             return;
         }
@@ -42,7 +44,12 @@ public final class Parallel {
         for (int i = Math.min(THREADS, chunks) - 1; i > 0; i--) {
             POOL.execute(job::work);
         }
-        job.work();
+        INSIDE.set(true);
+        try {
+            job.work();
+        } finally {
+            INSIDE.set(false);
+        }
         job.await();
     }
 

@@ -3,7 +3,7 @@ package io.quantserve.engine.model;
 import io.quantserve.engine.chat.ChatTemplate;
 import io.quantserve.engine.format.safetensors.Checkpoint;
 import io.quantserve.engine.linear.QuantizationConfig;
-import io.quantserve.engine.linear.Unquantized;
+import io.quantserve.engine.linear.QuantizationConfigs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +44,7 @@ public final class LoadedModel implements AutoCloseable {
         }
         ModelConfig config = ModelConfig.load(dir);
         GenerationConfig generation = GenerationConfig.load(dir);
-        QuantizationConfig quant = Unquantized.INSTANCE;
+        QuantizationConfig quant = QuantizationConfigs.load(dir);
         boolean hasTokenizer = Files.isRegularFile(dir.resolve("tokenizer.json"))
                 || Files.isRegularFile(dir.resolve("tokenizer.model"));
         Tokenizer tokenizer = hasTokenizer ? Tokenizers.load(dir) : null;

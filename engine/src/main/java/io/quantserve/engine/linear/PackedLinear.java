@@ -1,0 +1,81 @@
+package io.quantserve.engine.linear;
+
+import io.quantserve.engine.kernel.Parallel;
+import io.quantserve.engine.kernel.VectorOps;
+import io.quantserve.engine.tensor.DType;
+import io.quantserve.engine.tensor.WeightMatrix;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A linear layer whose weight stays packed (4-bit groups, 8-bit blocks, NF4...) in memory. Subclasses give two
+ * kernels over the packed data: a matrix-vector product over a range of output rows (decode), and a dequantizer of
+ * a range of rows (the scalar reference, and prefill). Prefill unpacks a tile of rows once into a small float buffer
+ * and multiplies it with every token of the batch, so the weights are never fully dequantized in memory.
+ */
+public abstract class PackedLinear implements Linear {
+    /** Rows unpacked at a time for prefill: a few hundred KB of floats, within L2. */
+    private static final int TILE_ROWS = 32;
+
+    protected final int inFeatures;
+    protected final int outFeatures;
+    private final float[] bias; // [out] or null
+    private final VectorOps ops = VectorOps.get();
+
+    protected PackedLinear(int inFeatures, int outFeatures, float[] bias) {
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
+        this.bias = bias;
+    }
+
+    /** y[yOff + r - r0] = dot(row r, x[xOff ..]) for r in [r0, r1), reading the packed data directly. */
+    protected abstract void matvecRows(float[] x, int xOff, float[] y, int yOff, int r0, int r1);
+
+    /** out[(r - r0) * inFeatures + k] = weight[r][k] for r in [r0, r1). */
+    public abstract void dequantizeRows(int r0, int r1, float[] out);
+
+    @Override
+    public final int inFeatures() {
+        return inFeatures;
+    }
+
+    @Override
+    public final int outFeatures() {
+        return outFeatures;
+    }
+
+    @Override
+    public void apply(float[] x, float[] y, int tokens) {
+        if (tokens == 1) {
+            Parallel.forRange(outFeatures, Math.max(1, 16384 / inFeatures), (r0, r1) -> matvecRows(x, 0, y, 0, r0, r1));
+        } else {
+            int tiles = (outFeatures + TILE_ROWS - 1) / TILE_ROWS;
+            Parallel.forRange(tiles, 1, (t0, t1) -> {
+                float[] tile = new float[TILE_ROWS * inFeatures];
+                float[] tileOut = new float[tokens * TILE_ROWS];
+                for (int t = t0; t < t1; t++) {
+                    int r0 = t * TILE_ROWS;
+                    int rows = Math.min(TILE_ROWS, outFeatures - r0);
+                    dequantizeRows(r0, r0 + rows, tile);
+                    WeightMatrix w = new WeightMatrix(
+                            MemorySegment.ofArray(tile).asSlice(0, (long) rows * inFeatures * 4), DType.F32, rows, inFeatures);
+                    ops.matmul(w, x, tileOut, tokens); // runs inline: we are inside a parallel range
+                    for (int tok = 0; tok < tokens; tok++) {
+                        System.arraycopy(tileOut, tok * rows, y, tok * outFeatures + r0, rows);
+                    }
+                }
+            });
+        }
+        if (bias != null) {
+            for (int t = 0; t < tokens; t++) {
+                ops.add(y, t * outFeatures, bias, 0, outFeatures);
+            }
+        }
+    }
+
+    /** The whole weight as floats [out, in]: for tests and references only. */
+    public float[] dequantize() {
+        float[] all = new float[outFeatures * inFeatures];
+        dequantizeRows(0, outFeatures, all);
+        return all;
+    }
+}
