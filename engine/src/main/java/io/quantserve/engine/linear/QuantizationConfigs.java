@@ -37,13 +37,18 @@ public final class QuantizationConfigs {
     static QuantizationConfig parse(JsonNode section) {
         // AutoGPTQ's quantize_config.json has no quant_method; its fields say GPTQ
         String method = section.hasNonNull("quant_method") ? section.get("quant_method").asString() : "gptq";
-        return switch (method) {
-            case "awq" -> throw unsupported(method);
-            case "gptq" -> throw unsupported(method);
-            case "bitsandbytes" -> throw unsupported(method);
-            case "compressed-tensors" -> throw unsupported(method);
-            default -> throw unsupported(method);
-        };
+        switch (method) {
+            case "awq":
+                throw unsupported(method);
+            case "gptq":
+                throw unsupported(method);
+            case "bitsandbytes":
+                throw unsupported(method);
+            case "compressed-tensors":
+                throw unsupported(method);
+            default:
+                throw unsupported(method);
+        }
     }
 
     private static IllegalArgumentException unsupported(String method) {
