@@ -103,4 +103,45 @@ class CliTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("gate_proj").contains("shape");
     }
+
+    @Test
+    void generateWithIdsPrintsTheGreedyIdsOnOneLine() {
+        Run r = run("generate", "--model", Fixtures.model("stories260K").toString(), "--ids", "1", "--max-tokens", "8",
+                "--temperature", "0");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out().strip()).isEqualTo("403,407,261,378,432,383,286,261");
+    }
+
+    @Test
+    void generateWithAPromptStreamsTheContinuation() {
+        Run r = run("generate", "--model", Fixtures.model("stories260K").toString(),
+                "--tokenizer", Fixtures.root().resolve("models/stories260K.gguf").toString(),
+                "--prompt", "Once upon a time", "--max-tokens", "12", "--temperature", "0");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("Once upon a time, there was a little girl named Lily.");
+    }
+
+    @Test
+    void generateWithAPromptButNoTokenizerSaysWhatIsMissing() {
+        Run r = run("generate", "--model", Fixtures.model("stories260K").toString(), "--prompt", "Hi");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("no tokenizer.json or tokenizer.model");
+    }
+
+    @Test
+    void chatAnswersEachLineUntilAnEmptyOne() {
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("Tell me a story\n\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            Run r = run("chat", "--model", Fixtures.model("stories260K").toString(),
+                    "--tokenizer", Fixtures.root().resolve("models/stories260K.gguf").toString(),
+                    "--max-tokens", "8", "--temperature", "0");
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            assertThat(r.out()).startsWith("> ").endsWith("> ");
+            assertThat(r.out().length()).isGreaterThan(6);
+            assertThat(r.err()).contains("no chat template");
+        } finally {
+            System.setIn(stdin);
+        }
+    }
 }
