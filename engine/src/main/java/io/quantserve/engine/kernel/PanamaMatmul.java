@@ -14,7 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector matmul straight from the weight segment, rows as the outer loop: decode streams each weight row once, and
- * prefill multiplies a row with four tokens per pass while the row is still in L1/L2.
+ * a few tokens multiply a row with four tokens per pass while the row is still in L1/L2. From
+ * {@link PanamaGemm#MIN_TOKENS} tokens on, the register-tiled {@link PanamaGemm} takes over.
  *
  * <p>Each dtype has its own loops, written out rather than shared through a per-element switch or a virtual loader,
  * because either would sit inside the hottest loop of the engine and C2 does not reliably hoist it.
@@ -41,6 +42,9 @@ final class PanamaMatmul {
         int n = w.cols();
         long rowBytes = (long) n * w.dtype().bytes();
         DType dtype = w.dtype();
+        if (tokens >= PanamaGemm.MIN_TOKENS) {
+            return PanamaGemm.body(w, x, y, tokens);
+        }
         if (dtype == DType.F16) {
             return f16(w, x, y, tokens);
         }

@@ -13,7 +13,8 @@ import java.util.Random;
  * Throughput of matmul, not a test: run its main from the test classpath with --add-modules jdk.incubator.vector.
  * Each measurement cycles through several matrices whose total size is well beyond the last level cache, so
  * decode figures are DRAM figures, comparable with {@link MemoryBandwidth#measureReadGBps()}.
- * Arguments: [rows cols [dtype...]] (default 2048 8192 F32 BF16 F16; 2048x8192 is a Llama-sized projection).
+ * Arguments: [rows cols [dtype...]] (default 2048 8192 F32 BF16 F16; 2048x8192 is a Llama-sized projection);
+ * -Dtokens=1,64 sets the token counts (1 is decode).
  */
 public final class MatmulBenchmark {
     private static final long CACHE_BEATING_BYTES = 256L << 20;
@@ -23,6 +24,8 @@ public final class MatmulBenchmark {
         int cols = args.length > 1 ? Integer.parseInt(args[1]) : 8192;
         System.out.printf("memory read bandwidth: %.1f GB/s (%d threads)%n",
                 MemoryBandwidth.measureReadGBps(), Parallel.threads());
+        int[] tokenCounts = Arrays.stream(System.getProperty("tokens", "1,64").split(","))
+                .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
         VectorOps vector = VectorOps.vector();
         VectorOps scalar = VectorOps.scalar();
         DType[] dtypes = args.length > 2
@@ -32,7 +35,7 @@ public final class MatmulBenchmark {
             WeightMatrix[] ws = matrices(dtype, rows, cols);
             System.out.printf("%s %dx%d (%d MiB each, %d matrices)%n", dtype, rows, cols,
                     ws[0].byteSize() >> 20, ws.length);
-            for (int tokens : new int[] {1, 64}) {
+            for (int tokens : tokenCounts) {
                 report(vector, ws, tokens, true);
                 report(vector, ws, tokens, false);
             }

@@ -29,13 +29,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * so the only error allowed is float summation: 1e-5 of the sum of |w * x| terms of each output.
  */
 class MatmulTest {
-    private static final int[] ROWS = {7, 33, 172};
+    private static final int[] ROWS = {1, 7, 33, 172, 1000};
     private static final int[] COLS = {1, 7, 33, 172, 1000};
+    /** Around the vector-tile and token-tile edges of both the dot-product and the tiled (gemm) paths. */
+    private static final int[] TOKENS = {1, 2, 3, 4, 5, 7, 8, 9, 17, 33};
 
     static Stream<Arguments> shapes() {
         List<Arguments> all = new ArrayList<>();
         for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16}) {
-            for (int tokens : new int[] {1, 3, 5, 8}) {
+            for (int tokens : TOKENS) {
                 for (int rows : ROWS) {
                     for (int cols : COLS) {
                         all.add(Arguments.of(dtype, tokens, rows, cols));
@@ -54,6 +56,39 @@ class MatmulTest {
         float[] x = gaussian(rnd, tokens * cols);
         assertMatchesReference(w, x, tokens, VectorOps.scalar());
         assertMatchesReference(w, x, tokens, VectorOps.vector());
+    }
+
+    /**
+     * The tiled prefill path at every size, whatever {@link PanamaGemm#MIN_TOKENS} routes to it, with the rows split
+     * at a boundary that is not a multiple of the row tile, as the thread pool splits them.
+     */
+    @ParameterizedTest(name = "{0} tokens={1} {2}x{3}")
+    @MethodSource("shapes")
+    void gemmMatchesDoubleReference(DType dtype, int tokens, int rows, int cols) {
+        Random rnd = new Random(dtype.ordinal() * 1_000_003L + tokens * 10_007L + rows * 101L + cols + 7);
+        assertGemmMatchesReference(TestWeights.random(dtype, rows, cols, rnd), gaussian(rnd, tokens * cols), tokens);
+    }
+
+    /** Enough tokens that xT is split into several k blocks, with a BF16 tail of columns after the last pair block. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dtypes")
+    void gemmAcrossColumnBlocks(DType dtype) {
+        Random rnd = new Random(dtype.ordinal());
+        assertGemmMatchesReference(TestWeights.random(dtype, 13, 2100, rnd), gaussian(rnd, 300 * 2100), 300);
+    }
+
+    static Stream<DType> dtypes() {
+        return Stream.of(DType.F32, DType.BF16, DType.F16);
+    }
+
+    private static void assertGemmMatchesReference(TestWeights w, float[] x, int tokens) {
+        int rows = w.matrix().rows();
+        float[] y = new float[tokens * rows];
+        Parallel.IntRangeBody body = PanamaGemm.body(w.matrix(), x, y, tokens);
+        int split = rows / 3 + 1;
+        body.run(0, Math.min(split, rows));
+        body.run(Math.min(split, rows), rows);
+        assertMatchesReference(w, x, y, tokens, "gemm");
     }
 
     /** Several model instances share the kernels and the pool; results must not bleed between callers. */
@@ -116,6 +151,13 @@ class MatmulTest {
         int cols = m.cols();
         float[] y = new float[tokens * rows];
         ops.matmul(m, x, y, tokens);
+        assertMatchesReference(w, x, y, tokens, ops.name());
+    }
+
+    private static void assertMatchesReference(TestWeights w, float[] x, float[] y, int tokens, String name) {
+        WeightMatrix m = w.matrix();
+        int rows = m.rows();
+        int cols = m.cols();
         for (int t = 0; t < tokens; t++) {
             for (int r = 0; r < rows; r++) {
                 double exact = 0;
@@ -125,7 +167,7 @@ class MatmulTest {
                     exact += term;
                     magnitude += Math.abs(term);
                 }
-                assertThat((double) y[t * rows + r]).as("%s %s t=%d r=%d", ops.name(), m.dtype(), t, r)
+                assertThat((double) y[t * rows + r]).as("%s %s t=%d r=%d", name, m.dtype(), t, r)
                         .isCloseTo(exact, within(1e-5 * magnitude));
             }
         }
