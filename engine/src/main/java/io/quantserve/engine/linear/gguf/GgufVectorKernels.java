@@ -101,29 +101,33 @@ final class GgufVectorKernels {
     }
 
     private static float dotQ4_0(MemorySegment w, long row, int in, float[] x, int xOff) {
+        // two blocks per step into two accumulators, as for Q8_0
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         int blocks = in / 32;
-        for (int b = 0; b < blocks; b++) {
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
             long at = row + b * 18L;
-            int xb = xOff + b * 32;
-            FloatVector lo = FloatVector.zero(F);
-            FloatVector hi = FloatVector.zero(F);
-            for (int c = 0; c < 16; c += L) {
-                ByteVector raw = ByteVector.fromMemorySegment(B, w, at + 2 + c, LE);
-                ByteVector ql = raw.and((byte) 0x0F).sub((byte) 8);
-                ByteVector qh = raw.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
-                lo = widen(ql).fma(FloatVector.fromArray(F, x, xb + c), lo);
-                hi = widen(qh).fma(FloatVector.fromArray(F, x, xb + 16 + c), hi);
-            }
-            FloatVector d = FloatVector.broadcast(F, f16(w, at));
-            if ((b & 1) == 0) {
-                acc0 = lo.add(hi).fma(d, acc0);
-            } else {
-                acc1 = lo.add(hi).fma(d, acc1);
-            }
+            acc0 = blockQ4_0(w, at, x, xOff + b * 32).fma(FloatVector.broadcast(F, f16(w, at)), acc0);
+            acc1 = blockQ4_0(w, at + 18, x, xOff + b * 32 + 32).fma(FloatVector.broadcast(F, f16(w, at + 18)), acc1);
+        }
+        for (; b < blocks; b++) {
+            long at = row + b * 18L;
+            acc0 = blockQ4_0(w, at, x, xOff + b * 32).fma(FloatVector.broadcast(F, f16(w, at)), acc0);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** The unscaled dot of one Q4_0 block with x[xb .. xb + 32). */
+    private static FloatVector blockQ4_0(MemorySegment w, long at, float[] x, int xb) {
+        FloatVector lo = FloatVector.zero(F);
+        FloatVector hi = FloatVector.zero(F);
+        for (int c = 0; c < 16; c += L) {
+            ByteVector raw = ByteVector.fromMemorySegment(B, w, at + 2 + c, LE);
+            lo = widen(raw.and((byte) 0x0F).sub((byte) 8)).fma(FloatVector.fromArray(F, x, xb + c), lo);
+            hi = widen(raw.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)).fma(FloatVector.fromArray(F, x, xb + 16 + c), hi);
+        }
+        return lo.add(hi);
     }
 
     /** Unpacks the eight 6-bit scales (out[0..8)) and mins (out[8..16)) of a K-quant super-block. */
