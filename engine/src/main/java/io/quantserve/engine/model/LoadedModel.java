@@ -1,6 +1,8 @@
 package io.quantserve.engine.model;
 
 import io.quantserve.engine.chat.ChatTemplate;
+import io.quantserve.engine.format.gguf.GgufFile;
+import io.quantserve.engine.format.gguf.GgufFormatException;
 import io.quantserve.engine.format.safetensors.Checkpoint;
 import io.quantserve.engine.linear.QuantizationConfig;
 import io.quantserve.engine.linear.QuantizationConfigs;
@@ -10,6 +12,7 @@ import java.nio.file.Path;
 import io.quantserve.engine.tokenizer.Tokenizer;
 import io.quantserve.engine.tokenizer.Tokenizers;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -34,13 +37,19 @@ public final class LoadedModel implements AutoCloseable {
         this.resources = resources;
     }
 
-    /** Opens a Hugging Face model folder (config.json + safetensors). Errors name the file and the problem. */
+    /**
+     * Opens a Hugging Face model folder (config.json + safetensors) or a llama.cpp {@code .gguf} file. Errors name the
+     * file and the problem.
+     */
     public static LoadedModel open(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             throw new IllegalArgumentException(dir + ": no such file or directory");
         }
+        if (Files.isRegularFile(dir) && dir.getFileName().toString().endsWith(".gguf")) {
+            return openGguf(dir);
+        }
         if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException(dir + ": not a model folder");
+            throw new IllegalArgumentException(dir + ": not a model folder or .gguf file");
         }
         ModelConfig config = ModelConfig.load(dir);
         GenerationConfig generation = GenerationConfig.load(dir);
@@ -57,6 +66,36 @@ public final class LoadedModel implements AutoCloseable {
             checkpoint.close();
             throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A GGUF file: config from its metadata, tokenizer and chat template from {@code tokenizer.*} when present, no
+     * generation config. The file stays mapped until {@link #close()}.
+     */
+    private static LoadedModel openGguf(Path file) throws IOException {
+        GgufFile gguf = GgufFile.open(file);
+        try {
+            ModelConfig config = GgufModelConfig.from(gguf);
+            Tokenizer tokenizer = gguf.contains("tokenizer.ggml.model") ? Tokenizers.fromGguf(gguf) : null;
+            List<String> tokens = gguf.contains("tokenizer.ggml.tokens") ? gguf.getStringList("tokenizer.ggml.tokens") : List.of();
+            String bos = tokenText(tokens, config.bosTokenId());
+            String eos = config.eosTokenIds().isEmpty() ? null : tokenText(tokens, config.eosTokenIds().get(0));
+            ChatTemplate chatTemplate = gguf.findString("tokenizer.chat_template")
+                    .map(t -> ChatTemplate.of(t, bos, eos))
+                    .orElseGet(() -> ChatTemplate.fallback(bos, eos));
+            LlamaModel model = GgufLoader.load(config, gguf);
+            return new LoadedModel(file, config, GenerationConfig.none(), model, tokenizer, chatTemplate, gguf);
+        } catch (RuntimeException e) {
+            gguf.close();
+            if (e instanceof GgufFormatException) {
+                throw e; // already names the file
+            }
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String tokenText(List<String> tokens, int id) {
+        return id >= 0 && id < tokens.size() ? tokens.get(id) : null;
     }
 
     public Path path() {

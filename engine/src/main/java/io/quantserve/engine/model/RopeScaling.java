@@ -19,15 +19,27 @@ public sealed interface RopeScaling {
             implements RopeScaling {
     }
 
+    /**
+     * Each pair's frequency divided by its own factor: how llama.cpp stores Llama 3 scaling in GGUF
+     * (the {@code rope_freqs.weight} tensor, computed from the config's llama3 parameters at conversion).
+     */
+    record Factors(double[] factors) implements RopeScaling {
+    }
+
     /** The inverse frequency of each of the {@code rotaryDim / 2} rotated pairs, in double precision. */
     default double[] inverseFrequencies(double theta, int rotaryDim) {
         double[] inv = new double[rotaryDim / 2];
+        if (this instanceof Factors f && f.factors().length != inv.length) {
+            throw new IllegalArgumentException("rope frequency factors: " + f.factors().length + " values for "
+                    + inv.length + " rotary pairs");
+        }
         for (int i = 0; i < inv.length; i++) {
             double freq = 1.0 / Math.pow(theta, (2.0 * i) / rotaryDim);
             inv[i] = switch (this) {
                 case None n -> freq;
                 case Linear l -> freq / l.factor();
                 case Llama3 l -> llama3(freq, l);
+                case Factors f -> freq / f.factors()[i];
             };
         }
         return inv;

@@ -73,7 +73,7 @@ class GgufFileTest {
 
     @Test
     void allValueTypesAndTensorLayout(@TempDir Path dir) throws IOException {
-        GgufWriter w = new GgufWriter().header(3, 2, 15);
+        GgufBytes w = new GgufBytes().header(3, 2, 15);
         w.str("u8").u32(0).u8(200);
         w.str("i8").u32(1).u8(-5);
         w.str("u16").u32(2).u16(60000);
@@ -127,14 +127,14 @@ class GgufFileTest {
         }
     }
 
-    private static Path write(Path dir, GgufWriter w) throws IOException {
+    private static Path write(Path dir, GgufBytes w) throws IOException {
         Path file = dir.resolve("broken.gguf");
         Files.write(file, w.toByteArray());
         return file;
     }
 
-    private static GgufWriter oneTensor(int type, long offset) {
-        GgufWriter w = new GgufWriter().header(3, 1, 0);
+    private static GgufBytes oneTensor(int type, long offset) {
+        GgufBytes w = new GgufBytes().header(3, 1, 0);
         w.str("t").u32(1).u64(32).u32(type).u64(offset);
         w.pad(32);
         return w.bytes(new byte[128]);
@@ -151,7 +151,7 @@ class GgufFileTest {
 
     @Test
     void unsupportedVersion(@TempDir Path dir) throws IOException {
-        Path file = write(dir, new GgufWriter().header(1, 0, 0));
+        Path file = write(dir, new GgufBytes().header(1, 0, 0));
         assertThatThrownBy(() -> GgufFile.open(file)).hasMessageContaining("version 1");
     }
 
@@ -177,7 +177,7 @@ class GgufFileTest {
 
     @Test
     void unknownValueType(@TempDir Path dir) throws IOException {
-        Path file = write(dir, new GgufWriter().header(3, 0, 1).str("k").u32(13).u32(0));
+        Path file = write(dir, new GgufBytes().header(3, 0, 1).str("k").u32(13).u32(0));
         assertThatThrownBy(() -> GgufFile.open(file)).hasMessageContaining("metadata k: unknown metadata value type 13");
     }
 
@@ -196,7 +196,7 @@ class GgufFileTest {
 
     @Test
     void absurdCountsAreRejectedBeforeAllocating(@TempDir Path dir) throws IOException {
-        Path file = write(dir, new GgufWriter().header(3, 0, 1).str("k").u32(9).u32(0).u64(Long.MAX_VALUE));
+        Path file = write(dir, new GgufBytes().header(3, 0, 1).str("k").u32(9).u32(0).u64(Long.MAX_VALUE));
         assertThatThrownBy(() -> GgufFile.open(file)).hasMessageContaining("implausible array length of k");
     }
 

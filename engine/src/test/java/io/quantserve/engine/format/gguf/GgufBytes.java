@@ -6,51 +6,51 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /** Builds small GGUF byte images for tests, including deliberately broken ones. */
-final class GgufWriter {
+final class GgufBytes {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-    GgufWriter u8(int v) {
+    GgufBytes u8(int v) {
         out.write(v);
         return this;
     }
 
-    GgufWriter u16(int v) {
+    GgufBytes u16(int v) {
         return bytes(ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) v).array());
     }
 
-    GgufWriter u32(int v) {
+    GgufBytes u32(int v) {
         return bytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array());
     }
 
-    GgufWriter u64(long v) {
+    GgufBytes u64(long v) {
         return bytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array());
     }
 
-    GgufWriter f32(float v) {
+    GgufBytes f32(float v) {
         return u32(Float.floatToIntBits(v));
     }
 
-    GgufWriter f64(double v) {
+    GgufBytes f64(double v) {
         return u64(Double.doubleToLongBits(v));
     }
 
-    GgufWriter str(String s) {
+    GgufBytes str(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         u64(b.length);
         return bytes(b);
     }
 
-    GgufWriter bytes(byte[] b) {
+    GgufBytes bytes(byte[] b) {
         out.writeBytes(b);
         return this;
     }
 
-    GgufWriter header(int version, long tensors, long kvs) {
+    GgufBytes header(int version, long tensors, long kvs) {
         return bytes("GGUF".getBytes(StandardCharsets.US_ASCII)).u32(version).u64(tensors).u64(kvs);
     }
 
     /** Zero bytes up to the next multiple of {@code alignment}. */
-    GgufWriter pad(int alignment) {
+    GgufBytes pad(int alignment) {
         while (out.size() % alignment != 0) {
             out.write(0);
         }

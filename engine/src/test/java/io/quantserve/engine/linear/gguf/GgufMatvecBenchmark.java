@@ -1,0 +1,79 @@
+package io.quantserve.engine.linear.gguf;
+
+import io.quantserve.engine.format.gguf.GgmlType;
+import io.quantserve.engine.kernel.MemoryBandwidth;
+import io.quantserve.engine.kernel.Parallel;
+import io.quantserve.engine.kernel.VectorOps;
+import io.quantserve.engine.linear.DenseLinear;
+import io.quantserve.engine.linear.Linear;
+import io.quantserve.engine.linear.PackedLinear;
+import io.quantserve.engine.tensor.DType;
+import io.quantserve.engine.tensor.WeightMatrix;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Decode (one token) throughput of the GGUF block kernels next to F32, not a test: run its main from the test
+ * classpath with --add-modules jdk.incubator.vector. Several matrices are cycled so the weights come from DRAM.
+ * GB/s counts the bytes of packed weight read; "x F32" is the speed-up in time over the F32 matrix. Threads are
+ * the kernel pool's: add -XX:ActiveProcessorCount=1 for one thread. Arguments: [rows cols] (default 2048 8192).
+ */
+public final class GgufMatvecBenchmark {
+    private static final long CACHE_BEATING_BYTES = 256L << 20;
+
+    public static void main(String[] args) {
+        int rows = args.length > 1 ? Integer.parseInt(args[0]) : 2048;
+        int cols = args.length > 1 ? Integer.parseInt(args[1]) : 8192;
+        System.out.printf("memory read bandwidth: %.1f GB/s (%d threads), kernels %s%n",
+                MemoryBandwidth.measureReadGBps(), Parallel.threads(), VectorOps.get().name());
+        Random rnd = new Random(1);
+        float[] w = new float[rows * cols];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) rnd.nextGaussian() * 0.02f;
+        }
+        float[] x = new float[cols];
+        for (int i = 0; i < cols; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        int f32Count = (int) Math.max(2, CACHE_BEATING_BYTES / (4L * rows * cols));
+        Linear[] f32 = new Linear[f32Count];
+        for (int m = 0; m < f32Count; m++) {
+            MemorySegment seg = Arena.ofAuto().allocate(4L * rows * cols, 64);
+            MemorySegment.copy(w, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, w.length);
+            f32[m] = new DenseLinear(new WeightMatrix(seg, DType.F32, rows, cols), null);
+        }
+        double f32Ms = report("F32", f32, x, rows, 0);
+        for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0}) {
+            long bytes = rows * type.byteSize(cols);
+            int count = (int) Math.max(2, CACHE_BEATING_BYTES / bytes);
+            PackedLinear[] ls = new PackedLinear[count];
+            for (int m = 0; m < count; m++) {
+                ls[m] = GgufLinears.quantize(type, w, rows, cols);
+            }
+            report(type.toString(), ls, x, rows, f32Ms);
+        }
+    }
+
+    /** Median ms of one decode matvec. */
+    private static double report(String name, Linear[] ls, float[] x, int rows, double f32Ms) {
+        float[] y = new float[rows];
+        int reps = 30;
+        long[] nanos = new long[reps];
+        for (int round = 0; round < 4; round++) { // the first rounds are warm-up for the JIT
+            for (int i = 0; i < reps; i++) {
+                Linear l = ls[i % ls.length];
+                long start = System.nanoTime();
+                l.apply(x, y, 1);
+                nanos[i] = System.nanoTime() - start;
+            }
+        }
+        Arrays.sort(nanos);
+        double ms = nanos[reps / 2] / 1e6;
+        System.out.printf("  %-5s %d thr  %7.3f ms  %6.1f GB/s weights%s%n", name, Parallel.threads(), ms,
+                ls[0].weightBytes() / ms / 1e6, f32Ms > 0 ? String.format("  %.2fx F32", f32Ms / ms) : "");
+        return ms;
+    }
+}
