@@ -11,7 +11,12 @@ import java.util.SplittableRandom;
 public final class ModelBenchmark {
 
     public record Result(int promptTokens, double prefillTokensPerSecond, int decodeTokens,
-            double decodeTokensPerSecond, long weightBytesPerToken) {
+            double decodeTokensPerSecond, long weightBytesPerToken, long weightsPerToken) {
+
+        /** Stored bits per weight over all the weights a decode step reads (packing overhead included). */
+        public double bitsPerWeight() {
+            return 8.0 * weightBytesPerToken / weightsPerToken;
+        }
 
         public double decodeGBps() {
             return decodeTokensPerSecond * weightBytesPerToken / 1e9;
@@ -48,7 +53,7 @@ public final class ModelBenchmark {
         double decodeSeconds = (System.nanoTime() - start) / 1e9;
 
         return new Result(promptTokens, promptTokens / prefillSeconds, decodeTokens, decodeTokens / decodeSeconds,
-                model.weights().bytesPerToken());
+                model.weights().bytesPerToken(), model.weights().weightsPerToken());
     }
 
     private static int argmax(float[] v) {

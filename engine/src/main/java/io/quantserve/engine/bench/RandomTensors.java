@@ -18,7 +18,7 @@ import java.util.stream.IntStream;
  * A model's tensors, named the Hugging Face way, made on request from random numbers in off-heap memory: lets
  * benchmarks run real model shapes without a download. Weights are uniform in ±1/sqrt(fan-in), norms are 1.
  */
-public final class RandomTensors implements TensorSource, AutoCloseable {
+public final class RandomTensors implements TensorSource {
     private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\.(.+)");
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -26,15 +26,17 @@ public final class RandomTensors implements TensorSource, AutoCloseable {
     private final ModelConfig config;
     private final DType dtype;
     private final long seed;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
 
-    public RandomTensors(ModelConfig config, DType dtype, long seed) {
+    /** Tensors are allocated in {@code arena}, which the caller closes when the model is no longer used. */
+    public RandomTensors(ModelConfig config, DType dtype, long seed, Arena arena) {
         if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
             throw new IllegalArgumentException("random weights are F32, F16 or BF16, not " + dtype);
         }
         this.config = config;
         this.dtype = dtype;
         this.seed = seed;
+        this.arena = arena;
     }
 
     @Override
@@ -104,8 +106,4 @@ public final class RandomTensors implements TensorSource, AutoCloseable {
         });
     }
 
-    @Override
-    public void close() {
-        arena.close();
-    }
 }

@@ -20,7 +20,7 @@ public final class SyntheticModels {
             case "llama-7b" -> new ModelConfig(Architecture.LLAMA, 4096, 11008, 32, 32, 32, 128, 32000, 1e-5f,
                     10000.0, new RopeScaling.None(), 4096, false, false, 0, 1, List.of(2));
             // a small model for quick runs and tests
-            case "tiny" -> new ModelConfig(Architecture.LLAMA, 256, 688, 4, 8, 4, 32, 2048, 1e-5f,
+            case "tiny" -> new ModelConfig(Architecture.LLAMA, 256, 768, 4, 8, 4, 32, 2048, 1e-5f,
                     10000.0, new RopeScaling.None(), 2048, false, false, 0, 1, List.of(2));
             default -> throw new IllegalArgumentException("unknown synthetic model '" + name
                     + "' (known: llama-1b, llama-7b, tiny)");

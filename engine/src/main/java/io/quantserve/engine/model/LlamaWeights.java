@@ -30,4 +30,17 @@ public record LlamaWeights(
         }
         return bytes;
     }
+
+    /** Number of weights one decode step multiplies: every linear layer and the head. */
+    public long weightsPerToken() {
+        long n = size(lmHead);
+        for (Layer l : layers) {
+            n += size(l.q) + size(l.k) + size(l.v) + size(l.o) + size(l.gate) + size(l.up) + size(l.down);
+        }
+        return n;
+    }
+
+    private static long size(Linear linear) {
+        return (long) linear.inFeatures() * linear.outFeatures();
+    }
 }
