@@ -46,7 +46,7 @@ public abstract class PackedLinear implements Linear {
     @Override
     public void apply(float[] x, float[] y, int tokens) {
         if (tokens == 1) {
-            Parallel.forRange(outFeatures, Math.max(1, 16384 / inFeatures), (r0, r1) -> matvecRows(x, 0, y, 0, r0, r1));
+            Parallel.forRange(outFeatures, Math.max(1, 16384 / inFeatures), (r0, r1) -> matvecRows(x, 0, y, r0, r0, r1));
         } else {
             int tiles = (outFeatures + TILE_ROWS - 1) / TILE_ROWS;
             Parallel.forRange(tiles, 1, (t0, t1) -> {

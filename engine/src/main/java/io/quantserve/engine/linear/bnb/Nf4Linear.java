@@ -47,6 +47,14 @@ public final class Nf4Linear extends PackedLinear {
         return blocksize;
     }
 
+    MemorySegment packed() {
+        return packed;
+    }
+
+    float[] absmax() {
+        return absmax;
+    }
+
     @Override
     public long weightBytes() {
         return packed.byteSize() + 4L * absmax.length;

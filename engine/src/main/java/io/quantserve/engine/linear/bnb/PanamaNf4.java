@@ -68,18 +68,22 @@ final class PanamaNf4 {
         }
     }
 
-    /** Sixteen packed bytes, sign-extended to ints (the nibble masks below undo the sign). */
+    /** Sixteen packed bytes, sign-extended to ints: only the low four bits of each lane are ever used. */
     private static IntVector codes(MemorySegment packed, long off) {
         return (IntVector) ByteVector.fromMemorySegment(B, packed, off, ByteOrder.LITTLE_ENDIAN)
                 .convertShape(VectorOperators.B2I, I, 0);
     }
 
+    /**
+     * selectFrom wraps each index modulo the 16 lanes (as the permute instruction does), so the nibble needs no mask:
+     * the high nibble is the byte shifted right by four, the low nibble the byte itself.
+     */
     private static FloatVector high(IntVector bytes, IntVector table) {
-        return bytes.lanewise(VectorOperators.LSHR, 4).and(0xF).selectFrom(table).reinterpretAsFloats();
+        return bytes.lanewise(VectorOperators.ASHR, 4).selectFrom(table).reinterpretAsFloats();
     }
 
     private static FloatVector low(IntVector bytes, IntVector table) {
-        return bytes.and(0xF).selectFrom(table).reinterpretAsFloats();
+        return bytes.selectFrom(table).reinterpretAsFloats();
     }
 
     /** x reordered per 32 columns into [16 even columns | 16 odd columns], matching high and low nibbles. */
