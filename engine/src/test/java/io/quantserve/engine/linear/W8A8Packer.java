@@ -25,10 +25,25 @@ public final class W8A8Packer {
     private W8A8Packer() {
     }
 
+    /** int8 weights [out, in] with their per-channel scales as stored (rounded to the scale dtype). */
+    public record Int8Weights(byte[] q, float[] scales) {
+    }
+
     public static Packed pack(String prefix, float[] w, int out, int in, DType scaleDtype) {
+        Int8Weights iw = quantize(w, out, in, scaleDtype);
+        float[] deq = new float[out * in];
+        for (int i = 0; i < deq.length; i++) {
+            deq[i] = iw.q[i] * iw.scales[i / in];
+        }
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put(prefix + ".weight", new Tensor(DType.I8, new long[] {out, in}, iw.q));
+        t.put(prefix + ".weight_scale", new Tensor(scaleDtype, new long[] {out, 1}, encode(iw.scales, scaleDtype)));
+        return new Packed(t, deq);
+    }
+
+    public static Int8Weights quantize(float[] w, int out, int in, DType scaleDtype) {
         byte[] q = new byte[out * in];
         float[] scales = new float[out];
-        float[] deq = new float[out * in];
         for (int r = 0; r < out; r++) {
             float max = 0;
             for (int k = 0; k < in; k++) {
@@ -39,13 +54,9 @@ public final class W8A8Packer {
             for (int k = 0; k < in; k++) {
                 int v = (int) Math.clamp(Math.rint(w[r * in + k] / scale), -128, 127);
                 q[r * in + k] = (byte) v;
-                deq[r * in + k] = v * scale;
             }
         }
-        Map<String, Tensor> t = new LinkedHashMap<>();
-        t.put(prefix + ".weight", new Tensor(DType.I8, new long[] {out, in}, q));
-        t.put(prefix + ".weight_scale", new Tensor(scaleDtype, new long[] {out, 1}, encode(scales, scaleDtype)));
-        return new Packed(t, deq);
+        return new Int8Weights(q, scales);
     }
 
     /** v rounded to the storage dtype (round to nearest even), back as float. */
