@@ -18,6 +18,7 @@ public final class Nf4Linear extends PackedLinear {
     private final MemorySegment packed; // [ceil(out * in / 2)] bytes
     private final float[] absmax;       // [ceil(out * in / blocksize)]
     private final int blocksize;
+    private final int blockShift; // log2(blocksize)
 
     /** Checks that the sizes fit; {@code packed} may be a mapped checkpoint tensor, it is not copied. */
     public Nf4Linear(int inFeatures, int outFeatures, float[] bias, MemorySegment packed, float[] absmax,
@@ -41,6 +42,7 @@ public final class Nf4Linear extends PackedLinear {
         this.packed = packed;
         this.absmax = absmax;
         this.blocksize = blocksize;
+        this.blockShift = Integer.numberOfTrailingZeros(blocksize);
     }
 
     public int blocksize() {
@@ -96,17 +98,28 @@ public final class Nf4Linear extends PackedLinear {
         }
     }
 
+    /** Byte by byte: both codes of a byte share a block, since blocks have an even size. Prefill runs on this. */
     @Override
     public void dequantizeRows(int r0, int r1, float[] out) {
         long e = (long) r0 * inFeatures;
         int count = (r1 - r0) * inFeatures;
-        for (int i = 0; i < count; i++, e++) {
+        int i = 0;
+        if ((e & 1) == 1 && count > 0) { // a row starting in the low nibble (odd in_features)
+            out[i++] = weight(e++);
+        }
+        for (; i + 1 < count; i += 2, e += 2) {
+            byte b = packed.get(ValueLayout.JAVA_BYTE, e >>> 1);
+            float scale = absmax[(int) (e >>> blockShift)];
+            out[i] = Nf4.CODES[(b >> 4) & 0xF] * scale;
+            out[i + 1] = Nf4.CODES[b & 0xF] * scale;
+        }
+        if (i < count) {
             out[i] = weight(e);
         }
     }
 
     private float weight(long e) {
         byte b = packed.get(ValueLayout.JAVA_BYTE, e >>> 1);
-        return Nf4.CODES[Nf4.code(b, e)] * absmax[(int) (e / blocksize)];
+        return Nf4.CODES[Nf4.code(b, e)] * absmax[(int) (e >>> blockShift)];
     }
 }
