@@ -43,9 +43,9 @@ public final class QuantizationConfigs {
             case "gptq":
                 throw unsupported(method);
             case "bitsandbytes":
-                throw unsupported(method);
+                return io.quantserve.engine.linear.bnb.Nf4Config.from(section);
             case "compressed-tensors":
-                throw unsupported(method);
+                return io.quantserve.engine.linear.compressed.CompressedTensorsConfig.from(section);
             default:
                 throw unsupported(method);
         }
