@@ -5,6 +5,8 @@ import io.quantserve.engine.linear.DenseLinear;
 import io.quantserve.engine.linear.Linear;
 import io.quantserve.engine.linear.QuantizationConfig;
 import io.quantserve.engine.linear.Unquantized;
+import io.quantserve.engine.linear.bnb.Nf4Linears;
+import io.quantserve.engine.linear.compressed.W8A8Linears;
 import io.quantserve.engine.linear.gguf.GgufLinears;
 import io.quantserve.engine.model.LlamaLoader;
 import io.quantserve.engine.model.LlamaModel;
@@ -25,7 +27,7 @@ import java.util.Locale;
  * (AutoAWQ, GPTQ, bitsandbytes and compressed-tensors leave lm_head unquantized).
  */
 public final class BenchWeights {
-    public static final List<String> NAMES = List.of("f32", "bf16", "f16", "q8_0", "q4_0");
+    public static final List<String> NAMES = List.of("f32", "bf16", "f16", "q8_0", "q4_0", "nf4", "w8a8");
 
     private BenchWeights() {
     }
@@ -38,6 +40,8 @@ public final class BenchWeights {
             case "f16" -> floatModel(config, DType.F16, arena);
             case "q8_0" -> gguf(config, GgmlType.Q8_0, arena);
             case "q4_0" -> gguf(config, GgmlType.Q4_0, arena);
+            case "nf4" -> huggingFace(config, "nf4", Nf4Linears::quantize, arena);
+            case "w8a8" -> huggingFace(config, "w8a8", W8A8Linears::quantize, arena);
             default -> throw new IllegalArgumentException("--weights: unknown weight format '" + format
                     + "' (known: " + String.join(", ", NAMES) + ")");
         };
@@ -52,8 +56,12 @@ public final class BenchWeights {
         return packed(config, new RandomPackedWeights(type.name().toLowerCase(Locale.ROOT), packer, packer), arena);
     }
 
-    /** A packer that keeps the layer in BF16: the head of Hugging Face quantized checkpoints. */
-    static Linear bf16(float[] w, int out, int in, Arena arena) {
+    private static LlamaModel huggingFace(ModelConfig config, String name, RandomPackedWeights.Packer layers, Arena arena) {
+        return packed(config, new RandomPackedWeights(name, layers, (w, out, in) -> bf16(w, out, in, arena)), arena);
+    }
+
+    /** Keeps the layer in BF16: the head of Hugging Face quantized checkpoints. */
+    private static Linear bf16(float[] w, int out, int in, Arena arena) {
         MemorySegment data = arena.allocate((long) w.length * 2, 64);
         ValueLayout.OfShort i16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < w.length; i++) {
