@@ -6,8 +6,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Panama decode kernel of {@link GroupIntLinear}: per 16-channel chunk, load the chunk's int block, shift its bit
- * field down, mask, convert to float and fused-multiply-add with 16 contiguous inputs. Two accumulators per group
+ * The Panama decode kernel of {@link GroupIntLinear}: per 16-channel chunk, load the chunk's int block, shift its
+ * signed bit field up to the top and arithmetically down again, convert to float and fused-multiply-add with 16 contiguous inputs. Two accumulators per group
  * hide the FMA latency; the group partial is then scaled into the row accumulator, reduced once per row.
  * Kept in its own class so that a JVM without jdk.incubator.vector never loads it.
  */
@@ -34,9 +34,9 @@ final class GroupIntKernels {
         int groups = w.groups;
         int intsPerRow = w.intsPerRow;
         int bits = w.bits;
-        int mask = w.mask;
         int blockShift = w.blockShift;
         int fieldMask = (1 << blockShift) - 1;
+        int down = 32 - bits;
         for (int r = r0; r < r1; r++) {
             int base = r * intsPerRow;
             FloatVector acc = FloatVector.zero(F);
@@ -49,19 +49,19 @@ final class GroupIntKernels {
                 for (; c + 2 <= end; c += 2) {
                     int b0 = base + (c >>> blockShift) * GroupIntLinear.CHUNK;
                     int b1 = base + ((c + 1) >>> blockShift) * GroupIntLinear.CHUNK;
-                    int s0 = (c & fieldMask) * bits;
-                    int s1 = ((c + 1) & fieldMask) * bits;
+                    int s0 = down - (c & fieldMask) * bits;
+                    int s1 = down - ((c + 1) & fieldMask) * bits;
                     for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
-                        p0 = field(packed, b0 + h, s0, mask).fma(FloatVector.fromArray(F, xp, c * GroupIntLinear.CHUNK + h), p0);
-                        p1 = field(packed, b1 + h, s1, mask)
+                        p0 = field(packed, b0 + h, s0, down).fma(FloatVector.fromArray(F, xp, c * GroupIntLinear.CHUNK + h), p0);
+                        p1 = field(packed, b1 + h, s1, down)
                                 .fma(FloatVector.fromArray(F, xp, (c + 1) * GroupIntLinear.CHUNK + h), p1);
                     }
                 }
                 if (c < end) {
                     int b0 = base + (c >>> blockShift) * GroupIntLinear.CHUNK;
-                    int s0 = (c & fieldMask) * bits;
+                    int s0 = down - (c & fieldMask) * bits;
                     for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
-                        p0 = field(packed, b0 + h, s0, mask).fma(FloatVector.fromArray(F, xp, c * GroupIntLinear.CHUNK + h), p0);
+                        p0 = field(packed, b0 + h, s0, down).fma(FloatVector.fromArray(F, xp, c * GroupIntLinear.CHUNK + h), p0);
                     }
                 }
                 int sg = r * groups + g;
@@ -72,11 +72,11 @@ final class GroupIntKernels {
         }
     }
 
-    /** The unsigned bit field at {@code shift} of L ints, as floats. */
-    private static FloatVector field(int[] packed, int at, int shift, int mask) {
+    /** The signed bit field of L ints, brought to the top by {@code up} and down by {@code down}, as floats. */
+    private static FloatVector field(int[] packed, int at, int up, int down) {
         return (FloatVector) IntVector.fromArray(I, packed, at)
-                .lanewise(VectorOperators.LSHR, shift)
-                .and(mask)
+                .lanewise(VectorOperators.LSHL, up)
+                .lanewise(VectorOperators.ASHR, down)
                 .convert(VectorOperators.I2F, 0);
     }
 }
