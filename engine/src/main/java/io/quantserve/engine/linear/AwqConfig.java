@@ -31,11 +31,11 @@ public record AwqConfig(int groupSize, List<String> modulesToNotConvert) impleme
 
     public static AwqConfig from(JsonNode section) {
         // AutoAWQ's own quant_config.json names them w_bit and q_group_size
-        int bits = ConfigFields.integer(section, section.has("bits") ? "bits" : "w_bit", null);
+        int bits = ConfigFields.integer(section, alias(section, "bits", "w_bit"), null);
         if (bits != BITS) {
             throw new IllegalArgumentException("bits " + bits + " is not supported (AWQ gemm is 4-bit)");
         }
-        int groupSize = ConfigFields.groupSize(section, section.has("group_size") ? "group_size" : "q_group_size");
+        int groupSize = ConfigFields.groupSize(section, alias(section, "group_size", "q_group_size"));
         if (!ConfigFields.bool(section, "zero_point", true)) {
             throw new IllegalArgumentException("zero_point false is not supported (AWQ gemm stores qzeros)");
         }
@@ -52,6 +52,11 @@ public record AwqConfig(int groupSize, List<String> modulesToNotConvert) impleme
             modules.forEach(m -> skip.add(m.asString()));
         }
         return new AwqConfig(groupSize, skip);
+    }
+
+    /** The field's Hugging Face name, or AutoAWQ's own when only that one is present. */
+    private static String alias(JsonNode section, String name, String autoAwqName) {
+        return !section.has(name) && section.has(autoAwqName) ? autoAwqName : name;
     }
 
     @Override
