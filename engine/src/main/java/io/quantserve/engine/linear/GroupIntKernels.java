@@ -35,7 +35,7 @@ final class GroupIntKernels {
         int intsPerRow = w.intsPerRow;
         int bits = w.bits;
         int blockShift = w.blockShift;
-        int fieldMask = (1 << blockShift) - 1;
+        int perBlock = 1 << blockShift;
         int down = 32 - bits;
         for (int r = r0; r < r1; r++) {
             int base = r * intsPerRow;
@@ -46,37 +46,66 @@ final class GroupIntKernels {
                 int end = chunkStart[g + 1];
                 FloatVector p0 = FloatVector.zero(F);
                 FloatVector p1 = FloatVector.zero(F);
-                for (; c + 2 <= end; c += 2) {
-                    int b0 = base + (c >>> blockShift) * GroupIntLinear.CHUNK;
-                    int b1 = base + ((c + 1) >>> blockShift) * GroupIntLinear.CHUNK;
-                    int s0 = down - (c & fieldMask) * bits;
-                    int s1 = down - ((c + 1) & fieldMask) * bits;
-                    for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
-                        p0 = field(packed, b0 + h, s0, down).fma(FloatVector.fromArray(F, xp, c * GroupIntLinear.CHUNK + h), p0);
-                        p1 = field(packed, b1 + h, s1, down)
-                                .fma(FloatVector.fromArray(F, xp, (c + 1) * GroupIntLinear.CHUNK + h), p1);
-                    }
+                FloatVector p2 = FloatVector.zero(F);
+                FloatVector p3 = FloatVector.zero(F);
+                // chunks before the group's first whole block (groups narrower than a block, act-order padding)
+                for (; c < end && ((c & (perBlock - 1)) != 0 || c + perBlock > end); c++) {
+                    p0 = chunk(packed, base, xp, c, blockShift, bits, down, p0);
                 }
-                if (c < end) {
-                    int b0 = base + (c >>> blockShift) * GroupIntLinear.CHUNK;
-                    int s0 = down - (c & fieldMask) * bits;
+                // whole blocks: one load of the packed ints per L lanes, then every field of it
+                for (; c + perBlock <= end; c += perBlock) {
+                    int block = base + (c >>> blockShift) * GroupIntLinear.CHUNK;
+                    int x0 = c * GroupIntLinear.CHUNK;
                     for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
-                        p0 = field(packed, b0 + h, s0, down).fma(FloatVector.fromArray(F, xp, c * GroupIntLinear.CHUNK + h), p0);
+                        IntVector v = IntVector.fromArray(I, packed, block + h);
+                        if (bits == 4) {
+                            p0 = signed(v, 28, 28).fma(FloatVector.fromArray(F, xp, x0 + h), p0);
+                            p1 = signed(v, 24, 28).fma(FloatVector.fromArray(F, xp, x0 + 16 + h), p1);
+                            p2 = signed(v, 20, 28).fma(FloatVector.fromArray(F, xp, x0 + 32 + h), p2);
+                            p3 = signed(v, 16, 28).fma(FloatVector.fromArray(F, xp, x0 + 48 + h), p3);
+                            p0 = signed(v, 12, 28).fma(FloatVector.fromArray(F, xp, x0 + 64 + h), p0);
+                            p1 = signed(v, 8, 28).fma(FloatVector.fromArray(F, xp, x0 + 80 + h), p1);
+                            p2 = signed(v, 4, 28).fma(FloatVector.fromArray(F, xp, x0 + 96 + h), p2);
+                            p3 = top(v, 28).fma(FloatVector.fromArray(F, xp, x0 + 112 + h), p3);
+                        } else {
+                            for (int j = 0; j < perBlock; j += 2) {
+                                int at = x0 + j * GroupIntLinear.CHUNK + h;
+                                p0 = signed(v, down - j * bits, down).fma(FloatVector.fromArray(F, xp, at), p0);
+                                p1 = signed(v, down - (j + 1) * bits, down)
+                                        .fma(FloatVector.fromArray(F, xp, at + GroupIntLinear.CHUNK), p1);
+                            }
+                        }
                     }
                 }
                 int sg = r * groups + g;
-                acc = p0.add(p1).fma(FloatVector.broadcast(F, scales[sg]), acc);
+                acc = p0.add(p1).add(p2.add(p3)).fma(FloatVector.broadcast(F, scales[sg]), acc);
                 zeroTerm += scaledZeros[sg] * xsum[g];
             }
             y[yOff + r - r0] = acc.reduceLanes(VectorOperators.ADD) - zeroTerm;
         }
     }
 
-    /** The signed bit field of L ints, brought to the top by {@code up} and down by {@code down}, as floats. */
-    private static FloatVector field(int[] packed, int at, int up, int down) {
-        return (FloatVector) IntVector.fromArray(I, packed, at)
-                .lanewise(VectorOperators.LSHL, up)
+    /** One 16-channel chunk into {@code p}. */
+    private static FloatVector chunk(int[] packed, int base, float[] xp, int c, int blockShift, int bits, int down,
+            FloatVector p) {
+        int block = base + (c >>> blockShift) * GroupIntLinear.CHUNK;
+        int up = down - (c & ((1 << blockShift) - 1)) * bits;
+        for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
+            p = signed(IntVector.fromArray(I, packed, block + h), up, down)
+                    .fma(FloatVector.fromArray(F, xp, c * GroupIntLinear.CHUNK + h), p);
+        }
+        return p;
+    }
+
+    /** The signed bit field brought to the top by {@code up} and back down by {@code down}, as floats. */
+    private static FloatVector signed(IntVector v, int up, int down) {
+        return (FloatVector) v.lanewise(VectorOperators.LSHL, up)
                 .lanewise(VectorOperators.ASHR, down)
                 .convert(VectorOperators.I2F, 0);
+    }
+
+    /** The top field needs no shift up. */
+    private static FloatVector top(IntVector v, int down) {
+        return (FloatVector) v.lanewise(VectorOperators.ASHR, down).convert(VectorOperators.I2F, 0);
     }
 }
