@@ -48,7 +48,7 @@ final class GroupIntKernels {
                 FloatVector p1 = FloatVector.zero(F);
                 FloatVector p2 = FloatVector.zero(F);
                 FloatVector p3 = FloatVector.zero(F);
-                // chunks before the group's first whole block (groups narrower than a block, act-order padding)
+                // chunks before the group's first whole block (groups narrower than a block)
                 for (; c < end && ((c & (perBlock - 1)) != 0 || c + perBlock > end); c++) {
                     p0 = chunk(packed, base, xp, c, blockShift, bits, down, p0);
                 }
@@ -76,6 +76,9 @@ final class GroupIntKernels {
                             }
                         }
                     }
+                }
+                for (; c < end; c++) { // the ragged end of a group
+                    p1 = chunk(packed, base, xp, c, blockShift, bits, down, p1);
                 }
                 int sg = r * groups + g;
                 acc = p0.add(p1).add(p2.add(p3)).fma(FloatVector.broadcast(F, scales[sg]), acc);
