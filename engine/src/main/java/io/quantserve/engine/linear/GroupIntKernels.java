@@ -6,8 +6,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Panama decode kernel of {@link GroupIntLinear}: per 16-channel chunk, load the chunk's int block, shift its
- * signed bit field up to the top and arithmetically down again, convert to float and fused-multiply-add with 16 contiguous inputs. Two accumulators per group
+ * The Panama decode kernel of {@link GroupIntLinear}: per 16-channel chunk, load the chunk's int block, mask its bit
+ * field in place (the inputs carry the field's 2^-shift), convert to float and fused-multiply-add with 16 contiguous inputs. Two accumulators per group
  * hide the FMA latency; the group partial is then scaled into the row accumulator, reduced once per row.
  * Kept in its own class so that a JVM without jdk.incubator.vector never loads it.
  */
@@ -36,7 +36,8 @@ final class GroupIntKernels {
         int bits = w.bits;
         int blockShift = w.blockShift;
         int perBlock = 1 << blockShift;
-        int down = 32 - bits;
+        int top = 32 - bits;
+        int mask = (1 << bits) - 1;
         for (int r = r0; r < r1; r++) {
             int base = r * intsPerRow;
             FloatVector acc = FloatVector.zero(F);
@@ -50,7 +51,7 @@ final class GroupIntKernels {
                 FloatVector p3 = FloatVector.zero(F);
                 // chunks before the group's first whole block (groups narrower than a block)
                 for (; c < end && ((c & (perBlock - 1)) != 0 || c + perBlock > end); c++) {
-                    p0 = chunk(packed, base, xp, c, blockShift, bits, down, p0);
+                    p0 = chunk(packed, base, xp, c, blockShift, bits, p0);
                 }
                 // whole blocks: one load of the packed ints per L lanes, then every field of it
                 for (; c + perBlock <= end; c += perBlock) {
@@ -59,26 +60,29 @@ final class GroupIntKernels {
                     for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
                         IntVector v = IntVector.fromArray(I, packed, block + h);
                         if (bits == 4) {
-                            p0 = signed(v, 28, 28).fma(FloatVector.fromArray(F, xp, x0 + h), p0);
-                            p1 = signed(v, 24, 28).fma(FloatVector.fromArray(F, xp, x0 + 16 + h), p1);
-                            p2 = signed(v, 20, 28).fma(FloatVector.fromArray(F, xp, x0 + 32 + h), p2);
-                            p3 = signed(v, 16, 28).fma(FloatVector.fromArray(F, xp, x0 + 48 + h), p3);
-                            p0 = signed(v, 12, 28).fma(FloatVector.fromArray(F, xp, x0 + 64 + h), p0);
-                            p1 = signed(v, 8, 28).fma(FloatVector.fromArray(F, xp, x0 + 80 + h), p1);
-                            p2 = signed(v, 4, 28).fma(FloatVector.fromArray(F, xp, x0 + 96 + h), p2);
+                            p0 = masked(v, 0xF).fma(FloatVector.fromArray(F, xp, x0 + h), p0);
+                            p1 = masked(v, 0xF0).fma(FloatVector.fromArray(F, xp, x0 + 16 + h), p1);
+                            p2 = masked(v, 0xF00).fma(FloatVector.fromArray(F, xp, x0 + 32 + h), p2);
+                            p3 = masked(v, 0xF000).fma(FloatVector.fromArray(F, xp, x0 + 48 + h), p3);
+                            p0 = masked(v, 0xF0000).fma(FloatVector.fromArray(F, xp, x0 + 64 + h), p0);
+                            p1 = masked(v, 0xF00000).fma(FloatVector.fromArray(F, xp, x0 + 80 + h), p1);
+                            p2 = masked(v, 0xF000000).fma(FloatVector.fromArray(F, xp, x0 + 96 + h), p2);
                             p3 = top(v, 28).fma(FloatVector.fromArray(F, xp, x0 + 112 + h), p3);
                         } else {
-                            for (int j = 0; j < perBlock; j += 2) {
+                            for (int j = 0; j < perBlock - 2; j += 2) {
                                 int at = x0 + j * GroupIntLinear.CHUNK + h;
-                                p0 = signed(v, down - j * bits, down).fma(FloatVector.fromArray(F, xp, at), p0);
-                                p1 = signed(v, down - (j + 1) * bits, down)
+                                p0 = masked(v, mask << (j * bits)).fma(FloatVector.fromArray(F, xp, at), p0);
+                                p1 = masked(v, mask << ((j + 1) * bits))
                                         .fma(FloatVector.fromArray(F, xp, at + GroupIntLinear.CHUNK), p1);
                             }
+                            int at = x0 + (perBlock - 2) * GroupIntLinear.CHUNK + h;
+                            p2 = masked(v, mask << (top - bits)).fma(FloatVector.fromArray(F, xp, at), p2);
+                            p3 = top(v, top).fma(FloatVector.fromArray(F, xp, at + GroupIntLinear.CHUNK), p3);
                         }
                     }
                 }
                 for (; c < end; c++) { // the ragged end of a group
-                    p1 = chunk(packed, base, xp, c, blockShift, bits, down, p1);
+                    p1 = chunk(packed, base, xp, c, blockShift, bits, p1);
                 }
                 int sg = r * groups + g;
                 acc = p0.add(p1).add(p2.add(p3)).fma(FloatVector.broadcast(F, scales[sg]), acc);
@@ -89,26 +93,27 @@ final class GroupIntKernels {
     }
 
     /** One 16-channel chunk into {@code p}. */
-    private static FloatVector chunk(int[] packed, int base, float[] xp, int c, int blockShift, int bits, int down,
+    private static FloatVector chunk(int[] packed, int base, float[] xp, int c, int blockShift, int bits,
             FloatVector p) {
         int block = base + (c >>> blockShift) * GroupIntLinear.CHUNK;
-        int up = down - (c & ((1 << blockShift) - 1)) * bits;
+        int j = c & ((1 << blockShift) - 1);
+        boolean isTop = j == (1 << blockShift) - 1;
+        int fieldMask = ((1 << bits) - 1) << (j * bits);
         for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
-            p = signed(IntVector.fromArray(I, packed, block + h), up, down)
-                    .fma(FloatVector.fromArray(F, xp, c * GroupIntLinear.CHUNK + h), p);
+            IntVector v = IntVector.fromArray(I, packed, block + h);
+            FloatVector q = isTop ? top(v, 32 - bits) : masked(v, fieldMask);
+            p = q.fma(FloatVector.fromArray(F, xp, c * GroupIntLinear.CHUNK + h), p);
         }
         return p;
     }
 
-    /** The signed bit field brought to the top by {@code up} and back down by {@code down}, as floats. */
-    private static FloatVector signed(IntVector v, int up, int down) {
-        return (FloatVector) v.lanewise(VectorOperators.LSHL, up)
-                .lanewise(VectorOperators.ASHR, down)
-                .convert(VectorOperators.I2F, 0);
+    /** A field masked in place: q * 2^shift, exact as a float. */
+    private static FloatVector masked(IntVector v, int fieldMask) {
+        return (FloatVector) v.and(fieldMask).convert(VectorOperators.I2F, 0);
     }
 
-    /** The top field needs no shift up. */
-    private static FloatVector top(IntVector v, int down) {
-        return (FloatVector) v.lanewise(VectorOperators.ASHR, down).convert(VectorOperators.I2F, 0);
+    /** The top field, shifted down unsigned (masking it in place would give a negative int). */
+    private static FloatVector top(IntVector v, int shift) {
+        return (FloatVector) v.lanewise(VectorOperators.LSHR, shift).convert(VectorOperators.I2F, 0);
     }
 }

@@ -22,10 +22,12 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Fixture models packed as AWQ / GPTQ checkpoints in the published layouts give the logits of the same model with
  * the dequantized weights stored as plain floats: the loaders read every bit where the Python ecosystem put it.
- * Only the summation order differs (per-group sums in decode), so the tolerance is float rounding level.
+ * Prefill dequantizes tiles and is bit-for-bit the float model's (0 difference). Decode sums per group,
+ * {@code s·Σ q·x − z·s·Σ x}, whose cancellation costs up to 1.5e-5 of the largest logit on these random models
+ * (far below the 1e-4 a float32 engine shows against the float64 reference), hence the 2e-5 bound.
  */
 class QuantizedCheckpointTest {
-    private static final double TOLERANCE = 1e-5;
+    private static final double TOLERANCE = 2e-5;
     private static final int[] IDS = {1, 17, 250, 3, 99, 42, 300, 7, 128, 64, 5, 211};
 
     @TempDir
@@ -110,7 +112,6 @@ class QuantizedCheckpointTest {
             maxAbs = Math.max(maxAbs, Math.abs(expected[i]));
             maxDiff = Math.max(maxDiff, Math.abs(expected[i] - actual[i]));
         }
-        System.out.printf("%s %.3g%n", what, maxDiff / maxAbs);
         assertThat(maxAbs).as(what + ": logits are not all zero").isGreaterThan(0);
         assertThat(maxDiff / maxAbs).as(what + ": max|diff| / max|logit|").isLessThanOrEqualTo(TOLERANCE);
     }
