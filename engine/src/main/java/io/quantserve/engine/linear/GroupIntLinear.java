@@ -5,7 +5,7 @@ import io.quantserve.engine.kernel.VectorOps;
 
 /**
  * Weights as b-bit integers (b = 2, 4 or 8) in groups of input channels, each group of each row with a float scale
- * and a float "scaled zero": {@code w[o][k] = c * s[o][g] - zs[o][g]}. AWQ and GPTQ checkpoints are both repacked
+ * and a float "scaled zero": {@code w[o][k] = q * s[o][g] - zs[o][g]} (zs = zero * s). AWQ and GPTQ checkpoints are both repacked
  * into this one layout at load time.
  *
  * <p>Fields are unpacked with one AND and no shift: {@code word & (mask << j*b)} is {@code q * 2^(j*b)}, exact as a

@@ -9,7 +9,8 @@ import java.util.Random;
  * Decode throughput of the packed b-bit kernel, not a test: run its main from the test classpath with
  * --add-modules jdk.incubator.vector. Like MatmulBenchmark, it cycles through matrices totalling well beyond the last
  * level cache, so the figures are DRAM figures. Arguments: [rows cols [bits [groupSize]]] (default 2048 8192 4 128).
- * GB/s counts the packed bytes (integers, scales and scaled zeros) read per product.
+ * GB/s counts the packed bytes (integers, scales and scaled zeros) read per product. -DcacheBytes=1 measures one
+ * cache-resident matrix instead (the compute ceiling of the kernel).
  */
 public final class GroupIntBenchmark {
     private static final long CACHE_BEATING_BYTES = Long.getLong("cacheBytes", 256L << 20);
