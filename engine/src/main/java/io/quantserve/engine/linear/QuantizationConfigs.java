@@ -39,9 +39,9 @@ public final class QuantizationConfigs {
         String method = section.hasNonNull("quant_method") ? section.get("quant_method").asString() : "gptq";
         switch (method) {
             case "awq":
-                throw unsupported(method);
+                return AwqConfig.from(section);
             case "gptq":
-                throw unsupported(method);
+                return GptqConfig.from(section);
             case "bitsandbytes":
                 return io.quantserve.engine.linear.bnb.Nf4Config.from(section);
             case "compressed-tensors":

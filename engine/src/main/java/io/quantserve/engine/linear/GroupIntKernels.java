@@ -1,0 +1,120 @@
+package io.quantserve.engine.linear;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Panama decode kernel of {@link GroupIntLinear}: per block, load its ints once; per 16-channel chunk, mask the
+ * chunk's bit field in place (the inputs carry the field's 2^-shift), convert to float and fused-multiply-add with 16
+ * contiguous inputs. Four accumulators per group hide the FMA latency; the group partial is then scaled into the row
+ * accumulator, reduced once per row.
+ * Kept in its own class so that a JVM without jdk.incubator.vector never loads it.
+ */
+final class GroupIntKernels {
+    /** At most 16 lanes: a chunk is 16 ints, and wider vectors would mix chunks. */
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() <= GroupIntLinear.CHUNK
+            ? FloatVector.SPECIES_PREFERRED
+            : FloatVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final int L = F.length();
+
+    private GroupIntKernels() {
+    }
+
+    static boolean usable() {
+        return GroupIntLinear.CHUNK % L == 0 && L >= 4;
+    }
+
+    static void matvec(GroupIntLinear w, float[] xp, float[] xsum, float[] y, int yOff, int r0, int r1) {
+        int[] packed = w.packed;
+        int[] chunkStart = w.chunkStart;
+        float[] scales = w.scales;
+        float[] scaledZeros = w.scaledZeros;
+        int groups = w.groups;
+        int intsPerRow = w.intsPerRow;
+        int bits = w.bits;
+        int blockShift = w.blockShift;
+        int perBlock = 1 << blockShift;
+        int top = 32 - bits;
+        int mask = (1 << bits) - 1;
+        for (int r = r0; r < r1; r++) {
+            int base = r * intsPerRow;
+            FloatVector acc = FloatVector.zero(F);
+            float zeroTerm = 0;
+            for (int g = 0; g < groups; g++) {
+                int c = chunkStart[g];
+                int end = chunkStart[g + 1];
+                FloatVector p0 = FloatVector.zero(F);
+                FloatVector p1 = FloatVector.zero(F);
+                FloatVector p2 = FloatVector.zero(F);
+                FloatVector p3 = FloatVector.zero(F);
+                // chunks before the group's first whole block (groups narrower than a block)
+                for (; c < end && ((c & (perBlock - 1)) != 0 || c + perBlock > end); c++) {
+                    p0 = chunk(packed, base, xp, c, blockShift, bits, p0);
+                }
+                // whole blocks: one load of the packed ints per L lanes, then every field of it
+                for (; c + perBlock <= end; c += perBlock) {
+                    int block = base + (c >>> blockShift) * GroupIntLinear.CHUNK;
+                    int x0 = c * GroupIntLinear.CHUNK;
+                    for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
+                        IntVector v = IntVector.fromArray(I, packed, block + h);
+                        if (bits == 4) {
+                            p0 = masked(v, 0xF).fma(FloatVector.fromArray(F, xp, x0 + h), p0);
+                            p1 = masked(v, 0xF0).fma(FloatVector.fromArray(F, xp, x0 + 16 + h), p1);
+                            p2 = masked(v, 0xF00).fma(FloatVector.fromArray(F, xp, x0 + 32 + h), p2);
+                            p3 = masked(v, 0xF000).fma(FloatVector.fromArray(F, xp, x0 + 48 + h), p3);
+                            p0 = masked(v, 0xF0000).fma(FloatVector.fromArray(F, xp, x0 + 64 + h), p0);
+                            p1 = masked(v, 0xF00000).fma(FloatVector.fromArray(F, xp, x0 + 80 + h), p1);
+                            p2 = masked(v, 0xF000000).fma(FloatVector.fromArray(F, xp, x0 + 96 + h), p2);
+                            p3 = top(v, 28).fma(FloatVector.fromArray(F, xp, x0 + 112 + h), p3);
+                        } else {
+                            for (int j = 0; j < perBlock - 2; j += 2) {
+                                int at = x0 + j * GroupIntLinear.CHUNK + h;
+                                p0 = masked(v, mask << (j * bits)).fma(FloatVector.fromArray(F, xp, at), p0);
+                                p1 = masked(v, mask << ((j + 1) * bits))
+                                        .fma(FloatVector.fromArray(F, xp, at + GroupIntLinear.CHUNK), p1);
+                            }
+                            int at = x0 + (perBlock - 2) * GroupIntLinear.CHUNK + h;
+                            p2 = masked(v, mask << (top - bits)).fma(FloatVector.fromArray(F, xp, at), p2);
+                            p3 = top(v, top).fma(FloatVector.fromArray(F, xp, at + GroupIntLinear.CHUNK), p3);
+                        }
+                    }
+                }
+                for (; c < end; c++) { // the ragged end of a group
+                    p1 = chunk(packed, base, xp, c, blockShift, bits, p1);
+                }
+                int sg = r * groups + g;
+                acc = p0.add(p1).add(p2.add(p3)).fma(FloatVector.broadcast(F, scales[sg]), acc);
+                zeroTerm += scaledZeros[sg] * xsum[g];
+            }
+            y[yOff + r - r0] = acc.reduceLanes(VectorOperators.ADD) - zeroTerm;
+        }
+    }
+
+    /** One 16-channel chunk into {@code p}. */
+    private static FloatVector chunk(int[] packed, int base, float[] xp, int c, int blockShift, int bits,
+            FloatVector p) {
+        int block = base + (c >>> blockShift) * GroupIntLinear.CHUNK;
+        int j = c & ((1 << blockShift) - 1);
+        boolean isTop = j == (1 << blockShift) - 1;
+        int fieldMask = ((1 << bits) - 1) << (j * bits);
+        for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
+            IntVector v = IntVector.fromArray(I, packed, block + h);
+            FloatVector q = isTop ? top(v, 32 - bits) : masked(v, fieldMask);
+            p = q.fma(FloatVector.fromArray(F, xp, c * GroupIntLinear.CHUNK + h), p);
+        }
+        return p;
+    }
+
+    /** A field masked in place: q * 2^shift, exact as a float. */
+    private static FloatVector masked(IntVector v, int fieldMask) {
+        return (FloatVector) v.and(fieldMask).convert(VectorOperators.I2F, 0);
+    }
+
+    /** The top field, shifted down unsigned (masking it in place would give a negative int). */
+    private static FloatVector top(IntVector v, int shift) {
+        return (FloatVector) v.lanewise(VectorOperators.LSHR, shift).convert(VectorOperators.I2F, 0);
+    }
+}
