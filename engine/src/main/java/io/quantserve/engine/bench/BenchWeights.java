@@ -2,6 +2,7 @@ package io.quantserve.engine.bench;
 
 import io.quantserve.engine.format.gguf.GgmlType;
 import io.quantserve.engine.linear.DenseLinear;
+import io.quantserve.engine.linear.GroupIntLinear;
 import io.quantserve.engine.linear.Linear;
 import io.quantserve.engine.linear.QuantizationConfig;
 import io.quantserve.engine.linear.Unquantized;
@@ -27,7 +28,7 @@ import java.util.Locale;
  * (AutoAWQ, GPTQ, bitsandbytes and compressed-tensors leave lm_head unquantized).
  */
 public final class BenchWeights {
-    public static final List<String> NAMES = List.of("f32", "bf16", "f16", "q8_0", "q4_0", "nf4", "w8a8");
+    public static final List<String> NAMES = List.of("f32", "bf16", "f16", "q8_0", "q4_0", "awq4", "gptq4", "nf4", "w8a8");
 
     private BenchWeights() {
     }
@@ -40,6 +41,8 @@ public final class BenchWeights {
             case "f16" -> floatModel(config, DType.F16, arena);
             case "q8_0" -> gguf(config, GgmlType.Q8_0, arena);
             case "q4_0" -> gguf(config, GgmlType.Q4_0, arena);
+            // AWQ and GPTQ checkpoints load into the same packed layout: 4-bit, groups of 128, zero points
+            case "awq4", "gptq4" -> huggingFace(config, format, (w, out, in) -> GroupIntLinear.quantize(w, out, in, 4, 128), arena);
             case "nf4" -> huggingFace(config, "nf4", Nf4Linears::quantize, arena);
             case "w8a8" -> huggingFace(config, "w8a8", W8A8Linears::quantize, arena);
             default -> throw new IllegalArgumentException("--weights: unknown weight format '" + format
