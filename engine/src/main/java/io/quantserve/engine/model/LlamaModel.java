@@ -61,17 +61,38 @@ public final class LlamaModel {
 
     /** Runs tokens[from .. from + n) at positions pos .. pos + n - 1, leaving the final hidden states in s.x. */
     private void forwardChunk(InferenceState s, int[] tokens, int from, int n, int pos) {
+        // token embeddings
+        for (int t = 0; t < n; t++) {
+            weights.tokenEmbedding().lookup(tokens[from + t], s.x, t * config.hiddenSize());
+        }
+        decoderLayers(s, n, pos);
+    }
+
+    /**
+     * Runs only the decoder layers over hidden states [n, hidden] of one sequence at positions 0..n-1, in place:
+     * no embedding, no head. Layer-by-layer quantization feeds each layer the previous one's outputs this way.
+     */
+    public void forwardLayers(InferenceState s, float[] hidden, int n) {
+        int h = config.hiddenSize();
+        if (hidden.length < n * h || n > s.contextLength) {
+            throw new IllegalArgumentException(n + " positions do not fit the hidden states or the context " + s.contextLength);
+        }
+        for (int done = 0; done < n; done += s.chunk) {
+            int m = Math.min(s.chunk, n - done);
+            System.arraycopy(hidden, done * h, s.x, 0, m * h);
+            decoderLayers(s, m, done);
+            System.arraycopy(s.x, 0, hidden, done * h, m * h);
+        }
+    }
+
+    /** The decoder layers over the n hidden states in s.x at positions pos .. pos + n - 1. */
+    private void decoderLayers(InferenceState s, int n, int pos) {
         ModelConfig c = config;
         int hidden = c.hiddenSize();
         int headDim = c.headDim();
         int qDim = c.qDim();
         int kvDim = c.kvDim();
         int inter = c.intermediateSize();
-
-        // token embeddings
-        for (int t = 0; t < n; t++) {
-            weights.tokenEmbedding().lookup(tokens[from + t], s.x, t * hidden);
-        }
         rotaryTables(s, n, pos);
 
         for (int l = 0; l < c.numLayers(); l++) {

@@ -23,7 +23,7 @@ class LlamaCppVocabTest {
     @BeforeAll
     static void load() throws IOException {
         for (String name : VOCABS) {
-            try (GgufFile gguf = GgufFile.open(Fixtures.vocab(name))) {
+            try (GgufFile gguf = GgufFile.open(VocabVectors.vocab(name))) {
                 TOKENIZERS.put(name, Tokenizers.fromGguf(gguf));
             }
         }
@@ -34,7 +34,7 @@ class LlamaCppVocabTest {
         TOKENIZERS.clear();
     }
 
-    record VocabCase(String vocab, Fixtures.Case c) {
+    record VocabCase(String vocab, VocabVectors.Case c) {
         @Override
         public String toString() {
             return vocab + " " + c;
@@ -44,7 +44,7 @@ class LlamaCppVocabTest {
     static List<VocabCase> cases() throws IOException {
         return VOCABS.stream().flatMap(v -> {
             try {
-                return Fixtures.cases(v).stream().map(c -> new VocabCase(v, c));
+                return VocabVectors.cases(v).stream().map(c -> new VocabCase(v, c));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

@@ -1,5 +1,7 @@
 package io.quantserve.engine.tokenizer;
 
+import io.quantserve.engine.testing.Fixtures;
+
 import io.quantserve.engine.format.gguf.GgufFile;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,7 +23,7 @@ class SentencePieceModelTest {
     @BeforeAll
     static void load() throws IOException {
         fromModel = Tokenizers.fromSentencePieceModel(Fixtures.root().resolve("tokenizers/llama2/tokenizer.model"));
-        try (GgufFile gguf = GgufFile.open(Fixtures.vocab("ggml-vocab-llama-spm.gguf"))) {
+        try (GgufFile gguf = GgufFile.open(VocabVectors.vocab("ggml-vocab-llama-spm.gguf"))) {
             fromGguf = Tokenizers.fromGguf(gguf);
         }
     }
@@ -46,7 +48,7 @@ class SentencePieceModelTest {
 
     @Test
     void matchesGgufVocabularyOnAllTestVectors() throws IOException {
-        for (Fixtures.Case c : Fixtures.cases("ggml-vocab-llama-spm.gguf")) {
+        for (VocabVectors.Case c : VocabVectors.cases("ggml-vocab-llama-spm.gguf")) {
             assertThat(fromModel.encode(c.text())).as(c.toString()).containsExactly(c.expected());
             assertThat(fromModel.encode(c.text())).as(c.toString()).containsExactly(fromGguf.encode(c.text()));
         }

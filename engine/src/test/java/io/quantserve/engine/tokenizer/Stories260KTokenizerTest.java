@@ -1,5 +1,7 @@
 package io.quantserve.engine.tokenizer;
 
+import io.quantserve.engine.testing.Fixtures;
+
 import io.quantserve.engine.format.gguf.GgufFile;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

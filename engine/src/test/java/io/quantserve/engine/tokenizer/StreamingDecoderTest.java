@@ -17,8 +17,8 @@ class StreamingDecoderTest {
 
     @BeforeAll
     static void load() throws IOException {
-        try (GgufFile a = GgufFile.open(Fixtures.vocab("ggml-vocab-llama-spm.gguf"));
-             GgufFile b = GgufFile.open(Fixtures.vocab("ggml-vocab-gpt-2.gguf"))) {
+        try (GgufFile a = GgufFile.open(VocabVectors.vocab("ggml-vocab-llama-spm.gguf"));
+             GgufFile b = GgufFile.open(VocabVectors.vocab("ggml-vocab-gpt-2.gguf"))) {
             spm = Tokenizers.fromGguf(a);
             gpt2 = Tokenizers.fromGguf(b);
         }

@@ -1,5 +1,6 @@
 package io.quantserve.engine.tokenizer;
 
+import io.quantserve.engine.testing.Fixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,28 +9,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Locates the shared test fixtures and reads llama.cpp's vocabulary test vectors. */
-public final class Fixtures {
-    private Fixtures() {
-    }
-
-    /** {@code shared/fixtures}, found by walking up from the working directory. */
-    public static Path root() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("shared/fixtures");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-            candidate = dir.resolveSibling("shared").resolve("fixtures");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("shared/fixtures not found above " + Path.of("").toAbsolutePath());
+/** llama.cpp's vocabulary test vectors from the shared fixtures. */
+public final class VocabVectors {
+    private VocabVectors() {
     }
 
     public static Path vocab(String name) {
-        return root().resolve("tokenizers/llama-cpp-vocab").resolve(name);
+        return Fixtures.root().resolve("tokenizers/llama-cpp-vocab").resolve(name);
     }
 
     /** One test vector: an input string and the ids Hugging Face tokenizers produced (no BOS). */
