@@ -1,6 +1,7 @@
 package io.quantserve.engine.format.gguf;
 
-import io.quantserve.engine.tokenizer.Fixtures;
+import io.quantserve.engine.tokenizer.VocabVectors;
+import io.quantserve.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,7 +51,7 @@ class GgufFileTest {
 
     @Test
     void vocabularyOnlyFileHasNoTensors() throws IOException {
-        try (GgufFile f = GgufFile.open(Fixtures.vocab("ggml-vocab-gpt-2.gguf"))) {
+        try (GgufFile f = GgufFile.open(VocabVectors.vocab("ggml-vocab-gpt-2.gguf"))) {
             assertThat(f.tensors()).isEmpty();
             assertThat(f.getStringList("tokenizer.ggml.merges")).hasSize(50000).startsWith("Ġ t");
             assertThat(f.getLong("tokenizer.ggml.eos_token_id")).isEqualTo(50256);
@@ -59,7 +60,7 @@ class GgufFileTest {
 
     @Test
     void typedGettersExplainMistakes() throws IOException {
-        try (GgufFile f = GgufFile.open(Fixtures.vocab("ggml-vocab-gpt-2.gguf"))) {
+        try (GgufFile f = GgufFile.open(VocabVectors.vocab("ggml-vocab-gpt-2.gguf"))) {
             assertThatThrownBy(() -> f.getString("no.such.key"))
                     .isInstanceOf(GgufFormatException.class)
                     .hasMessageContaining("ggml-vocab-gpt-2.gguf").hasMessageContaining("missing metadata key no.such.key");
