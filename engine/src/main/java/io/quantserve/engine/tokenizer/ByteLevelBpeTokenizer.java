@@ -42,6 +42,11 @@ public final class ByteLevelBpeTokenizer extends BaseTokenizer {
         this.normalization = normalization;
     }
 
+    /** The merges ({@code "left right"}) in rank order, for writing the vocabulary elsewhere (GGUF). */
+    public List<String> merges() {
+        return mergeRanks.entrySet().stream().sorted(Map.Entry.comparingByValue()).map(Map.Entry::getKey).toList();
+    }
+
     /** The split pattern in use, or null when the whole fragment is one word. */
     public String splitPattern() {
         return split == null ? null : split.pattern();

@@ -54,6 +54,24 @@ public final class SentencePieceTokenizer extends BaseTokenizer {
         return addDummyPrefix;
     }
 
+    /**
+     * The piece scores that order merges (higher first), for writing the vocabulary elsewhere (GGUF). A tokenizer.json
+     * vocabulary merges by rank instead: its merged pieces get score -(rank + 1) of the best merge making them, so ordering by score reproduces the ranks.
+     */
+    public float[] pieceScores() {
+        if (scores != null) {
+            return scores.clone();
+        }
+        float[] s = new float[vocabSize()];
+        mergeRanks.forEach((pair, rank) -> idOf(pair.replace(" ", "")).ifPresent(id -> {
+            float score = -(rank + 1f);
+            if (s[id] == 0 || score > s[id]) {
+                s[id] = score;
+            }
+        }));
+        return s;
+    }
+
     @Override
     void encodeFragment(String text, boolean atStart, boolean afterToken, IntList out) {
         if (removeExtraWhitespace) {

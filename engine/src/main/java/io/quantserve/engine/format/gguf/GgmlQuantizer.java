@@ -1,9 +1,11 @@
 package io.quantserve.engine.format.gguf;
 
 /**
- * Float rows to ggml blocks by round-to-nearest, as ggml-quants.c's {@code quantize_row_q8_0_ref} and
- * {@code quantize_row_q4_0_ref} (and the plain F32/F16/BF16 conversions of ggml.c): the same scale choice and
- * rounding, so the bytes match llama.cpp's for the same input.
+ * Float rows to ggml blocks as ggml-quants.c's reference quantizers do it ({@code quantize_row_q8_0_ref},
+ * {@code quantize_row_q4_0_ref}, {@code quantize_row_q4_K_ref}, {@code quantize_row_q6_K_ref}, and the plain
+ * F32/F16/BF16 conversions of ggml.c): the same scale search and rounding in the same float operations, so the bytes
+ * match llama.cpp's for the same input when its C is compiled without contracting multiply-adds into FMAs.
+ * (llama-quantize without an importance matrix uses these reference paths.)
  */
 public final class GgmlQuantizer {
     private GgmlQuantizer() {
@@ -12,7 +14,7 @@ public final class GgmlQuantizer {
     /** Whether {@link #quantize} can write {@code type}. */
     public static boolean supports(GgmlType type) {
         return switch (type) {
-            case F32, F16, BF16, Q8_0, Q4_0 -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -40,8 +42,10 @@ public final class GgmlQuantizer {
                 case BF16 -> putShort(dst, d, toBf16(src[s]));
                 case Q8_0 -> q8_0(src, s, dst, d);
                 case Q4_0 -> q4_0(src, s, dst, d);
+                case Q4_K -> KQuants.q4K(src, s, dst, d);
+                case Q6_K -> KQuants.q6K(src, s, dst, d);
                 default -> throw new IllegalArgumentException("quantization to " + type + " is not supported"
-                        + " (supported: F32, F16, BF16, Q8_0, Q4_0)");
+                        + " (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)");
             }
         }
     }
