@@ -51,6 +51,10 @@ public final class LoadedModel implements AutoCloseable {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + ": not a model folder or .gguf file");
         }
+        Path gguf = singleGguf(dir);
+        if (gguf != null) {
+            return openGguf(gguf);
+        }
         ModelConfig config = ModelConfig.load(dir);
         GenerationConfig generation = GenerationConfig.load(dir);
         QuantizationConfig quant = QuantizationConfigs.load(dir);
@@ -91,6 +95,17 @@ public final class LoadedModel implements AutoCloseable {
                 throw e; // already names the file
             }
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A folder with no config.json and exactly one .gguf (how GGUF artifacts are stored) stands for that file. */
+    private static Path singleGguf(Path dir) throws IOException {
+        if (Files.exists(dir.resolve("config.json"))) {
+            return null;
+        }
+        try (var files = Files.list(dir)) {
+            List<Path> ggufs = files.filter(f -> f.getFileName().toString().endsWith(".gguf")).toList();
+            return ggufs.size() == 1 ? ggufs.get(0) : null;
         }
     }
 

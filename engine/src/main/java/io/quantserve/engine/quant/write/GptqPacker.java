@@ -23,6 +23,14 @@ public final class GptqPacker {
     }
 
     public static Map<String, PackedTensor> pack(String prefix, QuantizedWeight w) {
+        return pack(prefix, w, false);
+    }
+
+    /**
+     * With {@code v2} the zeros are stored as they are (GPTQModel's checkpoint_format "gptq_v2"), which holds a
+     * zero point of 0 that v1 cannot.
+     */
+    public static Map<String, PackedTensor> pack(String prefix, QuantizedWeight w, boolean v2) {
         int bits = w.bits();
         if (bits != 2 && bits != 4 && bits != 8) {
             throw new IllegalArgumentException(prefix + ": bits " + bits + " cannot be written as GPTQ (2, 4 or 8;"
@@ -43,7 +51,7 @@ public final class GptqPacker {
         int in = w.in();
         int groups = w.groups();
         int[] zeros = LayerChecks.integerZerosByGroup(prefix, w);
-        for (int i = 0; i < zeros.length; i++) {
+        for (int i = 0; i < zeros.length && !v2; i++) {
             if (zeros[i] == 0) {
                 throw new IllegalArgumentException(prefix + ": zero point 0 (output " + i % out + ", group " + i / out
                         + ") cannot be stored in GPTQ v1 (stored as zero - 1 = -1, read back as " + (1 << bits)

@@ -43,6 +43,12 @@ public final class QuantizationConfigJson {
      */
     public static ObjectNode gptq(int bits, int groupSize, boolean descAct, boolean sym, double dampPercent,
             boolean trueSequential) {
+        return gptq(bits, groupSize, descAct, sym, dampPercent, trueSequential, false);
+    }
+
+    /** With {@code v2}: checkpoint_format "gptq_v2" (zeros stored without the v1 minus one). */
+    public static ObjectNode gptq(int bits, int groupSize, boolean descAct, boolean sym, double dampPercent,
+            boolean trueSequential, boolean v2) {
         ObjectNode q = JSON.createObjectNode();
         q.put("quant_method", "gptq");
         q.put("bits", bits);
@@ -50,7 +56,7 @@ public final class QuantizationConfigJson {
         q.put("desc_act", descAct);
         q.put("sym", sym);
         q.put("static_groups", false);
-        q.put("checkpoint_format", "gptq");
+        q.put("checkpoint_format", v2 ? "gptq_v2" : "gptq");
         q.put("damp_percent", dampPercent);
         q.put("true_sequential", trueSequential);
         q.put("lm_head", false);
