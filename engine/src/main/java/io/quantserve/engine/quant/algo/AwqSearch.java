@@ -2,6 +2,8 @@ package io.quantserve.engine.quant.algo;
 
 import io.quantserve.engine.kernel.Parallel;
 
+import java.util.Arrays;
+
 /**
  * Activation-aware weight quantization's searches (Lin et al. 2023), as AutoAWQ's {@code AwqQuantizer}: per-channel
  * scales that protect the input channels with large activations ({@code _search_best_scale}, duo scaling), and
@@ -94,7 +96,7 @@ public final class AwqSearch {
         int maxq = (1 << bits) - 1;
 
         float[] ones = new float[in];
-        java.util.Arrays.fill(ones, 1f);
+        Arrays.fill(ones, 1f);
         double rtnLoss = objective.loss(candidates(weights, outs, in, ones, gs, maxq));
         float[] best = ones;
         double bestLoss = rtnLoss;

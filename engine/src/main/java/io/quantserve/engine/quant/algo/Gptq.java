@@ -3,6 +3,8 @@ package io.quantserve.engine.quant.algo;
 import io.quantserve.engine.kernel.Parallel;
 import io.quantserve.engine.quant.QuantizedWeight;
 
+import java.util.Arrays;
+
 /**
  * GPTQ (Frantar et al. 2022) as AutoGPTQ's {@code GPTQ.fasterquant}: dead columns, act-order permutation, relative
  * damping, the upper Cholesky factor of H⁻¹, and column-by-column quantization whose error is spread over the columns
@@ -245,7 +247,7 @@ public final class Gptq {
         for (int i = 0; i < n; i++) {
             idx[i] = i;
         }
-        java.util.Arrays.sort(idx, (a, b) -> Double.compare(h[b * n + b], h[a * n + a]));
+        Arrays.sort(idx, (a, b) -> Double.compare(h[b * n + b], h[a * n + a]));
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
             p[i] = idx[i];

@@ -2,6 +2,8 @@ package io.quantserve.engine.quant.algo;
 
 import io.quantserve.engine.kernel.Parallel;
 
+import java.util.Arrays;
+
 /**
  * GPTQ's H = 2/N Σ x xᵀ over the calibration inputs of one linear layer, kept as AutoGPTQ's running average
  * ({@code H *= n/(n+m); n += m; H += (sqrt(2/n) X)ᵀ (sqrt(2/n) X)}) so batches can be added as they come. Held in
@@ -45,7 +47,7 @@ public final class Hessian {
         Parallel.forRange(n, 8, (from, to) -> {
             double[] acc = new double[n];
             for (int i = from; i < to; i++) {
-                java.util.Arrays.fill(acc, i, n, 0.0);
+                Arrays.fill(acc, i, n, 0.0);
                 for (int t = 0; t < rows; t++) {
                     double xi = xd[t * n + i];
                     if (xi == 0) {

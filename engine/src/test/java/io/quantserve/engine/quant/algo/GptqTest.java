@@ -140,6 +140,27 @@ class GptqTest {
     }
 
     @Test
+    void uncorrelatedInputsReduceToRtn() {
+        // With H diagonal there is no other column to push the error into: GPTQ must give RTN's codes exactly.
+        int in = 96;
+        float[] eye = new float[in * in];
+        for (int i = 0; i < in; i++) {
+            eye[i * in + i] = 1 + i % 5;
+        }
+        Hessian diagonal = new Hessian(in);
+        diagonal.add(eye, in);
+        float[] wSmall = Data.heavyTailed(8 * in, 12);
+        for (GptqOptions o : new GptqOptions[] {GptqOptions.defaults(4, 32), GptqOptions.defaults(3, -1),
+                GptqOptions.defaults(4, 32).withSymmetric(false).withDescAct(true, true)}) {
+            QuantizedWeight g = Gptq.quantize(wSmall, 8, in, diagonal, o).weight();
+            QuantizedWeight r = Rtn.quantize(wSmall, 8, in, o.bits(), o.groupSize(), o.symmetric());
+            assertThat(g.q()).as("%s", o).containsExactly(r.q());
+            assertThat(g.scales()).containsExactly(r.scales());
+            assertThat(g.zeros()).containsExactly(r.zeros());
+        }
+    }
+
+    @Test
     void rejectsGroupThatDoesNotDivide() {
         Hessian small = new Hessian(100);
         small.add(Data.gaussian(100 * 4, 5), 4);
