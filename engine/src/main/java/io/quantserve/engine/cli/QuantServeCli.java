@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             LogitsCommand.class,
             PerplexityCommand.class,
             BenchCommand.class,
+            QuantizeCommand.class,
         })
 public final class QuantServeCli {
     static final int BAD_INPUT = 2;

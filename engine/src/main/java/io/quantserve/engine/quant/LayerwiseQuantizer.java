@@ -6,7 +6,10 @@ import io.quantserve.engine.linear.bnb.Nf4Linears;
 import io.quantserve.engine.linear.compressed.W8A8Linears;
 import io.quantserve.engine.model.Embedding;
 import io.quantserve.engine.model.ModelConfig;
+import io.quantserve.engine.quant.algo.AwqClip;
+import io.quantserve.engine.quant.algo.AwqRtn;
 import io.quantserve.engine.quant.algo.AwqSearch;
+import io.quantserve.engine.quant.algo.ChannelScaling;
 import io.quantserve.engine.quant.algo.Gptq;
 import io.quantserve.engine.quant.algo.GptqOptions;
 import io.quantserve.engine.quant.algo.Hessian;
@@ -154,7 +157,7 @@ public final class LayerwiseQuantizer {
 
         TokenSample qkvIn = samples.get(layer.q);
         float[] s = awqScales(List.of(layer.q, layer.k, layer.v), qkvIn);
-        divide(layer.attentionNorm, s);
+        ChannelScaling.divide(layer.attentionNorm, s);
         qkvIn.divideChannels(s);
         if (layer.v.out == layer.o.in) {
             TokenSample oIn = samples.get(layer.o);
@@ -164,7 +167,7 @@ public final class LayerwiseQuantizer {
         }
         TokenSample mlpIn = samples.get(layer.gate);
         s = awqScales(List.of(layer.gate, layer.up), mlpIn);
-        divide(layer.ffnNorm, s);
+        ChannelScaling.divide(layer.ffnNorm, s);
         mlpIn.divideChannels(s);
         TokenSample downIn = samples.get(layer.down);
         s = awqScales(List.of(layer.down), downIn);
@@ -178,10 +181,10 @@ public final class LayerwiseQuantizer {
             TokenSample x = inputs.get(l);
             float[] original = l.weight.clone();
             if (l != layer.q && l != layer.k) {
-                float[] maxVal = AwqSearch.searchClip(l.weight, l.out, l.in, x.rows(), x.count(), options.bits(), group(l));
-                AwqSearch.applyClip(l.weight, l.out, l.in, group(l), maxVal);
+                AwqClip clip = AwqSearch.searchClip(l.weight, l.out, l.in, x.rows(), x.count(), options.bits(), group(l));
+                AwqSearch.applyClip(l.weight, l.out, l.in, group(l), clip.maxValues());
             }
-            QuantizedWeight qw = Rtn.quantize(l.weight, l.out, l.in, options.bits(), group(l), false);
+            QuantizedWeight qw = AwqRtn.quantize(l.weight, l.out, l.in, options.bits(), group(l));
             out.put(l.name, new QuantizedLayer.Linear(l.name, l.out, l.in, qw, null, l.bias,
                     OutputError.relative(original, qw.dequantize(), l.out, l.in, x.rows(), x.count())));
         }
@@ -193,15 +196,9 @@ public final class LayerwiseQuantizer {
         float[][] weights = linears.stream().map(l -> l.weight).toArray(float[][]::new);
         int[] outs = linears.stream().mapToInt(l -> l.out).toArray();
         int in = linears.get(0).in;
-        float[] s = AwqSearch.searchScales(weights, outs, in, x.meanAbs(), x.rows(), x.count(), options.bits(),
-                group(linears.get(0)), null).scales();
-        for (FloatLinear l : linears) {
-            for (int r = 0; r < l.out; r++) {
-                for (int k = 0; k < in; k++) {
-                    l.weight[r * in + k] *= s[k];
-                }
-            }
-        }
+        float[] s = AwqSearch.searchScales(weights, outs, in, x.rows(), x.count(), options.bits(),
+                group(linears.get(0))).scales();
+        linears.forEach(l -> ChannelScaling.multiplyColumns(l.weight, l.out, l.in, s));
         return s;
     }
 
@@ -229,14 +226,8 @@ public final class LayerwiseQuantizer {
         int[] outs = linears.stream().mapToInt(l -> l.out).toArray();
         int in = linears.get(0).in;
         float[] s = SmoothQuant.scales(x.maxAbs(), weights, outs, in, options.alpha());
-        divide(norm, s);
-        for (FloatLinear l : linears) {
-            for (int r = 0; r < l.out; r++) {
-                for (int k = 0; k < in; k++) {
-                    l.weight[r * in + k] *= s[k];
-                }
-            }
-        }
+        ChannelScaling.divide(norm, s);
+        linears.forEach(l -> ChannelScaling.multiplyColumns(l.weight, l.out, l.in, s));
         x.divideChannels(s);
     }
 
@@ -268,21 +259,11 @@ public final class LayerwiseQuantizer {
         return hidden.stream().map(float[]::clone).toList();
     }
 
-    private static void divide(float[] v, float[] s) {
-        for (int i = 0; i < v.length; i++) {
-            v[i] /= s[i];
-        }
-    }
-
     /** Divides output row r (and its bias) by s[r]: folds a scale into the op that feeds the next linear. */
     private static void divideRows(FloatLinear l, float[] s) {
-        for (int r = 0; r < l.out; r++) {
-            for (int k = 0; k < l.in; k++) {
-                l.weight[r * l.in + k] /= s[r];
-            }
-            if (l.bias != null) {
-                l.bias[r] /= s[r];
-            }
+        ChannelScaling.divideRows(l.weight, l.out, l.in, s);
+        if (l.bias != null) {
+            ChannelScaling.divide(l.bias, s);
         }
     }
 }
