@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             PerplexityCommand.class,
             BenchCommand.class,
             QuantizeCommand.class,
+            QuantReportCommand.class,
         })
 public final class QuantServeCli {
     static final int BAD_INPUT = 2;
