@@ -38,6 +38,11 @@ public record QuantizeOptions(Method method, int bits, int groupSize, boolean sy
         }
     }
 
+    public QuantizeOptions withGroupSize(int group) {
+        return new QuantizeOptions(method, bits, group, symmetric, descAct, alpha, ggufType, samples, seqLen, seed,
+                searchTokens);
+    }
+
     /** The reference defaults for a method at {@code bits}. */
     public static QuantizeOptions defaults(Method method, int bits) {
         int group = method == Method.HQQ ? 64 : 128;

@@ -144,4 +144,23 @@ class CliTest {
             System.setIn(stdin);
         }
     }
+
+    @Test
+    void quantizeWritesTheOutputFolderAndBadOptionsExitWithTwo() throws Exception {
+        Path out = dir.resolve("rtn");
+        Run r = run("quantize", "--model", Fixtures.model("stories260K").toString(), "--method", "rtn", "--bits", "4",
+                "--group-size", "-1", "--samples", "2", "--seq-len", "16", "--out", out.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(out.resolve("quantization_report.json")).exists();
+        assertThat(out.resolve("model.safetensors")).exists();
+
+        Run bad = run("quantize", "--model", Fixtures.model("stories260K").toString(), "--method", "rtn", "--bits", "5",
+                "--out", dir.resolve("x").toString());
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("--bits");
+        Run unknown = run("quantize", "--model", Fixtures.model("stories260K").toString(), "--method", "magic",
+                "--out", dir.resolve("y").toString());
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("magic");
+    }
 }
