@@ -14,6 +14,7 @@ import io.quantserve.engine.quant.algo.Gptq;
 import io.quantserve.engine.quant.algo.GptqOptions;
 import io.quantserve.engine.quant.algo.Hessian;
 import io.quantserve.engine.quant.algo.Hqq;
+import io.quantserve.engine.quant.algo.ObjectiveFn;
 import io.quantserve.engine.quant.algo.HqqOptions;
 import io.quantserve.engine.quant.algo.Rtn;
 import io.quantserve.engine.quant.algo.SmoothQuant;
@@ -151,26 +152,28 @@ public final class LayerwiseQuantizer {
      * op; then a clipping search on every linear but q and k; then group-wise round-to-nearest with zero points.
      */
     private QuantizedLayer awq(DecoderLayer layer, LayerRunner runner, List<float[]> hidden, long tokens) {
+        List<float[]> attentionInputs = wholeSequences(hidden);
         Map<FloatLinear, TokenSample> samples = capture(List.of(layer.q, layer.o, layer.gate, layer.down), tokens);
         runner.run(hidden, hidden, config.hiddenSize()); // the next layer sees float outputs, as in AutoAWQ
         release(layer.linears());
 
         TokenSample qkvIn = samples.get(layer.q);
-        float[] s = awqScales(List.of(layer.q, layer.k, layer.v), qkvIn);
+        float[] s = awqScales(List.of(layer.q, layer.k, layer.v), qkvIn,
+                BlockObjectives.attention(config, layer, attentionInputs));
         ChannelScaling.divide(layer.attentionNorm, s);
         qkvIn.divideChannels(s);
         if (layer.v.out == layer.o.in) {
             TokenSample oIn = samples.get(layer.o);
-            s = awqScales(List.of(layer.o), oIn);
+            s = awqScales(List.of(layer.o), oIn, null);
             divideRows(layer.v, s);
             oIn.divideChannels(s);
         }
         TokenSample mlpIn = samples.get(layer.gate);
-        s = awqScales(List.of(layer.gate, layer.up), mlpIn);
+        s = awqScales(List.of(layer.gate, layer.up), mlpIn, BlockObjectives.mlp(layer, mlpIn.rows(), mlpIn.count()));
         ChannelScaling.divide(layer.ffnNorm, s);
         mlpIn.divideChannels(s);
         TokenSample downIn = samples.get(layer.down);
-        s = awqScales(List.of(layer.down), downIn);
+        s = awqScales(List.of(layer.down), downIn, null);
         divideRows(layer.up, s);
         downIn.divideChannels(s);
 
@@ -191,13 +194,17 @@ public final class LayerwiseQuantizer {
         return QuantizedLayer.of(layer, out);
     }
 
-    /** Searches the scale for linears sharing one input and multiplies their input columns by it. */
-    private float[] awqScales(List<FloatLinear> linears, TokenSample x) {
+    /**
+     * Searches the scale for linears sharing one input and multiplies their input columns by it. The loss is the
+     * given block's output (AutoAWQ's module2inspect), or the linears' own outputs when {@code block} is null.
+     */
+    private float[] awqScales(List<FloatLinear> linears, TokenSample x, ObjectiveFn block) {
         float[][] weights = linears.stream().map(l -> l.weight).toArray(float[][]::new);
         int[] outs = linears.stream().mapToInt(l -> l.out).toArray();
         int in = linears.get(0).in;
+        ObjectiveFn objective = block != null ? block : ObjectiveFn.linearOutputs(weights, outs, in, x.rows(), x.count());
         float[] s = AwqSearch.searchScales(weights, outs, in, x.rows(), x.count(), options.bits(),
-                group(linears.get(0))).scales();
+                group(linears.get(0)), objective).scales();
         linears.forEach(l -> ChannelScaling.multiplyColumns(l.weight, l.out, l.in, s));
         return s;
     }
@@ -253,6 +260,20 @@ public final class LayerwiseQuantizer {
 
     private static void release(List<FloatLinear> linears) {
         linears.forEach(l -> l.capture = null);
+    }
+
+    /** The first whole sequences, up to the search budget of tokens: attention needs sequences, not sampled tokens. */
+    private List<float[]> wholeSequences(List<float[]> hidden) {
+        List<float[]> kept = new ArrayList<>();
+        long budget = (long) options.searchTokens() * config.hiddenSize();
+        for (float[] h : hidden) {
+            if (!kept.isEmpty() && budget < h.length) {
+                break;
+            }
+            kept.add(h.clone());
+            budget -= h.length;
+        }
+        return kept;
     }
 
     private static List<float[]> copies(List<float[]> hidden) {
