@@ -27,6 +27,34 @@ final class GroupIntKernels {
         return GroupIntLinear.CHUNK % L == 0 && L >= 4;
     }
 
+    /**
+     * Rows [r0, r1) as floats for a {@link GroupIntLinear#contiguous} layer, the same values as
+     * {@link GroupIntLinear#dequantizeRows} ({@code q * s - zs}, a multiply and a subtract, not fused): one chunk of
+     * 16 channels at a time, its field shifted down and masked in int lanes.
+     */
+    static void dequantize(GroupIntLinear w, int r0, int r1, float[] out) {
+        int in = w.inFeatures();
+        int bits = w.bits;
+        int mask = (1 << bits) - 1;
+        int perBlock = 1 << w.blockShift;
+        for (int r = r0; r < r1; r++) {
+            int base = r * w.intsPerRow;
+            int o = (r - r0) * in;
+            for (int c = 0, chunks = in / GroupIntLinear.CHUNK; c < chunks; c++) {
+                int block = base + (c >>> w.blockShift) * GroupIntLinear.CHUNK;
+                int shift = (c & (perBlock - 1)) * bits;
+                int sg = r * w.groups + w.groupOf[c * GroupIntLinear.CHUNK];
+                FloatVector s = FloatVector.broadcast(F, w.scales[sg]);
+                FloatVector zs = FloatVector.broadcast(F, w.scaledZeros[sg]);
+                for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
+                    IntVector q = IntVector.fromArray(I, w.packed, block + h).lanewise(VectorOperators.LSHR, shift).and(mask);
+                    ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(s).sub(zs)
+                            .intoArray(out, o + c * GroupIntLinear.CHUNK + h);
+                }
+            }
+        }
+    }
+
     static void matvec(GroupIntLinear w, float[] xp, float[] xsum, float[] y, int yOff, int r0, int r1) {
         int[] packed = w.packed;
         int[] chunkStart = w.chunkStart;

@@ -38,6 +38,14 @@ public abstract class PackedLinear implements Linear {
     /** out[(r - r0) * inFeatures + k] = weight[r][k] for r in [r0, r1). */
     public abstract void dequantizeRows(int r0, int r1, float[] out);
 
+    /**
+     * The same values as {@link #dequantizeRows}, as fast as the format allows: prefill unpacks every weight once per
+     * call through this. Formats with a vector unpacker override it; {@link #dequantizeRows} stays the reference.
+     */
+    protected void dequantizeTile(int r0, int r1, float[] out) {
+        dequantizeRows(r0, r1, out);
+    }
+
     @Override
     public final int inFeatures() {
         return inFeatures;
@@ -69,7 +77,7 @@ public abstract class PackedLinear implements Linear {
                         tile = new float[rows * inFeatures];
                         tileOut = new float[rows * tokens];
                     }
-                    dequantizeRows(r0, r0 + rows, tile);
+                    dequantizeTile(r0, r0 + rows, tile);
                     ops.matmul(xw, tile, tileOut, rows); // tileOut[i][tok] = row r0 + i . token tok
                     for (int i = 0; i < rows; i++) {
                         for (int tok = 0; tok < tokens; tok++) {
@@ -86,7 +94,7 @@ public abstract class PackedLinear implements Linear {
                 for (int t = t0; t < t1; t++) {
                     int r0 = t * TILE_ROWS;
                     int rows = Math.min(TILE_ROWS, outFeatures - r0);
-                    dequantizeRows(r0, r0 + rows, tile);
+                    dequantizeTile(r0, r0 + rows, tile);
                     WeightMatrix w = new WeightMatrix(
                             MemorySegment.ofArray(tile).asSlice(0, (long) rows * inFeatures * 4), DType.F32, rows, inFeatures);
                     ops.matmul(w, x, tileOut, tokens); // runs inline: we are inside a parallel range

@@ -61,6 +61,43 @@ final class GgufVectorKernels {
         }
     }
 
+    /** Types with a vector dequantizer (at 16 lanes). */
+    static boolean dequantizes(GgmlType type) {
+        return WIDE && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0);
+    }
+
+    /**
+     * Rows [r0, r1) as floats, out[(r - r0) * in + k]: the same values as the scalar dequantizer (each is the
+     * integer times the block scale, one rounding), sixteen at a time.
+     */
+    static void dequantize(GgmlType type, MemorySegment w, long rowBytes, int in, int r0, int r1, float[] out) {
+        int blocks = in / 32;
+        for (int r = r0; r < r1; r++) {
+            long row = r * rowBytes;
+            int o = (r - r0) * in;
+            switch (type) {
+                case Q4_0 -> {
+                    for (int b = 0; b < blocks; b++, o += 32) {
+                        long at = row + b * 18L;
+                        FloatVector d = FloatVector.broadcast(F, f16(w, at));
+                        IntVector v = bytesToInts(w, at + 2);
+                        ints(v.and(0xF).sub(8)).mul(d).intoArray(out, o);
+                        ints(v.lanewise(VectorOperators.LSHR, 4).and(0xF).sub(8)).mul(d).intoArray(out, o + 16);
+                    }
+                }
+                case Q8_0 -> {
+                    for (int b = 0; b < blocks; b++, o += 32) {
+                        long at = row + b * 34L;
+                        FloatVector d = FloatVector.broadcast(F, f16(w, at));
+                        ints(bytesToInts(w, at + 2)).mul(d).intoArray(out, o);
+                        ints(bytesToInts(w, at + 18)).mul(d).intoArray(out, o + 16);
+                    }
+                }
+                default -> throw new IllegalArgumentException("no vector dequantizer for " + type);
+            }
+        }
+    }
+
     /** Sum of each 32 consecutive elements of x: the min terms of K-quants are (min * m) * sum(x of sub-block). */
     private static float[] sums32(float[] x, int xOff, int n) {
         float[] s = new float[n / 32];
