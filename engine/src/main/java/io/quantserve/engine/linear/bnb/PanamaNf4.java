@@ -68,6 +68,45 @@ final class PanamaNf4 {
         }
     }
 
+    /** Lane m of the first 16 weights of a step: even m from the high-nibble vector, odd m from the low one. */
+    private static final IntVector INTERLEAVE_FIRST = F.length() == 16 ? interleave(0) : null;
+    private static final IntVector INTERLEAVE_SECOND = F.length() == 16 ? interleave(8) : null;
+
+    private static IntVector interleave(int from) {
+        int[] idx = new int[16];
+        for (int m = 0; m < 16; m++) {
+            // selectFrom(v1, v2): indices 16.. pick from v2 (the low nibbles, the odd columns)
+            idx[m] = from + m / 2 + (m % 2 == 0 ? 0 : 16);
+        }
+        return IntVector.fromArray(I, idx, 0);
+    }
+
+    /**
+     * Rows [r0, r1) as floats in natural column order, the same values as {@link Nf4Linear#dequantizeRows} (the
+     * table entry times absmax, one rounding): the looked-up even and odd columns are interleaved by a two-vector
+     * permute. For prefill tiles.
+     */
+    static void dequantize(MemorySegment packed, float[] absmax, int blocksize, int in, int r0, int r1, float[] out) {
+        int blocksPerRow = in / blocksize;
+        int stepsPerBlock = blocksize / STEP;
+        long rowBytes = in / 2;
+        for (int r = r0; r < r1; r++) {
+            long off = r * rowBytes;
+            int block = r * blocksPerRow;
+            int o = (r - r0) * in;
+            for (int b = 0; b < blocksPerRow; b++, block++) {
+                IntVector table = TABLE.mul(absmax[block]).reinterpretAsInts();
+                for (int s = 0; s < stepsPerBlock; s++, off += 16, o += STEP) {
+                    IntVector v = codes(packed, off);
+                    IntVector even = v.lanewise(VectorOperators.ASHR, 4).selectFrom(table);
+                    IntVector odd = v.selectFrom(table);
+                    INTERLEAVE_FIRST.selectFrom(even, odd).reinterpretAsFloats().intoArray(out, o);
+                    INTERLEAVE_SECOND.selectFrom(even, odd).reinterpretAsFloats().intoArray(out, o + 16);
+                }
+            }
+        }
+    }
+
     /** Sixteen packed bytes, sign-extended to ints: only the low four bits of each lane are ever used. */
     private static IntVector codes(MemorySegment packed, long off) {
         return (IntVector) ByteVector.fromMemorySegment(B, packed, off, ByteOrder.LITTLE_ENDIAN)
