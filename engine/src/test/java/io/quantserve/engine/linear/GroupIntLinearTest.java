@@ -63,7 +63,10 @@ class GroupIntLinearTest {
             float[] part = new float[out + 3];
             layer.matvecRows(x, 0, part, 3, 1, out - 1);
             for (int o = 1; o < out - 1; o++) {
-                assertThat(part[3 + o - 1]).isEqualTo(applied[o]);
+                // rows pair up differently over a sub-range (the 4-bit kernel runs two rows per pass), and a row's
+                // lanes may be reduced by compiled or interpreted code: equal up to rounding, not bit for bit
+                assertThat((double) part[3 + o - 1]).as("sub-range row %d", o)
+                        .isCloseTo(applied[o], org.assertj.core.data.Offset.offset(1e-6 * (1 + Math.abs(applied[o]))));
             }
         }
     }
