@@ -28,7 +28,7 @@ class PackedPrefillTest {
             float[] w = gaussian(rnd, rows * in);
             PackedLinear layer = layer(format).apply(w, new int[] {rows, in});
             float[] dense = layer.dequantize();
-            for (int tokens : new int[] {2, 9, 10, 17, 40}) {
+            for (int tokens : new int[] {2, 9, 10, 31, 32, 40}) {
                 float[] x = gaussian(rnd, tokens * in);
                 float[] y = new float[tokens * rows];
                 layer.apply(x, y, tokens);
