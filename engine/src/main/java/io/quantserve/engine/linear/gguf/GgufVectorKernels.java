@@ -15,7 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Matrix-vector products straight from ggml blocks with the Vector API: a slice of L quantized bytes is loaded,
  * unpacked in byte lanes (nibbles, high bits, the offset), widened to L floats and multiplied with x; each block's
  * (or sub-block's) partial sum vector is scaled once, so the per-element work is a load, a few byte ops, a widening
- * and one FMA. Loading this class needs jdk.incubator.vector: only {@link GgufLinear} touches it, after checking.
+ * and one FMA. At 16 lanes (AVX-512), Q4_0 and Q8_0 instead widen 16 bytes to int lanes once and unpack and convert
+ * there at the same width (see {@link #dotQ4_0Wide}), Q4_0 two distant rows per pass ({@link #dotQ4_0Pair}), and
+ * both have a vector dequantizer for prefill tiles. Loading this class needs jdk.incubator.vector: only
+ * {@link GgufLinear} touches it, after checking.
  */
 final class GgufVectorKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
