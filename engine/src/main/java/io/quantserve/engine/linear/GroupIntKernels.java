@@ -27,6 +27,34 @@ final class GroupIntKernels {
         return GroupIntLinear.CHUNK % L == 0 && L >= 4;
     }
 
+    /**
+     * Rows [r0, r1) as floats for a {@link GroupIntLinear#contiguous} layer, the same values as
+     * {@link GroupIntLinear#dequantizeRows} ({@code q * s - zs}, a multiply and a subtract, not fused): one chunk of
+     * 16 channels at a time, its field shifted down and masked in int lanes.
+     */
+    static void dequantize(GroupIntLinear w, int r0, int r1, float[] out) {
+        int in = w.inFeatures();
+        int bits = w.bits;
+        int mask = (1 << bits) - 1;
+        int perBlock = 1 << w.blockShift;
+        for (int r = r0; r < r1; r++) {
+            int base = r * w.intsPerRow;
+            int o = (r - r0) * in;
+            for (int c = 0, chunks = in / GroupIntLinear.CHUNK; c < chunks; c++) {
+                int block = base + (c >>> w.blockShift) * GroupIntLinear.CHUNK;
+                int shift = (c & (perBlock - 1)) * bits;
+                int sg = r * w.groups + w.groupOf[c * GroupIntLinear.CHUNK];
+                FloatVector s = FloatVector.broadcast(F, w.scales[sg]);
+                FloatVector zs = FloatVector.broadcast(F, w.scaledZeros[sg]);
+                for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
+                    IntVector q = IntVector.fromArray(I, w.packed, block + h).lanewise(VectorOperators.LSHR, shift).and(mask);
+                    ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(s).sub(zs)
+                            .intoArray(out, o + c * GroupIntLinear.CHUNK + h);
+                }
+            }
+        }
+    }
+
     static void matvec(GroupIntLinear w, float[] xp, float[] xsum, float[] y, int yOff, int r0, int r1) {
         int[] packed = w.packed;
         int[] chunkStart = w.chunkStart;
@@ -39,7 +67,16 @@ final class GroupIntKernels {
         int perBlock = 1 << blockShift;
         int top = 32 - bits;
         int mask = (1 << bits) - 1;
-        for (int r = r0; r < r1; r++) {
+        int first = r0;
+        if (bits == 4 && L == GroupIntLinear.CHUNK && wholeBlocks(chunkStart, perBlock)) {
+            // rows r and r + half together: two distant streams in flight (see pair4)
+            int half = (r1 - r0) / 2;
+            for (int r = r0; r < r0 + half; r++) {
+                pair4(w, xp, xsum, y, yOff - r0, r, r + half);
+            }
+            first = r0 + 2 * half;
+        }
+        for (int r = first; r < r1; r++) {
             int base = r * intsPerRow;
             FloatVector acc = FloatVector.zero(F);
             float zeroTerm = 0;
@@ -91,6 +128,77 @@ final class GroupIntKernels {
             }
             y[yOff + r - r0] = acc.reduceLanes(VectorOperators.ADD) - zeroTerm;
         }
+    }
+
+    /** Every group starts and ends on a block boundary (4-bit groups of 128 channels and multiples). */
+    private static boolean wholeBlocks(int[] chunkStart, int perBlock) {
+        for (int start : chunkStart) {
+            if (start % perBlock != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * 4-bit rows a and b (far apart) in one pass over whole blocks, sharing the x loads: one row stream per core kept
+     * too few DRAM misses in flight. The same sums as the one-row loop, up to the order of the final lane reduction.
+     */
+    private static void pair4(GroupIntLinear w, float[] xp, float[] xsum, float[] y, int yAt, int a, int b) {
+        int[] packed = w.packed;
+        int[] chunkStart = w.chunkStart;
+        int groups = w.groups;
+        int baseA = a * w.intsPerRow;
+        int baseB = b * w.intsPerRow;
+        FloatVector accA = FloatVector.zero(F);
+        FloatVector accB = FloatVector.zero(F);
+        float zeroA = 0;
+        float zeroB = 0;
+        for (int g = 0; g < groups; g++) {
+            FloatVector p0 = FloatVector.zero(F);
+            FloatVector p1 = p0;
+            FloatVector p2 = p0;
+            FloatVector p3 = p0;
+            FloatVector q0 = p0;
+            FloatVector q1 = p0;
+            FloatVector q2 = p0;
+            FloatVector q3 = p0;
+            for (int c = chunkStart[g], end = chunkStart[g + 1]; c < end; c += 8) {
+                int block = (c >>> 3) * GroupIntLinear.CHUNK;
+                int x0 = c * GroupIntLinear.CHUNK;
+                IntVector v = IntVector.fromArray(I, packed, baseA + block);
+                IntVector u = IntVector.fromArray(I, packed, baseB + block);
+                // fields 0-2 and 4-6 in a loop, not written out: sixteen inlined masks overflow C2's inlining node
+                // budget (and ran four times slower). Each field goes to the same accumulator as in the one-row loop.
+                for (int h = 0; h < 2; h++) {
+                    int sh = 16 * h;
+                    int xh = x0 + 64 * h;
+                    FloatVector x = FloatVector.fromArray(F, xp, xh);
+                    p0 = masked(v, 0xF << sh).fma(x, p0);
+                    q0 = masked(u, 0xF << sh).fma(x, q0);
+                    x = FloatVector.fromArray(F, xp, xh + 16);
+                    p1 = masked(v, 0xF0 << sh).fma(x, p1);
+                    q1 = masked(u, 0xF0 << sh).fma(x, q1);
+                    x = FloatVector.fromArray(F, xp, xh + 32);
+                    p2 = masked(v, 0xF00 << sh).fma(x, p2);
+                    q2 = masked(u, 0xF00 << sh).fma(x, q2);
+                }
+                FloatVector x = FloatVector.fromArray(F, xp, x0 + 48);
+                p3 = masked(v, 0xF000).fma(x, p3);
+                q3 = masked(u, 0xF000).fma(x, q3);
+                x = FloatVector.fromArray(F, xp, x0 + 112);
+                p3 = top(v, 28).fma(x, p3);
+                q3 = top(u, 28).fma(x, q3);
+            }
+            int sa = a * groups + g;
+            int sb = b * groups + g;
+            accA = p0.add(p1).add(p2.add(p3)).fma(FloatVector.broadcast(F, w.scales[sa]), accA);
+            accB = q0.add(q1).add(q2.add(q3)).fma(FloatVector.broadcast(F, w.scales[sb]), accB);
+            zeroA += w.scaledZeros[sa] * xsum[g];
+            zeroB += w.scaledZeros[sb] * xsum[g];
+        }
+        y[yAt + a] = accA.reduceLanes(VectorOperators.ADD) - zeroA;
+        y[yAt + b] = accB.reduceLanes(VectorOperators.ADD) - zeroB;
     }
 
     /** One 16-channel chunk into {@code p}. */

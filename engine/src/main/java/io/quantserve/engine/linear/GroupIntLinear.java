@@ -49,6 +49,8 @@ public final class GroupIntLinear extends PackedLinear {
     final int[] packed;        // [out, intsPerRow]
     final float[] scales;      // [out, groups]
     final float[] scaledZeros; // [out, groups]
+    /** Channel k stored at position k (no act-order, groups of whole chunks): rows dequantize in stored order. */
+    final boolean contiguous;
     private final float[] bias; // [out] or null; added here because apply is overridden for decode
 
     private GroupIntLinear(Builder b) {
@@ -65,6 +67,11 @@ public final class GroupIntLinear extends PackedLinear {
         this.scales = b.scales;
         this.scaledZeros = b.scaledZeros;
         this.bias = b.bias;
+        boolean identity = b.in % CHUNK == 0;
+        for (int k = 0; identity && k < b.in; k++) {
+            identity = positionOf[k] == k;
+        }
+        this.contiguous = identity;
     }
 
     /**
@@ -234,6 +241,15 @@ public final class GroupIntLinear extends PackedLinear {
                 int sg = r * groups + groupOf[k];
                 out[o + k] = q * scales[sg] - scaledZeros[sg];
             }
+        }
+    }
+
+    @Override
+    protected void dequantizeTile(int r0, int r1, float[] out) {
+        if (VECTOR && contiguous) {
+            GroupIntKernels.dequantize(this, r0, r1, out);
+        } else {
+            dequantizeRows(r0, r1, out);
         }
     }
 

@@ -16,7 +16,8 @@ class GroupIntLinearTest {
         "4, 1, 16, 16, false", "4, 7, 33, -1, false", "4, 33, 172, -1, false", "4, 5, 176, 16, true",
         "4, 9, 1000, 8, false", "4, 3, 4097, -1, false", "4, 17, 1024, 128, true", "4, 4, 352, 32, true",
         "8, 7, 33, -1, false", "8, 13, 172, 4, true", "8, 3, 1000, 40, false", "8, 5, 4097, -1, true",
-        "2, 1, 7, -1, false", "2, 9, 172, -1, true", "2, 6, 1000, 100, false", "2, 3, 4096, 256, true"})
+        "2, 1, 7, -1, false", "2, 9, 172, -1, true", "2, 6, 1000, 100, false", "2, 3, 4096, 256, true",
+        "4, 5, 256, 128, false", "8, 3, 192, 32, false", "2, 4, 512, 64, false"})
     void vectorKernelMatchesScalarTwinAndDequantizedWeights(int bits, int out, int in, int groupSize, boolean shuffled) {
         Random rnd = new Random(bits * 7919 + out * 31 + in);
         GroupIntLinear layer = randomLayer(bits, out, in, groupSize, shuffled, rnd);
@@ -50,12 +51,22 @@ class GroupIntLinearTest {
             assertThat((double) applied[o]).as("apply row %d", o).isCloseTo(exact, org.assertj.core.data.Offset.offset(tolerance));
         }
 
+        // the vector tile dequantizer (prefill) gives the reference values exactly where the layout allows it
+        if (layer.contiguous && out > 2) {
+            float[] tile = new float[(out - 2) * in];
+            GroupIntKernels.dequantize(layer, 1, out - 1, tile);
+            assertThat(tile).as("vector tile").containsExactly(java.util.Arrays.copyOfRange(w, in, (out - 1) * in));
+        }
+
         // a sub-range of rows written at an offset, as the threads call it
         if (out > 2) {
             float[] part = new float[out + 3];
             layer.matvecRows(x, 0, part, 3, 1, out - 1);
             for (int o = 1; o < out - 1; o++) {
-                assertThat(part[3 + o - 1]).isEqualTo(applied[o]);
+                // rows pair up differently over a sub-range (the 4-bit kernel runs two rows per pass), and a row's
+                // lanes may be reduced by compiled or interpreted code: equal up to rounding, not bit for bit
+                assertThat((double) part[3 + o - 1]).as("sub-range row %d", o)
+                        .isCloseTo(applied[o], org.assertj.core.data.Offset.offset(1e-6 * (1 + Math.abs(applied[o]))));
             }
         }
     }

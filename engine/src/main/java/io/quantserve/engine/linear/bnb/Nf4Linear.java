@@ -98,6 +98,15 @@ public final class Nf4Linear extends PackedLinear {
         }
     }
 
+    @Override
+    protected void dequantizeTile(int r0, int r1, float[] out) {
+        if (VECTOR && PanamaNf4.supports(inFeatures, blocksize)) {
+            PanamaNf4.dequantize(packed, absmax, blocksize, inFeatures, r0, r1, out);
+        } else {
+            dequantizeRows(r0, r1, out);
+        }
+    }
+
     /** Byte by byte: both codes of a byte share a block, since blocks have an even size. Prefill runs on this. */
     @Override
     public void dequantizeRows(int r0, int r1, float[] out) {

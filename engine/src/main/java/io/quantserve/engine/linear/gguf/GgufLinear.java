@@ -81,6 +81,20 @@ public final class GgufLinear extends PackedLinear {
     }
 
     @Override
+    protected void dequantizeTile(int r0, int r1, float[] out) {
+        if (VECTOR && GgufVectorKernels.dequantizes(type)) {
+            GgufVectorKernels.dequantize(type, data, rowBytes, inFeatures, r0, r1, out);
+        } else {
+            dequantizeRows(r0, r1, out);
+        }
+    }
+
+    /** The vector tile dequantizer directly (for tests comparing it with the scalar one). */
+    void dequantizeTileVector(int r0, int r1, float[] out) {
+        GgufVectorKernels.dequantize(type, data, rowBytes, inFeatures, r0, r1, out);
+    }
+
+    @Override
     public long weightBytes() {
         return data.byteSize();
     }

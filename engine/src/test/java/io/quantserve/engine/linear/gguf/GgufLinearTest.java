@@ -75,6 +75,20 @@ class GgufLinearTest {
     }
 
     @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void vectorTileDequantizerGivesTheScalarValuesExactly(GgmlType type) {
+        for (int in : new int[] {32, 96, 43 * 32}) {
+            int rows = 7;
+            GgufLinear linear = new GgufLinear(type, randomBlocks(type, rows, in, in), in, rows, null);
+            float[] scalar = new float[5 * in];
+            float[] vector = new float[5 * in];
+            linear.dequantizeRows(1, 6, scalar);
+            linear.dequantizeTileVector(1, 6, vector);
+            assertThat(vector).as(type + " in " + in).containsExactly(scalar);
+        }
+    }
+
+    @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void decodeAndPrefillAgreeAndAddTheBias(GgmlType type) {
         // enough rows that decode splits them across threads (and prefill across 32-row tiles)

@@ -6,7 +6,6 @@ import io.quantserve.engine.kernel.Parallel;
 import io.quantserve.engine.kernel.VectorOps;
 import io.quantserve.engine.linear.DenseLinear;
 import io.quantserve.engine.linear.Linear;
-import io.quantserve.engine.linear.PackedLinear;
 import io.quantserve.engine.tensor.DType;
 import io.quantserve.engine.tensor.WeightMatrix;
 import java.lang.foreign.Arena;
@@ -19,10 +18,12 @@ import java.util.Random;
  * Decode (one token) throughput of the GGUF block kernels next to F32, not a test: run its main from the test
  * classpath with --add-modules jdk.incubator.vector. Several matrices are cycled so the weights come from DRAM.
  * GB/s counts the bytes of packed weight read; "x F32" is the speed-up in time over the F32 matrix. Threads are
- * the kernel pool's: add -XX:ActiveProcessorCount=1 for one thread. Arguments: [rows cols] (default 2048 8192).
+ * the kernel pool's; each format is also timed on one thread ({@code matvecRows} over all rows). -DcacheBytes=1
+ * measures one cache-resident matrix instead (the compute ceiling of the kernels); -Dtypes=Q4_0,... picks the
+ * formats. Arguments: [rows cols] (default 2048 8192).
  */
 public final class GgufMatvecBenchmark {
-    private static final long CACHE_BEATING_BYTES = 256L << 20;
+    private static final long CACHE_BEATING_BYTES = Long.getLong("cacheBytes", 256L << 20);
 
     public static void main(String[] args) {
         int rows = args.length > 1 ? Integer.parseInt(args[0]) : 2048;
@@ -46,15 +47,36 @@ public final class GgufMatvecBenchmark {
             f32[m] = new DenseLinear(new WeightMatrix(seg, DType.F32, rows, cols), null);
         }
         double f32Ms = report("F32", f32, x, rows, 0);
-        for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0}) {
+        GgmlType[] types = Arrays.stream(System.getProperty("types", "Q8_0,Q4_0").split(","))
+                .map(String::trim).map(GgmlType::valueOf).toArray(GgmlType[]::new);
+        for (GgmlType type : types) {
             long bytes = rows * type.byteSize(cols);
             int count = (int) Math.max(2, CACHE_BEATING_BYTES / bytes);
-            PackedLinear[] ls = new PackedLinear[count];
+            GgufLinear[] ls = new GgufLinear[count];
             for (int m = 0; m < count; m++) {
-                ls[m] = GgufLinears.quantize(type, w, rows, cols);
+                ls[m] = (GgufLinear) GgufLinears.quantize(type, w, rows, cols);
             }
             report(type.toString(), ls, x, rows, f32Ms);
+            reportOneThread(type.toString(), ls, x, rows);
         }
+    }
+
+    /** The kernel alone on the calling thread. */
+    private static void reportOneThread(String name, GgufLinear[] ls, float[] x, int rows) {
+        float[] y = new float[rows];
+        int reps = 30;
+        long[] nanos = new long[reps];
+        for (int round = 0; round < 4; round++) {
+            for (int i = 0; i < reps; i++) {
+                long start = System.nanoTime();
+                ls[i % ls.length].matvecRows(x, 0, y, 0, 0, rows);
+                nanos[i] = System.nanoTime() - start;
+            }
+        }
+        Arrays.sort(nanos);
+        double ms = nanos[reps / 2] / 1e6;
+        System.out.printf("  %-5s 1 thr  %7.3f ms  %6.1f GB/s weights  %5.2f G weights/s%n", name, ms,
+                ls[0].weightBytes() / ms / 1e6, (double) rows * x.length / ms / 1e6);
     }
 
     /** Median ms of one decode matvec. */
