@@ -10,14 +10,18 @@ import java.lang.foreign.MemorySegment;
  * A weight [out, in] kept in ggml blocks (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K), as GGUF stores it: each row is
  * {@code in / blockElements} consecutive blocks along the input dimension, so row r starts at
  * {@code r * rowBytes}. Decode multiplies straight from the blocks; prefill uses the base class's dequantized tiles.
+ * Q4_0 is the exception: it is repacked once into heap arrays ({@link Q4_0Rows}, the same 4.5 bits per weight) whose
+ * layout the 512-bit kernel reads with one load per four blocks; the mapped blocks are then no longer used.
  */
 public final class GgufLinear extends PackedLinear {
     /** Vector kernels only where the float kernels use vectors too (same module check, same override). */
     private static final boolean VECTOR = VectorOps.get().name().startsWith("vector")
             && GgufVectorKernels.supportsPreferredShape();
+    private static final boolean Q4_VECTOR = VectorOps.get().name().startsWith("vector") && Q4_0Kernels.usable();
 
     private final GgmlType type;
-    private final MemorySegment data; // [out rows of rowBytes]
+    private final MemorySegment data; // [out rows of rowBytes]; null when repacked
+    private final Q4_0Rows q4; // Q4_0 only
     private final long rowBytes;
 
     /**
@@ -42,7 +46,13 @@ public final class GgufLinear extends PackedLinear {
             throw new IllegalArgumentException("bias has " + bias.length + " elements, expected " + outFeatures);
         }
         this.type = type;
-        this.data = data;
+        if (type == GgmlType.Q4_0) {
+            this.q4 = Q4_0Rows.repack(data, rowBytes, inFeatures, outFeatures);
+            this.data = null;
+        } else {
+            this.q4 = null;
+            this.data = data;
+        }
     }
 
     public static boolean supports(GgmlType type) {
@@ -58,13 +68,17 @@ public final class GgufLinear extends PackedLinear {
 
     @Override
     protected void matvecRows(float[] x, int xOff, float[] y, int yOff, int r0, int r1) {
-        if (VECTOR) {
+        if (q4 != null && Q4_VECTOR) {
+            Q4_0Kernels.matvec(q4, x, xOff, y, yOff, r0, r1);
+            return;
+        }
+        if (VECTOR && q4 == null) {
             GgufVectorKernels.matvec(type, data, rowBytes, inFeatures, x, xOff, y, yOff, r0, r1);
             return;
         }
         float[] row = new float[inFeatures];
         for (int r = r0; r < r1; r++) {
-            GgmlDequantizer.dequantize(type, data, r * rowBytes, row, 0, inFeatures);
+            dequantizeRows(r, r + 1, row);
             float sum = 0;
             for (int k = 0; k < inFeatures; k++) {
                 sum += row[k] * x[xOff + k];
@@ -75,6 +89,10 @@ public final class GgufLinear extends PackedLinear {
 
     @Override
     public void dequantizeRows(int r0, int r1, float[] out) {
+        if (q4 != null) {
+            q4.dequantizeRows(r0, r1, out);
+            return;
+        }
         for (int r = r0; r < r1; r++) {
             GgmlDequantizer.dequantize(type, data, r * rowBytes, out, (r - r0) * inFeatures, inFeatures);
         }
@@ -82,7 +100,9 @@ public final class GgufLinear extends PackedLinear {
 
     @Override
     protected void dequantizeTile(int r0, int r1, float[] out) {
-        if (VECTOR && GgufVectorKernels.dequantizes(type)) {
+        if (q4 != null && Q4_VECTOR) {
+            Q4_0Kernels.dequantize(q4, r0, r1, out);
+        } else if (q4 == null && VECTOR && GgufVectorKernels.dequantizes(type)) {
             GgufVectorKernels.dequantize(type, data, rowBytes, inFeatures, r0, r1, out);
         } else {
             dequantizeRows(r0, r1, out);
@@ -91,11 +111,15 @@ public final class GgufLinear extends PackedLinear {
 
     /** The vector tile dequantizer directly (for tests comparing it with the scalar one). */
     void dequantizeTileVector(int r0, int r1, float[] out) {
+        if (q4 != null) {
+            Q4_0Kernels.dequantize(q4, r0, r1, out);
+            return;
+        }
         GgufVectorKernels.dequantize(type, data, rowBytes, inFeatures, r0, r1, out);
     }
 
     @Override
     public long weightBytes() {
-        return data.byteSize();
+        return q4 != null ? q4.bytes() : data.byteSize();
     }
 }

@@ -15,9 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Matrix-vector products straight from ggml blocks with the Vector API: a slice of L quantized bytes is loaded,
  * unpacked in byte lanes (nibbles, high bits, the offset), widened to L floats and multiplied with x; each block's
  * (or sub-block's) partial sum vector is scaled once, so the per-element work is a load, a few byte ops, a widening
- * and one FMA. At 16 lanes (AVX-512), Q4_0 and Q8_0 instead widen 16 bytes to int lanes once and unpack and convert
- * there at the same width (see {@link #dotQ4_0Wide}), Q4_0 two distant rows per pass ({@link #dotQ4_0Pair}), and
- * both have a vector dequantizer for prefill tiles. Loading this class needs jdk.incubator.vector: only
+ * and one FMA. At 16 lanes (AVX-512), Q8_0 instead widens 16 bytes to int lanes once and converts there at
+ * the same width ({@link #dotQ8_0Wide}), and has a vector dequantizer for prefill tiles. Q4_0 is repacked and has
+ * its own kernel ({@link Q4_0Kernels}). Loading this class needs jdk.incubator.vector: only
  * {@link GgufLinear} touches it, after checking.
  */
 final class GgufVectorKernels {
@@ -43,24 +43,11 @@ final class GgufVectorKernels {
 
     static void matvec(GgmlType type, MemorySegment w, long rowBytes, int in, float[] x, int xOff,
             float[] y, int yOff, int r0, int r1) {
-        if (type == GgmlType.Q4_0 && WIDE) {
-            float[] xh = highScaled(x, xOff, in);
-            // rows r and r + half together: two streams far apart in flight at once
-            int half = (r1 - r0) / 2;
-            for (int r = r0; r < r0 + half; r++) {
-                dotQ4_0Pair(w, r * rowBytes, (r + half) * rowBytes, in, xh, y, yOff + r - r0, yOff + r + half - r0);
-            }
-            for (int r = r0 + 2 * half; r < r1; r++) {
-                y[yOff + r - r0] = dotQ4_0Wide(w, r * rowBytes, in, xh, 0);
-            }
-            return;
-        }
         float[] xSums = type == GgmlType.Q4_K || type == GgmlType.Q5_K ? sums32(x, xOff, in) : null;
         for (int r = r0; r < r1; r++) {
             long row = r * rowBytes;
             y[yOff + r - r0] = switch (type) {
                 case Q8_0 -> WIDE ? dotQ8_0Wide(w, row, in, x, xOff) : dotQ8_0(w, row, in, x, xOff);
-                case Q4_0 -> dotQ4_0(w, row, in, x, xOff);
                 case Q4_K -> dotQ4K(w, row, in, x, xOff, xSums);
                 case Q5_K -> dotQ5K(w, row, in, x, xOff, xSums);
                 case Q6_K -> dotQ6K(w, row, in, x, xOff);
@@ -71,7 +58,7 @@ final class GgufVectorKernels {
 
     /** Types with a vector dequantizer (at 16 lanes). */
     static boolean dequantizes(GgmlType type) {
-        return WIDE && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0);
+        return WIDE && type == GgmlType.Q8_0;
     }
 
     /**
@@ -84,15 +71,6 @@ final class GgufVectorKernels {
             long row = r * rowBytes;
             int o = (r - r0) * in;
             switch (type) {
-                case Q4_0 -> {
-                    for (int b = 0; b < blocks; b++, o += 32) {
-                        long at = row + b * 18L;
-                        FloatVector d = FloatVector.broadcast(F, f16(w, at));
-                        IntVector v = bytesToInts(w, at + 2);
-                        ints(v.and(0xF).sub(8)).mul(d).intoArray(out, o);
-                        ints(v.lanewise(VectorOperators.LSHR, 4).and(0xF).sub(8)).mul(d).intoArray(out, o + 16);
-                    }
-                }
                 case Q8_0 -> {
                     for (int b = 0; b < blocks; b++, o += 32) {
                         long at = row + b * 34L;
@@ -119,14 +97,13 @@ final class GgufVectorKernels {
         return s;
     }
 
-    /** x with the upper 16 of each 32 elements divided by 16 (exact): they meet the high nibbles masked in place. */
-    private static float[] highScaled(float[] x, int xOff, int n) {
-        float[] xh = new float[n];
-        for (int b = 0; b < n; b += 32) {
-            FloatVector.fromArray(F, x, xOff + b).intoArray(xh, b);
-            FloatVector.fromArray(F, x, xOff + b + 16).mul(0.0625f).intoArray(xh, b + 16);
-        }
-        return xh;
+    private static FloatVector ints(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    /** Sixteen bytes at {@code at}, sign-extended to int lanes. */
+    private static IntVector bytesToInts(MemorySegment w, long at) {
+        return (IntVector) ByteVector.fromMemorySegment(B16, w, at, LE).convertShape(VectorOperators.B2I, I, 0);
     }
 
     private static FloatVector widen(ByteVector v) {
@@ -192,116 +169,6 @@ final class GgufVectorKernels {
             acc0 = s0.fma(FloatVector.broadcast(F, f16(w, at)), acc0);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-    }
-
-    private static FloatVector ints(IntVector v) {
-        return (FloatVector) v.convert(VectorOperators.I2F, 0);
-    }
-
-    private static float dotQ4_0(MemorySegment w, long row, int in, float[] x, int xOff) {
-        // two blocks per step into two accumulators, as for Q8_0
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int blocks = in / 32;
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
-            long at = row + b * 18L;
-            acc0 = blockQ4_0(w, at, x, xOff + b * 32).fma(FloatVector.broadcast(F, f16(w, at)), acc0);
-            acc1 = blockQ4_0(w, at + 18, x, xOff + b * 32 + 32).fma(FloatVector.broadcast(F, f16(w, at + 18)), acc1);
-        }
-        for (; b < blocks; b++) {
-            long at = row + b * 18L;
-            acc0 = blockQ4_0(w, at, x, xOff + b * 32).fma(FloatVector.broadcast(F, f16(w, at)), acc0);
-        }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-    }
-
-    /**
-     * Q4_0 at 16 lanes: a block's 16 bytes are widened once to int lanes (one sign-extending load); the low nibbles
-     * are masked out, the high ones masked in place (16q, exact), the offset (8, or 128 in place) subtracted in int
-     * lanes, and each converted at the same width (int to float, no lane-count change) and multiplied with x, whose
-     * upper halves {@link #highScaled} divided by 16. Twice the speed of widening bytes straight to floats, which C2
-     * compiles to a chain of shuffles and conversions.
-     */
-    private static float dotQ4_0Wide(MemorySegment w, long row, int in, float[] x, int xOff) {
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int blocks = in / 32;
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
-            long at = row + b * 18L;
-            int xb = xOff + b * 32;
-            IntVector v0 = bytesToInts(w, at + 2);
-            IntVector v1 = bytesToInts(w, at + 20);
-            FloatVector s0 = hiQ4(v0).fma(FloatVector.fromArray(F, x, xb + 16), loQ4(v0).mul(FloatVector.fromArray(F, x, xb)));
-            FloatVector s1 = hiQ4(v1).fma(FloatVector.fromArray(F, x, xb + 48), loQ4(v1).mul(FloatVector.fromArray(F, x, xb + 32)));
-            acc0 = s0.fma(FloatVector.broadcast(F, f16(w, at)), acc0);
-            acc1 = s1.fma(FloatVector.broadcast(F, f16(w, at + 18)), acc1);
-        }
-        float tail = 0;
-        for (; b < blocks; b++) {
-            long at = row + b * 18L;
-            tail += blockQ4_0Scaled(w, at, x, xOff + b * 32).reduceLanes(VectorOperators.ADD) * f16(w, at);
-        }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) + tail;
-    }
-
-    /**
-     * Two rows far apart at once. A core streamed a single Q4_0 row from DRAM at only ~8 GB/s although the kernel
-     * computes faster than that from cache: at this many instructions per cache line too few misses are in flight.
-     * A second, distant stream raised it by a fifth; x loads are shared. Four rows exceed C2's inlining node budget
-     * (the segment accesses are node-heavy) and ran five times slower.
-     */
-    private static void dotQ4_0Pair(MemorySegment w, long row, long row1, int in, float[] x, float[] y, int y0, int y1) {
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int blocks = in / 32;
-        for (int b = 0; b < blocks; b++) {
-            long at = row + b * 18L;
-            long at1 = row1 + b * 18L;
-            int xb = b * 32;
-            FloatVector xl = FloatVector.fromArray(F, x, xb);
-            FloatVector xh = FloatVector.fromArray(F, x, xb + 16);
-            IntVector v = bytesToInts(w, at + 2);
-            IntVector u = bytesToInts(w, at1 + 2);
-            acc0 = hiQ4(v).fma(xh, loQ4(v).mul(xl)).fma(FloatVector.broadcast(F, f16(w, at)), acc0);
-            acc1 = hiQ4(u).fma(xh, loQ4(u).mul(xl)).fma(FloatVector.broadcast(F, f16(w, at1)), acc1);
-        }
-        y[y0] = acc0.reduceLanes(VectorOperators.ADD);
-        y[y1] = acc1.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** Sixteen bytes at {@code at}, sign-extended to int lanes. */
-    private static IntVector bytesToInts(MemorySegment w, long at) {
-        return (IntVector) ByteVector.fromMemorySegment(B16, w, at, LE).convertShape(VectorOperators.B2I, I, 0);
-    }
-
-    /** Low nibbles minus 8, as floats. */
-    private static FloatVector loQ4(IntVector v) {
-        return (FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
-    }
-
-    /** High nibbles minus 8, times 16 (masked in place), as floats. */
-    private static FloatVector hiQ4(IntVector v) {
-        return (FloatVector) v.and(0xF0).sub(128).convert(VectorOperators.I2F, 0);
-    }
-
-    /** The unscaled dot of one Q4_0 block with high-scaled x. */
-    private static FloatVector blockQ4_0Scaled(MemorySegment w, long at, float[] x, int xb) {
-        IntVector v = bytesToInts(w, at + 2);
-        return hiQ4(v).fma(FloatVector.fromArray(F, x, xb + 16), loQ4(v).mul(FloatVector.fromArray(F, x, xb)));
-    }
-
-    /** The unscaled dot of one Q4_0 block with x[xb .. xb + 32). */
-    private static FloatVector blockQ4_0(MemorySegment w, long at, float[] x, int xb) {
-        FloatVector lo = FloatVector.zero(F);
-        FloatVector hi = FloatVector.zero(F);
-        for (int c = 0; c < 16; c += L) {
-            ByteVector raw = ByteVector.fromMemorySegment(B, w, at + 2 + c, LE);
-            lo = widen(raw.and((byte) 0x0F).sub((byte) 8)).fma(FloatVector.fromArray(F, x, xb + c), lo);
-            hi = widen(raw.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)).fma(FloatVector.fromArray(F, x, xb + 16 + c), hi);
-        }
-        return lo.add(hi);
     }
 
     /** Unpacks the eight 6-bit scales (out[0..8)) and mins (out[8..16)) of a K-quant super-block. */

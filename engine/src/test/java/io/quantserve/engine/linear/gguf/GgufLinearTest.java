@@ -59,7 +59,7 @@ class GgufLinearTest {
                 float[] y = new float[rows + 2];
                 // an offset into x and y, and a sub-range of rows, as the threaded decode calls it
                 int r0 = rows > 2 ? 1 : 0;
-                GgufVectorKernels.matvec(type, w, type.byteSize(in), in, x, 3, y, 2, r0, rows);
+                linear.matvecRows(x, 3, y, 2, r0, rows); // the vector kernel where this JVM has one
                 for (int r = r0; r < rows; r++) {
                     double exact = 0;
                     double magnitude = 0;
@@ -85,6 +85,23 @@ class GgufLinearTest {
             linear.dequantizeRows(1, 6, scalar);
             linear.dequantizeTileVector(1, 6, vector);
             assertThat(vector).as(type + " in " + in).containsExactly(scalar);
+        }
+    }
+
+    @Test
+    void repackedQ4_0DequantizesToGgmlsValues() {
+        // the repacked layout against ggml's reader of the original blocks, including rows padded to whole
+        // four-block super-blocks (1, 3, 5 and 43 blocks)
+        for (int in : new int[] {32, 96, 160, 43 * 32}) {
+            int rows = 5;
+            MemorySegment w = randomBlocks(GgmlType.Q4_0, rows, in, in + 1);
+            GgufLinear linear = new GgufLinear(GgmlType.Q4_0, w, in, rows, null);
+            float[] expected = new float[rows * in];
+            for (int r = 0; r < rows; r++) {
+                io.quantserve.engine.format.gguf.GgmlDequantizer.dequantize(GgmlType.Q4_0, w,
+                        r * GgmlType.Q4_0.byteSize(in), expected, r * in, in);
+            }
+            assertThat(linear.dequantize()).as("in " + in).containsExactly(expected);
         }
     }
 

@@ -1,0 +1,140 @@
+package io.quantserve.engine.linear.gguf;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The 512-bit decode kernel and tile dequantizer over {@link Q4_0Rows}. Per super-block and row: one 16-int load, and
+ * one unsigned shift by 4 of it; then each of the eight 4-bit fields is masked in place (bits 8b..8b+3 of the
+ * loaded ints for low nibbles, of the shifted ints for high ones: q·2^(8b), exact as a float), converted and
+ * multiplied with 16 consecutive inputs that were scaled by 2^(-8b) once per call. Each block's partial sum is
+ * then scaled by its d. The offset 8 is not subtracted per element: {@code Σ (q-8)·d·x = d·(Σ q·x − 8·Σ x)}, with
+ * the blocks' 8·Σx computed once per call. Two distant rows per pass share the x loads and keep two DRAM streams in
+ * flight. Loading this class needs jdk.incubator.vector: only {@link GgufLinear} touches it, after checking.
+ */
+final class Q4_0Kernels {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+
+    private Q4_0Kernels() {
+    }
+
+    /** Whether the preferred float vector is 512 bits, as this kernel is written for. */
+    static boolean usable() {
+        return FloatVector.SPECIES_PREFERRED.length() == 16;
+    }
+
+    static void matvec(Q4_0Rows w, float[] x, int xOff, float[] y, int yOff, int r0, int r1) {
+        int supers = w.supers;
+        int blocks = w.in / 32;
+        // x scaled per field (exact: powers of two), zero-padded to whole super-blocks; xs = 8 * the block sums
+        float[] xp = new float[supers * Q4_0Rows.SUPER];
+        float[] xs = new float[supers * 4];
+        for (int b = 0; b < blocks; b++) {
+            FloatVector lo = FloatVector.fromArray(F, x, xOff + 32 * b);
+            FloatVector hi = FloatVector.fromArray(F, x, xOff + 32 * b + 16);
+            float scale = 1f / (1 << (8 * (b & 3)));
+            lo.mul(scale).intoArray(xp, 32 * b);
+            hi.mul(scale).intoArray(xp, 32 * b + 16);
+            xs[b] = lo.add(hi).reduceLanes(VectorOperators.ADD) * 8;
+        }
+        float[] dA = new float[supers * 4];
+        float[] dB = new float[supers * 4];
+        int half = (r1 - r0) / 2;
+        // scales converted outside pair: inlined there, they pushed its vector code out of C2's inlining budget
+        for (int r = r0; r < r0 + half; r++) {
+            int b = r + half;
+            float cA = scales(w.scales, r * supers * 4, dA, xs);
+            float cB = scales(w.scales, b * supers * 4, dB, xs);
+            pair(w, xp, dA, dB, y, yOff - r0, r, b, cA, cB);
+        }
+        if (((r1 - r0) & 1) != 0) {
+            float c = scales(w.scales, (r1 - 1) * supers * 4, dA, xs);
+            pair(w, xp, dA, dA, y, yOff - r0, r1 - 1, r1 - 1, c, c);
+        }
+    }
+
+    /**
+     * Rows a and b in one pass (a == b for an odd last row: the same sums, written twice). Their block scales
+     * were converted to floats dA, dB by {@link #scales}, which also gave the offset terms cA, cB. Blocks 0, 2 and 1, 3 of a super-block go to separate accumulators so that
+     * consecutive scale FMAs do not wait on each other. A loop over the two halves rather than all eight fields
+     * written out keeps C2 within its inlining budget.
+     */
+    private static void pair(Q4_0Rows w, float[] xp, float[] dA, float[] dB, float[] y, int yAt, int a, int b,
+            float cA, float cB) {
+        int[] packed = w.packed;
+        int supers = w.supers;
+        int baseA = a * supers * 16;
+        int baseB = b * supers * 16;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        for (int s = 0; s < supers; s++) {
+            IntVector v = IntVector.fromArray(I, packed, baseA + 16 * s);
+            IntVector u = IntVector.fromArray(I, packed, baseB + 16 * s);
+            IntVector v4 = v.lanewise(VectorOperators.LSHR, 4);
+            IntVector u4 = u.lanewise(VectorOperators.LSHR, 4);
+            for (int h = 0; h < 2; h++) {
+                int m0 = 0xF << (16 * h);
+                int m1 = 0xF00 << (16 * h);
+                int xb = 128 * s + 64 * h;
+                int blk = 4 * s + 2 * h;
+                FloatVector xl0 = FloatVector.fromArray(F, xp, xb);
+                FloatVector xh0 = FloatVector.fromArray(F, xp, xb + 16);
+                FloatVector xl1 = FloatVector.fromArray(F, xp, xb + 32);
+                FloatVector xh1 = FloatVector.fromArray(F, xp, xb + 48);
+                a0 = masked(v, m0).fma(xl0, masked(v4, m0).mul(xh0)).fma(FloatVector.broadcast(F, dA[blk]), a0);
+                a1 = masked(v, m1).fma(xl1, masked(v4, m1).mul(xh1)).fma(FloatVector.broadcast(F, dA[blk + 1]), a1);
+                b0 = masked(u, m0).fma(xl0, masked(u4, m0).mul(xh0)).fma(FloatVector.broadcast(F, dB[blk]), b0);
+                b1 = masked(u, m1).fma(xl1, masked(u4, m1).mul(xh1)).fma(FloatVector.broadcast(F, dB[blk + 1]), b1);
+            }
+        }
+        y[yAt + a] = a0.add(a1).reduceLanes(VectorOperators.ADD) - cA;
+        y[yAt + b] = b0.add(b1).reduceLanes(VectorOperators.ADD) - cB;
+    }
+
+    /**
+     * One row's fp16 scales (from {@code at}) as floats into d; returns {@code Σ d·xs}, the row's offset term.
+     * The conversion is scalar (an intrinsic): a vector fp16 decode in int lanes ran several times slower here.
+     */
+    private static float scales(short[] scales, int at, float[] d, float[] xs) {
+        int n = d.length;
+        for (int i = 0; i < n; i++) {
+            d[i] = Float.float16ToFloat(scales[at + i]);
+        }
+        FloatVector c = FloatVector.zero(F);
+        int i = 0;
+        for (; i + 16 <= n; i += 16) {
+            c = FloatVector.fromArray(F, d, i).fma(FloatVector.fromArray(F, xs, i), c);
+        }
+        float tail = 0;
+        for (; i < n; i++) {
+            tail += d[i] * xs[i];
+        }
+        return c.reduceLanes(VectorOperators.ADD) + tail;
+    }
+
+    /** A 4-bit field masked in place: q * 2^shift, exact as a float. */
+    private static FloatVector masked(IntVector v, int fieldMask) {
+        return (FloatVector) v.and(fieldMask).convert(VectorOperators.I2F, 0);
+    }
+
+    /** The same values as {@link Q4_0Rows#dequantizeRows}, sixteen at a time ((q - 8) * d, exact). */
+    static void dequantize(Q4_0Rows w, int r0, int r1, float[] out) {
+        int blocks = w.in / 32;
+        for (int r = r0; r < r1; r++) {
+            int o = (r - r0) * w.in;
+            for (int b = 0; b < blocks; b++, o += 32) {
+                FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.scales[r * w.supers * 4 + b]));
+                IntVector v = IntVector.fromArray(I, w.packed, r * w.supers * 16 + (b >>> 2) * 16)
+                        .lanewise(VectorOperators.LSHR, (b & 3) * 8);
+                ((FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(out, o);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0))
+                        .mul(d).intoArray(out, o + 16);
+            }
+        }
+    }
+}
