@@ -75,10 +75,7 @@ public final class BenchWeights {
 
     /** Packed models have their own head, so the shape is untied; embeddings are BF16 (one row read per token). */
     private static LlamaModel packed(ModelConfig config, QuantizationConfig quant, Arena arena) {
-        ModelConfig untied = new ModelConfig(config.architecture(), config.hiddenSize(), config.intermediateSize(),
-                config.numLayers(), config.numHeads(), config.numKvHeads(), config.headDim(), config.vocabSize(),
-                config.rmsNormEps(), config.ropeTheta(), config.ropeScaling(), config.maxPositions(), false,
-                config.attentionBias(), config.slidingWindow(), config.bosTokenId(), config.eosTokenIds());
+        ModelConfig untied = config.withTiedEmbeddings(false);
         return LlamaLoader.load(untied, new RandomTensors(untied, DType.BF16, 42, arena), quant);
     }
 }

@@ -1,6 +1,7 @@
 package io.quantserve.engine.cli;
 
 import io.quantserve.engine.quant.AccuracyStudy;
+import io.quantserve.engine.quant.Quantization;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,9 +61,7 @@ final class QuantReportCommand implements Callable<Integer> {
                 Files.writeString(out, table);
             }
         } finally {
-            try (var files = Files.walk(work)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            Quantization.deleteRecursively(work);
         }
         return 0;
     }

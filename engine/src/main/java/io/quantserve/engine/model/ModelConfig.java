@@ -57,6 +57,20 @@ public record ModelConfig(
         return numHeads * headDim;
     }
 
+    /** The same model cut to one decoder layer of the given intermediate size: how a single layer is run alone. */
+    public ModelConfig singleLayer(int intermediate) {
+        return new ModelConfig(architecture, hiddenSize, intermediate, 1, numHeads, numKvHeads, headDim, vocabSize,
+                rmsNormEps, ropeTheta, ropeScaling, maxPositions, tieWordEmbeddings, attentionBias, slidingWindow,
+                bosTokenId, eosTokenIds);
+    }
+
+    /** The same model with or without tied input and output embeddings. */
+    public ModelConfig withTiedEmbeddings(boolean tied) {
+        return new ModelConfig(architecture, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
+                vocabSize, rmsNormEps, ropeTheta, ropeScaling, maxPositions, tied, attentionBias, slidingWindow,
+                bosTokenId, eosTokenIds);
+    }
+
     public static ModelConfig load(Path modelDir) throws IOException {
         Path file = modelDir.resolve("config.json");
         if (!Files.isRegularFile(file)) {

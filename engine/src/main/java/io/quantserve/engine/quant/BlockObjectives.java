@@ -45,10 +45,7 @@ final class BlockObjectives {
                 new FloatLinear(l.k.name, k, l.k.bias, l.k.out, l.k.in),
                 new FloatLinear(l.v.name, v, l.v.bias, l.v.out, l.v.in),
                 l.o, l.ffnNorm, zeroUp, zeroUp, zeroDown);
-        ModelConfig single = new ModelConfig(c.architecture(), c.hiddenSize(), l.intermediateSize(), 1, c.numHeads(),
-                c.numKvHeads(), c.headDim(), c.vocabSize(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(),
-                c.maxPositions(), c.tieWordEmbeddings(), c.attentionBias(), c.slidingWindow(), c.bosTokenId(),
-                c.eosTokenIds());
+        ModelConfig single = c.singleLayer(l.intermediateSize());
         LlamaModel model = new LlamaModel(single, new LlamaWeights(null, new LlamaWeights.Layer[] {layer}, null, null));
         InferenceState state = model.newState(context);
         float[][] out = new float[sequences.size()][];

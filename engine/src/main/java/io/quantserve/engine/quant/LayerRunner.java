@@ -15,10 +15,7 @@ final class LayerRunner {
     private final int contextLength;
 
     LayerRunner(ModelConfig config, DecoderLayer layer, int contextLength) {
-        ModelConfig single = new ModelConfig(config.architecture(), config.hiddenSize(), layer.intermediateSize(), 1,
-                config.numHeads(), config.numKvHeads(), config.headDim(), config.vocabSize(), config.rmsNormEps(),
-                config.ropeTheta(), config.ropeScaling(), config.maxPositions(), config.tieWordEmbeddings(),
-                config.attentionBias(), config.slidingWindow(), config.bosTokenId(), config.eosTokenIds());
+        ModelConfig single = config.singleLayer(layer.intermediateSize());
         LlamaWeights weights = new LlamaWeights(null, new LlamaWeights.Layer[] {layer.asModelLayer()}, null, null);
         this.oneLayer = new LlamaModel(single, weights);
         this.contextLength = contextLength;

@@ -129,7 +129,8 @@ public final class Quantization {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
+    /** Removes a folder and everything in it; nothing when it does not exist. */
+    public static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
