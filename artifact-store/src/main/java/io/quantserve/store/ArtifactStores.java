@@ -17,7 +17,8 @@ public final class ArtifactStores {
     }
 
     /**
-     * {@code filesystem} (the default when the type is blank) or {@code s3}.
+     * {@code filesystem} (the default when the type is blank) or {@code s3}. An S3 store holds an HTTP client: close
+     * it ({@link S3ArtifactStore#close()}) when done; Spring does so for a bean.
      *
      * @throws IllegalArgumentException naming {@code quantserve.store.type} when the type is neither
      */
@@ -26,6 +27,7 @@ public final class ArtifactStores {
                 ? "filesystem" : properties.type().trim().toLowerCase(Locale.ROOT);
         return switch (type) {
             case "filesystem" -> filesystem(properties == null || properties.root() == null ? defaultRoot() : properties.root());
+            case "s3" -> new S3ArtifactStore(properties.s3());
             default -> throw new IllegalArgumentException("quantserve.store.type (QUANTSERVE_STORE_TYPE) is '"
                     + properties.type() + "'; expected 'filesystem' or 's3'");
         };
