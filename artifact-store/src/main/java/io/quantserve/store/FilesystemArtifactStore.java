@@ -81,6 +81,9 @@ public final class FilesystemArtifactStore implements ArtifactStore {
     public InputStream open(String key, long offset, long length) throws IOException {
         checkRange(key, offset, length);
         Path file = path(key);
+        if (Files.isDirectory(file)) {
+            throw new NoSuchFileException(key, null, "no object in the artifact store at " + file + " (it is a folder)");
+        }
         SeekableByteChannel channel;
         try {
             channel = Files.newByteChannel(file, StandardOpenOption.READ);

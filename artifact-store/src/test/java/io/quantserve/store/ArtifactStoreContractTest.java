@@ -90,10 +90,16 @@ abstract class ArtifactStoreContractTest {
     }
 
     @Test
-    void shouldReportAMissingKeyAsNoSuchFileNamingTheKey() {
+    void shouldReportAMissingKeyAsNoSuchFileNamingTheKey() throws IOException {
+        putString("models/m1/sub/config.json", "{}");
+
         assertThatThrownBy(() -> store.open("models/nope/config.json", 0, -1))
                 .isInstanceOf(NoSuchFileException.class)
                 .hasMessageContaining("models/nope/config.json");
+        assertThatThrownBy(() -> store.open("models/m1/sub", 0, -1))
+                .isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining("models/m1/sub");
+        assertThatThrownBy(() -> store.open("models/nope/config.json", 0, 0)).isInstanceOf(NoSuchFileException.class);
     }
 
     @Test

@@ -72,7 +72,9 @@ public final class Platform implements AutoCloseable {
         ServiceProcess service = new ServiceProcess(name, builder.start(), log);
         services.add(service);
         service.process().onExit().thenAccept(p -> {
-            if (!service.stopping() && console != null) {
+            // 130/143: stopped by SIGINT/SIGTERM, e.g. Ctrl-C reaching the whole terminal process group.
+            boolean askedToStop = service.stopping() || p.exitValue() == 130 || p.exitValue() == 143;
+            if (!askedToStop && console != null) {
                 console.println("quantserve: " + name + " (pid " + p.pid() + ") exited unexpectedly with code "
                         + p.exitValue() + "; see " + log);
             }

@@ -122,8 +122,14 @@ public final class Up implements Callable<Integer> {
                 }
             }
         } catch (IllegalStateException | TimeoutException | IOException e) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C while starting: the hook is stopping everything already.
+                stopped.await();
+                return 130;
+            }
             System.err.println("quantserve up: " + e.getMessage());
-            Runtime.getRuntime().removeShutdownHook(hook);
             shutdown(platform, kafka, stopped);
             return 1;
         }
