@@ -1,0 +1,223 @@
+package io.quantserve.launcher.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quantserve.engine.model.LoadedModel;
+import io.quantserve.engine.quant.Method;
+import io.quantserve.engine.quant.Quantization;
+import io.quantserve.engine.quant.QuantizeOptions;
+import io.quantserve.launcher.KafkaServer;
+import io.quantserve.launcher.Platform;
+import io.quantserve.launcher.ServiceProcess;
+import io.quantserve.testing.FakeHub;
+import io.quantserve.testing.PostgresTestDatabase;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The platform as it runs: a real KRaft broker, the registry and two workers as child JVMs from their packaged jars,
+ * the registry on a fresh PostgreSQL database, a filesystem artifact store, models imported from a local server that
+ * speaks the Hugging Face Hub's HTTP API.
+ */
+class PlatformEndToEndTest {
+    private static final String TINY = "quantserve-test/tiny-llama";
+    private static final String SLOW = "quantserve-test/random-llama";
+    private static final Duration JOB_TIMEOUT = Duration.ofMinutes(4);
+
+    @TempDir
+    static Path home;
+    static KafkaServer kafka;
+    static FakeHub hub;
+    static Platform platform;
+    static RegistryClient api;
+    static Path store;
+    static Path fixtures;
+
+    @BeforeAll
+    static void startPlatform() throws Exception {
+        fixtures = Platform.findRepoRoot(Path.of("").toAbsolutePath()).getParent().resolve("shared/fixtures/models");
+        Path slowModel = RandomLlama.write(home.resolve("random-llama"), 512, 1536, 6, 512);
+        hub = FakeHub.start(Map.of(TINY, fixtures.resolve("tiny-llama"), SLOW, slowModel));
+        kafka = KafkaServer.start(0, home.resolve("kafka"));
+        store = home.resolve("artifacts");
+        PostgresTestDatabase.Database db = PostgresTestDatabase.get();
+
+        Map<String, String> common = new HashMap<>();
+        common.put("SPRING_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        common.put("QUANTSERVE_STORE_TYPE", "filesystem");
+        common.put("QUANTSERVE_STORE_ROOT", store.toString());
+        // a killed worker's partitions move to the other one after this, not after Kafka's default 45 s
+        common.put("SPRING_APPLICATION_JSON", "{\"spring.kafka.consumer.properties.session.timeout.ms\": \"6000\","
+                + " \"spring.kafka.consumer.properties.heartbeat.interval.ms\": \"1000\"}");
+        platform = Platform.builder().logsDir(home.resolve("logs")).environment(common).build();
+
+        int registryPort = freePort();
+        ServiceProcess registry = platform.startRegistry(Map.of(
+                "SERVER_PORT", String.valueOf(registryPort),
+                "SPRING_DATASOURCE_URL", db.url(),
+                "SPRING_DATASOURCE_USERNAME", db.username(),
+                "SPRING_DATASOURCE_PASSWORD", db.password(),
+                "QUANTSERVE_REGISTRY_HUB_ENDPOINT", hub.endpoint().toString()));
+        startWorker();
+        startWorker();
+        registry.awaitHttpOk(URI.create("http://localhost:" + registryPort + "/actuator/health"), Duration.ofMinutes(3));
+        api = new RegistryClient(URI.create("http://localhost:" + registryPort + "/"));
+    }
+
+    private static void startWorker() throws Exception {
+        int n = platform.services().size();
+        int port = freePort();
+        ServiceProcess worker = platform.startWorker(Map.of("SERVER_PORT", String.valueOf(port),
+                "QUANTSERVE_WORKER_WORK_DIR", home.resolve("worker-" + n).toString()));
+        worker.awaitHttpOk(URI.create("http://localhost:" + port + "/actuator/health"), Duration.ofMinutes(3));
+    }
+
+    @AfterAll
+    static void stopPlatform() throws Exception {
+        if (platform != null) {
+            platform.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (hub != null) {
+            hub.close();
+        }
+    }
+
+    @Test
+    void shouldQuantizeAHubModelWithRtnAndAwqIntoArtifactsWhoseLogitsMatchTheEngine() throws Exception {
+        String modelId = importModel(TINY);
+
+        for (String method : List.of("rtn", "awq")) {
+            JsonNode job = api.post("api/v1/quantizations", """
+                    {"modelId": "%s", "method": "%s", "bits": 4, "groupSize": 32}""".formatted(modelId, method)).body();
+            JsonNode done = api.await("api/v1/quantizations/" + job.get("id").asString(),
+                    j -> isTerminal(j.get("status").asString()), JOB_TIMEOUT);
+            assertThat(done.get("status").asString()).as(done.toString()).isEqualTo("succeeded");
+
+            String artifactId = done.get("artifactId").asString();
+            JsonNode artifact = api.get("api/v1/artifacts/" + artifactId).body();
+            Path downloaded = home.resolve("download-" + method);
+            for (JsonNode file : artifact.get("files")) {
+                String path = file.get("path").asString();
+                byte[] bytes = api.download("api/v1/artifacts/" + artifactId + "/files/" + path);
+                assertThat(sha256(bytes)).as(path).isEqualTo(file.get("sha256").asString());
+                Files.createDirectories(downloaded.resolve(path).getParent());
+                Files.write(downloaded.resolve(path), bytes);
+            }
+            assertThat(store.resolve("artifacts/" + artifactId + "/manifest.json")).exists();
+
+            // the engine's own run of the same job, in this JVM
+            Path local = home.resolve("local-" + method);
+            Quantization.run(fixtures.resolve("tiny-llama"),
+                    QuantizeOptions.defaults(Method.parse(method), 4).withGroupSize(32), null, local,
+                    (layer, layers, phase) -> { }, () -> false);
+            int[] ids = {1, 17, 42, 99, 5, 7};
+            assertThat(logits(downloaded, ids)).isEqualTo(logits(local, ids));
+        }
+    }
+
+    @Test
+    void shouldFinishAJobOnTheOtherWorkerWhenItsWorkerIsKilledMidJob() throws Exception {
+        String modelId = importModel(SLOW);
+        String jobId = api.post("api/v1/quantizations", slowJob(modelId)).body().get("id").asString();
+        api.await("api/v1/quantizations/" + jobId, j -> j.get("currentLayer").asInt() >= 1, JOB_TIMEOUT);
+
+        ServiceProcess running = platform.services().stream()
+                .filter(s -> s.name().startsWith("quant-worker") && s.isAlive() && s.logTail(400).contains(jobId))
+                .findFirst().orElseThrow(() -> new AssertionError("no worker log mentions job " + jobId));
+        running.kill();
+
+        JsonNode done = api.await("api/v1/quantizations/" + jobId, j -> isTerminal(j.get("status").asString()),
+                JOB_TIMEOUT);
+        assertThat(done.get("status").asString()).as(done.toString()).isEqualTo("succeeded");
+        assertThat(done.get("attempts").asInt()).isGreaterThanOrEqualTo(2);
+        String artifactId = done.get("artifactId").asString();
+        assertThat(store.resolve("artifacts/" + artifactId + "/manifest.json")).exists();
+        startWorker(); // back to two workers for the other tests
+    }
+
+    @Test
+    void shouldStopARunningJobWhenItIsCancelled() throws Exception {
+        String modelId = importModel(SLOW);
+        JsonNode job = api.post("api/v1/quantizations", slowJob(modelId)).body();
+        String jobId = job.get("id").asString();
+        api.await("api/v1/quantizations/" + jobId, j -> j.get("currentLayer").asInt() >= 1, JOB_TIMEOUT);
+
+        assertThat(api.post("api/v1/quantizations/" + jobId + "/cancel", "").status()).isBetween(200, 299);
+        JsonNode done = api.await("api/v1/quantizations/" + jobId, j -> isTerminal(j.get("status").asString()),
+                JOB_TIMEOUT);
+        assertThat(done.get("status").asString()).isEqualTo("cancelled");
+        assertThat(store.resolve("artifacts/" + job.get("artifactId").asString())).doesNotExist();
+    }
+
+    @Test
+    void shouldAnswerBadRequestsWithProblemDetails() throws Exception {
+        RegistryClient.Response unknownModel = api.post("api/v1/quantizations", """
+                {"modelId": "00000000-0000-0000-0000-000000000000", "method": "rtn", "bits": 4, "groupSize": 32}""");
+        assertThat(unknownModel.status()).isEqualTo(404);
+        assertThat(unknownModel.body().get("detail").asString()).contains("00000000-0000-0000-0000-000000000000");
+
+        String modelId = importModel(TINY);
+        RegistryClient.Response badBits = api.post("api/v1/quantizations", """
+                {"modelId": "%s", "method": "awq", "bits": 5, "groupSize": 32}""".formatted(modelId));
+        assertThat(badBits.status()).isEqualTo(400);
+        assertThat(badBits.text()).contains("bits");
+        RegistryClient.Response badGroup = api.post("api/v1/quantizations", """
+                {"modelId": "%s", "method": "rtn", "bits": 4, "groupSize": 48}""".formatted(modelId));
+        assertThat(badGroup.status()).isEqualTo(400);
+        assertThat(badGroup.text()).contains("groupSize");
+    }
+
+    private static String slowJob(String modelId) {
+        return """
+                {"modelId": "%s", "method": "gptq", "bits": 4, "groupSize": 128,
+                 "options": {"samples": "16", "seq_len": "256"}}""".formatted(modelId);
+    }
+
+    private static String importModel(String repo) throws Exception {
+        RegistryClient.Response created = api.post("api/v1/models", """
+                {"source": "hf://%s@main"}""".formatted(repo));
+        assertThat(created.status()).as(created.text()).isEqualTo(202);
+        String id = created.body().get("id").asString();
+        JsonNode model = api.await("api/v1/models/" + id, m -> !m.get("status").asString().equals("importing"),
+                Duration.ofMinutes(2));
+        assertThat(model.get("status").asString()).as(model.toString()).isEqualTo("ready");
+        return id;
+    }
+
+    private static boolean isTerminal(String status) {
+        return List.of("succeeded", "failed", "cancelled").contains(status);
+    }
+
+    private static float[] logits(Path modelDir, int[] ids) throws Exception {
+        try (LoadedModel model = LoadedModel.open(modelDir)) {
+            return model.model().forward(model.model().newState(ids.length), ids, 0, true);
+        }
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
