@@ -8,9 +8,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -119,11 +121,14 @@ public final class KafkaHarness implements AutoCloseable {
         }
 
         synchronized List<ConsumerRecord<String, String>> poll() {
-            if (consumer.assignment().isEmpty()) {
-                List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                        .map(p -> new TopicPartition(topic, p.partition())).toList();
-                consumer.assign(partitions);
-                consumer.seekToBeginning(partitions);
+            // partitions may be added after the first look (the worker's topic declarations), so look every time
+            Set<TopicPartition> assigned = new HashSet<>(consumer.assignment());
+            List<TopicPartition> added = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).filter(p -> !assigned.contains(p)).toList();
+            if (!added.isEmpty()) {
+                assigned.addAll(added);
+                consumer.assign(assigned);
+                consumer.seekToBeginning(added);
             }
             consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
             return List.copyOf(seen);
