@@ -2,6 +2,7 @@ package io.quantserve.worker;
 
 import static io.quantserve.worker.support.KafkaHarness.job;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.quantserve.contracts.Topics;
@@ -119,7 +120,8 @@ class QuantizationJobFlowTest {
                 assertThat(sha256(direct.resolve(file.path()))).as(file.path()).isEqualTo(file.sha256());
             }
         }
-        assertThat(logits(published)).containsExactly(logits(direct));
+        // same weights; the engine's parallel reductions may sum in another order from run to run
+        assertThat(logits(published)).containsExactly(logits(direct), within(1e-4f));
 
         // started, progress..., succeeded: one run, numbered from 1 without gaps
         List<QuantizationEvent> events = kafka.events(job.jobId());
