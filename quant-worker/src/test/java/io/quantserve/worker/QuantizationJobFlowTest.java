@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
 import org.springframework.kafka.test.context.EmbeddedKafka;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -75,8 +77,7 @@ class QuantizationJobFlowTest {
     WorkerProperties properties;
 
     @BeforeAll
-    static void harness(@Autowired JsonMapper json,
-            @Autowired org.springframework.core.env.Environment env) {
+    static void harness(@Autowired JsonMapper json, @Autowired Environment env) {
         kafka = new KafkaHarness(env.getProperty("spring.kafka.bootstrap-servers"), json);
     }
 
@@ -263,7 +264,7 @@ class QuantizationJobFlowTest {
     }
 
     private static QuantizationEvent awaitTerminal(String jobId) {
-        return await().atMost(WAIT).until(() -> kafka.terminal(jobId), java.util.Optional::isPresent).orElseThrow();
+        return await().atMost(WAIT).until(() -> kafka.terminal(jobId), Optional::isPresent).orElseThrow();
     }
 
     private static void awaitCommitted(RecordMetadata record) {
