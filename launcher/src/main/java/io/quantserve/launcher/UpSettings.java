@@ -100,6 +100,8 @@ public record UpSettings(Path home, int kafkaPort, int controllerPort, int regis
     public Map<String, String> workerEnvironment(String bootstrapServers, int index) {
         Map<String, String> env = commonEnvironment(bootstrapServers);
         env.put("SERVER_PORT", String.valueOf(workerPort + index - 1));
+        // a job running at Ctrl-C gets 10 s to finish, then is handed back: well inside up's 30 s stop grace
+        env.put("QUANTSERVE_WORKER_SHUTDOWNGRACEPERIOD", "10s");
         return env;
     }
 

@@ -82,7 +82,7 @@ class PlatformEndToEndTest {
         int n = platform.services().size();
         int port = freePort();
         ServiceProcess worker = platform.startWorker(Map.of("SERVER_PORT", String.valueOf(port),
-                "QUANTSERVE_WORKER_WORK_DIR", home.resolve("worker-" + n).toString()));
+                "QUANTSERVE_WORKER_WORKDIR", home.resolve("worker-" + n).toString()));
         worker.awaitHttpOk(URI.create("http://localhost:" + port + "/actuator/health"), Duration.ofMinutes(3));
     }
 
