@@ -188,7 +188,12 @@ public final class FilesystemArtifactStore implements ArtifactStore {
 
     @Override
     public URI uri(String key) {
-        return key.isEmpty() ? root.toUri() : root.resolve(StoreKeys.checkPrefix(key)).toUri();
+        if (key.isEmpty()) {
+            return root.toUri();
+        }
+        URI uri = root.resolve(StoreKeys.checkPrefix(key)).toUri();
+        // Path.toUri ends a folder with '/' only when it exists; a prefix names a folder either way
+        return key.endsWith("/") && !uri.getPath().endsWith("/") ? URI.create(uri + "/") : uri;
     }
 
     @Override

@@ -224,6 +224,7 @@ abstract class ArtifactStoreContractTest {
     @Test
     void shouldNameWhereAKeyLives() {
         assertThat(store.uri("models/m1/config.json").toString()).endsWith("models/m1/config.json");
+        assertThat(store.uri("artifacts/not-yet-there/").toString()).endsWith("artifacts/not-yet-there/");
     }
 
     Path file(String name, String content) throws IOException {

@@ -58,7 +58,7 @@ class ArtifactPublisher {
         String tempPrefix = tempPrefix(job.artifactId(), attempt);
         ArtifactManifest manifest = new ArtifactManifest(job.artifactId(), options.method().format(),
                 options.method().id(), options.bits(), options.groupSize(), job.modelId(), job.modelName(),
-                job.jobId(), folderUri(finalPrefix), ArtifactFiles.describe(out), Instant.now());
+                job.jobId(), store.uri(finalPrefix).toString(), ArtifactFiles.describe(out), Instant.now());
         byte[] manifestJson = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
         try {
             store.upload(out, tempPrefix);
@@ -84,12 +84,6 @@ class ArtifactPublisher {
     /** Removes what a failed or interrupted run uploaded. */
     void discard(String artifactId, long attempt) throws IOException {
         store.deletePrefix(tempPrefix(artifactId, attempt));
-    }
-
-    /** The folder's URI ending in '/', whether or not the folder exists yet (a file: URI of a path only has it then). */
-    private String folderUri(String prefix) {
-        String uri = store.uri(prefix).toString();
-        return uri.endsWith("/") ? uri : uri + "/";
     }
 
     private String read(String key) throws IOException {
