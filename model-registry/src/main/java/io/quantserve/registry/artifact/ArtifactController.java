@@ -3,17 +3,15 @@ package io.quantserve.registry.artifact;
 import io.quantserve.registry.web.PageResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
 import org.springframework.data.web.PageableDefault;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpRange;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -49,34 +47,22 @@ class ArtifactController {
      * 206 with Content-Range; a range past the end gives 416; several ranges are answered with the whole file.
      */
     @GetMapping("/{id}/files/{*path}")
-    ResponseEntity<?> download(@PathVariable UUID id, @PathVariable String path,
+    ResponseEntity<StreamingResponseBody> download(@PathVariable UUID id, @PathVariable String path,
             @RequestHeader(name = HttpHeaders.RANGE, required = false) String range) throws IOException {
         ArtifactService.StoredFile file = service.file(id, path.startsWith("/") ? path.substring(1) : path);
         long size = file.size();
+        Optional<ByteRange> requested = ByteRange.parse(range, size);
+        long start = requested.map(ByteRange::start).orElse(0L);
+        long length = requested.map(ByteRange::length).orElse(size);
         HttpHeaders headers = new HttpHeaders();
         headers.set(HttpHeaders.ACCEPT_RANGES, "bytes");
         headers.setContentType(MediaType.APPLICATION_OCTET_STREAM);
         headers.setContentDisposition(ContentDisposition.attachment()
                 .filename(file.key().substring(file.key().lastIndexOf('/') + 1)).build());
-        List<HttpRange> ranges;
-        long start;
-        long end;
-        try {
-            ranges = range == null ? List.of() : HttpRange.parseRanges(range);
-            start = ranges.size() == 1 ? ranges.getFirst().getRangeStart(size) : 0;
-            end = ranges.size() == 1 ? ranges.getFirst().getRangeEnd(size) : size - 1;
-        } catch (IllegalArgumentException e) {
-            headers.set(HttpHeaders.CONTENT_RANGE, "bytes */" + size);
-            headers.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
-            return ResponseEntity.status(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE).headers(headers)
-                    .body(ProblemDetail.forStatusAndDetail(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
-                            "range '" + range + "' does not fit the file's " + size + " bytes"));
-        }
-        long length = Math.max(0, end - start + 1);
         headers.setContentLength(length);
-        boolean partial = ranges.size() == 1;
+        boolean partial = requested.isPresent();
         if (partial) {
-            headers.set(HttpHeaders.CONTENT_RANGE, "bytes " + start + "-" + end + "/" + size);
+            headers.set(HttpHeaders.CONTENT_RANGE, "bytes " + start + "-" + (start + length - 1) + "/" + size);
         }
         long offset = start;
         StreamingResponseBody body = out -> {

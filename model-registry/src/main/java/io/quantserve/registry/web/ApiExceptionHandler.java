@@ -44,6 +44,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return problem(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
     }
 
+    @ExceptionHandler(RangeNotSatisfiableException.class)
+    ResponseEntity<ProblemDetail> rangeNotSatisfiable(RangeNotSatisfiableException e) {
+        return ResponseEntity.status(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
+                .header(HttpHeaders.CONTENT_RANGE, "bytes */" + e.size())
+                .body(problem(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE, e.getMessage()));
+    }
+
     @ExceptionHandler(InvalidRequestException.class)
     ProblemDetail invalid(InvalidRequestException e) {
         return withErrors(problem(HttpStatus.BAD_REQUEST, e.getMessage()), e.problems());
