@@ -81,7 +81,8 @@ public final class Archives {
         }
     }
 
-    private static Path contentRoot(Path dir) throws IOException {
+    /** {@code dir}, or its only entry when that is a folder (everything wrapped in one top-level folder). */
+    public static Path contentRoot(Path dir) throws IOException {
         try (Stream<Path> children = Files.list(dir)) {
             var list = children.toList();
             if (list.size() == 1 && Files.isDirectory(list.getFirst())) {

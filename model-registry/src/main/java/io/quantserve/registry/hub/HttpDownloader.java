@@ -66,7 +66,7 @@ public class HttpDownloader {
             } catch (RetryableException | IOException e) {
                 if (attempt >= retries) {
                     throw new HubException("download of " + name + " failed after " + (attempt + 1) + " attempts: "
-                            + e.getMessage(), e);
+                            + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
                 }
                 log.info("download of {} interrupted at {} bytes ({}); resuming", name, size(part), e.getMessage());
                 sleep(Math.min(2000, 200L << attempt));

@@ -70,7 +70,8 @@ public class HubClient {
         try {
             response = http.send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            throw new HubException("cannot reach the Hub at " + endpoint + ": " + e.getMessage(), e);
+            throw new HubException("cannot reach the Hub at " + endpoint + ": " + (e.getMessage() != null
+                    ? e.getMessage() : e.getClass().getSimpleName()), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HubException("interrupted while asking the Hub for " + repo, e);

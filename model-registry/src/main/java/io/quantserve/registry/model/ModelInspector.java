@@ -29,8 +29,13 @@ public class ModelInspector {
         if (!config.isObject()) {
             throw new InvalidModelException(CONFIG + " is not a JSON object");
         }
+        List<String> weightFiles = weightFiles(dir);
+        if (weightFiles.isEmpty()) {
+            throw new InvalidModelException("no safetensors weights (model.safetensors, a sharded "
+                    + "model.safetensors.index.json or *.safetensors files next to config.json)");
+        }
         long parameters = 0;
-        for (String weights : weightFiles(dir)) {
+        for (String weights : weightFiles) {
             parameters += SafetensorsHeader.parameterCount(dir.resolve(weights), weights);
         }
         JsonNode architectures = config.path("architectures");

@@ -54,8 +54,8 @@ class ModelUploads {
             storage.publish(id, root);
             String source = "upload:" + (parts.size() == 1 ? parts.getFirst().getOriginalFilename() : parts.size()
                     + " files");
-            return ModelResponse.of(records.createReady(id, name == null || name.isBlank() ? defaultName(parts, id)
-                    : name.trim(), source, facts, files));
+            String modelName = name == null || name.isBlank() ? defaultName(parts, root, work, id) : name.trim();
+            return ModelResponse.of(records.createReady(id, modelName, source, facts, files));
         } finally {
             LocalFiles.deleteRecursively(work);
         }
@@ -88,7 +88,7 @@ class ModelUploads {
             Files.createDirectories(target.getParent());
             part.transferTo(target);
         }
-        return dir;
+        return Archives.contentRoot(dir);
     }
 
     private static String filename(MultipartFile part) {
@@ -99,11 +99,15 @@ class ModelUploads {
         return name;
     }
 
-    private static String defaultName(List<MultipartFile> parts, UUID id) {
+    /** The archive's name, else the one folder the files came in, else model-<id prefix>. */
+    private static String defaultName(List<MultipartFile> parts, Path root, Path work, UUID id) {
         String first = parts.getFirst().getOriginalFilename();
         if (parts.size() == 1 && first != null && Archives.isArchive(first)) {
             String base = first.substring(first.replace('\\', '/').lastIndexOf('/') + 1);
             return base.replaceFirst("(\\.tar\\.gz|\\.tgz|\\.tar|\\.zip)$", "");
+        }
+        if (!root.equals(work.resolve("model"))) {
+            return root.getFileName().toString();
         }
         return "model-" + id.toString().substring(0, 8);
     }

@@ -113,6 +113,25 @@ class ModelImportFlowTest extends RegistryIntegrationTest {
     }
 
     @Test
+    void shouldTakeFilesUploadedInOneFolderFromThatFolderAndNameTheModelAfterIt() throws Exception {
+        mvc.perform(multipart("/api/v1/models/uploads")
+                        .file(new MockMultipartFile("files", "tiny-llama/config.json", "application/json",
+                                Files.readAllBytes(TINY.resolve("config.json"))))
+                        .file(new MockMultipartFile("files", "tiny-llama/model.safetensors", "application/octet-stream",
+                                Files.readAllBytes(TINY.resolve("model.safetensors")))))
+                .andExpect(status().isCreated()).andExpect(jsonPath("$.name").value("tiny-llama"))
+                .andExpect(jsonPath("$.parameterCount").value(TINY_LLAMA_PARAMETERS));
+    }
+
+    @Test
+    void shouldRejectAnUploadWithoutSafetensorsWeights() throws Exception {
+        mvc.perform(multipart("/api/v1/models/uploads").file(new MockMultipartFile("files", "config.json",
+                        "application/json", Files.readAllBytes(TINY.resolve("config.json")))))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString("no safetensors weights")));
+    }
+
+    @Test
     void shouldAcceptAnArchiveUploadedToTheModelsPath() throws Exception {
         mvc.perform(multipart("/api/v1/models").file(new MockMultipartFile("file", "tiny.tar.gz",
                         "application/gzip", tarGz(TINY, ""))))
