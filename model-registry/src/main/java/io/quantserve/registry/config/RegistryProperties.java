@@ -39,8 +39,8 @@ public record RegistryProperties(@Valid @NotNull @DefaultValue Hub hub, @Valid @
     public record Hub(@NotNull @DefaultValue("https://huggingface.co") URI endpoint, String token,
             @DefaultValue("10s") Duration connectTimeout, @DefaultValue("60s") Duration readTimeout,
             @Min(0) @DefaultValue("3") int retries,
-            @DefaultValue({"**.bin", "**.pt", "**.pth", "**.h5", "**.msgpack", "**.onnx", "**.onnx_data", "**.ot", "**.gguf",
-                    "original/**"}) List<String> skipWhenSafetensors) {
+            @DefaultValue({"**.bin", "**.pt", "**.pth", "**.h5", "**.msgpack", "**.onnx", "**.onnx_data", "**.ot",
+                    "**.gguf", "original/**"}) List<String> skipWhenSafetensors) {
     }
 
     /**

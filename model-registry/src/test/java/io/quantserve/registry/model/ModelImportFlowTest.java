@@ -82,6 +82,19 @@ class ModelImportFlowTest extends RegistryIntegrationTest {
     }
 
     @Test
+    void shouldFailTheImportOfAGatedRepoAskingForAToken() {
+        HUB.requireToken("hf_needed");
+        try {
+            ModelResponse model = awaitImported(models.startImport("hf://" + TINY_LLAMA, null).id());
+
+            assertThat(model.status()).isEqualTo(ModelStatus.FAILED);
+            assertThat(model.reason()).contains("gated").contains("HF_TOKEN");
+        } finally {
+            HUB.requireToken(null);
+        }
+    }
+
+    @Test
     void shouldImportATarGzArchiveFromAPlainUrl() throws Exception {
         Path archives = Files.createTempDirectory("archives");
         Files.write(archives.resolve("tiny.tar.gz"), tarGz(TINY, "tiny-llama/"));

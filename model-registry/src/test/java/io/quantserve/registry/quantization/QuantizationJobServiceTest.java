@@ -51,6 +51,8 @@ class QuantizationJobServiceTest extends RegistryIntegrationTest {
     TransactionTemplate transactions;
     @Autowired
     Outbox outboxWriter;
+    @Autowired
+    io.quantserve.registry.model.ModelService modelService;
 
     Model model;
 
@@ -116,6 +118,15 @@ class QuantizationJobServiceTest extends RegistryIntegrationTest {
     void shouldRefuseToWriteAnOutboxRowOutsideATransaction() {
         assertThatThrownBy(() -> outboxWriter.add(Topics.QUANTIZATION_JOBS, "k", Map.of("a", 1)))
                 .isInstanceOf(IllegalTransactionStateException.class);
+    }
+
+    @Test
+    void shouldRefuseToDeleteAModelThatJobsReference() {
+        newJob();
+
+        assertThatThrownBy(() -> modelService.delete(model.getId())).isInstanceOf(ConflictException.class)
+                .hasMessageContaining("referenced by quantization jobs");
+        assertThat(models.existsById(model.getId())).isTrue();
     }
 
     @Test
