@@ -32,7 +32,8 @@ public class ArtifactRegistrar {
                     .map(f -> new FileEntry(f.path(), f.size(), f.sha256() == null ? "" : f.sha256())).toList();
             return artifacts.save(new Artifact(artifactId, jobId, modelId,
                     manifest.format() != null ? manifest.format() : method,
-                    manifest.method() != null ? manifest.method() : method, manifest.bits() > 0 ? manifest.bits() : bits,
+                    manifest.method() != null ? manifest.method() : method,
+                    manifest.bits() > 0 ? manifest.bits() : bits,
                     manifest.groupSize() != 0 ? manifest.groupSize() : groupSize,
                     manifest.storageUri() != null ? manifest.storageUri()
                             : store.uri(Artifact.storePrefix(artifactId)).toString(), files, report,

@@ -80,7 +80,8 @@ public class HttpDownloader {
         String sha256 = Sha256.of(part);
         if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(sha256)) {
             Files.deleteIfExists(part);
-            throw new HubException("sha256 mismatch for " + name + ": expected " + expectedSha256.toLowerCase(Locale.ROOT)
+            throw new HubException("sha256 mismatch for " + name + ": expected "
+                    + expectedSha256.toLowerCase(Locale.ROOT)
                     + ", got " + sha256, -1);
         }
         Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -121,7 +121,8 @@ public class HubClient {
                             + "token with access"
                     : "Hub repository '" + repo + "' is gated, private or does not exist, and the token (HF_TOKEN) "
                             + "was refused (401)";
-            case 403 -> "Hub repository '" + repo + "' is gated: the token (HF_TOKEN) has not been granted access (403)";
+            case 403 -> "Hub repository '" + repo + "' is gated: the token (HF_TOKEN) has not been granted "
+                    + "access (403)";
             case 404 -> code.equals("RevisionNotFound")
                     ? "revision '" + revision + "' not found in Hub repository '" + repo + "' (404)"
                     : "Hub repository '" + repo + "' or its revision '" + revision + "' not found (404)";

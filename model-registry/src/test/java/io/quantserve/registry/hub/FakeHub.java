@@ -321,7 +321,8 @@ public final class FakeHub implements AutoCloseable {
     private static void error(HttpExchange exchange, int status, String code, String message) throws IOException {
         exchange.getResponseHeaders().add("X-Error-Code", code);
         exchange.getResponseHeaders().add("X-Error-Message", message);
-        send(exchange, status, "application/json", ("{\"error\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
+        byte[] body = ("{\"error\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8);
+        send(exchange, status, "application/json", body);
     }
 
     private static void send(HttpExchange exchange, int status, String type, byte[] body) throws IOException {

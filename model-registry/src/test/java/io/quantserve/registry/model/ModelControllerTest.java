@@ -50,7 +50,8 @@ class ModelControllerTest {
         given(service.startImport(any(), any())).willThrow(new ServiceBusyException("too many imports queued"));
 
         mvc.perform(post("/api/v1/models").contentType(MediaType.APPLICATION_JSON).content("{\"source\":\"hf://a/b\"}"))
-                .andExpect(status().isServiceUnavailable()).andExpect(jsonPath("$.detail").value("too many imports queued"));
+                .andExpect(status().isServiceUnavailable())
+                .andExpect(jsonPath("$.detail").value("too many imports queued"));
     }
 
     @Test

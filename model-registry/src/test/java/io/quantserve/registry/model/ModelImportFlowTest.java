@@ -62,7 +62,8 @@ class ModelImportFlowTest extends RegistryIntegrationTest {
                 TINY.resolve("model.safetensors"));
         assertThat(STORE_ROOT.resolve("tmp/models/" + id)).doesNotExist();
         mvc.perform(get("/api/v1/models/" + id + "/files")).andExpect(status().isOk())
-                .andExpect(jsonPath("$[?(@.path == 'config.json')].sha256").value(Sha256.of(TINY.resolve("config.json"))))
+                .andExpect(jsonPath("$[?(@.path == 'config.json')].sha256")
+                        .value(Sha256.of(TINY.resolve("config.json"))))
                 .andExpect(jsonPath("$[?(@.path == 'model.safetensors')].size").value(
                         (int) Files.size(TINY.resolve("model.safetensors"))));
         mvc.perform(get("/api/v1/models?size=100")).andExpect(status().isOk())

@@ -109,7 +109,8 @@ abstract class PersistenceRoundTrip {
     @Test
     void shouldWriteOutboxRowsWhosePayloadCarriesTheRowIdAsSequence() {
         long first = outbox.add(Topics.QUANTIZATION_CONTROL, "job-1",
-                sequence -> new QuantizationControlMessage(QuantizationControlMessage.CANCEL, "job-1", 1, sequence, NOW));
+                sequence -> new QuantizationControlMessage(QuantizationControlMessage.CANCEL, "job-1", 1, sequence,
+                        NOW));
         long second = outbox.add(Topics.QUANTIZATION_CONTROL, "job-2", Map.of("hello", "world"));
         em.flush();
         em.clear();

@@ -145,7 +145,8 @@ class QuantizationJobServiceTest extends RegistryIntegrationTest {
 
         assertThat(cancelled.status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(outbox.findAll()).filteredOn(r -> r.getMessageKey().equals(id.toString()))
-                .extracting(OutboxMessage::getTopic).containsExactly(Topics.QUANTIZATION_JOBS, Topics.QUANTIZATION_CONTROL);
+                .extracting(OutboxMessage::getTopic)
+                .containsExactly(Topics.QUANTIZATION_JOBS, Topics.QUANTIZATION_CONTROL);
         assertThatThrownBy(() -> service.cancel(id)).isInstanceOf(ConflictException.class);
     }
 
@@ -158,7 +159,8 @@ class QuantizationJobServiceTest extends RegistryIntegrationTest {
 
         assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
         assertThat(job.cancelRequested()).isTrue();
-        assertThat(service.apply(event(id, QuantizationEvent.TYPE_CANCELLED, RUN_1, 2))).isEqualTo(EventOutcome.APPLIED);
+        assertThat(service.apply(event(id, QuantizationEvent.TYPE_CANCELLED, RUN_1, 2)))
+                .isEqualTo(EventOutcome.APPLIED);
         assertThat(service.get(id).status()).isEqualTo(JobStatus.CANCELLED);
     }
 
