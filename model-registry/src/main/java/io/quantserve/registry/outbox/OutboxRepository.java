@@ -1,12 +1,16 @@
 package io.quantserve.registry.outbox;
 
+import jakarta.persistence.LockModeType;
+import jakarta.persistence.QueryHint;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import org.springframework.data.domain.Limit;
 import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Lock;
 import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
+import org.springframework.data.jpa.repository.QueryHints;
 import org.springframework.data.repository.query.Param;
 
 public interface OutboxRepository extends JpaRepository<OutboxMessage, Long> {
@@ -15,6 +19,19 @@ public interface OutboxRepository extends JpaRepository<OutboxMessage, Long> {
     List<OutboxMessage> findBySentAtIsNullOrderByIdAsc(Limit limit);
 
     long countBySentAtIsNull();
+
+    /**
+     * The oldest unsent messages, locked for the relay's transaction; rows another relay holds are skipped
+     * (FOR UPDATE SKIP LOCKED where the database has it).
+     */
+    @Lock(LockModeType.PESSIMISTIC_WRITE)
+    @QueryHints(@QueryHint(name = "jakarta.persistence.lock.timeout", value = "-2"))
+    @Query("select m from OutboxMessage m where m.sentAt is null order by m.id")
+    List<OutboxMessage> lockUnsent(Limit limit);
+
+    default List<OutboxMessage> lockUnsent(int max) {
+        return lockUnsent(Limit.of(max));
+    }
 
     @Modifying
     @Query("update OutboxMessage m set m.sentAt = :sentAt where m.id in :ids")
