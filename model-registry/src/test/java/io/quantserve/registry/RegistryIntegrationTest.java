@@ -1,7 +1,8 @@
 package io.quantserve.registry;
 
-import io.quantserve.registry.hub.FakeHub;
+import io.quantserve.testing.FakeHub;
 import io.quantserve.testing.PostgresTestDatabase;
+import io.quantserve.testing.TestFixtures;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -45,5 +46,6 @@ public abstract class RegistryIntegrationTest {
         r.add("quantserve.registry.hub.endpoint", () -> HUB.endpoint().toString());
         r.add("quantserve.registry.hub.token", () -> "");
         r.add("quantserve.registry.hub.retries", () -> "2");
+        r.add("quantserve.registry.kafka.enabled", () -> "false");
     }
 }

@@ -23,14 +23,15 @@ class KafkaConfiguration {
     KafkaAdmin.NewTopics quantizationTopics(RegistryProperties properties) {
         RegistryProperties.Kafka kafka = properties.kafka();
         return new KafkaAdmin.NewTopics(
-                topic(Topics.QUANTIZATION_JOBS, kafka),
-                // the dead-letter recoverer publishes to the failed record's partition number
-                topic(Topics.QUANTIZATION_JOBS_DLT, kafka),
-                topic(Topics.QUANTIZATION_EVENTS, kafka),
-                topic(Topics.QUANTIZATION_CONTROL, kafka));
+                topic(Topics.QUANTIZATION_JOBS, kafka.partitions(), kafka),
+                // the workers dead-letter to any partition (chosen by key), so one is enough
+                topic(Topics.QUANTIZATION_JOBS_DLT, 1, kafka),
+                topic(Topics.QUANTIZATION_EVENTS, kafka.partitions(), kafka),
+                // every worker reads all of it, from the start
+                topic(Topics.QUANTIZATION_CONTROL, 1, kafka));
     }
 
-    private static NewTopic topic(String name, RegistryProperties.Kafka kafka) {
-        return TopicBuilder.name(name).partitions(kafka.partitions()).replicas(kafka.replicationFactor()).build();
+    private static NewTopic topic(String name, int partitions, RegistryProperties.Kafka kafka) {
+        return TopicBuilder.name(name).partitions(partitions).replicas(kafka.replicationFactor()).build();
     }
 }

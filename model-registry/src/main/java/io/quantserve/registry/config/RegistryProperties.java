@@ -20,7 +20,7 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("quantserve.registry")
 public record RegistryProperties(@Valid @NotNull @DefaultValue Hub hub, @Valid @NotNull @DefaultValue Imports imports,
-        @Valid @NotNull @DefaultValue Uploads uploads, Path workDir) {
+        @Valid @NotNull @DefaultValue Uploads uploads, @Valid @NotNull @DefaultValue Kafka kafka, Path workDir) {
 
     /** The local folder for work in progress. */
     public Path workFolder() {
@@ -52,5 +52,21 @@ public record RegistryProperties(@Valid @NotNull @DefaultValue Hub hub, @Valid @
 
     /** @param maxSize largest multipart upload (also applied to spring.servlet.multipart.*) */
     public record Uploads(@NotNull @DefaultValue("20GB") DataSize maxSize) {
+    }
+
+    /**
+     * The Kafka side: topics created at start-up, the outbox relay, the event listeners.
+     *
+     * @param enabled           false turns the Kafka side off (jobs still queue in the outbox)
+     * @param partitions        partitions of quantization.jobs and quantization.events (the most workers that share
+     *                          the jobs); the dead-letter and control topics get one
+     * @param replicationFactor replicas of every topic (1 for a single broker)
+     * @param relayInterval     how often the relay looks for unsent outbox rows
+     * @param relayBatchSize    rows sent per relay transaction
+     * @param sendTimeout       how long the relay waits for the broker to acknowledge a batch
+     */
+    public record Kafka(@DefaultValue("true") boolean enabled, @Min(1) @DefaultValue("6") int partitions,
+            @Min(1) @DefaultValue("1") short replicationFactor, @DefaultValue("250ms") Duration relayInterval,
+            @Min(1) @DefaultValue("100") int relayBatchSize, @DefaultValue("30s") Duration sendTimeout) {
     }
 }

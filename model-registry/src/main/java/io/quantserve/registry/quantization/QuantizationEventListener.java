@@ -3,7 +3,6 @@ package io.quantserve.registry.quantization;
 import io.quantserve.contracts.Topics;
 import io.quantserve.contracts.quantization.QuantizationEvent;
 import java.nio.charset.StandardCharsets;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
@@ -32,8 +31,7 @@ class QuantizationEventListener {
         this.json = json;
     }
 
-    @KafkaListener(id = "registry-quantization-events", topics = Topics.QUANTIZATION_EVENTS,
-            groupId = "${quantserve.registry.kafka.group-id:model-registry}")
+    @KafkaListener(id = "registry-quantization-events", topics = Topics.QUANTIZATION_EVENTS)
     void onEvent(ConsumerRecord<String, String> record) {
         QuantizationEvent event;
         try {
@@ -52,13 +50,10 @@ class QuantizationEventListener {
         jobs.apply(event);
     }
 
-    @KafkaListener(id = "registry-quantization-dead-letters", topics = Topics.QUANTIZATION_JOBS_DLT,
-            groupId = "${quantserve.registry.kafka.group-id:model-registry}")
+    @KafkaListener(id = "registry-quantization-dead-letters", topics = Topics.QUANTIZATION_JOBS_DLT)
     void onDeadLetter(ConsumerRecord<String, String> record) {
-        UUID jobId;
-        try {
-            jobId = UUID.fromString(record.key());
-        } catch (IllegalArgumentException | NullPointerException e) {
+        String jobId = record.key();
+        if (jobId == null) {
             log.warn("dead-lettered job message without a job id key at {}@{}", record.partition(), record.offset());
             return;
         }

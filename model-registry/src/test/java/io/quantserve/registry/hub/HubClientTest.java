@@ -3,7 +3,8 @@ package io.quantserve.registry.hub;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quantserve.registry.TestFixtures;
+import io.quantserve.testing.FakeHub;
+import io.quantserve.testing.TestFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

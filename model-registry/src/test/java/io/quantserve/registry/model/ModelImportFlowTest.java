@@ -11,7 +11,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import io.quantserve.registry.RegistryIntegrationTest;
-import io.quantserve.registry.TestFixtures;
+import io.quantserve.testing.TestFixtures;
 import io.quantserve.registry.hub.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -100,7 +100,7 @@ class ModelImportFlowTest extends RegistryIntegrationTest {
         Path archives = Files.createTempDirectory("archives");
         Files.write(archives.resolve("tiny.tar.gz"), tarGz(TINY, "tiny-llama/"));
         // the fake hub's CDN serves any configured folder; this one is not a repo the tests import from the Hub
-        try (var hub = io.quantserve.registry.hub.FakeHub.serving("files/archives", archives)) {
+        try (var hub = io.quantserve.testing.FakeHub.serving("files/archives", archives)) {
             ModelResponse started = models.startImport(hub.fileUrl("files/archives", "tiny.tar.gz").toString(), null);
 
             ModelResponse model = awaitImported(started.id());

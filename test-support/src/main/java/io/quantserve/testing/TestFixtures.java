@@ -1,4 +1,4 @@
-package io.quantserve.registry;
+package io.quantserve.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.quantserve.registry.hub;
+package io.quantserve.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
