@@ -128,7 +128,26 @@ class PlatformEndToEndTest {
                     QuantizeOptions.defaults(Method.parse(method), 4).withGroupSize(32), null, local,
                     (layer, layers, phase) -> { }, () -> false);
             int[] ids = {1, 17, 42, 99, 5, 7};
-            assertThat(logits(downloaded, ids)).isEqualTo(logits(local, ids));
+            float[] expected = logits(local, ids);
+            float[] actual = logits(downloaded, ids);
+            float scale = 0;
+            float diff = 0;
+            for (int i = 0; i < expected.length; i++) {
+                scale = Math.max(scale, Math.abs(expected[i]));
+                diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+            }
+            assertThat(actual).hasSameSizeAs(expected);
+            if (method.equals("rtn")) {
+                // RTN depends on the weights alone: the worker wrote the very same tensors; the engine's parallel
+                // sums may still add in another order between runs
+                assertThat(sha256(Files.readAllBytes(downloaded.resolve("model.safetensors"))))
+                        .isEqualTo(sha256(Files.readAllBytes(local.resolve("model.safetensors"))));
+                assertThat(diff).as("max logit difference, rtn").isLessThanOrEqualTo(1e-4f * scale);
+            } else {
+                // AWQ searches scales on calibration activations sampled from the model, whose float rounding
+                // differs between JVMs by the order of vector reductions: near-ties may break the other way
+                assertThat(diff).as("max logit difference, awq").isLessThanOrEqualTo(0.02f * scale);
+            }
         }
     }
 
@@ -163,7 +182,8 @@ class PlatformEndToEndTest {
         JsonNode done = api.await("api/v1/quantizations/" + jobId, j -> isTerminal(j.get("status").asString()),
                 JOB_TIMEOUT);
         assertThat(done.get("status").asString()).isEqualTo("cancelled");
-        assertThat(store.resolve("artifacts/" + job.get("artifactId").asString())).doesNotExist();
+        JsonNode artifacts = api.get("api/v1/artifacts?jobId=" + jobId).body();
+        assertThat(artifacts.get("items")).as(artifacts.toString()).isEmpty();
     }
 
     @Test
