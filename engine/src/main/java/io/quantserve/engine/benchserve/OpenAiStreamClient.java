@@ -36,6 +36,18 @@ public final class OpenAiStreamClient {
                 .build();
     }
 
+    /** The exception and its causes, since the JDK client often wraps the telling one ("Connection refused"). */
+    static String describe(Throwable e) {
+        StringBuilder s = new StringBuilder();
+        for (Throwable t = e; t != null && s.length() < 300; t = t.getCause()) {
+            s.append(s.isEmpty() ? "" : " <- ").append(t.getClass().getSimpleName());
+            if (t.getMessage() != null) {
+                s.append(": ").append(t.getMessage());
+            }
+        }
+        return s.toString();
+    }
+
     /** The JSON body: greedy, exactly {@code outputTokens} tokens (EOS ignored), usage in the last chunk. */
     String body(BenchRequest request) {
         Map<String, Object> body = new LinkedHashMap<>();
@@ -74,8 +86,7 @@ public final class OpenAiStreamClient {
             }
             return stream.end(System.nanoTime(), null);
         } catch (IOException e) {
-            return stream.end(System.nanoTime(), e.getClass().getSimpleName()
-                    + (e.getMessage() != null ? ": " + e.getMessage() : ""));
+            return stream.end(System.nanoTime(), describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return stream.end(System.nanoTime(), "interrupted");

@@ -5,6 +5,7 @@ import io.quantserve.engine.benchserve.BenchRequest;
 import io.quantserve.engine.benchserve.BenchmarkReport;
 import io.quantserve.engine.benchserve.Dataset;
 import io.quantserve.engine.benchserve.OpenAiStreamClient;
+import io.quantserve.engine.benchserve.RequestResult;
 import io.quantserve.engine.benchserve.ServingBenchmark;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -23,20 +24,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-@Command(name = "bench-serve", sortOptions = false,
-        description = {"Benchmark any OpenAI-compatible server like vLLM's benchmark_serving: streamed completions,",
-            "Poisson arrivals, TTFT / TPOT / ITL / end-to-end latency and throughput."})
+@Command(name = "bench-serve", sortOptions = false, mixinStandardHelpOptions = true,
+        description = "Benchmark any OpenAI-compatible server like vLLM's benchmark_serving: streamed completions, "
+                + "Poisson arrivals, TTFT / TPOT / ITL / end-to-end latency and throughput.")
 final class BenchServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--url", defaultValue = "http://127.0.0.1:8000", description = "server base URL (default ${DEFAULT-VALUE})")
+    @Option(names = "--url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8000", description = "server base URL (default ${DEFAULT-VALUE})")
     String url;
 
-    @Option(names = "--endpoint", defaultValue = "/v1/completions", description = "completions path on the server (default ${DEFAULT-VALUE})")
+    @Option(names = "--endpoint", paramLabel = "PATH", defaultValue = "/v1/completions", description = "completions path on the server (default ${DEFAULT-VALUE})")
     String endpoint;
 
-    @Option(names = "--model", required = true, description = "model name sent in each request")
+    @Option(names = "--model", paramLabel = "NAME", required = true, description = "model name sent in each request")
     String model;
 
     @Option(names = "--dataset", defaultValue = "random", paramLabel = "random|FILE",
@@ -44,23 +45,23 @@ final class BenchServeCommand implements Callable<Integer> {
                 "FILE: JSON Lines, one {\"prompt\": \"...\", \"output_len\": n (optional)} per line, cycled (default ${DEFAULT-VALUE})"})
     String dataset;
 
-    @Option(names = "--input-len", defaultValue = "1024", description = "prompt tokens with --dataset random (default ${DEFAULT-VALUE})")
+    @Option(names = "--input-len", paramLabel = "I", defaultValue = "1024", description = "prompt tokens with --dataset random (default ${DEFAULT-VALUE})")
     int inputLen;
 
-    @Option(names = "--output-len", defaultValue = "128", description = "tokens to generate per request (max_tokens, EOS ignored) unless the file says otherwise (default ${DEFAULT-VALUE})")
+    @Option(names = "--output-len", paramLabel = "O", defaultValue = "128", description = "tokens to generate per request (max_tokens, EOS ignored) unless the file says otherwise (default ${DEFAULT-VALUE})")
     int outputLen;
 
-    @Option(names = "--num-prompts", defaultValue = "1000", description = "requests to send (default ${DEFAULT-VALUE})")
+    @Option(names = "--num-prompts", paramLabel = "N", defaultValue = "1000", description = "requests to send (default ${DEFAULT-VALUE})")
     int numPrompts;
 
     @Option(names = "--request-rate", defaultValue = "inf", paramLabel = "R|inf",
             description = "requests per second, Poisson arrivals; inf sends all at once (default ${DEFAULT-VALUE})")
     String requestRate;
 
-    @Option(names = "--max-concurrency", defaultValue = "0", description = "most requests in flight at once; 0 = no cap (default ${DEFAULT-VALUE})")
+    @Option(names = "--max-concurrency", paramLabel = "C", defaultValue = "0", description = "most requests in flight at once; 0 = no cap (default ${DEFAULT-VALUE})")
     int maxConcurrency;
 
-    @Option(names = "--seed", defaultValue = "0", description = "seed of the random prompts and arrival times (default ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "seed of the random prompts and arrival times (default ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--random-token-range", defaultValue = Dataset.DEFAULT_MIN_TOKEN + "-" + Dataset.DEFAULT_MAX_TOKEN,
@@ -89,8 +90,15 @@ final class BenchServeCommand implements Callable<Integer> {
         out.printf("Requests: %d  request rate: %s  max concurrency: %s%n", numPrompts, requestRate,
                 maxConcurrency == 0 ? "none" : maxConcurrency);
         out.flush();
-        ServingBenchmark.Run run = ServingBenchmark.run(new OpenAiStreamClient(target, model), requests, offsets,
-                maxConcurrency);
+        OpenAiStreamClient client = new OpenAiStreamClient(target, model);
+        // Like vLLM, one untimed request first: a wrong URL or model name fails fast with the server's answer, and the
+        // JVM's cold start (class loading, JIT, first connection) stays out of the measured latencies.
+        RequestResult probe = client.send(requests.getFirst());
+        if (!probe.success()) {
+            spec.commandLine().getErr().println("error: initial test request to " + target + " failed: " + probe.error());
+            return QuantServeCli.BAD_INPUT;
+        }
+        ServingBenchmark.Run run = ServingBenchmark.run(client, requests, offsets, maxConcurrency);
         BenchmarkReport report = BenchmarkReport.of(run);
         out.print(report.format("Serving Benchmark Result"));
         out.flush();

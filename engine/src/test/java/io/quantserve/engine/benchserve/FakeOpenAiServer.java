@@ -46,6 +46,17 @@ final class FakeOpenAiServer implements AutoCloseable {
         server.start();
     }
 
+    /**
+     * Standalone, to try {@code ./quantserve bench-serve} by hand: args first-delay-ms chunk-delay-ms fail-every. Prints
+     * the base URL and serves until killed.
+     */
+    public static void main(String[] args) throws Exception {
+        FakeOpenAiServer server = new FakeOpenAiServer(Duration.ofMillis(Long.parseLong(args[0])),
+                Duration.ofMillis(Long.parseLong(args[1])), true, Integer.parseInt(args[2]));
+        System.out.println("http://127.0.0.1:" + server.endpoint().getPort());
+        Thread.currentThread().join();
+    }
+
     URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/v1/completions");
     }
