@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             LogitsCommand.class,
             PerplexityCommand.class,
             BenchCommand.class,
+            BenchServeCommand.class,
             QuantizeCommand.class,
             QuantReportCommand.class,
         })
