@@ -4,9 +4,10 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 
 /** The {@code ./quantserve} command. Errors exit with status 2 and one line naming the file and the problem. */
-@Command(name = "quantserve", mixinStandardHelpOptions = true, version = "QuantServe 0.1.0",
+@Command(name = "quantserve", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "QuantServe 0.1.0",
         description = "Run, evaluate and benchmark Llama-family models on the CPU.",
         subcommands = {
             GenerateCommand.class,
