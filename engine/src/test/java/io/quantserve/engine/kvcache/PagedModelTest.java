@@ -7,11 +7,14 @@ import io.quantserve.engine.model.InferenceState;
 import io.quantserve.engine.model.LlamaModel;
 import io.quantserve.engine.model.LoadedModel;
 import io.quantserve.engine.testing.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The model reading its KV cache through block tables of a shared pool gets what a private contiguous cache gets. */
 class PagedModelTest {
@@ -126,5 +129,33 @@ class PagedModelTest {
         assertThatThrownBy(() -> model.forward(s, tokens(0, 9), 0, false))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no KV cache slots");
+    }
+
+    @Test
+    void shouldKeepMistralsSlidingWindowAcrossScatteredBlocks(@TempDir Path dir) throws Exception {
+        Path src = Fixtures.model("tiny-llama");
+        Files.writeString(dir.resolve("config.json"), Files.readString(src.resolve("config.json"))
+                .replace("\"LlamaForCausalLM\"", "\"MistralForCausalLM\"")
+                .replace("\"tie_word_embeddings\"", "\"sliding_window\": 6, \"tie_word_embeddings\""));
+        Files.copy(src.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+        try (LoadedModel mistral = LoadedModel.open(dir)) {
+            LlamaModel m = mistral.model();
+            assertThat(m.config().slidingWindow()).isEqualTo(6);
+            KvCachePool pool = new KvCachePool(m.config(), B, 16);
+            KvCacheManager manager = KvCacheManager.of(pool);
+            int[] prompt = tokens(0, 10);
+            int[] decode = tokens(60, 7);
+            manager.allocate(1, prompt);
+            InferenceState paged = m.newState(pool, manager.blockTable(1));
+            InferenceState contiguous = m.newState(64);
+            assertClose("prefill", m.forward(paged, prompt, 0, true), m.forward(contiguous, prompt, 0, true));
+            for (int i = 0; i < decode.length; i++) {
+                manager.allocate(2, new int[] {decode[i]}); // another sequence takes blocks in between: scattered
+                manager.allocate(1, new int[] {decode[i]});
+                int[] step = {decode[i]};
+                assertClose("decode " + i, m.forward(paged, step, prompt.length + i, false),
+                        m.forward(contiguous, step, prompt.length + i, false));
+            }
+        }
     }
 }
