@@ -42,4 +42,32 @@ interface Kernels {
             axpy(scores[j], values, kvOff + j * kvStride, out, outOff, headDim);
         }
     }
+
+    /**
+     * The attention above over a paged cache; the block is resolved once per block of positions, then the inner loop
+     * walks its slots like the contiguous one.
+     */
+    default void pagedAttention(float[] q, int qOff, float[] keys, float[] values, int[] blocks, int blockSize,
+                                int kvDim, int headOff, int first, int len, int headDim, float scale, float[] scores,
+                                float[] out, int outOff) {
+        int end = first + len;
+        for (int p = first, j = 0; p < end; ) {
+            int block = p / blockSize;
+            int stop = Math.min(end, (block + 1) * blockSize);
+            int off = (blocks[block] * blockSize + p - block * blockSize) * kvDim + headOff;
+            for (; p < stop; p++, j++, off += kvDim) {
+                scores[j] = dot(q, qOff, keys, off, headDim) * scale;
+            }
+        }
+        softmax(scores, 0, len);
+        Arrays.fill(out, outOff, outOff + headDim, 0f);
+        for (int p = first, j = 0; p < end; ) {
+            int block = p / blockSize;
+            int stop = Math.min(end, (block + 1) * blockSize);
+            int off = (blocks[block] * blockSize + p - block * blockSize) * kvDim + headOff;
+            for (; p < stop; p++, j++, off += kvDim) {
+                axpy(scores[j], values, off, out, outOff, headDim);
+            }
+        }
+    }
 }

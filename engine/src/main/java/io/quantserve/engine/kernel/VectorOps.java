@@ -165,6 +165,43 @@ public final class VectorOps {
         kernels.attention(q, qOff, keys, values, kvOff, kvStride, len, headDim, scale, scores, out, outOff);
     }
 
+    /**
+     * {@link #attention} over a paged cache: positions first .. first+len-1 of a sequence whose position p lives in
+     * block blocks[p / blockSize], token slot p % blockSize; key p of this head at
+     * keys[(blocks[p / blockSize] * blockSize + p % blockSize) * kvDim + headOff .. +headDim], same for values.
+     * Same arithmetic as the contiguous attention, so a paged sequence gets the same bits.
+     */
+    public void pagedAttention(float[] q, int qOff, float[] keys, float[] values, int[] blocks, int blockSize, int kvDim,
+                               int headOff, int first, int len, int headDim, float scale, float[] scores, float[] out,
+                               int outOff) {
+        count("pagedAttention", headDim);
+        count("pagedAttention", len);
+        count("pagedAttention", first);
+        if (blockSize < 1 || headOff < 0 || headOff + headDim > kvDim) {
+            throw new IllegalArgumentException("pagedAttention: block size " + blockSize + " and head [" + headOff
+                    + ", " + (headOff + headDim) + ") must fit a token of kvDim " + kvDim);
+        }
+        range("pagedAttention", "q", q, qOff, headDim);
+        range("pagedAttention", "scores", scores, 0, len);
+        range("pagedAttention", "out", out, outOff, headDim);
+        if (len > 0) {
+            int last = (first + len - 1) / blockSize;
+            if (last >= blocks.length) {
+                throw new IllegalArgumentException("pagedAttention: position " + (first + len - 1) + " needs block "
+                        + last + " of a table of " + blocks.length);
+            }
+            long blockFloats = (long) blockSize * kvDim;
+            for (int b = first / blockSize; b <= last; b++) {
+                if (blocks[b] < 0 || (blocks[b] + 1) * blockFloats > Math.min(keys.length, values.length)) {
+                    throw new IllegalArgumentException("pagedAttention: block " + blocks[b] + " is outside caches of "
+                            + keys.length + " keys and " + values.length + " values");
+                }
+            }
+        }
+        kernels.pagedAttention(q, qOff, keys, values, blocks, blockSize, kvDim, headOff, first, len, headDim, scale,
+                scores, out, outOff);
+    }
+
     private static void count(String op, int n) {
         if (n < 0) {
             throw new IllegalArgumentException(op + ": length must be >= 0, got " + n);

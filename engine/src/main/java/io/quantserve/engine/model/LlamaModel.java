@@ -2,6 +2,8 @@ package io.quantserve.engine.model;
 
 import io.quantserve.engine.kernel.Parallel;
 import io.quantserve.engine.kernel.VectorOps;
+import io.quantserve.engine.kvcache.BlockTable;
+import io.quantserve.engine.kvcache.KvCachePool;
 import io.quantserve.engine.linear.Linear;
 
 /**
@@ -33,6 +35,16 @@ public final class LlamaModel {
     }
 
     /**
+     * A state for one sequence of a shared pool: its keys and values go to the slots of {@code blocks}, which the
+     * caller's {@link io.quantserve.engine.kvcache.KvCacheManager} grows before each forward. Positions are limited by
+     * the model's maximum, or by the pool's size where the config names none.
+     */
+    public InferenceState newState(KvCachePool pool, BlockTable blocks) {
+        int limit = config.maxPositions() > 0 ? config.maxPositions() : pool.numBlocks() * pool.blockSize();
+        return new InferenceState(config, pool, blocks, limit, Math.min(limit, 256));
+    }
+
+    /**
      * Runs {@code tokens} at positions {@code startPos, startPos + 1, ...} (their keys and values join the cache)
      * and returns logits: [tokens.length, vocab] when {@code allLogits}, else [vocab] for the last token.
      * Long inputs are processed in chunks of the state's chunk size, each chunk as matrix-matrix work.
@@ -45,6 +57,7 @@ public final class LlamaModel {
             throw new IllegalArgumentException("positions " + startPos + ".." + (startPos + tokens.length - 1)
                     + " exceed the context length " + s.contextLength);
         }
+        requireSlots(s, startPos + tokens.length);
         int vocab = config.vocabSize();
         float[] logits = new float[(allLogits ? tokens.length : 1) * vocab];
         for (int done = 0; done < tokens.length; done += s.chunk) {
@@ -77,11 +90,19 @@ public final class LlamaModel {
         if (hidden.length < n * h || n > s.contextLength) {
             throw new IllegalArgumentException(n + " positions do not fit the hidden states or the context " + s.contextLength);
         }
+        requireSlots(s, n);
         for (int done = 0; done < n; done += s.chunk) {
             int m = Math.min(s.chunk, n - done);
             System.arraycopy(hidden, done * h, s.x, 0, m * h);
             decoderLayers(s, m, done);
             System.arraycopy(s.x, 0, hidden, done * h, m * h);
+        }
+    }
+
+    private static void requireSlots(InferenceState s, int positions) {
+        if (positions > s.blocks.capacity()) {
+            throw new IllegalArgumentException("positions up to " + (positions - 1) + " have no KV cache slots: the block"
+                    + " table holds " + s.blocks.size() + " blocks of " + s.blocks.blockSize() + " tokens");
         }
     }
 
@@ -94,6 +115,7 @@ public final class LlamaModel {
         int kvDim = c.kvDim();
         int inter = c.intermediateSize();
         rotaryTables(s, n, pos);
+        int[] blocks = s.blocks.toArray(); // [table size] resolved once per call: the table only grows between calls
 
         for (int l = 0; l < c.numLayers(); l++) {
             LlamaWeights.Layer layer = weights.layers()[l];
@@ -118,11 +140,11 @@ public final class LlamaModel {
                     ops.rope(s.k, t * kvDim + h * headDim, headDim, s.cos, s.sin, t * half);
                 }
             }
-            System.arraycopy(s.k, 0, s.keyCache[l], pos * kvDim, n * kvDim);
-            System.arraycopy(s.v, 0, s.valueCache[l], pos * kvDim, n * kvDim);
+            writeCache(s.k, s.pool.keys(l), blocks, s.pool.blockSize(), n, pos);
+            writeCache(s.v, s.pool.values(l), blocks, s.pool.blockSize(), n, pos);
 
             // causal attention: each (token, head) over the cached positions up to its own
-            attention(s, l, n, pos);
+            attention(s, blocks, l, n, pos);
 
             // output projection and residual
             layer.o().apply(s.att, s.xb2, n);
@@ -154,15 +176,29 @@ public final class LlamaModel {
         }
     }
 
-    private void attention(InferenceState s, int layer, int n, int pos) {
+    /** Copies [n, kvDim] rows to the slots of positions pos .. pos + n - 1, one copy per run inside a block. */
+    private void writeCache(float[] rows, float[] cache, int[] blocks, int blockSize, int n, int pos) {
+        int kvDim = config.kvDim();
+        for (int t = 0; t < n; ) {
+            int p = pos + t;
+            int inBlock = p % blockSize;
+            int run = Math.min(n - t, blockSize - inBlock);
+            int slot = blocks[p / blockSize] * blockSize + inBlock;
+            System.arraycopy(rows, t * kvDim, cache, slot * kvDim, run * kvDim);
+            t += run;
+        }
+    }
+
+    private void attention(InferenceState s, int[] blocks, int layer, int n, int pos) {
         ModelConfig c = config;
         int headDim = c.headDim();
         int qDim = c.qDim();
         int kvDim = c.kvDim();
         int group = c.numHeads() / c.numKvHeads();
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        float[] keys = s.keyCache[layer];
-        float[] values = s.valueCache[layer];
+        float[] keys = s.pool.keys(layer);       // [numBlocks * blockSize * kvDim]
+        float[] values = s.pool.values(layer);   // [numBlocks * blockSize * kvDim]
+        int blockSize = s.pool.blockSize();
         Parallel.forRange(n * c.numHeads(), 1, (from, to) -> {
             float[] scores = new float[pos + n];
             for (int task = from; task < to; task++) {
@@ -170,9 +206,8 @@ public final class LlamaModel {
                 int h = task % c.numHeads();
                 int p = pos + t;
                 int first = c.slidingWindow() > 0 ? Math.max(0, p - c.slidingWindow() + 1) : 0;
-                int kvOff = first * kvDim + (h / group) * headDim;
-                ops.attention(s.q, t * qDim + h * headDim, keys, values, kvOff, kvDim, p - first + 1, headDim, scale,
-                        scores, s.att, t * qDim + h * headDim);
+                ops.pagedAttention(s.q, t * qDim + h * headDim, keys, values, blocks, blockSize, kvDim,
+                        (h / group) * headDim, first, p - first + 1, headDim, scale, scores, s.att, t * qDim + h * headDim);
             }
         });
     }
