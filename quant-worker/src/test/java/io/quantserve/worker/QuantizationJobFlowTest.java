@@ -42,24 +42,25 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
-import org.springframework.kafka.test.context.EmbeddedKafka;
+import io.quantserve.testing.KafkaTestBroker;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.json.JsonMapper;
 
-/** One worker against a real (embedded KRaft) broker and a filesystem store: what a job produces and reports. */
+/** One worker against a real broker (in-process KRaft, or Testcontainers' Kafka where Docker runs) and a filesystem store: what a job produces and reports. */
 @SpringBootTest
 @Import(FaultyStoreConfig.class)
-@EmbeddedKafka(bootstrapServersProperty = "spring.kafka.bootstrap-servers",
-        brokerProperties = "group.initial.rebalance.delay.ms=0")
 class QuantizationJobFlowTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @TempDir
     static Path temp;
 
+    static final KafkaTestBroker BROKER = KafkaTestBroker.start();
+
     @DynamicPropertySource
     static void worker(DynamicPropertyRegistry r) {
+        r.add("spring.kafka.bootstrap-servers", BROKER::bootstrapServers);
         r.add("quantserve.store.root", () -> temp.resolve("store").toString());
         r.add("quantserve.worker.work-dir", () -> temp.resolve("work").toString());
         r.add("quantserve.worker.id", () -> "flow-worker");

@@ -27,26 +27,39 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
-import org.springframework.kafka.test.EmbeddedKafkaBroker;
-import org.springframework.kafka.test.context.EmbeddedKafka;
+import io.quantserve.testing.KafkaTestBroker;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.BeforeAll;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Workers in one consumer group, started and closed as whole applications: what a shutdown (SIGTERM closes the
  * context the same way) does to the job that is running.
  */
-@EmbeddedKafka(partitions = 1, brokerProperties = "group.initial.rebalance.delay.ms=0", topics = {
-        Topics.QUANTIZATION_JOBS, Topics.QUANTIZATION_JOBS_DLT, Topics.QUANTIZATION_EVENTS, Topics.QUANTIZATION_CONTROL})
 class WorkerHandoverTest {
+    static final KafkaTestBroker BROKER = KafkaTestBroker.start();
+
+    @BeforeAll
+    static void topics() throws Exception {
+        // one partition each: the second worker takes over exactly the partition the first one held
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.bootstrapServers()))) {
+            admin.createTopics(Stream.of(Topics.QUANTIZATION_JOBS, Topics.QUANTIZATION_JOBS_DLT,
+                    Topics.QUANTIZATION_EVENTS, Topics.QUANTIZATION_CONTROL)
+                    .map(name -> new NewTopic(name, 1, (short) 1)).toList()).all().get();
+        }
+    }
+
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @TempDir
     Path temp;
 
     @Test
-    void jobStillRunningAfterTheGracePeriodIsLeftUncommittedWithoutEventAndRunByTheNextWorker(
-            EmbeddedKafkaBroker broker) throws Exception {
-        String bootstrap = broker.getBrokersAsString();
+    void jobStillRunningAfterTheGracePeriodIsLeftUncommittedWithoutEventAndRunByTheNextWorker() throws Exception {
+        String bootstrap = BROKER.bootstrapServers();
         ConfigurableApplicationContext first = worker(bootstrap, "worker-a", "1s");
         try (KafkaHarness kafka = new KafkaHarness(bootstrap, first.getBean(JsonMapper.class))) {
             String source = Fixtures.storeModel(first.getBean(ArtifactStore.class), "tiny-llama", "handover-llama");
@@ -79,9 +92,9 @@ class WorkerHandoverTest {
     }
 
     @Test
-    void jobFinishingWithinTheGracePeriodIsReportedAndCommittedBeforeTheWorkerStops(EmbeddedKafkaBroker broker)
+    void jobFinishingWithinTheGracePeriodIsReportedAndCommittedBeforeTheWorkerStops()
             throws Exception {
-        String bootstrap = broker.getBrokersAsString();
+        String bootstrap = BROKER.bootstrapServers();
         ConfigurableApplicationContext worker = worker(bootstrap, "worker-c", "60s");
         try (KafkaHarness kafka = new KafkaHarness(bootstrap, worker.getBean(JsonMapper.class))) {
             String source = Fixtures.storeModel(worker.getBean(ArtifactStore.class), "tiny-llama", "graceful-llama");

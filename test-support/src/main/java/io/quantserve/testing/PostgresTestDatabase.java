@@ -7,10 +7,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
@@ -42,24 +40,9 @@ public final class PostgresTestDatabase {
 
     public static synchronized Database get() {
         if (database == null) {
-            database = useDocker() ? container() : local();
+            database = Docker.use("QUANTSERVE_TEST_POSTGRES") ? container() : local();
         }
         return database;
-    }
-
-    private static boolean useDocker() {
-        String choice = System.getenv().getOrDefault("QUANTSERVE_TEST_POSTGRES", "").toLowerCase(Locale.ROOT);
-        if (choice.equals("local")) {
-            return false;
-        }
-        if (choice.equals("docker")) {
-            return true;
-        }
-        try {
-            return DockerClientFactory.instance().isDockerAvailable();
-        } catch (RuntimeException e) {
-            return false;
-        }
     }
 
     @SuppressWarnings("resource") // stopped by Testcontainers' reaper when the JVM exits

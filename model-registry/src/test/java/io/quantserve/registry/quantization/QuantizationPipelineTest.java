@@ -12,6 +12,7 @@ import io.quantserve.registry.model.ModelService;
 import io.quantserve.registry.model.ModelStatus;
 import io.quantserve.registry.outbox.OutboxRepository;
 import io.quantserve.testing.FakeHub;
+import io.quantserve.testing.KafkaTestBroker;
 import io.quantserve.testing.PostgresTestDatabase;
 import io.quantserve.testing.TestFixtures;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -34,22 +36,19 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.support.KafkaHeaders;
-import org.springframework.kafka.test.EmbeddedKafkaBroker;
-import org.springframework.kafka.test.context.EmbeddedKafka;
-import org.springframework.kafka.test.utils.KafkaTestUtils;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The registry's Kafka side on a real (in-process KRaft) broker and PostgreSQL: jobs leave through the outbox,
+ * The registry's Kafka side on a real broker (in-process KRaft, or Testcontainers' Kafka where Docker runs) and PostgreSQL: jobs leave through the outbox,
  * workers' events and dead letters come back and change the job rows.
  */
 @SpringBootTest
-@EmbeddedKafka(partitions = 1)
 class QuantizationPipelineTest {
     static final String TINY = "test-org/tiny-llama";
     static final FakeHub HUB = FakeHub.start(Map.of(TINY, TestFixtures.model("tiny-llama")));
+    static final KafkaTestBroker KAFKA = KafkaTestBroker.start();
     static Path storeRoot;
 
     @Autowired
@@ -63,15 +62,13 @@ class QuantizationPipelineTest {
     @Autowired
     KafkaTemplate<String, String> kafka;
     @Autowired
-    EmbeddedKafkaBroker broker;
-    @Autowired
     JsonMapper json;
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) throws Exception {
         storeRoot = Files.createTempDirectory("pipeline-store");
         PostgresTestDatabase.get().register(r::add);
-        r.add("spring.kafka.bootstrap-servers", () -> System.getProperty("spring.embedded.kafka.brokers"));
+        r.add("spring.kafka.bootstrap-servers", KAFKA::bootstrapServers);
         r.add("quantserve.store.type", () -> "filesystem");
         r.add("quantserve.store.root", storeRoot::toString);
         r.add("quantserve.registry.hub.endpoint", () -> HUB.endpoint().toString());
@@ -79,8 +76,9 @@ class QuantizationPipelineTest {
     }
 
     @AfterAll
-    static void stopHub() {
+    static void stop() {
         HUB.close();
+        KAFKA.close();
     }
 
     static UUID modelId;
@@ -184,8 +182,10 @@ class QuantizationPipelineTest {
     }
 
     private Consumer<String, String> consumer(String topic) {
-        Map<String, Object> props = KafkaTestUtils.consumerProps(broker, "test-" + UUID.randomUUID(), false);
-        props.put("auto.offset.reset", "earliest");
+        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         Consumer<String, String> consumer = new DefaultKafkaConsumerFactory<>(props, new StringDeserializer(),
                 new StringDeserializer()).createConsumer();
         consumer.subscribe(List.of(topic));
