@@ -84,7 +84,7 @@ public final class Sequence {
     }
 
     /** The forward of {@code count} scheduled tokens ran: their K/V are in the cache. */
-    public void advance(int count) {
+    void advance(int count) {
         if (numComputed + count > numTokens) {
             throw new IllegalStateException("sequence " + seqId + " has only " + numUncomputed() + " tokens to compute");
         }
@@ -92,7 +92,7 @@ public final class Sequence {
     }
 
     /** A sampled token joins the sequence; the next step computes it. */
-    public void append(int token) {
+    void append(int token) {
         if (numTokens == tokens.length) {
             tokens = Arrays.copyOf(tokens, tokens.length * 2);
         }
