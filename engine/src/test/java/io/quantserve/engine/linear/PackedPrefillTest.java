@@ -22,13 +22,15 @@ class PackedPrefillTest {
     @ValueSource(strings = {"q4_0", "q8_0", "awq4", "nf4"})
     void prefillMatchesTheDequantizedProductForEveryTokenCount(String format) {
         Random rnd = new Random(format.hashCode());
-        // 301 rows: a last tile of 13 rows; 70 rows: a last tile of 6, below the tiled matmul's threshold
-        for (int rows : new int[] {301, 70}) {
-            int in = 256;
+        // 301 rows: a last tile of 13 rows; 70 rows: a last tile of 6, below the tiled matmul's threshold;
+        // 1024 inputs: decode batches (up to 16 tokens) cut the 301 rows into 3 cache-sized blocks
+        for (int[] shape : new int[][] {{301, 256}, {70, 256}, {301, 1024}}) {
+            int rows = shape[0];
+            int in = shape[1];
             float[] w = gaussian(rnd, rows * in);
             PackedLinear layer = layer(format).apply(w, new int[] {rows, in});
             float[] dense = layer.dequantize();
-            for (int tokens : new int[] {2, 9, 10, 31, 32, 40}) {
+            for (int tokens : new int[] {2, 9, 10, 16, 17, 31, 32, 40}) {
                 float[] x = gaussian(rnd, tokens * in);
                 float[] y = new float[tokens * rows];
                 layer.apply(x, y, tokens);

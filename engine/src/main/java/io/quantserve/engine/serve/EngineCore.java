@@ -1,0 +1,210 @@
+package io.quantserve.engine.serve;
+
+import io.quantserve.engine.kvcache.KvCacheManager;
+import io.quantserve.engine.kvcache.KvCachePool;
+import io.quantserve.engine.model.BatchSegment;
+import io.quantserve.engine.model.InferenceState;
+import io.quantserve.engine.model.LlamaModel;
+import io.quantserve.engine.sampling.Sampler;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Continuous batching over one model and one paged KV cache: each {@link #step()} schedules, runs one batched forward
+ * over every scheduled sequence, samples those that produced logits and delivers each request's new tokens to its
+ * listener. {@link #add} and {@link #abort} may be called from any thread (they queue a command the engine thread runs
+ * at the start of its next step); {@link #step} and {@link #awaitWork} belong to the one engine thread.
+ */
+public final class EngineCore {
+    private static final Logger log = LoggerFactory.getLogger(EngineCore.class);
+
+    private final LlamaModel model;
+    private final Scheduler scheduler;
+    private final InferenceState batch; // activations for maxNumBatchedTokens rows
+    private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
+    private final Map<String, Active> active = new HashMap<>(); // engine thread only
+    private final AtomicLong nextSeqId = new AtomicLong();
+    private long promptTokens;
+    private long generationTokens;
+    private volatile EngineStats stats;
+
+    /** What the engine keeps per request besides the scheduler's sequence. */
+    private record Active(Sequence seq, Sampler sampler, Consumer<RequestOutput> listener) {
+    }
+
+    public EngineCore(LlamaModel model, KvCachePool pool, SchedulerConfig config) {
+        this.model = model;
+        this.scheduler = new Scheduler(KvCacheManager.of(pool), config);
+        this.batch = model.newBatchState(pool, config.maxNumBatchedTokens());
+        publishStats();
+    }
+
+    /**
+     * Queues a request; its outputs go to {@code listener} on the engine thread, the last one with a finish reason.
+     * A request that can never fit the model's context is refused here.
+     */
+    public void add(EngineRequest request, Consumer<RequestOutput> listener) {
+        int context = model.config().maxPositions();
+        if (context > 0 && request.prompt().length + request.maxTokens() > context) {
+            throw new IllegalArgumentException("request " + request.id() + ": prompt (" + request.prompt().length
+                    + " tokens) + max tokens (" + request.maxTokens() + ") exceed the model's context of " + context);
+        }
+        int vocab = model.config().vocabSize();
+        for (int token : request.prompt()) {
+            if (token < 0 || token >= vocab) {
+                throw new IllegalArgumentException("request " + request.id() + ": token id " + token
+                        + " is outside the vocabulary of " + vocab);
+            }
+        }
+        long arrival = System.nanoTime();
+        inbox.add(() -> admit(request, listener, arrival));
+    }
+
+    /** Ends a request with reason ABORT, freeing its cache; unknown or finished ids are ignored. */
+    public void abort(String requestId) {
+        inbox.add(() -> {
+            Active a = active.remove(requestId);
+            if (a != null) {
+                scheduler.finish(a.seq(), FinishReason.ABORT);
+                notify(a, RequestOutput.finished(requestId, new int[0], FinishReason.ABORT, null));
+            }
+        });
+    }
+
+    private void admit(EngineRequest request, Consumer<RequestOutput> listener, long arrival) {
+        if (active.containsKey(request.id())) {
+            listener.accept(RequestOutput.finished(request.id(), new int[0], FinishReason.ERROR,
+                    "a request with id " + request.id() + " is already running"));
+            return;
+        }
+        Sequence seq = new Sequence(nextSeqId.getAndIncrement(), request, arrival);
+        Sampler sampler = new Sampler(request.sampling(), model.config().vocabSize());
+        sampler.acceptPrompt(request.prompt());
+        active.put(request.id(), new Active(seq, sampler, listener));
+        scheduler.add(seq);
+    }
+
+    /** Blocks the engine thread until there is something to do. */
+    public void awaitWork() throws InterruptedException {
+        if (!scheduler.hasWork() && inbox.isEmpty()) {
+            inbox.take().run();
+        }
+    }
+
+    /** One iteration: commands, schedule, one batched forward, sampling; returns what each request got. */
+    public List<RequestOutput> step() {
+        for (Runnable command; (command = inbox.poll()) != null; ) {
+            command.run();
+        }
+        List<RequestOutput> outputs = new ArrayList<>();
+        SchedulerOutput plan = scheduler.schedule();
+        for (Sequence failed : plan.failed()) {
+            Active a = active.remove(failed.request().id());
+            deliver(a, RequestOutput.finished(failed.request().id(), new int[0], FinishReason.ERROR, failed.error()),
+                    outputs);
+        }
+        if (!plan.chunks().isEmpty()) {
+            run(plan.chunks(), outputs);
+        }
+        publishStats();
+        return outputs;
+    }
+
+    private void run(List<ScheduledChunk> chunks, List<RequestOutput> outputs) {
+        KvCacheManager manager = scheduler.manager();
+        List<BatchSegment> segments = new ArrayList<>(chunks.size());
+        for (ScheduledChunk c : chunks) {
+            segments.add(new BatchSegment(manager.blockTable(c.seq().seqId()), c.start(), c.tokens(),
+                    c.sample() ? BatchSegment.Logits.LAST : BatchSegment.Logits.NONE));
+        }
+        float[][] logits = model.forwardBatch(batch, segments);
+        for (int i = 0; i < chunks.size(); i++) {
+            ScheduledChunk c = chunks.get(i);
+            Sequence seq = c.seq();
+            boolean firstPrefillDone = seq.numGenerated() == 0 && c.sample();
+            seq.advance(c.tokens().length);
+            if (!c.sample()) {
+                continue;
+            }
+            if (firstPrefillDone) {
+                promptTokens += seq.request().prompt().length;
+            }
+            Active a = active.get(seq.request().id());
+            int token = a.sampler().next(logits[i]);
+            String id = seq.request().id();
+            if (seq.request().stopTokenIds().contains(token)) {
+                finish(a, new int[0], FinishReason.STOP, outputs);
+                continue;
+            }
+            seq.append(token);
+            a.sampler().accept(token);
+            generationTokens++;
+            if (seq.numGenerated() >= seq.request().maxTokens()) {
+                finish(a, new int[] {token}, FinishReason.LENGTH, outputs);
+            } else {
+                deliver(a, RequestOutput.token(id, token), outputs);
+            }
+        }
+    }
+
+    private void finish(Active a, int[] tokens, FinishReason reason, List<RequestOutput> outputs) {
+        String id = a.seq().request().id();
+        scheduler.finish(a.seq(), reason);
+        active.remove(id);
+        deliver(a, RequestOutput.finished(id, tokens, reason, null), outputs);
+    }
+
+    private static void deliver(Active a, RequestOutput output, List<RequestOutput> outputs) {
+        outputs.add(output);
+        if (a != null) {
+            notify(a, output);
+        }
+    }
+
+    // a broken listener (a client stream that failed) must not stop the engine for everyone else
+    private static void notify(Active a, RequestOutput output) {
+        try {
+            a.listener().accept(output);
+        } catch (RuntimeException e) {
+            log.warn("listener of request {} failed", output.requestId(), e);
+        }
+    }
+
+    /**
+     * Ends every request with ERROR, e.g. after a forward failed: its listeners must not wait forever. The cache
+     * state of a failed forward is unknown, so the engine should not be used afterwards.
+     */
+    public void failAll(String error) {
+        for (Runnable command; (command = inbox.poll()) != null; ) {
+            command.run();
+        }
+        for (Active a : List.copyOf(active.values())) {
+            scheduler.finish(a.seq(), FinishReason.ERROR);
+            notify(a, RequestOutput.finished(a.seq().request().id(), new int[0], FinishReason.ERROR, error));
+        }
+        active.clear();
+        publishStats();
+    }
+
+    public boolean hasWork() {
+        return scheduler.hasWork() || !inbox.isEmpty();
+    }
+
+    /** The latest snapshot, readable from any thread. */
+    public EngineStats stats() {
+        return stats;
+    }
+
+    private void publishStats() {
+        KvCacheManager m = scheduler.manager();
+        stats = new EngineStats(scheduler.numRunning(), scheduler.numWaiting(), scheduler.preemptions(), promptTokens,
+                generationTokens, m.prefixCacheQueries(), m.prefixCacheHits(), m.usage());
+    }
+}

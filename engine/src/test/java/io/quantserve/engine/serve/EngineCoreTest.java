@@ -1,0 +1,193 @@
+package io.quantserve.engine.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.quantserve.engine.generate.Generator;
+import io.quantserve.engine.kvcache.KvCachePool;
+import io.quantserve.engine.model.LlamaModel;
+import io.quantserve.engine.model.LoadedModel;
+import io.quantserve.engine.sampling.SamplingParams;
+import io.quantserve.engine.testing.Fixtures;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Continuous batching on tiny-llama gives each greedy request exactly what it gets alone. */
+class EngineCoreTest {
+    private static LoadedModel loaded;
+    private static LlamaModel model;
+
+    @BeforeAll
+    static void open() throws Exception {
+        loaded = LoadedModel.open(Fixtures.model("tiny-llama"));
+        model = loaded.model();
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        loaded.close();
+    }
+
+    private static int[] tokens(int from, int count) {
+        return IntStream.range(from, from + count).map(i -> 3 + (i * 37) % 380).toArray();
+    }
+
+    /** Prompts of different lengths, two sharing a 32-token prefix (prefix caching), one longer than the budget. */
+    private static List<EngineRequest> requests(Set<Integer> stop) {
+        int[] shared = tokens(300, 32);
+        int[] withTail = Arrays.copyOf(shared, 37);
+        System.arraycopy(tokens(400, 5), 0, withTail, 32, 5);
+        List<int[]> prompts = List.of(tokens(0, 5), tokens(100, 23), shared, withTail, tokens(200, 41), tokens(50, 2));
+        List<EngineRequest> out = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            out.add(new EngineRequest("req-" + i, prompts.get(i), SamplingParams.greedy(), 6 + 3 * i, stop));
+        }
+        return out;
+    }
+
+    private static Generator.Result alone(EngineRequest r) {
+        return new Generator(model, null, r.stopTokenIds()).generate(
+                new Generator.Request(r.prompt(), r.sampling(), r.maxTokens(), List.of(), false), text -> { });
+    }
+
+    /** Submits everything, steps until idle, and returns each request's tokens and final output. */
+    private static Map<String, List<RequestOutput>> runAll(EngineCore core, List<EngineRequest> requests) {
+        Map<String, List<RequestOutput>> outputs = new HashMap<>();
+        for (EngineRequest r : requests) {
+            List<RequestOutput> mine = new ArrayList<>();
+            outputs.put(r.id(), mine);
+            core.add(r, mine::add);
+        }
+        for (int steps = 0; core.hasWork(); steps++) {
+            assertThat(steps).as("steps").isLessThan(1000);
+            core.step();
+        }
+        return outputs;
+    }
+
+    private static int[] concat(List<RequestOutput> outputs) {
+        return outputs.stream().flatMapToInt(o -> Arrays.stream(o.newTokens())).toArray();
+    }
+
+    private static void assertSameAsAlone(List<EngineRequest> requests, Map<String, List<RequestOutput>> outputs) {
+        for (EngineRequest r : requests) {
+            Generator.Result expected = alone(r);
+            List<RequestOutput> got = outputs.get(r.id());
+            assertThat(concat(got)).as(r.id()).containsExactly(expected.tokens());
+            RequestOutput last = got.getLast();
+            assertThat(last.finishReason()).as(r.id()).isEqualTo(
+                    expected.finishReason() == Generator.FinishReason.STOP ? FinishReason.STOP : FinishReason.LENGTH);
+            assertThat(got.subList(0, got.size() - 1)).noneMatch(RequestOutput::finished);
+        }
+    }
+
+    @Test
+    void shouldGiveConcurrentGreedyRequestsTheTokensOfSeparateGeneratorRuns() {
+        EngineCore core = new EngineCore(model, new KvCachePool(model.config(), 4, 256), new SchedulerConfig(16, 8));
+        List<EngineRequest> requests = requests(Set.of());
+        assertSameAsAlone(requests, runAll(core, requests));
+        EngineStats stats = core.stats();
+        assertThat(stats.running()).isZero();
+        assertThat(stats.waiting()).isZero();
+        assertThat(stats.preemptions()).isZero();
+        assertThat(stats.promptTokens()).isEqualTo(requests.stream().mapToInt(r -> r.prompt().length).sum());
+        assertThat(stats.generationTokens()).isEqualTo(requests.stream().mapToInt(EngineRequest::maxTokens).sum());
+        assertThat(stats.prefixCacheHits()).as("the shared 32-token prefix").isGreaterThanOrEqualTo(32);
+        assertThat(stats.prefixCacheQueries()).isGreaterThan(stats.prefixCacheHits());
+        assertThat(stats.kvCacheUsage()).isZero();
+    }
+
+    @Test
+    void shouldStopOnAStopTokenLikeTheGenerator() {
+        EngineRequest probe = requests(Set.of()).get(1);
+        int[] free = alone(probe).tokens();
+        Set<Integer> stop = Set.of(free[3]);
+        EngineCore core = new EngineCore(model, new KvCachePool(model.config(), 4, 256), new SchedulerConfig(16, 8));
+        List<EngineRequest> requests = requests(stop);
+        Map<String, List<RequestOutput>> outputs = runAll(core, requests);
+        assertSameAsAlone(requests, outputs);
+        assertThat(outputs.get(probe.id()).getLast().finishReason()).isEqualTo(FinishReason.STOP);
+    }
+
+    @Test
+    void shouldPreemptUnderCachePressureAndStillGiveEveryRequestItsTokens() {
+        // 14 blocks of 4 = 56 slots: every request fits alone (the longest needs 51), all together do not
+        EngineCore core = new EngineCore(model, new KvCachePool(model.config(), 4, 14), new SchedulerConfig(16, 8));
+        List<EngineRequest> requests = requests(Set.of()).subList(0, 4);
+        assertSameAsAlone(requests, runAll(core, requests));
+        assertThat(core.stats().preemptions()).isPositive();
+        assertThat(core.stats().kvCacheUsage()).isZero();
+    }
+
+    @Test
+    void shouldFailOnlyTheRequestThatCannotFitTheWholePool() {
+        EngineCore core = new EngineCore(model, new KvCachePool(model.config(), 4, 4), new SchedulerConfig(16, 8));
+        EngineRequest small = new EngineRequest("small", tokens(0, 3), SamplingParams.greedy(), 4, Set.of());
+        EngineRequest big = new EngineRequest("big", tokens(10, 20), SamplingParams.greedy(), 4, Set.of());
+        Map<String, List<RequestOutput>> outputs = runAll(core, List.of(big, small));
+        assertThat(outputs.get("big").getLast().finishReason()).isEqualTo(FinishReason.ERROR);
+        assertThat(outputs.get("big").getLast().error()).contains("whole pool");
+        assertSameAsAlone(List.of(small), outputs);
+    }
+
+    @Test
+    void shouldRefuseARequestBeyondTheModelContext() {
+        EngineCore core = new EngineCore(model, new KvCachePool(model.config(), 4, 16), SchedulerConfig.defaults());
+        assertThatThrownBy(() -> core.add(new EngineRequest("long", tokens(0, 200), SamplingParams.greedy(), 100,
+                Set.of()), o -> { })).hasMessageContaining("context of 256");
+        assertThatThrownBy(() -> core.add(new EngineRequest("bad", new int[] {384}, SamplingParams.greedy(), 1,
+                Set.of()), o -> { })).hasMessageContaining("vocabulary");
+    }
+
+    @Test
+    void shouldStreamFromTheLoopThreadAndAbortOnRequest() throws Exception {
+        EngineCore core = new EngineCore(model, new KvCachePool(model.config(), 4, 256), new SchedulerConfig(16, 8));
+        List<EngineRequest> requests = requests(Set.of());
+        try (EngineLoop loop = new EngineLoop(core)) {
+            Map<String, CompletableFuture<List<RequestOutput>>> done = new HashMap<>();
+            List<Thread> clients = new ArrayList<>();
+            for (EngineRequest r : requests) {
+                CompletableFuture<List<RequestOutput>> future = new CompletableFuture<>();
+                done.put(r.id(), future);
+                List<RequestOutput> mine = new ArrayList<>(); // only the engine thread appends
+                clients.add(Thread.ofPlatform().start(() -> loop.core().add(r, o -> {
+                    mine.add(o);
+                    if (o.finished()) {
+                        future.complete(mine);
+                    }
+                })));
+            }
+            for (Thread t : clients) {
+                t.join();
+            }
+            Map<String, List<RequestOutput>> outputs = new HashMap<>();
+            for (var e : done.entrySet()) {
+                outputs.put(e.getKey(), e.getValue().get(60, TimeUnit.SECONDS));
+            }
+            assertSameAsAlone(requests, outputs);
+
+            CompletableFuture<RequestOutput> aborted = new CompletableFuture<>();
+            EngineRequest endless = new EngineRequest("endless", tokens(7, 4), SamplingParams.greedy(), 200, Set.of());
+            loop.core().add(endless, o -> {
+                if (o.finished()) {
+                    aborted.complete(o);
+                } else if (o.newTokens().length > 0) {
+                    loop.core().abort("endless"); // from inside a callback, as a client that saw enough
+                }
+            });
+            assertThat(aborted.get(60, TimeUnit.SECONDS).finishReason()).isEqualTo(FinishReason.ABORT);
+        }
+        assertThat(core.stats().kvCacheUsage()).isZero();
+        assertThat(core.stats().running()).isZero();
+    }
+}
