@@ -47,10 +47,14 @@ public interface ArtifactStore {
     URI uri(String key);
 
     /** Copies every object under {@code prefix} into {@code dir}, keeping the paths below the prefix. */
-    void download(String prefix, Path dir) throws IOException;
+    default void download(String prefix, Path dir) throws IOException {
+        FolderTransfer.download(this, prefix, dir);
+    }
 
     /** Stores every regular file below {@code dir} under {@code prefix} + its relative path. */
-    void upload(Path dir, String prefix) throws IOException;
+    default void upload(Path dir, String prefix) throws IOException {
+        FolderTransfer.upload(this, dir, prefix);
+    }
 
     /** One stored object. */
     record StoredObject(String key, long size, java.time.Instant lastModified) {

@@ -197,16 +197,6 @@ public final class FilesystemArtifactStore implements ArtifactStore {
     }
 
     @Override
-    public void download(String prefix, Path dir) throws IOException {
-        FolderTransfer.download(this, prefix, dir);
-    }
-
-    @Override
-    public void upload(Path dir, String prefix) throws IOException {
-        FolderTransfer.upload(this, dir, prefix);
-    }
-
-    @Override
     public String toString() {
         return "FilesystemArtifactStore[" + root + "]";
     }

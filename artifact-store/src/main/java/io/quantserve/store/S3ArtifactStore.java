@@ -317,16 +317,6 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
     }
 
     @Override
-    public void download(String prefix, Path dir) throws IOException {
-        FolderTransfer.download(this, prefix, dir);
-    }
-
-    @Override
-    public void upload(Path dir, String prefix) throws IOException {
-        FolderTransfer.upload(this, dir, prefix);
-    }
-
-    @Override
     public void close() {
         s3.close();
     }
