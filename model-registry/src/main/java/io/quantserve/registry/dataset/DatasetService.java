@@ -1,8 +1,8 @@
 package io.quantserve.registry.dataset;
 
+import io.quantserve.store.Sha256;
 import io.quantserve.registry.config.RegistryProperties;
 import io.quantserve.registry.files.LocalFiles;
-import io.quantserve.registry.hub.Sha256;
 import io.quantserve.registry.web.InvalidRequestException;
 import io.quantserve.registry.web.NotFoundException;
 import io.quantserve.registry.web.PageResponse;

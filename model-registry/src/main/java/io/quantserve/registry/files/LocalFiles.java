@@ -1,6 +1,6 @@
 package io.quantserve.registry.files;
 
-import io.quantserve.registry.hub.Sha256;
+import io.quantserve.store.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.quantserve.registry.hub;
 
+import io.quantserve.store.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,5 +1,6 @@
 package io.quantserve.registry.hub;
 
+import io.quantserve.store.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package io.quantserve.registry.model;
 
+import io.quantserve.store.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete;
@@ -12,7 +13,6 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import io.quantserve.registry.RegistryIntegrationTest;
 import io.quantserve.testing.TestFixtures;
-import io.quantserve.registry.hub.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,16 +1,11 @@
 package io.quantserve.worker.job;
 
 import io.quantserve.contracts.quantization.ArtifactManifest.ArtifactFile;
+import io.quantserve.store.Sha256;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -24,7 +19,7 @@ final class ArtifactFiles {
             return walk.filter(Files::isRegularFile).sorted().map(file -> {
                 try {
                     String path = dir.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
-                    return new ArtifactFile(path, Files.size(file), sha256(file));
+                    return new ArtifactFile(path, Files.size(file), Sha256.of(file));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -32,18 +27,5 @@ final class ArtifactFiles {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-    }
-
-    static String sha256(Path file) throws IOException {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-            in.transferTo(OutputStream.nullOutputStream());
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 }

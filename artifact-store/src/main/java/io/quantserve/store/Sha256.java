@@ -1,4 +1,4 @@
-package io.quantserve.registry.hub;
+package io.quantserve.store;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +8,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** SHA-256 of files, as lowercase hex. */
+/** SHA-256 of files, as lowercase hex: what manifests and model file lists record. */
 public final class Sha256 {
 
     private Sha256() {
