@@ -6,6 +6,7 @@ import io.quantserve.engine.model.BatchSegment;
 import io.quantserve.engine.model.InferenceState;
 import io.quantserve.engine.model.LlamaModel;
 import io.quantserve.engine.sampling.Sampler;
+import io.quantserve.engine.sampling.TokenLogprob;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -73,14 +74,14 @@ public final class EngineCore {
             Active a = active.remove(requestId);
             if (a != null) {
                 scheduler.finish(a.seq(), FinishReason.ABORT);
-                notify(a, RequestOutput.finished(requestId, new int[0], FinishReason.ABORT, null));
+                notify(a, RequestOutput.finished(requestId, FinishReason.ABORT, null));
             }
         });
     }
 
     private void admit(EngineRequest request, Consumer<RequestOutput> listener, long arrival) {
         if (active.containsKey(request.id())) {
-            listener.accept(RequestOutput.finished(request.id(), new int[0], FinishReason.ERROR,
+            listener.accept(RequestOutput.finished(request.id(), FinishReason.ERROR,
                     "a request with id " + request.id() + " is already running"));
             return;
         }
@@ -107,7 +108,7 @@ public final class EngineCore {
         SchedulerOutput plan = scheduler.schedule();
         for (Sequence failed : plan.failed()) {
             Active a = active.remove(failed.request().id());
-            deliver(a, RequestOutput.finished(failed.request().id(), new int[0], FinishReason.ERROR, failed.error()),
+            deliver(a, RequestOutput.finished(failed.request().id(), FinishReason.ERROR, failed.error()),
                     outputs);
         }
         if (!plan.chunks().isEmpty()) {
@@ -137,28 +138,40 @@ public final class EngineCore {
                 promptTokens += seq.request().prompt().length;
             }
             Active a = active.get(seq.request().id());
-            int token = a.sampler().next(logits[i]);
-            String id = seq.request().id();
-            if (seq.request().stopTokenIds().contains(token)) {
-                finish(a, new int[0], FinishReason.STOP, outputs);
+            EngineRequest request = seq.request();
+            float[] rowLogits = logits[i];
+            int vocab = model.config().vocabSize();
+            // raw distribution first: the constraint's mask must not show up in the reported log-probabilities
+            float[] rawLogits = request.logprobs() >= 0 ? rowLogits.clone() : null;
+            if (request.constraint() != null) {
+                request.constraint().mask(rowLogits);
+            }
+            int token = a.sampler().next(rowLogits);
+            if (request.stopTokenIds().contains(token)) {
+                finish(a, new int[0], null, FinishReason.STOP, outputs);
                 continue;
             }
+            TokenLogprob logprob = rawLogits != null ? TokenLogprob.of(rawLogits, vocab, token, request.logprobs()) : null;
             seq.append(token);
             a.sampler().accept(token);
+            if (request.constraint() != null) {
+                request.constraint().accept(token);
+            }
             generationTokens++;
-            if (seq.numGenerated() >= seq.request().maxTokens()) {
-                finish(a, new int[] {token}, FinishReason.LENGTH, outputs);
+            if (seq.numGenerated() >= request.maxTokens()) {
+                finish(a, new int[] {token}, logprob, FinishReason.LENGTH, outputs);
             } else {
-                deliver(a, RequestOutput.token(id, token), outputs);
+                deliver(a, RequestOutput.token(request.id(), token, logprob), outputs);
             }
         }
     }
 
-    private void finish(Active a, int[] tokens, FinishReason reason, List<RequestOutput> outputs) {
+    private void finish(Active a, int[] tokens, TokenLogprob logprob, FinishReason reason,
+            List<RequestOutput> outputs) {
         String id = a.seq().request().id();
         scheduler.finish(a.seq(), reason);
         active.remove(id);
-        deliver(a, RequestOutput.finished(id, tokens, reason, null), outputs);
+        deliver(a, RequestOutput.finished(id, tokens, logprob, reason, null), outputs);
     }
 
     private static void deliver(Active a, RequestOutput output, List<RequestOutput> outputs) {
@@ -187,7 +200,7 @@ public final class EngineCore {
         }
         for (Active a : List.copyOf(active.values())) {
             scheduler.finish(a.seq(), FinishReason.ERROR);
-            notify(a, RequestOutput.finished(a.seq().request().id(), new int[0], FinishReason.ERROR, error));
+            notify(a, RequestOutput.finished(a.seq().request().id(), FinishReason.ERROR, error));
         }
         active.clear();
         publishStats();

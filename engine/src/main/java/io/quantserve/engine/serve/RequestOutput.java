@@ -1,22 +1,31 @@
 package io.quantserve.engine.serve;
 
+import io.quantserve.engine.sampling.TokenLogprob;
+
 /**
  * What one engine step produced for one request: the tokens it added (usually one, none when it just finished on a
  * stop token or was aborted) and, on the last output, why it ended.
  *
+ * @param logprobs     one per new token when the request asked for them, else null
  * @param finishReason null while the request goes on
  * @param error        what went wrong, only with {@link FinishReason#ERROR}
  */
-public record RequestOutput(String requestId, int[] newTokens, FinishReason finishReason, String error) {
+public record RequestOutput(String requestId, int[] newTokens, TokenLogprob[] logprobs, FinishReason finishReason,
+        String error) {
     public boolean finished() {
         return finishReason != null;
     }
 
-    static RequestOutput token(String id, int token) {
-        return new RequestOutput(id, new int[] {token}, null, null);
+    static RequestOutput token(String id, int token, TokenLogprob logprob) {
+        return new RequestOutput(id, new int[] {token}, logprob == null ? null : new TokenLogprob[] {logprob}, null,
+                null);
     }
 
-    static RequestOutput finished(String id, int[] tokens, FinishReason reason, String error) {
-        return new RequestOutput(id, tokens, reason, error);
+    static RequestOutput finished(String id, int[] tokens, TokenLogprob logprob, FinishReason reason, String error) {
+        return new RequestOutput(id, tokens, logprob == null ? null : new TokenLogprob[] {logprob}, reason, error);
+    }
+
+    static RequestOutput finished(String id, FinishReason reason, String error) {
+        return new RequestOutput(id, new int[0], null, reason, error);
     }
 }

@@ -77,6 +77,13 @@ abstract sealed class BaseTokenizer implements Tokenizer permits SentencePieceTo
     }
 
     @Override
+    public byte[] tokenBytes(int id) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        appendDecoded(id, false, bytes);
+        return bytes.toByteArray();
+    }
+
+    @Override
     public String decode(int[] ids, boolean skipSpecialTokens) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         for (int id : ids) {

@@ -27,6 +27,13 @@ public interface Tokenizer {
     /** Ids to text; with {@code skipSpecialTokens}, control/special tokens (BOS, EOS, ...) produce nothing. */
     String decode(int[] ids, boolean skipSpecialTokens);
 
+    /**
+     * The bytes {@code id} contributes to decoded text on its own: SentencePiece's ▁ as a space, a byte-fallback or
+     * byte-level piece as its raw byte(s) (possibly part of a UTF-8 character), special tokens as their text. No
+     * leading-space stripping: that applies to a whole output only.
+     */
+    byte[] tokenBytes(int id);
+
     /** Number of ids, i.e. one past the largest valid id. */
     int vocabSize();
 

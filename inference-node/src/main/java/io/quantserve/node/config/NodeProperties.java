@@ -1,0 +1,61 @@
+package io.quantserve.node.config;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Settings of an inference node ({@code quantserve.node.*}, or env vars such as {@code QUANTSERVE_NODE_MODEL}).
+ *
+ * @param model           what to serve: a model folder or .gguf file, a registry artifact ({@code registry:<id>}),
+ *                        or {@code hf://org/name[@revision]}
+ * @param servedModelName the name clients pass as {@code model}; empty = derived from {@link #model}
+ * @param cacheDir        where pulled artifacts are kept across restarts
+ * @param registryUrl     the model-registry that {@code registry:} references are pulled from
+ * @param hub             the Hugging Face Hub that {@code hf://} references are pulled from
+ * @param engine          batching and KV cache
+ * @param drainTimeout    on SIGTERM: how long running requests may take to finish before the node stops anyway
+ */
+@Validated
+@ConfigurationProperties("quantserve.node")
+public record NodeProperties(
+        @NotBlank String model,
+        @DefaultValue("") String servedModelName,
+        @NotNull @DefaultValue("${user.home}/.quantserve/cache") Path cacheDir,
+        @NotNull @DefaultValue("http://localhost:8081") URI registryUrl,
+        @Valid @NotNull @DefaultValue Hub hub,
+        @Valid @NotNull @DefaultValue Engine engine,
+        @NotNull @DefaultValue("30s") Duration drainTimeout) {
+
+    /**
+     * @param endpoint the Hub's address ({@code HF_ENDPOINT} in the Python world)
+     * @param token    access token for gated/private repos; empty = anonymous
+     */
+    public record Hub(@NotNull @DefaultValue("https://huggingface.co") URI endpoint, @DefaultValue("") String token) {
+    }
+
+    /**
+     * @param kvCacheMemory       bytes of KV cache (split into blocks of {@code blockSize} tokens)
+     * @param blockSize           tokens per KV cache block
+     * @param maxNumBatchedTokens tokens one engine step runs at most (decodes plus prefill chunks)
+     * @param maxNumSeqs          sequences decoding at once; 1 turns batching off (one request at a time)
+     * @param maxWaitingRequests  requests queued beyond the running ones; more are refused with 429
+     * @param maxModelLen         longest prompt + completion accepted; 0 = the model's context length
+     */
+    public record Engine(
+            @NotNull @DefaultValue("512MB") DataSize kvCacheMemory,
+            @Min(1) @DefaultValue("16") int blockSize,
+            @Min(1) @DefaultValue("512") int maxNumBatchedTokens,
+            @Min(1) @DefaultValue("64") int maxNumSeqs,
+            @Min(0) @DefaultValue("256") int maxWaitingRequests,
+            @Min(0) @DefaultValue("0") int maxModelLen) {
+    }
+}
