@@ -74,14 +74,14 @@ public final class EngineCore {
             Active a = active.remove(requestId);
             if (a != null) {
                 scheduler.finish(a.seq(), FinishReason.ABORT);
-                notify(a, RequestOutput.finished(requestId, FinishReason.ABORT, null));
+                notify(a, RequestOutput.finished(a.seq(), FinishReason.ABORT, null));
             }
         });
     }
 
     private void admit(EngineRequest request, Consumer<RequestOutput> listener, long arrival) {
         if (active.containsKey(request.id())) {
-            listener.accept(RequestOutput.finished(request.id(), FinishReason.ERROR,
+            listener.accept(RequestOutput.refused(request.id(),
                     "a request with id " + request.id() + " is already running"));
             return;
         }
@@ -108,7 +108,7 @@ public final class EngineCore {
         SchedulerOutput plan = scheduler.schedule();
         for (Sequence failed : plan.failed()) {
             Active a = active.remove(failed.request().id());
-            deliver(a, RequestOutput.finished(failed.request().id(), FinishReason.ERROR, failed.error()),
+            deliver(a, RequestOutput.finished(failed, FinishReason.ERROR, failed.error()),
                     outputs);
         }
         if (!plan.chunks().isEmpty()) {
@@ -171,7 +171,7 @@ public final class EngineCore {
         String id = a.seq().request().id();
         scheduler.finish(a.seq(), reason);
         active.remove(id);
-        deliver(a, RequestOutput.finished(id, tokens, logprob, reason, null), outputs);
+        deliver(a, RequestOutput.finished(a.seq(), tokens, logprob, reason, null), outputs);
     }
 
     private static void deliver(Active a, RequestOutput output, List<RequestOutput> outputs) {
@@ -200,7 +200,7 @@ public final class EngineCore {
         }
         for (Active a : List.copyOf(active.values())) {
             scheduler.finish(a.seq(), FinishReason.ERROR);
-            notify(a, RequestOutput.finished(a.seq().request().id(), FinishReason.ERROR, error));
+            notify(a, RequestOutput.finished(a.seq(), FinishReason.ERROR, error));
         }
         active.clear();
         publishStats();

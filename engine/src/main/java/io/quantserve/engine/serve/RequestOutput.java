@@ -9,23 +9,32 @@ import io.quantserve.engine.sampling.TokenLogprob;
  * @param logprobs     one per new token when the request asked for them, else null
  * @param finishReason null while the request goes on
  * @param error        what went wrong, only with {@link FinishReason#ERROR}
+ * @param queueNanos   on the last output: how long the request waited before it first ran (-1 if it never ran);
+ *                     -1 on the others
  */
 public record RequestOutput(String requestId, int[] newTokens, TokenLogprob[] logprobs, FinishReason finishReason,
-        String error) {
+        String error, long queueNanos) {
     public boolean finished() {
         return finishReason != null;
     }
 
     static RequestOutput token(String id, int token, TokenLogprob logprob) {
         return new RequestOutput(id, new int[] {token}, logprob == null ? null : new TokenLogprob[] {logprob}, null,
-                null);
+                null, -1);
     }
 
-    static RequestOutput finished(String id, int[] tokens, TokenLogprob logprob, FinishReason reason, String error) {
-        return new RequestOutput(id, tokens, logprob == null ? null : new TokenLogprob[] {logprob}, reason, error);
+    static RequestOutput finished(Sequence seq, int[] tokens, TokenLogprob logprob, FinishReason reason,
+            String error) {
+        return new RequestOutput(seq.request().id(), tokens,
+                logprob == null ? null : new TokenLogprob[] {logprob}, reason, error, seq.queueNanos());
     }
 
-    static RequestOutput finished(String id, FinishReason reason, String error) {
-        return new RequestOutput(id, new int[0], null, reason, error);
+    static RequestOutput finished(Sequence seq, FinishReason reason, String error) {
+        return finished(seq, new int[0], null, reason, error);
+    }
+
+    /** A request the engine refused before it had a sequence. */
+    static RequestOutput refused(String id, String error) {
+        return new RequestOutput(id, new int[0], null, FinishReason.ERROR, error, -1);
     }
 }

@@ -20,6 +20,7 @@ public final class Sequence {
     private Status status = Status.WAITING;
     private FinishReason finishReason;
     private String error;
+    private long firstScheduledNanos = -1;
 
     public Sequence(long seqId, EngineRequest request, long arrivalNanos) {
         this.seqId = seqId;
@@ -39,6 +40,11 @@ public final class Sequence {
 
     public long arrivalNanos() {
         return arrivalNanos;
+    }
+
+    /** Time from arrival until first scheduled (the request's queue time), -1 while it has never run. */
+    public long queueNanos() {
+        return firstScheduledNanos < 0 ? -1 : firstScheduledNanos - arrivalNanos;
     }
 
     public Status status() {
@@ -110,6 +116,9 @@ public final class Sequence {
 
     void running() {
         status = Status.RUNNING;
+        if (firstScheduledNanos < 0) {
+            firstScheduledNanos = System.nanoTime();
+        }
     }
 
     /** Lost its cache: back to waiting, to recompute everything (prompt and output so far) when readmitted. */

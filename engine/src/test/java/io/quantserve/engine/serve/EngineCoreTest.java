@@ -108,6 +108,32 @@ class EngineCoreTest {
     }
 
     @Test
+    void shouldReportEachTokensLogprobAndTheMostLikelyAlternativesAndTheQueueTime() {
+        EngineCore core = new EngineCore(model, new KvCachePool(model.config(), 4, 256), new SchedulerConfig(16, 8));
+        EngineRequest plain = requests(Set.of()).get(1);
+        EngineRequest withLogprobs = new EngineRequest("lp", plain.prompt(), SamplingParams.greedy(), plain.maxTokens(),
+                Set.of(), 3, null);
+        Map<String, List<RequestOutput>> outputs = runAll(core, List.of(withLogprobs));
+        List<RequestOutput> got = outputs.get("lp");
+        assertThat(concat(got)).containsExactly(alone(plain).tokens());
+        for (RequestOutput o : got) {
+            assertThat(o.logprobs()).hasSameSizeAs(o.newTokens());
+            for (int i = 0; i < o.newTokens().length; i++) {
+                var lp = o.logprobs()[i];
+                assertThat(lp.token()).isEqualTo(o.newTokens()[i]);
+                // greedy: the chosen token is the most likely one, alternatives come in descending order
+                assertThat(lp.topIds()).hasSize(3).startsWith(lp.token());
+                assertThat(lp.topLogprobs()[0]).isEqualTo(lp.logprob());
+                assertThat(lp.topLogprobs()[0]).isGreaterThanOrEqualTo(lp.topLogprobs()[1]);
+                assertThat(lp.topLogprobs()[1]).isGreaterThanOrEqualTo(lp.topLogprobs()[2]);
+                assertThat(lp.logprob()).isLessThanOrEqualTo(0f);
+            }
+        }
+        assertThat(got.getLast().queueNanos()).isNotNegative();
+        assertThat(got.getFirst().queueNanos()).isEqualTo(-1);
+    }
+
+    @Test
     void shouldStopOnAStopTokenLikeTheGenerator() {
         EngineRequest probe = requests(Set.of()).get(1);
         int[] free = alone(probe).tokens();
