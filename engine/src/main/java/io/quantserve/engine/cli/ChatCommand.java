@@ -1,5 +1,6 @@
 package io.quantserve.engine.cli;
 
+import io.quantserve.engine.generate.Prompts;
 import io.quantserve.engine.chat.ChatMessage;
 import io.quantserve.engine.chat.ChatTemplate;
 import io.quantserve.engine.generate.Generator;
@@ -62,7 +63,7 @@ final class ChatCommand implements Callable<Integer> {
                     return 0;
                 }
                 messages.add(ChatMessage.user(line));
-                int[] prompt = prompt(tokenizer, template, messages);
+                int[] prompt = Prompts.chat(tokenizer, template, messages);
                 Generator.Result r = generator.generate(
                         new Generator.Request(prompt, sampling.toParams(loaded.generationConfig()), maxTokens, List.of(), false),
                         piece -> {
@@ -73,18 +74,5 @@ final class ChatCommand implements Callable<Integer> {
                 messages.add(ChatMessage.assistant(r.text()));
             }
         }
-    }
-
-    /**
-     * The rendered conversation as ids. Templates write BOS themselves ({{ bos_token }}), so special-token text is
-     * parsed as special tokens and nothing is added, as transformers' apply_chat_template does; the fallback
-     * format gets BOS by the tokenizer's convention.
-     */
-    static int[] prompt(Tokenizer tokenizer, ChatTemplate template, List<ChatMessage> messages) {
-        String rendered = template.render(messages, true);
-        if (template.isFallback()) {
-            return GenerateCommand.prompt(tokenizer, rendered);
-        }
-        return tokenizer.encodeWithSpecials(rendered);
     }
 }

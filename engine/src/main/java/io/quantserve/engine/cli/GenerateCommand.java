@@ -1,5 +1,6 @@
 package io.quantserve.engine.cli;
 
+import io.quantserve.engine.generate.Prompts;
 import io.quantserve.engine.generate.Generator;
 import io.quantserve.engine.model.LoadedModel;
 import io.quantserve.engine.tokenizer.Tokenizer;
@@ -62,7 +63,7 @@ final class GenerateCommand implements Callable<Integer> {
                 return 0;
             }
             Tokenizer tokenizer = TokenizerFiles.resolve(tokenizerFile, loaded);
-            int[] prompt = prompt(tokenizer, input.prompt);
+            int[] prompt = Prompts.text(tokenizer, input.prompt);
             Generator generator = new Generator(loaded.model(), tokenizer, eos);
             out.print(input.prompt);
             out.flush();
@@ -81,17 +82,5 @@ final class GenerateCommand implements Callable<Integer> {
 
     private Generator.Request request(int[] prompt, LoadedModel loaded, List<String> stops) {
         return new Generator.Request(prompt, sampling.toParams(loaded.generationConfig()), maxTokens, stops, false);
-    }
-
-    /** Plain text to ids with BOS first when the tokenizer's convention says so (special tokens stay text). */
-    static int[] prompt(Tokenizer tokenizer, String text) {
-        int[] ids = tokenizer.encode(text);
-        if (tokenizer.addBosByDefault() && tokenizer.bosId().isPresent()) {
-            int[] withBos = new int[ids.length + 1];
-            withBos[0] = tokenizer.bosId().getAsInt();
-            System.arraycopy(ids, 0, withBos, 1, ids.length);
-            return withBos;
-        }
-        return ids;
     }
 }

@@ -1,6 +1,7 @@
 package io.quantserve.engine.cli;
 
 import io.quantserve.engine.model.GenerationConfig;
+import io.quantserve.engine.sampling.SamplingOverrides;
 import io.quantserve.engine.sampling.SamplingParams;
 import picocli.CommandLine.Option;
 
@@ -31,18 +32,7 @@ final class SamplingOptions {
     Long seed;
 
     SamplingParams toParams(GenerationConfig defaults) {
-        boolean sampleByDefault = defaults.doSample() == null || defaults.doSample();
-        float t = temperature != null ? temperature
-                : !sampleByDefault ? 0f : defaults.temperature() != null ? defaults.temperature() : 1f;
-        SamplingParams p = SamplingParams.defaults()
-                .withTemperature(t)
-                .withTopP(topP != null ? topP : defaults.topP() != null ? defaults.topP() : 1f)
-                .withTopK(topK != null ? topK : defaults.topK() != null ? defaults.topK() : 0)
-                .withMinP(minP != null ? minP : defaults.minP() != null ? defaults.minP() : 0f)
-                .withRepetitionPenalty(repetitionPenalty != null ? repetitionPenalty
-                        : defaults.repetitionPenalty() != null ? defaults.repetitionPenalty() : 1f)
-                .withPresencePenalty(presencePenalty)
-                .withFrequencyPenalty(frequencyPenalty);
-        return seed != null ? p.withSeed(seed) : p;
+        return new SamplingOverrides(temperature, topP, topK, minP, repetitionPenalty, presencePenalty,
+                frequencyPenalty, seed).over(defaults);
     }
 }

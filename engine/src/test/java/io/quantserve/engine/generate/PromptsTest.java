@@ -1,4 +1,4 @@
-package io.quantserve.engine.cli;
+package io.quantserve.engine.generate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,7 +10,7 @@ import io.quantserve.engine.tokenizer.Tokenizers;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class ChatPromptTest {
+class PromptsTest {
     private static final String LLAMA2_TEMPLATE = "{% for message in messages %}{% if message['role'] == 'user' %}"
             + "{{ bos_token + '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}"
             + "{{ ' ' + message['content'] + ' ' + eos_token }}{% endif %}{% endfor %}";
@@ -19,7 +19,7 @@ class ChatPromptTest {
     void renderedTemplateTurnsBosTextIntoTheBosIdOnce() throws Exception {
         Tokenizer llama2 = Tokenizers.fromSentencePieceModel(Fixtures.root().resolve("tokenizers/llama2/tokenizer.model"));
         ChatTemplate template = ChatTemplate.of(LLAMA2_TEMPLATE, "<s>", "</s>");
-        int[] ids = ChatCommand.prompt(llama2, template, List.of(ChatMessage.user("Hi")));
+        int[] ids = Prompts.chat(llama2, template, List.of(ChatMessage.user("Hi")));
         // <s> ▁[ INST ] ▁Hi ▁[ / INST ]
         assertThat(ids).containsExactly(1, 518, 25580, 29962, 6324, 518, 29914, 25580, 29962);
         assertThat(llama2.decode(ids, true)).isEqualTo("[INST] Hi [/INST]");
@@ -28,7 +28,7 @@ class ChatPromptTest {
     @Test
     void fallbackFormatStartsWithBos() throws Exception {
         Tokenizer llama2 = Tokenizers.fromSentencePieceModel(Fixtures.root().resolve("tokenizers/llama2/tokenizer.model"));
-        int[] ids = ChatCommand.prompt(llama2, ChatTemplate.fallback("<s>", "</s>"), List.of(ChatMessage.user("Hi")));
+        int[] ids = Prompts.chat(llama2, ChatTemplate.fallback("<s>", "</s>"), List.of(ChatMessage.user("Hi")));
         assertThat(ids[0]).isEqualTo(1);
         assertThat(ids).containsOnlyOnce(1);
     }
