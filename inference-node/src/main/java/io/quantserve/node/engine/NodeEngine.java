@@ -1,0 +1,208 @@
+package io.quantserve.node.engine;
+
+import io.quantserve.engine.kvcache.KvCachePool;
+import io.quantserve.engine.model.LoadedModel;
+import io.quantserve.engine.sampling.SamplingParams;
+import io.quantserve.engine.serve.EngineCore;
+import io.quantserve.engine.serve.EngineLoop;
+import io.quantserve.engine.serve.EngineRequest;
+import io.quantserve.engine.serve.EngineStats;
+import io.quantserve.engine.serve.RequestOutput;
+import io.quantserve.engine.serve.SchedulerConfig;
+import io.quantserve.engine.tokenizer.Tokenizer;
+import io.quantserve.node.config.NodeProperties;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * The engine of this node: loads the model, runs the continuous-batching loop on its own thread, admits requests
+ * (a bounded waiting queue, then 429) and drains on shutdown (stop admitting, let running requests finish within
+ * the drain timeout, then stop the loop). Loading happens in the constructor, so a bad model fails start-up.
+ */
+public class NodeEngine implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(NodeEngine.class);
+
+    public enum State { STARTING, READY, DRAINING, STOPPED }
+
+    private final ServedModel model;
+    private final KvCachePool pool;
+    private final EngineLoop loop;
+    private final int admissionLimit;
+    private final Duration drainTimeout;
+    private final AtomicInteger inFlight = new AtomicInteger(); // engine requests admitted and not finished
+    private volatile State state = State.STARTING;
+
+    public NodeEngine(NodeProperties properties, String servedModelName, Path modelPath) throws Exception {
+        NodeProperties.Engine settings = properties.engine();
+        long start = System.nanoTime();
+        LoadedModel loaded = LoadedModel.open(modelPath);
+        try {
+            Tokenizer tokenizer = loaded.tokenizer().orElseThrow(() -> new IllegalArgumentException(modelPath
+                    + ": the model has no tokenizer (tokenizer.json, tokenizer.model or GGUF tokenizer metadata),"
+                    + " so it cannot serve text"));
+            int context = loaded.config().maxPositions();
+            int maxModelLen = settings.maxModelLen() > 0 ? settings.maxModelLen() : context;
+            if (context > 0 && maxModelLen > context) {
+                throw new IllegalArgumentException("quantserve.node.engine.max-model-len " + maxModelLen
+                        + " exceeds the model's context length of " + context);
+            }
+            this.pool = KvCachePool.withBudget(loaded.config(), settings.blockSize(), settings.kvCacheMemory().toBytes());
+            this.model = new ServedModel(servedModelName, loaded, tokenizer, maxModelLen, Instant.now().getEpochSecond());
+            SchedulerConfig scheduler = new SchedulerConfig(settings.maxNumBatchedTokens(),
+                    Math.min(settings.maxNumSeqs(), settings.maxNumBatchedTokens()));
+            this.loop = new EngineLoop(new EngineCore(loaded.model(), pool, scheduler));
+        } catch (RuntimeException e) {
+            loaded.close();
+            throw e;
+        }
+        this.admissionLimit = settings.maxNumSeqs() + settings.maxWaitingRequests();
+        this.drainTimeout = properties.drainTimeout();
+        log.info("loaded {} from {} in {} ms: context {} tokens, KV cache {} blocks of {} tokens ({} MiB), batch {}"
+                + " tokens / {} sequences", servedModelName, modelPath, (System.nanoTime() - start) / 1_000_000,
+                model.maxModelLen(), pool.numBlocks(), pool.blockSize(), pool.bytes() >> 20,
+                settings.maxNumBatchedTokens(), settings.maxNumSeqs());
+        warmUp();
+        state = State.READY;
+    }
+
+    /** One short generation so the first client does not pay for JIT compilation and first-touch page faults. */
+    private void warmUp() throws Exception {
+        long start = System.nanoTime();
+        int[] prompt = model.tokenizer().encode("Hello, world");
+        if (prompt.length == 0) {
+            prompt = new int[] {0};
+        }
+        CompletableFuture<RequestOutput> done = new CompletableFuture<>();
+        loop.core().add(new EngineRequest("warm-up", prompt, SamplingParams.greedy(), 2, Set.of()), out -> {
+            if (out.finished()) {
+                done.complete(out);
+            }
+        });
+        RequestOutput last = done.get(5, TimeUnit.MINUTES);
+        if (last.error() != null) {
+            throw new IllegalStateException("warm-up failed: " + last.error());
+        }
+        log.info("warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
+    }
+
+    public ServedModel model() {
+        return model;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public EngineStats stats() {
+        return loop.core().stats();
+    }
+
+    public KvCachePool pool() {
+        return pool;
+    }
+
+    /**
+     * Admits all {@code requests} (the choices of one API request) or none: 503 while not ready, 429 when the waiting
+     * queue is full. The outputs of {@code requests[i]} go to {@code listeners[i]}.
+     */
+    public void submit(List<EngineRequest> requests, List<Consumer<RequestOutput>> listeners) {
+        if (state != State.READY) {
+            throw new NodeUnavailableException(state == State.DRAINING || state == State.STOPPED
+                    ? "the node is shutting down" : "the model is still loading");
+        }
+        int n = requests.size();
+        while (true) {
+            int current = inFlight.get();
+            if (current + n > admissionLimit) {
+                throw new NodeOverloadedException("the node is at capacity (" + current + " requests running or"
+                        + " waiting, limit " + admissionLimit + "); retry later", 1);
+            }
+            if (inFlight.compareAndSet(current, current + n)) {
+                break;
+            }
+        }
+        int added = 0;
+        try {
+            for (int i = 0; i < n; i++) {
+                Consumer<RequestOutput> listener = listeners.get(i);
+                loop.core().add(requests.get(i), out -> {
+                    if (out.finished()) {
+                        inFlight.decrementAndGet();
+                    }
+                    listener.accept(out);
+                });
+                added++;
+            }
+        } catch (RuntimeException e) {
+            inFlight.addAndGet(-(n - added));
+            for (int i = 0; i < added; i++) {
+                loop.core().abort(requests.get(i).id());
+            }
+            throw e;
+        }
+    }
+
+    /** Ends a request early (client gone, stop string seen); its outputs end with reason ABORT. */
+    public void abort(String requestId) {
+        loop.core().abort(requestId);
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    @Override
+    public void start() {
+        // loading and warm-up ran in the constructor
+    }
+
+    /** Drain: refuse new requests, wait for admitted ones up to the drain timeout, then stop the loop. */
+    @Override
+    public void stop() {
+        if (state == State.STOPPED) {
+            return;
+        }
+        state = State.DRAINING;
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        log.info("draining: {} requests in flight, waiting up to {}", inFlight.get(), drainTimeout);
+        try {
+            while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            if (inFlight.get() > 0) {
+                log.warn("drain timeout: ending {} requests still in flight", inFlight.get());
+            }
+            loop.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            state = State.STOPPED;
+            try {
+                model.loaded().close();
+            } catch (Exception e) {
+                log.warn("closing the model failed", e);
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return state == State.READY || state == State.DRAINING;
+    }
+
+    /** Stops before the web server's graceful shutdown, so in-flight streams finish while the server still runs. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE;
+    }
+}

@@ -1,0 +1,17 @@
+package io.quantserve.node.generation;
+
+import io.quantserve.engine.sampling.TokenLogprob;
+import java.util.List;
+
+/**
+ * New output of one choice: text that became final (never a partial UTF-8 character, never a possible start of a stop
+ * string), the tokens that arrived with it and, on the last delta, why the choice ended.
+ *
+ * @param logprobs     one per token when asked for, else empty
+ * @param finishReason "stop" or "length" on the last delta, else null
+ */
+public record ChoiceDelta(int index, String text, int[] tokens, List<TokenLogprob> logprobs, String finishReason) {
+    public boolean last() {
+        return finishReason != null;
+    }
+}

@@ -1,0 +1,34 @@
+package io.quantserve.node.openai;
+
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+
+/** {@code POST /v1/chat/completions}, with vLLM's extra sampling fields (top_k, min_p, repetition_penalty, ignore_eos). */
+record ChatCompletionRequest(
+        String model,
+        List<Message> messages,
+        Integer maxTokens,
+        Integer maxCompletionTokens,
+        Float temperature,
+        Float topP,
+        Integer topK,
+        Float minP,
+        Float presencePenalty,
+        Float frequencyPenalty,
+        Float repetitionPenalty,
+        Long seed,
+        JsonNode stop,
+        Integer n,
+        Boolean logprobs,
+        Integer topLogprobs,
+        Boolean stream,
+        StreamOptions streamOptions,
+        Boolean ignoreEos,
+        JsonNode responseFormat,
+        JsonNode logitBias,
+        JsonNode tools) implements SamplingFields {
+
+    /** @param content a string, or a list of parts of which the text parts count */
+    record Message(String role, JsonNode content) {
+    }
+}

@@ -1,0 +1,143 @@
+package io.quantserve.node.openai;
+
+import io.quantserve.engine.sampling.TokenLogprob;
+import io.quantserve.node.engine.NodeEngine;
+import io.quantserve.node.generation.GenerationParams;
+import io.quantserve.node.generation.TextGeneration;
+import io.quantserve.node.openai.ChatCompletionResponses.AssistantMessage;
+import io.quantserve.node.openai.ChatCompletionResponses.ChatCompletion;
+import io.quantserve.node.openai.ChatCompletionResponses.ChatCompletionChunk;
+import io.quantserve.node.openai.ChatCompletionResponses.Choice;
+import io.quantserve.node.openai.ChatCompletionResponses.ChunkChoice;
+import io.quantserve.node.openai.ChatCompletionResponses.Delta;
+import io.quantserve.node.openai.ChatCompletionResponses.Logprobs;
+import io.quantserve.node.openai.GenerationEvents.Completed;
+import io.quantserve.node.openai.GenerationEvents.DeltaEvent;
+import io.quantserve.node.openai.GenerationEvents.Failed;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
+import tools.jackson.databind.json.JsonMapper;
+
+/** {@code POST /v1/chat/completions}: the conversation through the model's chat template, whole or streamed. */
+@RestController
+class ChatCompletionsController {
+    private final TextGeneration generation;
+    private final GenerationRequests requests;
+    private final LogprobBodies logprobBodies;
+    private final String modelName;
+    private final JsonMapper json;
+
+    ChatCompletionsController(TextGeneration generation, GenerationRequests requests, LogprobBodies logprobBodies,
+            NodeEngine engine, JsonMapper json) {
+        this.generation = generation;
+        this.requests = requests;
+        this.logprobBodies = logprobBodies;
+        this.modelName = engine.model().name();
+        this.json = json;
+    }
+
+    @PostMapping("/v1/chat/completions")
+    ResponseEntity<?> create(@RequestBody ChatCompletionRequest request) throws InterruptedException {
+        GenerationParams params = requests.chat(request);
+        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        long created = Instant.now().getEpochSecond();
+        GenerationEvents events = new GenerationEvents();
+        TextGeneration.Handle handle = generation.start(id, params, events);
+        if (!Boolean.TRUE.equals(request.stream())) {
+            return ResponseEntity.ok(collect(id, created, params, events, handle));
+        }
+        boolean includeUsage = request.streamOptions() != null
+                && Boolean.TRUE.equals(request.streamOptions().includeUsage());
+        StreamingResponseBody body = out -> stream(new SseWriter(out, json), id, created, params, events, handle,
+                includeUsage);
+        return ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM).header("Cache-Control", "no-cache")
+                .body(body);
+    }
+
+    private ChatCompletion collect(String id, long created, GenerationParams params, GenerationEvents events,
+            TextGeneration.Handle handle) throws InterruptedException {
+        List<StringBuilder> texts = new ArrayList<>();
+        List<List<TokenLogprob>> logprobs = new ArrayList<>();
+        String[] reasons = new String[params.n()];
+        for (int i = 0; i < params.n(); i++) {
+            texts.add(new StringBuilder());
+            logprobs.add(new ArrayList<>());
+        }
+        try {
+            while (true) {
+                switch (events.take()) {
+                    case DeltaEvent(var d) -> {
+                        texts.get(d.index()).append(d.text());
+                        logprobs.get(d.index()).addAll(d.logprobs());
+                        reasons[d.index()] = d.finishReason();
+                    }
+                    case Completed(var usage) -> {
+                        List<Choice> choices = new ArrayList<>();
+                        for (int i = 0; i < params.n(); i++) {
+                            Logprobs lp = params.logprobs() >= 0
+                                    ? new Logprobs(logprobBodies.chat(logprobs.get(i)), null) : null;
+                            choices.add(new Choice(i, AssistantMessage.of(texts.get(i).toString()), lp, reasons[i]));
+                        }
+                        return new ChatCompletion(id, created, modelName, choices, UsageBody.of(usage));
+                    }
+                    case Failed(var message) -> throw OpenAiException.serverError(message);
+                }
+            }
+        } catch (InterruptedException e) {
+            handle.cancel();
+            throw e;
+        }
+    }
+
+    private void stream(SseWriter sse, String id, long created, GenerationParams params, GenerationEvents events,
+            TextGeneration.Handle handle, boolean includeUsage) throws IOException {
+        try {
+            for (int i = 0; i < params.n(); i++) {
+                sse.event(chunk(id, created, new ChunkChoice(i, new Delta("assistant", ""), null, null)));
+            }
+            while (true) {
+                switch (events.take()) {
+                    case DeltaEvent(var d) -> {
+                        if (d.text().isEmpty() && !d.last() && d.logprobs().isEmpty()) {
+                            continue; // text held back (stop-string prefix, partial character): nothing to say yet
+                        }
+                        Logprobs lp = params.logprobs() >= 0 ? new Logprobs(logprobBodies.chat(d.logprobs()), null) : null;
+                        sse.event(chunk(id, created, new ChunkChoice(d.index(), new Delta(null, d.text()), lp,
+                                d.finishReason())));
+                    }
+                    case Completed(var usage) -> {
+                        if (includeUsage) {
+                            sse.event(new ChatCompletionChunk(id, created, modelName, List.of(), UsageBody.of(usage)));
+                        }
+                        sse.done();
+                        return;
+                    }
+                    case Failed(var message) -> {
+                        sse.event(ErrorResponse.of(message, "server_error", null, null));
+                        sse.done();
+                        return;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            handle.cancel(); // the client went away: free its sequences now
+            throw e;
+        } catch (InterruptedException e) {
+            handle.cancel();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private ChatCompletionChunk chunk(String id, long created, ChunkChoice choice) {
+        return new ChatCompletionChunk(id, created, modelName, List.of(choice), null);
+    }
+}

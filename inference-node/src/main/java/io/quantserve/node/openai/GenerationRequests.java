@@ -1,0 +1,232 @@
+package io.quantserve.node.openai;
+
+import io.quantserve.engine.chat.ChatMessage;
+import io.quantserve.engine.generate.Prompts;
+import io.quantserve.engine.guided.TokenConstraint;
+import io.quantserve.engine.kvcache.KvCachePool;
+import io.quantserve.engine.sampling.SamplingOverrides;
+import io.quantserve.engine.sampling.SamplingParams;
+import io.quantserve.engine.serve.EngineRequest;
+import io.quantserve.node.engine.NodeEngine;
+import io.quantserve.node.engine.ServedModel;
+import io.quantserve.node.generation.GenerationParams;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Checks an API request against the served model and turns it into {@link GenerationParams}: prompt ids (chat
+ * template or plain text), sampling settings over the model's generation_config.json, token limits, stop strings,
+ * log-probabilities and structured output. Every refusal names the field.
+ */
+@Component
+class GenerationRequests {
+    private static final int MAX_N = 64;
+
+    private final NodeEngine engine;
+    private final StructuredOutputs structuredOutputs;
+
+    GenerationRequests(NodeEngine engine, StructuredOutputs structuredOutputs) {
+        this.engine = engine;
+        this.structuredOutputs = structuredOutputs;
+    }
+
+    GenerationParams chat(ChatCompletionRequest request) {
+        checkCommon(request);
+        if (request.messages() == null || request.messages().isEmpty()) {
+            throw OpenAiException.invalid("messages", "messages must be a non-empty list");
+        }
+        if (request.tools() != null && !request.tools().isEmpty()) {
+            throw OpenAiException.invalid("tools", "tool calling is not supported by this node");
+        }
+        List<ChatMessage> messages = new ArrayList<>();
+        for (int i = 0; i < request.messages().size(); i++) {
+            ChatCompletionRequest.Message m = request.messages().get(i);
+            if (m == null || m.role() == null || m.role().isBlank()) {
+                throw OpenAiException.invalid("messages[" + i + "].role", "every message needs a role");
+            }
+            messages.add(new ChatMessage(m.role(), text(m.content(), "messages[" + i + "].content")));
+        }
+        ServedModel model = engine.model();
+        int[] prompt;
+        try {
+            prompt = Prompts.chat(model.tokenizer(), model.chatTemplate(), messages);
+        } catch (RuntimeException e) {
+            throw OpenAiException.invalid("messages", "the chat template failed on these messages: " + e.getMessage());
+        }
+        int logprobs = -1;
+        if (Boolean.TRUE.equals(request.logprobs())) {
+            logprobs = request.topLogprobs() == null ? 0 : request.topLogprobs();
+            checkLogprobs(logprobs, "top_logprobs");
+        } else if (request.topLogprobs() != null && request.topLogprobs() > 0) {
+            throw OpenAiException.invalid("top_logprobs", "top_logprobs needs logprobs set to true");
+        }
+        Integer maxTokens = request.maxCompletionTokens() != null ? request.maxCompletionTokens() : request.maxTokens();
+        String maxParam = request.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens";
+        return params(request, prompt, "messages", maxTokens, maxParam, logprobs);
+    }
+
+    GenerationParams completion(CompletionRequest request) {
+        checkCommon(request);
+        if (Boolean.TRUE.equals(request.echo())) {
+            throw OpenAiException.invalid("echo", "echo is not supported by this node");
+        }
+        if (request.suffix() != null && !request.suffix().isEmpty()) {
+            throw OpenAiException.invalid("suffix", "suffix is not supported by this node");
+        }
+        int[] prompt = prompt(request.prompt());
+        int logprobs = request.logprobs() == null ? -1 : request.logprobs();
+        if (logprobs != -1) {
+            checkLogprobs(logprobs, "logprobs");
+        }
+        return params(request, prompt, "prompt", request.maxTokens(), "max_tokens", logprobs);
+    }
+
+    private void checkCommon(SamplingFields request) {
+        String served = engine.model().name();
+        if (request.model() != null && !request.model().equals(served)) {
+            throw new OpenAiException(HttpStatus.NOT_FOUND, "invalid_request_error", "model", "model_not_found",
+                    "The model `" + request.model() + "` does not exist; this node serves `" + served + "`.");
+        }
+        if (request.logitBias() != null && !request.logitBias().isEmpty()) {
+            throw OpenAiException.invalid("logit_bias", "logit_bias is not supported by this node");
+        }
+        if (request.streamOptions() != null && !Boolean.TRUE.equals(request.stream())) {
+            throw OpenAiException.invalid("stream_options", "stream_options is only allowed with stream set to true");
+        }
+    }
+
+    private static void checkLogprobs(int k, String param) {
+        if (k < 0 || k > EngineRequest.MAX_LOGPROBS) {
+            throw OpenAiException.invalid(param, param + " must be between 0 and " + EngineRequest.MAX_LOGPROBS
+                    + ", got " + k);
+        }
+    }
+
+    private GenerationParams params(SamplingFields request, int[] prompt, String promptParam, Integer maxTokens,
+            String maxParam, int logprobs) {
+        ServedModel model = engine.model();
+        int limit = model.maxModelLen();
+        if (prompt.length == 0) {
+            throw OpenAiException.invalid(promptParam, "the prompt is empty");
+        }
+        if (prompt.length >= limit) {
+            throw OpenAiException.invalid(promptParam, "This model's maximum context length is " + limit + " tokens; the"
+                    + " prompt has " + prompt.length + " tokens, which leaves no room for a completion.");
+        }
+        int max;
+        if (maxTokens == null) {
+            max = limit - prompt.length;
+            Integer configured = model.generationConfig().maxNewTokens();
+            if (configured != null && configured > 0) {
+                max = Math.min(max, configured);
+            }
+        } else {
+            if (maxTokens < 1) {
+                throw OpenAiException.invalid(maxParam, maxParam + " must be at least 1, got " + maxTokens);
+            }
+            if (prompt.length + maxTokens > limit) {
+                throw OpenAiException.invalid(maxParam, "This model's maximum context length is " + limit
+                        + " tokens. However, you requested " + (prompt.length + maxTokens) + " tokens ("
+                        + prompt.length + " in the prompt, " + maxTokens + " in the completion). Please reduce the"
+                        + " prompt or " + maxParam + ".");
+            }
+            max = maxTokens;
+        }
+        KvCachePool pool = engine.pool();
+        long blocksNeeded = (prompt.length + (long) max + pool.blockSize() - 1) / pool.blockSize();
+        if (blocksNeeded > pool.numBlocks()) {
+            throw OpenAiException.invalid(maxParam, "prompt + " + maxParam + " need " + (prompt.length + max)
+                    + " tokens of KV cache; this node's cache holds " + (long) pool.numBlocks() * pool.blockSize()
+                    + " (quantserve.node.engine.kv-cache-memory)");
+        }
+        int n = request.n() == null ? 1 : request.n();
+        if (n < 1 || n > MAX_N) {
+            throw OpenAiException.invalid("n", "n must be between 1 and " + MAX_N + ", got " + n);
+        }
+        SamplingParams sampling;
+        try {
+            sampling = new SamplingOverrides(request.temperature(), request.topP(), request.topK(), request.minP(),
+                    request.repetitionPenalty(), request.presencePenalty(), request.frequencyPenalty(), request.seed())
+                    .over(model.generationConfig());
+        } catch (IllegalArgumentException e) {
+            throw OpenAiException.invalid(null, e.getMessage());
+        }
+        Supplier<TokenConstraint> constraint = structuredOutputs.constraint(request.responseFormat());
+        return new GenerationParams(prompt, sampling, max, stops(request.stop()),
+                Boolean.TRUE.equals(request.ignoreEos()), logprobs, constraint, n);
+    }
+
+    private static List<String> stops(JsonNode stop) {
+        if (stop == null || stop.isNull()) {
+            return List.of();
+        }
+        if (stop.isString()) {
+            return List.of(stop.asString());
+        }
+        if (stop.isArray()) {
+            List<String> out = new ArrayList<>();
+            for (JsonNode s : stop) {
+                if (!s.isString()) {
+                    throw OpenAiException.invalid("stop", "stop must be a string or a list of strings");
+                }
+                out.add(s.asString());
+            }
+            return out;
+        }
+        throw OpenAiException.invalid("stop", "stop must be a string or a list of strings");
+    }
+
+    /** A message's content: a string, or a list of parts whose text parts are joined. */
+    private static String text(JsonNode content, String param) {
+        if (content == null || content.isNull()) {
+            return "";
+        }
+        if (content.isString()) {
+            return content.asString();
+        }
+        if (content.isArray()) {
+            List<String> parts = new ArrayList<>();
+            for (JsonNode part : content) {
+                if (!"text".equals(part.path("type").asString(null)) || !part.path("text").isString()) {
+                    throw OpenAiException.invalid(param, "only text content parts are supported, got "
+                            + part.path("type").asString("a part without a type"));
+                }
+                parts.add(part.get("text").asString());
+            }
+            return String.join("\n", parts);
+        }
+        throw OpenAiException.invalid(param, "content must be a string or a list of content parts");
+    }
+
+    /** A completion prompt: text, a list of one text, token ids, or a list of one list of token ids. */
+    private int[] prompt(JsonNode prompt) {
+        if (prompt == null || prompt.isNull()) {
+            throw OpenAiException.invalid("prompt", "prompt is required");
+        }
+        if (prompt.isArray() && prompt.size() == 1 && (prompt.get(0).isString() || prompt.get(0).isArray())) {
+            return prompt(prompt.get(0));
+        }
+        if (prompt.isString()) {
+            return Prompts.text(engine.model().tokenizer(), prompt.asString());
+        }
+        if (prompt.isArray()) {
+            int vocab = engine.model().tokenizer().vocabSize();
+            int[] ids = new int[prompt.size()];
+            for (int i = 0; i < ids.length; i++) {
+                JsonNode id = prompt.get(i);
+                if (!id.isIntegralNumber() || id.asInt() < 0 || id.asInt() >= vocab) {
+                    throw OpenAiException.invalid("prompt", "prompt must be a string or a list of token ids in [0, "
+                            + vocab + "); element " + i + " is " + id);
+                }
+                ids[i] = id.asInt();
+            }
+            return ids;
+        }
+        throw OpenAiException.invalid("prompt", "prompt must be a string, a list of token ids, or a list holding"
+                + " one of these (one prompt per request)");
+    }
+}

@@ -1,0 +1,71 @@
+package io.quantserve.node.openai;
+
+import io.quantserve.engine.sampling.TokenLogprob;
+import io.quantserve.engine.tokenizer.Tokenizer;
+import io.quantserve.node.engine.NodeEngine;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.stereotype.Component;
+
+/** Log-probabilities in the two OpenAI formats: chat's list of objects and the legacy parallel lists. */
+@Component
+class LogprobBodies {
+    private final Tokenizer tokenizer;
+
+    LogprobBodies(NodeEngine engine) {
+        this.tokenizer = engine.model().tokenizer();
+    }
+
+    /** A token's own text; a piece of a UTF-8 character shows as U+FFFD, its {@code bytes} stay exact. */
+    String text(int token) {
+        return new String(tokenizer.tokenBytes(token), StandardCharsets.UTF_8);
+    }
+
+    List<Integer> bytes(int token) {
+        byte[] b = tokenizer.tokenBytes(token);
+        List<Integer> out = new ArrayList<>(b.length);
+        for (byte x : b) {
+            out.add(x & 0xff);
+        }
+        return out;
+    }
+
+    List<ChatCompletionResponses.TokenLogprobBody> chat(List<TokenLogprob> logprobs) {
+        List<ChatCompletionResponses.TokenLogprobBody> out = new ArrayList<>(logprobs.size());
+        for (TokenLogprob lp : logprobs) {
+            List<ChatCompletionResponses.TopLogprob> top = new ArrayList<>(lp.topIds().length);
+            for (int i = 0; i < lp.topIds().length; i++) {
+                top.add(new ChatCompletionResponses.TopLogprob(text(lp.topIds()[i]), lp.topLogprobs()[i],
+                        bytes(lp.topIds()[i])));
+            }
+            out.add(new ChatCompletionResponses.TokenLogprobBody(text(lp.token()), lp.logprob(), bytes(lp.token()),
+                    top));
+        }
+        return out;
+    }
+
+    /** The legacy format; {@code offset} is where the first token's text starts in the completion. */
+    CompletionResponses.Logprobs legacy(List<TokenLogprob> logprobs, int offset) {
+        List<Integer> offsets = new ArrayList<>();
+        List<Float> values = new ArrayList<>();
+        List<String> tokens = new ArrayList<>();
+        List<Map<String, Float>> top = new ArrayList<>();
+        int at = offset;
+        for (TokenLogprob lp : logprobs) {
+            String text = text(lp.token());
+            offsets.add(at);
+            at += text.length();
+            tokens.add(text);
+            values.add(lp.logprob());
+            Map<String, Float> alternatives = new LinkedHashMap<>();
+            for (int i = 0; i < lp.topIds().length; i++) {
+                alternatives.putIfAbsent(text(lp.topIds()[i]), lp.topLogprobs()[i]);
+            }
+            top.add(alternatives);
+        }
+        return new CompletionResponses.Logprobs(offsets, values, tokens, top);
+    }
+}

@@ -1,0 +1,5 @@
+package io.quantserve.node.openai;
+
+/** {@code stream_options}: with include_usage, a last chunk before [DONE] carries the usage. */
+record StreamOptions(Boolean includeUsage) {
+}
