@@ -72,6 +72,7 @@ final class HubPuller {
             }
             List<HubFile> files = selectFiles(source, repo);
             Path dir = entry.fill(source.toString(), partial -> {
+                files.forEach(f -> CacheEntry.inside(partial, f.path())); // refuse odd paths before any download
                 log.info("{}: pulling {} files of commit {} from {} into {}", source, files.size(), repo.sha(),
                         hub.endpoint(), entry.dir());
                 List<CacheEntry.CachedFile> pulled = new ArrayList<>();

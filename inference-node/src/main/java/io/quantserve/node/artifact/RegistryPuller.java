@@ -61,6 +61,7 @@ final class RegistryPuller {
         List<CacheEntry.CachedFile> files = listFiles(artifactId);
         try {
             return entry.fill(source, partial -> {
+                files.forEach(f -> CacheEntry.inside(partial, f.path())); // refuse odd paths before any download
                 log.info("artifact {}: pulling {} files ({} bytes) from {} into {}", artifactId, files.size(),
                         files.stream().mapToLong(CacheEntry.CachedFile::size).sum(), registry, entry.dir());
                 for (CacheEntry.CachedFile file : files) {
