@@ -10,6 +10,7 @@ import io.quantserve.testing.TestFixtures;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -163,7 +164,7 @@ class RegistryPullTest {
                 .hasMessageContaining("'nope://x'").hasMessageContaining("registry:<artifact id>");
     }
 
-    private java.util.List<Path> partialFolders() throws Exception {
+    private List<Path> partialFolders() throws Exception {
         try (Stream<Path> files = Files.list(cache.resolve("artifacts"))) {
             return files.filter(p -> p.getFileName().toString().endsWith(".partial")).toList();
         }
