@@ -1,5 +1,6 @@
 package io.quantserve.registry.hub;
 
+import io.quantserve.hub.HubClient;
 import io.quantserve.registry.config.RegistryProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;

@@ -2,7 +2,7 @@ package io.quantserve.registry.model;
 
 import io.quantserve.registry.config.RegistryProperties;
 import io.quantserve.registry.files.LocalFiles;
-import io.quantserve.registry.hub.HubException;
+import io.quantserve.hub.HubException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.quantserve.registry.model;
 
-import io.quantserve.registry.hub.HubSource;
+import io.quantserve.hub.HubSource;
 import java.net.URI;
 import java.net.URISyntaxException;
 

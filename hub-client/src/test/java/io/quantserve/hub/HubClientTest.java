@@ -1,4 +1,4 @@
-package io.quantserve.registry.hub;
+package io.quantserve.hub;
 
 import io.quantserve.store.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,4 +1,4 @@
-package io.quantserve.registry.hub;
+package io.quantserve.hub;
 
 /** A Hub or download failure with a reason fit for a person (it becomes the model's failure reason). */
 public class HubException extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.quantserve.registry.hub;
+package io.quantserve.hub;
 
 import io.quantserve.store.Sha256;
 import java.io.IOException;

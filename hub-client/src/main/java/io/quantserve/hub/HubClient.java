@@ -1,4 +1,4 @@
-package io.quantserve.registry.hub;
+package io.quantserve.hub;
 
 import java.io.IOException;
 import java.io.InputStream;
