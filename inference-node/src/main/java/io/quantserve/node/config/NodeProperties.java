@@ -23,6 +23,7 @@ import org.springframework.validation.annotation.Validated;
  * @param hub             the Hugging Face Hub that {@code hf://} references are pulled from
  * @param engine          batching and KV cache
  * @param drainTimeout    on SIGTERM: how long running requests may take to finish before the node stops anyway
+ * @param maxRequestSize  larger request bodies are refused with 413
  */
 @Validated
 @ConfigurationProperties("quantserve.node")
@@ -33,7 +34,8 @@ public record NodeProperties(
         @NotNull @DefaultValue("http://localhost:8081") URI registryUrl,
         @Valid @NotNull @DefaultValue Hub hub,
         @Valid @NotNull @DefaultValue Engine engine,
-        @NotNull @DefaultValue("30s") Duration drainTimeout) {
+        @NotNull @DefaultValue("30s") Duration drainTimeout,
+        @NotNull @DefaultValue("8MB") DataSize maxRequestSize) {
 
     /**
      * @param endpoint the Hub's address ({@code HF_ENDPOINT} in the Python world)

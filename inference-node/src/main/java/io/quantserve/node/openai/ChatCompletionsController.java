@@ -46,14 +46,16 @@ class ChatCompletionsController {
     }
 
     @PostMapping("/v1/chat/completions")
-    ResponseEntity<?> create(@RequestBody ChatCompletionRequest request) throws InterruptedException {
+    ResponseEntity<StreamingResponseBody> create(@RequestBody ChatCompletionRequest request) throws InterruptedException {
         GenerationParams params = requests.chat(request);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
         GenerationEvents events = new GenerationEvents();
         TextGeneration.Handle handle = generation.start(id, params, events);
         if (!Boolean.TRUE.equals(request.stream())) {
-            return ResponseEntity.ok(collect(id, created, params, events, handle));
+            // collected before the response starts, so an engine failure still gets its own status
+            byte[] whole = json.writeValueAsBytes(collect(id, created, params, events, handle));
+            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(out -> out.write(whole));
         }
         boolean includeUsage = request.streamOptions() != null
                 && Boolean.TRUE.equals(request.streamOptions().includeUsage());

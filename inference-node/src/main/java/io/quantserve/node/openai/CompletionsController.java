@@ -41,14 +41,16 @@ class CompletionsController {
     }
 
     @PostMapping("/v1/completions")
-    ResponseEntity<?> create(@RequestBody CompletionRequest request) throws InterruptedException {
+    ResponseEntity<StreamingResponseBody> create(@RequestBody CompletionRequest request) throws InterruptedException {
         GenerationParams params = requests.completion(request);
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
         GenerationEvents events = new GenerationEvents();
         TextGeneration.Handle handle = generation.start(id, params, events);
         if (!Boolean.TRUE.equals(request.stream())) {
-            return ResponseEntity.ok(collect(id, created, params, events, handle));
+            // collected before the response starts, so an engine failure still gets its own status
+            byte[] whole = json.writeValueAsBytes(collect(id, created, params, events, handle));
+            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(out -> out.write(whole));
         }
         boolean includeUsage = request.streamOptions() != null
                 && Boolean.TRUE.equals(request.streamOptions().includeUsage());

@@ -14,7 +14,7 @@ final class TestNodes {
 
     static NodeProperties properties(String model, Path cacheDir, URI registryUrl, URI hubEndpoint, String token) {
         return new NodeProperties(model, "", cacheDir, registryUrl, new NodeProperties.Hub(hubEndpoint, token),
-                new NodeProperties.Engine(DataSize.ofMegabytes(16), 16, 512, 64, 256, 0), Duration.ofSeconds(30));
+                new NodeProperties.Engine(DataSize.ofMegabytes(16), 16, 512, 64, 256, 0), Duration.ofSeconds(30), DataSize.ofMegabytes(8));
     }
 
     /** Short timeouts and one retry, so that failures are quick. */

@@ -1,0 +1,222 @@
+package io.quantserve.node.openai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.openai.client.OpenAIClient;
+import com.openai.core.JsonValue;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
+import com.openai.errors.NotFoundException;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.completions.Completion;
+import com.openai.models.completions.CompletionChoice;
+import com.openai.models.completions.CompletionCreateParams;
+import io.quantserve.engine.generate.Generator;
+import io.quantserve.engine.generate.Prompts;
+import io.quantserve.engine.model.LoadedModel;
+import io.quantserve.engine.sampling.SamplingParams;
+import io.quantserve.node.engine.NodeEngine;
+import io.quantserve.testing.TestFixtures;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** The node serving stories260K (a real llama.cpp GGUF with its tokenizer), driven through the official OpenAI SDK. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class OpenAiApiTest {
+    static final String MODEL = "stories260K";
+    static final String PROMPT = "Once upon a time";
+
+    @DynamicPropertySource
+    static void node(DynamicPropertyRegistry registry) {
+        registry.add("quantserve.node.model", () -> TestFixtures.model("stories260K.gguf").toString());
+        registry.add("quantserve.node.max-request-size", () -> "64KB");
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    NodeEngine engine;
+
+    OpenAIClient client;
+
+    @BeforeEach
+    void client() {
+        client = OpenAiClients.of(port);
+    }
+
+    private CompletionCreateParams.Builder completion(String prompt, int maxTokens) {
+        return CompletionCreateParams.builder().model(MODEL).prompt(prompt).maxTokens(maxTokens).temperature(0.0);
+    }
+
+    @Test
+    void shouldListTheServedModel() {
+        var models = client.models().list().items();
+        assertThat(models).singleElement().satisfies(m -> assertThat(m.id()).isEqualTo(MODEL));
+    }
+
+    @Test
+    void shouldCompleteGreedilyExactlyAsTheEngineGeneratesAlone() throws Exception {
+        Completion completion = client.completions().create(completion(PROMPT, 40).build());
+        String expected;
+        int[] prompt;
+        try (LoadedModel loaded = LoadedModel.open(TestFixtures.model("stories260K.gguf"))) {
+            var tokenizer = loaded.tokenizer().orElseThrow();
+            prompt = Prompts.text(tokenizer, PROMPT);
+            expected = new Generator(loaded.model(), tokenizer, loaded.eosIds()).generate(
+                    new Generator.Request(prompt, SamplingParams.greedy(), 40, List.of(), false), t -> { }).text();
+        }
+        assertThat(completion.choices()).singleElement().satisfies(c -> {
+            assertThat(c.text()).isEqualTo(expected).isNotBlank();
+            assertThat(c.finishReason()).isIn(CompletionChoice.FinishReason.LENGTH, CompletionChoice.FinishReason.STOP);
+        });
+        var usage = completion.usage().orElseThrow();
+        assertThat(usage.promptTokens()).isEqualTo(prompt.length);
+        assertThat(usage.totalTokens()).isEqualTo(usage.promptTokens() + usage.completionTokens());
+    }
+
+    @Test
+    void shouldCountUsageExactlyAndStopAtTheTokenLimit() {
+        Completion completion = client.completions().create(completion(PROMPT, 25)
+                .putAdditionalBodyProperty("ignore_eos", JsonValue.from(true)).build());
+        var usage = completion.usage().orElseThrow();
+        assertThat(usage.completionTokens()).isEqualTo(25);
+        assertThat(usage.promptTokens()).isEqualTo(Prompts.text(engine.model().tokenizer(), PROMPT).length);
+        assertThat(completion.choices().getFirst().finishReason()).isEqualTo(CompletionChoice.FinishReason.LENGTH);
+    }
+
+    @Test
+    void shouldChatThroughTheTemplateAndStreamTheSameTextWithRoleFirstAndUsageLast() {
+        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model(MODEL)
+                .addUserMessage("Tell me a story about a cat.").maxCompletionTokens(30).temperature(0.0).build();
+        ChatCompletion whole = client.chat().completions().create(params);
+        String text = whole.choices().getFirst().message().content().orElseThrow();
+        assertThat(text).isNotBlank();
+        assertThat(whole.usage().orElseThrow().completionTokens()).isPositive().isLessThanOrEqualTo(30);
+
+        List<ChatCompletionChunk> chunks = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params.toBuilder()
+                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
+            stream.stream().forEach(chunks::add);
+        }
+        assertThat(chunks.getFirst().choices().getFirst().delta().role()).contains(
+                ChatCompletionChunk.Choice.Delta.Role.ASSISTANT);
+        String streamed = chunks.stream().flatMap(c -> c.choices().stream())
+                .map(c -> c.delta().content().orElse("")).collect(Collectors.joining());
+        assertThat(streamed).isEqualTo(text);
+        ChatCompletionChunk last = chunks.getLast();
+        assertThat(last.choices()).isEmpty();
+        assertThat(last.usage().orElseThrow().completionTokens()).isEqualTo(whole.usage().orElseThrow().completionTokens());
+        assertThat(chunks.get(chunks.size() - 2).choices().getFirst().finishReason()).isPresent();
+    }
+
+    @Test
+    void shouldEndTheTextBeforeAStopString() {
+        String free = client.completions().create(completion(PROMPT, 40).build()).choices().getFirst().text();
+        String stop = free.substring(10, 13);
+        Completion stopped = client.completions().create(completion(PROMPT, 40).stop(stop).build());
+        var choice = stopped.choices().getFirst();
+        assertThat(choice.text()).isEqualTo(free.substring(0, free.indexOf(stop)));
+        assertThat(choice.finishReason()).isEqualTo(CompletionChoice.FinishReason.STOP);
+        // streamed: the held-back text never leaks the stop string
+        StringBuilder streamed = new StringBuilder();
+        try (var stream = client.completions().createStreaming(completion(PROMPT, 40).stop(stop).build())) {
+            stream.stream().forEach(c -> c.choices().forEach(x -> streamed.append(x.text())));
+        }
+        assertThat(streamed.toString()).isEqualTo(choice.text());
+    }
+
+    @Test
+    void shouldGiveNChoicesThatRepeatWithTheSameSeed() {
+        CompletionCreateParams params = CompletionCreateParams.builder().model(MODEL).prompt(PROMPT).maxTokens(20)
+                .temperature(1.0).n(3).seed(1234).build();
+        List<String> first = client.completions().create(params).choices().stream().map(CompletionChoice::text).toList();
+        List<String> again = client.completions().create(params).choices().stream().map(CompletionChoice::text).toList();
+        assertThat(first).hasSize(3).isEqualTo(again);
+        assertThat(Set.copyOf(first)).as("different seeds per choice").hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void shouldReportLogprobsInBothFormats() {
+        Completion legacy = client.completions().create(completion(PROMPT, 5).logprobs(2).build());
+        var lp = legacy.choices().getFirst().logprobs().orElseThrow();
+        assertThat(lp.tokens().orElseThrow()).hasSize(5);
+        assertThat(lp.tokenLogprobs().orElseThrow()).allSatisfy(v -> assertThat(v).isLessThanOrEqualTo(0.0));
+        assertThat(lp.topLogprobs().orElseThrow()).allSatisfy(m -> assertThat(m._additionalProperties()).isNotEmpty());
+
+        ChatCompletion chat = client.chat().completions().create(ChatCompletionCreateParams.builder().model(MODEL)
+                .addUserMessage("Hi").maxCompletionTokens(4).temperature(0.0).logprobs(true).topLogprobs(3).build());
+        var content = chat.choices().getFirst().logprobs().orElseThrow().content().orElseThrow();
+        assertThat(content).isNotEmpty().allSatisfy(t -> {
+            assertThat(t.topLogprobs()).hasSize(3);
+            assertThat(t.logprob()).isEqualTo(t.topLogprobs().getFirst().logprob()); // greedy: the best one
+        });
+    }
+
+    @Test
+    void shouldRefuseAnUnknownModelWith404() {
+        assertThatThrownBy(() -> client.completions().create(CompletionCreateParams.builder().model("gpt-4")
+                .prompt(PROMPT).maxTokens(5).build()))
+                .isInstanceOfSatisfying(NotFoundException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(404);
+                    assertThat(e.getMessage()).contains("gpt-4");
+                });
+    }
+
+    @Test
+    void shouldRefuseARequestBeyondTheContextWith400NamingTheLimit() {
+        int limit = engine.model().maxModelLen();
+        assertThatThrownBy(() -> client.completions().create(completion(PROMPT, limit).build()))
+                .isInstanceOfSatisfying(BadRequestException.class, e -> {
+                    assertThat(e.getMessage()).contains("maximum context length is " + limit);
+                    assertThat(e.param()).contains("max_tokens");
+                });
+        String longPrompt = "the cat sat. ".repeat(limit);
+        assertThatThrownBy(() -> client.completions().create(completion(longPrompt, 5).build()))
+                .isInstanceOfSatisfying(BadRequestException.class, e -> assertThat(e.param()).contains("prompt"));
+    }
+
+    @Test
+    void shouldAnswerBadRequestsWithOpenAiErrorBodies() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> broken = http.send(post("/v1/completions", "{\"model\": \"stories260K\", \"prompt\": "),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(broken.statusCode()).isEqualTo(400);
+        assertThat(broken.body()).contains("\"error\"").contains("\"type\":\"invalid_request_error\"");
+
+        HttpResponse<String> temperature = http.send(post("/v1/completions",
+                "{\"model\": \"stories260K\", \"prompt\": \"hi\", \"temperature\": -1}"),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(temperature.statusCode()).isEqualTo(400);
+        assertThat(temperature.body()).contains("temperature");
+
+        HttpResponse<String> huge = http.send(post("/v1/completions",
+                "{\"model\": \"stories260K\", \"prompt\": \"" + "a".repeat(70_000) + "\"}"),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(huge.statusCode()).isEqualTo(413);
+        assertThat(huge.body()).contains("request_too_large");
+    }
+
+    private HttpRequest post(String path, String body) {
+        return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+}
