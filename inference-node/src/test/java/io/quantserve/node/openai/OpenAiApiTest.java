@@ -214,6 +214,38 @@ class OpenAiApiTest {
         assertThat(huge.body()).contains("request_too_large");
     }
 
+    @Test
+    void shouldReportReadyHealthAndServingMetricsInPrometheusFormat() throws Exception {
+        client.completions().create(completion(PROMPT, 8).build());
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> health = http.send(get("/health"), HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("\"status\":\"UP\"");
+        HttpResponse<String> metrics = http.send(get("/metrics"), HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains(
+                "quantserve_time_to_first_token_seconds_bucket",
+                "quantserve_time_per_output_token_seconds_bucket",
+                "quantserve_e2e_request_latency_seconds_count",
+                "quantserve_request_queue_time_seconds_count",
+                "quantserve_num_requests_running",
+                "quantserve_num_requests_waiting",
+                "quantserve_kv_cache_usage_ratio",
+                "quantserve_prompt_tokens_total",
+                "quantserve_generation_tokens_total",
+                "quantserve_num_preemptions_total",
+                "quantserve_prefix_cache_queries_total",
+                "quantserve_prefix_cache_hits_total",
+                "quantserve_requests_finished_total{reason=\"length\"}");
+        double ttftCount = metrics.body().lines().filter(l -> l.startsWith("quantserve_time_to_first_token_seconds_count"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        assertThat(ttftCount).isPositive();
+    }
+
+    private HttpRequest get(String path) {
+        return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET().build();
+    }
+
     private HttpRequest post(String path, String body) {
         return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
                 .header("Content-Type", "application/json")
