@@ -14,6 +14,8 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -144,6 +146,7 @@ public final class SyntheticCheckpoint {
             if (tokenizer != null) {
                 copyTokenizer(temp);
             }
+            makeReadable(temp);
             try {
                 Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE);
             } catch (DirectoryNotEmptyException e) {
@@ -290,6 +293,22 @@ public final class SyntheticCheckpoint {
 
     private static TensorSpec unit(String name, long size) {
         return new TensorSpec(name, new long[] {size}, true, false);
+    }
+
+    /**
+     * Temporary folders and files are created owner-only; a model folder is for other users and containers to read
+     * too, as a folder written with the usual umask would be.
+     */
+    private static void makeReadable(Path dir) throws IOException {
+        if (!Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.toList()) {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(
+                        Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
     }
 
     private static boolean isEmptyDirectory(Path dir) throws IOException {

@@ -11,6 +11,7 @@ import io.quantserve.engine.tensor.DType;
 import io.quantserve.engine.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,10 @@ class SyntheticCheckpointTest {
             assertThat(r.tokens()).hasSize(6);
         }
         assertThat(siblings()).containsExactly("tiny");
+        // readable by other users, as a folder written with the usual umask is (temporary files are owner-only)
+        assertThat(Files.getPosixFilePermissions(out)).contains(PosixFilePermission.OTHERS_READ);
+        assertThat(Files.getPosixFilePermissions(out.resolve("model.safetensors")))
+                .contains(PosixFilePermission.OTHERS_READ);
     }
 
     @Test
