@@ -7,6 +7,9 @@ import java.util.List;
 
 /** Shapes of well-known models, for benchmarks with random weights. */
 public final class SyntheticModels {
+    /** The shape names {@link #byName} knows, smallest first. */
+    public static final List<String> NAMES = List.of("tiny", "small", "llama-1b", "llama-7b");
+
     private SyntheticModels() {
     }
 
@@ -19,11 +22,14 @@ public final class SyntheticModels {
             // Llama-2-7B: 32 layers, hidden 4096, MHA, 32K vocabulary
             case "llama-7b" -> new ModelConfig(Architecture.LLAMA, 4096, 11008, 32, 32, 32, 128, 32000, 1e-5f,
                     10000.0, new RopeScaling.None(), 4096, false, false, 0, 1, List.of(2));
+            // Llama-2's 32K vocabulary (so its tokenizer fits) on a body that decodes quickly on a laptop CPU
+            case "small" -> new ModelConfig(Architecture.LLAMA, 512, 1536, 8, 8, 4, 64, 32000, 1e-5f,
+                    10000.0, new RopeScaling.None(), 2048, false, false, 0, 1, List.of(2));
             // a small model for quick runs and tests
             case "tiny" -> new ModelConfig(Architecture.LLAMA, 256, 768, 4, 8, 4, 32, 2048, 1e-5f,
                     10000.0, new RopeScaling.None(), 2048, false, false, 0, 1, List.of(2));
             default -> throw new IllegalArgumentException("unknown synthetic model '" + name
-                    + "' (known: llama-1b, llama-7b, tiny)");
+                    + "' (known: " + String.join(", ", NAMES) + ")");
         };
     }
 }

@@ -22,7 +22,7 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--synthetic", defaultValue = "llama-1b", description = "model shape: llama-1b, llama-7b, tiny (default ${DEFAULT-VALUE})")
+    @Option(names = "--synthetic", defaultValue = "llama-1b", description = "model shape: tiny, small, llama-1b, llama-7b (default ${DEFAULT-VALUE})")
     String synthetic;
 
     @Option(names = "--weights", split = ",", description = "weight formats to run, comma-separated: f32, bf16, f16, q8_0, q4_0, awq4, gptq4, nf4, w8a8 (default f32,bf16)")

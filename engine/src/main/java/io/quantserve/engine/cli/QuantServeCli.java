@@ -18,6 +18,7 @@ import picocli.CommandLine.ScopeType;
             BenchServeCommand.class,
             QuantizeCommand.class,
             QuantReportCommand.class,
+            SynthModelCommand.class,
         })
 public final class QuantServeCli {
     static final int BAD_INPUT = 2;

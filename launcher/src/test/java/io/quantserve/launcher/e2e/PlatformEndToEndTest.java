@@ -2,10 +2,15 @@ package io.quantserve.launcher.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quantserve.engine.bench.SyntheticCheckpoint;
+import io.quantserve.engine.model.Architecture;
 import io.quantserve.engine.model.LoadedModel;
+import io.quantserve.engine.model.ModelConfig;
+import io.quantserve.engine.model.RopeScaling;
 import io.quantserve.engine.quant.Method;
 import io.quantserve.engine.quant.Quantization;
 import io.quantserve.engine.quant.QuantizeOptions;
+import io.quantserve.engine.tensor.DType;
 import io.quantserve.launcher.KafkaServer;
 import io.quantserve.launcher.Platform;
 import io.quantserve.launcher.ServiceProcess;
@@ -50,7 +55,11 @@ class PlatformEndToEndTest {
     @BeforeAll
     static void startPlatform() throws Exception {
         fixtures = Platform.findRepoRoot(Path.of("").toAbsolutePath()).getParent().resolve("shared/fixtures/models");
-        Path slowModel = RandomLlama.write(home.resolve("random-llama"), 512, 1536, 6, 512);
+        // big enough that quantizing it with GPTQ takes several seconds per layer on this machine: the window in
+        // which the tests kill or cancel a running job
+        ModelConfig slowShape = new ModelConfig(Architecture.LLAMA, 512, 1536, 6, 8, 8, 64, 512, 1e-5f, 10000.0,
+                new RopeScaling.None(), 512, false, false, 0, 1, List.of(2));
+        Path slowModel = new SyntheticCheckpoint(slowShape, DType.F32, 42).write(home.resolve("random-llama"));
         hub = FakeHub.start(Map.of(TINY, fixtures.resolve("tiny-llama"), SLOW, slowModel));
         kafka = KafkaServer.start(0, home.resolve("kafka"));
         store = home.resolve("artifacts");

@@ -37,6 +37,25 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void shouldWriteStreamedTensorsAndFailWithoutAFileWhenOneWritesTheWrongByteCount() throws Exception {
+        Path file = dir.resolve("s.safetensors");
+        new SafetensorsWriter()
+                .add("s", DType.F32, new long[] {2}, out -> out.write(ByteBuffer.allocate(8)
+                        .order(ByteOrder.LITTLE_ENDIAN).putFloat(3f).putFloat(-1f).array()))
+                .write(file);
+        try (SafetensorsFile st = SafetensorsFile.open(file)) {
+            assertThat(st.tensors().get("s").toFloatArray()).containsExactly(3f, -1f);
+        }
+
+        Path bad = dir.resolve("bad.safetensors");
+        assertThatThrownBy(() -> new SafetensorsWriter()
+                .add("short", DType.F32, new long[] {2}, out -> out.write(new byte[4]))
+                .write(bad))
+                .hasMessageContaining("short").hasMessageContaining("8 bytes");
+        assertThat(Files.list(dir)).containsExactly(file);
+    }
+
+    @Test
     void shouldRejectHeaderLengthBeyondTheFile() throws Exception {
         Path file = write(ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1000).array());
         assertThatThrownBy(() -> SafetensorsFile.open(file))
