@@ -101,7 +101,7 @@ class ChatCompletionsController {
     }
 
     private void stream(SseWriter sse, String id, long created, GenerationParams params, GenerationEvents events,
-            TextGeneration.Handle handle, boolean includeUsage) throws IOException {
+            TextGeneration.Handle handle, boolean includeUsage) {
         try {
             for (int i = 0; i < params.n(); i++) {
                 sse.event(chunk(id, created, new ChunkChoice(i, new Delta("assistant", ""), null, null)));
@@ -131,8 +131,7 @@ class ChatCompletionsController {
                 }
             }
         } catch (IOException e) {
-            handle.cancel(); // the client went away: free its sequences now
-            throw e;
+            handle.cancel(); // the client went away: free its sequences now; there is no one to tell
         } catch (InterruptedException e) {
             handle.cancel();
             Thread.currentThread().interrupt();

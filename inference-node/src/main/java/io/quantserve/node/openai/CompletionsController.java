@@ -95,7 +95,7 @@ class CompletionsController {
     }
 
     private void stream(SseWriter sse, String id, long created, GenerationParams params, GenerationEvents events,
-            TextGeneration.Handle handle, boolean includeUsage) throws IOException {
+            TextGeneration.Handle handle, boolean includeUsage) {
         int[] offsets = new int[params.n()]; // text already sent per choice, for the legacy text_offset
         try {
             while (true) {
@@ -124,8 +124,7 @@ class CompletionsController {
                 }
             }
         } catch (IOException e) {
-            handle.cancel(); // the client went away: free its sequences now
-            throw e;
+            handle.cancel(); // the client went away: free its sequences now; there is no one to tell
         } catch (InterruptedException e) {
             handle.cancel();
             Thread.currentThread().interrupt();

@@ -13,6 +13,7 @@ import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.async.AsyncRequestNotUsableException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 /** Every failure on {@code /v1} as OpenAI's error body, with the status OpenAI clients branch on. */
@@ -72,6 +73,12 @@ class OpenAiErrorHandler {
     ResponseEntity<ErrorResponse> notFound(NoResourceFoundException e) {
         return body(HttpStatus.NOT_FOUND, "No such endpoint: " + e.getResourcePath(), "invalid_request_error", null,
                 "not_found");
+    }
+
+    /** The client of a stream went away: its sequences were already freed, and nobody is left to answer. */
+    @ExceptionHandler
+    void clientGone(AsyncRequestNotUsableException e) {
+        log.debug("client disconnected: {}", e.getMessage());
     }
 
     @ExceptionHandler
