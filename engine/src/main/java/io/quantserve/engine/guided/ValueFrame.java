@@ -1,0 +1,53 @@
+package io.quantserve.engine.guided;
+
+import io.quantserve.engine.guided.ValueSpec.AnyOf;
+import io.quantserve.engine.guided.ValueSpec.ArraySpec;
+import io.quantserve.engine.guided.ValueSpec.Literal;
+import io.quantserve.engine.guided.ValueSpec.NumberSpec;
+import io.quantserve.engine.guided.ValueSpec.ObjectSpec;
+import io.quantserve.engine.guided.ValueSpec.Ref;
+import io.quantserve.engine.guided.ValueSpec.StringSpec;
+
+/** Before a value of {@code spec}, after {@code whitespace} bytes of whitespace. */
+record ValueFrame(ValueSpec spec, int whitespace) implements Frame {
+
+    @Override
+    public void feed(int b, Stack below, Stacks out) {
+        if (Frame.isWhitespace(b)) {
+            if (whitespace < MAX_WHITESPACE) {
+                out.add(below.push(new ValueFrame(spec, whitespace + 1)));
+            }
+            return;
+        }
+        start(spec, b, below, out);
+    }
+
+    /** The first byte of a value of {@code spec}, which then continues on {@code below}. */
+    static void start(ValueSpec spec, int b, Stack below, Stacks out) {
+        switch (spec) {
+            case AnyOf any -> {
+                for (ValueSpec alternative : any.alternatives) {
+                    start(alternative, b, below, out);
+                }
+            }
+            case Ref ref -> start(ref.target, b, below, out);
+            case Literal literal -> LiteralFrame.start(literal, 0, b, below, out);
+            case StringSpec string -> {
+                if (b == '"') {
+                    out.add(below.push(StringFrame.open(string)));
+                }
+            }
+            case NumberSpec number -> NumberFrame.start(number.integer, b, below, out);
+            case ObjectSpec object -> {
+                if (b == '{') {
+                    out.add(below.push(new ObjectFrame(object, ObjectFrame.OPEN, 0, 0, null)));
+                }
+            }
+            case ArraySpec array -> {
+                if (b == '[') {
+                    out.add(below.push(new ArrayFrame(array, ArrayFrame.OPEN, 0, 0)));
+                }
+            }
+        }
+    }
+}
