@@ -1,0 +1,46 @@
+package io.quantserve.engine.guided;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/** JSON schemas that tests share, written as users send them. */
+final class Schemas {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** An OpenAI strict-mode style schema touching every supported keyword. */
+    static final String PERSON = """
+            {"type": "object", "additionalProperties": false,
+             "properties": {
+               "name": {"type": "string", "minLength": 1, "maxLength": 12},
+               "age": {"type": "integer"},
+               "score": {"type": ["number", "null"]},
+               "role": {"enum": ["admin", "user", "guest"]},
+               "active": {"type": "boolean"},
+               "tags": {"type": "array", "items": {"type": "string", "maxLength": 6}, "minItems": 1, "maxItems": 3},
+               "address": {"$ref": "#/$defs/address"},
+               "nickname": {"type": "string", "maxLength": 8},
+               "kind": {"const": "person"}
+             },
+             "required": ["name", "age", "score", "role", "active", "tags", "address", "kind"],
+             "$defs": {"address": {"type": "object", "additionalProperties": false,
+               "properties": {"city": {"type": "string", "maxLength": 10},
+                              "zip": {"anyOf": [{"type": "string", "maxLength": 5}, {"type": "null"}]}},
+               "required": ["city", "zip"]}}}
+            """;
+
+    /** A recursive schema: a tree of nodes, children optional. */
+    static final String TREE = """
+            {"$defs": {"node": {"type": "object", "properties": {
+                "v": {"type": "integer"},
+                "children": {"type": "array", "items": {"$ref": "#/$defs/node"}, "maxItems": 2}},
+              "required": ["v"]}},
+             "$ref": "#/$defs/node"}
+            """;
+
+    private Schemas() {
+    }
+
+    static JsonNode parse(String json) {
+        return MAPPER.readTree(json);
+    }
+}
