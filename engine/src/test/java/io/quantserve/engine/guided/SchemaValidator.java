@@ -6,7 +6,7 @@ import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /** An independent check of a document against the JSON schema subset the grammar supports (test oracle). */
-final class SchemaValidator {
+public final class SchemaValidator {
     private final JsonNode root;
 
     private SchemaValidator(JsonNode root) {
@@ -14,7 +14,7 @@ final class SchemaValidator {
     }
 
     /** The problems found, empty when {@code doc} is an instance of {@code schema}. */
-    static List<String> problems(JsonNode schema, JsonNode doc) {
+    public static List<String> problems(JsonNode schema, JsonNode doc) {
         List<String> out = new ArrayList<>();
         new SchemaValidator(schema).check(schema, doc, "$", out);
         return out;

@@ -4,11 +4,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 /** JSON schemas that tests share, written as users send them. */
-final class Schemas {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+public final class Schemas {
+    public static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** An OpenAI strict-mode style schema touching every supported keyword. */
-    static final String PERSON = """
+    public static final String PERSON = """
             {"type": "object", "additionalProperties": false,
              "properties": {
                "name": {"type": "string", "minLength": 1, "maxLength": 12},
@@ -29,7 +29,7 @@ final class Schemas {
             """;
 
     /** A recursive schema: a tree of nodes, children optional. */
-    static final String TREE = """
+    public static final String TREE = """
             {"$defs": {"node": {"type": "object", "properties": {
                 "v": {"type": "integer"},
                 "children": {"type": "array", "items": {"$ref": "#/$defs/node"}, "maxItems": 2}},
@@ -40,7 +40,7 @@ final class Schemas {
     private Schemas() {
     }
 
-    static JsonNode parse(String json) {
+    public static JsonNode parse(String json) {
         return MAPPER.readTree(json);
     }
 }
