@@ -42,7 +42,7 @@ final class RandomWalk {
         float[] logits = new float[vocabulary.size() + 7]; // a padded output head, as real models have
         for (int step = 0; step < maxSteps; step++) {
             for (int i = 0; i < logits.length; i++) {
-                logits[i] = (float) random.nextGaussian() * 2 + (i < bias.length ? bias[i] : 0);
+                logits[i] = random.nextFloat() * 6 + (i < bias.length ? bias[i] : 0);
             }
             constraint.mask(logits);
             int token = sample(logits, random);
@@ -69,7 +69,7 @@ final class RandomWalk {
         double total = 0;
         double[] weights = new double[logits.length];
         for (int i = 0; i < logits.length; i++) {
-            weights[i] = Math.exp(logits[i] - max);
+            weights[i] = logits[i] == Float.NEGATIVE_INFINITY ? 0 : Math.exp(logits[i] - max);
             total += weights[i];
         }
         double r = random.nextDouble() * total;

@@ -37,6 +37,25 @@ public final class Schemas {
              "$ref": "#/$defs/node"}
             """;
 
+    /** Corners: overlapping anyOf objects, enums of objects, unicode and quotes in keys, empty and bounded strings. */
+    public static final String TRICKY = """
+            {"type": "object", "properties": {
+               "pick": {"anyOf": [
+                  {"type": "object", "properties": {"a": {"type": "string", "maxLength": 3}}, "required": ["a"]},
+                  {"type": "object", "properties": {"a": {"type": "string", "maxLength": 3},
+                                                    "b": {"type": "integer"}}, "required": ["a", "b"]},
+                  {"type": "null"}]},
+               "caf\u00e9 \\"q\\"": {"enum": ["na\u00efve", "\u65e5\u672c", {"k": [1, 2.5]}, false]},
+               "empty": {"type": "string", "maxLength": 0},
+               "pair": {"type": "array", "items": {"type": ["integer", "string"], "maxLength": 2},
+                        "minItems": 2, "maxItems": 2},
+               "nested": {"type": "array", "items": {"type": "array", "items": {"type": "boolean"}, "minItems": 1},
+                          "maxItems": 2},
+               "long": {"type": "string", "minLength": 3, "maxLength": 5}
+             },
+             "required": ["pick", "caf\u00e9 \\"q\\"", "empty", "pair", "long"]}
+            """;
+
     private Schemas() {
     }
 

@@ -38,7 +38,7 @@ class StructuredOutputTest {
     void shouldGenerateDocumentsThatSatisfyTheSchema(String name, int seeds) {
         GuidedVocabulary vocabulary = GuidedVocabulary.of(tokenizer(name));
         RandomWalk walk = new RandomWalk(vocabulary);
-        for (String schemaText : List.of(Schemas.PERSON, Schemas.TREE)) {
+        for (String schemaText : List.of(Schemas.PERSON, Schemas.TREE, Schemas.TRICKY)) {
             JsonNode schema = Schemas.parse(schemaText);
             int ended = 0;
             for (long seed = 0; seed < seeds; seed++) {
