@@ -14,7 +14,8 @@ record ArrayFrame(ArraySpec spec, int phase, int count, int whitespace) implemen
     static final int AFTER_COMMA = 2;
 
     @Override
-    public void feed(int b, Stack below, Stacks out) {
+    public void feed(int b, Stack self, Stacks out) {
+        Stack below = self.below();
         if (Frame.isWhitespace(b)) {
             if (whitespace < MAX_WHITESPACE) {
                 out.add(below.push(new ArrayFrame(spec, phase, count, whitespace + 1)));

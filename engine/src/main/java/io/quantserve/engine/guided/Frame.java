@@ -9,8 +9,8 @@ sealed interface Frame permits ValueFrame, LiteralFrame, StringFrame, NumberFram
     /** Insignificant whitespace allowed in a row: enough for "a": 1, never an endless run of spaces. */
     int MAX_WHITESPACE = 2;
 
-    /** Feeds one byte (0..255) to this frame, which sits on {@code below}; every resulting stack goes to out. */
-    void feed(int b, Stack below, Stacks out);
+    /** Feeds one byte (0..255) to this frame, the top of {@code self}; every resulting stack goes to out. */
+    void feed(int b, Stack self, Stacks out);
 
     /** Whether the frame may end without another byte (a number with digits), handing the next byte below. */
     default boolean canEnd() {
@@ -26,7 +26,7 @@ sealed interface Frame permits ValueFrame, LiteralFrame, StringFrame, NumberFram
         INSTANCE;
 
         @Override
-        public void feed(int b, Stack below, Stacks out) {
+        public void feed(int b, Stack self, Stacks out) {
         }
 
         @Override

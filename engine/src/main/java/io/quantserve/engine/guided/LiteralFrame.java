@@ -6,8 +6,8 @@ import io.quantserve.engine.guided.ValueSpec.Literal;
 record LiteralFrame(Literal literal, int pos) implements Frame {
 
     @Override
-    public void feed(int b, Stack below, Stacks out) {
-        start(literal, pos, b, below, out);
+    public void feed(int b, Stack self, Stacks out) {
+        start(literal, pos, b, self.below(), out);
     }
 
     /** Byte b at {@code pos} of the literal; the literal ends by popping, so the next byte goes below. */

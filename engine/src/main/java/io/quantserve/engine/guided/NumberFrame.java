@@ -26,7 +26,7 @@ record NumberFrame(boolean integer, int phase, int digits) implements Frame {
         if (b == '-') {
             out.add(below.push(new NumberFrame(integer, MINUS, 0)));
         } else {
-            new NumberFrame(integer, MINUS, 0).feed(b, below, out);
+            below.push(new NumberFrame(integer, MINUS, 0)).feed(b, out); // MINUS: the first digit is due
         }
     }
 
@@ -36,7 +36,8 @@ record NumberFrame(boolean integer, int phase, int digits) implements Frame {
     }
 
     @Override
-    public void feed(int b, Stack below, Stacks out) {
+    public void feed(int b, Stack self, Stacks out) {
+        Stack below = self.below();
         boolean digit = b >= '0' && b <= '9';
         switch (phase) {
             case MINUS -> {

@@ -20,7 +20,8 @@ record ObjectFrame(ObjectSpec spec, int phase, int next, int whitespace, ValueSp
     private static final StringSpec KEY = new StringSpec(0, ValueSpec.UNBOUNDED);
 
     @Override
-    public void feed(int b, Stack below, Stacks out) {
+    public void feed(int b, Stack self, Stacks out) {
+        Stack below = self.below();
         if (Frame.isWhitespace(b)) {
             if (whitespace < MAX_WHITESPACE) {
                 out.add(below.push(new ObjectFrame(spec, phase, next, whitespace + 1, value)));

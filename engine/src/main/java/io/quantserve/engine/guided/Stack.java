@@ -5,7 +5,7 @@ record Stack(Frame top, Stack below) {
     static final Stack DONE = new Stack(Frame.Done.INSTANCE, null);
 
     void feed(int b, Stacks out) {
-        top.feed(b, below, out);
+        top.feed(b, this, out);
     }
 
     Stack push(Frame frame) {

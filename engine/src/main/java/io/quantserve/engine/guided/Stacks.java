@@ -21,10 +21,18 @@ final class Stacks {
 
     /** The stacks reached from {@code from} by byte b, or null when b fits none of them. */
     static Stack[] step(Stack[] from, int b) {
-        Stacks out = new Stacks();
+        return new Stacks().next(from, b);
+    }
+
+    /** Like {@link #step(Stack[], int)}, reusing this collector (which it clears). */
+    Stack[] next(Stack[] from, int b) {
+        size = 0;
         for (Stack s : from) {
-            s.feed(b, out);
+            s.feed(b, this);
         }
-        return out.size == 0 ? null : Arrays.copyOf(out.items, out.size);
+        Stack[] result = size == 0 ? null : size == 1 && from.length == 1 && from[0] == items[0] ? from
+                : Arrays.copyOf(items, size);
+        Arrays.fill(items, 0, size, null);
+        return result;
     }
 }

@@ -26,9 +26,10 @@ record StringFrame(StringSpec spec, int phase, int count, int x, int y, int z) i
     }
 
     @Override
-    public void feed(int b, Stack below, Stacks out) {
+    public void feed(int b, Stack self, Stacks out) {
+        Stack below = self.below();
         switch (phase) {
-            case CHARS -> chars(b, below, out);
+            case CHARS -> chars(b, self, out);
             case ESCAPE -> {
                 if (b == '"' || b == '\\' || b == '/' || b == 'b' || b == 'f' || b == 'n' || b == 'r' || b == 't') {
                     out.add(below.push(at(CHARS, count)));
@@ -61,7 +62,8 @@ record StringFrame(StringSpec spec, int phase, int count, int x, int y, int z) i
         return new StringFrame(spec, newPhase, newCount, 0, 0, 0);
     }
 
-    private void chars(int b, Stack below, Stacks out) {
+    private void chars(int b, Stack self, Stacks out) {
+        Stack below = self.below();
         if (b == '"') {
             if (count >= spec.minLength) {
                 out.add(below);
@@ -75,7 +77,7 @@ record StringFrame(StringSpec spec, int phase, int count, int x, int y, int z) i
         if (b == '\\') {
             out.add(below.push(at(ESCAPE, next)));
         } else if (b < 0x80) {
-            out.add(below.push(at(CHARS, next)));
+            out.add(spec.counts() ? below.push(at(CHARS, next)) : self); // the common case: no new objects
         } else if (b >= 0xC2 && b <= 0xDF) {
             out.add(below.push(new StringFrame(spec, UTF8, next, 1, 0x80, 0xBF)));
         } else if (b >= 0xE0 && b <= 0xEF) {

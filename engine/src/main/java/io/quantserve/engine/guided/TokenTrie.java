@@ -85,13 +85,13 @@ final class TokenTrie {
 
     /** Sets the bit of every token whose bytes can follow {@code state}. */
     void allowed(Stack[] state, long[] bits) {
-        walk(0, state, bits);
+        walk(0, state, bits, new Stacks());
     }
 
-    private void walk(int node, Stack[] state, long[] bits) {
+    private void walk(int node, Stack[] state, long[] bits, Stacks scratch) {
         int end = childStart[node] + childCount[node];
         for (int e = childStart[node]; e < end; e++) {
-            Stack[] next = Stacks.step(state, childByte[e] & 0xff);
+            Stack[] next = scratch.next(state, childByte[e] & 0xff);
             if (next == null) {
                 continue;
             }
@@ -101,7 +101,7 @@ final class TokenTrie {
                 bits[id >>> 6] |= 1L << id;
             }
             if (childCount[child] > 0) {
-                walk(child, next, bits);
+                walk(child, next, bits, scratch);
             }
         }
     }

@@ -12,7 +12,8 @@ import io.quantserve.engine.guided.ValueSpec.StringSpec;
 record ValueFrame(ValueSpec spec, int whitespace) implements Frame {
 
     @Override
-    public void feed(int b, Stack below, Stacks out) {
+    public void feed(int b, Stack self, Stacks out) {
+        Stack below = self.below();
         if (Frame.isWhitespace(b)) {
             if (whitespace < MAX_WHITESPACE) {
                 out.add(below.push(new ValueFrame(spec, whitespace + 1)));
