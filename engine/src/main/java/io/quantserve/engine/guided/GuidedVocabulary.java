@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.WeakHashMap;
+import java.util.function.Supplier;
 
 /**
  * A tokenizer's vocabulary as structured output needs it: each token's bytes (special and control tokens left out:
@@ -105,7 +106,7 @@ public final class GuidedVocabulary {
     }
 
     /** The masks of one grammar over this vocabulary, shared by every request with the same format. */
-    GrammarMasks masks(String key, java.util.function.Supplier<JsonGrammar> grammar) {
+    GrammarMasks masks(String key, Supplier<JsonGrammar> grammar) {
         synchronized (grammars) {
             GrammarMasks masks = grammars.get(key);
             if (masks == null) {

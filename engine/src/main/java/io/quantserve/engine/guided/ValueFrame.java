@@ -10,6 +10,11 @@ import io.quantserve.engine.guided.ValueSpec.StringSpec;
 
 /** Before a value of {@code spec}, after {@code whitespace} bytes of whitespace. */
 record ValueFrame(ValueSpec spec, int whitespace) implements Frame {
+    /**
+     * Free values (json_object, untyped schemas) open no container deeper than this: parsers refuse deep nesting
+     * (Jackson at 500-1000 levels) and strings, numbers and literals always remain, so this is never a dead end.
+     */
+    static final int MAX_FREE_DEPTH = 64;
 
     @Override
     public void feed(int b, Stack self, Stacks out) {
@@ -40,12 +45,12 @@ record ValueFrame(ValueSpec spec, int whitespace) implements Frame {
             }
             case NumberSpec number -> NumberFrame.start(number.integer, b, below, out);
             case ObjectSpec object -> {
-                if (b == '{') {
+                if (b == '{' && (object != ValueSpec.ANY_OBJECT || below.depth() < MAX_FREE_DEPTH)) {
                     out.add(below.push(new ObjectFrame(object, ObjectFrame.OPEN, 0, 0, null)));
                 }
             }
             case ArraySpec array -> {
-                if (b == '[') {
+                if (b == '[' && (array != ValueSpec.AnyJson.anyArray() || below.depth() < MAX_FREE_DEPTH)) {
                     out.add(below.push(new ArrayFrame(array, ArrayFrame.OPEN, 0, 0)));
                 }
             }

@@ -129,9 +129,10 @@ sealed interface ValueSpec {
     final class AnyJson {
         private static final Ref SELF = new Ref("any");
         private static final ObjectSpec OBJECT = new ObjectSpec(List.of(), SELF);
+        private static final ArraySpec ARRAY = new ArraySpec(SELF, 0, UNBOUNDED);
 
         static {
-            SELF.target = new AnyOf(List.of(OBJECT, new ArraySpec(SELF, 0, UNBOUNDED),
+            SELF.target = new AnyOf(List.of(OBJECT, ARRAY,
                     new StringSpec(0, UNBOUNDED), new NumberSpec(false), new Literal("true"), new Literal("false"),
                     new Literal("null")));
         }
@@ -145,6 +146,10 @@ sealed interface ValueSpec {
 
         static ValueSpec anyObject() {
             return OBJECT;
+        }
+
+        static ValueSpec anyArray() {
+            return ARRAY;
         }
     }
 }

@@ -104,4 +104,22 @@ class JsonRecognizerTest {
         assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
         assertThat(a).isNotEqualTo(read(JsonGrammar.anyObject(), "{\"key\": [\"other"));
     }
+
+    @Test
+    void shouldCapTheNestingOfFreeValuesWithoutADeadEnd() {
+        JsonRecognizer deep = read(JsonGrammar.anyValue(), "[".repeat(ValueFrame.MAX_FREE_DEPTH - 1));
+        assertThat(deep).isNotNull();
+        assertThat(deep.advance("[")).isNull();
+        assertThat(deep.advance("1" + "]".repeat(ValueFrame.MAX_FREE_DEPTH - 1)).isComplete()).isTrue();
+    }
+
+    @Test
+    void shouldCompareDeeplyNestedStatesWithoutOverflowingTheStack() {
+        JsonGrammar tree = JsonGrammar.fromSchema(Schemas.parse(Schemas.TREE));
+        String open = "{\"v\": 1, \"children\": [".repeat(20_000);
+        JsonRecognizer a = tree.start().advance(open);
+        JsonRecognizer b = tree.start().advance(open);
+        assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
+        assertThat(a.advance("{\"v\": 2}").isComplete()).isFalse();
+    }
 }
