@@ -1,0 +1,38 @@
+package io.quantserve.engine.guided;
+
+import java.util.Arrays;
+
+/** Collects the stacks one byte leads to, without duplicates (alternatives of an anyOf may converge). */
+final class Stacks {
+    private Stack[] items = new Stack[2];
+    private int size;
+
+    void add(Stack s) {
+        for (int i = 0; i < size; i++) {
+            if (items[i].equals(s)) {
+                return;
+            }
+        }
+        if (size == items.length) {
+            items = Arrays.copyOf(items, size * 2);
+        }
+        items[size++] = s;
+    }
+
+    /** The stacks reached from {@code from} by byte b, or null when b fits none of them. */
+    static Stack[] step(Stack[] from, int b) {
+        return new Stacks().next(from, b);
+    }
+
+    /** Like {@link #step(Stack[], int)}, reusing this collector (which it clears). */
+    Stack[] next(Stack[] from, int b) {
+        size = 0;
+        for (Stack s : from) {
+            s.feed(b, this);
+        }
+        Stack[] result = size == 0 ? null : size == 1 && from.length == 1 && from[0] == items[0] ? from
+                : Arrays.copyOf(items, size);
+        Arrays.fill(items, 0, size, null);
+        return result;
+    }
+}

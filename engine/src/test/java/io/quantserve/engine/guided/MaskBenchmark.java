@@ -1,0 +1,79 @@
+package io.quantserve.engine.guided;
+
+import io.quantserve.engine.tokenizer.Tokenizer;
+import java.util.List;
+
+/**
+ * Cost of one mask, not a test: run its main from the test classpath. For each fixture tokenizer and a few states,
+ * the uncached trie walk (what a state seen for the first time costs) and the cached lookup plus applying the mask to
+ * the logits (what a repeated state costs, e.g. every token inside a long string).
+ */
+public final class MaskBenchmark {
+    private static final List<String> PREFIXES = List.of("", "{\"name\": \"Ad", "{\"name\": \"Ada\", \"age\": 3",
+            "{\"name\": \"Ada\", \"age\": 36, \"score\": null, \"role\": \"admin\", \"active\": true, \"tags\": [");
+
+    private MaskBenchmark() {
+    }
+
+    public static void main(String[] args) {
+        report("llama2", FixtureTokenizers.llama2());
+        report("gpt2", FixtureTokenizers.gpt2());
+    }
+
+    static void report(String name, Tokenizer tokenizer) {
+        long t0 = System.nanoTime();
+        GuidedVocabulary vocabulary = GuidedVocabulary.of(tokenizer);
+        System.out.printf("%s: vocabulary of %d tokens, trie of %d nodes built in %.0f ms%n", name, vocabulary.size(),
+                vocabulary.trie().nodeCount(), (System.nanoTime() - t0) / 1e6);
+        for (String schema : List.of("json_object", Schemas.PERSON)) {
+            JsonGrammar grammar = schema.equals("json_object") ? JsonGrammar.anyObject()
+                    : JsonGrammar.fromSchema(Schemas.parse(schema));
+            GrammarMasks masks = new GrammarMasks(grammar, vocabulary);
+            for (String prefix : PREFIXES) {
+                JsonRecognizer state = grammar.start().advance(prefix);
+                if (state == null) {
+                    continue;
+                }
+                int rounds = 30;
+                for (int i = 0; i < 100; i++) {
+                    masks.compute(state); // warm-up
+                }
+                long start = System.nanoTime();
+                int allowed = 0;
+                for (int i = 0; i < rounds; i++) {
+                    long[] bits = masks.compute(state);
+                    allowed = 0;
+                    for (long w : bits) {
+                        allowed += Long.bitCount(w);
+                    }
+                }
+                double uncached = (System.nanoTime() - start) / 1e6 / rounds;
+                float[] logits = new float[vocabulary.size()];
+                masks.allowed(state);
+                GrammarConstraint constraint = new GrammarConstraint(masks);
+                constraint.accept(lastTokenOf(tokenizer, prefix, constraint));
+                start = System.nanoTime();
+                for (int i = 0; i < 1000; i++) {
+                    constraint.mask(logits);
+                }
+                double cached = (System.nanoTime() - start) / 1e6 / 1000;
+                System.out.printf("  %-11s after %-40s %6d allowed: %7.2f ms uncached, %6.3f ms cached%n",
+                        schema.equals("json_object") ? "json_object" : "PERSON", "'" + shorten(prefix) + "'",
+                        allowed, uncached, cached);
+            }
+        }
+    }
+
+    /** Feeds all but the last token of the prefix (or of "{") to the constraint and returns that last one. */
+    private static int lastTokenOf(Tokenizer tokenizer, String prefix, GrammarConstraint constraint) {
+        int[] ids = tokenizer.encode(prefix.isEmpty() ? "{" : prefix);
+        for (int i = 0; i < ids.length - 1; i++) {
+            constraint.accept(ids[i]);
+        }
+        return ids[ids.length - 1];
+    }
+
+    private static String shorten(String s) {
+        return s.length() <= 36 ? s : "…" + s.substring(s.length() - 35);
+    }
+}

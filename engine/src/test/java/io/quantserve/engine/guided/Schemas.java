@@ -1,0 +1,65 @@
+package io.quantserve.engine.guided;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/** JSON schemas that tests share, written as users send them. */
+public final class Schemas {
+    public static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** An OpenAI strict-mode style schema touching every supported keyword. */
+    public static final String PERSON = """
+            {"type": "object", "additionalProperties": false,
+             "properties": {
+               "name": {"type": "string", "minLength": 1, "maxLength": 12},
+               "age": {"type": "integer"},
+               "score": {"type": ["number", "null"]},
+               "role": {"enum": ["admin", "user", "guest"]},
+               "active": {"type": "boolean"},
+               "tags": {"type": "array", "items": {"type": "string", "maxLength": 6}, "minItems": 1, "maxItems": 3},
+               "address": {"$ref": "#/$defs/address"},
+               "nickname": {"type": "string", "maxLength": 8},
+               "kind": {"const": "person"}
+             },
+             "required": ["name", "age", "score", "role", "active", "tags", "address", "kind"],
+             "$defs": {"address": {"type": "object", "additionalProperties": false,
+               "properties": {"city": {"type": "string", "maxLength": 10},
+                              "zip": {"anyOf": [{"type": "string", "maxLength": 5}, {"type": "null"}]}},
+               "required": ["city", "zip"]}}}
+            """;
+
+    /** A recursive schema: a tree of nodes, children optional. */
+    public static final String TREE = """
+            {"$defs": {"node": {"type": "object", "properties": {
+                "v": {"type": "integer"},
+                "children": {"type": "array", "items": {"$ref": "#/$defs/node"}, "maxItems": 2}},
+              "required": ["v"]}},
+             "$ref": "#/$defs/node"}
+            """;
+
+    /** Corners: overlapping anyOf objects, enums of objects, unicode and quotes in keys, empty and bounded strings. */
+    public static final String TRICKY = """
+            {"type": "object", "properties": {
+               "pick": {"anyOf": [
+                  {"type": "object", "properties": {"a": {"type": "string", "maxLength": 3}}, "required": ["a"]},
+                  {"type": "object", "properties": {"a": {"type": "string", "maxLength": 3},
+                                                    "b": {"type": "integer"}}, "required": ["a", "b"]},
+                  {"type": "null"}]},
+               "caf\u00e9 \\"q\\"": {"enum": ["na\u00efve", "\u65e5\u672c", {"k": [1, 2.5]}, false]},
+               "empty": {"type": "string", "maxLength": 0},
+               "pair": {"type": "array", "items": {"type": ["integer", "string"], "maxLength": 2},
+                        "minItems": 2, "maxItems": 2},
+               "nested": {"type": "array", "items": {"type": "array", "items": {"type": "boolean"}, "minItems": 1},
+                          "maxItems": 2},
+               "long": {"type": "string", "minLength": 3, "maxLength": 5}
+             },
+             "required": ["pick", "caf\u00e9 \\"q\\"", "empty", "pair", "long"]}
+            """;
+
+    private Schemas() {
+    }
+
+    public static JsonNode parse(String json) {
+        return MAPPER.readTree(json);
+    }
+}
