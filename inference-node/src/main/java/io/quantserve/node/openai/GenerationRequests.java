@@ -155,7 +155,8 @@ class GenerationRequests {
         } catch (IllegalArgumentException e) {
             throw OpenAiException.invalid(null, e.getMessage());
         }
-        Supplier<TokenConstraint> constraint = structuredOutputs.constraint(request.responseFormat());
+        Supplier<TokenConstraint> constraint = structuredOutputs.constraint(request.responseFormat(),
+                Boolean.TRUE.equals(request.ignoreEos()));
         return new GenerationParams(prompt, sampling, max, stops(request.stop()),
                 Boolean.TRUE.equals(request.ignoreEos()), logprobs, constraint, n);
     }

@@ -12,6 +12,8 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.ResponseFormatJsonObject;
+import com.openai.models.ResponseFormatJsonSchema;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionChoice;
 import com.openai.models.completions.CompletionCreateParams;
@@ -27,6 +29,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
@@ -168,6 +171,53 @@ class OpenAiApiTest {
             assertThat(t.topLogprobs()).hasSize(3);
             assertThat(t.logprob()).isEqualTo(t.topLogprobs().getFirst().logprob()); // greedy: the best one
         });
+    }
+
+    @Test
+    void shouldConstrainOutputToTheJsonSchemaEvenWhenSampling() throws Exception {
+        var schema = ResponseFormatJsonSchema.JsonSchema.Schema.builder()
+                .putAdditionalProperty("type", JsonValue.from("object"))
+                .putAdditionalProperty("properties", JsonValue.from(Map.of(
+                        "name", Map.of("type", "string", "maxLength", 12),
+                        "age", Map.of("type", "integer"),
+                        "pet", Map.of("enum", List.of("cat", "dog")))))
+                .putAdditionalProperty("required", JsonValue.from(List.of("name", "age", "pet")))
+                .putAdditionalProperty("additionalProperties", JsonValue.from(false))
+                .build();
+        var format = ResponseFormatJsonSchema.builder().jsonSchema(ResponseFormatJsonSchema.JsonSchema.builder()
+                .name("person").schema(schema).strict(true).build()).build();
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (long seed = 0; seed < 3; seed++) {
+            ChatCompletion chat = client.chat().completions().create(ChatCompletionCreateParams.builder().model(MODEL)
+                    .addUserMessage("Describe a person as JSON.").maxCompletionTokens(120).temperature(1.0)
+                    .seed(seed).responseFormat(format).build());
+            var choice = chat.choices().getFirst();
+            assertThat(choice.finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
+            var json = mapper.readTree(choice.message().content().orElseThrow());
+            assertThat(json.properties()).extracting(Map.Entry::getKey).containsExactly("name", "age", "pet");
+            assertThat(json.get("name").isTextual()).isTrue();
+            assertThat(json.get("name").asText().length()).isLessThanOrEqualTo(12);
+            assertThat(json.get("age").isIntegralNumber()).isTrue();
+            assertThat(json.get("pet").asText()).isIn("cat", "dog");
+        }
+        ChatCompletion object = client.chat().completions().create(ChatCompletionCreateParams.builder().model(MODEL)
+                .addUserMessage("JSON please").maxCompletionTokens(200).temperature(0.7).seed(5L)
+                .responseFormat(ResponseFormatJsonObject.builder().build()).build());
+        if (object.choices().getFirst().finishReason() == ChatCompletion.Choice.FinishReason.STOP) {
+            assertThat(mapper.readTree(object.choices().getFirst().message().content().orElseThrow()).isObject()).isTrue();
+        }
+    }
+
+    @Test
+    void shouldRefuseASchemaItCannotEnforceNamingTheKeyword() {
+        var schema = ResponseFormatJsonSchema.JsonSchema.Schema.builder()
+                .putAdditionalProperty("type", JsonValue.from("string"))
+                .putAdditionalProperty("pattern", JsonValue.from("^[a-z]+$")).build();
+        assertThatThrownBy(() -> client.chat().completions().create(ChatCompletionCreateParams.builder().model(MODEL)
+                .addUserMessage("Hi").maxCompletionTokens(5).responseFormat(ResponseFormatJsonSchema.builder()
+                        .jsonSchema(ResponseFormatJsonSchema.JsonSchema.builder().name("s").schema(schema).build())
+                        .build()).build()))
+                .isInstanceOfSatisfying(BadRequestException.class, e -> assertThat(e.getMessage()).contains("pattern"));
     }
 
     @Test
