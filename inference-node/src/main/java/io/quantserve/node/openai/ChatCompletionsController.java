@@ -14,6 +14,7 @@ import io.quantserve.node.openai.ChatCompletionResponses.Logprobs;
 import io.quantserve.node.openai.GenerationEvents.Completed;
 import io.quantserve.node.openai.GenerationEvents.DeltaEvent;
 import io.quantserve.node.openai.GenerationEvents.Failed;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,7 +25,6 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 import tools.jackson.databind.json.JsonMapper;
 
 /** {@code POST /v1/chat/completions}: the conversation through the model's chat template, whole or streamed. */
@@ -46,23 +46,25 @@ class ChatCompletionsController {
     }
 
     @PostMapping("/v1/chat/completions")
-    ResponseEntity<StreamingResponseBody> create(@RequestBody ChatCompletionRequest request) throws InterruptedException {
+    ResponseEntity<?> create(@RequestBody ChatCompletionRequest request, HttpServletResponse response)
+            throws InterruptedException, IOException {
         GenerationParams params = requests.chat(request);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
         GenerationEvents events = new GenerationEvents();
         TextGeneration.Handle handle = generation.start(id, params, events);
         if (!Boolean.TRUE.equals(request.stream())) {
-            // collected before the response starts, so an engine failure still gets its own status
-            byte[] whole = json.writeValueAsBytes(collect(id, created, params, events, handle));
-            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(out -> out.write(whole));
+            return ResponseEntity.ok(collect(id, created, params, events, handle));
         }
         boolean includeUsage = request.streamOptions() != null
                 && Boolean.TRUE.equals(request.streamOptions().includeUsage());
-        StreamingResponseBody body = out -> stream(new SseWriter(out, json), id, created, params, events, handle,
-                includeUsage);
-        return ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM).header("Cache-Control", "no-cache")
-                .body(body);
+        // written here, on this request's (virtual) thread, flushing every event: the servlet stream, not a
+        // StreamingResponseBody, whose stream Spring does not let us flush
+        response.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);
+        response.setCharacterEncoding("UTF-8");
+        response.setHeader("Cache-Control", "no-cache");
+        stream(new SseWriter(response.getOutputStream(), json), id, created, params, events, handle, includeUsage);
+        return null; // the response is written
     }
 
     private ChatCompletion collect(String id, long created, GenerationParams params, GenerationEvents events,

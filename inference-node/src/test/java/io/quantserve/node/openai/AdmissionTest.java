@@ -82,6 +82,26 @@ class AdmissionTest {
     }
 
     @Test
+    void shouldSendEveryEventAsSoonAsItIsReadyNotWhenABufferFills() throws Exception {
+        await().atMost(Duration.ofSeconds(60)).until(() -> engine.inFlight() == 0);
+        long tokensBefore = engine.stats().generationTokens();
+        String body = "{\"model\":\"slow\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+                + "\"max_tokens\":1000,\"ignore_eos\":true,\"stream\":true}";
+        HttpResponse<java.util.stream.Stream<String>> response = http.send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        try (var lines = response.body()) {
+            var it = lines.iterator();
+            String roleChunk = it.next();
+            // a server buffering its output would send nothing until ~8 KB of events (dozens of tokens) piled up
+            long generated = engine.stats().generationTokens() - tokensBefore;
+            assertThat(roleChunk).startsWith("data: ").contains("\"role\":\"assistant\"");
+            assertThat(generated).as("tokens generated when the first event arrived").isLessThan(20);
+        }
+    }
+
+    @Test
     void shouldFreeTheSequenceOfAClientThatDisconnectsMidStream() throws Exception {
         await().atMost(Duration.ofSeconds(60)).until(() -> engine.inFlight() == 0);
         long tokensBefore = engine.stats().generationTokens();

@@ -28,6 +28,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -175,12 +176,13 @@ class OpenAiApiTest {
 
     @Test
     void shouldConstrainOutputToTheJsonSchemaEvenWhenSampling() throws Exception {
+        Map<String, Object> properties = new LinkedHashMap<>(); // generated in declared order
+        properties.put("name", Map.of("type", "string", "maxLength", 12));
+        properties.put("age", Map.of("type", "integer"));
+        properties.put("pet", Map.of("enum", List.of("cat", "dog")));
         var schema = ResponseFormatJsonSchema.JsonSchema.Schema.builder()
                 .putAdditionalProperty("type", JsonValue.from("object"))
-                .putAdditionalProperty("properties", JsonValue.from(Map.of(
-                        "name", Map.of("type", "string", "maxLength", 12),
-                        "age", Map.of("type", "integer"),
-                        "pet", Map.of("enum", List.of("cat", "dog")))))
+                .putAdditionalProperty("properties", JsonValue.from(properties))
                 .putAdditionalProperty("required", JsonValue.from(List.of("name", "age", "pet")))
                 .putAdditionalProperty("additionalProperties", JsonValue.from(false))
                 .build();
