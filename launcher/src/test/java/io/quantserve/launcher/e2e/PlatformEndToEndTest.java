@@ -3,6 +3,8 @@ package io.quantserve.launcher.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quantserve.engine.bench.SyntheticCheckpoint;
+import io.quantserve.engine.generate.Generator;
+import io.quantserve.engine.generate.Prompts;
 import io.quantserve.engine.model.Architecture;
 import io.quantserve.engine.model.LoadedModel;
 import io.quantserve.engine.model.ModelConfig;
@@ -10,6 +12,7 @@ import io.quantserve.engine.model.RopeScaling;
 import io.quantserve.engine.quant.Method;
 import io.quantserve.engine.quant.Quantization;
 import io.quantserve.engine.quant.QuantizeOptions;
+import io.quantserve.engine.sampling.SamplingParams;
 import io.quantserve.engine.tensor.DType;
 import io.quantserve.launcher.KafkaServer;
 import io.quantserve.launcher.Platform;
@@ -19,6 +22,9 @@ import io.quantserve.testing.PostgresTestDatabase;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -27,11 +33,13 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * The platform as it runs: a real KRaft broker, the registry and two workers as child JVMs from their packaged jars,
@@ -41,6 +49,7 @@ import tools.jackson.databind.JsonNode;
 class PlatformEndToEndTest {
     private static final String TINY = "quantserve-test/tiny-llama";
     private static final String SLOW = "quantserve-test/random-llama";
+    private static final String CHAT = "quantserve-test/random-llama-with-tokenizer";
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(4);
 
     @TempDir
@@ -49,6 +58,7 @@ class PlatformEndToEndTest {
     static FakeHub hub;
     static Platform platform;
     static RegistryClient api;
+    static URI registryUrl;
     static Path store;
     static Path fixtures;
 
@@ -60,7 +70,13 @@ class PlatformEndToEndTest {
         ModelConfig slowShape = new ModelConfig(Architecture.LLAMA, 512, 1536, 6, 8, 8, 64, 512, 1e-5f, 10000.0,
                 new RopeScaling.None(), 512, false, false, 0, 1, List.of(2));
         Path slowModel = new SyntheticCheckpoint(slowShape, DType.F32, 42).write(home.resolve("random-llama"));
-        hub = FakeHub.start(Map.of(TINY, fixtures.resolve("tiny-llama"), SLOW, slowModel));
+        // a model an inference node can serve (it needs a tokenizer): the Llama-2 tokenizer, 32000 ids
+        ModelConfig chatShape = new ModelConfig(Architecture.LLAMA, 256, 768, 2, 4, 4, 64, 32000, 1e-5f, 10000.0,
+                new RopeScaling.None(), 512, false, false, 0, 1, List.of(2));
+        Path chatModel = new SyntheticCheckpoint(chatShape, DType.F32, 3)
+                .withTokenizer(fixtures.getParent().resolve("tokenizers/llama2/tokenizer.model"))
+                .write(home.resolve("random-llama-with-tokenizer"));
+        hub = FakeHub.start(Map.of(TINY, fixtures.resolve("tiny-llama"), SLOW, slowModel, CHAT, chatModel));
         kafka = KafkaServer.start(0, home.resolve("kafka"));
         store = home.resolve("artifacts");
         PostgresTestDatabase.Database db = PostgresTestDatabase.get();
@@ -84,7 +100,8 @@ class PlatformEndToEndTest {
         startWorker();
         startWorker();
         registry.awaitHttpOk(URI.create("http://localhost:" + registryPort + "/actuator/health"), Duration.ofMinutes(3));
-        api = new RegistryClient(URI.create("http://localhost:" + registryPort + "/"));
+        registryUrl = URI.create("http://localhost:" + registryPort + "/");
+        api = new RegistryClient(registryUrl);
     }
 
     private static void startWorker() throws Exception {
@@ -154,6 +171,53 @@ class PlatformEndToEndTest {
             assertThat(diff).as("max logit difference, %s, of max |logit| %s", method, scale)
                     .isLessThanOrEqualTo(tolerance * scale);
         }
+    }
+
+    @Test
+    void shouldServeAQuantizedArtifactPulledFromTheRegistryOnAnInferenceNode() throws Exception {
+        String modelId = importModel(CHAT);
+        JsonNode job = api.post("api/v1/quantizations", """
+                {"modelId": "%s", "method": "rtn", "bits": 4, "groupSize": 64}""".formatted(modelId)).body();
+        JsonNode done = api.await("api/v1/quantizations/" + job.get("id").asString(),
+                j -> isTerminal(j.get("status").asString()), JOB_TIMEOUT);
+        assertThat(done.get("status").asString()).as(done.toString()).isEqualTo("succeeded");
+        String artifactId = done.get("artifactId").asString();
+
+        int port = freePort();
+        Path cache = home.resolve("node-cache");
+        ServiceProcess node = platform.start("inference-node", platform.jar("inference-node"),
+                Platform.WORKER_JVM_FLAGS, Map.of("SERVER_PORT", String.valueOf(port),
+                        "QUANTSERVE_NODE_MODEL", "registry:" + artifactId,
+                        "QUANTSERVE_NODE_REGISTRYURL", registryUrl.toString(),
+                        "QUANTSERVE_NODE_CACHEDIR", cache.toString(),
+                        "QUANTSERVE_NODE_ENGINE_KVCACHEMEMORY", "16MB"));
+        node.awaitHttpOk(URI.create("http://localhost:" + port + "/health"), Duration.ofMinutes(3));
+
+        HttpResponse<String> completion = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/v1/completions"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("""
+                        {"model": "%s", "prompt": "Once upon a time", "max_tokens": 8, "temperature": 0,
+                         "ignore_eos": true}""".formatted(artifactId))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(completion.statusCode()).as(completion.body()).isEqualTo(200);
+        assertThat(completion.body()).contains("\"completion_tokens\":8");
+
+        // the pulled copy: every file as the registry lists it, and the node's answer is the engine's on that copy
+        Path pulled = cache.resolve("artifacts/" + artifactId);
+        for (JsonNode file : api.get("api/v1/artifacts/" + artifactId).body().get("files")) {
+            byte[] bytes = Files.readAllBytes(pulled.resolve(file.get("path").asString()));
+            assertThat(sha256(bytes)).isEqualTo(file.get("sha256").asString());
+        }
+        String expected;
+        try (LoadedModel model = LoadedModel.open(pulled)) {
+            var tokenizer = model.tokenizer().orElseThrow();
+            expected = new Generator(model.model(), tokenizer, Set.of()).generate(new Generator.Request(
+                    Prompts.text(tokenizer, "Once upon a time"), SamplingParams.greedy(), 8, List.of(), true),
+                    t -> { }).text();
+        }
+        String text = new ObjectMapper().readTree(completion.body()).get("choices").get(0).get("text").asString();
+        assertThat(text).isEqualTo(expected);
+        assertThat(node.stop(Duration.ofSeconds(30))).as("exit after SIGTERM").isIn(0, 143);
     }
 
     @Test
