@@ -1,17 +1,28 @@
 package io.quantserve.engine.bench;
 
+import io.quantserve.engine.kvcache.BlockTable;
+import io.quantserve.engine.kvcache.KvCachePool;
+import io.quantserve.engine.model.BatchSegment;
 import io.quantserve.engine.model.InferenceState;
 import io.quantserve.engine.model.LlamaModel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
  * Times prefill (one prompt as matrix-matrix work) and decode (one token at a time with the KV cache) of a model,
- * and turns the decode rate into weight bandwidth: every decode step reads every weight once.
+ * and turns the decode rate into weight bandwidth: every decode step reads every weight once. Optionally also times
+ * batched decode: several sequences stepping together through {@link LlamaModel#forwardBatch}, as the engine's
+ * continuous batching runs them.
  */
 public final class ModelBenchmark {
+    /** Prefill is one short call: the fastest of a few runs is the figure least disturbed by other processes. */
+    private static final int PREFILL_RUNS = 3;
 
+    /** @param batchTokensPerSecond tokens per second over all sequences of a batched decode, or 0 when not run */
     public record Result(int promptTokens, double prefillTokensPerSecond, int decodeTokens,
-            double decodeTokensPerSecond, long weightBytesPerToken, long weightsPerToken) {
+            double decodeTokensPerSecond, long weightBytesPerToken, long weightsPerToken, int batch,
+            double batchTokensPerSecond) {
 
         /** Stored bits per weight over all the weights a decode step reads (packing overhead included). */
         public double bitsPerWeight() {
@@ -27,33 +38,97 @@ public final class ModelBenchmark {
     }
 
     public static Result run(LlamaModel model, int promptTokens, int decodeTokens) {
-        int vocab = model.config().vocabSize();
-        SplittableRandom random = new SplittableRandom(7);
-        int[] prompt = new int[promptTokens];
-        for (int i = 0; i < prompt.length; i++) {
-            prompt[i] = random.nextInt(vocab);
+        return run(model, promptTokens, decodeTokens, 0);
+    }
+
+    /** As {@link #run(LlamaModel, int, int)}, plus a batched decode of {@code batch} sequences when batch > 0. */
+    public static Result run(LlamaModel model, int promptTokens, int decodeTokens, int batch) {
+        int[] prompt = randomTokens(model, promptTokens, 7);
+        warmUp(model, batch);
+
+        double prefillSeconds = Double.MAX_VALUE;
+        float[] logits = null;
+        InferenceState state = null;
+        for (int run = 0; run < PREFILL_RUNS; run++) {
+            state = model.newState(promptTokens + decodeTokens);
+            long start = System.nanoTime();
+            logits = model.forward(state, prompt, 0, false);
+            prefillSeconds = Math.min(prefillSeconds, (System.nanoTime() - start) / 1e9);
         }
 
-        // warm-up: lets the JIT compile the kernels before anything is timed
-        InferenceState warm = model.newState(64);
-        model.forward(warm, new int[] {1, 2, 3, 4, 5, 6, 7, 8}, 0, false);
-        for (int i = 0; i < 4; i++) {
-            model.forward(warm, new int[] {9}, 8 + i, false);
-        }
-
-        InferenceState state = model.newState(promptTokens + decodeTokens);
         long start = System.nanoTime();
-        float[] logits = model.forward(state, prompt, 0, false);
-        double prefillSeconds = (System.nanoTime() - start) / 1e9;
-
-        start = System.nanoTime();
         for (int i = 0; i < decodeTokens; i++) {
             logits = model.forward(state, new int[] {argmax(logits)}, promptTokens + i, false);
         }
         double decodeSeconds = (System.nanoTime() - start) / 1e9;
 
+        double batchRate = batch > 0 ? batchedDecode(model, batch, promptTokens, decodeTokens) : 0;
         return new Result(promptTokens, promptTokens / prefillSeconds, decodeTokens, decodeTokens / decodeSeconds,
-                model.weights().bytesPerToken(), model.weights().weightsPerToken());
+                model.weights().bytesPerToken(), model.weights().weightsPerToken(), batch, batchRate);
+    }
+
+    /**
+     * Lets the JIT compile every kernel the timed runs use before anything is timed: decode (one row), prefill (many
+     * rows: the matrix-matrix kernels start above a few tokens) and, when asked for, the batch's row count.
+     */
+    private static void warmUp(LlamaModel model, int batch) {
+        InferenceState warm = model.newState(64);
+        int[] tokens = randomTokens(model, 32, 3);
+        for (int i = 0; i < 3; i++) {
+            model.forward(warm, tokens, 0, false);
+        }
+        for (int i = 0; i < 8; i++) {
+            model.forward(warm, new int[] {9}, 32 + i, false);
+        }
+        if (batch > 0) {
+            batchedDecode(model, batch, 8, 8);
+        }
+    }
+
+    /**
+     * {@code batch} sequences, each prefilled with its own prompt of {@code promptTokens}, then {@code decodeTokens}
+     * steps in which every sequence decodes one token in the same forward; returns decoded tokens per second over
+     * all sequences (the prefills are not timed).
+     */
+    static double batchedDecode(LlamaModel model, int batch, int promptTokens, int decodeTokens) {
+        int positions = promptTokens + decodeTokens;
+        int blockSize = KvCachePool.DEFAULT_BLOCK_SIZE;
+        int blocksPerSequence = (positions + blockSize - 1) / blockSize;
+        KvCachePool pool = new KvCachePool(model.config(), blockSize, batch * blocksPerSequence);
+        InferenceState state = model.newBatchState(pool, Math.max(batch, promptTokens));
+        List<BlockTable> tables = new ArrayList<>();
+        int[] next = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            BlockTable table = new BlockTable(blockSize);
+            for (int i = 0; i < blocksPerSequence; i++) {
+                table.add(b * blocksPerSequence + i);
+            }
+            tables.add(table);
+            int[] prompt = randomTokens(model, promptTokens, 11 + b);
+            float[] logits = model.forwardBatch(state, List.of(BatchSegment.of(table, 0, prompt)))[0];
+            next[b] = argmax(logits);
+        }
+        long start = System.nanoTime();
+        for (int step = 0; step < decodeTokens; step++) {
+            List<BatchSegment> segments = new ArrayList<>(batch);
+            for (int b = 0; b < batch; b++) {
+                segments.add(BatchSegment.of(tables.get(b), promptTokens + step, next[b]));
+            }
+            float[][] logits = model.forwardBatch(state, segments);
+            for (int b = 0; b < batch; b++) {
+                next[b] = argmax(logits[b]);
+            }
+        }
+        return (double) batch * decodeTokens / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static int[] randomTokens(LlamaModel model, int count, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int[] tokens = new int[count];
+        for (int i = 0; i < count; i++) {
+            tokens[i] = random.nextInt(model.config().vocabSize());
+        }
+        return tokens;
     }
 
     private static int argmax(float[] v) {

@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", description = "Prefill and decode speed of a model of a known shape with random weights.")
@@ -34,6 +35,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--decode-tokens", defaultValue = "32", description = "tokens decoded one at a time (default ${DEFAULT-VALUE})")
     int decodeTokens;
 
+    @Option(names = "--batch", defaultValue = "0", description = "also decode this many sequences together, one batched forward per step (default: no batched run)")
+    int batch;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -41,16 +45,23 @@ final class BenchCommand implements Callable<Integer> {
         out.printf("kernels: %s, threads: %d%n", VectorOps.get().name(), Runtime.getRuntime().availableProcessors());
         double bandwidth = MemoryBandwidth.measureReadGBps();
         out.printf(Locale.ROOT, "memory read bandwidth (measured): %.1f GB/s%n", bandwidth);
-        out.printf("%-8s %-7s %14s %13s %14s %12s %12s %9s%n", "model", "weights", "prefill tok/s",
-                "decode tok/s", "weights/token", "bits/weight", "decode GB/s", "% of bw");
+        if (batch < 0) {
+            throw new ParameterException(spec.commandLine(), "--batch must be 0 (no batched run) or positive, got " + batch);
+        }
+        String batchColumn = batch > 0 ? String.format(Locale.ROOT, "  batch %d tok/s", batch) : "";
+        out.printf("%-8s %-7s %14s %13s %14s %12s %12s %9s%s%n", "model", "weights", "prefill tok/s",
+                "decode tok/s", "weights/token", "bits/weight", "decode GB/s", "% of bw", batchColumn);
         out.flush();
         for (String format : weights) {
             try (Arena arena = Arena.ofShared()) {
                 LlamaModel model = BenchWeights.build(format, config, arena);
-                ModelBenchmark.Result r = ModelBenchmark.run(model, promptTokens, decodeTokens);
-                out.printf(Locale.ROOT, "%-8s %-7s %14.1f %13.2f %11.0f MB %12.2f %12.1f %8.0f%%%n",
+                ModelBenchmark.Result r = ModelBenchmark.run(model, promptTokens, decodeTokens, batch);
+                String batchRate = batch > 0
+                        ? String.format(Locale.ROOT, "%" + batchColumn.length() + ".1f", r.batchTokensPerSecond()) : "";
+                out.printf(Locale.ROOT, "%-8s %-7s %14.1f %13.2f %11.0f MB %12.2f %12.1f %8.0f%%%s%n",
                         synthetic, format, r.prefillTokensPerSecond(), r.decodeTokensPerSecond(),
-                        r.weightBytesPerToken() / 1e6, r.bitsPerWeight(), r.decodeGBps(), 100 * r.decodeGBps() / bandwidth);
+                        r.weightBytesPerToken() / 1e6, r.bitsPerWeight(), r.decodeGBps(), 100 * r.decodeGBps() / bandwidth,
+                        batchRate);
                 out.flush();
             }
         }

@@ -95,6 +95,40 @@ class GroupIntLinearTest {
         }
     }
 
+    /**
+     * Every batch size from one decode to one past the largest batch of decodes (per-token kernel over row blocks), so
+     * both the batch path and the tiled prefill path, against the dequantized weights.
+     */
+    @ParameterizedTest(name = "bits={0} out={1} in={2} group={3} shuffled={4}")
+    @CsvSource({
+        "4, 37, 384, 128, false", "4, 1, 128, 128, false", "4, 5, 1024, 128, true", "4, 19, 1016, -1, false",
+        "4, 3, 640, -1, true", "4, 11, 352, 32, true", "8, 7, 256, 128, false", "2, 6, 1000, 100, false"})
+    void batchOfTokensMatchesDequantizedWeights(int bits, int out, int in, int groupSize, boolean shuffled) {
+        Random rnd = new Random(bits * 31 + out * 7 + in);
+        GroupIntLinear layer = randomLayer(bits, out, in, groupSize, shuffled, rnd);
+        float[] w = layer.dequantize();
+        for (int tokens = 1; tokens <= 17; tokens++) {
+            float[] x = new float[tokens * in];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            float[] y = new float[tokens * out];
+            layer.apply(x, y, tokens);
+            for (int t = 0; t < tokens; t++) {
+                for (int o = 0; o < out; o++) {
+                    double exact = 0;
+                    double magnitude = 0;
+                    for (int k = 0; k < in; k++) {
+                        exact += (double) w[o * in + k] * x[t * in + k];
+                        magnitude += Math.abs((double) w[o * in + k] * x[t * in + k]);
+                    }
+                    assertThat((double) y[t * out + o]).as("%d tokens: token %d row %d", tokens, t, o)
+                            .isCloseTo(exact, org.assertj.core.data.Offset.offset(1e-5 * magnitude + 1e-6));
+                }
+            }
+        }
+    }
+
     @Test
     void quantizeRoundsEachWeightToWithinHalfAStep() {
         Random rnd = new Random(3);
