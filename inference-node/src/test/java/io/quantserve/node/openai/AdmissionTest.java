@@ -102,6 +102,23 @@ class AdmissionTest {
     }
 
     @Test
+    void shouldStreamMultiByteTextWithoutSplittingACharacter() throws Exception {
+        await().atMost(Duration.ofSeconds(60)).until(() -> engine.inFlight() == 0);
+        var client = OpenAiClients.of(port);
+        // random weights over the Llama-2 vocabulary: CJK pieces and byte-fallback tokens (<0xE3>...) come out
+        var params = com.openai.models.completions.CompletionCreateParams.builder().model("slow")
+                .prompt("日本語のテキスト: ").maxTokens(120).temperature(1.0).seed(11L).build();
+        String whole = client.completions().create(params).choices().getFirst().text();
+        List<String> pieces = new ArrayList<>();
+        try (var stream = client.completions().createStreaming(params)) {
+            stream.stream().forEach(c -> c.choices().forEach(x -> pieces.add(x.text())));
+        }
+        assertThat(whole.chars().anyMatch(ch -> ch > 0x7f)).as("the output has non-ASCII text: %s", whole).isTrue();
+        // a piece cut inside a character would decode to U+FFFD where the whole text has the character
+        assertThat(String.join("", pieces)).isEqualTo(whole);
+    }
+
+    @Test
     void shouldFreeTheSequenceOfAClientThatDisconnectsMidStream() throws Exception {
         await().atMost(Duration.ofSeconds(60)).until(() -> engine.inFlight() == 0);
         long tokensBefore = engine.stats().generationTokens();
