@@ -119,7 +119,8 @@ public final class CudaDevice implements AutoCloseable {
     public CudaModule module(String module) {
         return modules.computeIfAbsent(module, m -> {
             bind();
-            KernelImages.Image image = KernelImages.choose(m, major, minor, KernelImages::onClasspath);
+            KernelImages.Image image = KernelImages.choose(m, major, minor, KernelImages::onClasspath,
+                    Boolean.getBoolean(KernelImages.PTX_ONLY_PROPERTY));
             CUmodule handle = new CUmodule();
             CudaException.check(cuModuleLoadData(handle, KernelImages.read(image)),
                     () -> "cuModuleLoadData(" + image.resource() + ", " + image.kind() + " for sm_" + major + minor + ")");

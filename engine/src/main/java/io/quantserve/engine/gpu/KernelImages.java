@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
 public final class KernelImages {
     /** Classpath folder of the PTX and cubins. */
     public static final String RESOURCE_DIR = "io/quantserve/engine/gpu/";
+    /** true loads every module from its PTX even where a cubin fits (to check the JIT path on a device). */
+    public static final String PTX_ONLY_PROPERTY = "quantserve.cuda.ptx-only";
     /** The PTX targets compute_80: older devices cannot run it. */
     static final int PTX_MIN_CAPABILITY = 80;
 
@@ -41,7 +43,12 @@ public final class KernelImages {
      * above the device's (cubins run on later minors of their major), else the PTX.
      */
     public static Image choose(String module, int major, int minor, Predicate<String> exists) {
-        for (int m = minor; m >= 0; m--) {
+        return choose(module, major, minor, exists, false);
+    }
+
+    /** As {@link #choose(String, int, int, Predicate)}; {@code ptxOnly} skips the cubins (to test the PTX JIT path). */
+    public static Image choose(String module, int major, int minor, Predicate<String> exists, boolean ptxOnly) {
+        for (int m = ptxOnly ? -1 : minor; m >= 0; m--) {
             String cubin = RESOURCE_DIR + module + ".sm_" + major + m + ".cubin";
             if (exists.test(cubin)) {
                 return new Image(cubin, Kind.CUBIN);
