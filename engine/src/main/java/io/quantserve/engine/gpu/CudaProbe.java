@@ -15,6 +15,8 @@ import jcuda.driver.CUresult;
  * whose driver finds no device, gives a result with zero devices and the reason.
  */
 public final class CudaProbe {
+    private static final java.util.regex.Pattern MISSING_LIBRARY =
+            java.util.regex.Pattern.compile("[\\w.+-]+\\.so[\\w.]*: cannot open shared object file[^\\n]*");
     private static volatile Result cached;
 
     private CudaProbe() {
@@ -65,10 +67,26 @@ public final class CudaProbe {
                     + version[0] / 1000 + "." + version[0] % 1000 / 10);
         } catch (LinkageError e) {
             // UnsatisfiedLinkError (no libcuda.so.1) or NoClassDefFoundError after an earlier failed load
-            return new Result(0, "the CUDA driver library could not be loaded: " + e.getMessage());
+            return new Result(0, "the CUDA driver library could not be loaded: " + loadFailure(e.getMessage()));
         } catch (RuntimeException e) {
             return new Result(0, "probing CUDA failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * The line of JCuda's loader message that says why (it lists every attempt with stack traces): the one naming a
+     * missing shared object, else the first line.
+     */
+    static String loadFailure(String message) {
+        if (message == null) {
+            return "no reason given";
+        }
+        java.util.regex.Matcher missing = MISSING_LIBRARY.matcher(message);
+        if (missing.find()) {
+            return missing.group().trim();
+        }
+        String[] lines = message.split("\\R");
+        return lines[0].trim();
     }
 
     static String cString(byte[] bytes) {

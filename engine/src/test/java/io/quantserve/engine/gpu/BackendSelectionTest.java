@@ -64,4 +64,18 @@ class BackendSelectionTest {
         // asked twice, the same answer (the native binding is loaded at most once)
         assertThat(CudaProbe.probe()).isSameAs(r);
     }
+
+    @Test
+    void shouldReduceJCudasLoaderMessageToTheMissingLibrary() {
+        String message = """
+                Error while loading native library "JCudaDriver-12.6.0-linux-x86_64"
+                Stack trace from the attempt to load the library as a file:
+                java.lang.UnsatisfiedLinkError: no JCudaDriver-12.6.0-linux-x86_64 in java.library.path: /usr/lib
+                java.lang.UnsatisfiedLinkError: /tmp/libJCudaDriver-12.6.0-linux-x86_64.so: libcuda.so.1: cannot open shared object file: No such file or directory
+                	at java.base/jdk.internal.loader.NativeLibraries.load(Native Method)
+                """;
+        assertThat(CudaProbe.loadFailure(message))
+                .isEqualTo("libcuda.so.1: cannot open shared object file: No such file or directory");
+        assertThat(CudaProbe.loadFailure("first line\nsecond")).isEqualTo("first line");
+    }
 }
