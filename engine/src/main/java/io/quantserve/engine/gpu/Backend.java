@@ -1,0 +1,6 @@
+package io.quantserve.engine.gpu;
+
+/** Where the engine's kernels run. */
+public enum Backend {
+    CPU, CUDA
+}

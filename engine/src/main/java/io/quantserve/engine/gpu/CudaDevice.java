@@ -1,0 +1,156 @@
+package io.quantserve.engine.gpu;
+
+import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
+import static jcuda.driver.JCudaDriver.cuDeviceGet;
+import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
+import static jcuda.driver.JCudaDriver.cuDeviceGetName;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuDeviceTotalMem;
+import static jcuda.driver.JCudaDriver.cuInit;
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUmodule;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One CUDA device through its primary context: allocation, module loading (cubin or PTX, see {@link KernelImages})
+ * and synchronization. Errors that a kernel raises surface at the next synchronization; they name the last launch.
+ * With {@value #SYNC_PROPERTY}=true every launch is followed by a synchronization, so that a failing kernel is named
+ * exactly (slower; the GPU tests use it).
+ */
+public final class CudaDevice implements AutoCloseable {
+    public static final String SYNC_PROPERTY = "quantserve.cuda.sync-launches";
+    private static final Logger LOG = LoggerFactory.getLogger(CudaDevice.class);
+
+    private final CUdevice device;
+    private final CUcontext context;
+    private final String name;
+    private final int major;
+    private final int minor;
+    private final int multiprocessors;
+    private final long totalMemory;
+    private final boolean syncLaunches;
+    private final Map<String, CudaModule> modules = new ConcurrentHashMap<>();
+    private volatile String lastLaunch = "none";
+    private boolean closed;
+
+    private CudaDevice(int ordinal) {
+        CudaException.check(cuInit(0), "cuInit");
+        device = new CUdevice();
+        CudaException.check(cuDeviceGet(device, ordinal), "cuDeviceGet(" + ordinal + ")");
+        context = new CUcontext();
+        CudaException.check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain(" + ordinal + ")");
+        CudaException.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+        byte[] raw = new byte[256];
+        CudaException.check(cuDeviceGetName(raw, raw.length, device), "cuDeviceGetName");
+        name = CudaProbe.cString(raw);
+        major = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, "compute capability major");
+        minor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, "compute capability minor");
+        multiprocessors = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, "multiprocessor count");
+        long[] total = new long[1];
+        CudaException.check(cuDeviceTotalMem(total, device), "cuDeviceTotalMem");
+        totalMemory = total[0];
+        syncLaunches = Boolean.getBoolean(SYNC_PROPERTY);
+    }
+
+    /** Opens device {@code ordinal} (loads JCuda's driver binding: only where a device is wanted). */
+    public static CudaDevice open(int ordinal) {
+        CudaDevice d = new CudaDevice(ordinal);
+        LOG.info("CUDA device {}: {}, compute capability {}.{}, {} multiprocessors, {} MiB", ordinal, d.name, d.major,
+                d.minor, d.multiprocessors, d.totalMemory >> 20);
+        return d;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int major() {
+        return major;
+    }
+
+    public int minor() {
+        return minor;
+    }
+
+    public int multiprocessors() {
+        return multiprocessors;
+    }
+
+    public long totalMemory() {
+        return totalMemory;
+    }
+
+    private int attribute(int attribute, String what) {
+        int[] value = new int[1];
+        CudaException.check(cuDeviceGetAttribute(value, attribute, device), "cuDeviceGetAttribute(" + what + ")");
+        return value[0];
+    }
+
+    /** Makes this device's context current on the calling thread (cheap; every entry point calls it). */
+    void bind() {
+        if (closed) {
+            throw new IllegalStateException("CUDA device " + name + " is closed");
+        }
+        CudaException.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+    }
+
+    public DeviceBuffer allocate(long bytes, String label) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("device buffer '" + label + "' of " + bytes + " B");
+        }
+        bind();
+        CUdeviceptr p = new CUdeviceptr();
+        CudaException.check(cuMemAlloc(p, bytes), () -> "cuMemAlloc(" + bytes + " B for '" + label + "')");
+        return new DeviceBuffer(this, p, bytes, label, true);
+    }
+
+    /** The module built from {@code src/main/cuda/<module>.cu}, loaded once. */
+    public CudaModule module(String module) {
+        return modules.computeIfAbsent(module, m -> {
+            bind();
+            KernelImages.Image image = KernelImages.choose(m, major, minor, KernelImages::onClasspath,
+                    Boolean.getBoolean(KernelImages.PTX_ONLY_PROPERTY));
+            CUmodule handle = new CUmodule();
+            CudaException.check(cuModuleLoadData(handle, KernelImages.read(image)),
+                    () -> "cuModuleLoadData(" + image.resource() + ", " + image.kind() + " for sm_" + major + minor + ")");
+            LOG.debug("CUDA module {} loaded from {}", m, image.resource());
+            return new CudaModule(this, m, handle, image);
+        });
+    }
+
+    public Kernel kernel(KernelSpec spec) {
+        return module(spec.module()).kernel(spec);
+    }
+
+    void launched(String description) {
+        lastLaunch = description;
+        if (syncLaunches) {
+            synchronize();
+        }
+    }
+
+    /** Waits for all work; a failure names the last launch, the likeliest culprit. */
+    public void synchronize() {
+        bind();
+        CudaException.check(cuCtxSynchronize(), () -> "cuCtxSynchronize (last launch: " + lastLaunch + ")");
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            CudaException.check(cuDevicePrimaryCtxRelease(device), "cuDevicePrimaryCtxRelease");
+        }
+    }
+}

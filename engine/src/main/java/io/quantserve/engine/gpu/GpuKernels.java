@@ -1,0 +1,228 @@
+package io.quantserve.engine.gpu;
+
+import static io.quantserve.engine.gpu.KernelSpec.Param.FLOAT;
+import static io.quantserve.engine.gpu.KernelSpec.Param.INT;
+import static io.quantserve.engine.gpu.KernelSpec.Param.LONG;
+import static io.quantserve.engine.gpu.KernelSpec.Param.POINTER;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The engine's kernels on one device, with their launch shapes and argument checks. Activation buffers hold
+ * {@link ActivationType} values row-major; sizes are checked against the buffers before anything is launched.
+ */
+public final class GpuKernels {
+    static final String NORM = "norm";
+    static final String ROPE = "rope";
+    static final String ELEMENTWISE = "elementwise";
+    static final String ARGMAX = "argmax";
+    static final String AWQ = "awq_gemv";
+
+    static final int ELEMENTWISE_THREADS = 256;
+    /** Values of a 16-bit type in one 16-byte access. */
+    static final int VECTOR = 8;
+
+    /** Every kernel of every module; GpuResourcesTest checks each against the PTX, and the PTX has no others. */
+    public static List<KernelSpec> specs() {
+        List<KernelSpec> all = new ArrayList<>();
+        for (ActivationType t : ActivationType.values()) {
+            all.addAll(List.of(rmsnormSpec(t), addRmsnormSpec(t), ropeSpec(t), addSpec(t), siluMulSpec(t),
+                    argmaxSpec(t.suffix())));
+        }
+        all.addAll(List.of(EMBEDDING, argmaxSpec("f32"), AWQ_PARTIAL, awqReduceSpec("f16"), awqReduceSpec("f32")));
+        return List.copyOf(all);
+    }
+
+    static KernelSpec rmsnormSpec(ActivationType t) {
+        return KernelSpec.of(NORM, "rmsnorm_" + t.suffix(), POINTER, POINTER, POINTER, INT, FLOAT);
+    }
+
+    static KernelSpec addRmsnormSpec(ActivationType t) {
+        return KernelSpec.of(NORM, "add_rmsnorm_" + t.suffix(), POINTER, POINTER, POINTER, POINTER, INT, FLOAT);
+    }
+
+    static KernelSpec ropeSpec(ActivationType t) {
+        return KernelSpec.of(ROPE, "rope_" + t.suffix(), POINTER, POINTER, POINTER, POINTER, POINTER, INT, INT, INT);
+    }
+
+    static KernelSpec addSpec(ActivationType t) {
+        return KernelSpec.of(ELEMENTWISE, "add_" + t.suffix(), POINTER, POINTER, LONG);
+    }
+
+    static KernelSpec siluMulSpec(ActivationType t) {
+        return KernelSpec.of(ELEMENTWISE, "silu_mul_" + t.suffix(), POINTER, POINTER, POINTER, LONG);
+    }
+
+    static KernelSpec argmaxSpec(String suffix) {
+        return KernelSpec.of(ARGMAX, "argmax_" + suffix, POINTER, POINTER, INT);
+    }
+
+    static KernelSpec awqReduceSpec(String suffix) {
+        return KernelSpec.of(AWQ, "awq_gemv_reduce_" + suffix, POINTER, POINTER, INT, INT);
+    }
+
+    static final KernelSpec EMBEDDING = KernelSpec.of(ELEMENTWISE, "embedding_rows", POINTER, POINTER, POINTER, LONG);
+    static final KernelSpec AWQ_PARTIAL = KernelSpec.of(AWQ, "awq_gemv_partial_f16",
+            POINTER, POINTER, POINTER, POINTER, POINTER, INT, INT, INT, INT);
+
+    private final CudaDevice device;
+
+    public GpuKernels(CudaDevice device) {
+        this.device = device;
+    }
+
+    public CudaDevice device() {
+        return device;
+    }
+
+    // ---- launch shapes (pure; unit-tested without a device) ----
+
+    /** One block per row, one 16-byte vector per thread per pass: 32 .. 1024 threads. */
+    static LaunchShape normShape(int rows, int n) {
+        return LaunchShape.perRow(rows, warps((n + VECTOR - 1) / VECTOR, 1024));
+    }
+
+    /** One block per token, one thread per rotated pair, at most 256 threads. */
+    static LaunchShape ropeShape(int tokens, int numHeads, int numKvHeads, int headDim) {
+        return LaunchShape.perRow(tokens, warps((numHeads + numKvHeads) * (headDim / 2), 256));
+    }
+
+    static LaunchShape elementwiseShape(long n, int multiprocessors) {
+        return LaunchShape.gridStride(n, VECTOR, ELEMENTWISE_THREADS, Math.max(1, multiprocessors * 16));
+    }
+
+    static LaunchShape embeddingShape(int tokens, long rowBytes) {
+        return LaunchShape.perRow(tokens, warps((rowBytes + 15) / 16, 256));
+    }
+
+    static LaunchShape argmaxShape(int rows) {
+        return LaunchShape.perRow(rows, 1024);
+    }
+
+    /** threads rounded up to whole warps, at least one warp, at most {@code max}. */
+    static int warps(long threads, int max) {
+        long rounded = (Math.max(1, threads) + 31) / 32 * 32;
+        return (int) Math.min(max, rounded);
+    }
+
+    // ---- kernels ----
+
+    /** out[r] = rmsnorm(x[r]) * weight for rows rows of n. */
+    public void rmsnorm(ActivationType t, DeviceBuffer out, DeviceBuffer x, DeviceBuffer weight, int rows, int n, float eps) {
+        KernelSpec spec = rmsnormSpec(t);
+        long bytes = (long) rows * n * t.bytes();
+        need(spec, out, bytes);
+        need(spec, x, bytes);
+        need(spec, weight, (long) n * t.bytes());
+        device.kernel(spec).launch(normShape(rows, n),
+                new KernelArgs().buffer(out).buffer(x).buffer(weight).i32(n).f32(eps));
+    }
+
+    /** residual[r] += delta[r]; out[r] = rmsnorm(residual[r]) * weight. */
+    public void addRmsnorm(ActivationType t, DeviceBuffer out, DeviceBuffer residual, DeviceBuffer delta,
+            DeviceBuffer weight, int rows, int n, float eps) {
+        KernelSpec spec = addRmsnormSpec(t);
+        long bytes = (long) rows * n * t.bytes();
+        need(spec, out, bytes);
+        need(spec, residual, bytes);
+        need(spec, delta, bytes);
+        need(spec, weight, (long) n * t.bytes());
+        device.kernel(spec).launch(normShape(rows, n),
+                new KernelArgs().buffer(out).buffer(residual).buffer(delta).buffer(weight).i32(n).f32(eps));
+    }
+
+    /**
+     * Rotates q [tokens, numHeads*headDim] and k [tokens, numKvHeads*headDim] in place; token t at positions[t]
+     * (int32), cos/sin tables fp32 [maxPositions, headDim/2] of {@code tablePositions} rows.
+     */
+    public void rope(ActivationType t, DeviceBuffer q, DeviceBuffer k, DeviceBuffer positions, DeviceBuffer cos,
+            DeviceBuffer sin, int tablePositions, int tokens, int numHeads, int numKvHeads, int headDim) {
+        KernelSpec spec = ropeSpec(t);
+        if (headDim % 2 != 0) {
+            throw new IllegalArgumentException(spec.name() + ": head_dim must be even, is " + headDim);
+        }
+        need(spec, q, (long) tokens * numHeads * headDim * t.bytes());
+        need(spec, k, (long) tokens * numKvHeads * headDim * t.bytes());
+        need(spec, positions, 4L * tokens);
+        need(spec, cos, 4L * tablePositions * (headDim / 2));
+        need(spec, sin, 4L * tablePositions * (headDim / 2));
+        device.kernel(spec).launch(ropeShape(tokens, numHeads, numKvHeads, headDim), new KernelArgs().buffer(q)
+                .buffer(k).buffer(positions).buffer(cos).buffer(sin).i32(numHeads).i32(numKvHeads).i32(headDim));
+    }
+
+    /** y += x over n values. */
+    public void add(ActivationType t, DeviceBuffer y, DeviceBuffer x, long n) {
+        KernelSpec spec = addSpec(t);
+        need(spec, y, n * t.bytes());
+        need(spec, x, n * t.bytes());
+        device.kernel(spec).launch(elementwiseShape(n, device.multiprocessors()),
+                new KernelArgs().buffer(y).buffer(x).i64(n));
+    }
+
+    /** out = silu(gate) * up over n values; out may be gate. */
+    public void siluMul(ActivationType t, DeviceBuffer out, DeviceBuffer gate, DeviceBuffer up, long n) {
+        KernelSpec spec = siluMulSpec(t);
+        need(spec, out, n * t.bytes());
+        need(spec, gate, n * t.bytes());
+        need(spec, up, n * t.bytes());
+        device.kernel(spec).launch(elementwiseShape(n, device.multiprocessors()),
+                new KernelArgs().buffer(out).buffer(gate).buffer(up).i64(n));
+    }
+
+    /**
+     * out[t] = table[ids[t]], rows of {@code rowBytes}; the host ids are checked against the vocabulary here (the
+     * kernel trusts them) and uploaded into {@code idsBuffer}.
+     */
+    public void embedding(DeviceBuffer out, DeviceBuffer table, DeviceBuffer idsBuffer, int[] ids, int vocab, long rowBytes) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocab) {
+                throw new IllegalArgumentException("token id " + ids[i] + " at " + i + " is outside the vocabulary [0, "
+                        + vocab + ")");
+            }
+        }
+        need(EMBEDDING, out, ids.length * rowBytes);
+        need(EMBEDDING, table, vocab * rowBytes);
+        need(EMBEDDING, idsBuffer, 4L * ids.length);
+        idsBuffer.upload(ids);
+        device.kernel(EMBEDDING).launch(embeddingShape(ids.length, rowBytes),
+                new KernelArgs().buffer(out).buffer(table).buffer(idsBuffer).i64(rowBytes));
+    }
+
+    /** out[r] (int32) = the lowest index of the maximum of logits[r][0..n); logits are "f32", "f16" or "bf16". */
+    public void argmax(String logitsType, DeviceBuffer out, DeviceBuffer logits, int rows, int n) {
+        KernelSpec spec = argmaxSpec(logitsType);
+        need(spec, out, 4L * rows);
+        need(spec, logits, (long) rows * n * (logitsType.equals("f32") ? 4 : 2));
+        device.kernel(spec).launch(argmaxShape(rows), new KernelArgs().buffer(out).buffer(logits).i32(n));
+    }
+
+    /**
+     * y = W x for one fp16 x [K]: y fp16 (activations) or fp32 (logits) [N]. {@code workspace} holds the split-K
+     * partial sums: at least {@link AwqPlan#workspaceBytes} of {@link #awqPlan}.
+     */
+    public void awqGemv(AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, boolean outputF32, DeviceBuffer workspace) {
+        int k = w.inFeatures();
+        int n = w.outFeatures();
+        AwqPlan plan = awqPlan(w);
+        need(AWQ_PARTIAL, x, 2L * k);
+        need(AWQ_PARTIAL, workspace, plan.workspaceBytes(n));
+        KernelSpec reduce = awqReduceSpec(outputF32 ? "f32" : "f16");
+        need(reduce, y, (long) n * (outputF32 ? 4 : 2));
+        device.kernel(AWQ_PARTIAL).launch(plan.partialShape(), new KernelArgs().buffer(workspace).buffer(w.qweight())
+                .buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(k).i32(n).i32(w.groupSize()).i32(plan.rowsPerSplit()));
+        device.kernel(reduce).launch(LaunchShape.gridStride(n, 1, ELEMENTWISE_THREADS, device.multiprocessors() * 8),
+                new KernelArgs().buffer(y).buffer(workspace).i32(plan.splits()).i32(n));
+    }
+
+    public AwqPlan awqPlan(AwqDeviceWeights w) {
+        return AwqPlan.of(w.inFeatures(), w.outFeatures(), device.multiprocessors());
+    }
+
+    private static void need(KernelSpec spec, DeviceBuffer buffer, long bytes) {
+        if (buffer.bytes() < bytes) {
+            throw new IllegalArgumentException(spec.name() + ": buffer " + buffer.describe() + " is smaller than the "
+                    + bytes + " B the launch uses");
+        }
+    }
+}

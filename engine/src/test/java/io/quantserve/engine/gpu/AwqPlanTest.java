@@ -1,0 +1,42 @@
+package io.quantserve.engine.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class AwqPlanTest {
+
+    @Test
+    void shouldSplitALlama7bProjectionIntoSeveralBlocksPerMultiprocessor() {
+        AwqPlan plan = AwqPlan.of(4096, 4096, 132);
+        assertThat(plan.tiles()).isEqualTo(16);           // 512 words / 32
+        assertThat(plan.rowsPerSplit()).isEqualTo(128);
+        assertThat(plan.splits()).isEqualTo(32);
+        assertThat((long) plan.tiles() * plan.splits()).isGreaterThanOrEqualTo(3L * 132);
+        assertThat(plan.partialShape()).isEqualTo(new LaunchShape(16, 32, 1, 256, 1, 1, 0));
+        assertThat(plan.workspaceBytes(4096)).isEqualTo(4L * 32 * 4096);
+    }
+
+    @Test
+    void shouldCoverEveryRowAndWordExactlyWithWholeSteps() {
+        Random random = new Random(7);
+        for (int i = 0; i < 2000; i++) {
+            int k = 1 + random.nextInt(20000);
+            int n = 8 * (1 + random.nextInt(3000));
+            int sms = 1 + random.nextInt(200);
+            AwqPlan p = AwqPlan.of(k, n, sms);
+            assertThat(p.rowsPerSplit() % 32).isZero();
+            assertThat((long) p.splits() * p.rowsPerSplit()).isGreaterThanOrEqualTo(k);
+            assertThat((long) (p.splits() - 1) * p.rowsPerSplit()).isLessThan(k);   // no empty slice
+            assertThat(p.tiles() * 32).isGreaterThanOrEqualTo(n / 8);
+            assertThat((p.tiles() - 1) * 32).isLessThan(n / 8);
+        }
+    }
+
+    @Test
+    void shouldRejectOutputsThatDoNotFillWholeWords() {
+        assertThatThrownBy(() -> AwqPlan.of(128, 12, 132)).hasMessageContaining("multiple of 8");
+    }
+}

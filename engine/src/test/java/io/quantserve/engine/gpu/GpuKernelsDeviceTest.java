@@ -1,0 +1,378 @@
+package io.quantserve.engine.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.quantserve.engine.format.TensorSource;
+import io.quantserve.engine.format.safetensors.Tensor;
+import io.quantserve.engine.kernel.VectorOps;
+import io.quantserve.engine.linear.AwqConfig;
+import io.quantserve.engine.linear.Linear;
+import io.quantserve.engine.tensor.DType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Every kernel against the engine's CPU code (the scalar kernels, the AWQ loader) on fresh random inputs at awkward
+ * sizes, inputs rounded to the device type first; error as ||gpu - cpu|| / ||cpu||. Outputs are poisoned with NaN
+ * before each launch, so an element a kernel failed to write fails the comparison. Skipped where no CUDA device is
+ * usable. Each launch is synchronized ({@value CudaDevice#SYNC_PROPERTY}) so that a failure names its kernel.
+ */
+class GpuKernelsDeviceTest {
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final byte NAN_BYTES = (byte) 0xff;
+
+    private static CudaDevice device;
+    private static String skipReason;
+    private static GpuKernels gpu;
+    private final Random random = new Random();
+    private final List<DeviceBuffer> buffers = new ArrayList<>();
+
+    @BeforeAll
+    static void openDevice() {
+        CudaProbe.Result probe = CudaProbe.probe();
+        if (!probe.available()) {
+            skipReason = "GPU tests skipped: no CUDA device (" + probe.detail() + ")";
+            System.out.println(skipReason);
+            return;
+        }
+        System.setProperty(CudaDevice.SYNC_PROPERTY, "true");
+        device = CudaDevice.open(0);
+        gpu = new GpuKernels(device);
+        System.out.println("GPU tests on " + device.name() + " sm_" + device.major() + device.minor() + ", modules from "
+                + (Boolean.getBoolean(KernelImages.PTX_ONLY_PROPERTY) ? "PTX (forced)" : "cubin where built, else PTX"));
+    }
+
+    @BeforeEach
+    void requireDevice() {
+        assumeTrue(device != null, skipReason);
+    }
+
+    @AfterEach
+    void free() {
+        buffers.forEach(DeviceBuffer::close);
+        buffers.clear();
+    }
+
+    @AfterAll
+    static void closeDevice() {
+        if (device != null) {
+            device.close();
+        }
+    }
+
+    @ParameterizedTest(name = "K={0} N={1} group={2}")
+    @CsvSource({"96, 40, 32", "320, 264, 64", "200, 24, -1", "4096, 4096, 128", "11008, 4096, 128", "4096, 11008, 128",
+        "4096, 12296, 128", "33, 8, 33"})
+    void shouldMultiplyAwqWeightsAsTheCpuLoaderReadsThem(int k, int n, int groupSize) {
+        int g = groupSize == -1 ? k : groupSize;
+        int words = n / 8;
+        int[] qweight = randomInts(k * words);
+        int[] qzeros = randomInts(k / g * words);
+        short[] scales = new short[k / g * n];
+        for (int i = 0; i < scales.length; i++) {
+            scales[i] = Float.floatToFloat16((random.nextFloat() * 2 - 1) * 0.02f);
+        }
+        float[] x = rounded(ActivationType.F16, gaussian(k));
+
+        Linear cpu = new AwqConfig(groupSize, List.of()).load(source(Map.of(
+                "l.qweight", ints("l.qweight", qweight, k, words),
+                "l.qzeros", ints("l.qzeros", qzeros, k / g, words),
+                "l.scales", halves("l.scales", scales, k / g, n))), "l", k, n);
+        float[] expected = new float[n];
+        cpu.apply(x, expected, 1);
+
+        try (AwqDeviceWeights w = AwqDeviceWeights.upload(device, "l", qweight, qzeros, scales, k, n, groupSize)) {
+            DeviceBuffer xd = upload(ActivationType.F16, x);
+            DeviceBuffer workspace = track(device.allocate(gpu.awqPlan(w).workspaceBytes(n), "workspace"));
+            DeviceBuffer y16 = poisoned(2L * n, "y16");
+            DeviceBuffer y32 = poisoned(4L * n, "y32");
+            gpu.awqGemv(w, xd, y16, false, workspace);
+            gpu.awqGemv(w, xd, y32, true, workspace);
+            assertClose(download(ActivationType.F16, y16, n), expected, 2e-3, "awq f16 out");
+            assertClose(y32.downloadFloats(n), expected, 1e-5, "awq f32 out");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(ActivationType.class)
+    void shouldNormalizeRowsAsTheScalarKernel(ActivationType t) {
+        for (int n : new int[] {1, 7, 4096, 5123}) {
+            int rows = 3;
+            float[] x = rounded(t, gaussian(rows * n));
+            float[] w = rounded(t, gaussian(n));
+            float eps = 1e-5f;
+            float[] expected = new float[rows * n];
+            for (int r = 0; r < rows; r++) {
+                VectorOps.scalar().rmsnorm(expected, r * n, x, r * n, w, n, eps);
+            }
+            DeviceBuffer out = poisoned((long) rows * n * 2, "out");
+            gpu.rmsnorm(t, out, upload(t, x), upload(t, w), rows, n, eps);
+            assertClose(download(t, out, rows * n), expected, tolerance(t), "rmsnorm n=" + n);
+
+            // fused: residual += delta, then the norm of the new residual
+            float[] delta = rounded(t, gaussian(rows * n));
+            float[] sum = new float[rows * n];
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] = t.toFloat(t.fromFloat(x[i] + delta[i]));
+            }
+            for (int r = 0; r < rows; r++) {
+                VectorOps.scalar().rmsnorm(expected, r * n, sum, r * n, w, n, eps);
+            }
+            DeviceBuffer residual = upload(t, x);
+            DeviceBuffer fused = poisoned((long) rows * n * 2, "fused");
+            gpu.addRmsnorm(t, fused, residual, upload(t, delta), upload(t, w), rows, n, eps);
+            assertThat(download(t, residual, rows * n)).as("residual after the fused add").containsExactly(sum);
+            assertClose(download(t, fused, rows * n), expected, tolerance(t), "add_rmsnorm n=" + n);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(ActivationType.class)
+    void shouldRotateQueriesAndKeysAsTheCpuModel(ActivationType t) {
+        int tokens = 5, heads = 6, kvHeads = 2, headDim = 70, half = headDim / 2, maxPos = 4100;
+        double theta = 10000;
+        float[] cos = new float[maxPos * half];
+        float[] sin = new float[maxPos * half];
+        for (int p = 0; p < maxPos; p++) {
+            for (int i = 0; i < half; i++) {
+                double angle = p * Math.pow(theta, -2.0 * i / headDim);   // as LlamaModel fills its tables
+                cos[p * half + i] = (float) Math.cos(angle);
+                sin[p * half + i] = (float) Math.sin(angle);
+            }
+        }
+        int[] positions = {0, 1, 17, 4095, 4099};
+        float[] q = rounded(t, gaussian(tokens * heads * headDim));
+        float[] k = rounded(t, gaussian(tokens * kvHeads * headDim));
+        float[] qRef = q.clone();
+        float[] kRef = k.clone();
+        for (int tok = 0; tok < tokens; tok++) {
+            for (int h = 0; h < heads; h++) {
+                VectorOps.scalar().rope(qRef, (tok * heads + h) * headDim, headDim, cos, sin, positions[tok] * half);
+            }
+            for (int h = 0; h < kvHeads; h++) {
+                VectorOps.scalar().rope(kRef, (tok * kvHeads + h) * headDim, headDim, cos, sin, positions[tok] * half);
+            }
+        }
+        DeviceBuffer qd = upload(t, q);
+        DeviceBuffer kd = upload(t, k);
+        DeviceBuffer pos = track(device.allocate(4L * tokens, "positions"));
+        pos.upload(positions);
+        DeviceBuffer cosd = track(device.allocate(4L * cos.length, "cos"));
+        DeviceBuffer sind = track(device.allocate(4L * sin.length, "sin"));
+        cosd.upload(cos);
+        sind.upload(sin);
+        gpu.rope(t, qd, kd, pos, cosd, sind, maxPos, tokens, heads, kvHeads, headDim);
+        assertClose(download(t, qd, q.length), qRef, tolerance(t), "rope q");
+        assertClose(download(t, kd, k.length), kRef, tolerance(t), "rope k");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(ActivationType.class)
+    void shouldAddAndGateElementwiseAlignedOrNot(ActivationType t) {
+        for (int n : new int[] {1, 7, 8, 1000003}) {
+            for (int offset : new int[] {0, 1}) {   // offset 1: 2-byte aligned only, the single-element path
+                float[] a = rounded(t, gaussian(n));
+                float[] b = rounded(t, gaussian(n));
+                float[] sum = new float[n];
+                float[] gated = a.clone();
+                for (int i = 0; i < n; i++) {
+                    sum[i] = a[i] + b[i];
+                }
+                VectorOps.scalar().siluMul(gated, 0, b, 0, n);
+                DeviceBuffer y = at(upload(t, pad(a, offset)), offset, n);
+                gpu.add(t, y, at(upload(t, pad(b, offset)), offset, n), n);
+                assertClose(download(t, y, n), sum, tolerance(t), "add n=" + n + " offset " + offset);
+                DeviceBuffer out = at(poisoned(2L * (n + offset), "gated"), offset, n);
+                gpu.siluMul(t, out, at(upload(t, pad(a, offset)), offset, n), at(upload(t, pad(b, offset)), offset, n), n);
+                assertClose(download(t, out, n), gated, tolerance(t), "silu_mul n=" + n + " offset " + offset);
+            }
+        }
+    }
+
+    @Test
+    void shouldCopyEmbeddingRowsOfAnyWidth() {
+        for (int hidden : new int[] {37, 4096}) {
+            int vocab = 1000;
+            short[] table = new short[vocab * hidden];
+            for (int i = 0; i < table.length; i++) {
+                table[i] = (short) random.nextInt();
+            }
+            int[] ids = {999, 0, 3, 3, 512};
+            DeviceBuffer tableD = track(device.allocate(2L * table.length, "table"));
+            tableD.upload(table);
+            DeviceBuffer out = poisoned(2L * ids.length * hidden, "rows");
+            gpu.embedding(out, tableD, track(device.allocate(4L * ids.length, "ids")), ids, vocab, 2L * hidden);
+            short[] got = out.downloadShorts(ids.length * hidden);
+            for (int r = 0; r < ids.length; r++) {
+                for (int i = 0; i < hidden; i++) {
+                    assertThat(got[r * hidden + i]).as("row %d (token %d) element %d", r, ids[r], i)
+                            .isEqualTo(table[ids[r] * hidden + i]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldPickTheLowestIndexOfTheMaximumAsTheCpuSampler() {
+        int rows = 4, n = 32003;
+        float[] logits = gaussian(rows * n);
+        logits[1 * n + 7] = 50f;       // a tie within row 1: the lower index wins
+        logits[1 * n + 30000] = 50f;
+        logits[2 * n + n - 1] = 60f;   // the last element
+        logits[3 * n] = Float.NaN;     // NaN never wins
+        for (String type : List.of("f32", "f16", "bf16")) {
+            DeviceBuffer in;
+            float[] seen;
+            if (type.equals("f32")) {
+                in = track(device.allocate(4L * logits.length, "logits"));
+                in.upload(logits);
+                seen = logits;
+            } else {
+                ActivationType t = type.equals("f16") ? ActivationType.F16 : ActivationType.BF16;
+                seen = rounded(t, logits);
+                in = upload(t, seen);
+            }
+            DeviceBuffer out = poisoned(4L * rows, "argmax");
+            gpu.argmax(type, out, in, rows, n);
+            int[] got = out.downloadInts(rows);
+            for (int r = 0; r < rows; r++) {
+                int best = -1;
+                for (int i = 0; i < n; i++) {
+                    if (!Float.isNaN(seen[r * n + i]) && (best < 0 || seen[r * n + i] > seen[r * n + best])) {
+                        best = i;
+                    }
+                }
+                assertThat(got[r]).as("argmax_%s row %d", type, r).isEqualTo(best);
+            }
+        }
+    }
+
+    // ---- helpers ----
+
+    private static double tolerance(ActivationType t) {
+        return t == ActivationType.F16 ? 2e-3 : 1.6e-2;
+    }
+
+    private static void assertClose(float[] got, float[] expected, double tolerance, String what) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < got.length; i++) {
+            assertThat(Float.isNaN(got[i])).as("%s: element %d is NaN (not written?)", what, i).isFalse();
+            diff += (double) (got[i] - expected[i]) * (got[i] - expected[i]);
+            norm += (double) expected[i] * expected[i];
+        }
+        double rel = Math.sqrt(diff / Math.max(norm, 1e-30));
+        assertThat(rel).as("%s: ||gpu - cpu|| / ||cpu||", what).isLessThanOrEqualTo(tolerance);
+    }
+
+    private float[] gaussian(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+
+    private int[] randomInts(int n) {
+        int[] v = new int[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = random.nextInt();
+        }
+        return v;
+    }
+
+    private static float[] rounded(ActivationType t, float[] v) {
+        float[] r = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            r[i] = t.toFloat(t.fromFloat(v[i]));
+        }
+        return r;
+    }
+
+    private static float[] pad(float[] v, int front) {
+        float[] p = new float[v.length + front];
+        System.arraycopy(v, 0, p, front, v.length);
+        return p;
+    }
+
+    private static DeviceBuffer at(DeviceBuffer b, int elementOffset, int n) {
+        return b.slice(2L * elementOffset, 2L * n, b.label() + "+" + elementOffset);
+    }
+
+    private DeviceBuffer track(DeviceBuffer b) {
+        buffers.add(b);
+        return b;
+    }
+
+    private DeviceBuffer poisoned(long bytes, String label) {
+        DeviceBuffer b = track(device.allocate(bytes, label));
+        b.fill(NAN_BYTES);
+        return b;
+    }
+
+    private DeviceBuffer upload(ActivationType t, float[] v) {
+        short[] bits = new short[v.length];
+        for (int i = 0; i < v.length; i++) {
+            bits[i] = t.fromFloat(v[i]);
+        }
+        DeviceBuffer b = track(device.allocate(2L * Math.max(1, v.length), "input"));
+        b.upload(bits);
+        return b;
+    }
+
+    private static float[] download(ActivationType t, DeviceBuffer b, int n) {
+        short[] bits = b.downloadShorts(n);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = t.toFloat(bits[i]);
+        }
+        return v;
+    }
+
+    private static TensorSource source(Map<String, Tensor> tensors) {
+        return new TensorSource() {
+            @Override
+            public Optional<Tensor> find(String name) {
+                return Optional.ofNullable(tensors.get(name));
+            }
+
+            @Override
+            public Tensor tensor(String name) {
+                return find(name).orElseThrow(() -> new IllegalArgumentException("no tensor " + name));
+            }
+        };
+    }
+
+    private static Tensor ints(String name, int[] values, long rows, long cols) {
+        MemorySegment s = Arena.ofAuto().allocate(4L * values.length);
+        for (int i = 0; i < values.length; i++) {
+            s.setAtIndex(I32, i, values[i]);
+        }
+        return new Tensor(name, DType.I32, new long[] {rows, cols}, s);
+    }
+
+    private static Tensor halves(String name, short[] values, long rows, long cols) {
+        MemorySegment s = Arena.ofAuto().allocate(2L * values.length);
+        for (int i = 0; i < values.length; i++) {
+            s.setAtIndex(I16, i, values[i]);
+        }
+        return new Tensor(name, DType.F16, new long[] {rows, cols}, s);
+    }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs ON a device machine (NVIDIA, no Java there): the engine's GPU tests, once with the cubins the build made
+# (sm_90 on H100/H200) and once forcing the PTX through the driver's JIT, then the PTX through ptxas for sm_80/sm_90.
+# Needs gpu/.carry from gpu/prepare.sh (run where a JDK is), carried with the device tool:
+#   run(command="bash gpu/check.sh", carry=["gpu/.carry"])
+# Prints a short table last; JUnit XML reports and the logs go to $OUT (or gpu/out where OUT is unset).
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+carry="$root/gpu/.carry"
+out="${OUT:-$root/gpu/out}"
+mkdir -p "$out"
+[[ -f "$carry/jre.tar.xz" ]] || { echo "no $carry/jre.tar.xz: run gpu/prepare.sh here and carry gpu/.carry"; exit 2; }
+
+jre=/tmp/quantserve-jre
+if [[ ! -x "$jre/bin/java" ]]; then
+  mkdir -p "$jre" && xz -dc "$carry/jre.tar.xz" | tar -C "$jre" -xf - || exit 2
+fi
+# libcuda from the driver's folder where the loader does not know it
+if ! ldconfig -p 2>/dev/null | grep -q 'libcuda.so.1'; then
+  for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu; do
+    [[ -e "$d/libcuda.so.1" ]] && export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  done
+fi
+
+{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader; "$jre/bin/java" -version 2>&1 | head -1; } \
+  | tee "$out/machine.txt"
+
+cp=("$carry/classes.jar" "$carry/test-classes.jar" "$carry"/lib/*.jar)
+cp="$(IFS=:; echo "${cp[*]}")"
+run_tests() {  # name, extra JVM flags...
+  local name="$1"; shift
+  # from engine/, where the tests find src/main/cuda and the committed PTX
+  (cd "$root/engine" && "$jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g "$@" \
+    -jar "$carry/junit-console.jar" execute --class-path "$cp" --select-package io.quantserve.engine.gpu \
+    --reports-dir "$out/junit-$name" --details=tree --disable-banner --disable-ansi-colors) > "$out/tests-$name.log" 2>&1
+  local rc=$?
+  grep -E '^\[ *[0-9]+ tests (successful|failed|aborted)' "$out/tests-$name.log" | tr -s ' []' ' ' > "$out/summary-$name.txt"
+  # an aborted test is a GPU test that found no device: on a device machine that is a failure
+  grep -qE '^\[ *0 tests aborted' "$out/tests-$name.log" || rc=${rc/#0/3}
+  return $rc
+}
+run_tests cubin;    rc_cubin=$?
+run_tests ptx -Dquantserve.cuda.ptx-only=true; rc_ptx=$?
+
+ptxas_result="ptxas not found"
+if command -v ptxas >/dev/null || [[ -x /usr/local/cuda/bin/ptxas ]]; then
+  ptxas_bin="$(command -v ptxas || echo /usr/local/cuda/bin/ptxas)"
+  ptxas_result="ok"
+  for f in "$root"/engine/src/main/resources/io/quantserve/engine/gpu/*.ptx; do
+    for arch in sm_80 sm_90; do
+      "$ptxas_bin" -arch=$arch "$f" -o /dev/null >> "$out/ptxas.log" 2>&1 || ptxas_result="FAILED ($(basename "$f") $arch)"
+    done
+  done
+fi
+
+# the failures in full, then the table last
+grep -m3 "GPU tests skipped" "$out/tests-cubin.log"
+grep -A12 -E "✘" "$out/tests-cubin.log" "$out/tests-ptx.log" | head -80
+echo
+echo "== gpu/check.sh =================================================="
+printf '%-28s %s\n' "machine" "$(head -1 "$out/machine.txt")"
+printf '%-28s %s\n' "tests, cubins (exit $rc_cubin)" "$(paste -sd' ' "$out/summary-cubin.txt")"
+printf '%-28s %s\n' "tests, PTX JIT (exit $rc_ptx)" "$(paste -sd' ' "$out/summary-ptx.txt")"
+printf '%-28s %s\n' "ptxas sm_80/sm_90" "$ptxas_result"
+[[ $rc_cubin -eq 0 && $rc_ptx -eq 0 && "$ptxas_result" == ok ]]
