@@ -22,15 +22,15 @@ nvcc="${NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}"
 flags="-O3 -std=c++17"
 mkdir -p "$ptx_dir" ${cubin_dir:+"$cubin_dir"}
 
+# One module's sources: its .cu and every shared .cuh header (a new module leaves the others' hashes alone).
 sources_hash() {
-  (cd "$here" && { printf 'flags: %s\n' "$flags"; for f in $(ls *.cu *.cuh | LC_ALL=C sort); do printf '%s\n' "$f"; cat "$f"; done; }) \
+  (cd "$here" && { printf 'flags: %s\n' "$flags"; for f in $(ls "$1.cu" *.cuh | LC_ALL=C sort); do printf '%s\n' "$f"; cat "$f"; done; }) \
     | sha256sum | cut -d' ' -f1
 }
 
 newest_source="$(ls -t "$here"/*.cu "$here"/*.cuh "$here"/build.sh | head -1)"
 fresh() { [[ -f "$1" && "$1" -nt "$newest_source" ]]; }
 
-hash="$(sources_hash)"
 pids=()
 for cu in "$here"/*.cu; do
   m="$(basename "$cu" .cu)"
@@ -38,7 +38,7 @@ for cu in "$here"/*.cu; do
     (
       tmp="$(mktemp "$ptx_dir/.$m.XXXXXX")"
       "$nvcc" $flags -ptx -arch=compute_80 -o "$tmp.body" "$cu"
-      { printf '// quantserve-sources-sha256: %s\n' "$hash"; cat "$tmp.body"; } > "$tmp"
+      { printf '// quantserve-sources-sha256: %s\n' "$(sources_hash "$m")"; cat "$tmp.body"; } > "$tmp"
       rm -f "$tmp.body"
       chmod 644 "$tmp"
       mv "$tmp" "$ptx_dir/$m.ptx"

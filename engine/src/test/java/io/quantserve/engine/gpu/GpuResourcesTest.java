@@ -36,8 +36,8 @@ class GpuResourcesTest {
 
     @Test
     void shouldHaveCommittedPtxGeneratedFromTheCurrentSources() throws IOException {
-        String expected = sourcesHash();
         for (String module : modules()) {
+            String expected = sourcesHash(module);
             Path ptx = COMMITTED.resolve(module + ".ptx");
             assertThat(ptx).as("committed PTX of " + module + ".cu").exists();
             Matcher m = HASH.matcher(Files.readString(ptx));
@@ -108,8 +108,11 @@ class GpuResourcesTest {
         }
     }
 
-    /** As build.sh computes it: "flags: ...\n", then each *.cu and *.cuh in byte order, its name, newline, content. */
-    static String sourcesHash() throws IOException {
+    /**
+     * As build.sh computes it for one module: "flags: ...\n", then the module's .cu and every *.cuh in byte order,
+     * each as its name, newline, content.
+     */
+    static String sourcesHash(String module) throws IOException {
         Matcher flags = Pattern.compile("(?m)^flags=\"([^\"]*)\"").matcher(Files.readString(CUDA.resolve("build.sh")));
         assertThat(flags.find()).as("build.sh sets flags=\"...\"").isTrue();
         try {
@@ -117,8 +120,8 @@ class GpuResourcesTest {
             sha.update(("flags: " + flags.group(1) + "\n").getBytes(StandardCharsets.UTF_8));
             List<String> names;
             try (Stream<Path> files = Files.list(CUDA)) {
-                names = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".cu") || n.endsWith(".cuh"))
-                        .sorted().toList();
+                names = files.map(p -> p.getFileName().toString())
+                        .filter(n -> n.equals(module + ".cu") || n.endsWith(".cuh")).sorted().toList();
             }
             for (String name : names) {
                 sha.update((name + "\n").getBytes(StandardCharsets.UTF_8));
