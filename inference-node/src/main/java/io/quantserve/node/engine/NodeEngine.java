@@ -50,13 +50,8 @@ public class NodeEngine implements SmartLifecycle {
             Tokenizer tokenizer = loaded.tokenizer().orElseThrow(() -> new IllegalArgumentException(modelPath
                     + ": the model has no tokenizer (tokenizer.json, tokenizer.model or GGUF tokenizer metadata),"
                     + " so it cannot serve text"));
-            int context = loaded.config().maxPositions();
-            int maxModelLen = settings.maxModelLen() > 0 ? settings.maxModelLen() : context;
-            if (context > 0 && maxModelLen > context) {
-                throw new IllegalArgumentException("quantserve.node.engine.max-model-len " + maxModelLen
-                        + " exceeds the model's context length of " + context);
-            }
             this.pool = KvCachePool.withBudget(loaded.config(), settings.blockSize(), settings.kvCacheMemory().toBytes());
+            int maxModelLen = maxModelLen(loaded.config().maxPositions(), settings, pool);
             this.model = new ServedModel(servedModelName, loaded, tokenizer, maxModelLen, Instant.now().getEpochSecond());
             SchedulerConfig scheduler = new SchedulerConfig(settings.maxNumBatchedTokens(),
                     Math.min(settings.maxNumSeqs(), settings.maxNumBatchedTokens()));
@@ -73,6 +68,34 @@ public class NodeEngine implements SmartLifecycle {
                 settings.maxNumBatchedTokens(), settings.maxNumSeqs());
         warmUp();
         state = State.READY;
+    }
+
+    /**
+     * The longest prompt + completion served: the model's context, or the configured limit, and never more than the
+     * KV cache holds (as vLLM does: one sequence must always fit). The model's own context is capped with a warning;
+     * an explicit setting beyond either is a start-up error.
+     */
+    private static int maxModelLen(int context, NodeProperties.Engine settings, KvCachePool pool) {
+        long cacheTokens = (long) pool.numBlocks() * pool.blockSize();
+        if (settings.maxModelLen() > 0) {
+            if (context > 0 && settings.maxModelLen() > context) {
+                throw new IllegalArgumentException("quantserve.node.engine.max-model-len " + settings.maxModelLen()
+                        + " exceeds the model's context length of " + context);
+            }
+            if (settings.maxModelLen() > cacheTokens) {
+                throw new IllegalArgumentException("quantserve.node.engine.max-model-len " + settings.maxModelLen()
+                        + " needs more KV cache than quantserve.node.engine.kv-cache-memory ("
+                        + settings.kvCacheMemory() + ") holds: " + cacheTokens + " tokens");
+            }
+            return settings.maxModelLen();
+        }
+        if (context <= 0 || context > cacheTokens) {
+            log.warn("serving at most {} tokens per request (prompt + completion): the KV cache ({}) holds {} tokens,"
+                    + " less than the model's context of {}; raise quantserve.node.engine.kv-cache-memory to serve"
+                    + " longer requests", cacheTokens, settings.kvCacheMemory(), cacheTokens, context);
+            return (int) Math.min(Integer.MAX_VALUE, cacheTokens);
+        }
+        return context;
     }
 
     /** One short generation so the first client does not pay for JIT compilation and first-touch page faults. */

@@ -67,6 +67,18 @@ class ConcurrencyTest {
     }
 
     @Test
+    void shouldServeAtMostWhatTheKvCacheHoldsWhenTheModelContextIsLonger() {
+        // stories260K's context is 512 tokens; the cache holds 24 blocks of 16
+        assertThat(engine.model().maxModelLen()).isEqualTo(384);
+        assertThat(client.models().list().items()).singleElement()
+                .satisfies(m -> assertThat(m._additionalProperties().get("max_model_len").toString()).isEqualTo("384"));
+        // a request that names no max_tokens gets what the (capped) context leaves, and fits the cache
+        var completion = client.completions().create(CompletionCreateParams.builder().model("stories260K")
+                .prompt("Once upon a time").temperature(0.0).build());
+        assertThat(completion.usage().orElseThrow().totalTokens()).isLessThanOrEqualTo(384);
+    }
+
+    @Test
     void shouldGiveThirtyTwoParallelStreamsEachTheOutputItGetsAlone() throws Exception {
         int n = 32;
         List<String> alone = new ArrayList<>();
