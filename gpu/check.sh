@@ -3,7 +3,7 @@
 # (sm_90 on H100/H200) and once forcing the PTX through the driver's JIT, then the PTX through ptxas for sm_80/sm_90.
 # Needs gpu/.carry from gpu/prepare.sh (run where a JDK is), carried with the device tool:
 #   run(command="bash gpu/check.sh", carry=["gpu/.carry"])
-# Prints a short table last; JUnit XML reports and the logs go to $OUT (or gpu/out where OUT is unset).
+# Then runs GpuBench (QUANTSERVE_SKIP_BENCH=1 skips it). Prints a short table last, then the bench's table; JUnit XML reports and the logs go to $OUT (or gpu/out where OUT is unset).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 carry="$root/gpu/.carry"
@@ -53,6 +53,14 @@ if command -v ptxas >/dev/null || [[ -x /usr/local/cuda/bin/ptxas ]]; then
   done
 fi
 
+# the micro-benchmark (copy bandwidth, AWQ GEMV vs copy, GEMM TFLOP/s): its table is printed last
+bench_rc=skipped
+if [[ "${QUANTSERVE_SKIP_BENCH:-}" != 1 ]]; then
+  (cd "$root/engine" && timeout 240 "$jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+    -Xmx4g -cp "$cp" io.quantserve.engine.gpu.bench.GpuBench) > "$out/bench.txt" 2>&1
+  bench_rc=$?
+fi
+
 # the failures in full, then the table last
 grep -m3 "GPU tests skipped" "$out/tests-cubin.log"
 grep -A12 -E "✘" "$out/tests-cubin.log" "$out/tests-ptx.log" | head -80
@@ -62,4 +70,7 @@ printf '%-28s %s\n' "machine" "$(head -1 "$out/machine.txt")"
 printf '%-28s %s\n' "tests, cubins (exit $rc_cubin)" "$(paste -sd' ' "$out/summary-cubin.txt")"
 printf '%-28s %s\n' "tests, PTX JIT (exit $rc_ptx)" "$(paste -sd' ' "$out/summary-ptx.txt")"
 printf '%-28s %s\n' "ptxas sm_80/sm_90" "$ptxas_result"
+printf '%-28s %s\n' "bench (exit $bench_rc)" "table below; log $out/bench.txt"
+echo
+[[ -f "$out/bench.txt" ]] && tail -n 60 "$out/bench.txt"
 [[ $rc_cubin -eq 0 && $rc_ptx -eq 0 && "$ptxas_result" == ok ]]

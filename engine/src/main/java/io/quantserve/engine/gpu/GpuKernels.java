@@ -31,6 +31,10 @@ public final class GpuKernels {
                     argmaxSpec(t.suffix())));
         }
         all.addAll(List.of(EMBEDDING, argmaxSpec("f32"), AWQ_PARTIAL, awqReduceSpec("f16"), awqReduceSpec("f32")));
+        // gemm.cu, sampling.cu, bench.cu (branch gpu-gemm)
+        all.addAll(GpuMatmul.specs());
+        all.addAll(GpuSampling.specs());
+        all.addAll(DeviceFill.specs());
         return List.copyOf(all);
     }
 

@@ -1,0 +1,145 @@
+package io.quantserve.engine.gpu;
+
+import static io.quantserve.engine.gpu.KernelSpec.Param.INT;
+import static io.quantserve.engine.gpu.KernelSpec.Param.POINTER;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Tensor-core matrix products of gemm.cu in the engine's Linear convention, out[M, N] = a[M, K] . w[N, K]^T (a row
+ * per token): dense f16/bf16 weights, and AutoAWQ W4A16 weights as stored ({@link AwqDeviceWeights}) for a few
+ * tokens. Requirements, checked here with the kernel's name: K a positive multiple of 8 (16-byte rows), M x N below
+ * 2^31, buffers large enough; the kernels also need a, w and out 16-byte aligned (every allocation is; a slice must
+ * start at a multiple of 16 B). A plan with several K slices needs a workspace of {@link GemmPlan#workspaceBytes}.
+ */
+public final class GpuMatmul {
+    static final String MODULE = "gemm";
+    static final int[] DENSE_BLOCK_M = {32, 128};
+    static final int[] AWQ_BLOCK_M = {16, 32, 64};
+    static final int REDUCE_THREADS = 256;
+
+    private final CudaDevice device;
+
+    public GpuMatmul(CudaDevice device) {
+        this.device = device;
+    }
+
+    /** Every kernel of gemm.cu (GpuKernels.specs lists them with the others). */
+    public static List<KernelSpec> specs() {
+        List<KernelSpec> all = new ArrayList<>();
+        for (ActivationType t : ActivationType.values()) {
+            for (int bm : DENSE_BLOCK_M) {
+                all.add(denseSpec(t, bm));
+            }
+            all.add(reduceSpec(t));
+        }
+        for (int bm : AWQ_BLOCK_M) {
+            all.add(awqSpec(bm));
+        }
+        return List.copyOf(all);
+    }
+
+    static KernelSpec denseSpec(ActivationType t, int blockM) {
+        return KernelSpec.of(MODULE, "gemm_" + t.suffix() + "_bm" + blockM, POINTER, POINTER, POINTER, POINTER, INT,
+                INT, INT, INT);
+    }
+
+    static KernelSpec awqSpec(int blockM) {
+        return KernelSpec.of(MODULE, "awq_gemm_f16_bm" + blockM, POINTER, POINTER, POINTER, POINTER, POINTER, POINTER,
+                INT, INT, INT, INT, INT);
+    }
+
+    static KernelSpec reduceSpec(ActivationType t) {
+        return KernelSpec.of(MODULE, "gemm_reduce_" + t.suffix(), POINTER, POINTER, INT, INT);
+    }
+
+    public GemmPlan densePlan(int m, int n, int k) {
+        return GemmPlan.dense(m, n, k, device.multiprocessors());
+    }
+
+    public GemmPlan awqPlan(int m, AwqDeviceWeights w) {
+        return GemmPlan.awq(m, w.outFeatures(), w.inFeatures(), device.multiprocessors());
+    }
+
+    /**
+     * out[M, N] = a[M, K] . w[N, K]^T, all of type t, fp32 accumulation. {@code workspace} may be null when
+     * {@link #densePlan} has one slice.
+     */
+    public void gemm(ActivationType t, DeviceBuffer out, DeviceBuffer a, DeviceBuffer w, int m, int n, int k,
+            DeviceBuffer workspace) {
+        GemmPlan plan = densePlan(m, n, k);
+        KernelSpec spec = denseSpec(t, plan.blockM());
+        checkGemm(spec, out, a, w, m, n, k);
+        need(spec, "w", w, 2L * n * k);
+        DeviceBuffer partial = workspaceFor(spec, plan, workspace, out, m, n);
+        device.kernel(spec).launch(plan.shape(), new KernelArgs().buffer(out).buffer(partial).buffer(a).buffer(w)
+                .i32(m).i32(n).i32(k).i32(plan.kPerSplit()));
+        reduce(t, plan, out, partial, m, n);
+    }
+
+    /** out[M, N] (fp16) = a[M, K] (fp16) . dequantized(w)^T; any M, meant for 2..64 tokens. */
+    public void awqGemm(AwqDeviceWeights w, DeviceBuffer out, DeviceBuffer a, int m, DeviceBuffer workspace) {
+        int n = w.outFeatures();
+        int k = w.inFeatures();
+        GemmPlan plan = awqPlan(m, w);
+        KernelSpec spec = awqSpec(plan.blockM());
+        checkGemm(spec, out, a, null, m, n, k);
+        DeviceBuffer partial = workspaceFor(spec, plan, workspace, out, m, n);
+        device.kernel(spec).launch(plan.shape(), new KernelArgs().buffer(out).buffer(partial).buffer(a)
+                .buffer(w.qweight()).buffer(w.qzeros()).buffer(w.scales()).i32(m).i32(n).i32(k).i32(w.groupSize())
+                .i32(plan.kPerSplit()));
+        reduce(ActivationType.F16, plan, out, partial, m, n);
+    }
+
+    /** Sizes every launch of gemm.cu needs; the weights' own sizes are checked by the caller or the weights record. */
+    static void checkGemm(KernelSpec spec, DeviceBuffer out, DeviceBuffer a, DeviceBuffer w, int m, int n, int k) {
+        if (m < 1) {
+            throw new IllegalArgumentException(spec.name() + ": M (tokens) must be at least 1, is " + m);
+        }
+        if (n < 1) {
+            throw new IllegalArgumentException(spec.name() + ": N (output features) must be at least 1, is " + n);
+        }
+        if (k < 8 || k % 8 != 0) {
+            throw new IllegalArgumentException(spec.name() + ": K (input features) must be a positive multiple of 8 "
+                    + "(rows are read in 16-byte chunks), is " + k);
+        }
+        if ((long) m * n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(spec.name() + ": M x N = " + m + " x " + n + " is over 2^31 - 1 outputs");
+        }
+        need(spec, "out", out, 2L * m * n);
+        need(spec, "a", a, 2L * m * k);
+    }
+
+    private DeviceBuffer workspaceFor(KernelSpec spec, GemmPlan plan, DeviceBuffer workspace, DeviceBuffer out, int m,
+            int n) {
+        if (plan.splits() == 1) {
+            return out;  // never written as partials: the kernel writes out itself
+        }
+        if (workspace == null) {
+            throw new IllegalArgumentException(spec.name() + ": M=" + m + " N=" + n + " runs in " + plan.splits()
+                    + " K slices and needs a workspace of " + plan.workspaceBytes(m, n) + " B, given none");
+        }
+        need(spec, "workspace", workspace, plan.workspaceBytes(m, n));
+        return workspace;
+    }
+
+    private void reduce(ActivationType t, GemmPlan plan, DeviceBuffer out, DeviceBuffer partial, int m, int n) {
+        if (plan.splits() > 1) {
+            int count = m * n;
+            device.kernel(reduceSpec(t)).launch(reduceShape(count, device.multiprocessors()),
+                    new KernelArgs().buffer(out).buffer(partial).i32(plan.splits()).i32(count));
+        }
+    }
+
+    static LaunchShape reduceShape(int count, int multiprocessors) {
+        return LaunchShape.gridStride(count, 1, REDUCE_THREADS, Math.max(1, multiprocessors * 8));
+    }
+
+    static void need(KernelSpec spec, String role, DeviceBuffer buffer, long bytes) {
+        if (buffer.bytes() < bytes) {
+            throw new IllegalArgumentException(spec.name() + ": " + role + " buffer " + buffer.describe()
+                    + " is smaller than the " + bytes + " B the launch uses");
+        }
+    }
+}

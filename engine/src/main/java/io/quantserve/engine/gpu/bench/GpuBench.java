@@ -1,0 +1,212 @@
+package io.quantserve.engine.gpu.bench;
+
+import io.quantserve.engine.gpu.ActivationType;
+import io.quantserve.engine.gpu.AwqDeviceWeights;
+import io.quantserve.engine.gpu.CudaDevice;
+import io.quantserve.engine.gpu.CudaProbe;
+import io.quantserve.engine.gpu.DeviceBuffer;
+import io.quantserve.engine.gpu.DeviceFill;
+import io.quantserve.engine.gpu.GemmPlan;
+import io.quantserve.engine.gpu.GpuKernels;
+import io.quantserve.engine.gpu.GpuMatmul;
+import io.quantserve.engine.gpu.GpuTimer;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.IntConsumer;
+
+/**
+ * GPU micro-benchmark (run by gpu/check.sh on a device machine): device-to-device copy bandwidth (bytes read +
+ * written), the AWQ GEMV on Llama-2-7B shapes against it (issue 7's target: at least 80% of the copy), and the
+ * tensor-core GEMMs (dense f16/bf16, AWQ W4A16) at M = 1, 8, 32, 128, 512 in TFLOP/s.
+ * <p>Timing: CUDA events around a batch of launches, queued behind a GPU-side wait so that the JVM's launch rate is
+ * not what is measured; warm-up first; the median of {@value #BATCHES} batches; weights rotate among enough random
+ * sets (made on the device) that the sets together exceed the L2 cache several times over. Prints one table.
+ */
+public final class GpuBench {
+    static final int BATCHES = 15;
+    /** Weight sets together at least this large, so that a launch does not find its weights in L2 (50-60 MB). */
+    static final long ROTATE_BYTES = 192L << 20;
+    static final int[][] SHAPES = {{4096, 4096}, {4096, 11008}, {11008, 4096}};  // {K, N}: in -> out features
+    static final int[] TOKENS = {1, 8, 32, 128, 512};
+    static final int GROUP = 128;
+
+    private final CudaDevice device;
+    private final GpuKernels kernels;
+    private final GpuMatmul matmul;
+    private final DeviceFill fill;
+    private final GpuTimer timer;
+    private final List<String> lines = new ArrayList<>();
+    private int seed = 1;
+
+    GpuBench(CudaDevice device) {
+        this.device = device;
+        this.kernels = new GpuKernels(device);
+        this.matmul = new GpuMatmul(device);
+        this.fill = new DeviceFill(device);
+        this.timer = new GpuTimer(device);
+    }
+
+    public static void main(String[] args) {
+        CudaProbe.Result probe = CudaProbe.probe();
+        if (!probe.available()) {
+            System.out.println("GpuBench: no CUDA device (" + probe.detail() + ")");
+            System.exit(2);
+        }
+        try (CudaDevice device = CudaDevice.open(0)) {
+            new GpuBench(device).run(System.out);
+        }
+    }
+
+    void run(PrintStream out) {
+        lines.add(String.format(Locale.ROOT, "== GpuBench: %s, sm_%d%d, %d SMs (median of %d batches, CUDA events) ==",
+                device.name(), device.major(), device.minor(), device.multiprocessors(), BATCHES));
+        double copy = copyBandwidth();
+        lines.add(String.format(Locale.ROOT, "%-16s %-13s %5s %10s %9s %9s %7s", "kernel", "K->N", "M", "time us",
+                "TFLOP/s", "GB/s", "%copy"));
+        for (int[] s : SHAPES) {
+            awqShapes(s[0], s[1], copy);
+        }
+        for (int[] s : SHAPES) {
+            denseShapes(s[0], s[1], copy);
+        }
+        lines.forEach(out::println);
+    }
+
+    /** cuMemcpyDtoD of 1 GiB: GB/s counting the bytes read and the bytes written. */
+    private double copyBandwidth() {
+        long bytes = 1L << 30;
+        try (DeviceBuffer src = device.allocate(bytes, "copy src"); DeviceBuffer dst = device.allocate(bytes, "copy dst")) {
+            fill.randomBits(src, seed++);
+            double ms = median(i -> GpuTimer.copy(dst, src, bytes), 1);
+            double gbs = 2.0 * bytes / (ms * 1e6);
+            lines.add(String.format(Locale.ROOT, "copy D2D %d MiB: %.1f us, %.0f GB/s (read + write)", bytes >> 20,
+                    ms * 1e3, gbs));
+            return gbs;
+        }
+    }
+
+    private void awqShapes(int k, int n, double copy) {
+        int groups = k / GROUP;
+        long setBytes = 4L * k * (n / 8) + 4L * groups * (n / 8) + 2L * groups * n;
+        int sets = sets(setBytes);
+        List<AwqDeviceWeights> weights = new ArrayList<>();
+        List<DeviceBuffer> owned = new ArrayList<>();
+        try {
+            for (int i = 0; i < sets; i++) {
+                DeviceBuffer qw = device.allocate(4L * k * (n / 8), "qweight" + i);
+                DeviceBuffer qz = device.allocate(4L * groups * (n / 8), "qzeros" + i);
+                DeviceBuffer sc = device.allocate(2L * groups * n, "scales" + i);
+                fill.randomBits(qw, seed++);
+                fill.randomBits(qz, seed++);
+                fill.uniform(ActivationType.F16, sc, seed++, 0.001f, 0.02f);
+                weights.add(new AwqDeviceWeights(qw, qz, sc, k, n, GROUP));
+            }
+            int maxM = Arrays.stream(TOKENS).max().orElseThrow();
+            DeviceBuffer x = own(owned, device.allocate(2L * maxM * k, "x"));
+            fill.uniform(ActivationType.F16, x, seed++, -1f, 1f);
+            DeviceBuffer y = own(owned, device.allocate(4L * maxM * n, "y"));
+            long ws = kernels.awqPlan(weights.get(0)).workspaceBytes(n);
+            for (int m : TOKENS) {
+                ws = Math.max(ws, matmul.awqPlan(m, weights.get(0)).workspaceBytes(m, n));
+            }
+            DeviceBuffer workspace = own(owned, device.allocate(Math.max(16, ws), "workspace"));
+            double gemv = median(i -> kernels.awqGemv(weights.get(i % sets), x, y, false, workspace), sets);
+            row("awq_gemv", k, n, 1, gemv, setBytes + 2L * k + 2L * n, copy);
+            for (int m : TOKENS) {
+                double ms = median(i -> matmul.awqGemm(weights.get(i % sets), y, x, m, workspace), sets);
+                row("awq_gemm bm" + matmul.awqPlan(m, weights.get(0)).blockM(), k, n, m, ms,
+                        setBytes + 2L * m * k + 2L * m * n, copy);
+            }
+        } finally {
+            weights.forEach(AwqDeviceWeights::close);
+            owned.forEach(DeviceBuffer::close);
+        }
+    }
+
+    private void denseShapes(int k, int n, double copy) {
+        long setBytes = 2L * n * k;
+        int sets = sets(setBytes);
+        for (ActivationType t : ActivationType.values()) {
+            List<DeviceBuffer> owned = new ArrayList<>();
+            try {
+                List<DeviceBuffer> w = new ArrayList<>();
+                for (int i = 0; i < sets; i++) {
+                    DeviceBuffer b = own(owned, device.allocate(setBytes, "w" + i));
+                    fill.uniform(t, b, seed++, -0.05f, 0.05f);
+                    w.add(b);
+                }
+                int maxM = Arrays.stream(TOKENS).max().orElseThrow();
+                DeviceBuffer a = own(owned, device.allocate(2L * maxM * k, "a"));
+                fill.uniform(t, a, seed++, -1f, 1f);
+                DeviceBuffer out = own(owned, device.allocate(2L * maxM * n, "out"));
+                long ws = 16;
+                for (int m : TOKENS) {
+                    ws = Math.max(ws, matmul.densePlan(m, n, k).workspaceBytes(m, n));
+                }
+                DeviceBuffer workspace = own(owned, device.allocate(ws, "workspace"));
+                for (int m : TOKENS) {
+                    GemmPlan plan = matmul.densePlan(m, n, k);
+                    double ms = median(i -> matmul.gemm(t, out, a, w.get(i % sets), m, n, k, workspace), sets);
+                    row("gemm_" + t.suffix() + " bm" + plan.blockM(), k, n, m, ms, setBytes + 2L * m * k + 2L * m * n, copy);
+                }
+            } finally {
+                owned.forEach(DeviceBuffer::close);
+            }
+        }
+    }
+
+    private void row(String kernel, int k, int n, int m, double ms, long bytes, double copy) {
+        double gbs = bytes / (ms * 1e6);
+        double tflops = 2.0 * m * n * k / (ms * 1e9);
+        lines.add(String.format(Locale.ROOT, "%-16s %-13s %5d %10.2f %9.1f %9.0f %6.0f%%", kernel, k + "->" + n, m,
+                ms * 1e3, tflops, gbs, 100 * gbs / copy));
+    }
+
+    private static int sets(long setBytes) {
+        return (int) Math.clamp((ROTATE_BYTES + setBytes - 1) / setBytes, 1, 32);
+    }
+
+    private static DeviceBuffer own(List<DeviceBuffer> owned, DeviceBuffer b) {
+        owned.add(b);
+        return b;
+    }
+
+    /**
+     * Milliseconds per launch: warm-up, then batches of launches (launch i uses input set i % sets) queued behind a
+     * GPU-side wait long enough for the host to queue the whole batch, timed by events; the median batch.
+     */
+    private double median(IntConsumer launch, int sets) {
+        for (int i = 0; i < Math.max(3, sets); i++) {
+            launch.accept(i);
+        }
+        device.synchronize();
+        // size a batch to about 2 ms of GPU time, and learn the host's time to queue it
+        timer.start();
+        launch.accept(0);
+        timer.stop();
+        double one = Math.max(1e-4, timer.elapsedMillis());
+        int perBatch = (int) Math.clamp(Math.ceil(2.0 / one), 3, 400);
+        long hostStart = System.nanoTime();
+        for (int i = 0; i < perBatch; i++) {
+            launch.accept(i);
+        }
+        long hostNanos = System.nanoTime() - hostStart;
+        device.synchronize();
+        double[] perLaunch = new double[BATCHES];
+        int next = 0;
+        for (int b = 0; b < BATCHES; b++) {
+            fill.spin(2 * hostNanos + 1_000_000);
+            timer.start();
+            for (int i = 0; i < perBatch; i++) {
+                launch.accept(next++);
+            }
+            timer.stop();
+            perLaunch[b] = timer.elapsedMillis() / perBatch;
+        }
+        Arrays.sort(perLaunch);
+        return perLaunch[BATCHES / 2];
+    }
+}
