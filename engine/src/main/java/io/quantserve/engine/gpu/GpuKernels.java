@@ -31,6 +31,8 @@ public final class GpuKernels {
                     argmaxSpec(t.suffix())));
         }
         all.addAll(List.of(EMBEDDING, argmaxSpec("f32"), AWQ_PARTIAL, awqReduceSpec("f16"), awqReduceSpec("f32")));
+        // the model runner's kernels: attention.cu, dense.cu
+        all.addAll(ModelKernels.specs());
         return List.copyOf(all);
     }
 
