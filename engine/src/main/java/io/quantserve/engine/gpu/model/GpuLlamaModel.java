@@ -114,6 +114,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
                     + ModelKernels.MAX_HEAD_DIM);
         }
         QuantizationConfig quant = QuantizationConfigs.load(dir);
+        WeightUpload.requireSupported(c, quant);
         List<AutoCloseable> done = new ArrayList<>();
         long start = System.nanoTime();
         try (Checkpoint ckpt = Checkpoint.open(dir)) {

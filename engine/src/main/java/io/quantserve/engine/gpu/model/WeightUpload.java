@@ -14,6 +14,8 @@ import io.quantserve.engine.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Reads a checkpoint's tensors and puts them on the device: float tensors (F32/F16/BF16) in the activation type,
@@ -39,6 +41,34 @@ final class WeightUpload {
         this.type = type;
     }
 
+    /**
+     * Fails, naming the first layer and the format, unless every linear layer of a model of {@code c} is float or AWQ
+     * gemm: checked before anything is uploaded.
+     */
+    static void requireSupported(io.quantserve.engine.model.ModelConfig c, QuantizationConfig quant) {
+        List<String> prefixes = new ArrayList<>();
+        for (int i = 0; i < c.numLayers(); i++) {
+            for (String l : List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                    "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")) {
+                prefixes.add("model.layers." + i + "." + l);
+            }
+        }
+        if (!c.tieWordEmbeddings()) {
+            prefixes.add("lm_head");
+        }
+        for (String prefix : prefixes) {
+            LinearMethod method = quant.linearMethod(prefix);
+            if (method != Unquantized.INSTANCE && !(method instanceof AwqConfig)) {
+                throw unsupported(prefix, quant);
+            }
+        }
+    }
+
+    private static UnsupportedOperationException unsupported(String prefix, QuantizationConfig quant) {
+        return new UnsupportedOperationException("the GPU backend runs float (f32/f16/bf16) and AWQ gemm checkpoints; "
+                + "layer " + prefix + " is stored as '" + quant.name() + "' (use --backend cpu)");
+    }
+
     /** The linear layer at {@code prefix} ({@code model.layers.0.self_attn.q_proj}), [in -> out]. */
     GpuLinear linear(String prefix, int in, int out) {
         LinearMethod method = quant.linearMethod(prefix);
@@ -48,8 +78,7 @@ final class WeightUpload {
         if (method instanceof AwqConfig awq) {
             return awq(prefix, awq, in, out);
         }
-        throw new UnsupportedOperationException("the GPU backend runs float (f32/f16/bf16) and AWQ gemm checkpoints; "
-                + "layer " + prefix + " is stored as '" + quant.name() + "' (use --backend cpu)");
+        throw unsupported(prefix, quant);
     }
 
     GpuLinear dense(String prefix, int in, int out) {
