@@ -6,6 +6,8 @@
 #   test-classes.jar        engine test classes
 #   lib/*.jar               the engine's dependencies (test scope), JCuda's natives slimmed to its driver binding
 #   junit-console.jar       JUnit's console launcher
+#   fixtures/models         the test models (../shared/fixtures/models, ~5.6 MB: the model runner's device tests read
+#                           them; ../shared beside the checkout does not travel, check.sh links it into place)
 # gpu/.carry is ignored by git; name it in the device tool's `carry` (the whole tree plus carried paths: 64 MiB).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -41,5 +43,8 @@ modules=java.base,java.logging,java.xml,java.management,java.instrument,java.sql
 tar -C "$out/jre" -cf - . | xz -6 -T2 > "$out/jre.tar.xz"
 rm -rf "$out/jre"
 
+fixtures="$(cd "$root/.." && pwd)/shared/fixtures"
+mkdir -p "$out/fixtures" && cp -r "$fixtures/models" "$out/fixtures/"
+
 echo "gpu/.carry ready:"
-du -ch "$out"/jre.tar.xz "$out"/lib "$out"/*.jar
+du -ch "$out"/jre.tar.xz "$out"/lib "$out"/*.jar "$out"/fixtures
