@@ -23,7 +23,7 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libcuda.so.1'; then
 fi
 
 # the test models: Fixtures looks for shared/fixtures above the working folder
-if [[ ! -d "$root/shared/fixtures/models" && -d "$carry/fixtures/models" ]]; then
+if [[ ! -d "$root/shared/fixtures" && ! -d "$root/../shared/fixtures" && -d "$carry/fixtures/models" ]]; then
   mkdir -p "$root/shared/fixtures" && ln -s "$carry/fixtures/models" "$root/shared/fixtures/models"
 fi
 
