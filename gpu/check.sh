@@ -22,6 +22,11 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libcuda.so.1'; then
   done
 fi
 
+# the test models: Fixtures looks for shared/fixtures above the working folder
+if [[ ! -d "$root/shared/fixtures" && ! -d "$root/../shared/fixtures" && -d "$carry/fixtures/models" ]]; then
+  mkdir -p "$root/shared/fixtures" && ln -s "$carry/fixtures/models" "$root/shared/fixtures/models"
+fi
+
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader; "$jre/bin/java" -version 2>&1 | head -1; } \
   | tee "$out/machine.txt"
 
@@ -31,13 +36,23 @@ run_tests() {  # name, extra JVM flags...
   local name="$1"; shift
   # from engine/, where the tests find src/main/cuda and the committed PTX
   (cd "$root/engine" && "$jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g "$@" \
-    -jar "$carry/junit-console.jar" execute --class-path "$cp" --select-package io.quantserve.engine.gpu \
+    -jar "$carry/junit-console.jar" execute --class-path "$cp" --select-package io.quantserve.engine.gpu --select-package io.quantserve.engine.gpu.model \
     --reports-dir "$out/junit-$name" --details=tree --disable-banner --disable-ansi-colors) > "$out/tests-$name.log" 2>&1
   local rc=$?
   grep -E '^\[ *[0-9]+ tests (successful|failed|aborted)' "$out/tests-$name.log" | tr -s ' []' ' ' > "$out/summary-$name.txt"
   # an aborted test is a GPU test that found no device: on a device machine that is a failure
   grep -qE '^\[ *0 tests aborted' "$out/tests-$name.log" || rc=${rc/#0/3}
   return $rc
+}
+# per test class: tests, failed, skipped (from the JUnit XML of a run)
+per_class() {  # name
+  cat "$out/junit-$1"/*.xml 2>/dev/null | awk -v run="$1" '
+    /<testcase / { match($0, /classname="[^"]*"/); cls = substr($0, RSTART + 11, RLENGTH - 12); sub(/^io\.quantserve\.engine\./, "", cls)
+                   total[cls]++; cur = cls; if ($0 ~ /\/>[[:space:]]*$/) cur = "" }
+    /<failure|<error/ { if (cur != "") failed[cur]++ }
+    /<skipped/ { if (cur != "") skipped[cur]++ }
+    /<\/testcase>/ { cur = "" }
+    END { for (c in total) printf "  %-5s %-38s %3d tests, %d failed, %d skipped\n", run, c, total[c], failed[c] + 0, skipped[c] + 0 }' | sort -k2
 }
 run_tests cubin;    rc_cubin=$?
 run_tests ptx -Dquantserve.cuda.ptx-only=true; rc_ptx=$?
@@ -70,6 +85,9 @@ printf '%-28s %s\n' "machine" "$(head -1 "$out/machine.txt")"
 printf '%-28s %s\n' "tests, cubins (exit $rc_cubin)" "$(paste -sd' ' "$out/summary-cubin.txt")"
 printf '%-28s %s\n' "tests, PTX JIT (exit $rc_ptx)" "$(paste -sd' ' "$out/summary-ptx.txt")"
 printf '%-28s %s\n' "ptxas sm_80/sm_90" "$ptxas_result"
+echo "per test class:"
+per_class cubin
+per_class ptx
 printf '%-28s %s\n' "bench (exit $bench_rc)" "table below; log $out/bench.txt"
 echo
 [[ -f "$out/bench.txt" ]] && tail -n 60 "$out/bench.txt"

@@ -6,6 +6,8 @@
 #   test-classes.jar        engine test classes
 #   lib/*.jar               the engine's dependencies (test scope), JCuda's natives slimmed to its driver binding
 #   junit-console.jar       JUnit's console launcher
+#   fixtures/models         the test models (../shared/fixtures/models, ~5.6 MB: the model runner's device tests read
+#                           them; ../shared beside the checkout does not travel, check.sh links it into place)
 # gpu/.carry is ignored by git; name it in the device tool's `carry` (the whole tree plus carried paths: 64 MiB).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -34,12 +36,16 @@ rm "$natives" && "$java_home/bin/jar" cf "$root/$natives" -C "$tmp" lib && rm -r
 "$java_home/bin/jar" cf "$out/test-classes.jar" -C engine/target/test-classes .
 
 # Modules the engine, JUnit's launcher and the test libraries use (jdeps over-reports optional ones such as
-# java.desktop); java.base alone is ~42 MB, so the runtime travels as xz (~25 MB) and check.sh unpacks it.
-modules=java.base,java.logging,java.xml,java.management,java.instrument,java.sql,jdk.unsupported,jdk.zipfs,jdk.incubator.vector
-"$java_home/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --compress=zip-9 \
+# java.desktop, which is needed after all: LoadedModel's chat templates run on Jinjava, which uses java.beans); the image is left
+# uncompressed (96 MB) because xz packs that to 22 MB, against 36 MB for a zip-compressed image; check.sh unpacks it.
+modules=java.base,java.logging,java.xml,java.management,java.instrument,java.sql,jdk.unsupported,jdk.zipfs,jdk.incubator.vector,java.desktop
+"$java_home/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --compress=zip-0 \
   --output "$out/jre"
-tar -C "$out/jre" -cf - . | xz -6 -T2 > "$out/jre.tar.xz"
+tar -C "$out/jre" -cf - . | xz -9 -T2 > "$out/jre.tar.xz"
 rm -rf "$out/jre"
 
+fixtures="$(cd "$root/.." && pwd)/shared/fixtures"
+mkdir -p "$out/fixtures" && cp -r "$fixtures/models" "$out/fixtures/"
+
 echo "gpu/.carry ready:"
-du -ch "$out"/jre.tar.xz "$out"/lib "$out"/*.jar
+du -ch "$out"/jre.tar.xz "$out"/lib "$out"/*.jar "$out"/fixtures

@@ -46,25 +46,28 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "tokenizer file (.gguf, tokenizer.json, tokenizer.model) when the folder has none")
     Path tokenizerFile;
 
+    @Option(names = "--backend", description = "auto, cpu or cuda (default: -Dquantserve.backend, else QUANTSERVE_BACKEND, else auto)")
+    String backend;
+
     @Mixin
     SamplingOptions sampling;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (LoadedModel loaded = LoadedModel.open(model)) {
+        try (LoadedModel loaded = LoadedModel.open(model); ModelRunner runner = ModelRunner.open(loaded, backend)) {
             Set<Integer> eos = loaded.eosIds();
             if (input.ids != null) {
                 int[] ids = TokenIds.parse(input.ids, "--ids");
                 TokenIds.checkVocabulary(ids, loaded.config().vocabSize(), "--ids");
-                Generator generator = new Generator(loaded.model(), null, eos);
+                Generator generator = new Generator(runner.model(), null, eos);
                 Generator.Result r = generator.generate(request(ids, loaded, List.of()), piece -> { });
                 out.println(TokenIds.format(r.tokens()));
                 return 0;
             }
             Tokenizer tokenizer = TokenizerFiles.resolve(tokenizerFile, loaded);
             int[] prompt = Prompts.text(tokenizer, input.prompt);
-            Generator generator = new Generator(loaded.model(), tokenizer, eos);
+            Generator generator = new Generator(runner.model(), tokenizer, eos);
             out.print(input.prompt);
             out.flush();
             Generator.Result r = generator.generate(request(prompt, loaded, stop), piece -> {

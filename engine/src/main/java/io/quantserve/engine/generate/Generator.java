@@ -1,6 +1,5 @@
 package io.quantserve.engine.generate;
 
-import io.quantserve.engine.model.InferenceState;
 import io.quantserve.engine.model.LlamaModel;
 import io.quantserve.engine.sampling.Sampler;
 import io.quantserve.engine.sampling.SamplingParams;
@@ -40,11 +39,16 @@ public final class Generator {
             double prefillSeconds, double decodeSeconds) {
     }
 
-    private final LlamaModel model;
+    private final TokenModel model;
     private final Tokenizer tokenizer; // null: ids only
     private final Set<Integer> eosIds;
 
     public Generator(LlamaModel model, Tokenizer tokenizer, Set<Integer> eosIds) {
+        this(TokenModel.cpu(model), tokenizer, eosIds);
+    }
+
+    /** On any {@link TokenModel}: the CPU model or a GPU runner. */
+    public Generator(TokenModel model, Tokenizer tokenizer, Set<Integer> eosIds) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.eosIds = Set.copyOf(eosIds);
@@ -60,7 +64,12 @@ public final class Generator {
             throw new IllegalArgumentException("prompt (" + request.prompt().length + " tokens) + max tokens ("
                     + request.maxTokens() + ") exceed the model's context of " + model.config().maxPositions());
         }
-        InferenceState state = model.newState(Math.max(1, context));
+        try (TokenModel.Sequence state = model.newSequence(Math.max(1, context))) {
+            return generate(request, onText, state);
+        }
+    }
+
+    private Result generate(Request request, Consumer<String> onText, TokenModel.Sequence state) {
         Sampler sampler = new Sampler(request.sampling(), model.config().vocabSize());
         sampler.acceptPrompt(request.prompt());
         StreamingDecoder decoder = tokenizer == null ? null : tokenizer.newStreamingDecoder(true);
@@ -68,7 +77,7 @@ public final class Generator {
         StringBuilder text = new StringBuilder();
 
         long start = System.nanoTime();
-        float[] logits = model.forward(state, request.prompt(), 0, false);
+        float[] logits = state.forward(request.prompt(), 0);
         long prefillEnd = System.nanoTime();
 
         int[] generated = new int[request.maxTokens()];
@@ -91,7 +100,7 @@ public final class Generator {
                 }
             }
             if (count < request.maxTokens()) {
-                logits = model.forward(state, new int[] {token}, request.prompt().length + count - 1, false);
+                logits = state.forward(new int[] {token}, request.prompt().length + count - 1);
             }
         }
         if (decoder != null && !stops.stopped()) {

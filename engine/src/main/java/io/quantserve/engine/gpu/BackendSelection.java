@@ -34,7 +34,12 @@ public record BackendSelection(Backend backend, String reason) {
 
     /** The choice from the system property / environment, probed for real, and logged. */
     public static BackendSelection atStartup() {
-        BackendSelection selection = select(BackendChoice.fromSystem(), CudaProbe::probe);
+        return chosen(BackendChoice.fromSystem());
+    }
+
+    /** {@code choice} probed for real, and logged. */
+    public static BackendSelection chosen(BackendChoice choice) {
+        BackendSelection selection = select(choice, CudaProbe::probe);
         LOG.info("Backend: {} ({})", selection.backend().name().toLowerCase(java.util.Locale.ROOT), selection.reason());
         return selection;
     }

@@ -31,10 +31,12 @@ public final class GpuKernels {
                     argmaxSpec(t.suffix())));
         }
         all.addAll(List.of(EMBEDDING, argmaxSpec("f32"), AWQ_PARTIAL, awqReduceSpec("f16"), awqReduceSpec("f32")));
-        // gemm.cu, sampling.cu, bench.cu (branch gpu-gemm)
+        // gemm.cu, sampling.cu, bench.cu
         all.addAll(GpuMatmul.specs());
         all.addAll(GpuSampling.specs());
         all.addAll(DeviceFill.specs());
+        // the model runner's kernels: attention.cu, dense.cu
+        all.addAll(ModelKernels.specs());
         return List.copyOf(all);
     }
 

@@ -1,0 +1,293 @@
+// Attention over a paged KV cache, the engine's layout on the device:
+//   k_pool, v_pool  one pair per layer, [num_blocks, block_size, kv_heads, head_dim] of T (f16 or bf16): token slot
+//                   s = block * block_size + offset holds its kv_dim = kv_heads * head_dim values at s * kv_dim
+//                   (KvCachePool's layout, with T instead of float);
+//   block table     int32 block ids of one sequence, position p in block table[p / block_size], slot offset
+//                   p % block_size.
+// Queries q [rows, num_heads, head_dim] (after rope), outputs [rows, num_heads * head_dim]. Query head h reads kv head
+// h / (num_heads / num_kv_heads) (GQA). Row at position p attends positions first .. p, first = max(0, p - window + 1)
+// with a sliding window, else 0 (causal). Scores q.k * scale, softmax and the weighted sum in fp32, online (running
+// max and sum, rescaled as larger scores arrive), so no score vector is stored. head_dim even, at most 256.
+#include "common.cuh"
+
+#define ATT_THREADS 128
+#define ATT_WARPS (ATT_THREADS / 32)
+#define MAX_HEAD_DIM 256
+/** Output dimensions each lane accumulates: d = lane + 32 * j. */
+#define DIMS_PER_LANE (MAX_HEAD_DIM / 32)
+/** Keys per step: one per lane. */
+#define KEY_TILE 32
+/** Query rows per block of the prefill kernel: 4 per warp. */
+#define PREFILL_ROWS 16
+#define ROWS_PER_WARP (PREFILL_ROWS / ATT_WARPS)
+
+__device__ __forceinline__ float warp_max(float v) {
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(FULL_MASK, v, o));
+    return v;
+}
+
+__device__ __forceinline__ float warp_sum(float v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL_MASK, v, o);
+    return v;
+}
+
+/** Two consecutive values of T from a 4-byte word. */
+template <typename T> __device__ __forceinline__ float2 pair_at(const T* p) {
+    unsigned raw = *reinterpret_cast<const unsigned*>(p);
+    const T* e = reinterpret_cast<const T*>(&raw);
+    return make_float2(to_float(e[0]), to_float(e[1]));
+}
+
+__device__ __forceinline__ size_t slot_of(const int* table, int p, int block_size) {
+    return (size_t) table[p / block_size] * block_size + p % block_size;
+}
+
+/** q (fp32, shared or registers-broadcast) . key[0 .. head_dim), key 4-byte aligned; 16-byte loads when possible. */
+template <typename T>
+__device__ __forceinline__ float dot_key(const float* q, const T* key, int head_dim) {
+    float dot = 0.f;
+    if ((head_dim & 7) == 0 && aligned16(key)) {
+        for (int d = 0; d < head_dim; d += 8) {
+            uint4 raw = *reinterpret_cast<const uint4*>(key + d);
+            const T* e = reinterpret_cast<const T*>(&raw);
+#pragma unroll
+            for (int i = 0; i < 8; i++) dot += q[d + i] * to_float(e[i]);
+        }
+    } else {
+        for (int d = 0; d < head_dim; d += 2) {
+            float2 k = pair_at(key + d);
+            dot += q[d] * k.x + q[d + 1] * k.y;
+        }
+    }
+    return dot;
+}
+
+/**
+ * Writes this step's keys and values: rows t of k and v [tokens, kv_dim] go to slot slots[t] of the pools.
+ * Grid (tokens), block up to 256 threads over kv_dim / 2 pairs (kv_dim is even: head_dim is).
+ */
+template <typename T>
+__device__ void kv_append(T* k_pool, T* v_pool, const T* k, const T* v, const int* slots, int kv_dim) {
+    int t = blockIdx.x;
+    size_t dst = (size_t) slots[t] * kv_dim, src = (size_t) t * kv_dim;
+    const unsigned* ks = reinterpret_cast<const unsigned*>(k + src);
+    const unsigned* vs = reinterpret_cast<const unsigned*>(v + src);
+    unsigned* kd = reinterpret_cast<unsigned*>(k_pool + dst);
+    unsigned* vd = reinterpret_cast<unsigned*>(v_pool + dst);
+    for (int i = threadIdx.x; i < (kv_dim >> 1); i += blockDim.x) {
+        kd[i] = ks[i];
+        vd[i] = vs[i];
+    }
+}
+
+/** Running softmax state of one query row in one warp: max m, sum l, lane's share of the weighted values. */
+struct Online {
+    float m, l, acc[DIMS_PER_LANE];
+    __device__ __forceinline__ void init() {
+        m = -INFINITY;
+        l = 0.f;
+#pragma unroll
+        for (int j = 0; j < DIMS_PER_LANE; j++) acc[j] = 0.f;
+    }
+};
+
+/**
+ * Folds one tile of up to 32 keys into the state: lane i scored key i (s = -inf where masked, at least one lane not),
+ * and values[t] gives the value row of tile key t (t < count; keys at t >= count are masked).
+ * Returns p for this lane's key (for callers that need it; unused here).
+ */
+template <typename T, typename ValueRow>
+__device__ __forceinline__ void online_step(Online& st, float s, int count, int head_dim, int lane, ValueRow values) {
+    float m_new = fmaxf(st.m, warp_max(s));
+    float corr = __expf(st.m - m_new);  // 0 while m is -inf
+    float p = s == -INFINITY ? 0.f : __expf(s - m_new);
+    st.l = st.l * corr + warp_sum(p);
+#pragma unroll
+    for (int j = 0; j < DIMS_PER_LANE; j++) st.acc[j] *= corr;
+    for (int t = 0; t < count; t++) {
+        float pt = __shfl_sync(FULL_MASK, p, t);
+        if (pt != 0.f) {  // warp-uniform
+            const T* v = values(t);
+#pragma unroll
+            for (int j = 0; j < DIMS_PER_LANE; j++) {
+                int d = lane + 32 * j;
+                if (d < head_dim) st.acc[j] += pt * to_float(v[d]);
+            }
+        }
+    }
+    st.m = m_new;
+}
+
+/**
+ * Decode (and any row-wise) attention: item i is query row rows[i] of q, at position positions[i] of the sequence
+ * whose block table is block_tables[tables[i] * max_blocks ..]. Grid (num_heads, items), block 128: the 4 warps take
+ * tiles of 32 keys in turn (lane i scores key i, reading its key row; then the tile's values are summed across lanes
+ * by output dimension), and their states are merged at the end.
+ */
+template <typename T>
+__device__ void paged_decode(T* out, const T* q, const T* k_pool, const T* v_pool, const int* block_tables,
+                             const int* rows, const int* tables, const int* positions, int max_blocks, int num_heads,
+                             int num_kv_heads, int head_dim, int block_size, int window, float scale) {
+    int head = blockIdx.x, item = blockIdx.y;
+    int row = rows[item], pos = positions[item];
+    const int* table = block_tables + (size_t) tables[item] * max_blocks;
+    int kv_dim = num_kv_heads * head_dim;
+    size_t head_off = (size_t) (head / (num_heads / num_kv_heads)) * head_dim;
+    int first = window > 0 ? max(0, pos - window + 1) : 0;
+    int len = pos - first + 1;
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+
+    __shared__ float qs[MAX_HEAD_DIM];
+    const T* qrow = q + ((size_t) row * num_heads + head) * head_dim;
+    for (int d = threadIdx.x; d < head_dim; d += blockDim.x) qs[d] = to_float(qrow[d]);
+    __syncthreads();
+
+    Online st;
+    st.init();
+    for (int tile = warp * KEY_TILE; tile < len; tile += ATT_WARPS * KEY_TILE) {
+        int p = first + tile + lane;
+        float s = -INFINITY;
+        if (tile + lane < len) s = dot_key(qs, k_pool + slot_of(table, p, block_size) * kv_dim + head_off, head_dim) * scale;
+        int base = first + tile;
+        online_step<T>(st, s, min(KEY_TILE, len - tile), head_dim, lane, [&](int t) {
+            return v_pool + slot_of(table, base + t, block_size) * kv_dim + head_off;
+        });
+    }
+
+    // merge the warps: out = sum_w acc_w * e^(m_w - M) / sum_w l_w * e^(m_w - M)
+    __shared__ float wm[ATT_WARPS], wl[ATT_WARPS];
+    __shared__ float wacc[ATT_WARPS][MAX_HEAD_DIM];
+    if (lane == 0) { wm[warp] = st.m; wl[warp] = st.l; }
+#pragma unroll
+    for (int j = 0; j < DIMS_PER_LANE; j++) {
+        int d = lane + 32 * j;
+        if (d < head_dim) wacc[warp][d] = st.acc[j];
+    }
+    __syncthreads();
+    float big = -INFINITY;
+#pragma unroll
+    for (int w = 0; w < ATT_WARPS; w++) big = fmaxf(big, wm[w]);
+    float total = 0.f, weight[ATT_WARPS];
+#pragma unroll
+    for (int w = 0; w < ATT_WARPS; w++) {
+        weight[w] = wm[w] == -INFINITY ? 0.f : __expf(wm[w] - big);  // a warp with no keys adds nothing
+        total += wl[w] * weight[w];
+    }
+    T* orow = out + ((size_t) row * num_heads + head) * head_dim;
+    for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
+        float sum = 0.f;
+#pragma unroll
+        for (int w = 0; w < ATT_WARPS; w++) sum += wacc[w][d] * weight[w];
+        orow[d] = from_float<T>(sum / total);
+    }
+}
+
+/**
+ * Prefill attention for a chunk of n query rows of one sequence: rows row0 .. row0+n-1 of q/out at positions
+ * start .. start+n-1, the chunk's own keys and values already appended to the cache. Flash-style: grid
+ * (ceil(n / 16), num_heads), block 128; a block holds 16 query rows of one head (4 per warp) and walks the keys up to
+ * its last row's position in tiles of 32, staged in shared memory once for all 16 rows, each row folding a tile
+ * into its online softmax (causal and window masks per row). Dynamic shared memory:
+ * (2 * 32 * (head_dim + 2) + 16 * head_dim) * sizeof(T); key rows are padded by 2 values so that the lanes, each
+ * reading its own key, fall into different banks.
+ */
+template <typename T>
+__device__ void prefill_attention(T* out, const T* q, const T* k_pool, const T* v_pool, const int* table, int row0,
+                                  int start, int n, int num_heads, int num_kv_heads, int head_dim, int block_size,
+                                  int window, float scale) {
+    extern __shared__ __align__(16) unsigned char smem[];
+    int stride = head_dim + 2;
+    T* ks = reinterpret_cast<T*>(smem);
+    T* vs = ks + KEY_TILE * stride;
+    T* qs = vs + KEY_TILE * stride;  // [16][head_dim]
+    int head = blockIdx.y;
+    int kv_dim = num_kv_heads * head_dim;
+    size_t head_off = (size_t) (head / (num_heads / num_kv_heads)) * head_dim;
+    int r_first = blockIdx.x * PREFILL_ROWS;
+    int r_count = min(PREFILL_ROWS, n - r_first);
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    int half_dim = head_dim >> 1;
+
+    for (int i = threadIdx.x; i < PREFILL_ROWS * half_dim; i += blockDim.x) {
+        int r = i / half_dim, d = 2 * (i - r * half_dim);
+        unsigned v = 0u;
+        if (r < r_count) v = *reinterpret_cast<const unsigned*>(q + ((size_t) (row0 + r_first + r) * num_heads + head) * head_dim + d);
+        *reinterpret_cast<unsigned*>(qs + r * head_dim + d) = v;
+    }
+
+    Online st[ROWS_PER_WARP];
+#pragma unroll
+    for (int r = 0; r < ROWS_PER_WARP; r++) st[r].init();
+    int last = start + r_first + r_count - 1;                           // position of the block's last row
+    int lowest = window > 0 ? max(0, start + r_first - window + 1) : 0;  // first key any of its rows sees
+    for (int t0 = lowest; t0 <= last; t0 += KEY_TILE) {
+        __syncthreads();  // the previous tile is no longer read (and, the first time, q is staged)
+        for (int i = threadIdx.x; i < KEY_TILE * half_dim; i += blockDim.x) {
+            int t = i / half_dim, d = 2 * (i - t * half_dim);
+            int p = t0 + t;
+            if (p <= last) {
+                size_t at = slot_of(table, p, block_size) * kv_dim + head_off + d;
+                *reinterpret_cast<unsigned*>(ks + t * stride + d) = *reinterpret_cast<const unsigned*>(k_pool + at);
+                *reinterpret_cast<unsigned*>(vs + t * stride + d) = *reinterpret_cast<const unsigned*>(v_pool + at);
+            }
+        }
+        __syncthreads();
+#pragma unroll
+        for (int r = 0; r < ROWS_PER_WARP; r++) {
+            int rr = warp * ROWS_PER_WARP + r;
+            int pos = start + r_first + rr;
+            int first = window > 0 ? max(0, pos - window + 1) : 0;
+            // warp-uniform: rows past the chunk, or whose keys are all outside this tile, skip it
+            if (rr < r_count && t0 <= pos && t0 + KEY_TILE > first) {
+                int p = t0 + lane;
+                float s = -INFINITY;
+                if (p <= pos && p >= first) {
+                    const T* qrow = qs + rr * head_dim;
+                    const T* key = ks + lane * stride;
+                    float dot = 0.f;
+                    for (int d = 0; d < head_dim; d += 2) {
+                        float2 qv = pair_at(qrow + d), kv = pair_at(key + d);
+                        dot += qv.x * kv.x + qv.y * kv.y;
+                    }
+                    s = dot * scale;
+                }
+                online_step<T>(st[r], s, min(KEY_TILE, pos - t0 + 1), head_dim, lane,
+                               [&](int t) { return static_cast<const T*>(vs + t * stride); });
+            }
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < ROWS_PER_WARP; r++) {
+        int rr = warp * ROWS_PER_WARP + r;
+        if (rr < r_count) {
+            T* orow = out + ((size_t) (row0 + r_first + rr) * num_heads + head) * head_dim;
+            float inv = 1.f / st[r].l;
+#pragma unroll
+            for (int j = 0; j < DIMS_PER_LANE; j++) {
+                int d = lane + 32 * j;
+                if (d < head_dim) orow[d] = from_float<T>(st[r].acc[j] * inv);
+            }
+        }
+    }
+}
+
+extern "C" __global__ void kv_append_f16(half* k_pool, half* v_pool, const half* k, const half* v, const int* slots, int kv_dim) {
+    kv_append<half>(k_pool, v_pool, k, v, slots, kv_dim);
+}
+extern "C" __global__ void kv_append_bf16(bf16* k_pool, bf16* v_pool, const bf16* k, const bf16* v, const int* slots, int kv_dim) {
+    kv_append<bf16>(k_pool, v_pool, k, v, slots, kv_dim);
+}
+
+#define DECODE_PARAMS(T) T* out, const T* q, const T* k_pool, const T* v_pool, const int* block_tables, const int* rows, \
+    const int* tables, const int* positions, int max_blocks, int num_heads, int num_kv_heads, int head_dim,           \
+    int block_size, int window, float scale
+#define DECODE_ARGS out, q, k_pool, v_pool, block_tables, rows, tables, positions, max_blocks, num_heads, num_kv_heads, \
+    head_dim, block_size, window, scale
+extern "C" __global__ void __launch_bounds__(ATT_THREADS) paged_attention_decode_f16(DECODE_PARAMS(half)) { paged_decode<half>(DECODE_ARGS); }
+extern "C" __global__ void __launch_bounds__(ATT_THREADS) paged_attention_decode_bf16(DECODE_PARAMS(bf16)) { paged_decode<bf16>(DECODE_ARGS); }
+
+#define PREFILL_PARAMS(T) T* out, const T* q, const T* k_pool, const T* v_pool, const int* table, int row0, int start, \
+    int n, int num_heads, int num_kv_heads, int head_dim, int block_size, int window, float scale
+#define PREFILL_ARGS out, q, k_pool, v_pool, table, row0, start, n, num_heads, num_kv_heads, head_dim, block_size, window, scale
+extern "C" __global__ void __launch_bounds__(ATT_THREADS) prefill_attention_f16(PREFILL_PARAMS(half)) { prefill_attention<half>(PREFILL_ARGS); }
+extern "C" __global__ void __launch_bounds__(ATT_THREADS) prefill_attention_bf16(PREFILL_PARAMS(bf16)) { prefill_attention<bf16>(PREFILL_ARGS); }

@@ -1,0 +1,206 @@
+package io.quantserve.engine.gpu;
+
+import static io.quantserve.engine.gpu.KernelSpec.Param.FLOAT;
+import static io.quantserve.engine.gpu.KernelSpec.Param.INT;
+import static io.quantserve.engine.gpu.KernelSpec.Param.POINTER;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The kernels of the GPU model runner: paged attention and the KV append ({@code attention.cu}), float linear layers
+ * and biases ({@code dense.cu}). KV pools are {@link ActivationType} values laid out [blocks, blockSize, kvHeads,
+ * headDim], a token slot {@code block * blockSize + offset} holding kvDim values (the CPU pool's layout); block tables
+ * and the other metadata are int32 buffers the caller has uploaded (the kernels trust them: the caller checks them on
+ * the host, see {@code GpuLlamaModel}). Buffer sizes are checked here before any launch.
+ */
+public final class ModelKernels {
+    static final String ATTENTION = "attention";
+    static final String DENSE = "dense";
+
+    /** Largest head_dim the attention kernels take: 8 output dimensions per lane. */
+    public static final int MAX_HEAD_DIM = 256;
+    static final int ATTENTION_THREADS = 128;
+    static final int PREFILL_ROWS = 16;
+    static final int KEY_TILE = 32;
+    static final int DENSE_THREADS = 256;
+    static final int DENSE_COLUMNS = 8;
+    static final int DENSE_ROWS = 8;
+
+    /** Every kernel of attention.cu and dense.cu (registered in {@link GpuKernels#specs()}). */
+    static List<KernelSpec> specs() {
+        List<KernelSpec> all = new ArrayList<>();
+        for (ActivationType t : ActivationType.values()) {
+            all.addAll(List.of(kvAppendSpec(t), decodeSpec(t), prefillSpec(t), denseSpec(t, false), denseSpec(t, true),
+                    addBiasSpec(t)));
+        }
+        return all;
+    }
+
+    static KernelSpec kvAppendSpec(ActivationType t) {
+        return KernelSpec.of(ATTENTION, "kv_append_" + t.suffix(), POINTER, POINTER, POINTER, POINTER, POINTER, INT);
+    }
+
+    static KernelSpec decodeSpec(ActivationType t) {
+        return KernelSpec.of(ATTENTION, "paged_attention_decode_" + t.suffix(), POINTER, POINTER, POINTER, POINTER,
+                POINTER, POINTER, POINTER, POINTER, INT, INT, INT, INT, INT, INT, FLOAT);
+    }
+
+    static KernelSpec prefillSpec(ActivationType t) {
+        return KernelSpec.of(ATTENTION, "prefill_attention_" + t.suffix(), POINTER, POINTER, POINTER, POINTER, POINTER,
+                INT, INT, INT, INT, INT, INT, INT, INT, FLOAT);
+    }
+
+    static KernelSpec denseSpec(ActivationType t, boolean f32Out) {
+        return KernelSpec.of(DENSE, "dense_matmul_" + t.suffix() + (f32Out ? "_f32" : ""), POINTER, POINTER, POINTER,
+                INT, INT, INT);
+    }
+
+    static KernelSpec addBiasSpec(ActivationType t) {
+        return KernelSpec.of(DENSE, "add_bias_rows_" + t.suffix(), POINTER, POINTER, INT, INT);
+    }
+
+    /**
+     * The attention geometry of a model: query heads, KV heads, head width, KV block size, sliding window (0 = none)
+     * and the score scale (1/sqrt(headDim) for Llama).
+     */
+    public record Attention(int numHeads, int numKvHeads, int headDim, int blockSize, int window, float scale) {
+        public Attention {
+            if (numHeads < 1 || numKvHeads < 1 || numHeads % numKvHeads != 0) {
+                throw new IllegalArgumentException(numHeads + " query heads are not a multiple of " + numKvHeads
+                        + " KV heads");
+            }
+            if (headDim < 2 || headDim % 2 != 0 || headDim > MAX_HEAD_DIM) {
+                throw new IllegalArgumentException("head_dim " + headDim + " must be even and at most " + MAX_HEAD_DIM
+                        + " for the GPU attention kernels");
+            }
+            if (blockSize < 1 || window < 0) {
+                throw new IllegalArgumentException("KV block size " + blockSize + " and window " + window);
+            }
+        }
+
+        public int qDim() {
+            return numHeads * headDim;
+        }
+
+        public int kvDim() {
+            return numKvHeads * headDim;
+        }
+    }
+
+    private final CudaDevice device;
+
+    public ModelKernels(CudaDevice device) {
+        this.device = device;
+    }
+
+    // ---- launch shapes (pure; unit-tested without a device) ----
+
+    static LaunchShape kvAppendShape(int tokens, int kvDim) {
+        return LaunchShape.perRow(tokens, GpuKernels.warps(kvDim / 2, 256));
+    }
+
+    static LaunchShape decodeShape(int items, int numHeads) {
+        return new LaunchShape(numHeads, items, 1, ATTENTION_THREADS, 1, 1, 0);
+    }
+
+    static LaunchShape prefillShape(int n, int numHeads, int headDim, ActivationType t) {
+        return new LaunchShape((n + PREFILL_ROWS - 1) / PREFILL_ROWS, numHeads, 1, ATTENTION_THREADS, 1, 1,
+                prefillSharedBytes(headDim, t));
+    }
+
+    /** K and V tiles of 32 keys padded by 2 values per row, and 16 query rows. */
+    static int prefillSharedBytes(int headDim, ActivationType t) {
+        return (2 * KEY_TILE * (headDim + 2) + PREFILL_ROWS * headDim) * t.bytes();
+    }
+
+    static LaunchShape denseShape(int m, int n) {
+        return new LaunchShape((n + DENSE_COLUMNS - 1) / DENSE_COLUMNS, (m + DENSE_ROWS - 1) / DENSE_ROWS, 1,
+                DENSE_THREADS, 1, 1, 0);
+    }
+
+    // ---- kernels ----
+
+    /** Rows t of k and v [tokens, kvDim] to token slot slots[t] (int32) of the pools of {@code poolSlots} slots. */
+    public void kvAppend(ActivationType t, DeviceBuffer kPool, DeviceBuffer vPool, long poolSlots, DeviceBuffer k,
+            DeviceBuffer v, DeviceBuffer slots, int tokens, int kvDim) {
+        KernelSpec spec = kvAppendSpec(t);
+        need(spec, kPool, poolSlots * kvDim * t.bytes());
+        need(spec, vPool, poolSlots * kvDim * t.bytes());
+        need(spec, k, (long) tokens * kvDim * t.bytes());
+        need(spec, v, (long) tokens * kvDim * t.bytes());
+        need(spec, slots, 4L * tokens);
+        device.kernel(spec).launch(kvAppendShape(tokens, kvDim), new KernelArgs().buffer(kPool).buffer(vPool)
+                .buffer(k).buffer(v).buffer(slots).i32(kvDim));
+    }
+
+    /**
+     * Decode attention over {@code items} query rows, each of its own sequence and position: item i is row rows[i] of
+     * q/out [qRows, qDim], at position positions[i], its block table row tables[i] of blockTables [.., maxBlocks].
+     */
+    public void decode(ActivationType t, Attention a, DeviceBuffer out, DeviceBuffer q, int qRows, DeviceBuffer kPool,
+            DeviceBuffer vPool, DeviceBuffer blockTables, int tableCount, int maxBlocks, DeviceBuffer rows,
+            DeviceBuffer tables, DeviceBuffer positions, int items) {
+        KernelSpec spec = decodeSpec(t);
+        need(spec, out, (long) qRows * a.qDim() * t.bytes());
+        need(spec, q, (long) qRows * a.qDim() * t.bytes());
+        need(spec, blockTables, 4L * tableCount * maxBlocks);
+        need(spec, rows, 4L * items);
+        need(spec, tables, 4L * items);
+        need(spec, positions, 4L * items);
+        device.kernel(spec).launch(decodeShape(items, a.numHeads()), new KernelArgs().buffer(out).buffer(q)
+                .buffer(kPool).buffer(vPool).buffer(blockTables).buffer(rows).buffer(tables).buffer(positions)
+                .i32(maxBlocks).i32(a.numHeads()).i32(a.numKvHeads()).i32(a.headDim()).i32(a.blockSize())
+                .i32(a.window()).f32(a.scale()));
+    }
+
+    /**
+     * Prefill attention for rows row0 .. row0+n-1 of q/out [qRows, qDim], at positions start .. start+n-1 of one
+     * sequence whose block table (int32, {@code tableBlocks} ids) covers position start+n-1; the rows' own keys and
+     * values must already be in the pools.
+     */
+    public void prefill(ActivationType t, Attention a, DeviceBuffer out, DeviceBuffer q, int qRows, DeviceBuffer kPool,
+            DeviceBuffer vPool, DeviceBuffer table, int tableBlocks, int row0, int start, int n) {
+        KernelSpec spec = prefillSpec(t);
+        if (row0 < 0 || n < 1 || row0 + n > qRows || start < 0) {
+            throw new IllegalArgumentException(spec.name() + ": rows [" + row0 + ", " + (row0 + n) + ") of " + qRows
+                    + " at start position " + start);
+        }
+        if ((long) tableBlocks * a.blockSize() < (long) start + n) {
+            throw new IllegalArgumentException(spec.name() + ": positions up to " + (start + n - 1) + " need more than "
+                    + tableBlocks + " blocks of " + a.blockSize());
+        }
+        need(spec, out, (long) qRows * a.qDim() * t.bytes());
+        need(spec, q, (long) qRows * a.qDim() * t.bytes());
+        need(spec, table, 4L * tableBlocks);
+        device.kernel(spec).launch(prefillShape(n, a.numHeads(), a.headDim(), t), new KernelArgs().buffer(out)
+                .buffer(q).buffer(kPool).buffer(vPool).buffer(table).i32(row0).i32(start).i32(n).i32(a.numHeads())
+                .i32(a.numKvHeads()).i32(a.headDim()).i32(a.blockSize()).i32(a.window()).f32(a.scale()));
+    }
+
+    /** y [m, n] = x [m, k] . w^T for w [n, k], all of type t; y of type t, or fp32 when {@code f32Out}. */
+    public void denseMatmul(ActivationType t, DeviceBuffer y, boolean f32Out, DeviceBuffer x, DeviceBuffer w, int m,
+            int n, int k) {
+        KernelSpec spec = denseSpec(t, f32Out);
+        need(spec, y, (long) m * n * (f32Out ? 4 : t.bytes()));
+        need(spec, x, (long) m * k * t.bytes());
+        need(spec, w, (long) n * k * t.bytes());
+        device.kernel(spec).launch(denseShape(m, n), new KernelArgs().buffer(y).buffer(x).buffer(w).i32(m).i32(n).i32(k));
+    }
+
+    /** y[r] += bias for m rows of n. */
+    public void addBiasRows(ActivationType t, DeviceBuffer y, DeviceBuffer bias, int m, int n) {
+        KernelSpec spec = addBiasSpec(t);
+        need(spec, y, (long) m * n * t.bytes());
+        need(spec, bias, (long) n * t.bytes());
+        device.kernel(spec).launch(GpuKernels.elementwiseShape((long) m * n, device.multiprocessors()),
+                new KernelArgs().buffer(y).buffer(bias).i32(m).i32(n));
+    }
+
+    private static void need(KernelSpec spec, DeviceBuffer buffer, long bytes) {
+        if (buffer.bytes() < bytes) {
+            throw new IllegalArgumentException(spec.name() + ": buffer " + buffer.describe() + " is smaller than the "
+                    + bytes + " B the launch uses");
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.quantserve.engine.gpu.model;
+
+import io.quantserve.engine.gpu.ActivationType;
+import io.quantserve.engine.gpu.CudaDevice;
+import io.quantserve.engine.gpu.DeviceBuffer;
+import io.quantserve.engine.model.ModelConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The device activations of batched forwards over one {@link GpuKvCache}, for up to {@code maxTokens} rows at once
+ * (the CPU {@link io.quantserve.engine.model.InferenceState}'s buffers), plus the int32 metadata of a batch
+ * (positions, slots, block tables), uploaded once per forward.
+ */
+public final class GpuBatchState implements AutoCloseable {
+    final GpuKvCache cache;
+    final int maxTokens;
+    final DeviceBuffer x;      // [maxTokens, hidden] residual stream
+    final DeviceBuffer xb;     // [maxTokens, hidden] normalised input of a block
+    final DeviceBuffer xb2;    // [maxTokens, hidden] block output before the residual add
+    final DeviceBuffer q;      // [maxTokens, heads * headDim]
+    final DeviceBuffer k;      // [maxTokens, kvHeads * headDim]
+    final DeviceBuffer v;      // [maxTokens, kvHeads * headDim]
+    final DeviceBuffer att;    // [maxTokens, heads * headDim]
+    final DeviceBuffer hb;     // [maxTokens, intermediate] gate, then silu(gate) * up
+    final DeviceBuffer hb2;    // [maxTokens, intermediate] up
+    final DeviceBuffer normed; // [maxTokens, hidden] the rows that want logits, normalised
+    final DeviceBuffer logits; // [maxTokens, vocab] fp32
+    final DeviceBuffer ids;    // [maxTokens] int32 token ids
+    final DeviceBuffer wanted; // [maxTokens] int32 rows that want logits
+    final DeviceBuffer workspace; // AWQ split-K partial sums
+    private final CudaDevice device;
+    private final List<DeviceBuffer> owned = new ArrayList<>();
+    private DeviceBuffer meta; // int32 metadata of the current batch, grown as needed
+
+    GpuBatchState(CudaDevice device, ModelConfig c, ActivationType t, GpuKvCache cache, int maxTokens,
+            long workspaceBytes) {
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("a batch state for " + maxTokens + " tokens");
+        }
+        this.device = device;
+        this.cache = cache;
+        this.maxTokens = maxTokens;
+        long rows = maxTokens;
+        int b = t.bytes();
+        try {
+            x = own(rows * c.hiddenSize() * b, "x");
+            xb = own(rows * c.hiddenSize() * b, "xb");
+            xb2 = own(rows * c.hiddenSize() * b, "xb2");
+            q = own(rows * c.qDim() * b, "q");
+            k = own(rows * c.kvDim() * b, "k");
+            v = own(rows * c.kvDim() * b, "v");
+            att = own(rows * c.qDim() * b, "att");
+            hb = own(rows * c.intermediateSize() * b, "hb");
+            hb2 = own(rows * c.intermediateSize() * b, "hb2");
+            normed = own(rows * c.hiddenSize() * b, "normed");
+            logits = own(rows * c.vocabSize() * 4L, "logits");
+            ids = own(rows * 4L, "ids");
+            wanted = own(rows * 4L, "wanted rows");
+            workspace = own(Math.max(4L, workspaceBytes), "awq workspace");
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private DeviceBuffer own(long bytes, String label) {
+        DeviceBuffer buffer = device.allocate(bytes, label);
+        owned.add(buffer);
+        return buffer;
+    }
+
+    public GpuKvCache cache() {
+        return cache;
+    }
+
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    /** Uploads the batch's metadata; slices of the result are views of it until the next upload. */
+    DeviceBuffer uploadMeta(int[] values) {
+        long bytes = Math.max(4L, 4L * values.length);
+        if (meta == null || meta.bytes() < bytes) {
+            if (meta != null) {
+                meta.close();
+            }
+            meta = device.allocate(Math.max(bytes, 4096), "batch metadata");
+        }
+        if (values.length > 0) {
+            meta.upload(values);
+        }
+        return meta;
+    }
+
+    @Override
+    public void close() {
+        owned.forEach(DeviceBuffer::close);
+        owned.clear();
+        if (meta != null) {
+            meta.close();
+            meta = null;
+        }
+    }
+}

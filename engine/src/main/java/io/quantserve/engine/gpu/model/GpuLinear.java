@@ -1,0 +1,103 @@
+package io.quantserve.engine.gpu.model;
+
+import io.quantserve.engine.gpu.ActivationType;
+import io.quantserve.engine.gpu.AwqDeviceWeights;
+import io.quantserve.engine.gpu.DeviceBuffer;
+import io.quantserve.engine.gpu.GpuKernels;
+import io.quantserve.engine.gpu.ModelKernels;
+
+/**
+ * One linear layer on the device, {@code y [m, out] = x [m, in] . W^T (+ bias)}: a float weight in the activation
+ * type, or an AutoAWQ checkpoint's packed weight. The seam where the tuned GEMMs plug in (a tensor-core f16/bf16 GEMM
+ * for {@link Dense}, a W4A16 GEMM over several rows for {@link Awq}).
+ */
+sealed interface GpuLinear extends AutoCloseable {
+
+    int inFeatures();
+
+    int outFeatures();
+
+    /** Bytes of AWQ split-K partial sums this layer needs (0 for float layers). */
+    long workspaceBytes(GpuKernels kernels);
+
+    /** y = x W^T (+ bias) for m rows; y in the activation type, or fp32 when {@code f32Out} (logits). */
+    void apply(Ops ops, DeviceBuffer x, DeviceBuffer y, int m, boolean f32Out);
+
+    @Override
+    void close();
+
+    /** What a layer needs to run: the kernels, the activation type and the AWQ workspace. */
+    record Ops(GpuKernels kernels, ModelKernels model, ActivationType type, DeviceBuffer workspace) {
+    }
+
+    /** A float weight [out, in] in the activation type; bias [out] or null. */
+    record Dense(DeviceBuffer weight, DeviceBuffer bias, int inFeatures, int outFeatures) implements GpuLinear {
+        @Override
+        public long workspaceBytes(GpuKernels kernels) {
+            return 0;
+        }
+
+        @Override
+        public void apply(Ops ops, DeviceBuffer x, DeviceBuffer y, int m, boolean f32Out) {
+            ops.model().denseMatmul(ops.type(), y, f32Out, x, weight, m, outFeatures, inFeatures);
+            addBias(ops, bias, y, m, outFeatures, f32Out);
+        }
+
+        @Override
+        public void close() {
+            weight.close();
+            if (bias != null) {
+                bias.close();
+            }
+        }
+    }
+
+    /**
+     * An AutoAWQ "gemm" layer as stored, one matrix-vector product per row (awq_gemv.cu); bias [out] fp16 or null.
+     */
+    record Awq(AwqDeviceWeights weights, DeviceBuffer bias) implements GpuLinear {
+        @Override
+        public int inFeatures() {
+            return weights.inFeatures();
+        }
+
+        @Override
+        public int outFeatures() {
+            return weights.outFeatures();
+        }
+
+        @Override
+        public long workspaceBytes(GpuKernels kernels) {
+            return kernels.awqPlan(weights).workspaceBytes(weights.outFeatures());
+        }
+
+        @Override
+        public void apply(Ops ops, DeviceBuffer x, DeviceBuffer y, int m, boolean f32Out) {
+            long inBytes = 2L * weights.inFeatures();
+            long outBytes = (long) weights.outFeatures() * (f32Out ? 4 : 2);
+            for (int r = 0; r < m; r++) {
+                ops.kernels().awqGemv(weights, x.slice(r * inBytes, inBytes, x.label() + "[" + r + "]"),
+                        y.slice(r * outBytes, outBytes, y.label() + "[" + r + "]"), f32Out, ops.workspace());
+            }
+            addBias(ops, bias, y, m, weights.outFeatures(), f32Out);
+        }
+
+        @Override
+        public void close() {
+            weights.close();
+            if (bias != null) {
+                bias.close();
+            }
+        }
+    }
+
+    private static void addBias(Ops ops, DeviceBuffer bias, DeviceBuffer y, int m, int n, boolean f32Out) {
+        if (bias == null) {
+            return;
+        }
+        if (f32Out) {
+            throw new UnsupportedOperationException("a bias on fp32 outputs (the LM head) is not supported on the GPU");
+        }
+        ops.model().addBiasRows(ops.type(), y, bias, m, n);
+    }
+}

@@ -1,0 +1,378 @@
+package io.quantserve.engine.gpu.model;
+
+import io.quantserve.engine.format.safetensors.Checkpoint;
+import io.quantserve.engine.generate.TokenModel;
+import io.quantserve.engine.gpu.ActivationType;
+import io.quantserve.engine.gpu.CudaDevice;
+import io.quantserve.engine.gpu.DeviceBuffer;
+import io.quantserve.engine.gpu.GpuKernels;
+import io.quantserve.engine.gpu.ModelKernels;
+import io.quantserve.engine.kvcache.BlockTable;
+import io.quantserve.engine.kvcache.KvCachePool;
+import io.quantserve.engine.linear.QuantizationConfig;
+import io.quantserve.engine.linear.QuantizationConfigs;
+import io.quantserve.engine.model.BatchSegment;
+import io.quantserve.engine.model.LoadedModel;
+import io.quantserve.engine.model.ModelConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Llama-family decoder on one CUDA device, the GPU twin of {@link io.quantserve.engine.model.LlamaModel}: weights,
+ * activations and the paged KV cache live on the device, and only token ids, batch metadata and logits cross the bus.
+ * Activations, float weights and the KV cache are fp16 (or bf16); sums in fp32 in every kernel; logits fp32.
+ *
+ * <p>A forward over a batch of segments (decode tokens of several sequences, prefill chunks) runs each linear layer
+ * once over all rows of the batch, rotary embedding per row's position, writes every row's key and value to its
+ * sequence's blocks, then attention: one launch of the decode kernel for all one-token segments and one flash-style
+ * prefill launch per longer segment. Not thread-safe: one forward at a time (the device's default stream).
+ */
+public final class GpuLlamaModel implements TokenModel, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GpuLlamaModel.class);
+    /** Rows per forward of a {@link #newSequence} state: longer prompts run in chunks of this many. */
+    static final int SEQUENCE_CHUNK = 256;
+
+    private final CudaDevice device;
+    private final GpuKernels kernels;
+    private final ModelKernels modelKernels;
+    private final ModelConfig config;
+    private final ActivationType type;
+    private final ModelKernels.Attention attention;
+    private final DeviceBuffer embedding; // [vocab, hidden]
+    private final Layer[] layers;
+    private final DeviceBuffer finalNorm;
+    private final GpuLinear lmHead;      // the embedding table itself when tied
+    private final boolean tied;
+    private final long workspaceBytes;
+    private final double[] inverseFrequencies;
+    private DeviceBuffer cos;             // [tablePositions, headDim / 2] fp32
+    private DeviceBuffer sin;
+    private int tablePositions;
+
+    record Layer(DeviceBuffer attentionNorm, GpuLinear q, GpuLinear k, GpuLinear v, GpuLinear o, DeviceBuffer ffnNorm,
+            GpuLinear gate, GpuLinear up, GpuLinear down) implements AutoCloseable {
+        List<GpuLinear> linears() {
+            return List.of(q, k, v, o, gate, up, down);
+        }
+
+        @Override
+        public void close() {
+            attentionNorm.close();
+            ffnNorm.close();
+            linears().forEach(GpuLinear::close);
+        }
+    }
+
+    private GpuLlamaModel(CudaDevice device, ModelConfig config, ActivationType type, DeviceBuffer embedding,
+            Layer[] layers, DeviceBuffer finalNorm, GpuLinear lmHead, boolean tied) {
+        this.device = device;
+        this.kernels = new GpuKernels(device);
+        this.modelKernels = new ModelKernels(device);
+        this.config = config;
+        this.type = type;
+        this.attention = new ModelKernels.Attention(config.numHeads(), config.numKvHeads(), config.headDim(),
+                KvCachePool.DEFAULT_BLOCK_SIZE, config.slidingWindow(), (float) (1.0 / Math.sqrt(config.headDim())));
+        this.embedding = embedding;
+        this.layers = layers;
+        this.finalNorm = finalNorm;
+        this.lmHead = lmHead;
+        this.tied = tied;
+        long ws = lmHead.workspaceBytes(kernels);
+        for (Layer l : layers) {
+            for (GpuLinear linear : l.linears()) {
+                ws = Math.max(ws, linear.workspaceBytes(kernels));
+            }
+        }
+        this.workspaceBytes = ws;
+        this.inverseFrequencies = config.ropeScaling().inverseFrequencies(config.ropeTheta(), config.headDim());
+    }
+
+    /** Uploads a model with fp16 activations (what AWQ checkpoints need). */
+    public static GpuLlamaModel load(CudaDevice device, LoadedModel loaded) throws IOException {
+        return load(device, loaded, ActivationType.F16);
+    }
+
+    /**
+     * Uploads the weights of a Hugging Face folder opened as {@code loaded}: float layers converted to {@code type},
+     * AWQ gemm layers as stored (fp16 only). GGUF files and other quantization formats are refused by name.
+     */
+    public static GpuLlamaModel load(CudaDevice device, LoadedModel loaded, ActivationType type) throws IOException {
+        Path dir = loaded.path();
+        if (!Files.isDirectory(dir)) {
+            throw new UnsupportedOperationException("the GPU backend reads Hugging Face safetensors folders (float or AWQ);"
+                    + " " + dir + " is a GGUF file (use --backend cpu)");
+        }
+        ModelConfig c = loaded.config();
+        if (c.headDim() > ModelKernels.MAX_HEAD_DIM) {
+            throw new UnsupportedOperationException("head_dim " + c.headDim() + " exceeds the GPU attention kernels' "
+                    + ModelKernels.MAX_HEAD_DIM);
+        }
+        QuantizationConfig quant = QuantizationConfigs.load(dir);
+        WeightUpload.requireSupported(c, quant);
+        List<AutoCloseable> done = new ArrayList<>();
+        long start = System.nanoTime();
+        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            WeightUpload up = new WeightUpload(device, ckpt, quant, type);
+            int hidden = c.hiddenSize();
+            DeviceBuffer embedding = track(done, up.matrix("model.embed_tokens.weight", c.vocabSize(), hidden));
+            Layer[] layers = new Layer[c.numLayers()];
+            for (int i = 0; i < layers.length; i++) {
+                String p = "model.layers." + i;
+                layers[i] = track(done, new Layer(
+                        track(done, up.vector(p + ".input_layernorm.weight", hidden)),
+                        track(done, up.linear(p + ".self_attn.q_proj", hidden, c.qDim())),
+                        track(done, up.linear(p + ".self_attn.k_proj", hidden, c.kvDim())),
+                        track(done, up.linear(p + ".self_attn.v_proj", hidden, c.kvDim())),
+                        track(done, up.linear(p + ".self_attn.o_proj", c.qDim(), hidden)),
+                        track(done, up.vector(p + ".post_attention_layernorm.weight", hidden)),
+                        track(done, up.linear(p + ".mlp.gate_proj", hidden, c.intermediateSize())),
+                        track(done, up.linear(p + ".mlp.up_proj", hidden, c.intermediateSize())),
+                        track(done, up.linear(p + ".mlp.down_proj", c.intermediateSize(), hidden))));
+            }
+            DeviceBuffer finalNorm = track(done, up.vector("model.norm.weight", hidden));
+            GpuLinear lmHead = c.tieWordEmbeddings()
+                    ? new GpuLinear.Dense(embedding, null, hidden, c.vocabSize())
+                    : track(done, up.linear("lm_head", hidden, c.vocabSize()));
+            GpuLlamaModel model = new GpuLlamaModel(device, c, type, embedding, layers, finalNorm, lmHead,
+                    c.tieWordEmbeddings());
+            model.ensureRotary(Math.min(Math.max(c.maxPositions(), 1), 4096));
+            LOG.info("GPU model {} on {}: {} layers, weights ({}) in {} activations, uploaded in {} ms", dir.getFileName(),
+                    device.name(), c.numLayers(), quant.name(), type.suffix(), (System.nanoTime() - start) / 1_000_000);
+            return model;
+        } catch (RuntimeException | IOException e) {
+            for (int i = done.size() - 1; i >= 0; i--) {
+                closeQuietly(done.get(i));
+            }
+            throw e;
+        }
+    }
+
+    private static <T extends AutoCloseable> T track(List<AutoCloseable> done, T resource) {
+        // a layer record is tracked after its parts: closing it again on failure is harmless for buffers (freed once)
+        done.add(resource);
+        return resource;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // already failing; the first error is the one to report
+        }
+    }
+
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    public ActivationType activationType() {
+        return type;
+    }
+
+    /** A device KV cache of {@code numBlocks} blocks of {@link KvCachePool#DEFAULT_BLOCK_SIZE} tokens. */
+    public GpuKvCache newKvCache(int numBlocks) {
+        return new GpuKvCache(device, config, type, attention.blockSize(), numBlocks);
+    }
+
+    /** Activation buffers for batches of up to {@code maxTokens} rows over {@code cache}. */
+    public GpuBatchState newBatchState(GpuKvCache cache, int maxTokens) {
+        return new GpuBatchState(device, config, type, cache, maxTokens, workspaceBytes);
+    }
+
+    @Override
+    public Sequence newSequence(int contextLength) {
+        int blockSize = attention.blockSize();
+        GpuKvCache cache = newKvCache(Math.max(1, (contextLength + blockSize - 1) / blockSize));
+        GpuBatchState state;
+        try {
+            state = newBatchState(cache, Math.min(contextLength, SEQUENCE_CHUNK));
+        } catch (RuntimeException e) {
+            cache.close();
+            throw e;
+        }
+        BlockTable table = new BlockTable(blockSize);
+        for (int b = 0; b < cache.numBlocks(); b++) {
+            table.add(b);
+        }
+        return new Sequence() {
+            @Override
+            public float[] forward(int[] tokens, int startPos) {
+                return GpuLlamaModel.this.forward(state, table, tokens, startPos, false);
+            }
+
+            @Override
+            public void close() {
+                state.close();
+                cache.close();
+            }
+        };
+    }
+
+    /**
+     * One sequence's tokens at positions startPos.. in chunks of the state's size; logits [tokens, vocab] when
+     * {@code allLogits}, else [vocab] of the last token (as {@link io.quantserve.engine.model.LlamaModel#forward}).
+     */
+    public float[] forward(GpuBatchState s, BlockTable table, int[] tokens, int startPos, boolean allLogits) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("no tokens to run");
+        }
+        int vocab = config.vocabSize();
+        float[] logits = new float[(allLogits ? tokens.length : 1) * vocab];
+        for (int done = 0; done < tokens.length; done += s.maxTokens) {
+            int n = Math.min(s.maxTokens, tokens.length - done);
+            boolean last = done + n == tokens.length;
+            BatchSegment.Logits wanted = allLogits ? BatchSegment.Logits.ALL
+                    : last ? BatchSegment.Logits.LAST : BatchSegment.Logits.NONE;
+            int[] chunk = Arrays.copyOfRange(tokens, done, done + n);
+            float[] out = forwardBatch(s, List.of(new BatchSegment(table, startPos + done, chunk, wanted)))[0];
+            if (out != null) {
+                System.arraycopy(out, 0, logits, allLogits ? done * vocab : 0, out.length);
+            }
+        }
+        return logits;
+    }
+
+    /**
+     * Runs the tokens of several sequences in one pass (see the class comment); each segment's block table indexes
+     * the state's cache.
+     *
+     * @return per segment its logits: [vocab] for LAST, [tokens, vocab] for ALL, null for NONE
+     */
+    public float[][] forwardBatch(GpuBatchState s, List<BatchSegment> segments) {
+        BatchPlan plan = BatchPlan.of(segments, s.cache, s.maxTokens, positionLimit(s.cache));
+        ensureRotary(plan.maxPosition() + 1);
+        int n = plan.rows();
+        int hidden = config.hiddenSize();
+        float eps = config.rmsNormEps();
+        DeviceBuffer meta = s.uploadMeta(plan.meta());
+        DeviceBuffer positions = plan.slice(meta, BatchPlan.Part.POSITIONS);
+        DeviceBuffer slots = plan.slice(meta, BatchPlan.Part.SLOTS);
+        GpuLinear.Ops ops = new GpuLinear.Ops(kernels, modelKernels, type, s.workspace);
+
+        kernels.embedding(s.x, embedding, s.ids, plan.tokens(), config.vocabSize(), (long) hidden * type.bytes());
+        for (int l = 0; l < layers.length; l++) {
+            Layer layer = layers[l];
+            if (l == 0) {
+                kernels.rmsnorm(type, s.xb, s.x, layer.attentionNorm(), n, hidden, eps);
+            } else { // the previous layer's FFN output joins the residual here
+                kernels.addRmsnorm(type, s.xb, s.x, s.xb2, layer.attentionNorm(), n, hidden, eps);
+            }
+            layer.q().apply(ops, s.xb, s.q, n, false);
+            layer.k().apply(ops, s.xb, s.k, n, false);
+            layer.v().apply(ops, s.xb, s.v, n, false);
+            kernels.rope(type, s.q, s.k, positions, cos, sin, tablePositions, n, config.numHeads(), config.numKvHeads(),
+                    config.headDim());
+            modelKernels.kvAppend(type, s.cache.keys(l), s.cache.values(l), s.cache.slots(), s.k, s.v, slots, n,
+                    config.kvDim());
+            attend(s, plan, meta, l);
+            layer.o().apply(ops, s.att, s.xb2, n, false);
+            kernels.addRmsnorm(type, s.xb, s.x, s.xb2, layer.ffnNorm(), n, hidden, eps);
+            layer.gate().apply(ops, s.xb, s.hb, n, false);
+            layer.up().apply(ops, s.xb, s.hb2, n, false);
+            kernels.siluMul(type, s.hb, s.hb, s.hb2, (long) n * config.intermediateSize());
+            layer.down().apply(ops, s.hb, s.xb2, n, false);
+        }
+        kernels.addRmsnorm(type, s.xb, s.x, s.xb2, finalNorm, n, hidden, eps);
+        return logits(s, plan, ops);
+    }
+
+    private void attend(GpuBatchState s, BatchPlan plan, DeviceBuffer meta, int layer) {
+        int n = plan.rows();
+        DeviceBuffer keys = s.cache.keys(layer);
+        DeviceBuffer values = s.cache.values(layer);
+        if (plan.decodeItems() > 0) {
+            modelKernels.decode(type, attention, s.att, s.q, n, keys, values, plan.slice(meta, BatchPlan.Part.DECODE_TABLES),
+                    plan.decodeItems(), plan.decodeTableWidth(), plan.slice(meta, BatchPlan.Part.DECODE_ROWS),
+                    plan.slice(meta, BatchPlan.Part.DECODE_TABLE_INDEX), plan.slice(meta, BatchPlan.Part.DECODE_POSITIONS),
+                    plan.decodeItems());
+        }
+        for (BatchPlan.Prefill p : plan.prefills()) {
+            modelKernels.prefill(type, attention, s.att, s.q, n, keys, values, plan.prefillTable(meta, p), p.tableBlocks(),
+                    p.row0(), p.start(), p.length());
+        }
+    }
+
+    private float[][] logits(GpuBatchState s, BatchPlan plan, GpuLinear.Ops ops) {
+        float[][] out = new float[plan.segments()][];
+        int[] wanted = plan.logitRows();
+        if (wanted.length == 0) {
+            return out;
+        }
+        DeviceBuffer normed = s.xb;
+        if (wanted.length != plan.rows()) { // gather the rows that want logits (token rows of xb, as an embedding lookup)
+            kernels.embedding(s.normed, s.xb, s.wanted, wanted, plan.rows(), (long) config.hiddenSize() * type.bytes());
+            normed = s.normed;
+        }
+        lmHead.apply(ops, normed, s.logits, wanted.length, true);
+        int vocab = config.vocabSize();
+        float[] all = s.logits.downloadFloats(wanted.length * vocab);
+        int offset = 0;
+        for (int i = 0; i < plan.segments(); i++) {
+            int rows = plan.logitRowsOf(i);
+            if (rows > 0) {
+                out[i] = plan.segments() == 1 ? all : Arrays.copyOfRange(all, offset, offset + rows * vocab);
+                offset += rows * vocab;
+            }
+        }
+        return out;
+    }
+
+    /** Positions a sequence may reach: the model's maximum, or the cache's size where the config names none. */
+    private long positionLimit(GpuKvCache cache) {
+        return config.maxPositions() > 0 ? config.maxPositions() : cache.slots();
+    }
+
+    /** cos/sin tables [positions, headDim / 2] as the CPU model computes them (double angle, float value). */
+    private void ensureRotary(int positions) {
+        if (positions <= tablePositions) {
+            return;
+        }
+        // grow geometrically, never past the model's maximum unless a position needs it
+        int cap = config.maxPositions() > 0 ? config.maxPositions() : Integer.MAX_VALUE;
+        int rows = Math.max(positions, Math.min(2 * tablePositions, cap));
+        int half = inverseFrequencies.length;
+        float[] c = new float[rows * half];
+        float[] s = new float[rows * half];
+        for (int p = 0; p < rows; p++) {
+            for (int i = 0; i < half; i++) {
+                double angle = (double) p * inverseFrequencies[i];
+                c[p * half + i] = (float) Math.cos(angle);
+                s[p * half + i] = (float) Math.sin(angle);
+            }
+        }
+        DeviceBuffer newCos = device.allocate(4L * c.length, "rope.cos");
+        DeviceBuffer newSin = device.allocate(4L * s.length, "rope.sin");
+        newCos.upload(c);
+        newSin.upload(s);
+        if (cos != null) {
+            cos.close();
+            sin.close();
+        }
+        cos = newCos;
+        sin = newSin;
+        tablePositions = rows;
+    }
+
+    @Override
+    public void close() {
+        for (Layer l : layers) {
+            l.close();
+        }
+        if (!tied) {
+            lmHead.close();
+        }
+        embedding.close();
+        finalNorm.close();
+        if (cos != null) {
+            cos.close();
+            sin.close();
+        }
+    }
+}

@@ -1,0 +1,293 @@
+package io.quantserve.engine.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.quantserve.engine.kernel.VectorOps;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The model runner's kernels (attention.cu, dense.cu) against the CPU: {@link VectorOps#pagedAttention} (scale
+ * 1/sqrt(headDim), softmax in fp32) over the same paged pools with shuffled block tables, and a float matmul, at
+ * awkward sizes; inputs rounded to the device type first, outputs poisoned with NaN; error ||gpu - cpu|| / ||cpu||.
+ * Skipped where no CUDA device is usable.
+ */
+class ModelKernelsDeviceTest {
+    private static final byte NAN_BYTES = (byte) 0xff;
+    private static final int BLOCK = 16;
+
+    private static CudaDevice device;
+    private static String skipReason;
+    private static ModelKernels kernels;
+    private final Random random = new Random(7);
+    private final List<DeviceBuffer> buffers = new ArrayList<>();
+
+    @BeforeAll
+    static void openDevice() {
+        CudaProbe.Result probe = CudaProbe.probe();
+        if (!probe.available()) {
+            skipReason = "GPU tests skipped: no CUDA device (" + probe.detail() + ")";
+            System.out.println(skipReason);
+            return;
+        }
+        System.setProperty(CudaDevice.SYNC_PROPERTY, "true");
+        device = CudaDevice.open(0);
+        kernels = new ModelKernels(device);
+    }
+
+    @BeforeEach
+    void requireDevice() {
+        assumeTrue(device != null, skipReason);
+    }
+
+    @AfterEach
+    void free() {
+        buffers.forEach(DeviceBuffer::close);
+        buffers.clear();
+    }
+
+    @AfterAll
+    static void closeDevice() {
+        if (device != null) {
+            device.close();
+        }
+    }
+
+    /** A pool of random keys/values and, per sequence, a table of shuffled distinct blocks. */
+    private record Pool(int numBlocks, int kvDim, float[] keys, float[] values, int[][] tables) {
+    }
+
+    private Pool pool(ActivationType t, int kvDim, int[] lengths) {
+        int needed = 0;
+        for (int len : lengths) {
+            needed += (len + BLOCK - 1) / BLOCK;
+        }
+        int numBlocks = needed + 3; // some blocks belong to nobody
+        List<Integer> ids = new ArrayList<>();
+        for (int b = 0; b < numBlocks; b++) {
+            ids.add(b);
+        }
+        Collections.shuffle(ids, random);
+        int[][] tables = new int[lengths.length][];
+        int next = 0;
+        for (int s = 0; s < lengths.length; s++) {
+            tables[s] = new int[(lengths[s] + BLOCK - 1) / BLOCK];
+            for (int b = 0; b < tables[s].length; b++) {
+                tables[s][b] = ids.get(next++);
+            }
+        }
+        return new Pool(numBlocks, kvDim, rounded(t, gaussian(numBlocks * BLOCK * kvDim)),
+                rounded(t, gaussian(numBlocks * BLOCK * kvDim)), tables);
+    }
+
+    /** The CPU's output row for query row qRow of q [.., heads*headDim] at position pos of a sequence's table. */
+    private static void reference(float[] q, int qRow, float[] out, Pool p, int[] table, int pos, ModelKernels.Attention a) {
+        int group = a.numHeads() / a.numKvHeads();
+        int first = a.window() > 0 ? Math.max(0, pos - a.window() + 1) : 0;
+        float[] scores = new float[pos + 1];
+        for (int h = 0; h < a.numHeads(); h++) {
+            int off = qRow * a.qDim() + h * a.headDim();
+            VectorOps.scalar().pagedAttention(q, off, p.keys, p.values, table, BLOCK, p.kvDim, (h / group) * a.headDim(),
+                    first, pos - first + 1, a.headDim(), a.scale(), scores, out, off);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} heads={1}/{2} headDim={3} window={4}")
+    @CsvSource({"F16, 8, 4, 8, 0", "BF16, 8, 4, 8, 0", "F16, 6, 2, 16, 0", "F16, 32, 8, 128, 0", "BF16, 32, 8, 128, 0",
+        "F16, 4, 1, 256, 0", "F16, 5, 5, 10, 0", "F16, 12, 4, 64, 20", "BF16, 7, 7, 72, 37"})
+    void shouldDecodeABatchOfSequencesAsTheCpuPagedAttention(ActivationType t, int heads, int kvHeads, int headDim,
+            int window) {
+        ModelKernels.Attention a = new ModelKernels.Attention(heads, kvHeads, headDim, BLOCK, window,
+                (float) (1.0 / Math.sqrt(headDim)));
+        int[] lengths = {1, 15, 16, 17, 100, 333, 1030};
+        Pool p = pool(t, a.kvDim(), lengths);
+        int items = lengths.length;
+        float[] q = rounded(t, gaussian(items * a.qDim()));
+        float[] expected = new float[q.length];
+        int width = 0;
+        for (int[] table : p.tables) {
+            width = Math.max(width, table.length);
+        }
+        int[] flat = new int[items * width];
+        int[] rows = new int[items];
+        int[] tables = new int[items];
+        int[] positions = new int[items];
+        for (int i = 0; i < items; i++) {
+            System.arraycopy(p.tables[i], 0, flat, i * width, p.tables[i].length);
+            rows[i] = items - 1 - i; // rows in another order than the items
+            tables[i] = i;
+            positions[i] = lengths[i] - 1;
+            reference(q, rows[i], expected, p, p.tables[i], positions[i], a);
+        }
+        DeviceBuffer out = poisoned(2L * q.length, "out");
+        kernels.decode(t, a, out, upload(t, q), items, upload(t, p.keys), upload(t, p.values), ints(flat), items, width,
+                ints(rows), ints(tables), ints(positions), items);
+        assertClose(download(t, out, q.length), expected, tolerance(t), "decode");
+    }
+
+    @ParameterizedTest(name = "{0} heads={1}/{2} headDim={3} window={4} start={5} n={6}")
+    @CsvSource({"F16, 8, 4, 8, 0, 0, 33", "BF16, 6, 2, 16, 0, 0, 5", "F16, 32, 8, 128, 0, 0, 100",
+        "BF16, 32, 8, 128, 0, 47, 70", "F16, 4, 1, 256, 0, 20, 17", "F16, 5, 5, 10, 0, 3, 1", "F16, 12, 4, 64, 20, 5, 61",
+        "F16, 8, 8, 96, 0, 250, 256"})
+    void shouldPrefillAChunkCausallyAsTheCpuPagedAttention(ActivationType t, int heads, int kvHeads, int headDim,
+            int window, int start, int n) {
+        ModelKernels.Attention a = new ModelKernels.Attention(heads, kvHeads, headDim, BLOCK, window,
+                (float) (1.0 / Math.sqrt(headDim)));
+        Pool p = pool(t, a.kvDim(), new int[] {start + n});
+        int row0 = 3; // the chunk sits after other rows of the batch
+        int qRows = row0 + n + 2;
+        float[] q = rounded(t, gaussian(qRows * a.qDim()));
+        float[] expected = new float[n * a.qDim()];
+        float[] all = new float[q.length];
+        for (int r = 0; r < n; r++) {
+            reference(q, row0 + r, all, p, p.tables[0], start + r, a);
+        }
+        System.arraycopy(all, row0 * a.qDim(), expected, 0, expected.length);
+        DeviceBuffer out = poisoned(2L * q.length, "out");
+        kernels.prefill(t, a, out, upload(t, q), qRows, upload(t, p.keys), upload(t, p.values), ints(p.tables[0]),
+                p.tables[0].length, row0, start, n);
+        float[] got = download(t, out, q.length);
+        float[] chunk = new float[expected.length];
+        System.arraycopy(got, row0 * a.qDim(), chunk, 0, chunk.length);
+        assertClose(chunk, expected, tolerance(t), "prefill");
+        short[] raw = out.downloadShorts(row0 * a.qDim());
+        for (int i = 0; i < raw.length; i++) {
+            assertThat(raw[i]).as("rows before the chunk are left alone").isEqualTo((short) 0xffff);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(ActivationType.class)
+    void shouldAppendKeysAndValuesToTheirSlots(ActivationType t) {
+        int kvDim = 40, tokens = 5, slotsInPool = 4 * BLOCK;
+        int[] slots = {17, 0, 63, 18, 31};
+        float[] k = rounded(t, gaussian(tokens * kvDim));
+        float[] v = rounded(t, gaussian(tokens * kvDim));
+        DeviceBuffer kPool = poisoned(2L * slotsInPool * kvDim, "k pool");
+        DeviceBuffer vPool = poisoned(2L * slotsInPool * kvDim, "v pool");
+        kernels.kvAppend(t, kPool, vPool, slotsInPool, upload(t, k), upload(t, v), ints(slots), tokens, kvDim);
+        float[] kGot = download(t, kPool, slotsInPool * kvDim);
+        float[] vGot = download(t, vPool, slotsInPool * kvDim);
+        for (int i = 0; i < tokens; i++) {
+            for (int d = 0; d < kvDim; d++) {
+                assertThat(kGot[slots[i] * kvDim + d]).isEqualTo(k[i * kvDim + d]);
+                assertThat(vGot[slots[i] * kvDim + d]).isEqualTo(v[i * kvDim + d]);
+            }
+        }
+        assertThat(Float.isNaN(kGot[kvDim])).as("an unwritten slot is left alone").isTrue();
+    }
+
+    @ParameterizedTest(name = "{0} m={1} n={2} k={3}")
+    @CsvSource({"F16, 1, 512, 64", "BF16, 1, 512, 64", "F16, 3, 172, 64", "F16, 9, 64, 172", "BF16, 17, 100, 37",
+        "F16, 256, 384, 128", "F16, 1, 4096, 4096"})
+    void shouldMultiplyFloatWeightsAsTheCpu(ActivationType t, int m, int n, int k) {
+        float[] x = rounded(t, gaussian(m * k));
+        float[] w = rounded(t, gaussian(n * k));
+        float[] bias = rounded(t, gaussian(n));
+        float[] expected = new float[m * n];
+        for (int r = 0; r < m; r++) {
+            for (int c = 0; c < n; c++) {
+                double sum = 0;
+                for (int i = 0; i < k; i++) {
+                    sum += (double) x[r * k + i] * w[c * k + i];
+                }
+                expected[r * n + c] = (float) sum;
+            }
+        }
+        DeviceBuffer xd = upload(t, x);
+        DeviceBuffer wd = upload(t, w);
+        DeviceBuffer y32 = poisoned(4L * m * n, "y32");
+        kernels.denseMatmul(t, y32, true, xd, wd, m, n, k);
+        assertClose(y32.downloadFloats(m * n), expected, 1e-5, "dense f32 out");
+        DeviceBuffer y = poisoned(2L * m * n, "y");
+        kernels.denseMatmul(t, y, false, xd, wd, m, n, k);
+        assertClose(download(t, y, m * n), expected, tolerance(t), "dense " + t.suffix() + " out");
+        kernels.addBiasRows(t, y, upload(t, bias), m, n);
+        for (int r = 0; r < m; r++) {
+            for (int c = 0; c < n; c++) {
+                expected[r * n + c] += bias[c];
+            }
+        }
+        assertClose(download(t, y, m * n), expected, 2 * tolerance(t), "dense + bias");
+    }
+
+    // ---- helpers ----
+
+    private static double tolerance(ActivationType t) {
+        return t == ActivationType.F16 ? 2e-3 : 1.6e-2;
+    }
+
+    private static void assertClose(float[] got, float[] expected, double tolerance, String what) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < got.length; i++) {
+            assertThat(Float.isNaN(got[i])).as("%s: element %d is NaN (not written?)", what, i).isFalse();
+            diff += (double) (got[i] - expected[i]) * (got[i] - expected[i]);
+            norm += (double) expected[i] * expected[i];
+        }
+        double rel = Math.sqrt(diff / Math.max(norm, 1e-30));
+        assertThat(rel).as("%s: ||gpu - cpu|| / ||cpu||", what).isLessThanOrEqualTo(tolerance);
+    }
+
+    private float[] gaussian(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+
+    private static float[] rounded(ActivationType t, float[] v) {
+        float[] r = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            r[i] = t.toFloat(t.fromFloat(v[i]));
+        }
+        return r;
+    }
+
+    private DeviceBuffer track(DeviceBuffer b) {
+        buffers.add(b);
+        return b;
+    }
+
+    private DeviceBuffer poisoned(long bytes, String label) {
+        DeviceBuffer b = track(device.allocate(bytes, label));
+        b.fill(NAN_BYTES);
+        return b;
+    }
+
+    private DeviceBuffer upload(ActivationType t, float[] v) {
+        short[] bits = new short[v.length];
+        for (int i = 0; i < v.length; i++) {
+            bits[i] = t.fromFloat(v[i]);
+        }
+        DeviceBuffer b = track(device.allocate(2L * Math.max(1, v.length), "input"));
+        b.upload(bits);
+        return b;
+    }
+
+    private DeviceBuffer ints(int[] v) {
+        DeviceBuffer b = track(device.allocate(4L * Math.max(1, v.length), "ints"));
+        b.upload(v);
+        return b;
+    }
+
+    private static float[] download(ActivationType t, DeviceBuffer b, int n) {
+        short[] bits = b.downloadShorts(n);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = t.toFloat(bits[i]);
+        }
+        return v;
+    }
+}

@@ -1,0 +1,265 @@
+package io.quantserve.engine.gpu.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.quantserve.engine.format.safetensors.SafetensorsFile;
+import io.quantserve.engine.generate.Generator;
+import io.quantserve.engine.gpu.ActivationType;
+import io.quantserve.engine.gpu.CudaDevice;
+import io.quantserve.engine.gpu.CudaProbe;
+import io.quantserve.engine.kvcache.BlockTable;
+import io.quantserve.engine.model.BatchSegment;
+import io.quantserve.engine.model.InferenceState;
+import io.quantserve.engine.model.LlamaModel;
+import io.quantserve.engine.model.LoadedModel;
+import io.quantserve.engine.quant.Method;
+import io.quantserve.engine.quant.Quantization;
+import io.quantserve.engine.quant.QuantizeOptions;
+import io.quantserve.engine.sampling.SamplingParams;
+import io.quantserve.engine.testing.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * The GPU model runner against the fixture models' golden logits (an independent float64 reference) and against the
+ * CPU model. Error as max |gpu - reference| / max |reference logit|: at most {@value #F16_TOLERANCE} with fp16
+ * weights and activations, {@value #BF16_TOLERANCE} with bf16 (8 significant bits). Skipped where no CUDA device
+ * is usable.
+ */
+class GpuLlamaModelDeviceTest {
+    static final double F16_TOLERANCE = 1e-2;
+    static final double BF16_TOLERANCE = 5e-2;
+
+    private static CudaDevice device;
+    private static String skipReason;
+
+    record Golden(int[] ids, float[] logits) {
+    }
+
+    @BeforeAll
+    static void openDevice() {
+        CudaProbe.Result probe = CudaProbe.probe();
+        if (!probe.available()) {
+            skipReason = "GPU tests skipped: no CUDA device (" + probe.detail() + ")";
+            System.out.println(skipReason);
+            return;
+        }
+        System.setProperty(CudaDevice.SYNC_PROPERTY, "true");
+        device = CudaDevice.open(0);
+    }
+
+    @BeforeEach
+    void requireDevice() {
+        assumeTrue(device != null, skipReason);
+    }
+
+    @AfterAll
+    static void closeDevice() {
+        if (device != null) {
+            device.close();
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"tiny-llama, F16", "tiny-qwen2, F16", "tiny-llama3-scaled, F16", "stories260K, F16",
+        "stories260K, BF16", "tiny-qwen2, BF16"})
+    void prefillLogitsMatchTheReference(String name, ActivationType type) throws Exception {
+        try (LoadedModel loaded = LoadedModel.open(Fixtures.model(name));
+                GpuLlamaModel gpu = GpuLlamaModel.load(device, loaded, type);
+                GpuKvCache cache = gpu.newKvCache(8);
+                GpuBatchState state = gpu.newBatchState(cache, 64)) {
+            for (Golden g : goldens(Fixtures.model(name))) {
+                float[] logits = gpu.forward(state, table(0, 1, 2, 3, 4, 5, 6, 7), g.ids, 0, true);
+                assertClose(name + " " + type + " prefill of " + g.ids.length, logits, g.logits, tolerance(type));
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"tiny-llama", "tiny-qwen2", "tiny-llama3-scaled", "stories260K"})
+    void tokenByTokenDecodeOverScatteredBlocksMatchesTheReference(String name) throws Exception {
+        try (LoadedModel loaded = LoadedModel.open(Fixtures.model(name));
+                GpuLlamaModel gpu = GpuLlamaModel.load(device, loaded);
+                GpuKvCache cache = gpu.newKvCache(9);
+                GpuBatchState state = gpu.newBatchState(cache, 16)) {
+            int vocab = loaded.config().vocabSize();
+            BlockTable table = table(7, 2, 5, 0); // blocks out of order
+            for (Golden g : goldens(Fixtures.model(name))) {
+                float[] all = new float[g.ids.length * vocab];
+                for (int t = 0; t < g.ids.length; t++) {
+                    float[] step = gpu.forward(state, table, new int[] {g.ids[t]}, t, false);
+                    System.arraycopy(step, 0, all, t * vocab, vocab);
+                }
+                assertClose(name + " decode of " + g.ids.length, all, g.logits, F16_TOLERANCE);
+            }
+        }
+    }
+
+    @Test
+    void greedyTokensOfStoriesEqualTheCpuOnesOrPartAtANearTie() throws Exception {
+        try (LoadedModel loaded = LoadedModel.open(Fixtures.model("stories260K"));
+                GpuLlamaModel gpu = GpuLlamaModel.load(device, loaded)) {
+            int[] prompt = {1, 385, 328, 432, 261, 298, 315, 421, 395};
+            int steps = 40;
+            // the CPU's greedy tokens and, at each step, the gap between its best and second-best logit
+            LlamaModel cpu = loaded.model();
+            InferenceState s = cpu.newState(prompt.length + steps);
+            float[] logits = cpu.forward(s, prompt, 0, false);
+            int[] cpuTokens = new int[steps];
+            double[] gap = new double[steps];
+            for (int i = 0; i < steps; i++) {
+                cpuTokens[i] = argmax(logits);
+                gap[i] = topGap(logits) / maxAbs(logits);
+                logits = cpu.forward(s, new int[] {cpuTokens[i]}, prompt.length + i, false);
+            }
+            // the GPU through the Generator, as `generate --backend cuda` runs it
+            Generator.Result r = new Generator(gpu, null, Set.of()).generate(
+                    new Generator.Request(prompt, SamplingParams.greedy(), steps, List.of(), true), piece -> { });
+            int[] gpuTokens = r.tokens();
+            assertThat(gpuTokens).hasSize(steps);
+            for (int i = 0; i < steps; i++) {
+                if (gpuTokens[i] != cpuTokens[i]) {
+                    assertThat(gap[i]).as("step %d: GPU %d, CPU %d; the CPU's top-2 gap / max|logit| (a near tie may flip)",
+                            i, gpuTokens[i], cpuTokens[i]).isLessThan(F16_TOLERANCE);
+                    System.out.println("greedy: GPU and CPU part at step " + i + " of " + steps + " (near tie)");
+                    return;
+                }
+            }
+        }
+    }
+
+    @Test
+    void awqCheckpointFromTheQuantizerMatchesTheCpuAwqLogits(@TempDir Path dir) throws Exception {
+        Path stories = Fixtures.model("stories260K");
+        Path calib = dir.resolve("calib.txt");
+        Files.write(calib, Files.readAllLines(stories.resolve("samples.txt")).subList(0, 12));
+        Path out = dir.resolve("awq");
+        for (int groupSize : new int[] {-1, 32}) {
+            Path model = out.resolveSibling("awq" + groupSize);
+            QuantizeOptions o = new QuantizeOptions(Method.AWQ, 4, groupSize, false, false, 0.5f, "q4_k_m", 16, 128, 0, 1024);
+            Quantization.run(stories, o, calib, model, (l, n, p) -> { }, () -> false);
+            try (LoadedModel loaded = LoadedModel.open(model);
+                    GpuLlamaModel gpu = GpuLlamaModel.load(device, loaded);
+                    GpuKvCache cache = gpu.newKvCache(4);
+                    GpuBatchState state = gpu.newBatchState(cache, 64)) {
+                int[] ids = {1, 385, 328, 432, 261, 298, 315, 421, 395, 317, 263, 377, 387, 261, 273, 421, 433};
+                float[] expected = loaded.model().forward(loaded.model().newState(64), ids, 0, true);
+                float[] got = gpu.forward(state, table(3, 1, 0, 2), ids, 0, true);
+                assertClose("AWQ group " + groupSize + " prefill", got, expected, F16_TOLERANCE);
+                // decode steps through the per-token AWQ GEMV
+                float[] step = gpu.forward(state, table(3, 1, 0, 2), new int[] {ids[0]}, ids.length, false);
+                float[] cpuStep = loaded.model().forward(cpuAfter(loaded.model(), ids), new int[] {ids[0]}, ids.length, false);
+                assertClose("AWQ group " + groupSize + " decode", step, cpuStep, F16_TOLERANCE);
+            }
+        }
+    }
+
+    @Test
+    void aBatchOfDecodesAndAPrefillChunkEqualsRunningThemSeparately() throws Exception {
+        try (LoadedModel loaded = LoadedModel.open(Fixtures.model("tiny-llama"));
+                GpuLlamaModel gpu = GpuLlamaModel.load(device, loaded);
+                GpuKvCache batchCache = gpu.newKvCache(24);
+                GpuKvCache soloCache = gpu.newKvCache(24);
+                GpuBatchState batch = gpu.newBatchState(batchCache, 64);
+                GpuBatchState solo = gpu.newBatchState(soloCache, 64)) {
+            int[][] prompts = {{1, 5, 9, 200, 17, 33, 4, 8, 100, 3, 7, 19, 21, 22, 23, 24, 25, 26}, {1, 300}, {1, 44, 45, 46, 47}};
+            BlockTable[] tables = {table(0, 5, 10), table(1, 6, 11), table(2, 7, 12)};
+            for (int i = 0; i < prompts.length; i++) { // the same prompts in both caches
+                gpu.forward(batch, tables[i], prompts[i], 0, false);
+                gpu.forward(solo, tables[i], prompts[i], 0, false);
+            }
+            int[] chunk = {50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69};
+            List<BatchSegment> segments = List.of(
+                    BatchSegment.of(tables[0], prompts[0].length, 77),
+                    new BatchSegment(tables[2], prompts[2].length, chunk, BatchSegment.Logits.ALL),
+                    BatchSegment.of(tables[1], prompts[1].length, 78));
+            float[][] together = gpu.forwardBatch(batch, segments);
+            for (int i = 0; i < segments.size(); i++) {
+                float[] alone = gpu.forwardBatch(solo, List.of(segments.get(i)))[0];
+                assertClose("segment " + i + " batched vs alone", together[i], alone, 1e-6);
+            }
+        }
+    }
+
+    private static InferenceState cpuAfter(LlamaModel model, int[] ids) {
+        InferenceState s = model.newState(64);
+        model.forward(s, ids, 0, false);
+        return s;
+    }
+
+    private static BlockTable table(int... blocks) {
+        return BlockTable.of(16, blocks);
+    }
+
+    private static double tolerance(ActivationType t) {
+        return t == ActivationType.F16 ? F16_TOLERANCE : BF16_TOLERANCE;
+    }
+
+    static void assertClose(String what, float[] actual, float[] expected, double tolerance) {
+        assertThat(actual).as(what + " length").hasSize(expected.length);
+        double maxDiff = 0;
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(Float.isNaN(actual[i])).as("%s: logit %d is NaN", what, i).isFalse();
+            maxDiff = Math.max(maxDiff, Math.abs(expected[i] - actual[i]));
+        }
+        double rel = maxDiff / maxAbs(expected);
+        System.out.printf("%s: max|diff| / max|logit| = %.2e%n", what, rel);
+        assertThat(rel).as(what + ": max|diff| / max|logit|").isLessThanOrEqualTo(tolerance);
+    }
+
+    private static double maxAbs(float[] v) {
+        double m = 0;
+        for (float x : v) {
+            m = Math.max(m, Math.abs(x));
+        }
+        return m;
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static double topGap(float[] v) {
+        float[] sorted = v.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length - 1] - sorted[sorted.length - 2];
+    }
+
+    static List<Golden> goldens(Path dir) throws Exception {
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("golden.json").toFile());
+        List<Golden> out = new ArrayList<>();
+        try (SafetensorsFile file = SafetensorsFile.open(dir.resolve("golden.safetensors"))) {
+            JsonNode seqs = json.get("sequences");
+            for (int i = 0; i < seqs.size(); i++) {
+                JsonNode ids = seqs.get(i).get("ids");
+                int[] tokens = new int[ids.size()];
+                for (int j = 0; j < tokens.length; j++) {
+                    tokens[j] = ids.get(j).asInt();
+                }
+                out.add(new Golden(tokens, file.tensors().get("logits." + i).toFloatArray()));
+            }
+        }
+        return out;
+    }
+
+}
