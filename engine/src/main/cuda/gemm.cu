@@ -5,6 +5,7 @@
 //   pipeline (bm32: 3 stages, 4 warps as 1 x 4, warp tile 32 x 32; bm128: 2 stages, 8 warps as 2 x 4, warp tile
 //   64 x 32), operands through ldmatrix from shared rows padded by 16 B (conflict-free). Any M and N; K % 8 == 0
 //   (16-byte chunks, zero-filled past M, N and K); a and w 16-byte aligned.
+// gemm_<t>_bm32_f32 / _bm128_f32: the same with fp32 out (the LM head's logits, no rounding to 16 bits).
 // awq_gemm_f16_bm16 / _bm32 / _bm64: AutoAWQ W4A16 for a few tokens, weights in their stored layout (as awq_gemv.cu):
 //   each block copies a 64-row tile of qweight into shared memory (cp.async, pipelined), dequantizes it ONCE into an
 //   fp16 [64][128] tile ((q - z) * s: exact difference, one rounding, as the CPU's float math rounded to fp16), then
@@ -102,8 +103,8 @@ __device__ __forceinline__ void store_tile(T* out, float* partial, const float (
 #define GEMM_BK 32
 #define GEMM_LD (GEMM_BK + 8)  // 80-byte shared rows: 8 consecutive rows of ldmatrix hit distinct banks
 
-template <typename T, int BM, int WARPS_M, int STAGES>
-__device__ __forceinline__ void gemm(T* out, float* partial, const T* a, const T* w, int M, int N, int K, int k_per_split) {
+template <typename T, typename O, int BM, int WARPS_M, int STAGES>
+__device__ __forceinline__ void gemm(O* out, float* partial, const T* a, const T* w, int M, int N, int K, int k_per_split) {
     constexpr int WARPS_N = 4;
     constexpr int THREADS = WARPS_M * WARPS_N * 32;
     constexpr int WM = BM / WARPS_M;
@@ -181,19 +182,23 @@ __device__ __forceinline__ void gemm(T* out, float* partial, const T* a, const T
         }
     }
     cp_async_wait<0>();
-    store_tile<T, MT, NT>(out, partial, acc, m0 + warp_m * WM, n0 + warp_n * 32, M, N);
+    store_tile<O, MT, NT>(out, partial, acc, m0 + warp_m * WM, n0 + warp_n * 32, M, N);
 }
 
-#define GEMM_ENTRY(T, SUFFIX, BM, WARPS_M, STAGES)                                                                    \
+#define GEMM_ENTRY(T, O, NAME, BM, WARPS_M, STAGES)                                                                  \
     extern "C" __global__ void __launch_bounds__(WARPS_M * 128)                                                       \
-        gemm_##SUFFIX##_bm##BM(T* out, float* partial, const T* a, const T* w, int M, int N, int K, int k_per_split) { \
-        gemm<T, BM, WARPS_M, STAGES>(out, partial, a, w, M, N, K, k_per_split);                                        \
+        NAME(O* out, float* partial, const T* a, const T* w, int M, int N, int K, int k_per_split) {                  \
+        gemm<T, O, BM, WARPS_M, STAGES>(out, partial, a, w, M, N, K, k_per_split);                                     \
     }
 
-GEMM_ENTRY(half, f16, 32, 1, 3)
-GEMM_ENTRY(half, f16, 128, 2, 2)
-GEMM_ENTRY(bf16, bf16, 32, 1, 3)
-GEMM_ENTRY(bf16, bf16, 128, 2, 2)
+GEMM_ENTRY(half, half, gemm_f16_bm32, 32, 1, 3)
+GEMM_ENTRY(half, half, gemm_f16_bm128, 128, 2, 2)
+GEMM_ENTRY(bf16, bf16, gemm_bf16_bm32, 32, 1, 3)
+GEMM_ENTRY(bf16, bf16, gemm_bf16_bm128, 128, 2, 2)
+GEMM_ENTRY(half, float, gemm_f16_bm32_f32, 32, 1, 3)
+GEMM_ENTRY(half, float, gemm_f16_bm128_f32, 128, 2, 2)
+GEMM_ENTRY(bf16, float, gemm_bf16_bm32_f32, 32, 1, 3)
+GEMM_ENTRY(bf16, float, gemm_bf16_bm128_f32, 128, 2, 2)
 
 // ---- AWQ W4A16 GEMM ----
 
@@ -364,4 +369,7 @@ extern "C" __global__ void gemm_reduce_f16(half* out, const float* partial, int 
 }
 extern "C" __global__ void gemm_reduce_bf16(bf16* out, const float* partial, int splits, int count) {
     reduce_splits<bf16>(out, partial, splits, count);
+}
+extern "C" __global__ void gemm_reduce_f32(float* out, const float* partial, int splits, int count) {
+    reduce_splits<float>(out, partial, splits, count);
 }

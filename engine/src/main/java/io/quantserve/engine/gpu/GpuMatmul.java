@@ -30,18 +30,21 @@ public final class GpuMatmul {
         List<KernelSpec> all = new ArrayList<>();
         for (ActivationType t : ActivationType.values()) {
             for (int bm : DENSE_BLOCK_M) {
-                all.add(denseSpec(t, bm));
+                all.add(denseSpec(t, bm, false));
+                all.add(denseSpec(t, bm, true));
             }
-            all.add(reduceSpec(t));
+            all.add(reduceSpec(t.suffix()));
         }
+        all.add(reduceSpec("f32"));
         for (int bm : AWQ_BLOCK_M) {
             all.add(awqSpec(bm));
         }
         return List.copyOf(all);
     }
 
-    static KernelSpec denseSpec(ActivationType t, int blockM) {
-        return KernelSpec.of(MODULE, "gemm_" + t.suffix() + "_bm" + blockM, POINTER, POINTER, POINTER, POINTER, INT,
+    /** {@code gemm_<t>_bm<blockM>}, or with {@code f32Out} its fp32-output twin {@code gemm_<t>_bm<blockM>_f32}. */
+    static KernelSpec denseSpec(ActivationType t, int blockM, boolean f32Out) {
+        return KernelSpec.of(MODULE, "gemm_" + t.suffix() + "_bm" + blockM + (f32Out ? "_f32" : ""), POINTER, POINTER, POINTER, POINTER, INT,
                 INT, INT, INT);
     }
 
@@ -50,8 +53,9 @@ public final class GpuMatmul {
                 INT, INT, INT, INT, INT);
     }
 
-    static KernelSpec reduceSpec(ActivationType t) {
-        return KernelSpec.of(MODULE, "gemm_reduce_" + t.suffix(), POINTER, POINTER, INT, INT);
+    /** {@code gemm_reduce_<out>}: out is f16, bf16 or f32. */
+    static KernelSpec reduceSpec(String out) {
+        return KernelSpec.of(MODULE, "gemm_reduce_" + out, POINTER, POINTER, INT, INT);
     }
 
     public GemmPlan densePlan(int m, int n, int k) {
@@ -68,14 +72,21 @@ public final class GpuMatmul {
      */
     public void gemm(ActivationType t, DeviceBuffer out, DeviceBuffer a, DeviceBuffer w, int m, int n, int k,
             DeviceBuffer workspace) {
+        gemm(t, out, false, a, w, m, n, k, workspace);
+    }
+
+    /** As {@link #gemm(ActivationType, DeviceBuffer, DeviceBuffer, DeviceBuffer, int, int, int, DeviceBuffer)},
+     * with out in fp32 when {@code f32Out} (logits: the accumulators are never rounded to 16 bits). */
+    public void gemm(ActivationType t, DeviceBuffer out, boolean f32Out, DeviceBuffer a, DeviceBuffer w, int m, int n,
+            int k, DeviceBuffer workspace) {
         GemmPlan plan = densePlan(m, n, k);
-        KernelSpec spec = denseSpec(t, plan.blockM());
-        checkGemm(spec, out, a, w, m, n, k);
+        KernelSpec spec = denseSpec(t, plan.blockM(), f32Out);
+        checkGemm(spec, out, f32Out ? 4 : 2, a, w, m, n, k);
         need(spec, "w", w, 2L * n * k);
         DeviceBuffer partial = workspaceFor(spec, plan, workspace, out, m, n);
         device.kernel(spec).launch(plan.shape(), new KernelArgs().buffer(out).buffer(partial).buffer(a).buffer(w)
                 .i32(m).i32(n).i32(k).i32(plan.kPerSplit()));
-        reduce(t, plan, out, partial, m, n);
+        reduce(f32Out ? "f32" : t.suffix(), plan, out, partial, m, n);
     }
 
     /** out[M, N] (fp16) = a[M, K] (fp16) . dequantized(w)^T; any M, meant for 2..64 tokens. */
@@ -84,16 +95,17 @@ public final class GpuMatmul {
         int k = w.inFeatures();
         GemmPlan plan = awqPlan(m, w);
         KernelSpec spec = awqSpec(plan.blockM());
-        checkGemm(spec, out, a, null, m, n, k);
+        checkGemm(spec, out, 2, a, null, m, n, k);
         DeviceBuffer partial = workspaceFor(spec, plan, workspace, out, m, n);
         device.kernel(spec).launch(plan.shape(), new KernelArgs().buffer(out).buffer(partial).buffer(a)
                 .buffer(w.qweight()).buffer(w.qzeros()).buffer(w.scales()).i32(m).i32(n).i32(k).i32(w.groupSize())
                 .i32(plan.kPerSplit()));
-        reduce(ActivationType.F16, plan, out, partial, m, n);
+        reduce("f16", plan, out, partial, m, n);
     }
 
     /** Sizes every launch of gemm.cu needs; the weights' own sizes are checked by the caller or the weights record. */
-    static void checkGemm(KernelSpec spec, DeviceBuffer out, DeviceBuffer a, DeviceBuffer w, int m, int n, int k) {
+    static void checkGemm(KernelSpec spec, DeviceBuffer out, int outElementBytes, DeviceBuffer a, DeviceBuffer w, int m,
+            int n, int k) {
         if (m < 1) {
             throw new IllegalArgumentException(spec.name() + ": M (tokens) must be at least 1, is " + m);
         }
@@ -107,7 +119,7 @@ public final class GpuMatmul {
         if ((long) m * n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(spec.name() + ": M x N = " + m + " x " + n + " is over 2^31 - 1 outputs");
         }
-        need(spec, "out", out, 2L * m * n);
+        need(spec, "out", out, (long) outElementBytes * m * n);
         need(spec, "a", a, 2L * m * k);
     }
 
@@ -124,10 +136,10 @@ public final class GpuMatmul {
         return workspace;
     }
 
-    private void reduce(ActivationType t, GemmPlan plan, DeviceBuffer out, DeviceBuffer partial, int m, int n) {
+    private void reduce(String outType, GemmPlan plan, DeviceBuffer out, DeviceBuffer partial, int m, int n) {
         if (plan.splits() > 1) {
             int count = m * n;
-            device.kernel(reduceSpec(t)).launch(reduceShape(count, device.multiprocessors()),
+            device.kernel(reduceSpec(outType)).launch(reduceShape(count, device.multiprocessors()),
                     new KernelArgs().buffer(out).buffer(partial).i32(plan.splits()).i32(count));
         }
     }

@@ -59,22 +59,32 @@ class GemmPlanTest {
 
     @Test
     void shouldNameTheKernelAndTheBadDimension() {
-        KernelSpec spec = GpuMatmul.denseSpec(ActivationType.BF16, 32);
+        KernelSpec spec = GpuMatmul.denseSpec(ActivationType.BF16, 32, false);
         DeviceBuffer big = buffer("big", 1 << 20);
-        assertThatThrownBy(() -> GpuMatmul.checkGemm(spec, big, big, big, 3, 40, 30))
+        assertThatThrownBy(() -> GpuMatmul.checkGemm(spec, big, 2, big, big, 3, 40, 30))
                 .hasMessage("gemm_bf16_bm32: K (input features) must be a positive multiple of 8 (rows are read in "
                         + "16-byte chunks), is 30");
-        assertThatThrownBy(() -> GpuMatmul.checkGemm(spec, big, big, big, 0, 40, 32))
+        assertThatThrownBy(() -> GpuMatmul.checkGemm(spec, big, 2, big, big, 0, 40, 32))
                 .hasMessageStartingWith("gemm_bf16_bm32: M (tokens) must be at least 1, is 0");
-        assertThatThrownBy(() -> GpuMatmul.checkGemm(spec, big, big, big, 2, -1, 32))
+        assertThatThrownBy(() -> GpuMatmul.checkGemm(spec, big, 2, big, big, 2, -1, 32))
                 .hasMessageStartingWith("gemm_bf16_bm32: N (output features)");
-        assertThatThrownBy(() -> GpuMatmul.checkGemm(spec, buffer("y", 100), big, big, 3, 40, 32))
+        assertThatThrownBy(() -> GpuMatmul.checkGemm(spec, buffer("y", 100), 2, big, big, 3, 40, 32))
                 .hasMessage("gemm_bf16_bm32: out buffer 'y' 100 B is smaller than the 240 B the launch uses");
-        assertThatThrownBy(() -> GpuMatmul.checkGemm(spec, big, buffer("x", 64), big, 3, 40, 32))
+        assertThatThrownBy(() -> GpuMatmul.checkGemm(spec, big, 2, buffer("x", 64), big, 3, 40, 32))
                 .hasMessageContaining("a buffer 'x' 64 B").hasMessageContaining("192 B");
-        assertThatThrownBy(() -> GpuMatmul.checkGemm(spec, big, big, big, 65536, 65536, 32))
+        assertThatThrownBy(() -> GpuMatmul.checkGemm(spec, big, 2, big, big, 65536, 65536, 32))
                 .hasMessageContaining("over 2^31 - 1 outputs");
-        GpuMatmul.checkGemm(spec, big, big, big, 3, 40, 32);
+        GpuMatmul.checkGemm(spec, big, 2, big, big, 3, 40, 32);
+    }
+
+    @Test
+    void shouldSizeAnFp32OutputAtFourBytesAnElement() {
+        KernelSpec spec = GpuMatmul.denseSpec(ActivationType.F16, 128, true);
+        assertThat(spec.name()).isEqualTo("gemm_f16_bm128_f32");
+        DeviceBuffer big = buffer("big", 1 << 20);
+        assertThatThrownBy(() -> GpuMatmul.checkGemm(spec, buffer("logits", 400), 4, big, big, 3, 40, 32))
+                .hasMessage("gemm_f16_bm128_f32: out buffer 'logits' 400 B is smaller than the 480 B the launch uses");
+        GpuMatmul.checkGemm(spec, buffer("logits", 480), 4, big, big, 3, 40, 32);
     }
 
     @Test

@@ -28,7 +28,7 @@ public final class GpuBatchState implements AutoCloseable {
     final DeviceBuffer logits; // [maxTokens, vocab] fp32
     final DeviceBuffer ids;    // [maxTokens] int32 token ids
     final DeviceBuffer wanted; // [maxTokens] int32 rows that want logits
-    final DeviceBuffer workspace; // AWQ split-K partial sums
+    final DeviceBuffer workspace; // split-K fp32 partial sums of the GEMMs/GEMV, sized for the largest layer at maxTokens
     private final CudaDevice device;
     private final List<DeviceBuffer> owned = new ArrayList<>();
     private DeviceBuffer meta; // int32 metadata of the current batch, grown as needed
@@ -57,7 +57,7 @@ public final class GpuBatchState implements AutoCloseable {
             logits = own(rows * c.vocabSize() * 4L, "logits");
             ids = own(rows * 4L, "ids");
             wanted = own(rows * 4L, "wanted rows");
-            workspace = own(Math.max(4L, workspaceBytes), "awq workspace");
+            workspace = own(Math.max(4L, workspaceBytes), "split-K workspace");
         } catch (RuntimeException e) {
             close();
             throw e;

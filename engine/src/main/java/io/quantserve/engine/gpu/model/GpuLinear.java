@@ -4,12 +4,14 @@ import io.quantserve.engine.gpu.ActivationType;
 import io.quantserve.engine.gpu.AwqDeviceWeights;
 import io.quantserve.engine.gpu.DeviceBuffer;
 import io.quantserve.engine.gpu.GpuKernels;
+import io.quantserve.engine.gpu.GpuMatmul;
 import io.quantserve.engine.gpu.ModelKernels;
 
 /**
  * One linear layer on the device, {@code y [m, out] = x [m, in] . W^T (+ bias)}: a float weight in the activation
- * type, or an AutoAWQ checkpoint's packed weight. The seam where the tuned GEMMs plug in (a tensor-core f16/bf16 GEMM
- * for {@link Dense}, a W4A16 GEMM over several rows for {@link Awq}).
+ * type, or an AutoAWQ checkpoint's packed weight. {@link LinearDispatch} picks the kernel per call: the tensor-core
+ * GEMM (else the simple dense kernel) for {@link Dense}; the GEMV for one row, the W4A16 GEMM for several, for
+ * {@link Awq}. The bias is added by a kernel of its own.
  */
 sealed interface GpuLinear extends AutoCloseable {
 
@@ -17,8 +19,8 @@ sealed interface GpuLinear extends AutoCloseable {
 
     int outFeatures();
 
-    /** Bytes of AWQ split-K partial sums this layer needs (0 for float layers). */
-    long workspaceBytes(GpuKernels kernels);
+    /** Bytes of split-K partial sums this layer needs for any m up to {@code maxTokens}. */
+    long workspaceBytes(int maxTokens, int multiprocessors);
 
     /** y = x W^T (+ bias) for m rows; y in the activation type, or fp32 when {@code f32Out} (logits). */
     void apply(Ops ops, DeviceBuffer x, DeviceBuffer y, int m, boolean f32Out);
@@ -26,20 +28,24 @@ sealed interface GpuLinear extends AutoCloseable {
     @Override
     void close();
 
-    /** What a layer needs to run: the kernels, the activation type and the AWQ workspace. */
-    record Ops(GpuKernels kernels, ModelKernels model, ActivationType type, DeviceBuffer workspace) {
+    /** What a layer needs to run: the kernels, the activation type and the split-K workspace (shared by all). */
+    record Ops(GpuKernels kernels, ModelKernels model, GpuMatmul matmul, ActivationType type, DeviceBuffer workspace) {
     }
 
     /** A float weight [out, in] in the activation type; bias [out] or null. */
     record Dense(DeviceBuffer weight, DeviceBuffer bias, int inFeatures, int outFeatures) implements GpuLinear {
         @Override
-        public long workspaceBytes(GpuKernels kernels) {
-            return 0;
+        public long workspaceBytes(int maxTokens, int multiprocessors) {
+            return LinearDispatch.denseWorkspaceBytes(outFeatures, inFeatures, maxTokens, multiprocessors);
         }
 
         @Override
         public void apply(Ops ops, DeviceBuffer x, DeviceBuffer y, int m, boolean f32Out) {
-            ops.model().denseMatmul(ops.type(), y, f32Out, x, weight, m, outFeatures, inFeatures);
+            if (LinearDispatch.dense(m, outFeatures, inFeatures) == LinearDispatch.Kernel.MMA_GEMM) {
+                ops.matmul().gemm(ops.type(), y, f32Out, x, weight, m, outFeatures, inFeatures, ops.workspace());
+            } else {
+                ops.model().denseMatmul(ops.type(), y, f32Out, x, weight, m, outFeatures, inFeatures);
+            }
             addBias(ops, bias, y, m, outFeatures, f32Out);
         }
 
@@ -53,7 +59,8 @@ sealed interface GpuLinear extends AutoCloseable {
     }
 
     /**
-     * An AutoAWQ "gemm" layer as stored, one matrix-vector product per row (awq_gemv.cu); bias [out] fp16 or null.
+     * An AutoAWQ "gemm" layer as stored: awq_gemv.cu per row, or gemm.cu's W4A16 GEMM for several; bias [out] fp16
+     * or null.
      */
     record Awq(AwqDeviceWeights weights, DeviceBuffer bias) implements GpuLinear {
         @Override
@@ -67,12 +74,17 @@ sealed interface GpuLinear extends AutoCloseable {
         }
 
         @Override
-        public long workspaceBytes(GpuKernels kernels) {
-            return kernels.awqPlan(weights).workspaceBytes(weights.outFeatures());
+        public long workspaceBytes(int maxTokens, int multiprocessors) {
+            return LinearDispatch.awqWorkspaceBytes(outFeatures(), inFeatures(), maxTokens, multiprocessors);
         }
 
         @Override
         public void apply(Ops ops, DeviceBuffer x, DeviceBuffer y, int m, boolean f32Out) {
+            if (LinearDispatch.awq(m, outFeatures(), inFeatures(), f32Out) == LinearDispatch.Kernel.AWQ_GEMM) {
+                ops.matmul().awqGemm(weights, y, x, m, ops.workspace());
+                addBias(ops, bias, y, m, weights.outFeatures(), false);
+                return;
+            }
             long inBytes = 2L * weights.inFeatures();
             long outBytes = (long) weights.outFeatures() * (f32Out ? 4 : 2);
             for (int r = 0; r < m; r++) {

@@ -6,6 +6,7 @@ import io.quantserve.engine.gpu.ActivationType;
 import io.quantserve.engine.gpu.CudaDevice;
 import io.quantserve.engine.gpu.DeviceBuffer;
 import io.quantserve.engine.gpu.GpuKernels;
+import io.quantserve.engine.gpu.GpuMatmul;
 import io.quantserve.engine.gpu.ModelKernels;
 import io.quantserve.engine.kvcache.BlockTable;
 import io.quantserve.engine.kvcache.KvCachePool;
@@ -49,7 +50,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
     private final DeviceBuffer finalNorm;
     private final GpuLinear lmHead;      // the embedding table itself when tied
     private final boolean tied;
-    private final long workspaceBytes;
+    private final GpuMatmul matmul;
     private final double[] inverseFrequencies;
     private DeviceBuffer cos;             // [tablePositions, headDim / 2] fp32
     private DeviceBuffer sin;
@@ -83,13 +84,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
         this.tied = tied;
-        long ws = lmHead.workspaceBytes(kernels);
-        for (Layer l : layers) {
-            for (GpuLinear linear : l.linears()) {
-                ws = Math.max(ws, linear.workspaceBytes(kernels));
-            }
-        }
-        this.workspaceBytes = ws;
+        this.matmul = new GpuMatmul(device);
         this.inverseFrequencies = config.ropeScaling().inverseFrequencies(config.ropeTheta(), config.headDim());
     }
 
@@ -183,7 +178,19 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
 
     /** Activation buffers for batches of up to {@code maxTokens} rows over {@code cache}. */
     public GpuBatchState newBatchState(GpuKvCache cache, int maxTokens) {
-        return new GpuBatchState(device, config, type, cache, maxTokens, workspaceBytes);
+        return new GpuBatchState(device, config, type, cache, maxTokens, workspaceBytes(maxTokens));
+    }
+
+    /** The split-K workspace of the largest layer at up to maxTokens rows (one buffer serves every launch in turn). */
+    private long workspaceBytes(int maxTokens) {
+        int sms = device.multiprocessors();
+        long ws = lmHead.workspaceBytes(maxTokens, sms);
+        for (Layer l : layers) {
+            for (GpuLinear linear : l.linears()) {
+                ws = Math.max(ws, linear.workspaceBytes(maxTokens, sms));
+            }
+        }
+        return ws;
     }
 
     @Override
@@ -254,7 +261,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         DeviceBuffer meta = s.uploadMeta(plan.meta());
         DeviceBuffer positions = plan.slice(meta, BatchPlan.Part.POSITIONS);
         DeviceBuffer slots = plan.slice(meta, BatchPlan.Part.SLOTS);
-        GpuLinear.Ops ops = new GpuLinear.Ops(kernels, modelKernels, type, s.workspace);
+        GpuLinear.Ops ops = new GpuLinear.Ops(kernels, modelKernels, matmul, type, s.workspace);
 
         kernels.embedding(s.x, embedding, s.ids, plan.tokens(), config.vocabSize(), (long) hidden * type.bytes());
         for (int l = 0; l < layers.length; l++) {

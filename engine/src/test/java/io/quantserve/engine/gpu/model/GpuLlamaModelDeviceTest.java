@@ -43,6 +43,7 @@ import tools.jackson.databind.ObjectMapper;
 class GpuLlamaModelDeviceTest {
     static final double F16_TOLERANCE = 1e-2;
     static final double BF16_TOLERANCE = 5e-2;
+    static final double BATCH_TOLERANCE = 2e-3;
 
     private static CudaDevice device;
     private static String skipReason;
@@ -190,7 +191,10 @@ class GpuLlamaModelDeviceTest {
             float[][] together = gpu.forwardBatch(batch, segments);
             for (int i = 0; i < segments.size(); i++) {
                 float[] alone = gpu.forwardBatch(solo, List.of(segments.get(i)))[0];
-                assertClose("segment " + i + " batched vs alone", together[i], alone, 1e-6);
+                // not bit-equal: the GEMM's split-K slices and variant follow the batch's row count, so a row's fp32
+                // sums are added in another order and an activation can round to the neighbouring fp16 value; a
+                // batching error (wrong row, position or block) moves logits by O(max|logit|)
+                assertClose("segment " + i + " batched vs alone", together[i], alone, BATCH_TOLERANCE);
             }
         }
     }

@@ -1,0 +1,73 @@
+package io.quantserve.engine.gpu.model;
+
+import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.AWQ_GEMM;
+import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.AWQ_GEMV;
+import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.DENSE_SIMPLE;
+import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.MMA_GEMM;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quantserve.engine.gpu.AwqPlan;
+import io.quantserve.engine.gpu.GemmPlan;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class LinearDispatchTest {
+    private static final int H100_SMS = 132;
+
+    @ParameterizedTest(name = "M={0} N={1} K={2} -> {3}")
+    @CsvSource({"1, 4096, 4096, MMA_GEMM", "7, 32000, 4096, MMA_GEMM", "512, 11008, 4096, MMA_GEMM",
+        "1, 64, 8, MMA_GEMM", "3, 64, 60, DENSE_SIMPLE", "1, 40, 7, DENSE_SIMPLE", "1, 130, 4100, DENSE_SIMPLE",
+        "65536, 65536, 64, DENSE_SIMPLE"})
+    void shouldRunFloatLayersOnTheMmaGemmOnlyWhereKIsAMultipleOfEightAndOutputsFitAnInt(int m, int n, int k,
+            LinearDispatch.Kernel expected) {
+        assertThat(LinearDispatch.dense(m, n, k)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "M={0} N={1} K={2} f32={3} -> {4}")
+    @CsvSource({"1, 4096, 4096, false, AWQ_GEMV", "2, 4096, 4096, false, AWQ_GEMM", "64, 11008, 4096, false, AWQ_GEMM",
+        "512, 4096, 11008, false, AWQ_GEMM", "1, 32000, 4096, true, AWQ_GEMV", "5, 32000, 4096, true, AWQ_GEMV",
+        "5, 64, 100, false, AWQ_GEMV"})
+    void shouldRunAwqLayersOnTheGemvForOneRowOrFp32OutputAndTheGemmForSeveral(int m, int n, int k, boolean f32Out,
+            LinearDispatch.Kernel expected) {
+        assertThat(LinearDispatch.awq(m, n, k, f32Out)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "N={0} K={1} maxTokens={2}")
+    @CsvSource({"4096, 4096, 1", "4096, 4096, 256", "11008, 4096, 64", "4096, 11008, 2048", "32000, 4096, 16",
+        "136, 520, 300"})
+    void shouldSizeTheDenseWorkspaceForTheLargestSplitAtAnyTokenCount(int n, int k, int maxTokens) {
+        long bytes = LinearDispatch.denseWorkspaceBytes(n, k, maxTokens, H100_SMS);
+        long largest = 0;
+        for (int m = 1; m <= maxTokens; m++) {
+            long need = GemmPlan.dense(m, n, k, H100_SMS).workspaceBytes(m, n);
+            assertThat(bytes).as("m=%d", m).isGreaterThanOrEqualTo(need);
+            largest = Math.max(largest, need);
+        }
+        assertThat(bytes).isEqualTo(largest);
+    }
+
+    @ParameterizedTest(name = "N={0} K={1} maxTokens={2}")
+    @CsvSource({"4096, 4096, 1", "4096, 4096, 256", "11008, 4096, 64", "4096, 11008, 2048", "264, 320, 100"})
+    void shouldSizeTheAwqWorkspaceForTheGemvAndEveryGemmTokenCount(int n, int k, int maxTokens) {
+        long bytes = LinearDispatch.awqWorkspaceBytes(n, k, maxTokens, H100_SMS);
+        long gemv = AwqPlan.of(k, n, H100_SMS).workspaceBytes(n);
+        long largest = gemv;
+        for (int m = 2; m <= maxTokens; m++) {
+            largest = Math.max(largest, GemmPlan.awq(m, n, k, H100_SMS).workspaceBytes(m, n));
+        }
+        assertThat(gemv).isPositive();
+        assertThat(bytes).isEqualTo(largest);
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldHoldSixteenSlicesOfOneTokenFor4096By4096() {
+        // GemmPlan splits one token's 32 column tiles 16 ways on 132 multiprocessors: 16 x 4096 fp32 partials
+        assertThat(LinearDispatch.denseWorkspaceBytes(4096, 4096, 1, H100_SMS)).isEqualTo(4L * 16 * 4096);
+    }
+
+    @ParameterizedTest(name = "K={0}")
+    @CsvSource({"60", "7"})
+    void shouldNeedNoDenseWorkspaceWhenOnlyTheSimpleKernelRuns(int k) {
+        assertThat(LinearDispatch.denseWorkspaceBytes(4096, k, 64, H100_SMS)).isZero();
+    }
+}
