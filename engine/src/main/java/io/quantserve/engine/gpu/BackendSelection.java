@@ -13,12 +13,17 @@ public record BackendSelection(Backend backend, String reason) {
     private static final Logger LOG = LoggerFactory.getLogger(BackendSelection.class);
 
     public static BackendSelection select(BackendChoice choice, Supplier<CudaProbe.Result> probe) {
+        return select(choice, BackendChoice.PROPERTY, probe);
+    }
+
+    /** As {@link #select(BackendChoice, Supplier)}, naming {@code setting} (where the choice came from) in reasons. */
+    public static BackendSelection select(BackendChoice choice, String setting, Supplier<CudaProbe.Result> probe) {
         return switch (choice) {
-            case CPU -> new BackendSelection(Backend.CPU, "cpu asked for (" + BackendChoice.PROPERTY + "=cpu)");
+            case CPU -> new BackendSelection(Backend.CPU, "cpu asked for (" + setting + "=cpu)");
             case CUDA -> {
                 CudaProbe.Result found = probe.get();
                 if (!found.available()) {
-                    throw new IllegalStateException("backend cuda asked for (" + BackendChoice.PROPERTY
+                    throw new IllegalStateException("backend cuda asked for (" + setting
                             + "=cuda), but no CUDA device is usable: " + found.detail());
                 }
                 yield new BackendSelection(Backend.CUDA, "cuda asked for; " + found.detail());

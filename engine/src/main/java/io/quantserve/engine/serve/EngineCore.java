@@ -3,7 +3,6 @@ package io.quantserve.engine.serve;
 import io.quantserve.engine.kvcache.KvCacheManager;
 import io.quantserve.engine.kvcache.KvCachePool;
 import io.quantserve.engine.model.BatchSegment;
-import io.quantserve.engine.model.InferenceState;
 import io.quantserve.engine.model.LlamaModel;
 import io.quantserve.engine.sampling.Sampler;
 import io.quantserve.engine.sampling.TokenLogprob;
@@ -26,9 +25,8 @@ import org.slf4j.LoggerFactory;
 public final class EngineCore {
     private static final Logger log = LoggerFactory.getLogger(EngineCore.class);
 
-    private final LlamaModel model;
+    private final BatchRunner runner;
     private final Scheduler scheduler;
-    private final InferenceState batch; // activations for maxNumBatchedTokens rows
     private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
     private final Map<String, Active> active = new HashMap<>(); // engine thread only
     private final AtomicLong nextSeqId = new AtomicLong();
@@ -40,10 +38,22 @@ public final class EngineCore {
     private record Active(Sequence seq, Sampler sampler, Consumer<RequestOutput> listener) {
     }
 
+    /** The CPU model over {@code pool}, with activations for the scheduler's token budget. */
     public EngineCore(LlamaModel model, KvCachePool pool, SchedulerConfig config) {
-        this.model = model;
-        this.scheduler = new Scheduler(KvCacheManager.of(pool), config);
-        this.batch = model.newBatchState(pool, config.maxNumBatchedTokens());
+        this(new CpuBatchRunner(model, pool, config.maxNumBatchedTokens()), config);
+    }
+
+    /**
+     * Batches on {@code runner} (any backend), whose cache blocks the scheduler hands out with prefix caching. The
+     * caller keeps ownership of the runner and closes it after the engine stopped.
+     */
+    public EngineCore(BatchRunner runner, SchedulerConfig config) {
+        if (runner.maxTokens() < config.maxNumBatchedTokens()) {
+            throw new IllegalArgumentException("the " + runner.backend() + " runner takes " + runner.maxTokens()
+                    + " tokens per forward, fewer than the scheduler's budget of " + config.maxNumBatchedTokens());
+        }
+        this.runner = runner;
+        this.scheduler = new Scheduler(new KvCacheManager(runner.numBlocks(), runner.blockSize(), true), config);
         publishStats();
     }
 
@@ -52,12 +62,12 @@ public final class EngineCore {
      * A request that can never fit the model's context is refused here.
      */
     public void add(EngineRequest request, Consumer<RequestOutput> listener) {
-        int context = model.config().maxPositions();
+        int context = runner.config().maxPositions();
         if (context > 0 && request.prompt().length + request.maxTokens() > context) {
             throw new IllegalArgumentException("request " + request.id() + ": prompt (" + request.prompt().length
                     + " tokens) + max tokens (" + request.maxTokens() + ") exceed the model's context of " + context);
         }
-        int vocab = model.config().vocabSize();
+        int vocab = runner.config().vocabSize();
         for (int token : request.prompt()) {
             if (token < 0 || token >= vocab) {
                 throw new IllegalArgumentException("request " + request.id() + ": token id " + token
@@ -86,7 +96,7 @@ public final class EngineCore {
             return;
         }
         Sequence seq = new Sequence(nextSeqId.getAndIncrement(), request, arrival);
-        Sampler sampler = new Sampler(request.sampling(), model.config().vocabSize());
+        Sampler sampler = new Sampler(request.sampling(), runner.config().vocabSize());
         sampler.acceptPrompt(request.prompt());
         active.put(request.id(), new Active(seq, sampler, listener));
         scheduler.add(seq);
@@ -125,7 +135,7 @@ public final class EngineCore {
             segments.add(new BatchSegment(manager.blockTable(c.seq().seqId()), c.start(), c.tokens(),
                     c.sample() ? BatchSegment.Logits.LAST : BatchSegment.Logits.NONE));
         }
-        float[][] logits = model.forwardBatch(batch, segments);
+        float[][] logits = runner.forward(segments);
         for (int i = 0; i < chunks.size(); i++) {
             ScheduledChunk c = chunks.get(i);
             Sequence seq = c.seq();
@@ -140,7 +150,7 @@ public final class EngineCore {
             Active a = active.get(seq.request().id());
             EngineRequest request = seq.request();
             float[] rowLogits = logits[i];
-            int vocab = model.config().vocabSize();
+            int vocab = runner.config().vocabSize();
             // raw distribution first: the constraint's mask must not show up in the reported log-probabilities
             float[] rawLogits = request.logprobs() >= 0 ? rowLogits.clone() : null;
             if (request.constraint() != null) {

@@ -1,5 +1,6 @@
 package io.quantserve.node.config;
 
+import io.quantserve.engine.gpu.BackendChoice;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -51,6 +52,9 @@ public record NodeProperties(
      * @param maxNumSeqs          sequences decoding at once; 1 turns batching off (one request at a time)
      * @param maxWaitingRequests  requests queued beyond the running ones; more are refused with 429
      * @param maxModelLen         longest prompt + completion accepted; 0 = the model's context length
+     * @param backend             where the model runs: auto (CUDA device 0 when one is usable and the GPU runner takes
+     *                            the model, else the CPU), cpu, or cuda (no usable device or a refused model format
+     *                            fails start-up); on CUDA {@code kvCacheMemory} is device memory
      */
     public record Engine(
             @NotNull @DefaultValue("512MB") DataSize kvCacheMemory,
@@ -58,6 +62,7 @@ public record NodeProperties(
             @Min(1) @DefaultValue("512") int maxNumBatchedTokens,
             @Min(1) @DefaultValue("64") int maxNumSeqs,
             @Min(0) @DefaultValue("256") int maxWaitingRequests,
-            @Min(0) @DefaultValue("0") int maxModelLen) {
+            @Min(0) @DefaultValue("0") int maxModelLen,
+            @NotNull @DefaultValue("auto") BackendChoice backend) {
     }
 }

@@ -19,6 +19,7 @@ class EngineHealthIndicator implements HealthIndicator {
         return health.withDetail("state", engine.state())
                 .withDetail("model", engine.model().name())
                 .withDetail("inFlight", engine.inFlight())
+                .withDetail("backend", engine.backend())
                 .build();
     }
 }

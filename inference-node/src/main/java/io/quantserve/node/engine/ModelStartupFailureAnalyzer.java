@@ -9,7 +9,8 @@ class ModelStartupFailureAnalyzer extends AbstractFailureAnalyzer<ModelStartupEx
     protected FailureAnalysis analyze(Throwable rootFailure, ModelStartupException cause) {
         return new FailureAnalysis(cause.getMessage(),
                 "Check quantserve.node.model (QUANTSERVE_NODE_MODEL): a model folder or .gguf file, registry:<artifact"
-                        + " id>, or hf://org/name[@revision]; and that the registry or Hub it names is reachable.",
+                        + " id>, or hf://org/name[@revision]; that the registry or Hub it names is reachable; and"
+                        + " quantserve.node.engine.backend (QUANTSERVE_NODE_ENGINE_BACKEND: auto, cpu or cuda).",
                 cause);
     }
 }

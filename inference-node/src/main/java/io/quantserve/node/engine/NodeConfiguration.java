@@ -1,5 +1,6 @@
 package io.quantserve.node.engine;
 
+import io.quantserve.engine.gpu.CudaException;
 import io.quantserve.node.artifact.ModelPullException;
 import io.quantserve.node.artifact.ModelPuller;
 import io.quantserve.node.artifact.ModelReference;
@@ -26,7 +27,7 @@ class NodeConfiguration {
                 : properties.servedModelName();
         try {
             return new NodeEngine(properties, name, local);
-        } catch (IllegalArgumentException | IllegalStateException | IOException e) {
+        } catch (IllegalArgumentException | IllegalStateException | IOException | CudaException e) {
             throw new ModelStartupException("Cannot serve model '" + properties.model() + "' (" + local + "): "
                     + e.getMessage(), e);
         }

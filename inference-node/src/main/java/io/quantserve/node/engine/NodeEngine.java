@@ -1,8 +1,17 @@
 package io.quantserve.node.engine;
 
+import io.quantserve.engine.gpu.Backend;
+import io.quantserve.engine.gpu.BackendChoice;
+import io.quantserve.engine.gpu.BackendSelection;
+import io.quantserve.engine.gpu.CudaDevice;
+import io.quantserve.engine.gpu.CudaProbe;
+import io.quantserve.engine.gpu.model.GpuBatchRunner;
+import io.quantserve.engine.gpu.model.GpuLlamaModel;
 import io.quantserve.engine.kvcache.KvCachePool;
 import io.quantserve.engine.model.LoadedModel;
 import io.quantserve.engine.sampling.SamplingParams;
+import io.quantserve.engine.serve.BatchRunner;
+import io.quantserve.engine.serve.CpuBatchRunner;
 import io.quantserve.engine.serve.EngineCore;
 import io.quantserve.engine.serve.EngineLoop;
 import io.quantserve.engine.serve.EngineRequest;
@@ -11,9 +20,11 @@ import io.quantserve.engine.serve.RequestOutput;
 import io.quantserve.engine.serve.SchedulerConfig;
 import io.quantserve.engine.tokenizer.Tokenizer;
 import io.quantserve.node.config.NodeProperties;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -28,14 +39,20 @@ import org.springframework.context.SmartLifecycle;
  * The engine of this node: loads the model, runs the continuous-batching loop on its own thread, admits requests
  * (a bounded waiting queue, then 429) and drains on shutdown (stop admitting, let running requests finish within
  * the drain timeout, then stop the loop). Loading happens in the constructor, so a bad model fails start-up.
+ *
+ * <p>The backend ({@value #BACKEND_SETTING}): on CUDA the weights, KV cache and activations live on device 0 and the
+ * GPU runner does the forwards; scheduling, prefix caching and sampling are the same host code on either backend.
  */
 public class NodeEngine implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(NodeEngine.class);
+    static final String BACKEND_SETTING = "quantserve.node.engine.backend";
 
     public enum State { STARTING, READY, DRAINING, STOPPED }
 
     private final ServedModel model;
-    private final KvCachePool pool;
+    private final BatchRunner runner;
+    private final String backendReason;
+    private final List<AutoCloseable> deviceResources = new ArrayList<>(); // GPU model and device, closed last first
     private final EngineLoop loop;
     private final int admissionLimit;
     private final Duration drainTimeout;
@@ -50,24 +67,93 @@ public class NodeEngine implements SmartLifecycle {
             Tokenizer tokenizer = loaded.tokenizer().orElseThrow(() -> new IllegalArgumentException(modelPath
                     + ": the model has no tokenizer (tokenizer.json, tokenizer.model or GGUF tokenizer metadata),"
                     + " so it cannot serve text"));
-            this.pool = KvCachePool.withBudget(loaded.config(), settings.blockSize(), settings.kvCacheMemory().toBytes());
-            int maxModelLen = maxModelLen(loaded.config().maxPositions(), settings, pool);
+            Selected selected = openRunner(loaded, settings);
+            this.runner = selected.runner();
+            this.backendReason = selected.reason();
+            int maxModelLen = maxModelLen(loaded.config().maxPositions(), settings, runner);
             this.model = new ServedModel(servedModelName, loaded, tokenizer, maxModelLen, Instant.now().getEpochSecond());
             SchedulerConfig scheduler = new SchedulerConfig(settings.maxNumBatchedTokens(),
                     Math.min(settings.maxNumSeqs(), settings.maxNumBatchedTokens()));
-            this.loop = new EngineLoop(new EngineCore(loaded.model(), pool, scheduler));
-        } catch (RuntimeException e) {
+            this.loop = new EngineLoop(new EngineCore(runner, scheduler));
+        } catch (RuntimeException | IOException e) {
+            closeDevice();
             loaded.close();
             throw e;
         }
         this.admissionLimit = settings.maxNumSeqs() + settings.maxWaitingRequests();
         this.drainTimeout = properties.drainTimeout();
-        log.info("loaded {} from {} in {} ms: context {} tokens, KV cache {} blocks of {} tokens ({} MiB), batch {}"
+        log.info("loaded {} from {} in {} ms on {}: context {} tokens, KV cache {} blocks of {} tokens ({} MiB), batch {}"
                 + " tokens / {} sequences", servedModelName, modelPath, (System.nanoTime() - start) / 1_000_000,
-                model.maxModelLen(), pool.numBlocks(), pool.blockSize(), pool.bytes() >> 20,
+                runner.backend(), model.maxModelLen(), runner.numBlocks(), runner.blockSize(), runner.cacheBytes() >> 20,
                 settings.maxNumBatchedTokens(), settings.maxNumSeqs());
         warmUp();
         state = State.READY;
+    }
+
+    private record Selected(BatchRunner runner, String reason) {
+    }
+
+    /**
+     * The runner on the backend asked for, logged with its reason. On auto a model the GPU runner refuses (GGUF, a
+     * quantization format it lacks, a block size other than its own) runs on the CPU with a warning; on cuda that is
+     * a start-up error, as is the lack of a usable device.
+     */
+    private Selected openRunner(LoadedModel loaded, NodeProperties.Engine settings) throws IOException {
+        BackendChoice choice = settings.backend();
+        BackendSelection selection = BackendSelection.select(choice, BACKEND_SETTING, CudaProbe::probe);
+        String reason = selection.reason();
+        if (selection.backend() == Backend.CUDA) {
+            try {
+                BatchRunner gpu = openGpu(loaded, settings);
+                log.info("Backend: cuda ({})", reason);
+                return new Selected(gpu, reason);
+            } catch (UnsupportedOperationException | IllegalArgumentException e) {
+                closeDevice();
+                if (choice == BackendChoice.CUDA) {
+                    throw new IllegalArgumentException(BACKEND_SETTING + "=cuda, but the GPU runner cannot serve this"
+                            + " model: " + e.getMessage() + " (set " + BACKEND_SETTING + "=cpu or auto)", e);
+                }
+                reason = "auto: CUDA device present, but the GPU runner cannot serve this model: " + e.getMessage();
+                log.warn("Backend: cpu ({}); running on the CPU", reason);
+                return new Selected(cpu(loaded, settings), reason);
+            }
+        }
+        log.info("Backend: cpu ({})", reason);
+        return new Selected(cpu(loaded, settings), reason);
+    }
+
+    private static BatchRunner cpu(LoadedModel loaded, NodeProperties.Engine settings) {
+        KvCachePool pool = KvCachePool.withBudget(loaded.config(), settings.blockSize(), settings.kvCacheMemory().toBytes());
+        return new CpuBatchRunner(loaded.model(), pool, settings.maxNumBatchedTokens());
+    }
+
+    /** Weights on device 0, the KV cache sized from kv-cache-memory in the device layout (f16 keys and values). */
+    private BatchRunner openGpu(LoadedModel loaded, NodeProperties.Engine settings) throws IOException {
+        CudaDevice device = CudaDevice.open(0);
+        deviceResources.add(device);
+        GpuLlamaModel gpu = GpuLlamaModel.load(device, loaded);
+        deviceResources.add(gpu);
+        if (settings.blockSize() != gpu.blockSize()) {
+            throw new UnsupportedOperationException("the GPU runner's KV cache blocks hold " + gpu.blockSize()
+                    + " tokens, quantserve.node.engine.block-size is " + settings.blockSize());
+        }
+        int blocks = GpuBatchRunner.blocksFor(gpu, settings.kvCacheMemory().toBytes());
+        return new GpuBatchRunner(gpu, blocks, settings.maxNumBatchedTokens());
+    }
+
+    /** Frees the device KV cache, the weights and the device (nothing on the CPU backend). */
+    private void closeDevice() {
+        if (runner != null) {
+            runner.close();
+        }
+        for (int i = deviceResources.size() - 1; i >= 0; i--) {
+            try {
+                deviceResources.get(i).close();
+            } catch (Exception e) {
+                log.warn("closing {} failed", deviceResources.get(i), e);
+            }
+        }
+        deviceResources.clear();
     }
 
     /**
@@ -75,8 +161,8 @@ public class NodeEngine implements SmartLifecycle {
      * KV cache holds (as vLLM does: one sequence must always fit). The model's own context is capped with a warning;
      * an explicit setting beyond either is a start-up error.
      */
-    private static int maxModelLen(int context, NodeProperties.Engine settings, KvCachePool pool) {
-        long cacheTokens = (long) pool.numBlocks() * pool.blockSize();
+    private static int maxModelLen(int context, NodeProperties.Engine settings, BatchRunner runner) {
+        long cacheTokens = (long) runner.numBlocks() * runner.blockSize();
         if (settings.maxModelLen() > 0) {
             if (context > 0 && settings.maxModelLen() > context) {
                 throw new IllegalArgumentException("quantserve.node.engine.max-model-len " + settings.maxModelLen()
@@ -130,8 +216,24 @@ public class NodeEngine implements SmartLifecycle {
         return loop.core().stats();
     }
 
-    public KvCachePool pool() {
-        return pool;
+    /** Blocks of the KV cache (host or device memory, as the backend keeps it). */
+    public int kvCacheBlocks() {
+        return runner.numBlocks();
+    }
+
+    /** Token slots per KV cache block. */
+    public int kvBlockSize() {
+        return runner.blockSize();
+    }
+
+    /** Where the model runs: "cpu" or "cuda". */
+    public String backend() {
+        return runner.backend();
+    }
+
+    /** Why the backend was chosen (the CUDA probe's finding, or the GPU runner's refusal on auto). */
+    public String backendReason() {
+        return backendReason;
     }
 
     /**
@@ -210,6 +312,7 @@ public class NodeEngine implements SmartLifecycle {
             Thread.currentThread().interrupt();
         } finally {
             state = State.STOPPED;
+            closeDevice();
             try {
                 model.loaded().close();
             } catch (Exception e) {

@@ -3,7 +3,6 @@ package io.quantserve.node.openai;
 import io.quantserve.engine.chat.ChatMessage;
 import io.quantserve.engine.generate.Prompts;
 import io.quantserve.engine.guided.TokenConstraint;
-import io.quantserve.engine.kvcache.KvCachePool;
 import io.quantserve.engine.sampling.SamplingOverrides;
 import io.quantserve.engine.sampling.SamplingParams;
 import io.quantserve.engine.serve.EngineRequest;
@@ -136,11 +135,11 @@ class GenerationRequests {
             }
             max = maxTokens;
         }
-        KvCachePool pool = engine.pool();
-        long blocksNeeded = (prompt.length + (long) max + pool.blockSize() - 1) / pool.blockSize();
-        if (blocksNeeded > pool.numBlocks()) {
+        int blockSize = engine.kvBlockSize();
+        long blocksNeeded = (prompt.length + (long) max + blockSize - 1) / blockSize;
+        if (blocksNeeded > engine.kvCacheBlocks()) {
             throw OpenAiException.invalid(maxParam, "prompt + " + maxParam + " need " + (prompt.length + max)
-                    + " tokens of KV cache; this node's cache holds " + (long) pool.numBlocks() * pool.blockSize()
+                    + " tokens of KV cache; this node's cache holds " + (long) engine.kvCacheBlocks() * blockSize
                     + " (quantserve.node.engine.kv-cache-memory)");
         }
         int n = request.n() == null ? 1 : request.n();

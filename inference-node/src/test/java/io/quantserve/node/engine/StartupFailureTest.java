@@ -3,7 +3,9 @@ package io.quantserve.node.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quantserve.engine.gpu.CudaProbe;
 import io.quantserve.node.NodeApplication;
+import io.quantserve.testing.TestFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -13,8 +15,39 @@ import org.springframework.boot.SpringApplication;
 /** A node whose model cannot be pulled or loaded does not start, and says why. */
 class StartupFailureTest {
 
-    private static void start(String model) {
-        SpringApplication.run(NodeApplication.class, "--server.port=0", "--quantserve.node.model=" + model);
+    private static void start(String model, String... more) {
+        String[] args = new String[2 + more.length];
+        args[0] = "--server.port=0";
+        args[1] = "--quantserve.node.model=" + model;
+        System.arraycopy(more, 0, args, 2, more.length);
+        SpringApplication.run(NodeApplication.class, args);
+    }
+
+    /** Without a device the probe's reason; with one, the GPU runner's refusal of GGUF: either way no CPU fallback. */
+    @Test
+    void shouldRefuseToStartOnCudaWhenNoDeviceIsUsableOrTheGpuRunnerRefusesTheModel() {
+        CudaProbe.Result probe = CudaProbe.probe();
+        assertThatThrownBy(() -> start(TestFixtures.model("stories260K.gguf").toString(),
+                "--quantserve.node.engine.backend=cuda"))
+                .satisfies(e -> {
+                    Throwable failure = rootOrStartup(e);
+                    assertThat(failure).isInstanceOf(ModelStartupException.class)
+                            .hasMessageContaining("quantserve.node.engine.backend=cuda");
+                    if (probe.available()) {
+                        assertThat(failure).hasMessageContaining("GGUF");
+                    } else {
+                        assertThat(failure).hasMessageContaining("no CUDA device is usable")
+                                .hasMessageContaining(probe.detail());
+                    }
+                });
+    }
+
+    @Test
+    void shouldRefuseAnUnknownBackendNamingTheSetting() {
+        assertThatThrownBy(() -> start(TestFixtures.model("stories260K.gguf").toString(),
+                "--quantserve.node.engine.backend=rocm"))
+                .satisfies(e -> assertThat(e).hasStackTraceContaining("quantserve.node.engine.backend")
+                        .hasStackTraceContaining("rocm"));
     }
 
     @Test

@@ -171,6 +171,11 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         return type;
     }
 
+    /** Token slots per block of the device KV cache (the attention kernels' block size). */
+    public int blockSize() {
+        return attention.blockSize();
+    }
+
     /** A device KV cache of {@code numBlocks} blocks of {@link KvCachePool#DEFAULT_BLOCK_SIZE} tokens. */
     public GpuKvCache newKvCache(int numBlocks) {
         return new GpuKvCache(device, config, type, attention.blockSize(), numBlocks);
