@@ -11,16 +11,12 @@ import io.quantserve.node.openai.ChatCompletionResponses.Choice;
 import io.quantserve.node.openai.ChatCompletionResponses.ChunkChoice;
 import io.quantserve.node.openai.ChatCompletionResponses.Delta;
 import io.quantserve.node.openai.ChatCompletionResponses.Logprobs;
-import io.quantserve.node.openai.GenerationEvents.Completed;
-import io.quantserve.node.openai.GenerationEvents.DeltaEvent;
-import io.quantserve.node.openai.GenerationEvents.Failed;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -54,90 +50,29 @@ class ChatCompletionsController {
         GenerationEvents events = new GenerationEvents();
         TextGeneration.Handle handle = generation.start(id, params, events);
         if (!Boolean.TRUE.equals(request.stream())) {
-            return ResponseEntity.ok(collect(id, created, params, events, handle));
+            GenerationEvents.Collected whole = events.collect(params.n(), handle);
+            List<Choice> choices = new ArrayList<>();
+            for (int i = 0; i < params.n(); i++) {
+                choices.add(new Choice(i, AssistantMessage.of(whole.texts().get(i)),
+                        logprobs(params, whole.logprobs().get(i)), whole.finishReasons().get(i)));
+            }
+            return ResponseEntity.ok(new ChatCompletion(id, created, modelName, choices, UsageBody.of(whole.usage())));
         }
-        boolean includeUsage = request.streamOptions() != null
-                && Boolean.TRUE.equals(request.streamOptions().includeUsage());
-        // written here, on this request's (virtual) thread, flushing every event: the servlet stream, not a
-        // StreamingResponseBody, whose stream Spring does not let us flush
-        response.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);
-        response.setCharacterEncoding("UTF-8");
-        response.setHeader("Cache-Control", "no-cache");
-        stream(new SseWriter(response.getOutputStream(), json), id, created, params, events, handle, includeUsage);
+        List<ChatCompletionChunk> roles = new ArrayList<>(); // the first delta of each choice carries the role
+        for (int i = 0; i < params.n(); i++) {
+            roles.add(chunk(id, created, new ChunkChoice(i, new Delta("assistant", ""), null, null)));
+        }
+        events.stream(SseWriter.open(response, json), handle, roles,
+                d -> chunk(id, created, new ChunkChoice(d.index(), new Delta(null, d.text()),
+                        logprobs(params, d.logprobs()), d.finishReason())),
+                StreamOptions.includeUsage(request.streamOptions())
+                        ? usage -> new ChatCompletionChunk(id, created, modelName, List.of(), UsageBody.of(usage))
+                        : null);
         return null; // the response is written
     }
 
-    private ChatCompletion collect(String id, long created, GenerationParams params, GenerationEvents events,
-            TextGeneration.Handle handle) throws InterruptedException {
-        List<StringBuilder> texts = new ArrayList<>();
-        List<List<TokenLogprob>> logprobs = new ArrayList<>();
-        String[] reasons = new String[params.n()];
-        for (int i = 0; i < params.n(); i++) {
-            texts.add(new StringBuilder());
-            logprobs.add(new ArrayList<>());
-        }
-        try {
-            while (true) {
-                switch (events.take()) {
-                    case DeltaEvent(var d) -> {
-                        texts.get(d.index()).append(d.text());
-                        logprobs.get(d.index()).addAll(d.logprobs());
-                        reasons[d.index()] = d.finishReason();
-                    }
-                    case Completed(var usage) -> {
-                        List<Choice> choices = new ArrayList<>();
-                        for (int i = 0; i < params.n(); i++) {
-                            Logprobs lp = params.logprobs() >= 0
-                                    ? new Logprobs(logprobBodies.chat(logprobs.get(i)), null) : null;
-                            choices.add(new Choice(i, AssistantMessage.of(texts.get(i).toString()), lp, reasons[i]));
-                        }
-                        return new ChatCompletion(id, created, modelName, choices, UsageBody.of(usage));
-                    }
-                    case Failed(var message) -> throw OpenAiException.serverError(message);
-                }
-            }
-        } catch (InterruptedException e) {
-            handle.cancel();
-            throw e;
-        }
-    }
-
-    private void stream(SseWriter sse, String id, long created, GenerationParams params, GenerationEvents events,
-            TextGeneration.Handle handle, boolean includeUsage) {
-        try {
-            for (int i = 0; i < params.n(); i++) {
-                sse.event(chunk(id, created, new ChunkChoice(i, new Delta("assistant", ""), null, null)));
-            }
-            while (true) {
-                switch (events.take()) {
-                    case DeltaEvent(var d) -> {
-                        if (d.text().isEmpty() && !d.last() && d.logprobs().isEmpty()) {
-                            continue; // text held back (stop-string prefix, partial character): nothing to say yet
-                        }
-                        Logprobs lp = params.logprobs() >= 0 ? new Logprobs(logprobBodies.chat(d.logprobs()), null) : null;
-                        sse.event(chunk(id, created, new ChunkChoice(d.index(), new Delta(null, d.text()), lp,
-                                d.finishReason())));
-                    }
-                    case Completed(var usage) -> {
-                        if (includeUsage) {
-                            sse.event(new ChatCompletionChunk(id, created, modelName, List.of(), UsageBody.of(usage)));
-                        }
-                        sse.done();
-                        return;
-                    }
-                    case Failed(var message) -> {
-                        sse.event(ErrorResponse.of(message, "server_error", null, null));
-                        sse.done();
-                        return;
-                    }
-                }
-            }
-        } catch (IOException e) {
-            handle.cancel(); // the client went away: free its sequences now; there is no one to tell
-        } catch (InterruptedException e) {
-            handle.cancel();
-            Thread.currentThread().interrupt();
-        }
+    private Logprobs logprobs(GenerationParams params, List<TokenLogprob> logprobs) {
+        return params.logprobs() >= 0 ? new Logprobs(logprobBodies.chat(logprobs), null) : null;
     }
 
     private ChatCompletionChunk chunk(String id, long created, ChunkChoice choice) {

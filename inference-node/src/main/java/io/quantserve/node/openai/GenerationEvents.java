@@ -1,11 +1,21 @@
 package io.quantserve.node.openai;
 
+import io.quantserve.engine.sampling.TokenLogprob;
 import io.quantserve.node.generation.ChoiceDelta;
 import io.quantserve.node.generation.GenerationListener;
+import io.quantserve.node.generation.TextGeneration;
 import io.quantserve.node.generation.Usage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Function;
 
-/** Hands one request's output from the engine thread to the HTTP thread that writes the response. */
+/**
+ * Hands one request's output from the engine thread to the HTTP thread that writes the response, and drives that
+ * response: gathered into one body, or streamed as server-sent events. Both endpoints share this; they differ only in
+ * the shapes of their bodies and chunks.
+ */
 final class GenerationEvents implements GenerationListener {
     sealed interface Event permits DeltaEvent, Completed, Failed {
     }
@@ -17,6 +27,10 @@ final class GenerationEvents implements GenerationListener {
     }
 
     record Failed(String message) implements Event {
+    }
+
+    /** Everything a whole (non-streamed) response needs, per choice index. */
+    record Collected(List<String> texts, List<List<TokenLogprob>> logprobs, List<String> finishReasons, Usage usage) {
     }
 
     private final LinkedBlockingQueue<Event> queue = new LinkedBlockingQueue<>();
@@ -36,7 +50,75 @@ final class GenerationEvents implements GenerationListener {
         queue.add(new Failed(message));
     }
 
-    Event take() throws InterruptedException {
-        return queue.take();
+    /** Waits for the whole request: {@code n} choices' text, log-probabilities and finish reasons, and the usage. */
+    Collected collect(int n, TextGeneration.Handle handle) throws InterruptedException {
+        List<StringBuilder> texts = new ArrayList<>();
+        List<List<TokenLogprob>> logprobs = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            texts.add(new StringBuilder());
+            logprobs.add(new ArrayList<>());
+            reasons.add(null);
+        }
+        try {
+            while (true) {
+                switch (queue.take()) {
+                    case DeltaEvent(var d) -> {
+                        texts.get(d.index()).append(d.text());
+                        logprobs.get(d.index()).addAll(d.logprobs());
+                        reasons.set(d.index(), d.finishReason());
+                    }
+                    case Completed(var usage) -> {
+                        return new Collected(texts.stream().map(StringBuilder::toString).toList(), logprobs, reasons,
+                                usage);
+                    }
+                    case Failed(var message) -> throw OpenAiException.serverError(message);
+                }
+            }
+        } catch (InterruptedException e) {
+            handle.cancel();
+            throw e;
+        }
+    }
+
+    /**
+     * Streams the request: {@code first} events, then a chunk per delta that has something to say, the usage chunk
+     * when {@code usageChunk} is given, and [DONE]; an engine failure becomes an error event. A client that goes away
+     * cancels the request at once (its sequences are freed); there is no one left to tell.
+     */
+    void stream(SseWriter sse, TextGeneration.Handle handle, List<?> first, Function<ChoiceDelta, ?> chunk,
+            Function<Usage, ?> usageChunk) {
+        try {
+            for (Object event : first) {
+                sse.event(event);
+            }
+            while (true) {
+                switch (queue.take()) {
+                    case DeltaEvent(var d) -> {
+                        if (d.text().isEmpty() && !d.last() && d.logprobs().isEmpty()) {
+                            continue; // text held back (stop-string prefix, partial character): nothing to say yet
+                        }
+                        sse.event(chunk.apply(d));
+                    }
+                    case Completed(var usage) -> {
+                        if (usageChunk != null) {
+                            sse.event(usageChunk.apply(usage));
+                        }
+                        sse.done();
+                        return;
+                    }
+                    case Failed(var message) -> {
+                        sse.event(ErrorResponse.of(message, "server_error", null, null));
+                        sse.done();
+                        return;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            handle.cancel();
+        } catch (InterruptedException e) {
+            handle.cancel();
+            Thread.currentThread().interrupt();
+        }
     }
 }
