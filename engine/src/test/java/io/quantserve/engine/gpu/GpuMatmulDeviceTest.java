@@ -1,26 +1,11 @@
 package io.quantserve.engine.gpu;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.quantserve.engine.format.TensorSource;
-import io.quantserve.engine.format.safetensors.Tensor;
 import io.quantserve.engine.linear.AwqConfig;
 import io.quantserve.engine.linear.Linear;
-import io.quantserve.engine.tensor.DType;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -32,44 +17,14 @@ import org.junit.jupiter.params.provider.CsvSource;
  * relative at most; fp32 accumulation adds far less). AWQ: against the CPU loader's dequantized weights, f16 output,
  * 2e-3 (the device rounds each dequantized weight to fp16 once, 2^-11 relative). Skipped without a CUDA device.
  */
-class GpuMatmulDeviceTest {
-    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final byte NAN_BYTES = (byte) 0xff;
+class GpuMatmulDeviceTest extends DeviceTest {
 
-    private static CudaDevice device;
-    private static String skipReason;
     private static GpuMatmul gpu;
-    private final Random random = new Random();
-    private final List<DeviceBuffer> buffers = new ArrayList<>();
 
     @BeforeAll
-    static void openDevice() {
-        CudaProbe.Result probe = CudaProbe.probe();
-        if (!probe.available()) {
-            skipReason = "GPU tests skipped: no CUDA device (" + probe.detail() + ")";
-            return;
-        }
-        System.setProperty(CudaDevice.SYNC_PROPERTY, "true");
-        device = CudaDevice.open(0);
-        gpu = new GpuMatmul(device);
-    }
-
-    @BeforeEach
-    void requireDevice() {
-        assumeTrue(device != null, skipReason);
-    }
-
-    @AfterEach
-    void free() {
-        buffers.forEach(DeviceBuffer::close);
-        buffers.clear();
-    }
-
-    @AfterAll
-    static void closeDevice() {
+    static void kernels() {
         if (device != null) {
-            device.close();
+            gpu = new GpuMatmul(device);
         }
     }
 
@@ -130,99 +85,4 @@ class GpuMatmulDeviceTest {
 
     // ---- helpers ----
 
-    static void assertClose(float[] got, float[] expected, double tolerance, String what) {
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < got.length; i++) {
-            assertThat(Float.isNaN(got[i])).as("%s: element %d is NaN (not written?)", what, i).isFalse();
-            diff += (double) (got[i] - expected[i]) * (got[i] - expected[i]);
-            norm += (double) expected[i] * expected[i];
-        }
-        double rel = Math.sqrt(diff / Math.max(norm, 1e-30));
-        assertThat(rel).as("%s: ||gpu - ref|| / ||ref||", what).isLessThanOrEqualTo(tolerance);
-    }
-
-    private float[] gaussian(int n, double scale) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) (random.nextGaussian() * scale);
-        }
-        return v;
-    }
-
-    private int[] randomInts(int n) {
-        int[] v = new int[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = random.nextInt();
-        }
-        return v;
-    }
-
-    static float[] rounded(ActivationType t, float[] v) {
-        float[] r = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            r[i] = t.toFloat(t.fromFloat(v[i]));
-        }
-        return r;
-    }
-
-    private DeviceBuffer track(DeviceBuffer b) {
-        buffers.add(b);
-        return b;
-    }
-
-    private DeviceBuffer poisoned(long bytes, String label) {
-        DeviceBuffer b = track(device.allocate(bytes, label));
-        b.fill(NAN_BYTES);
-        return b;
-    }
-
-    private DeviceBuffer upload(ActivationType t, float[] v) {
-        short[] bits = new short[v.length];
-        for (int i = 0; i < v.length; i++) {
-            bits[i] = t.fromFloat(v[i]);
-        }
-        DeviceBuffer b = track(device.allocate(2L * Math.max(1, v.length), "input"));
-        b.upload(bits);
-        return b;
-    }
-
-    private static float[] download(ActivationType t, DeviceBuffer b, int n) {
-        short[] bits = b.downloadShorts(n);
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = t.toFloat(bits[i]);
-        }
-        return v;
-    }
-
-    private static TensorSource source(Map<String, Tensor> tensors) {
-        return new TensorSource() {
-            @Override
-            public Optional<Tensor> find(String name) {
-                return Optional.ofNullable(tensors.get(name));
-            }
-
-            @Override
-            public Tensor tensor(String name) {
-                return find(name).orElseThrow(() -> new IllegalArgumentException("no tensor " + name));
-            }
-        };
-    }
-
-    private static Tensor ints(String name, int[] values, long rows, long cols) {
-        MemorySegment s = Arena.ofAuto().allocate(4L * values.length);
-        for (int i = 0; i < values.length; i++) {
-            s.setAtIndex(I32, i, values[i]);
-        }
-        return new Tensor(name, DType.I32, new long[] {rows, cols}, s);
-    }
-
-    private static Tensor halves(String name, short[] values, long rows, long cols) {
-        MemorySegment s = Arena.ofAuto().allocate(2L * values.length);
-        for (int i = 0; i < values.length; i++) {
-            s.setAtIndex(I16, i, values[i]);
-        }
-        return new Tensor(name, DType.F16, new long[] {rows, cols}, s);
-    }
 }

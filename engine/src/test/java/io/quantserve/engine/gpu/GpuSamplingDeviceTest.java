@@ -1,18 +1,13 @@
 package io.quantserve.engine.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.quantserve.engine.sampling.Sampler;
 import io.quantserve.engine.sampling.SamplingParams;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,40 +21,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * top-p, both, min-p, greedy, ties (f16/bf16 logits), and rows too flat for the shared-memory candidate set (the
  * whole-row path). Outputs poisoned first. Skipped without a CUDA device.
  */
-class GpuSamplingDeviceTest {
-    private static CudaDevice device;
-    private static String skipReason;
+class GpuSamplingDeviceTest extends DeviceTest {
     private static GpuSampling gpu;
-    private final Random random = new Random();
-    private final List<DeviceBuffer> buffers = new ArrayList<>();
 
     @BeforeAll
-    static void openDevice() {
-        CudaProbe.Result probe = CudaProbe.probe();
-        if (!probe.available()) {
-            skipReason = "GPU tests skipped: no CUDA device (" + probe.detail() + ")";
-            return;
-        }
-        System.setProperty(CudaDevice.SYNC_PROPERTY, "true");
-        device = CudaDevice.open(0);
-        gpu = new GpuSampling(device);
-    }
-
-    @BeforeEach
-    void requireDevice() {
-        assumeTrue(device != null, skipReason);
-    }
-
-    @AfterEach
-    void free() {
-        buffers.forEach(DeviceBuffer::close);
-        buffers.clear();
-    }
-
-    @AfterAll
-    static void closeDevice() {
+    static void kernels() {
         if (device != null) {
-            device.close();
+            gpu = new GpuSampling(device);
         }
     }
 
@@ -157,14 +125,4 @@ class GpuSamplingDeviceTest {
         }
     }
 
-    private DeviceBuffer track(DeviceBuffer b) {
-        buffers.add(b);
-        return b;
-    }
-
-    private DeviceBuffer poisoned(long bytes, String label) {
-        DeviceBuffer b = track(device.allocate(bytes, label));
-        b.fill((byte) 0xff);
-        return b;
-    }
 }

@@ -1,17 +1,13 @@
 package io.quantserve.engine.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.quantserve.engine.kernel.VectorOps;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -22,44 +18,19 @@ import org.junit.jupiter.params.provider.EnumSource;
  * awkward sizes; inputs rounded to the device type first, outputs poisoned with NaN; error ||gpu - cpu|| / ||cpu||.
  * Skipped where no CUDA device is usable.
  */
-class ModelKernelsDeviceTest {
-    private static final byte NAN_BYTES = (byte) 0xff;
+class ModelKernelsDeviceTest extends DeviceTest {
     private static final int BLOCK = 16;
 
-    private static CudaDevice device;
-    private static String skipReason;
     private static ModelKernels kernels;
-    private final Random random = new Random(7);
-    private final List<DeviceBuffer> buffers = new ArrayList<>();
+
+    ModelKernelsDeviceTest() {
+        super(new Random(7));
+    }
 
     @BeforeAll
-    static void openDevice() {
-        CudaProbe.Result probe = CudaProbe.probe();
-        if (!probe.available()) {
-            skipReason = "GPU tests skipped: no CUDA device (" + probe.detail() + ")";
-            System.out.println(skipReason);
-            return;
-        }
-        System.setProperty(CudaDevice.SYNC_PROPERTY, "true");
-        device = CudaDevice.open(0);
-        kernels = new ModelKernels(device);
-    }
-
-    @BeforeEach
-    void requireDevice() {
-        assumeTrue(device != null, skipReason);
-    }
-
-    @AfterEach
-    void free() {
-        buffers.forEach(DeviceBuffer::close);
-        buffers.clear();
-    }
-
-    @AfterAll
-    static void closeDevice() {
+    static void kernels() {
         if (device != null) {
-            device.close();
+            kernels = new ModelKernels(device);
         }
     }
 
@@ -227,67 +198,10 @@ class ModelKernelsDeviceTest {
         return t == ActivationType.F16 ? 2e-3 : 1.6e-2;
     }
 
-    private static void assertClose(float[] got, float[] expected, double tolerance, String what) {
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < got.length; i++) {
-            assertThat(Float.isNaN(got[i])).as("%s: element %d is NaN (not written?)", what, i).isFalse();
-            diff += (double) (got[i] - expected[i]) * (got[i] - expected[i]);
-            norm += (double) expected[i] * expected[i];
-        }
-        double rel = Math.sqrt(diff / Math.max(norm, 1e-30));
-        assertThat(rel).as("%s: ||gpu - cpu|| / ||cpu||", what).isLessThanOrEqualTo(tolerance);
-    }
-
-    private float[] gaussian(int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) random.nextGaussian();
-        }
-        return v;
-    }
-
-    private static float[] rounded(ActivationType t, float[] v) {
-        float[] r = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            r[i] = t.toFloat(t.fromFloat(v[i]));
-        }
-        return r;
-    }
-
-    private DeviceBuffer track(DeviceBuffer b) {
-        buffers.add(b);
-        return b;
-    }
-
-    private DeviceBuffer poisoned(long bytes, String label) {
-        DeviceBuffer b = track(device.allocate(bytes, label));
-        b.fill(NAN_BYTES);
-        return b;
-    }
-
-    private DeviceBuffer upload(ActivationType t, float[] v) {
-        short[] bits = new short[v.length];
-        for (int i = 0; i < v.length; i++) {
-            bits[i] = t.fromFloat(v[i]);
-        }
-        DeviceBuffer b = track(device.allocate(2L * Math.max(1, v.length), "input"));
-        b.upload(bits);
-        return b;
-    }
-
     private DeviceBuffer ints(int[] v) {
         DeviceBuffer b = track(device.allocate(4L * Math.max(1, v.length), "ints"));
         b.upload(v);
         return b;
     }
 
-    private static float[] download(ActivationType t, DeviceBuffer b, int n) {
-        short[] bits = b.downloadShorts(n);
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = t.toFloat(bits[i]);
-        }
-        return v;
-    }
 }

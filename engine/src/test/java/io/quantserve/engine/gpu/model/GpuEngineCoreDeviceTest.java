@@ -1,10 +1,8 @@
 package io.quantserve.engine.gpu.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.quantserve.engine.gpu.CudaDevice;
-import io.quantserve.engine.gpu.CudaProbe;
+import io.quantserve.engine.gpu.DeviceTest;
 import io.quantserve.engine.kvcache.KvCachePool;
 import io.quantserve.engine.model.InferenceState;
 import io.quantserve.engine.model.LlamaModel;
@@ -23,9 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,37 +28,11 @@ import org.junit.jupiter.api.Test;
  * {@link GpuBatchRunner} gives concurrent greedy requests the CPU engine's tokens (or parts from them only where the
  * CPU's top-2 logits nearly tie). Skipped where no CUDA device is usable.
  */
-class GpuEngineCoreDeviceTest {
+class GpuEngineCoreDeviceTest extends DeviceTest {
     private static final int STEPS = 30;
     // a 16-token budget: prefills run in chunks next to other sequences' decodes
     private static final SchedulerConfig SCHEDULER = new SchedulerConfig(16, 8);
 
-    private static CudaDevice device;
-    private static String skipReason;
-
-    @BeforeAll
-    static void openDevice() {
-        CudaProbe.Result probe = CudaProbe.probe();
-        if (!probe.available()) {
-            skipReason = "GPU tests skipped: no CUDA device (" + probe.detail() + ")";
-            System.out.println(skipReason);
-            return;
-        }
-        System.setProperty(CudaDevice.SYNC_PROPERTY, "true");
-        device = CudaDevice.open(0);
-    }
-
-    @BeforeEach
-    void requireDevice() {
-        assumeTrue(device != null, skipReason);
-    }
-
-    @AfterAll
-    static void closeDevice() {
-        if (device != null) {
-            device.close();
-        }
-    }
 
     /** Four prompts of 5..40 tokens; the last two share a 32-token prefix (two full blocks: prefix caching). */
     private static List<EngineRequest> requests() {

@@ -1,34 +1,19 @@
 package io.quantserve.engine.gpu.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.quantserve.engine.format.TensorSource;
-import io.quantserve.engine.format.safetensors.Tensor;
 import io.quantserve.engine.gpu.ActivationType;
 import io.quantserve.engine.gpu.AwqDeviceWeights;
-import io.quantserve.engine.gpu.CudaDevice;
-import io.quantserve.engine.gpu.CudaProbe;
 import io.quantserve.engine.gpu.DeviceBuffer;
+import io.quantserve.engine.gpu.DeviceTest;
 import io.quantserve.engine.gpu.GpuKernels;
 import io.quantserve.engine.gpu.GpuMatmul;
 import io.quantserve.engine.gpu.ModelKernels;
 import io.quantserve.engine.linear.AwqConfig;
 import io.quantserve.engine.linear.Linear;
-import io.quantserve.engine.tensor.DType;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -39,42 +24,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * 1e-2 (bf16, bias added after one rounding: two roundings), fp32 outputs 1e-4 (inputs rounded to the type first; only
  * fp32 accumulation remains). Skipped without a CUDA device.
  */
-class GpuLinearDeviceTest {
-    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+class GpuLinearDeviceTest extends DeviceTest {
 
-    private static CudaDevice device;
-    private static String skipReason;
-    private final Random random = new Random(7);
-    private final List<DeviceBuffer> buffers = new ArrayList<>();
-
-    @BeforeAll
-    static void openDevice() {
-        CudaProbe.Result probe = CudaProbe.probe();
-        if (!probe.available()) {
-            skipReason = "GPU tests skipped: no CUDA device (" + probe.detail() + ")";
-            return;
-        }
-        System.setProperty(CudaDevice.SYNC_PROPERTY, "true");
-        device = CudaDevice.open(0);
-    }
-
-    @BeforeEach
-    void requireDevice() {
-        assumeTrue(device != null, skipReason);
-    }
-
-    @AfterEach
-    void free() {
-        buffers.forEach(DeviceBuffer::close);
-        buffers.clear();
-    }
-
-    @AfterAll
-    static void closeDevice() {
-        if (device != null) {
-            device.close();
-        }
+    GpuLinearDeviceTest() {
+        super(new Random(7));
     }
 
     @ParameterizedTest(name = "M={0} N={1} K={2} bias={3} f32={4}")
@@ -132,7 +85,7 @@ class GpuLinearDeviceTest {
             expected[i] = reference[i] + (withBias ? b[i % n] : 0);
         }
         AwqDeviceWeights weights = AwqDeviceWeights.upload(device, "l", qweight, qzeros, scales, k, n, groupSize);
-        try (GpuLinear.Awq layer = new GpuLinear.Awq(weights, withBias ? upload(ActivationType.F16, b, false) : null)) {
+        try (GpuLinear.Awq layer = new GpuLinear.Awq(weights, withBias ? deviceCopy(ActivationType.F16, b) : null)) {
             DeviceBuffer y = poisoned((long) m * n * (f32Out ? 4 : 2), "y");
             layer.apply(ops(ActivationType.F16, layer.workspaceBytes(m, device.multiprocessors())),
                     upload(ActivationType.F16, x), y, m, f32Out);
@@ -162,91 +115,4 @@ class GpuLinearDeviceTest {
         assertThat(rel).as("%s: ||gpu - ref|| / ||ref||", what).isLessThanOrEqualTo(tolerance);
     }
 
-    private float[] gaussian(int n, double scale) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) (random.nextGaussian() * scale);
-        }
-        return v;
-    }
-
-    private int[] randomInts(int n) {
-        int[] v = new int[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = random.nextInt();
-        }
-        return v;
-    }
-
-    private static float[] rounded(ActivationType t, float[] v) {
-        float[] r = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            r[i] = t.toFloat(t.fromFloat(v[i]));
-        }
-        return r;
-    }
-
-    private DeviceBuffer poisoned(long bytes, String label) {
-        DeviceBuffer b = device.allocate(bytes, label);
-        buffers.add(b);
-        b.fill((byte) 0xff);
-        return b;
-    }
-
-    private DeviceBuffer upload(ActivationType t, float[] v) {
-        return upload(t, v, true);
-    }
-
-    /** {@code tracked} false: the layer owns (and closes) the buffer. */
-    private DeviceBuffer upload(ActivationType t, float[] v, boolean tracked) {
-        short[] bits = new short[v.length];
-        for (int i = 0; i < v.length; i++) {
-            bits[i] = t.fromFloat(v[i]);
-        }
-        DeviceBuffer b = device.allocate(2L * Math.max(1, v.length), "input");
-        if (tracked) {
-            buffers.add(b);
-        }
-        b.upload(bits);
-        return b;
-    }
-
-    private static float[] download(ActivationType t, DeviceBuffer b, int n) {
-        short[] bits = b.downloadShorts(n);
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = t.toFloat(bits[i]);
-        }
-        return v;
-    }
-
-    private static TensorSource source(Map<String, Tensor> tensors) {
-        return new TensorSource() {
-            @Override
-            public Optional<Tensor> find(String name) {
-                return Optional.ofNullable(tensors.get(name));
-            }
-
-            @Override
-            public Tensor tensor(String name) {
-                return find(name).orElseThrow(() -> new IllegalArgumentException("no tensor " + name));
-            }
-        };
-    }
-
-    private static Tensor ints(String name, int[] values, long rows, long cols) {
-        MemorySegment s = Arena.ofAuto().allocate(4L * values.length);
-        for (int i = 0; i < values.length; i++) {
-            s.setAtIndex(I32, i, values[i]);
-        }
-        return new Tensor(name, DType.I32, new long[] {rows, cols}, s);
-    }
-
-    private static Tensor halves(String name, short[] values, long rows, long cols) {
-        MemorySegment s = Arena.ofAuto().allocate(2L * values.length);
-        for (int i = 0; i < values.length; i++) {
-            s.setAtIndex(I16, i, values[i]);
-        }
-        return new Tensor(name, DType.F16, new long[] {rows, cols}, s);
-    }
 }

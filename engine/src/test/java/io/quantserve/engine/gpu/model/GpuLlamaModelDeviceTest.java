@@ -1,13 +1,11 @@
 package io.quantserve.engine.gpu.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.quantserve.engine.format.safetensors.SafetensorsFile;
 import io.quantserve.engine.generate.Generator;
 import io.quantserve.engine.gpu.ActivationType;
-import io.quantserve.engine.gpu.CudaDevice;
-import io.quantserve.engine.gpu.CudaProbe;
+import io.quantserve.engine.gpu.DeviceTest;
 import io.quantserve.engine.kvcache.BlockTable;
 import io.quantserve.engine.model.BatchSegment;
 import io.quantserve.engine.model.InferenceState;
@@ -24,9 +22,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,39 +35,13 @@ import tools.jackson.databind.ObjectMapper;
  * weights and activations, {@value #BF16_TOLERANCE} with bf16 (8 significant bits). Skipped where no CUDA device
  * is usable.
  */
-class GpuLlamaModelDeviceTest {
+class GpuLlamaModelDeviceTest extends DeviceTest {
     static final double F16_TOLERANCE = 1e-2;
     static final double BF16_TOLERANCE = 5e-2;
     static final double BATCH_TOLERANCE = 2e-3;
 
-    private static CudaDevice device;
-    private static String skipReason;
 
     record Golden(int[] ids, float[] logits) {
-    }
-
-    @BeforeAll
-    static void openDevice() {
-        CudaProbe.Result probe = CudaProbe.probe();
-        if (!probe.available()) {
-            skipReason = "GPU tests skipped: no CUDA device (" + probe.detail() + ")";
-            System.out.println(skipReason);
-            return;
-        }
-        System.setProperty(CudaDevice.SYNC_PROPERTY, "true");
-        device = CudaDevice.open(0);
-    }
-
-    @BeforeEach
-    void requireDevice() {
-        assumeTrue(device != null, skipReason);
-    }
-
-    @AfterAll
-    static void closeDevice() {
-        if (device != null) {
-            device.close();
-        }
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -1,0 +1,191 @@
+package io.quantserve.engine.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.quantserve.engine.format.TensorSource;
+import io.quantserve.engine.format.safetensors.Tensor;
+import io.quantserve.engine.tensor.DType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * What every GPU device test shares: the device (opened once per test class, launches synchronous so an error names
+ * its kernel; every test skipped with the probe's reason where there is none), buffers freed after each test, outputs
+ * poisoned with NaN so unwritten elements fail, fp16/bf16 upload and download, random inputs, relative error, and
+ * host tensors for the loaders. A subclass opens its own kernel set in a differently named {@code @BeforeAll}, which
+ * JUnit runs after this one.
+ */
+public abstract class DeviceTest {
+    protected static final byte NAN_BYTES = (byte) 0xff;
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    protected static CudaDevice device;
+    private static String skipReason;
+    protected final Random random;
+    private final List<DeviceBuffer> buffers = new ArrayList<>();
+
+    protected DeviceTest() {
+        this(new Random());
+    }
+
+    protected DeviceTest(Random random) {
+        this.random = random;
+    }
+
+    @BeforeAll
+    static void openDevice() {
+        CudaProbe.Result probe = CudaProbe.probe();
+        if (!probe.available()) {
+            skipReason = "GPU tests skipped: no CUDA device (" + probe.detail() + ")";
+            System.out.println(skipReason);
+            return;
+        }
+        System.setProperty(CudaDevice.SYNC_PROPERTY, "true");
+        device = CudaDevice.open(0);
+        System.out.println("GPU tests on " + device.name() + " sm_" + device.major() + device.minor() + ", modules from "
+                + (Boolean.getBoolean(KernelImages.PTX_ONLY_PROPERTY) ? "PTX (forced)" : "cubin where built, else PTX"));
+    }
+
+    @BeforeEach
+    void requireDevice() {
+        assumeTrue(device != null, skipReason);
+    }
+
+    @AfterEach
+    void freeBuffers() {
+        buffers.forEach(DeviceBuffer::close);
+        buffers.clear();
+    }
+
+    @AfterAll
+    static void closeDevice() {
+        if (device != null) {
+            device.close();
+            device = null;
+        }
+    }
+
+    /** Frees {@code b} after the test. */
+    protected DeviceBuffer track(DeviceBuffer b) {
+        buffers.add(b);
+        return b;
+    }
+
+    /** An output buffer filled with NaN (all bits set), freed after the test. */
+    protected DeviceBuffer poisoned(long bytes, String label) {
+        DeviceBuffer b = track(device.allocate(bytes, label));
+        b.fill(NAN_BYTES);
+        return b;
+    }
+
+    /** {@code v} rounded to {@code t} on the device, freed after the test. */
+    protected DeviceBuffer upload(ActivationType t, float[] v) {
+        return track(deviceCopy(t, v));
+    }
+
+    /** {@code v} rounded to {@code t} on the device, for an owner that closes it (a layer, say). */
+    protected static DeviceBuffer deviceCopy(ActivationType t, float[] v) {
+        short[] bits = new short[v.length];
+        for (int i = 0; i < v.length; i++) {
+            bits[i] = t.fromFloat(v[i]);
+        }
+        DeviceBuffer b = device.allocate(2L * Math.max(1, v.length), "input");
+        b.upload(bits);
+        return b;
+    }
+
+    protected static float[] download(ActivationType t, DeviceBuffer b, int n) {
+        short[] bits = b.downloadShorts(n);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = t.toFloat(bits[i]);
+        }
+        return v;
+    }
+
+    /** What the device sees of {@code v}: each value rounded to {@code t}. */
+    protected static float[] rounded(ActivationType t, float[] v) {
+        float[] r = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            r[i] = t.toFloat(t.fromFloat(v[i]));
+        }
+        return r;
+    }
+
+    protected float[] gaussian(int n) {
+        return gaussian(n, 1);
+    }
+
+    protected float[] gaussian(int n, double scale) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (random.nextGaussian() * scale);
+        }
+        return v;
+    }
+
+    protected int[] randomInts(int n) {
+        int[] v = new int[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = random.nextInt();
+        }
+        return v;
+    }
+
+    /** ‖got − expected‖ / ‖expected‖ within {@code tolerance}, and no element left unwritten (NaN). */
+    protected static void assertClose(float[] got, float[] expected, double tolerance, String what) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < got.length; i++) {
+            assertThat(Float.isNaN(got[i])).as("%s: element %d is NaN (not written?)", what, i).isFalse();
+            diff += (double) (got[i] - expected[i]) * (got[i] - expected[i]);
+            norm += (double) expected[i] * expected[i];
+        }
+        double rel = Math.sqrt(diff / Math.max(norm, 1e-30));
+        assertThat(rel).as("%s: ||gpu - ref|| / ||ref||", what).isLessThanOrEqualTo(tolerance);
+    }
+
+    /** Host tensors by name, as the AWQ loader reads them. */
+    protected static TensorSource source(Map<String, Tensor> tensors) {
+        return new TensorSource() {
+            @Override
+            public Optional<Tensor> find(String name) {
+                return Optional.ofNullable(tensors.get(name));
+            }
+
+            @Override
+            public Tensor tensor(String name) {
+                return find(name).orElseThrow(() -> new IllegalArgumentException("no tensor " + name));
+            }
+        };
+    }
+
+    protected static Tensor ints(String name, int[] values, long rows, long cols) {
+        MemorySegment s = Arena.ofAuto().allocate(4L * values.length);
+        for (int i = 0; i < values.length; i++) {
+            s.setAtIndex(I32, i, values[i]);
+        }
+        return new Tensor(name, DType.I32, new long[] {rows, cols}, s);
+    }
+
+    protected static Tensor halves(String name, short[] values, long rows, long cols) {
+        MemorySegment s = Arena.ofAuto().allocate(2L * values.length);
+        for (int i = 0; i < values.length; i++) {
+            s.setAtIndex(I16, i, values[i]);
+        }
+        return new Tensor(name, DType.F16, new long[] {rows, cols}, s);
+    }
+}
