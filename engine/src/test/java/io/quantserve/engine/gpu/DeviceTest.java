@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.quantserve.engine.format.TensorSource;
 import io.quantserve.engine.format.safetensors.Tensor;
+import io.quantserve.engine.linear.AwqConfig;
+import io.quantserve.engine.linear.Linear;
 import io.quantserve.engine.tensor.DType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -156,6 +158,32 @@ public abstract class DeviceTest {
         }
         double rel = Math.sqrt(diff / Math.max(norm, 1e-30));
         assertThat(rel).as("%s: ||gpu - ref|| / ||ref||", what).isLessThanOrEqualTo(tolerance);
+    }
+
+    /**
+     * A K×N layer of random AutoAWQ weights (qweight [K, N/8], qzeros [K/G, N/8], fp16 scales [K/G, N]) and the CPU
+     * layer the engine's AWQ loader makes of them: the reference every AWQ kernel is checked against.
+     */
+    protected record RandomAwq(int k, int n, int groupSize, int[] qweight, int[] qzeros, short[] scales, Linear cpu) {
+        public AwqDeviceWeights upload() {
+            return AwqDeviceWeights.upload(device, "l", qweight, qzeros, scales, k, n, groupSize);
+        }
+    }
+
+    protected RandomAwq randomAwq(int k, int n, int groupSize) {
+        int g = groupSize == -1 ? k : groupSize;
+        int words = n / 8;
+        int[] qweight = randomInts(k * words);
+        int[] qzeros = randomInts(k / g * words);
+        short[] scales = new short[k / g * n];
+        for (int i = 0; i < scales.length; i++) {
+            scales[i] = Float.floatToFloat16((random.nextFloat() * 2 - 1) * 0.02f);
+        }
+        Linear cpu = new AwqConfig(groupSize, List.of()).load(source(Map.of(
+                "l.qweight", ints("l.qweight", qweight, k, words),
+                "l.qzeros", ints("l.qzeros", qzeros, k / g, words),
+                "l.scales", halves("l.scales", scales, k / g, n))), "l", k, n);
+        return new RandomAwq(k, n, groupSize, qweight, qzeros, scales, cpu);
     }
 
     /** Host tensors by name, as the AWQ loader reads them. */

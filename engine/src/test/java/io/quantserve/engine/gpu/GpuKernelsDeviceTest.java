@@ -3,10 +3,8 @@ package io.quantserve.engine.gpu;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quantserve.engine.kernel.VectorOps;
-import io.quantserve.engine.linear.AwqConfig;
 import io.quantserve.engine.linear.Linear;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,24 +32,14 @@ class GpuKernelsDeviceTest extends DeviceTest {
     @CsvSource({"96, 40, 32", "320, 264, 64", "200, 24, -1", "4096, 4096, 128", "11008, 4096, 128", "4096, 11008, 128",
         "4096, 12296, 128", "33, 8, 33"})
     void shouldMultiplyAwqWeightsAsTheCpuLoaderReadsThem(int k, int n, int groupSize) {
-        int g = groupSize == -1 ? k : groupSize;
-        int words = n / 8;
-        int[] qweight = randomInts(k * words);
-        int[] qzeros = randomInts(k / g * words);
-        short[] scales = new short[k / g * n];
-        for (int i = 0; i < scales.length; i++) {
-            scales[i] = Float.floatToFloat16((random.nextFloat() * 2 - 1) * 0.02f);
-        }
+        RandomAwq awq = randomAwq(k, n, groupSize);
         float[] x = rounded(ActivationType.F16, gaussian(k));
 
-        Linear cpu = new AwqConfig(groupSize, List.of()).load(source(Map.of(
-                "l.qweight", ints("l.qweight", qweight, k, words),
-                "l.qzeros", ints("l.qzeros", qzeros, k / g, words),
-                "l.scales", halves("l.scales", scales, k / g, n))), "l", k, n);
+        Linear cpu = awq.cpu();
         float[] expected = new float[n];
         cpu.apply(x, expected, 1);
 
-        try (AwqDeviceWeights w = AwqDeviceWeights.upload(device, "l", qweight, qzeros, scales, k, n, groupSize)) {
+        try (AwqDeviceWeights w = awq.upload()) {
             DeviceBuffer xd = upload(ActivationType.F16, x);
             DeviceBuffer workspace = track(device.allocate(gpu.awqPlan(w).workspaceBytes(n), "workspace"));
             DeviceBuffer y16 = poisoned(2L * n, "y16");

@@ -1,10 +1,6 @@
 package io.quantserve.engine.gpu;
 
-
-import io.quantserve.engine.linear.AwqConfig;
 import io.quantserve.engine.linear.Linear;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -58,23 +54,13 @@ class GpuMatmulDeviceTest extends DeviceTest {
     @CsvSource({"1, 96, 40, 32", "3, 320, 264, 64", "17, 200, 24, -1", "64, 4096, 4096, 128", "8, 11008, 4096, 128",
         "33, 4096, 12296, 128", "2, 4096, 11008, 128", "5, 136, 8, -1", "100, 256, 264, 32"})
     void shouldMultiplyAwqWeightsAsTheCpuLoaderReadsThem(int m, int k, int n, int groupSize) {
-        int g = groupSize == -1 ? k : groupSize;
-        int words = n / 8;
-        int[] qweight = randomInts(k * words);
-        int[] qzeros = randomInts(k / g * words);
-        short[] scales = new short[k / g * n];
-        for (int i = 0; i < scales.length; i++) {
-            scales[i] = Float.floatToFloat16((random.nextFloat() * 2 - 1) * 0.02f);
-        }
+        RandomAwq awq = randomAwq(k, n, groupSize);
         float[] x = rounded(ActivationType.F16, gaussian(m * k, 1));
-        Linear cpu = new AwqConfig(groupSize, List.of()).load(source(Map.of(
-                "l.qweight", ints("l.qweight", qweight, k, words),
-                "l.qzeros", ints("l.qzeros", qzeros, k / g, words),
-                "l.scales", halves("l.scales", scales, k / g, n))), "l", k, n);
+        Linear cpu = awq.cpu();
         float[] expected = new float[m * n];
         cpu.apply(x, expected, m);
 
-        try (AwqDeviceWeights w = AwqDeviceWeights.upload(device, "l", qweight, qzeros, scales, k, n, groupSize)) {
+        try (AwqDeviceWeights w = awq.upload()) {
             GemmPlan plan = gpu.awqPlan(m, w);
             DeviceBuffer out = poisoned(2L * m * n, "out");
             DeviceBuffer ws = plan.splits() > 1 ? poisoned(plan.workspaceBytes(m, n), "workspace") : null;

@@ -9,10 +9,7 @@ import io.quantserve.engine.gpu.DeviceTest;
 import io.quantserve.engine.gpu.GpuKernels;
 import io.quantserve.engine.gpu.GpuMatmul;
 import io.quantserve.engine.gpu.ModelKernels;
-import io.quantserve.engine.linear.AwqConfig;
 import io.quantserve.engine.linear.Linear;
-import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -64,27 +61,17 @@ class GpuLinearDeviceTest extends DeviceTest {
         "100, 256, 264, 32, true, false", "3, 100, 64, -1, false, false", "1, 256, 384, 64, false, true",
         "5, 256, 384, 64, false, true"})
     void shouldMatchTheCpuAwqLinear(int m, int k, int n, int groupSize, boolean withBias, boolean f32Out) {
-        int g = groupSize == -1 ? k : groupSize;
-        int words = n / 8;
-        int[] qweight = randomInts(k * words);
-        int[] qzeros = randomInts(k / g * words);
-        short[] scales = new short[k / g * n];
-        for (int i = 0; i < scales.length; i++) {
-            scales[i] = Float.floatToFloat16((random.nextFloat() * 2 - 1) * 0.02f);
-        }
+        RandomAwq awq = randomAwq(k, n, groupSize);
         float[] x = rounded(ActivationType.F16, gaussian(m * k, 1));
         float[] b = withBias ? rounded(ActivationType.F16, gaussian(n, 0.5)) : null;
-        Linear cpu = new AwqConfig(groupSize, List.of()).load(source(Map.of(
-                "l.qweight", ints("l.qweight", qweight, k, words),
-                "l.qzeros", ints("l.qzeros", qzeros, k / g, words),
-                "l.scales", halves("l.scales", scales, k / g, n))), "l", k, n);
+        Linear cpu = awq.cpu();
         float[] reference = new float[m * n];
         cpu.apply(x, reference, m);
         double[] expected = new double[m * n];
         for (int i = 0; i < expected.length; i++) {
             expected[i] = reference[i] + (withBias ? b[i % n] : 0);
         }
-        AwqDeviceWeights weights = AwqDeviceWeights.upload(device, "l", qweight, qzeros, scales, k, n, groupSize);
+        AwqDeviceWeights weights = awq.upload();
         try (GpuLinear.Awq layer = new GpuLinear.Awq(weights, withBias ? deviceCopy(ActivationType.F16, b) : null)) {
             DeviceBuffer y = poisoned((long) m * n * (f32Out ? 4 : 2), "y");
             layer.apply(ops(ActivationType.F16, layer.workspaceBytes(m, device.multiprocessors())),
