@@ -2,6 +2,7 @@ package io.quantserve.engine.linear.gguf;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -17,6 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class Q4_0Kernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final VectorSpecies<Short> H = ShortVector.SPECIES_256;
 
     private Q4_0Kernels() {
     }
@@ -98,24 +100,37 @@ final class Q4_0Kernels {
     }
 
     /**
-     * One row's fp16 scales (from {@code at}) as floats into d; returns {@code Σ d·xs}, the row's offset term.
-     * The conversion is scalar (an intrinsic): a vector fp16 decode in int lanes ran several times slower here.
+     * One row's fp16 scales (from {@code at}) as floats into d; returns {@code Σ d·xs}, the row's offset term. Sixteen
+     * at a time by bits (see {@link #halfToFloat}): one scalar conversion per block was a quarter of decode time.
      */
     private static float scales(short[] scales, int at, float[] d, float[] xs) {
         int n = d.length;
-        for (int i = 0; i < n; i++) {
-            d[i] = Float.float16ToFloat(scales[at + i]);
-        }
         FloatVector c = FloatVector.zero(F);
         int i = 0;
         for (; i + 16 <= n; i += 16) {
-            c = FloatVector.fromArray(F, d, i).fma(FloatVector.fromArray(F, xs, i), c);
+            FloatVector di = halfToFloat(ShortVector.fromArray(H, scales, at + i));
+            di.intoArray(d, i);
+            c = di.fma(FloatVector.fromArray(F, xs, i), c);
         }
         float tail = 0;
         for (; i < n; i++) {
+            d[i] = Float.float16ToFloat(scales[at + i]);
             tail += d[i] * xs[i];
         }
         return c.reduceLanes(VectorOperators.ADD) + tail;
+    }
+
+    /**
+     * Sixteen fp16 values as floats, by bits: sign to bit 31, exponent and mantissa moved up 13 bits, which reads as
+     * the value times 2^-112 (subnormal halves land on subnormal floats), then times 2^112, a power of two and so
+     * exact. Infinite and NaN halves get the all-ones float exponent first, which the multiply keeps.
+     */
+    static FloatVector halfToFloat(ShortVector h) {
+        IntVector v = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
+        IntVector magnitude = v.and(0x7FFF);
+        IntVector bits = magnitude.lanewise(VectorOperators.LSHL, 13).or(v.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                .lanewise(VectorOperators.OR, 0x70000000, magnitude.compare(VectorOperators.GE, 0x7C00));
+        return bits.reinterpretAsFloats().mul(0x1p112f);
     }
 
     /** A 4-bit field masked in place: q * 2^shift, exact as a float. */
