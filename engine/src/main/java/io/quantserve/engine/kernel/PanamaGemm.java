@@ -2,6 +2,7 @@ package io.quantserve.engine.kernel;
 
 import static io.quantserve.engine.kernel.ScalarKernels.F32_LE;
 import static io.quantserve.engine.kernel.ScalarKernels.I16_LE;
+import static jdk.incubator.vector.VectorOperators.LSHL;
 
 import io.quantserve.engine.tensor.DType;
 import io.quantserve.engine.tensor.WeightMatrix;
@@ -106,7 +107,7 @@ final class PanamaGemm {
     }
 
     /** Row r, columns [k0, k0 + kn), as floats into wb[off..]; BF16 whole blocks come out in [even | odd] order. */
-    private static void widen(WeightMatrix w, int r, int k0, int kn, float[] wb, int off) {
+    static void widen(WeightMatrix w, int r, int k0, int kn, float[] wb, int off) {
         MemorySegment seg = w.data();
         long base = (long) r * w.cols() * w.dtype().bytes();
         switch (w.dtype()) {
@@ -116,8 +117,8 @@ final class PanamaGemm {
                 int blocked = Math.min(kn, (w.cols() & -B) - k0);
                 for (; k + B <= blocked; k += B) {
                     IntVector p = IntVector.fromMemorySegment(I, seg, base + 2L * (k0 + k), ByteOrder.LITTLE_ENDIAN);
-                    PanamaMatmul.bf16Even(p).intoArray(wb, off + k);
-                    PanamaMatmul.bf16Odd(p).intoArray(wb, off + k + L);
+                    p.lanewise(LSHL, 16).reinterpretAsFloats().intoArray(wb, off + k);
+                    p.and(0xffff0000).reinterpretAsFloats().intoArray(wb, off + k + L);
                 }
                 for (; k < kn; k++) {
                     wb[off + k] = ScalarKernels.bf16ToFloat(seg.get(I16_LE, base + 2L * (k0 + k)));
@@ -143,16 +144,16 @@ final class PanamaGemm {
             a01 = a00; a10 = a00; a11 = a00; a20 = a00; a21 = a00;
             a30 = a00; a31 = a00; a40 = a00; a41 = a00; a50 = a00; a51 = a00;
         } else {
-            a00 = load(acc, t0); a01 = load(acc, t0 + L);
-            a10 = load(acc, tp + t0); a11 = load(acc, tp + t0 + L);
-            a20 = load(acc, 2 * tp + t0); a21 = load(acc, 2 * tp + t0 + L);
-            a30 = load(acc, 3 * tp + t0); a31 = load(acc, 3 * tp + t0 + L);
-            a40 = load(acc, 4 * tp + t0); a41 = load(acc, 4 * tp + t0 + L);
-            a50 = load(acc, 5 * tp + t0); a51 = load(acc, 5 * tp + t0 + L);
+            a00 = FloatVector.fromArray(F, acc, t0); a01 = FloatVector.fromArray(F, acc, t0 + L);
+            a10 = FloatVector.fromArray(F, acc, tp + t0); a11 = FloatVector.fromArray(F, acc, tp + t0 + L);
+            a20 = FloatVector.fromArray(F, acc, 2 * tp + t0); a21 = FloatVector.fromArray(F, acc, 2 * tp + t0 + L);
+            a30 = FloatVector.fromArray(F, acc, 3 * tp + t0); a31 = FloatVector.fromArray(F, acc, 3 * tp + t0 + L);
+            a40 = FloatVector.fromArray(F, acc, 4 * tp + t0); a41 = FloatVector.fromArray(F, acc, 4 * tp + t0 + L);
+            a50 = FloatVector.fromArray(F, acc, 5 * tp + t0); a51 = FloatVector.fromArray(F, acc, 5 * tp + t0 + L);
         }
         for (int k = 0; k < kn; k++, xo += tp) {
-            FloatVector x0 = load(xt, xo);
-            FloatVector x1 = load(xt, xo + L);
+            FloatVector x0 = FloatVector.fromArray(F, xt, xo);
+            FloatVector x1 = FloatVector.fromArray(F, xt, xo + L);
             FloatVector w = FloatVector.broadcast(F, wb[k]);
             a00 = w.fma(x0, a00);
             a01 = w.fma(x1, a01);
@@ -188,11 +189,15 @@ final class PanamaGemm {
             a0 = FloatVector.zero(F);
             a1 = a0; a2 = a0; a3 = a0; a4 = a0; a5 = a0;
         } else {
-            a0 = load(acc, t0); a1 = load(acc, tp + t0); a2 = load(acc, 2 * tp + t0);
-            a3 = load(acc, 3 * tp + t0); a4 = load(acc, 4 * tp + t0); a5 = load(acc, 5 * tp + t0);
+            a0 = FloatVector.fromArray(F, acc, t0);
+            a1 = FloatVector.fromArray(F, acc, tp + t0);
+            a2 = FloatVector.fromArray(F, acc, 2 * tp + t0);
+            a3 = FloatVector.fromArray(F, acc, 3 * tp + t0);
+            a4 = FloatVector.fromArray(F, acc, 4 * tp + t0);
+            a5 = FloatVector.fromArray(F, acc, 5 * tp + t0);
         }
         for (int k = 0; k < kn; k++, xo += tp) {
-            FloatVector x0 = load(xt, xo);
+            FloatVector x0 = FloatVector.fromArray(F, xt, xo);
             a0 = FloatVector.broadcast(F, wb[k]).fma(x0, a0);
             a1 = FloatVector.broadcast(F, wb[kb + k]).fma(x0, a1);
             a2 = FloatVector.broadcast(F, wb[2 * kb + k]).fma(x0, a2);
@@ -202,9 +207,5 @@ final class PanamaGemm {
         }
         a0.intoArray(acc, t0); a1.intoArray(acc, tp + t0); a2.intoArray(acc, 2 * tp + t0);
         a3.intoArray(acc, 3 * tp + t0); a4.intoArray(acc, 4 * tp + t0); a5.intoArray(acc, 5 * tp + t0);
-    }
-
-    private static FloatVector load(float[] a, int i) {
-        return FloatVector.fromArray(F, a, i);
     }
 }

@@ -9,6 +9,14 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API kernels. Loops are an unrolled body with four accumulators (so consecutive FMAs do not wait on each
  * other's latency), then a one-vector tail, then a scalar tail. Loading this class needs jdk.incubator.vector, so
  * nothing may touch it before {@link KernelSelection} has checked that the module is present.
+ *
+ * <p>All Vector API kernels of the engine (here, in PanamaMatmul, PanamaGemm and the quantized formats' kernels)
+ * write their loops out, with no helper method of ours that takes or returns a vector. C2 always inlines the Vector
+ * API's own methods (they are marked force-inline), but ours only while the compilation is under its node budget
+ * (NodeCountInliningCutoff), and a large kernel reaches that budget near its end, depending on the profile the
+ * compile happened to see. A helper left out of line gets its vectors boxed, and its conversions run the slow Java
+ * fallback: before this rule, one run in three of the awq4 bench decoded at 14 tok/s instead of 32, because the last
+ * field of GroupIntKernels.pair4 went through such a call.
  */
 final class PanamaKernels implements Kernels {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;

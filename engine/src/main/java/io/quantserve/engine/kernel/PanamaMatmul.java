@@ -2,6 +2,7 @@ package io.quantserve.engine.kernel;
 
 import static io.quantserve.engine.kernel.ScalarKernels.F32_LE;
 import static io.quantserve.engine.kernel.ScalarKernels.I16_LE;
+import static jdk.incubator.vector.VectorOperators.LSHL;
 
 import io.quantserve.engine.tensor.DType;
 import io.quantserve.engine.tensor.WeightMatrix;
@@ -117,31 +118,6 @@ final class PanamaMatmul {
         return xs;
     }
 
-    private static IntVector pairs(MemorySegment seg, long off) {
-        return IntVector.fromMemorySegment(I, seg, off, LE);
-    }
-
-    /** BF16 is the top half of an F32: the even (low) weight moves up 16 bits, the odd one is masked in place. */
-    static FloatVector bf16Even(IntVector v) {
-        return v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    static FloatVector bf16Odd(IntVector v) {
-        return v.and(0xffff0000).reinterpretAsFloats();
-    }
-
-    private static FloatVector x(float[] x, int i) {
-        return FloatVector.fromArray(F, x, i);
-    }
-
-    private static float sum(FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3) {
-        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
-    }
-
-    private static FloatVector f32(MemorySegment seg, long off) {
-        return FloatVector.fromMemorySegment(F, seg, off, LE);
-    }
-
     // ---- one token, two rows a and b (far apart) in one pass sharing the x loads. One row stream per core reached
     // 22-24 GB/s (F32) and 16-18 GB/s (BF16) from DRAM though neither loop is compute-bound (92 and 72 GB/s in
     // cache): each weight load came with one or two x loads, and too few DRAM misses were in flight. Two streams
@@ -153,25 +129,28 @@ final class PanamaMatmul {
         int k = 0;
         for (int bound = n & -(4 * L); k < bound; k += 4 * L) {
             int i = xOff + k;
-            FloatVector x0 = x(x, i), x1 = x(x, i + L), x2 = x(x, i + 2 * L), x3 = x(x, i + 3 * L);
+            FloatVector x0 = FloatVector.fromArray(F, x, i);
+            FloatVector x1 = FloatVector.fromArray(F, x, i + L);
+            FloatVector x2 = FloatVector.fromArray(F, x, i + 2 * L);
+            FloatVector x3 = FloatVector.fromArray(F, x, i + 3 * L);
             long oa = baseA + 4L * k;
             long ob = baseB + 4L * k;
-            a0 = f32(seg, oa).fma(x0, a0);
-            a1 = f32(seg, oa + 4L * L).fma(x1, a1);
-            a2 = f32(seg, oa + 8L * L).fma(x2, a2);
-            a3 = f32(seg, oa + 12L * L).fma(x3, a3);
-            b0 = f32(seg, ob).fma(x0, b0);
-            b1 = f32(seg, ob + 4L * L).fma(x1, b1);
-            b2 = f32(seg, ob + 8L * L).fma(x2, b2);
-            b3 = f32(seg, ob + 12L * L).fma(x3, b3);
+            a0 = FloatVector.fromMemorySegment(F, seg, oa, LE).fma(x0, a0);
+            a1 = FloatVector.fromMemorySegment(F, seg, oa + 4L * L, LE).fma(x1, a1);
+            a2 = FloatVector.fromMemorySegment(F, seg, oa + 8L * L, LE).fma(x2, a2);
+            a3 = FloatVector.fromMemorySegment(F, seg, oa + 12L * L, LE).fma(x3, a3);
+            b0 = FloatVector.fromMemorySegment(F, seg, ob, LE).fma(x0, b0);
+            b1 = FloatVector.fromMemorySegment(F, seg, ob + 4L * L, LE).fma(x1, b1);
+            b2 = FloatVector.fromMemorySegment(F, seg, ob + 8L * L, LE).fma(x2, b2);
+            b3 = FloatVector.fromMemorySegment(F, seg, ob + 12L * L, LE).fma(x3, b3);
         }
         for (int bound = n & -L; k < bound; k += L) {
-            FloatVector xk = x(x, xOff + k);
-            a0 = f32(seg, baseA + 4L * k).fma(xk, a0);
-            b0 = f32(seg, baseB + 4L * k).fma(xk, b0);
+            FloatVector xk = FloatVector.fromArray(F, x, xOff + k);
+            a0 = FloatVector.fromMemorySegment(F, seg, baseA + 4L * k, LE).fma(xk, a0);
+            b0 = FloatVector.fromMemorySegment(F, seg, baseB + 4L * k, LE).fma(xk, b0);
         }
-        float sa = sum(a0, a1, a2, a3);
-        float sb = sum(b0, b1, b2, b3);
+        float sa = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float sb = b0.add(b1).add(b2.add(b3)).reduceLanes(VectorOperators.ADD);
         for (; k < n; k++) {
             sa += seg.get(F32_LE, baseA + 4L * k) * x[xOff + k];
             sb += seg.get(F32_LE, baseB + 4L * k) * x[xOff + k];
@@ -187,28 +166,35 @@ final class PanamaMatmul {
         int k = 0;
         for (int bound = n & -(2 * B); k < bound; k += 2 * B) {
             int i = xOff + k;
-            IntVector p0 = pairs(seg, baseA + 2L * k), p1 = pairs(seg, baseA + 2L * (k + B));
-            IntVector q0 = pairs(seg, baseB + 2L * k), q1 = pairs(seg, baseB + 2L * (k + B));
-            FloatVector xe0 = x(xs, i), xo0 = x(xs, i + L), xe1 = x(xs, i + B), xo1 = x(xs, i + B + L);
-            a0 = bf16Even(p0).fma(xe0, a0);
-            a1 = bf16Odd(p0).fma(xo0, a1);
-            a2 = bf16Even(p1).fma(xe1, a2);
-            a3 = bf16Odd(p1).fma(xo1, a3);
-            b0 = bf16Even(q0).fma(xe0, b0);
-            b1 = bf16Odd(q0).fma(xo0, b1);
-            b2 = bf16Even(q1).fma(xe1, b2);
-            b3 = bf16Odd(q1).fma(xo1, b3);
+            IntVector p0 = IntVector.fromMemorySegment(I, seg, baseA + 2L * k, LE);
+            IntVector p1 = IntVector.fromMemorySegment(I, seg, baseA + 2L * (k + B), LE);
+            IntVector q0 = IntVector.fromMemorySegment(I, seg, baseB + 2L * k, LE);
+            IntVector q1 = IntVector.fromMemorySegment(I, seg, baseB + 2L * (k + B), LE);
+            FloatVector xe0 = FloatVector.fromArray(F, xs, i);
+            FloatVector xo0 = FloatVector.fromArray(F, xs, i + L);
+            FloatVector xe1 = FloatVector.fromArray(F, xs, i + B);
+            FloatVector xo1 = FloatVector.fromArray(F, xs, i + B + L);
+            // BF16 is the top half of an F32: the even (low) weight moves up 16 bits, the odd one is masked in place
+            a0 = p0.lanewise(LSHL, 16).reinterpretAsFloats().fma(xe0, a0);
+            a1 = p0.and(0xffff0000).reinterpretAsFloats().fma(xo0, a1);
+            a2 = p1.lanewise(LSHL, 16).reinterpretAsFloats().fma(xe1, a2);
+            a3 = p1.and(0xffff0000).reinterpretAsFloats().fma(xo1, a3);
+            b0 = q0.lanewise(LSHL, 16).reinterpretAsFloats().fma(xe0, b0);
+            b1 = q0.and(0xffff0000).reinterpretAsFloats().fma(xo0, b1);
+            b2 = q1.lanewise(LSHL, 16).reinterpretAsFloats().fma(xe1, b2);
+            b3 = q1.and(0xffff0000).reinterpretAsFloats().fma(xo1, b3);
         }
         for (int bound = n & -B; k < bound; k += B) {
             int i = xOff + k;
-            IntVector p = pairs(seg, baseA + 2L * k), q = pairs(seg, baseB + 2L * k);
-            a0 = bf16Even(p).fma(x(xs, i), a0);
-            a1 = bf16Odd(p).fma(x(xs, i + L), a1);
-            b0 = bf16Even(q).fma(x(xs, i), b0);
-            b1 = bf16Odd(q).fma(x(xs, i + L), b1);
+            IntVector p = IntVector.fromMemorySegment(I, seg, baseA + 2L * k, LE);
+            IntVector q = IntVector.fromMemorySegment(I, seg, baseB + 2L * k, LE);
+            a0 = p.lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, i), a0);
+            a1 = p.and(0xffff0000).reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, i + L), a1);
+            b0 = q.lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, i), b0);
+            b1 = q.and(0xffff0000).reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, i + L), b1);
         }
-        float sa = sum(a0, a1, a2, a3);
-        float sb = sum(b0, b1, b2, b3);
+        float sa = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float sb = b0.add(b1).add(b2.add(b3)).reduceLanes(VectorOperators.ADD);
         for (; k < n; k++) {
             sa += ScalarKernels.bf16ToFloat(seg.get(I16_LE, baseA + 2L * k)) * x[xOff + k];
             sb += ScalarKernels.bf16ToFloat(seg.get(I16_LE, baseB + 2L * k)) * x[xOff + k];
@@ -225,12 +211,12 @@ final class PanamaMatmul {
         FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
         int k = 0;
         for (int bound = n & -L; k < bound; k += L) {
-            FloatVector wv = f32(seg, base + 4L * k);
+            FloatVector wv = FloatVector.fromMemorySegment(F, seg, base + 4L * k, LE);
             int i = xOff + k;
-            s0 = wv.fma(x(x, i), s0);
-            s1 = wv.fma(x(x, i + n), s1);
-            s2 = wv.fma(x(x, i + 2 * n), s2);
-            s3 = wv.fma(x(x, i + 3 * n), s3);
+            s0 = wv.fma(FloatVector.fromArray(F, x, i), s0);
+            s1 = wv.fma(FloatVector.fromArray(F, x, i + n), s1);
+            s2 = wv.fma(FloatVector.fromArray(F, x, i + 2 * n), s2);
+            s3 = wv.fma(FloatVector.fromArray(F, x, i + 3 * n), s3);
         }
         float[] r = {s0.reduceLanes(VectorOperators.ADD), s1.reduceLanes(VectorOperators.ADD),
                 s2.reduceLanes(VectorOperators.ADD), s3.reduceLanes(VectorOperators.ADD)};
@@ -245,18 +231,18 @@ final class PanamaMatmul {
         FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
         int k = 0;
         for (int bound = n & -B; k < bound; k += B) {
-            IntVector p = pairs(seg, base + 2L * k);
-            FloatVector we = bf16Even(p);
-            FloatVector wo = bf16Odd(p);
+            IntVector p = IntVector.fromMemorySegment(I, seg, base + 2L * k, LE);
+            FloatVector we = p.lanewise(LSHL, 16).reinterpretAsFloats();
+            FloatVector wo = p.and(0xffff0000).reinterpretAsFloats();
             int i = xOff + k;
-            e0 = we.fma(x(xs, i), e0);
-            o0 = wo.fma(x(xs, i + L), o0);
-            e1 = we.fma(x(xs, i + n), e1);
-            o1 = wo.fma(x(xs, i + n + L), o1);
-            e2 = we.fma(x(xs, i + 2 * n), e2);
-            o2 = wo.fma(x(xs, i + 2 * n + L), o2);
-            e3 = we.fma(x(xs, i + 3 * n), e3);
-            o3 = wo.fma(x(xs, i + 3 * n + L), o3);
+            e0 = we.fma(FloatVector.fromArray(F, xs, i), e0);
+            o0 = wo.fma(FloatVector.fromArray(F, xs, i + L), o0);
+            e1 = we.fma(FloatVector.fromArray(F, xs, i + n), e1);
+            o1 = wo.fma(FloatVector.fromArray(F, xs, i + n + L), o1);
+            e2 = we.fma(FloatVector.fromArray(F, xs, i + 2 * n), e2);
+            o2 = wo.fma(FloatVector.fromArray(F, xs, i + 2 * n + L), o2);
+            e3 = we.fma(FloatVector.fromArray(F, xs, i + 3 * n), e3);
+            o3 = wo.fma(FloatVector.fromArray(F, xs, i + 3 * n + L), o3);
         }
         float[] r = {e0.add(o0).reduceLanes(VectorOperators.ADD), e1.add(o1).reduceLanes(VectorOperators.ADD),
                 e2.add(o2).reduceLanes(VectorOperators.ADD), e3.add(o3).reduceLanes(VectorOperators.ADD)};

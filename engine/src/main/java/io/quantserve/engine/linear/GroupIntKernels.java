@@ -1,5 +1,8 @@
 package io.quantserve.engine.linear;
 
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -87,40 +90,53 @@ final class GroupIntKernels {
                 FloatVector p1 = FloatVector.zero(F);
                 FloatVector p2 = FloatVector.zero(F);
                 FloatVector p3 = FloatVector.zero(F);
-                // chunks before the group's first whole block (groups narrower than a block)
-                for (; c < end && ((c & (perBlock - 1)) != 0 || c + perBlock > end); c++) {
-                    p0 = chunk(packed, base, xp, c, blockShift, bits, p0);
-                }
-                // whole blocks: one load of the packed ints per L lanes, then every field of it
-                for (; c + perBlock <= end; c += perBlock) {
+                while (c < end) {
+                    if ((c & (perBlock - 1)) != 0 || c + perBlock > end) {
+                        // one chunk on its own: groups narrower than a block, or a group's ragged ends
+                        int block = base + (c >>> blockShift) * GroupIntLinear.CHUNK;
+                        int j = c & (perBlock - 1);
+                        int shift = j == perBlock - 1 ? top : 0; // the top field is shifted down (see below)
+                        int fieldMask = j == perBlock - 1 ? mask : mask << (j * bits);
+                        for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
+                            IntVector v = IntVector.fromArray(I, packed, block + h);
+                            p0 = ((FloatVector) v.lanewise(LSHR, shift).and(fieldMask).convert(I2F, 0))
+                                    .fma(FloatVector.fromArray(F, xp, c * GroupIntLinear.CHUNK + h), p0);
+                        }
+                        c++;
+                        continue;
+                    }
+                    // a whole block: one load of the packed ints per L lanes, then every field of it
                     int block = base + (c >>> blockShift) * GroupIntLinear.CHUNK;
                     int x0 = c * GroupIntLinear.CHUNK;
                     for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
                         IntVector v = IntVector.fromArray(I, packed, block + h);
                         if (bits == 4) {
-                            p0 = masked(v, 0xF).fma(FloatVector.fromArray(F, xp, x0 + h), p0);
-                            p1 = masked(v, 0xF0).fma(FloatVector.fromArray(F, xp, x0 + 16 + h), p1);
-                            p2 = masked(v, 0xF00).fma(FloatVector.fromArray(F, xp, x0 + 32 + h), p2);
-                            p3 = masked(v, 0xF000).fma(FloatVector.fromArray(F, xp, x0 + 48 + h), p3);
-                            p0 = masked(v, 0xF0000).fma(FloatVector.fromArray(F, xp, x0 + 64 + h), p0);
-                            p1 = masked(v, 0xF00000).fma(FloatVector.fromArray(F, xp, x0 + 80 + h), p1);
-                            p2 = masked(v, 0xF000000).fma(FloatVector.fromArray(F, xp, x0 + 96 + h), p2);
-                            p3 = top(v, 28).fma(FloatVector.fromArray(F, xp, x0 + 112 + h), p3);
+                            int at = x0 + h;
+                            p0 = ((FloatVector) v.and(0xF).convert(I2F, 0)).fma(FloatVector.fromArray(F, xp, at), p0);
+                            p1 = ((FloatVector) v.and(0xF0).convert(I2F, 0)).fma(FloatVector.fromArray(F, xp, at + 16), p1);
+                            p2 = ((FloatVector) v.and(0xF00).convert(I2F, 0)).fma(FloatVector.fromArray(F, xp, at + 32), p2);
+                            p3 = ((FloatVector) v.and(0xF000).convert(I2F, 0)).fma(FloatVector.fromArray(F, xp, at + 48), p3);
+                            p0 = ((FloatVector) v.and(0xF0000).convert(I2F, 0)).fma(FloatVector.fromArray(F, xp, at + 64), p0);
+                            p1 = ((FloatVector) v.and(0xF00000).convert(I2F, 0)).fma(FloatVector.fromArray(F, xp, at + 80), p1);
+                            p2 = ((FloatVector) v.and(0xF000000).convert(I2F, 0)).fma(FloatVector.fromArray(F, xp, at + 96), p2);
+                            p3 = ((FloatVector) v.lanewise(LSHR, 28).convert(I2F, 0)).fma(FloatVector.fromArray(F, xp, at + 112), p3);
                         } else {
                             for (int j = 0; j < perBlock - 2; j += 2) {
                                 int at = x0 + j * GroupIntLinear.CHUNK + h;
-                                p0 = masked(v, mask << (j * bits)).fma(FloatVector.fromArray(F, xp, at), p0);
-                                p1 = masked(v, mask << ((j + 1) * bits))
+                                p0 = ((FloatVector) v.and(mask << (j * bits)).convert(I2F, 0))
+                                        .fma(FloatVector.fromArray(F, xp, at), p0);
+                                p1 = ((FloatVector) v.and(mask << ((j + 1) * bits)).convert(I2F, 0))
                                         .fma(FloatVector.fromArray(F, xp, at + GroupIntLinear.CHUNK), p1);
                             }
                             int at = x0 + (perBlock - 2) * GroupIntLinear.CHUNK + h;
-                            p2 = masked(v, mask << (top - bits)).fma(FloatVector.fromArray(F, xp, at), p2);
-                            p3 = top(v, top).fma(FloatVector.fromArray(F, xp, at + GroupIntLinear.CHUNK), p3);
+                            p2 = ((FloatVector) v.and(mask << (top - bits)).convert(I2F, 0))
+                                    .fma(FloatVector.fromArray(F, xp, at), p2);
+                            // the top field shifted down: masked in place it would be a negative int
+                            p3 = ((FloatVector) v.lanewise(LSHR, top).convert(I2F, 0))
+                                    .fma(FloatVector.fromArray(F, xp, at + GroupIntLinear.CHUNK), p3);
                         }
                     }
-                }
-                for (; c < end; c++) { // the ragged end of a group
-                    p1 = chunk(packed, base, xp, c, blockShift, bits, p1);
+                    c += perBlock;
                 }
                 int sg = r * groups + g;
                 acc = p0.add(p1).add(p2.add(p3)).fma(FloatVector.broadcast(F, scales[sg]), acc);
@@ -174,21 +190,21 @@ final class GroupIntKernels {
                     int sh = 16 * h;
                     int xh = x0 + 64 * h;
                     FloatVector x = FloatVector.fromArray(F, xp, xh);
-                    p0 = masked(v, 0xF << sh).fma(x, p0);
-                    q0 = masked(u, 0xF << sh).fma(x, q0);
+                    p0 = ((FloatVector) v.and(0xF << sh).convert(I2F, 0)).fma(x, p0);
+                    q0 = ((FloatVector) u.and(0xF << sh).convert(I2F, 0)).fma(x, q0);
                     x = FloatVector.fromArray(F, xp, xh + 16);
-                    p1 = masked(v, 0xF0 << sh).fma(x, p1);
-                    q1 = masked(u, 0xF0 << sh).fma(x, q1);
+                    p1 = ((FloatVector) v.and(0xF0 << sh).convert(I2F, 0)).fma(x, p1);
+                    q1 = ((FloatVector) u.and(0xF0 << sh).convert(I2F, 0)).fma(x, q1);
                     x = FloatVector.fromArray(F, xp, xh + 32);
-                    p2 = masked(v, 0xF00 << sh).fma(x, p2);
-                    q2 = masked(u, 0xF00 << sh).fma(x, q2);
+                    p2 = ((FloatVector) v.and(0xF00 << sh).convert(I2F, 0)).fma(x, p2);
+                    q2 = ((FloatVector) u.and(0xF00 << sh).convert(I2F, 0)).fma(x, q2);
                 }
                 FloatVector x = FloatVector.fromArray(F, xp, x0 + 48);
-                p3 = masked(v, 0xF000).fma(x, p3);
-                q3 = masked(u, 0xF000).fma(x, q3);
+                p3 = ((FloatVector) v.and(0xF000).convert(I2F, 0)).fma(x, p3);
+                q3 = ((FloatVector) u.and(0xF000).convert(I2F, 0)).fma(x, q3);
                 x = FloatVector.fromArray(F, xp, x0 + 112);
-                p3 = top(v, 28).fma(x, p3);
-                q3 = top(u, 28).fma(x, q3);
+                p3 = ((FloatVector) v.lanewise(LSHR, 28).convert(I2F, 0)).fma(x, p3);
+                q3 = ((FloatVector) u.lanewise(LSHR, 28).convert(I2F, 0)).fma(x, q3);
             }
             int sa = a * groups + g;
             int sb = b * groups + g;
@@ -199,30 +215,5 @@ final class GroupIntKernels {
         }
         y[yAt + a] = accA.reduceLanes(VectorOperators.ADD) - zeroA;
         y[yAt + b] = accB.reduceLanes(VectorOperators.ADD) - zeroB;
-    }
-
-    /** One 16-channel chunk into {@code p}. */
-    private static FloatVector chunk(int[] packed, int base, float[] xp, int c, int blockShift, int bits,
-            FloatVector p) {
-        int block = base + (c >>> blockShift) * GroupIntLinear.CHUNK;
-        int j = c & ((1 << blockShift) - 1);
-        boolean isTop = j == (1 << blockShift) - 1;
-        int fieldMask = ((1 << bits) - 1) << (j * bits);
-        for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
-            IntVector v = IntVector.fromArray(I, packed, block + h);
-            FloatVector q = isTop ? top(v, 32 - bits) : masked(v, fieldMask);
-            p = q.fma(FloatVector.fromArray(F, xp, c * GroupIntLinear.CHUNK + h), p);
-        }
-        return p;
-    }
-
-    /** A field masked in place: q * 2^shift, exact as a float. */
-    private static FloatVector masked(IntVector v, int fieldMask) {
-        return (FloatVector) v.and(fieldMask).convert(VectorOperators.I2F, 0);
-    }
-
-    /** The top field, shifted down unsigned (masking it in place would give a negative int). */
-    private static FloatVector top(IntVector v, int shift) {
-        return (FloatVector) v.lanewise(VectorOperators.LSHR, shift).convert(VectorOperators.I2F, 0);
     }
 }

@@ -17,8 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -122,15 +120,15 @@ class MatmulTest {
         for (int i = 0; i < 65536; i++) {
             seg.setAtIndex(layout, i, (short) i);
         }
-        VectorSpecies<Integer> ints = VectorSpecies.of(int.class, PanamaKernels.F.vectorShape());
-        int lanes = ints.length();
+        // the tile widening of the GEMM, the same two lane operations as the decode loops: each block of 2L
+        // columns comes out as [even columns | odd columns]
+        int lanes = PanamaKernels.F.length();
+        float[] wide = new float[65536];
+        PanamaGemm.widen(new WeightMatrix(seg, DType.BF16, 1, 65536), 0, 0, 65536, wide, 0);
         for (int i = 0; i < 65536; i += 2 * lanes) {
-            IntVector pairs = IntVector.fromMemorySegment(ints, seg, 2L * i, ByteOrder.LITTLE_ENDIAN);
-            float[] even = PanamaMatmul.bf16Even(pairs).toArray();
-            float[] odd = PanamaMatmul.bf16Odd(pairs).toArray();
             for (int j = 0; j < lanes; j++) {
-                assertWidened((short) (i + 2 * j), even[j]);
-                assertWidened((short) (i + 2 * j + 1), odd[j]);
+                assertWidened((short) (i + 2 * j), wide[i + j]);
+                assertWidened((short) (i + 2 * j + 1), wide[i + lanes + j]);
             }
         }
     }

@@ -1,5 +1,8 @@
 package io.quantserve.engine.linear.bnb;
 
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2I;
+
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
@@ -12,8 +15,11 @@ import jdk.incubator.vector.VectorSpecies;
  * NF4 matrix-vector product on the packed bytes, for 16-lane float vectors (AVX-512). Sixteen bytes (32 weights)
  * are widened to sixteen ints; the high nibbles are the even columns and the low nibbles the odd ones, and each
  * nibble indexes a 16-entry table of NF4 values held in one vector register, already multiplied by the block's
- * absmax, so one permute gives sixteen scaled weights. x is reordered once per call into per-32 [even | odd] halves
- * so that the looked-up weights line up with it.
+ * absmax, so one permute gives sixteen scaled weights. The bytes are sign-extended, and neither nibble is masked:
+ * selectFrom wraps each index modulo the 16 lanes (as the permute instruction does), so the high nibble is the int
+ * shifted right by four and the low nibble the int itself. x is reordered once per call into per-32 [even | odd]
+ * halves so that the looked-up weights line up with it. The loops are written out: no helper
+ * of ours takes or returns a vector (see PanamaKernels in the kernel package for why).
  */
 final class PanamaNf4 {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -21,6 +27,9 @@ final class PanamaNf4 {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     /** Weights per 16-byte step. */
     private static final int STEP = 32;
+    /** Weights per iteration of the two-row loop: two steps. */
+    private static final int UNIT = 64;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final FloatVector TABLE = F.length() == 16 ? FloatVector.fromArray(F, Nf4.CODES, 0) : null;
 
     private PanamaNf4() {
@@ -37,10 +46,12 @@ final class PanamaNf4 {
         int blocksPerRow = in / blocksize;
         int stepsPerBlock = blocksize / STEP;
         long rowBytes = in / 2;
-        // rows r and r + half together: two distant streams in flight (see pair)
-        int half = (r1 - r0) / 2;
+        // rows r and r + half together: two distant streams in flight (see pair), for blocks of 64·2^k weights
+        int unitsPerBlock = blocksize / UNIT;
+        boolean paired = blocksize % UNIT == 0 && Integer.bitCount(unitsPerBlock) == 1;
+        int half = paired ? (r1 - r0) / 2 : 0;
         for (int r = r0; r < r0 + half; r++) {
-            pair(packed, absmax, blocksPerRow, stepsPerBlock, rowBytes, r, r + half, xs, y, yOff - r0);
+            pair(packed, absmax, in, Integer.numberOfTrailingZeros(unitsPerBlock), r, r + half, xs, y, yOff - r0);
         }
         for (int r = r0 + 2 * half; r < r1; r++) {
             long off = r * rowBytes;
@@ -54,17 +65,24 @@ final class PanamaNf4 {
                 IntVector table = TABLE.mul(absmax[block]).reinterpretAsInts();
                 int s = 0;
                 for (; s + 2 <= stepsPerBlock; s += 2, off += 32, xo += 2 * STEP) {
-                    IntVector v0 = codes(packed, off);
-                    IntVector v1 = codes(packed, off + 16);
-                    a0 = high(v0, table).fma(FloatVector.fromArray(F, xs, xo), a0);
-                    a1 = low(v0, table).fma(FloatVector.fromArray(F, xs, xo + 16), a1);
-                    a2 = high(v1, table).fma(FloatVector.fromArray(F, xs, xo + 32), a2);
-                    a3 = low(v1, table).fma(FloatVector.fromArray(F, xs, xo + 48), a3);
+                    IntVector v0 = (IntVector) ByteVector.fromMemorySegment(B, packed, off, LE).convertShape(B2I, I, 0);
+                    IntVector v1 = (IntVector) ByteVector.fromMemorySegment(B, packed, off + 16, LE)
+                            .convertShape(B2I, I, 0);
+                    FloatVector w0 = v0.lanewise(ASHR, 4).selectFrom(table).reinterpretAsFloats();
+                    FloatVector w1 = v0.selectFrom(table).reinterpretAsFloats();
+                    FloatVector w2 = v1.lanewise(ASHR, 4).selectFrom(table).reinterpretAsFloats();
+                    FloatVector w3 = v1.selectFrom(table).reinterpretAsFloats();
+                    a0 = w0.fma(FloatVector.fromArray(F, xs, xo), a0);
+                    a1 = w1.fma(FloatVector.fromArray(F, xs, xo + 16), a1);
+                    a2 = w2.fma(FloatVector.fromArray(F, xs, xo + 32), a2);
+                    a3 = w3.fma(FloatVector.fromArray(F, xs, xo + 48), a3);
                 }
                 if (s < stepsPerBlock) { // blocksize 32: one step per block
-                    IntVector v0 = codes(packed, off);
-                    a0 = high(v0, table).fma(FloatVector.fromArray(F, xs, xo), a0);
-                    a1 = low(v0, table).fma(FloatVector.fromArray(F, xs, xo + 16), a1);
+                    IntVector v0 = (IntVector) ByteVector.fromMemorySegment(B, packed, off, LE).convertShape(B2I, I, 0);
+                    FloatVector w0 = v0.lanewise(ASHR, 4).selectFrom(table).reinterpretAsFloats();
+                    FloatVector w1 = v0.selectFrom(table).reinterpretAsFloats();
+                    a0 = w0.fma(FloatVector.fromArray(F, xs, xo), a0);
+                    a1 = w1.fma(FloatVector.fromArray(F, xs, xo + 16), a1);
                     off += 16;
                     xo += STEP;
                 }
@@ -102,8 +120,8 @@ final class PanamaNf4 {
             for (int b = 0; b < blocksPerRow; b++, block++) {
                 IntVector table = TABLE.mul(absmax[block]).reinterpretAsInts();
                 for (int s = 0; s < stepsPerBlock; s++, off += 16, o += STEP) {
-                    IntVector v = codes(packed, off);
-                    IntVector even = v.lanewise(VectorOperators.ASHR, 4).selectFrom(table);
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, packed, off, LE).convertShape(B2I, I, 0);
+                    IntVector even = v.lanewise(ASHR, 4).selectFrom(table);
                     IntVector odd = v.selectFrom(table);
                     INTERLEAVE_FIRST.selectFrom(even, odd).reinterpretAsFloats().intoArray(out, o);
                     INTERLEAVE_SECOND.selectFrom(even, odd).reinterpretAsFloats().intoArray(out, o + 16);
@@ -115,53 +133,47 @@ final class PanamaNf4 {
     /**
      * Rows r and q (far apart) in one pass, sharing the x loads. One row stream per core left too few DRAM misses in
      * flight (~9 GB/s per core, below what the kernel computes from cache); a second distant stream adds a fifth to a
-     * half.
+     * half. One flat loop over units of 64 weights, each unit's tables scaled from its block's absmax: a loop over
+     * the steps of a block ran two iterations, and C2 compiled that either as a plain loop or, in other runs, with
+     * pre- and post-loops around an unrolled body that never ran, at two-thirds of the speed.
      */
-    private static void pair(MemorySegment packed, float[] absmax, int blocksPerRow, int stepsPerBlock, long rowBytes,
-            int r, int q, float[] xs, float[] y, int yAt) {
-        long offR = r * rowBytes;
-        long offQ = q * rowBytes;
-        int blockR = r * blocksPerRow;
-        int blockQ = q * blocksPerRow;
+    private static void pair(MemorySegment packed, float[] absmax, int in, int unitShift, int r, int q, float[] xs,
+            float[] y, int yAt) {
+        long offR = r * (long) in / 2;
+        long offQ = q * (long) in / 2;
+        int blockR = (int) ((long) r * (in / UNIT) >>> unitShift);
+        int blockQ = (int) ((long) q * (in / UNIT) >>> unitShift);
         FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F);
-        FloatVector b0 = FloatVector.zero(F);
-        FloatVector b1 = FloatVector.zero(F);
-        int xo = 0;
-        for (int b = 0; b < blocksPerRow; b++) {
-            IntVector tableR = TABLE.mul(absmax[blockR + b]).reinterpretAsInts();
-            IntVector tableQ = TABLE.mul(absmax[blockQ + b]).reinterpretAsInts();
-            for (int s = 0; s < stepsPerBlock; s++, offR += 16, offQ += 16, xo += STEP) {
-                FloatVector xe = FloatVector.fromArray(F, xs, xo);
-                FloatVector xd = FloatVector.fromArray(F, xs, xo + 16);
-                IntVector v = codes(packed, offR);
-                IntVector u = codes(packed, offQ);
-                a0 = high(v, tableR).fma(xe, a0);
-                a1 = low(v, tableR).fma(xd, a1);
-                b0 = high(u, tableQ).fma(xe, b0);
-                b1 = low(u, tableQ).fma(xd, b1);
-            }
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        FloatVector b2 = a0;
+        FloatVector b3 = a0;
+        for (int u = 0, units = in / UNIT; u < units; u++, offR += UNIT / 2, offQ += UNIT / 2) {
+            IntVector tableR = TABLE.mul(absmax[blockR + (u >>> unitShift)]).reinterpretAsInts();
+            IntVector tableQ = TABLE.mul(absmax[blockQ + (u >>> unitShift)]).reinterpretAsInts();
+            int xo = u * UNIT;
+            FloatVector xe0 = FloatVector.fromArray(F, xs, xo);
+            FloatVector xd0 = FloatVector.fromArray(F, xs, xo + 16);
+            FloatVector xe1 = FloatVector.fromArray(F, xs, xo + 32);
+            FloatVector xd1 = FloatVector.fromArray(F, xs, xo + 48);
+            IntVector v0 = (IntVector) ByteVector.fromMemorySegment(B, packed, offR, LE).convertShape(B2I, I, 0);
+            IntVector v1 = (IntVector) ByteVector.fromMemorySegment(B, packed, offR + 16, LE).convertShape(B2I, I, 0);
+            IntVector w0 = (IntVector) ByteVector.fromMemorySegment(B, packed, offQ, LE).convertShape(B2I, I, 0);
+            IntVector w1 = (IntVector) ByteVector.fromMemorySegment(B, packed, offQ + 16, LE).convertShape(B2I, I, 0);
+            a0 = v0.lanewise(ASHR, 4).selectFrom(tableR).reinterpretAsFloats().fma(xe0, a0);
+            a1 = v0.selectFrom(tableR).reinterpretAsFloats().fma(xd0, a1);
+            a2 = v1.lanewise(ASHR, 4).selectFrom(tableR).reinterpretAsFloats().fma(xe1, a2);
+            a3 = v1.selectFrom(tableR).reinterpretAsFloats().fma(xd1, a3);
+            b0 = w0.lanewise(ASHR, 4).selectFrom(tableQ).reinterpretAsFloats().fma(xe0, b0);
+            b1 = w0.selectFrom(tableQ).reinterpretAsFloats().fma(xd0, b1);
+            b2 = w1.lanewise(ASHR, 4).selectFrom(tableQ).reinterpretAsFloats().fma(xe1, b2);
+            b3 = w1.selectFrom(tableQ).reinterpretAsFloats().fma(xd1, b3);
         }
-        y[yAt + r] = a0.add(a1).reduceLanes(VectorOperators.ADD);
-        y[yAt + q] = b0.add(b1).reduceLanes(VectorOperators.ADD);
-    }
-
-    /** Sixteen packed bytes, sign-extended to ints: only the low four bits of each lane are ever used. */
-    private static IntVector codes(MemorySegment packed, long off) {
-        return (IntVector) ByteVector.fromMemorySegment(B, packed, off, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.B2I, I, 0);
-    }
-
-    /**
-     * selectFrom wraps each index modulo the 16 lanes (as the permute instruction does), so the nibble needs no mask:
-     * the high nibble is the byte shifted right by four, the low nibble the byte itself.
-     */
-    private static FloatVector high(IntVector bytes, IntVector table) {
-        return bytes.lanewise(VectorOperators.ASHR, 4).selectFrom(table).reinterpretAsFloats();
-    }
-
-    private static FloatVector low(IntVector bytes, IntVector table) {
-        return bytes.selectFrom(table).reinterpretAsFloats();
+        y[yAt + r] = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        y[yAt + q] = b0.add(b1).add(b2.add(b3)).reduceLanes(VectorOperators.ADD);
     }
 
     /** x reordered per 32 columns into [16 even columns | 16 odd columns], matching high and low nibbles. */

@@ -32,15 +32,18 @@ final class PanamaW8A8 {
         IntVector a3 = IntVector.zero(I);
         int k = 0;
         for (; k + 2 * L <= n; k += 2 * L) {
-            ShortVector p0 = weights(w, off + k).mul(ShortVector.fromArray(S, x, xOff + k));
-            ShortVector p1 = weights(w, off + k + L).mul(ShortVector.fromArray(S, x, xOff + k + L));
+            ShortVector p0 = ((ShortVector) ByteVector.fromMemorySegment(B, w, off + k, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2S, S, 0)).mul(ShortVector.fromArray(S, x, xOff + k));
+            ShortVector p1 = ((ShortVector) ByteVector.fromMemorySegment(B, w, off + k + L, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2S, S, 0)).mul(ShortVector.fromArray(S, x, xOff + k + L));
             a0 = a0.add(p0.convertShape(VectorOperators.S2I, I, 0));
             a1 = a1.add(p0.convertShape(VectorOperators.S2I, I, 1));
             a2 = a2.add(p1.convertShape(VectorOperators.S2I, I, 0));
             a3 = a3.add(p1.convertShape(VectorOperators.S2I, I, 1));
         }
         for (; k + L <= n; k += L) {
-            ShortVector p0 = weights(w, off + k).mul(ShortVector.fromArray(S, x, xOff + k));
+            ShortVector p0 = ((ShortVector) ByteVector.fromMemorySegment(B, w, off + k, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2S, S, 0)).mul(ShortVector.fromArray(S, x, xOff + k));
             a0 = a0.add(p0.convertShape(VectorOperators.S2I, I, 0));
             a1 = a1.add(p0.convertShape(VectorOperators.S2I, I, 1));
         }
@@ -49,10 +52,5 @@ final class PanamaW8A8 {
             acc += w.get(ValueLayout.JAVA_BYTE, off + k) * x[xOff + k];
         }
         return acc;
-    }
-
-    private static ShortVector weights(MemorySegment w, long off) {
-        return (ShortVector) ByteVector.fromMemorySegment(B, w, off, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.B2S, S, 0);
     }
 }

@@ -1,5 +1,9 @@
 package io.quantserve.engine.linear.gguf;
 
+import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.I2F;
+
 import io.quantserve.engine.format.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -75,8 +79,12 @@ final class GgufVectorKernels {
                     for (int b = 0; b < blocks; b++, o += 32) {
                         long at = row + b * 34L;
                         FloatVector d = FloatVector.broadcast(F, f16(w, at));
-                        ints(bytesToInts(w, at + 2)).mul(d).intoArray(out, o);
-                        ints(bytesToInts(w, at + 18)).mul(d).intoArray(out, o + 16);
+                        IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B16, w, at + 2, LE)
+                                .convertShape(B2I, I, 0);
+                        IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B16, w, at + 18, LE)
+                                .convertShape(B2I, I, 0);
+                        ((FloatVector) q0.convert(I2F, 0)).mul(d).intoArray(out, o);
+                        ((FloatVector) q1.convert(I2F, 0)).mul(d).intoArray(out, o + 16);
                     }
                 }
                 default -> throw new IllegalArgumentException("no vector dequantizer for " + type);
@@ -97,19 +105,6 @@ final class GgufVectorKernels {
         return s;
     }
 
-    private static FloatVector ints(IntVector v) {
-        return (FloatVector) v.convert(VectorOperators.I2F, 0);
-    }
-
-    /** Sixteen bytes at {@code at}, sign-extended to int lanes. */
-    private static IntVector bytesToInts(MemorySegment w, long at) {
-        return (IntVector) ByteVector.fromMemorySegment(B16, w, at, LE).convertShape(VectorOperators.B2I, I, 0);
-    }
-
-    private static FloatVector widen(ByteVector v) {
-        return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);
-    }
-
     private static float f16(MemorySegment w, long at) {
         return Float.float16ToFloat(w.get(I16, at));
     }
@@ -125,10 +120,12 @@ final class GgufVectorKernels {
             FloatVector s0 = FloatVector.zero(F);
             FloatVector s1 = FloatVector.zero(F);
             for (int c = 0; c < 32; c += L) {
-                s0 = widen(ByteVector.fromMemorySegment(B, w, at + 2 + c, LE))
-                        .fma(FloatVector.fromArray(F, x, xOff + b * 32 + c), s0);
-                s1 = widen(ByteVector.fromMemorySegment(B, w, at + 36 + c, LE))
-                        .fma(FloatVector.fromArray(F, x, xOff + b * 32 + 32 + c), s1);
+                FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B, w, at + 2 + c, LE)
+                        .convertShape(B2F, F, 0);
+                FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B, w, at + 36 + c, LE)
+                        .convertShape(B2F, F, 0);
+                s0 = w0.fma(FloatVector.fromArray(F, x, xOff + b * 32 + c), s0);
+                s1 = w1.fma(FloatVector.fromArray(F, x, xOff + b * 32 + 32 + c), s1);
             }
             acc0 = s0.fma(FloatVector.broadcast(F, f16(w, at)), acc0);
             acc1 = s1.fma(FloatVector.broadcast(F, f16(w, at + 34)), acc1);
@@ -137,8 +134,9 @@ final class GgufVectorKernels {
             long at = row + b * 34L;
             FloatVector s0 = FloatVector.zero(F);
             for (int c = 0; c < 32; c += L) {
-                s0 = widen(ByteVector.fromMemorySegment(B, w, at + 2 + c, LE))
-                        .fma(FloatVector.fromArray(F, x, xOff + b * 32 + c), s0);
+                FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B, w, at + 2 + c, LE)
+                        .convertShape(B2F, F, 0);
+                s0 = w0.fma(FloatVector.fromArray(F, x, xOff + b * 32 + c), s0);
             }
             acc0 = s0.fma(FloatVector.broadcast(F, f16(w, at)), acc0);
         }
@@ -154,18 +152,24 @@ final class GgufVectorKernels {
         for (; b + 1 < blocks; b += 2) {
             long at = row + b * 34L;
             int xb = xOff + b * 32;
-            FloatVector s0 = ints(bytesToInts(w, at + 18)).fma(FloatVector.fromArray(F, x, xb + 16),
-                    ints(bytesToInts(w, at + 2)).mul(FloatVector.fromArray(F, x, xb)));
-            FloatVector s1 = ints(bytesToInts(w, at + 52)).fma(FloatVector.fromArray(F, x, xb + 48),
-                    ints(bytesToInts(w, at + 36)).mul(FloatVector.fromArray(F, x, xb + 32)));
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B16, w, at + 2, LE).convertShape(B2I, I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B16, w, at + 18, LE).convertShape(B2I, I, 0);
+            FloatVector s0 = ((FloatVector) q1.convert(I2F, 0)).fma(FloatVector.fromArray(F, x, xb + 16),
+                    ((FloatVector) q0.convert(I2F, 0)).mul(FloatVector.fromArray(F, x, xb)));
+            IntVector q2 = (IntVector) ByteVector.fromMemorySegment(B16, w, at + 36, LE).convertShape(B2I, I, 0);
+            IntVector q3 = (IntVector) ByteVector.fromMemorySegment(B16, w, at + 52, LE).convertShape(B2I, I, 0);
+            FloatVector s1 = ((FloatVector) q3.convert(I2F, 0)).fma(FloatVector.fromArray(F, x, xb + 48),
+                    ((FloatVector) q2.convert(I2F, 0)).mul(FloatVector.fromArray(F, x, xb + 32)));
             acc0 = s0.fma(FloatVector.broadcast(F, f16(w, at)), acc0);
             acc1 = s1.fma(FloatVector.broadcast(F, f16(w, at + 34)), acc1);
         }
         if (b < blocks) {
             long at = row + b * 34L;
             int xb = xOff + b * 32;
-            FloatVector s0 = ints(bytesToInts(w, at + 18)).fma(FloatVector.fromArray(F, x, xb + 16),
-                    ints(bytesToInts(w, at + 2)).mul(FloatVector.fromArray(F, x, xb)));
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B16, w, at + 2, LE).convertShape(B2I, I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B16, w, at + 18, LE).convertShape(B2I, I, 0);
+            FloatVector s0 = ((FloatVector) q1.convert(I2F, 0)).fma(FloatVector.fromArray(F, x, xb + 16),
+                    ((FloatVector) q0.convert(I2F, 0)).mul(FloatVector.fromArray(F, x, xb)));
             acc0 = s0.fma(FloatVector.broadcast(F, f16(w, at)), acc0);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
@@ -204,8 +208,10 @@ final class GgufVectorKernels {
                 FloatVector s2 = FloatVector.zero(F);
                 for (int c = 0; c < 32; c += L) {
                     ByteVector raw = ByteVector.fromMemorySegment(B, w, q + c, LE);
-                    s1 = widen(raw.and((byte) 0x0F)).fma(FloatVector.fromArray(F, x, xb + c), s1);
-                    s2 = widen(raw.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, x, xb + 32 + c), s2);
+                    FloatVector lo = (FloatVector) raw.and((byte) 0x0F).convertShape(B2F, F, 0);
+                    FloatVector hi = (FloatVector) raw.lanewise(VectorOperators.LSHR, 4).convertShape(B2F, F, 0);
+                    s1 = lo.fma(FloatVector.fromArray(F, x, xb + c), s1);
+                    s2 = hi.fma(FloatVector.fromArray(F, x, xb + 32 + c), s2);
                 }
                 acc0 = s1.fma(FloatVector.broadcast(F, d * sm[2 * j]), acc0);
                 acc1 = s2.fma(FloatVector.broadcast(F, d * sm[2 * j + 1]), acc1);
@@ -240,8 +246,8 @@ final class GgufVectorKernels {
                             .or(h.lanewise(VectorOperators.LSHR, 2 * j).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
                     ByteVector hi = raw.lanewise(VectorOperators.LSHR, 4)
                             .or(h.lanewise(VectorOperators.LSHR, 2 * j + 1).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
-                    s1 = widen(lo).fma(FloatVector.fromArray(F, x, xb + c), s1);
-                    s2 = widen(hi).fma(FloatVector.fromArray(F, x, xb + 32 + c), s2);
+                    s1 = ((FloatVector) lo.convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + c), s1);
+                    s2 = ((FloatVector) hi.convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + 32 + c), s2);
                 }
                 acc0 = s1.fma(FloatVector.broadcast(F, d * sm[2 * j]), acc0);
                 acc1 = s2.fma(FloatVector.broadcast(F, d * sm[2 * j + 1]), acc1);
@@ -277,13 +283,13 @@ final class GgufVectorKernels {
                             .or(h.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
                     ByteVector q4 = qb.lanewise(VectorOperators.LSHR, 4)
                             .or(h.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    a1 = widen(q1).mul(FloatVector.fromArray(F, x, xb + c))
+                    a1 = ((FloatVector) q1.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + c))
                             .fma(FloatVector.broadcast(F, d * w.get(ValueLayout.JAVA_BYTE, sc + is)), a1);
-                    a2 = widen(q2).mul(FloatVector.fromArray(F, x, xb + 32 + c))
+                    a2 = ((FloatVector) q2.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 32 + c))
                             .fma(FloatVector.broadcast(F, d * w.get(ValueLayout.JAVA_BYTE, sc + is + 2)), a2);
-                    a3 = widen(q3).mul(FloatVector.fromArray(F, x, xb + 64 + c))
+                    a3 = ((FloatVector) q3.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 64 + c))
                             .fma(FloatVector.broadcast(F, d * w.get(ValueLayout.JAVA_BYTE, sc + is + 4)), a3);
-                    a4 = widen(q4).mul(FloatVector.fromArray(F, x, xb + 96 + c))
+                    a4 = ((FloatVector) q4.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 96 + c))
                             .fma(FloatVector.broadcast(F, d * w.get(ValueLayout.JAVA_BYTE, sc + is + 6)), a4);
                 }
             }

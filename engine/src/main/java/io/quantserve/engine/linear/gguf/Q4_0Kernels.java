@@ -1,5 +1,8 @@
 package io.quantserve.engine.linear.gguf;
 
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -62,8 +65,7 @@ final class Q4_0Kernels {
     /**
      * Rows a and b in one pass (a == b for an odd last row: the same sums, written twice). Their block scales
      * were converted to floats dA, dB by {@link #scales}, which also gave the offset terms cA, cB. Blocks 0, 2 and
-     * 1, 3 of a super-block go to separate accumulators so that consecutive scale FMAs do not wait on each other. A loop over the two halves rather than all eight fields
-     * written out keeps C2 within its inlining budget.
+     * 1, 3 of a super-block go to separate accumulators so that consecutive scale FMAs do not wait on each other.
      */
     private static void pair(Q4_0Rows w, float[] xp, float[] dA, float[] dB, float[] y, int yAt, int a, int b,
             float cA, float cB) {
@@ -89,10 +91,18 @@ final class Q4_0Kernels {
                 FloatVector xh0 = FloatVector.fromArray(F, xp, xb + 16);
                 FloatVector xl1 = FloatVector.fromArray(F, xp, xb + 32);
                 FloatVector xh1 = FloatVector.fromArray(F, xp, xb + 48);
-                a0 = masked(v, m0).fma(xl0, masked(v4, m0).mul(xh0)).fma(FloatVector.broadcast(F, dA[blk]), a0);
-                a1 = masked(v, m1).fma(xl1, masked(v4, m1).mul(xh1)).fma(FloatVector.broadcast(F, dA[blk + 1]), a1);
-                b0 = masked(u, m0).fma(xl0, masked(u4, m0).mul(xh0)).fma(FloatVector.broadcast(F, dB[blk]), b0);
-                b1 = masked(u, m1).fma(xl1, masked(u4, m1).mul(xh1)).fma(FloatVector.broadcast(F, dB[blk + 1]), b1);
+                a0 = ((FloatVector) v.and(m0).convert(I2F, 0))
+                        .fma(xl0, ((FloatVector) v4.and(m0).convert(I2F, 0)).mul(xh0))
+                        .fma(FloatVector.broadcast(F, dA[blk]), a0);
+                a1 = ((FloatVector) v.and(m1).convert(I2F, 0))
+                        .fma(xl1, ((FloatVector) v4.and(m1).convert(I2F, 0)).mul(xh1))
+                        .fma(FloatVector.broadcast(F, dA[blk + 1]), a1);
+                b0 = ((FloatVector) u.and(m0).convert(I2F, 0))
+                        .fma(xl0, ((FloatVector) u4.and(m0).convert(I2F, 0)).mul(xh0))
+                        .fma(FloatVector.broadcast(F, dB[blk]), b0);
+                b1 = ((FloatVector) u.and(m1).convert(I2F, 0))
+                        .fma(xl1, ((FloatVector) u4.and(m1).convert(I2F, 0)).mul(xh1))
+                        .fma(FloatVector.broadcast(F, dB[blk + 1]), b1);
             }
         }
         y[yAt + a] = a0.add(a1).reduceLanes(VectorOperators.ADD) - cA;
@@ -101,14 +111,21 @@ final class Q4_0Kernels {
 
     /**
      * One row's fp16 scales (from {@code at}) as floats into d; returns {@code Σ d·xs}, the row's offset term. Sixteen
-     * at a time by bits (see {@link #halfToFloat}): one scalar conversion per block was a quarter of decode time.
+     * at a time by bits (one scalar conversion per block was a quarter of decode time): sign to bit 31, exponent and
+     * mantissa moved up 13 bits, which reads as the value times 2^-112 (subnormal halves land on subnormal floats),
+     * then times 2^112, a power of two and so exact. Infinite and NaN halves get the all-ones float exponent first,
+     * which the multiply keeps.
      */
-    private static float scales(short[] scales, int at, float[] d, float[] xs) {
+    static float scales(short[] scales, int at, float[] d, float[] xs) {
         int n = d.length;
         FloatVector c = FloatVector.zero(F);
         int i = 0;
         for (; i + 16 <= n; i += 16) {
-            FloatVector di = halfToFloat(ShortVector.fromArray(H, scales, at + i));
+            IntVector h = (IntVector) ShortVector.fromArray(H, scales, at + i).convertShape(VectorOperators.S2I, I, 0);
+            IntVector magnitude = h.and(0x7FFF);
+            FloatVector di = magnitude.lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16))
+                    .lanewise(VectorOperators.OR, 0x70000000, magnitude.compare(VectorOperators.GE, 0x7C00))
+                    .reinterpretAsFloats().mul(0x1p112f);
             di.intoArray(d, i);
             c = di.fma(FloatVector.fromArray(F, xs, i), c);
         }
@@ -118,24 +135,6 @@ final class Q4_0Kernels {
             tail += d[i] * xs[i];
         }
         return c.reduceLanes(VectorOperators.ADD) + tail;
-    }
-
-    /**
-     * Sixteen fp16 values as floats, by bits: sign to bit 31, exponent and mantissa moved up 13 bits, which reads as
-     * the value times 2^-112 (subnormal halves land on subnormal floats), then times 2^112, a power of two and so
-     * exact. Infinite and NaN halves get the all-ones float exponent first, which the multiply keeps.
-     */
-    static FloatVector halfToFloat(ShortVector h) {
-        IntVector v = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
-        IntVector magnitude = v.and(0x7FFF);
-        IntVector bits = magnitude.lanewise(VectorOperators.LSHL, 13).or(v.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                .lanewise(VectorOperators.OR, 0x70000000, magnitude.compare(VectorOperators.GE, 0x7C00));
-        return bits.reinterpretAsFloats().mul(0x1p112f);
-    }
-
-    /** A 4-bit field masked in place: q * 2^shift, exact as a float. */
-    private static FloatVector masked(IntVector v, int fieldMask) {
-        return (FloatVector) v.and(fieldMask).convert(VectorOperators.I2F, 0);
     }
 
     /** The same values as {@link Q4_0Rows#dequantizeRows}, sixteen at a time ((q - 8) * d, exact). */

@@ -11,10 +11,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The NF4 kernels against the scalar reference, and the bit layout against hand-made bytes. */
 class Nf4LinearTest {
-    private static final int[] SIZES = {1, 7, 33, 64, 172, 192, 1000, 1024};
+    private static final int[] SIZES = {1, 7, 33, 64, 172, 192, 1000, 1024, 1536};
 
     @ParameterizedTest
-    @ValueSource(ints = {32, 64, 128})
+    @ValueSource(ints = {32, 64, 128, 256})
     void vectorMatvecMatchesScalarAtAwkwardSizes(int blocksize) {
         Random rnd = new Random(blocksize);
         for (int rows : new int[] {1, 7, 33}) {
