@@ -73,9 +73,15 @@ final class GroupIntKernels {
         int first = r0;
         if (bits == 4 && L == GroupIntLinear.CHUNK && wholeBlocks(chunkStart, perBlock)) {
             // rows r and r + half together: two distant streams in flight (see pair4)
+            int[] groupOfBlock = new int[intsPerRow / GroupIntLinear.CHUNK];
+            for (int g = 0; g < groups; g++) {
+                for (int c = chunkStart[g]; c < chunkStart[g + 1]; c += perBlock) {
+                    groupOfBlock[c / perBlock] = g;
+                }
+            }
             int half = (r1 - r0) / 2;
             for (int r = r0; r < r0 + half; r++) {
-                pair4(w, xp, xsum, y, yOff - r0, r, r + half);
+                pair4(w, groupOfBlock, xp, xsum, y, yOff - r0, r, r + half);
             }
             first = r0 + 2 * half;
         }
@@ -158,60 +164,59 @@ final class GroupIntKernels {
 
     /**
      * 4-bit rows a and b (far apart) in one pass over whole blocks, sharing the x loads: one row stream per core kept
-     * too few DRAM misses in flight. The same sums as the one-row loop, up to the order of the final lane reduction.
+     * too few DRAM misses in flight. One flat loop over the blocks (128 channels), each block's sums scaled by its
+     * group's scale: a loop over the blocks of a group ran once per group at group size 128, and C2 wraps such a
+     * loop in pre- and post-loops that cost more than the body. The same sums as the one-row loop up to the order
+     * of additions.
      */
-    private static void pair4(GroupIntLinear w, float[] xp, float[] xsum, float[] y, int yAt, int a, int b) {
+    private static void pair4(GroupIntLinear w, int[] groupOfBlock, float[] xp, float[] xsum, float[] y, int yAt,
+            int a, int b) {
         int[] packed = w.packed;
-        int[] chunkStart = w.chunkStart;
+        float[] scales = w.scales;
         int groups = w.groups;
         int baseA = a * w.intsPerRow;
         int baseB = b * w.intsPerRow;
         FloatVector accA = FloatVector.zero(F);
-        FloatVector accB = FloatVector.zero(F);
+        FloatVector accB = accA;
+        for (int block = 0; block < groupOfBlock.length; block++) {
+            int at = block * GroupIntLinear.CHUNK;
+            int x0 = block * 8 * GroupIntLinear.CHUNK;
+            IntVector v = IntVector.fromArray(I, packed, baseA + at);
+            IntVector u = IntVector.fromArray(I, packed, baseB + at);
+            // field j of both rows times x[x0 + 16j ..]: masked in place (x carries 2^-4j), the top one shifted down
+            FloatVector x = FloatVector.fromArray(F, xp, x0);
+            FloatVector p0 = ((FloatVector) v.and(0xF).convert(I2F, 0)).mul(x);
+            FloatVector q0 = ((FloatVector) u.and(0xF).convert(I2F, 0)).mul(x);
+            x = FloatVector.fromArray(F, xp, x0 + 16);
+            FloatVector p1 = ((FloatVector) v.and(0xF0).convert(I2F, 0)).mul(x);
+            FloatVector q1 = ((FloatVector) u.and(0xF0).convert(I2F, 0)).mul(x);
+            x = FloatVector.fromArray(F, xp, x0 + 32);
+            FloatVector p2 = ((FloatVector) v.and(0xF00).convert(I2F, 0)).mul(x);
+            FloatVector q2 = ((FloatVector) u.and(0xF00).convert(I2F, 0)).mul(x);
+            x = FloatVector.fromArray(F, xp, x0 + 48);
+            FloatVector p3 = ((FloatVector) v.and(0xF000).convert(I2F, 0)).mul(x);
+            FloatVector q3 = ((FloatVector) u.and(0xF000).convert(I2F, 0)).mul(x);
+            x = FloatVector.fromArray(F, xp, x0 + 64);
+            p0 = ((FloatVector) v.and(0xF0000).convert(I2F, 0)).fma(x, p0);
+            q0 = ((FloatVector) u.and(0xF0000).convert(I2F, 0)).fma(x, q0);
+            x = FloatVector.fromArray(F, xp, x0 + 80);
+            p1 = ((FloatVector) v.and(0xF00000).convert(I2F, 0)).fma(x, p1);
+            q1 = ((FloatVector) u.and(0xF00000).convert(I2F, 0)).fma(x, q1);
+            x = FloatVector.fromArray(F, xp, x0 + 96);
+            p2 = ((FloatVector) v.and(0xF000000).convert(I2F, 0)).fma(x, p2);
+            q2 = ((FloatVector) u.and(0xF000000).convert(I2F, 0)).fma(x, q2);
+            x = FloatVector.fromArray(F, xp, x0 + 112);
+            p3 = ((FloatVector) v.lanewise(LSHR, 28).convert(I2F, 0)).fma(x, p3);
+            q3 = ((FloatVector) u.lanewise(LSHR, 28).convert(I2F, 0)).fma(x, q3);
+            int g = groupOfBlock[block];
+            accA = p0.add(p1).add(p2.add(p3)).fma(FloatVector.broadcast(F, scales[a * groups + g]), accA);
+            accB = q0.add(q1).add(q2.add(q3)).fma(FloatVector.broadcast(F, scales[b * groups + g]), accB);
+        }
         float zeroA = 0;
         float zeroB = 0;
         for (int g = 0; g < groups; g++) {
-            FloatVector p0 = FloatVector.zero(F);
-            FloatVector p1 = p0;
-            FloatVector p2 = p0;
-            FloatVector p3 = p0;
-            FloatVector q0 = p0;
-            FloatVector q1 = p0;
-            FloatVector q2 = p0;
-            FloatVector q3 = p0;
-            for (int c = chunkStart[g], end = chunkStart[g + 1]; c < end; c += 8) {
-                int block = (c >>> 3) * GroupIntLinear.CHUNK;
-                int x0 = c * GroupIntLinear.CHUNK;
-                IntVector v = IntVector.fromArray(I, packed, baseA + block);
-                IntVector u = IntVector.fromArray(I, packed, baseB + block);
-                // fields 0-2 and 4-6 in a loop, not written out: sixteen inlined masks overflow C2's inlining node
-                // budget (and ran four times slower). Each field goes to the same accumulator as in the one-row loop.
-                for (int h = 0; h < 2; h++) {
-                    int sh = 16 * h;
-                    int xh = x0 + 64 * h;
-                    FloatVector x = FloatVector.fromArray(F, xp, xh);
-                    p0 = ((FloatVector) v.and(0xF << sh).convert(I2F, 0)).fma(x, p0);
-                    q0 = ((FloatVector) u.and(0xF << sh).convert(I2F, 0)).fma(x, q0);
-                    x = FloatVector.fromArray(F, xp, xh + 16);
-                    p1 = ((FloatVector) v.and(0xF0 << sh).convert(I2F, 0)).fma(x, p1);
-                    q1 = ((FloatVector) u.and(0xF0 << sh).convert(I2F, 0)).fma(x, q1);
-                    x = FloatVector.fromArray(F, xp, xh + 32);
-                    p2 = ((FloatVector) v.and(0xF00 << sh).convert(I2F, 0)).fma(x, p2);
-                    q2 = ((FloatVector) u.and(0xF00 << sh).convert(I2F, 0)).fma(x, q2);
-                }
-                FloatVector x = FloatVector.fromArray(F, xp, x0 + 48);
-                p3 = ((FloatVector) v.and(0xF000).convert(I2F, 0)).fma(x, p3);
-                q3 = ((FloatVector) u.and(0xF000).convert(I2F, 0)).fma(x, q3);
-                x = FloatVector.fromArray(F, xp, x0 + 112);
-                p3 = ((FloatVector) v.lanewise(LSHR, 28).convert(I2F, 0)).fma(x, p3);
-                q3 = ((FloatVector) u.lanewise(LSHR, 28).convert(I2F, 0)).fma(x, q3);
-            }
-            int sa = a * groups + g;
-            int sb = b * groups + g;
-            accA = p0.add(p1).add(p2.add(p3)).fma(FloatVector.broadcast(F, w.scales[sa]), accA);
-            accB = q0.add(q1).add(q2.add(q3)).fma(FloatVector.broadcast(F, w.scales[sb]), accB);
-            zeroA += w.scaledZeros[sa] * xsum[g];
-            zeroB += w.scaledZeros[sb] * xsum[g];
+            zeroA += w.scaledZeros[a * groups + g] * xsum[g];
+            zeroB += w.scaledZeros[b * groups + g] * xsum[g];
         }
         y[yAt + a] = accA.reduceLanes(VectorOperators.ADD) - zeroA;
         y[yAt + b] = accB.reduceLanes(VectorOperators.ADD) - zeroB;
