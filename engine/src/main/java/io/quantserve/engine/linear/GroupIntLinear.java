@@ -1,6 +1,5 @@
 package io.quantserve.engine.linear;
 
-import io.quantserve.engine.kernel.Parallel;
 import io.quantserve.engine.kernel.VectorOps;
 
 /**
@@ -136,15 +135,7 @@ public final class GroupIntLinear extends PackedLinear {
 
     @Override
     public void apply(float[] x, float[] y, int tokens) {
-        if (tokens == 1) {
-            // one reordered x and one set of group sums for the whole product, shared by every thread
-            float[] xp = new float[inputAt.length];
-            float[] xsum = new float[groups];
-            prepare(x, 0, xp, xsum);
-            Parallel.forRange(outFeatures, Math.max(1, 16384 / inFeatures), (r0, r1) -> kernel(xp, xsum, y, r0, r0, r1));
-        } else {
-            super.apply(x, y, tokens);
-        }
+        super.apply(x, y, tokens);
         if (bias != null) {
             VectorOps ops = VectorOps.get();
             for (int t = 0; t < tokens; t++) {
@@ -154,11 +145,12 @@ public final class GroupIntLinear extends PackedLinear {
     }
 
     @Override
-    protected void matvecRows(float[] x, int xOff, float[] y, int yOff, int r0, int r1) {
+    protected TokenKernel forToken(float[] x, int xOff) {
+        // one reordered x and one set of group sums for the whole product
         float[] xp = new float[inputAt.length];
         float[] xsum = new float[groups];
         prepare(x, xOff, xp, xsum);
-        kernel(xp, xsum, y, yOff, r0, r1);
+        return (y, yOff, r0, r1) -> kernel(xp, xsum, y, yOff, r0, r1);
     }
 
     private void kernel(float[] xp, float[] xsum, float[] y, int yOff, int r0, int r1) {

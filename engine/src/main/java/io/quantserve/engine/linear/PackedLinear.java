@@ -38,8 +38,24 @@ public abstract class PackedLinear implements Linear {
         this.bias = bias;
     }
 
-    /** y[yOff + r - r0] = dot(row r, x[xOff ..]) for r in [r0, r1), reading the packed data directly. */
-    protected abstract void matvecRows(float[] x, int xOff, float[] y, int yOff, int r0, int r1);
+    /** A format's decode kernel bound to one token's input: {@code y[yOff + r - r0] = dot(row r, x)} for r in [r0, r1). */
+    @FunctionalInterface
+    protected interface TokenKernel {
+        void rows(float[] y, int yOff, int r0, int r1);
+    }
+
+    /**
+     * The decode kernel for the token at {@code x[xOff ..]}, reading the packed data directly. Whatever the kernel
+     * needs from x beyond x itself (reordered, scaled, summed per group) is computed here, once per token on the
+     * calling thread, and shared by every thread's rows: computed per row range instead, NF4 decode spent ~1 ms per
+     * llama-1b step redoing it.
+     */
+    protected abstract TokenKernel forToken(float[] x, int xOff);
+
+    /** y[yOff + r - r0] = dot(row r, x[xOff ..]) for r in [r0, r1), on this thread. */
+    public final void matvecRows(float[] x, int xOff, float[] y, int yOff, int r0, int r1) {
+        forToken(x, xOff).rows(y, yOff, r0, r1);
+    }
 
     /** out[(r - r0) * inFeatures + k] = weight[r][k] for r in [r0, r1). */
     public abstract void dequantizeRows(int r0, int r1, float[] out);
@@ -65,11 +81,16 @@ public abstract class PackedLinear implements Linear {
     @Override
     public void apply(float[] x, float[] y, int tokens) {
         if (tokens == 1) {
-            Parallel.forRange(outFeatures, Math.max(1, 16384 / inFeatures), (r0, r1) -> matvecRows(x, 0, y, r0, r0, r1));
+            TokenKernel kernel = forToken(x, 0);
+            Parallel.forRange(outFeatures, Math.max(1, 16384 / inFeatures), (r0, r1) -> kernel.rows(y, r0, r0, r1));
         } else if (tokens <= SMALL_BATCH) {
             // A batch of decodes: the packed kernel per token over blocks of rows small enough (~128K weights) to
             // stay in cache across the tokens, so the weights are read from memory once and never unpacked to
             // floats, which the tile path below pays for whatever the token count.
+            TokenKernel[] kernels = new TokenKernel[tokens];
+            for (int tok = 0; tok < tokens; tok++) {
+                kernels[tok] = forToken(x, tok * inFeatures);
+            }
             int blockRows = Math.max(1, 131072 / inFeatures);
             int blocks = (outFeatures + blockRows - 1) / blockRows;
             Parallel.forRange(blocks, 1, (b0, b1) -> {
@@ -77,7 +98,7 @@ public abstract class PackedLinear implements Linear {
                     int r0 = b * blockRows;
                     int r1 = Math.min(outFeatures, r0 + blockRows);
                     for (int tok = 0; tok < tokens; tok++) {
-                        matvecRows(x, tok * inFeatures, y, tok * outFeatures + r0, r0, r1);
+                        kernels[tok].rows(y, tok * outFeatures + r0, r0, r1);
                     }
                 }
             });

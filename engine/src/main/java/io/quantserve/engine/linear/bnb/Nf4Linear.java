@@ -63,14 +63,14 @@ public final class Nf4Linear extends PackedLinear {
     }
 
     @Override
-    protected void matvecRows(float[] x, int xOff, float[] y, int yOff, int r0, int r1) {
+    protected TokenKernel forToken(float[] x, int xOff) {
         if (VECTOR && PanamaNf4.supports(inFeatures, blocksize)) {
-            PanamaNf4.matvecRows(packed, absmax, blocksize, inFeatures, x, xOff, y, yOff, r0, r1);
+            float[] xs = PanamaNf4.evenOdd(x, xOff, inFeatures);
+            return (y, yOff, r0, r1) -> PanamaNf4.matvecRows(packed, absmax, blocksize, inFeatures, xs, y, yOff, r0, r1);
         } else if (VECTOR) {
-            matvecViaRowBuffer(x, xOff, y, yOff, r0, r1);
-        } else {
-            matvecRowsScalar(x, xOff, y, yOff, r0, r1);
+            return (y, yOff, r0, r1) -> matvecViaRowBuffer(x, xOff, y, yOff, r0, r1);
         }
+        return (y, yOff, r0, r1) -> matvecRowsScalar(x, xOff, y, yOff, r0, r1);
     }
 
     /** The scalar reference: each weight decoded on its own, as bitsandbytes' dequantize_4bit defines it. */

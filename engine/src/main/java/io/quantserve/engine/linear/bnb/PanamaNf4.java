@@ -40,9 +40,9 @@ final class PanamaNf4 {
         return F.length() == 16 && inFeatures % blocksize == 0 && blocksize % STEP == 0;
     }
 
-    static void matvecRows(MemorySegment packed, float[] absmax, int blocksize, int in, float[] x, int xOff,
+    /** Rows [r0, r1) times x, given as {@link #evenOdd}{@code (x)}. */
+    static void matvecRows(MemorySegment packed, float[] absmax, int blocksize, int in, float[] xs,
             float[] y, int yOff, int r0, int r1) {
-        float[] xs = evenOdd(x, xOff, in);
         int blocksPerRow = in / blocksize;
         int stepsPerBlock = blocksize / STEP;
         long rowBytes = in / 2;

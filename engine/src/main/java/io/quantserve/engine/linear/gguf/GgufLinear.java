@@ -67,24 +67,26 @@ public final class GgufLinear extends PackedLinear {
     }
 
     @Override
-    protected void matvecRows(float[] x, int xOff, float[] y, int yOff, int r0, int r1) {
+    protected TokenKernel forToken(float[] x, int xOff) {
         if (q4 != null && Q4_VECTOR) {
-            Q4_0Kernels.matvec(q4, x, xOff, y, yOff, r0, r1);
-            return;
+            Q4_0Kernels.Input in = Q4_0Kernels.input(q4, x, xOff);
+            return (y, yOff, r0, r1) -> Q4_0Kernels.matvec(q4, in, y, yOff, r0, r1);
         }
         if (VECTOR && q4 == null) {
-            GgufVectorKernels.matvec(type, data, rowBytes, inFeatures, x, xOff, y, yOff, r0, r1);
-            return;
+            return (y, yOff, r0, r1) ->
+                    GgufVectorKernels.matvec(type, data, rowBytes, inFeatures, x, xOff, y, yOff, r0, r1);
         }
-        float[] row = new float[inFeatures];
-        for (int r = r0; r < r1; r++) {
-            dequantizeRows(r, r + 1, row);
-            float sum = 0;
-            for (int k = 0; k < inFeatures; k++) {
-                sum += row[k] * x[xOff + k];
+        return (y, yOff, r0, r1) -> {
+            float[] row = new float[inFeatures];
+            for (int r = r0; r < r1; r++) {
+                dequantizeRows(r, r + 1, row);
+                float sum = 0;
+                for (int k = 0; k < inFeatures; k++) {
+                    sum += row[k] * x[xOff + k];
+                }
+                y[yOff + r - r0] = sum;
             }
-            y[yOff + r - r0] = sum;
-        }
+        };
     }
 
     @Override

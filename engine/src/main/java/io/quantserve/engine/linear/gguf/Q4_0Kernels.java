@@ -31,13 +31,18 @@ final class Q4_0Kernels {
         return FloatVector.SPECIES_PREFERRED.length() == 16;
     }
 
-    static void matvec(Q4_0Rows w, float[] x, int xOff, float[] y, int yOff, int r0, int r1) {
+    /**
+     * One token's x as the kernel reads it: scaled per field (powers of two: exact unless |x| < 2^-102) and
+     * zero-padded to whole super-blocks, and 8 times each block's sum.
+     */
+    record Input(float[] xp, float[] xs) {
+    }
+
+    static Input input(Q4_0Rows w, float[] x, int xOff) {
         int supers = w.supers;
-        int blocks = w.in / 32;
-        // x scaled per field (powers of two: exact unless |x| < 2^-102), zero-padded to whole super-blocks; xs = 8 * the block sums
         float[] xp = new float[supers * Q4_0Rows.SUPER];
         float[] xs = new float[supers * 4];
-        for (int b = 0; b < blocks; b++) {
+        for (int b = 0, blocks = w.in / 32; b < blocks; b++) {
             FloatVector lo = FloatVector.fromArray(F, x, xOff + 32 * b);
             FloatVector hi = FloatVector.fromArray(F, x, xOff + 32 * b + 16);
             float scale = 1f / (1 << (8 * (b & 3)));
@@ -45,6 +50,13 @@ final class Q4_0Kernels {
             hi.mul(scale).intoArray(xp, 32 * b + 16);
             xs[b] = lo.add(hi).reduceLanes(VectorOperators.ADD) * 8;
         }
+        return new Input(xp, xs);
+    }
+
+    static void matvec(Q4_0Rows w, Input in, float[] y, int yOff, int r0, int r1) {
+        int supers = w.supers;
+        float[] xp = in.xp();
+        float[] xs = in.xs();
         float[] dA = new float[supers * 4];
         float[] dB = new float[supers * 4];
         int half = (r1 - r0) / 2;
