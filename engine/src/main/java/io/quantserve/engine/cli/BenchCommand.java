@@ -61,8 +61,7 @@ final class BenchCommand implements Callable<Integer> {
             out.flush();
         }
         if (weights.size() > 1) {
-            // One JVM per format, as a node serving one model would be: in one process, the formats timed later
-            // ran on code the JIT had compiled for the earlier ones (awq4 after q8_0: 14.8 tok/s, alone: 34).
+            // one JVM per format, as a node serving one model would be
             for (String format : weights) {
                 int exit = runChild(format);
                 if (exit != 0) {
