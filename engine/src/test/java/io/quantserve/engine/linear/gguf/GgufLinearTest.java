@@ -47,7 +47,8 @@ class GgufLinearTest {
     void vectorMatvecMatchesScalarDequantizeAndDot(GgmlType type) {
         int block = type.blockElements();
         for (int rows : new int[] {1, 7, 33, 100}) {
-            for (int in : new int[] {block, 3 * block, (block == 32 ? 43 : 5) * block}) {
+            // the last: long rows (9600 and 9472 columns), as the down projections of 7B-class models
+            for (int in : new int[] {block, 3 * block, (block == 32 ? 43 : 5) * block, (block == 32 ? 300 : 37) * block}) {
                 MemorySegment w = randomBlocks(type, rows, in, rows * 31L + in);
                 GgufLinear linear = new GgufLinear(type, w, in, rows, null);
                 float[] x = new float[in + 3];
