@@ -29,6 +29,8 @@ final class PanamaNf4 {
     private static final int STEP = 32;
     /** Weights per iteration of the two-row loop: two steps. */
     private static final int UNIT = 64;
+    /** Row length from which {@link #quad} reads four rows per pass. */
+    private static final int QUAD_COLUMNS = 8192;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final FloatVector TABLE = F.length() == 16 ? FloatVector.fromArray(F, Nf4.CODES, 0) : null;
 
@@ -49,11 +51,18 @@ final class PanamaNf4 {
         // rows r and r + half together: two distant streams in flight (see pair), for blocks of 64·2^k weights
         int unitsPerBlock = blocksize / UNIT;
         boolean paired = blocksize % UNIT == 0 && Integer.bitCount(unitsPerBlock) == 1;
-        int half = paired ? (r1 - r0) / 2 : 0;
-        for (int r = r0; r < r0 + half; r++) {
-            pair(packed, absmax, in, Integer.numberOfTrailingZeros(unitsPerBlock), r, r + half, xs, y, yOff - r0);
+        int unitShift = Integer.numberOfTrailingZeros(unitsPerBlock);
+        // rows of 8192 columns and more: four distant rows per pass first (see quad)
+        int quarter = paired && in >= QUAD_COLUMNS ? (r1 - r0) / 4 : 0;
+        for (int r = r0; r < r0 + quarter; r++) {
+            quad(packed, absmax, in, unitShift, r, r + quarter, r + 2 * quarter, r + 3 * quarter, xs, y, yOff - r0);
         }
-        for (int r = r0 + 2 * half; r < r1; r++) {
+        int rest = r0 + 4 * quarter;
+        int half = paired ? (r1 - rest) / 2 : 0;
+        for (int r = rest; r < rest + half; r++) {
+            pair(packed, absmax, in, unitShift, r, r + half, xs, y, yOff - r0);
+        }
+        for (int r = rest + 2 * half; r < r1; r++) {
             long off = r * rowBytes;
             int block = r * blocksPerRow;
             FloatVector a0 = FloatVector.zero(F);
@@ -174,6 +183,78 @@ final class PanamaNf4 {
         }
         y[yAt + r] = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         y[yAt + q] = b0.add(b1).add(b2.add(b3)).reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * As {@link #pair}, four distant rows per pass: for rows of 8192 columns, whose x (32 KB) no longer stays in L1
+     * beside the weight streams, half the x loads per weight.
+     */
+    private static void quad(MemorySegment packed, float[] absmax, int in, int unitShift, int a, int b, int c, int d,
+            float[] xs, float[] y, int yAt) {
+        long offA = a * (long) in / 2;
+        int blockA = (int) ((long) a * (in / UNIT) >>> unitShift);
+        long offB = b * (long) in / 2;
+        int blockB = (int) ((long) b * (in / UNIT) >>> unitShift);
+        long offC = c * (long) in / 2;
+        int blockC = (int) ((long) c * (in / UNIT) >>> unitShift);
+        long offD = d * (long) in / 2;
+        int blockD = (int) ((long) d * (in / UNIT) >>> unitShift);
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        FloatVector c0 = a0;
+        FloatVector c1 = a0;
+        FloatVector d0 = a0;
+        FloatVector d1 = a0;
+        for (int u = 0, units = in / UNIT; u < units; u++) {
+            int xo = u * UNIT;
+            long step = (long) u * (UNIT / 2);
+            FloatVector xe0 = FloatVector.fromArray(F, xs, xo);
+            FloatVector xd0 = FloatVector.fromArray(F, xs, xo + 16);
+            FloatVector xe1 = FloatVector.fromArray(F, xs, xo + 32);
+            FloatVector xd1 = FloatVector.fromArray(F, xs, xo + 48);
+            IntVector ta = TABLE.mul(absmax[blockA + (u >>> unitShift)]).reinterpretAsInts();
+            IntVector av0 = (IntVector) ByteVector.fromMemorySegment(B, packed, offA + step, LE)
+                    .convertShape(B2I, I, 0);
+            IntVector av1 = (IntVector) ByteVector.fromMemorySegment(B, packed, offA + step + 16, LE)
+                    .convertShape(B2I, I, 0);
+            a0 = av0.lanewise(ASHR, 4).selectFrom(ta).reinterpretAsFloats().fma(xe0, a0);
+            a1 = av0.selectFrom(ta).reinterpretAsFloats().fma(xd0, a1);
+            a0 = av1.lanewise(ASHR, 4).selectFrom(ta).reinterpretAsFloats().fma(xe1, a0);
+            a1 = av1.selectFrom(ta).reinterpretAsFloats().fma(xd1, a1);
+            IntVector tb = TABLE.mul(absmax[blockB + (u >>> unitShift)]).reinterpretAsInts();
+            IntVector bv0 = (IntVector) ByteVector.fromMemorySegment(B, packed, offB + step, LE)
+                    .convertShape(B2I, I, 0);
+            IntVector bv1 = (IntVector) ByteVector.fromMemorySegment(B, packed, offB + step + 16, LE)
+                    .convertShape(B2I, I, 0);
+            b0 = bv0.lanewise(ASHR, 4).selectFrom(tb).reinterpretAsFloats().fma(xe0, b0);
+            b1 = bv0.selectFrom(tb).reinterpretAsFloats().fma(xd0, b1);
+            b0 = bv1.lanewise(ASHR, 4).selectFrom(tb).reinterpretAsFloats().fma(xe1, b0);
+            b1 = bv1.selectFrom(tb).reinterpretAsFloats().fma(xd1, b1);
+            IntVector tc = TABLE.mul(absmax[blockC + (u >>> unitShift)]).reinterpretAsInts();
+            IntVector cv0 = (IntVector) ByteVector.fromMemorySegment(B, packed, offC + step, LE)
+                    .convertShape(B2I, I, 0);
+            IntVector cv1 = (IntVector) ByteVector.fromMemorySegment(B, packed, offC + step + 16, LE)
+                    .convertShape(B2I, I, 0);
+            c0 = cv0.lanewise(ASHR, 4).selectFrom(tc).reinterpretAsFloats().fma(xe0, c0);
+            c1 = cv0.selectFrom(tc).reinterpretAsFloats().fma(xd0, c1);
+            c0 = cv1.lanewise(ASHR, 4).selectFrom(tc).reinterpretAsFloats().fma(xe1, c0);
+            c1 = cv1.selectFrom(tc).reinterpretAsFloats().fma(xd1, c1);
+            IntVector td = TABLE.mul(absmax[blockD + (u >>> unitShift)]).reinterpretAsInts();
+            IntVector dv0 = (IntVector) ByteVector.fromMemorySegment(B, packed, offD + step, LE)
+                    .convertShape(B2I, I, 0);
+            IntVector dv1 = (IntVector) ByteVector.fromMemorySegment(B, packed, offD + step + 16, LE)
+                    .convertShape(B2I, I, 0);
+            d0 = dv0.lanewise(ASHR, 4).selectFrom(td).reinterpretAsFloats().fma(xe0, d0);
+            d1 = dv0.selectFrom(td).reinterpretAsFloats().fma(xd0, d1);
+            d0 = dv1.lanewise(ASHR, 4).selectFrom(td).reinterpretAsFloats().fma(xe1, d0);
+            d1 = dv1.selectFrom(td).reinterpretAsFloats().fma(xd1, d1);
+        }
+        y[yAt + a] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        y[yAt + b] = b0.add(b1).reduceLanes(VectorOperators.ADD);
+        y[yAt + c] = c0.add(c1).reduceLanes(VectorOperators.ADD);
+        y[yAt + d] = d0.add(d1).reduceLanes(VectorOperators.ADD);
     }
 
     /** x reordered per 32 columns into [16 even columns | 16 odd columns], matching high and low nibbles. */

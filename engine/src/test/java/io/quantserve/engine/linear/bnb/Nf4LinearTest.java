@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The NF4 kernels against the scalar reference, and the bit layout against hand-made bytes. */
 class Nf4LinearTest {
-    private static final int[] SIZES = {1, 7, 33, 64, 172, 192, 1000, 1024, 1536};
+    private static final int[] SIZES = {1, 7, 33, 64, 172, 192, 1000, 1024, 1536, 8192};
 
     @ParameterizedTest
     @ValueSource(ints = {32, 64, 128, 256})
