@@ -82,8 +82,9 @@ final class GroupIntKernels {
                 }
             }
             // Rows of 8192 channels and more: four distant rows at a time (then two), halving the x loads per weight.
-            // Their x (32 KB) no longer fits in L1 beside the weight stream; 2048x8192 on 2 threads went from 21 to
-            // 26-27 GB/s of packed weights. Shorter rows lose with four (8192x2048: 41 -> 31 GB/s, 4096x4096: 39 -> 29).
+            // Such rows ran at half the speed of short ones (cause not understood: not x falling out of L1, which a
+            // harness ruled out); 2048x8192 on 2 threads went from 21 to 26-27 GB/s of packed weights. Shorter rows
+            // lose with four (8192x2048: 41 -> 31 GB/s, 4096x4096: 39 -> 29).
             int quarter = xp.length >= QUAD_CHANNELS ? (r1 - r0) / 4 : 0;
             for (int r = r0; r < r0 + quarter; r++) {
                 quad4(w, groupOfBlock, xp, xsum, y, yOff - r0, r, r + quarter, r + 2 * quarter, r + 3 * quarter);

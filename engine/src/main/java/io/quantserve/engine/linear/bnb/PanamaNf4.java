@@ -186,8 +186,8 @@ final class PanamaNf4 {
     }
 
     /**
-     * As {@link #pair}, four distant rows per pass: for rows of 8192 columns, whose x (32 KB) no longer stays in L1
-     * beside the weight streams, half the x loads per weight.
+     * As {@link #pair}, four distant rows per pass, half the x loads per weight: for rows of 8192 columns and more,
+     * which ran at about two-thirds of the speed of short ones with two (2048x8192: 24 -> 32-34 GB/s on 2 threads).
      */
     private static void quad(MemorySegment packed, float[] absmax, int in, int unitShift, int a, int b, int c, int d,
             float[] xs, float[] y, int yAt) {
