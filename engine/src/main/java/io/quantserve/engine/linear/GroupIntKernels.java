@@ -73,14 +73,9 @@ final class GroupIntKernels {
         int top = 32 - bits;
         int mask = (1 << bits) - 1;
         int first = r0;
-        if (bits == 4 && L == GroupIntLinear.CHUNK && wholeBlocks(chunkStart, perBlock)) {
-            // rows r and r + half together: two distant streams in flight (see pair4)
-            int[] groupOfBlock = new int[intsPerRow / GroupIntLinear.CHUNK];
-            for (int g = 0; g < groups; g++) {
-                for (int c = chunkStart[g]; c < chunkStart[g + 1]; c += perBlock) {
-                    groupOfBlock[c / perBlock] = g;
-                }
-            }
+        int[] groupOfBlock = w.groupOfBlock;
+        if (groupOfBlock != null && L == GroupIntLinear.CHUNK) {
+            // distant rows together, two (or four) DRAM streams in flight (see pair4)
             // Rows of 8192 channels and more: four distant rows at a time (then two), halving the x loads per weight.
             // Such rows ran at half the speed of short ones (cause not understood: not x falling out of L1, which a
             // harness ruled out); 2048x8192 on 2 threads went from 21 to 26-27 GB/s of packed weights. Shorter rows
@@ -161,16 +156,6 @@ final class GroupIntKernels {
             }
             y[yOff + r - r0] = acc.reduceLanes(VectorOperators.ADD) - zeroTerm;
         }
-    }
-
-    /** Every group starts and ends on a block boundary (4-bit groups of 128 channels and multiples). */
-    private static boolean wholeBlocks(int[] chunkStart, int perBlock) {
-        for (int start : chunkStart) {
-            if (start % perBlock != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**

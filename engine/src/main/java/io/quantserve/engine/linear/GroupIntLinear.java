@@ -50,10 +50,14 @@ public final class GroupIntLinear extends PackedLinear {
     final float[] scaledZeros; // [out, groups]
     /** Channel k stored at position k (no act-order, groups of whole chunks): rows dequantize in stored order. */
     final boolean contiguous;
-    private final float[] bias; // [out] or null; added here because apply is overridden for decode
+    /**
+     * The group of each block (CHUNK ints) of a row, for the 4-bit two- and four-row kernels; null unless every
+     * group starts and ends on a block boundary (4-bit groups of 128 channels and multiples).
+     */
+    final int[] groupOfBlock;
 
     private GroupIntLinear(Builder b) {
-        super(b.in, b.out, null);
+        super(b.in, b.out, b.bias);
         this.bits = b.bits;
         this.blockShift = Integer.numberOfTrailingZeros(32 / bits);
         this.groups = b.groups;
@@ -65,12 +69,26 @@ public final class GroupIntLinear extends PackedLinear {
         this.packed = b.packed;
         this.scales = b.scales;
         this.scaledZeros = b.scaledZeros;
-        this.bias = b.bias;
         boolean identity = b.in % CHUNK == 0;
         for (int k = 0; identity && k < b.in; k++) {
             identity = positionOf[k] == k;
         }
         this.contiguous = identity;
+        this.groupOfBlock = bits == 4 ? groupOfBlock(chunkStart, 1 << blockShift) : null;
+    }
+
+    private static int[] groupOfBlock(int[] chunkStart, int perBlock) {
+        int groups = chunkStart.length - 1;
+        int[] groupOf = new int[chunkStart[groups] / perBlock];
+        for (int g = 0; g < groups; g++) {
+            if (chunkStart[g] % perBlock != 0 || chunkStart[g + 1] % perBlock != 0) {
+                return null;
+            }
+            for (int c = chunkStart[g]; c < chunkStart[g + 1]; c += perBlock) {
+                groupOf[c / perBlock] = g;
+            }
+        }
+        return groupOf;
     }
 
     /**
@@ -131,17 +149,6 @@ public final class GroupIntLinear extends PackedLinear {
     @Override
     public long weightBytes() {
         return 4L * packed.length + 4L * scales.length + 4L * scaledZeros.length;
-    }
-
-    @Override
-    public void apply(float[] x, float[] y, int tokens) {
-        super.apply(x, y, tokens);
-        if (bias != null) {
-            VectorOps ops = VectorOps.get();
-            for (int t = 0; t < tokens; t++) {
-                ops.add(y, t * outFeatures, bias, 0, outFeatures);
-            }
-        }
     }
 
     @Override
