@@ -22,8 +22,6 @@ final class GroupIntKernels {
             : FloatVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final int L = F.length();
-    /** Row length from which {@link #quad4} reads four rows per pass (see matvec). */
-    private static final int QUAD_CHANNELS = 8192;
 
     private GroupIntKernels() {
     }
@@ -42,19 +40,26 @@ final class GroupIntKernels {
         int bits = w.bits;
         int mask = (1 << bits) - 1;
         int perBlock = 1 << w.blockShift;
-        for (int r = r0; r < r1; r++) {
-            int base = r * w.intsPerRow;
-            int o = (r - r0) * in;
-            for (int c = 0, chunks = in / GroupIntLinear.CHUNK; c < chunks; c++) {
-                int block = base + (c >>> w.blockShift) * GroupIntLinear.CHUNK;
-                int shift = (c & (perBlock - 1)) * bits;
-                int sg = r * w.groups + w.groupOf[c * GroupIntLinear.CHUNK];
-                FloatVector s = FloatVector.broadcast(F, w.scales[sg]);
-                FloatVector zs = FloatVector.broadcast(F, w.scaledZeros[sg]);
-                for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
-                    IntVector q = IntVector.fromArray(I, w.packed, block + h).lanewise(VectorOperators.LSHR, shift).and(mask);
-                    ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(s).sub(zs)
-                            .intoArray(out, o + c * GroupIntLinear.CHUNK + h);
+        int chunks = in / GroupIntLinear.CHUNK;
+        int sliceChunks = perBlock << w.sliceShift;
+        for (int from = 0; from < chunks; from += sliceChunks) {
+            int end = Math.min(chunks, from + sliceChunks);
+            for (int r = r0; r < r1; r++) {
+                // the row's piece of the column slice is contiguous: block k at base + k * CHUNK
+                int base = w.blockAt(r, from >>> w.blockShift) - (from >>> w.blockShift) * GroupIntLinear.CHUNK;
+                int o = (r - r0) * in;
+                for (int c = from; c < end; c++) {
+                    int block = base + (c >>> w.blockShift) * GroupIntLinear.CHUNK;
+                    int shift = (c & (perBlock - 1)) * bits;
+                    int sg = r * w.groups + w.groupOf[c * GroupIntLinear.CHUNK];
+                    FloatVector s = FloatVector.broadcast(F, w.scales[sg]);
+                    FloatVector zs = FloatVector.broadcast(F, w.scaledZeros[sg]);
+                    for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
+                        IntVector q = IntVector.fromArray(I, w.packed, block + h).lanewise(VectorOperators.LSHR, shift)
+                                .and(mask);
+                        ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(s).sub(zs)
+                                .intoArray(out, o + c * GroupIntLinear.CHUNK + h);
+                    }
                 }
             }
         }
@@ -66,7 +71,6 @@ final class GroupIntKernels {
         float[] scales = w.scales;
         float[] scaledZeros = w.scaledZeros;
         int groups = w.groups;
-        int intsPerRow = w.intsPerRow;
         int bits = w.bits;
         int blockShift = w.blockShift;
         int perBlock = 1 << blockShift;
@@ -75,24 +79,17 @@ final class GroupIntKernels {
         int first = r0;
         int[] groupOfBlock = w.groupOfBlock;
         if (groupOfBlock != null && L == GroupIntLinear.CHUNK) {
-            // distant rows together, two (or four) DRAM streams in flight (see pair4)
-            // Rows of 8192 channels and more: four distant rows at a time (then two), halving the x loads per weight.
-            // Such rows ran at half the speed of short ones (cause not understood: not x falling out of L1, which a
-            // harness ruled out); 2048x8192 on 2 threads went from 21 to 26-27 GB/s of packed weights. Shorter rows
-            // lose with four (8192x2048: 41 -> 31 GB/s, 4096x4096: 39 -> 29).
-            int quarter = xp.length >= QUAD_CHANNELS ? (r1 - r0) / 4 : 0;
-            for (int r = r0; r < r0 + quarter; r++) {
-                quad4(w, groupOfBlock, xp, xsum, y, yOff - r0, r, r + quarter, r + 2 * quarter, r + 3 * quarter);
+            // two distant rows at a time, one column slice after the other (see GroupIntLinear's layout)
+            int half = (r1 - r0) / 2;
+            for (int from = 0; from < w.blocks; from += 1 << w.sliceShift) {
+                int to = Math.min(w.blocks, from + (1 << w.sliceShift));
+                for (int r = r0; r < r0 + half; r++) {
+                    pair4(w, groupOfBlock, xp, xsum, y, yOff - r0, r, r + half, from, to);
+                }
             }
-            int rest = r0 + 4 * quarter;
-            int half = (r1 - rest) / 2;
-            for (int r = rest; r < rest + half; r++) {
-                pair4(w, groupOfBlock, xp, xsum, y, yOff - r0, r, r + half);
-            }
-            first = rest + 2 * half;
+            first = r0 + 2 * half;
         }
         for (int r = first; r < r1; r++) {
-            int base = r * intsPerRow;
             FloatVector acc = FloatVector.zero(F);
             float zeroTerm = 0;
             for (int g = 0; g < groups; g++) {
@@ -105,7 +102,7 @@ final class GroupIntKernels {
                 while (c < end) {
                     if ((c & (perBlock - 1)) != 0 || c + perBlock > end) {
                         // one chunk on its own: groups narrower than a block, or a group's ragged ends
-                        int block = base + (c >>> blockShift) * GroupIntLinear.CHUNK;
+                        int block = w.blockAt(r, c >>> blockShift);
                         int j = c & (perBlock - 1);
                         int shift = j == perBlock - 1 ? top : 0; // the top field is shifted down (see below)
                         int fieldMask = j == perBlock - 1 ? mask : mask << (j * bits);
@@ -118,7 +115,7 @@ final class GroupIntKernels {
                         continue;
                     }
                     // a whole block: one load of the packed ints per L lanes, then every field of it
-                    int block = base + (c >>> blockShift) * GroupIntLinear.CHUNK;
+                    int block = w.blockAt(r, c >>> blockShift);
                     int x0 = c * GroupIntLinear.CHUNK;
                     for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
                         IntVector v = IntVector.fromArray(I, packed, block + h);
@@ -159,22 +156,24 @@ final class GroupIntKernels {
     }
 
     /**
-     * 4-bit rows a and b (far apart) in one pass over whole blocks, sharing the x loads: one row stream per core kept
-     * too few DRAM misses in flight. One flat loop over the blocks (128 channels), each block's sums scaled by its
+     * Blocks [from, to) of one column slice of 4-bit rows a and b (far apart) in one pass, sharing the x loads: one
+     * row stream per core kept too few DRAM misses in flight. The first slice sets y (less the zero terms), the
+     * others add to it. One flat loop over the blocks (128 channels), each block's sums scaled by its
      * group's scale: a loop over the blocks of a group ran once per group at group size 128, and C2 wraps such a
      * loop in pre- and post-loops that cost more than the body. The same sums as the one-row loop up to the order
      * of additions.
      */
     private static void pair4(GroupIntLinear w, int[] groupOfBlock, float[] xp, float[] xsum, float[] y, int yAt,
-            int a, int b) {
+            int a, int b, int from, int to) {
         int[] packed = w.packed;
         float[] scales = w.scales;
         int groups = w.groups;
-        int baseA = a * w.intsPerRow;
-        int baseB = b * w.intsPerRow;
+        // block k of the slice's rows at base + k * CHUNK
+        int baseA = w.blockAt(a, from) - from * GroupIntLinear.CHUNK;
+        int baseB = w.blockAt(b, from) - from * GroupIntLinear.CHUNK;
         FloatVector accA = FloatVector.zero(F);
         FloatVector accB = accA;
-        for (int block = 0; block < groupOfBlock.length; block++) {
+        for (int block = from; block < to; block++) {
             int at = block * GroupIntLinear.CHUNK;
             int x0 = block * 8 * GroupIntLinear.CHUNK;
             IntVector v = IntVector.fromArray(I, packed, baseA + at);
@@ -208,6 +207,11 @@ final class GroupIntKernels {
             accA = p0.add(p1).add(p2.add(p3)).fma(FloatVector.broadcast(F, scales[a * groups + g]), accA);
             accB = q0.add(q1).add(q2.add(q3)).fma(FloatVector.broadcast(F, scales[b * groups + g]), accB);
         }
+        if (from > 0) {
+            y[yAt + a] += accA.reduceLanes(VectorOperators.ADD);
+            y[yAt + b] += accB.reduceLanes(VectorOperators.ADD);
+            return;
+        }
         float zeroA = 0;
         float zeroB = 0;
         for (int g = 0; g < groups; g++) {
@@ -217,87 +221,4 @@ final class GroupIntKernels {
         y[yAt + a] = accA.reduceLanes(VectorOperators.ADD) - zeroA;
         y[yAt + b] = accB.reduceLanes(VectorOperators.ADD) - zeroB;
     }
-    /** As {@link #pair4}, for four distant rows. */
-    private static void quad4(GroupIntLinear w, int[] groupOfBlock, float[] xp, float[] xsum, float[] y, int yAt,
-            int a, int b, int c, int d) {
-        int[] packed = w.packed;
-        float[] scales = w.scales;
-        int groups = w.groups;
-        int baseA = a * w.intsPerRow;
-        int baseB = b * w.intsPerRow;
-        int baseC = c * w.intsPerRow;
-        int baseD = d * w.intsPerRow;
-        FloatVector accA = FloatVector.zero(F);
-        FloatVector accB = accA;
-        FloatVector accC = accA;
-        FloatVector accD = accA;
-        for (int block = 0; block < groupOfBlock.length; block++) {
-            int at = block * GroupIntLinear.CHUNK;
-            int x0 = block * 8 * GroupIntLinear.CHUNK;
-            IntVector va = IntVector.fromArray(I, packed, baseA + at);
-            IntVector vb = IntVector.fromArray(I, packed, baseB + at);
-            IntVector vc = IntVector.fromArray(I, packed, baseC + at);
-            IntVector vd = IntVector.fromArray(I, packed, baseD + at);
-            FloatVector x = FloatVector.fromArray(F, xp, x0);
-            FloatVector a0 = ((FloatVector) va.and(0xF).convert(I2F, 0)).mul(x);
-            FloatVector b0 = ((FloatVector) vb.and(0xF).convert(I2F, 0)).mul(x);
-            FloatVector c0 = ((FloatVector) vc.and(0xF).convert(I2F, 0)).mul(x);
-            FloatVector d0 = ((FloatVector) vd.and(0xF).convert(I2F, 0)).mul(x);
-            x = FloatVector.fromArray(F, xp, x0 + 16);
-            FloatVector a1 = ((FloatVector) va.and(0xF0).convert(I2F, 0)).mul(x);
-            FloatVector b1 = ((FloatVector) vb.and(0xF0).convert(I2F, 0)).mul(x);
-            FloatVector c1 = ((FloatVector) vc.and(0xF0).convert(I2F, 0)).mul(x);
-            FloatVector d1 = ((FloatVector) vd.and(0xF0).convert(I2F, 0)).mul(x);
-            x = FloatVector.fromArray(F, xp, x0 + 32);
-            a0 = ((FloatVector) va.and(0xF00).convert(I2F, 0)).fma(x, a0);
-            b0 = ((FloatVector) vb.and(0xF00).convert(I2F, 0)).fma(x, b0);
-            c0 = ((FloatVector) vc.and(0xF00).convert(I2F, 0)).fma(x, c0);
-            d0 = ((FloatVector) vd.and(0xF00).convert(I2F, 0)).fma(x, d0);
-            x = FloatVector.fromArray(F, xp, x0 + 48);
-            a1 = ((FloatVector) va.and(0xF000).convert(I2F, 0)).fma(x, a1);
-            b1 = ((FloatVector) vb.and(0xF000).convert(I2F, 0)).fma(x, b1);
-            c1 = ((FloatVector) vc.and(0xF000).convert(I2F, 0)).fma(x, c1);
-            d1 = ((FloatVector) vd.and(0xF000).convert(I2F, 0)).fma(x, d1);
-            x = FloatVector.fromArray(F, xp, x0 + 64);
-            a0 = ((FloatVector) va.and(0xF0000).convert(I2F, 0)).fma(x, a0);
-            b0 = ((FloatVector) vb.and(0xF0000).convert(I2F, 0)).fma(x, b0);
-            c0 = ((FloatVector) vc.and(0xF0000).convert(I2F, 0)).fma(x, c0);
-            d0 = ((FloatVector) vd.and(0xF0000).convert(I2F, 0)).fma(x, d0);
-            x = FloatVector.fromArray(F, xp, x0 + 80);
-            a1 = ((FloatVector) va.and(0xF00000).convert(I2F, 0)).fma(x, a1);
-            b1 = ((FloatVector) vb.and(0xF00000).convert(I2F, 0)).fma(x, b1);
-            c1 = ((FloatVector) vc.and(0xF00000).convert(I2F, 0)).fma(x, c1);
-            d1 = ((FloatVector) vd.and(0xF00000).convert(I2F, 0)).fma(x, d1);
-            x = FloatVector.fromArray(F, xp, x0 + 96);
-            a0 = ((FloatVector) va.and(0xF000000).convert(I2F, 0)).fma(x, a0);
-            b0 = ((FloatVector) vb.and(0xF000000).convert(I2F, 0)).fma(x, b0);
-            c0 = ((FloatVector) vc.and(0xF000000).convert(I2F, 0)).fma(x, c0);
-            d0 = ((FloatVector) vd.and(0xF000000).convert(I2F, 0)).fma(x, d0);
-            x = FloatVector.fromArray(F, xp, x0 + 112);
-            a1 = ((FloatVector) va.lanewise(LSHR, 28).convert(I2F, 0)).fma(x, a1);
-            b1 = ((FloatVector) vb.lanewise(LSHR, 28).convert(I2F, 0)).fma(x, b1);
-            c1 = ((FloatVector) vc.lanewise(LSHR, 28).convert(I2F, 0)).fma(x, c1);
-            d1 = ((FloatVector) vd.lanewise(LSHR, 28).convert(I2F, 0)).fma(x, d1);
-            int g = groupOfBlock[block];
-            accA = a0.add(a1).fma(FloatVector.broadcast(F, scales[a * groups + g]), accA);
-            accB = b0.add(b1).fma(FloatVector.broadcast(F, scales[b * groups + g]), accB);
-            accC = c0.add(c1).fma(FloatVector.broadcast(F, scales[c * groups + g]), accC);
-            accD = d0.add(d1).fma(FloatVector.broadcast(F, scales[d * groups + g]), accD);
-        }
-        float zeroA = 0;
-        float zeroB = 0;
-        float zeroC = 0;
-        float zeroD = 0;
-        for (int g = 0; g < groups; g++) {
-            zeroA += w.scaledZeros[a * groups + g] * xsum[g];
-            zeroB += w.scaledZeros[b * groups + g] * xsum[g];
-            zeroC += w.scaledZeros[c * groups + g] * xsum[g];
-            zeroD += w.scaledZeros[d * groups + g] * xsum[g];
-        }
-        y[yAt + a] = accA.reduceLanes(VectorOperators.ADD) - zeroA;
-        y[yAt + b] = accB.reduceLanes(VectorOperators.ADD) - zeroB;
-        y[yAt + c] = accC.reduceLanes(VectorOperators.ADD) - zeroC;
-        y[yAt + d] = accD.reduceLanes(VectorOperators.ADD) - zeroD;
-    }
-
 }

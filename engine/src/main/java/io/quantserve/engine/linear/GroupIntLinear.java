@@ -24,6 +24,10 @@ import io.quantserve.engine.kernel.VectorOps;
  * once, masks each field out of it, converts to float and multiplies with 16 contiguous (reordered) inputs,
  * without any shuffling.
  *
+ * <p>Rows of more than {@link ColumnSlices#CHANNELS} stored positions are cut into column slices of that many
+ * positions, each slice stored for all rows before the next (see {@link ColumnSlices}, a block being the unit here);
+ * the 4-bit decode kernel runs one slice over all of its rows before the next.
+ *
  * <p>Decode: {@code y[o] = Σ_g s[o][g]·Σ_{k∈g} q·x[k] − zs[o][g]·Σ_{k∈g} x[k]}, the group sums of x computed once per
  * matrix-vector product, so the zero costs one multiply per group. Per-row padding to whole blocks only matters for
  * narrow rows (in &lt; 1024); at group 128 and 4 bits the layout costs 4 + 64/128 = 4.5 bits per weight.
@@ -41,11 +45,13 @@ public final class GroupIntLinear extends PackedLinear {
     final int blockShift;
     final int groups;
     final int[] chunkStart;    // [groups + 1]: first chunk of each group, in the reordered row
-    final int intsPerRow;
+    /** Blocks per row, and log2 of the blocks per column slice. */
+    final int blocks;
+    final int sliceShift;
     final int[] inputAt;       // [padded positions]: the input channel stored at each position, -1 for padding
     final int[] positionOf;    // [in]: where input channel k is stored
     final int[] groupOf;       // [in]
-    final int[] packed;        // [out, intsPerRow]
+    final int[] packed;        // [out * blocks * CHUNK], in column slices (see the layout)
     final float[] scales;      // [out, groups]
     final float[] scaledZeros; // [out, groups]
     /** Channel k stored at position k (no act-order, groups of whole chunks): rows dequantize in stored order. */
@@ -62,7 +68,8 @@ public final class GroupIntLinear extends PackedLinear {
         this.blockShift = Integer.numberOfTrailingZeros(32 / bits);
         this.groups = b.groups;
         this.chunkStart = b.chunkStart;
-        this.intsPerRow = b.intsPerRow;
+        this.blocks = b.blocks;
+        this.sliceShift = b.sliceShift;
         this.inputAt = b.inputAt;
         this.positionOf = b.positionOf;
         this.groupOf = b.groupOf;
@@ -203,12 +210,11 @@ public final class GroupIntLinear extends PackedLinear {
     void matvecScalar(float[] xp, float[] xsum, float[] y, int yOff, int r0, int r1) {
         int perBlock = 1 << blockShift;
         for (int r = r0; r < r1; r++) {
-            int base = r * intsPerRow;
             float acc = 0;
             for (int g = 0; g < groups; g++) {
                 float part = 0;
                 for (int c = chunkStart[g]; c < chunkStart[g + 1]; c++) {
-                    int block = base + (c >>> blockShift) * CHUNK;
+                    int block = blockAt(r, c >>> blockShift);
                     int j = c & (perBlock - 1);
                     for (int i = 0; i < CHUNK; i++) {
                         part += masked(packed[block + i], j) * xp[c * CHUNK + i];
@@ -231,12 +237,11 @@ public final class GroupIntLinear extends PackedLinear {
         int perBlock = 1 << blockShift;
         int in = inFeatures;
         for (int r = r0; r < r1; r++) {
-            int base = r * intsPerRow;
             int o = (r - r0) * in;
             for (int k = 0; k < in; k++) {
                 int p = positionOf[k];
                 int c = p / CHUNK;
-                int q = field(packed[base + (c >>> blockShift) * CHUNK + p % CHUNK], (c & (perBlock - 1)) * bits, bits);
+                int q = field(packed[blockAt(r, c >>> blockShift) + p % CHUNK], (c & (perBlock - 1)) * bits, bits);
                 int sg = r * groups + groupOf[k];
                 out[o + k] = q * scales[sg] - scaledZeros[sg];
             }
@@ -256,8 +261,13 @@ public final class GroupIntLinear extends PackedLinear {
     int quantAt(int o, int k) {
         int p = positionOf[k];
         int c = p / CHUNK;
-        int word = packed[o * intsPerRow + (c >>> blockShift) * CHUNK + p % CHUNK];
+        int word = packed[blockAt(o, c >>> blockShift) + p % CHUNK];
         return field(word, (c & ((1 << blockShift) - 1)) * bits, bits);
+    }
+
+    /** Where block {@code blk} of row {@code r} starts in {@link #packed}. */
+    int blockAt(int r, int blk) {
+        return ColumnSlices.blockIndex(r, blk, outFeatures, blocks, sliceShift) * CHUNK;
     }
 
     /** The unsigned {@code bits}-wide field of {@code word} that starts at bit {@code shift}. */
@@ -283,6 +293,8 @@ public final class GroupIntLinear extends PackedLinear {
         final float[] bias;
         final int[] chunkStart;
         final int intsPerRow;
+        final int blocks;
+        final int sliceShift;
         final int[] inputAt;
         final int[] positionOf;
         final int[] packed;
@@ -316,7 +328,8 @@ public final class GroupIntLinear extends PackedLinear {
             }
             int perBlock = 32 / bits;
             blockShift = Integer.numberOfTrailingZeros(perBlock);
-            int blocks = (chunkStart[groups] + perBlock - 1) / perBlock;
+            blocks = (chunkStart[groups] + perBlock - 1) / perBlock;
+            sliceShift = ColumnSlices.sliceShift(CHUNK * perBlock);
             intsPerRow = blocks * CHUNK;
             inputAt = new int[blocks * perBlock * CHUNK];
             java.util.Arrays.fill(inputAt, -1);
@@ -339,7 +352,8 @@ public final class GroupIntLinear extends PackedLinear {
         void quant(int o, int k, int q) {
             int p = positionOf[k];
             int c = p / CHUNK;
-            packed[o * intsPerRow + (c >>> blockShift) * CHUNK + p % CHUNK] |= q << ((c & ((1 << blockShift) - 1)) * bits);
+            packed[ColumnSlices.blockIndex(o, c >>> blockShift, out, blocks, sliceShift) * CHUNK + p % CHUNK]
+                    |= q << ((c & ((1 << blockShift) - 1)) * bits);
         }
 
         /** Sets the scale and integer zero point of row o, group g: w = (q - zero) * scale. */

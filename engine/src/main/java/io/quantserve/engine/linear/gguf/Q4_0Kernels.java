@@ -60,36 +60,41 @@ final class Q4_0Kernels {
         float[] dA = new float[supers * 4];
         float[] dB = new float[supers * 4];
         int half = (r1 - r0) / 2;
-        // the scales are converted out here, not in pair: C2 compiles pair as one unit. Four rows per pass for long
-        // rows (as GroupIntKernels does from 8192 channels) ran 2048x8192 at 7-10 GB/s against 16-18 for two.
-        for (int r = r0; r < r0 + half; r++) {
-            int b = r + half;
-            float cA = scales(w.scales, r * supers * 4, dA, xs);
-            float cB = scales(w.scales, b * supers * 4, dB, xs);
-            pair(w, xp, dA, dB, y, yOff - r0, r, b, cA, cB);
-        }
-        if (((r1 - r0) & 1) != 0) {
-            float c = scales(w.scales, (r1 - 1) * supers * 4, dA, xs);
-            pair(w, xp, dA, dA, y, yOff - r0, r1 - 1, r1 - 1, c, c);
+        // One column slice over all rows before the next (see Q4_0Rows). The scales are converted out here, not in
+        // pair: C2 compiles pair as one unit. Four rows per pass for long rows ran 2048x8192 at 7-10 GB/s against
+        // 16-18 for two (before the column slices).
+        for (int from = 0; from < supers; from += 1 << w.sliceShift) {
+            int to = Math.min(supers, from + (1 << w.sliceShift));
+            for (int r = r0; r < r0 + half; r++) {
+                int b = r + half;
+                float cA = scales(w.scales, w.superAt(r, from) * 4, dA, from * 4, to * 4, xs);
+                float cB = scales(w.scales, w.superAt(b, from) * 4, dB, from * 4, to * 4, xs);
+                pair(w, xp, dA, dB, y, yOff - r0, r, b, cA, cB, from, to);
+            }
+            if (((r1 - r0) & 1) != 0) {
+                float c = scales(w.scales, w.superAt(r1 - 1, from) * 4, dA, from * 4, to * 4, xs);
+                pair(w, xp, dA, dA, y, yOff - r0, r1 - 1, r1 - 1, c, c, from, to);
+            }
         }
     }
 
     /**
-     * Rows a and b in one pass (a == b for an odd last row: the same sums, written twice). Their block scales
-     * were converted to floats dA, dB by {@link #scales}, which also gave the offset terms cA, cB. Blocks 0, 2 and
+     * Super-blocks [from, to) of rows a and b in one pass (a == b for an odd last row: the same sums, written twice);
+     * the first slice sets y, the others add to it. Their block scales were converted to floats dA, dB by
+     * {@link #scales}, which also gave the slice's offset terms cA, cB. Blocks 0, 2 and
      * 1, 3 of a super-block go to separate accumulators so that consecutive scale FMAs do not wait on each other.
      */
     private static void pair(Q4_0Rows w, float[] xp, float[] dA, float[] dB, float[] y, int yAt, int a, int b,
-            float cA, float cB) {
+            float cA, float cB, int from, int to) {
         int[] packed = w.packed;
-        int supers = w.supers;
-        int baseA = a * supers * 16;
-        int baseB = b * supers * 16;
+        // super-block s of the slice's rows at base + 16 * s
+        int baseA = (w.superAt(a, from) - from) * 16;
+        int baseB = (w.superAt(b, from) - from) * 16;
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0;
         FloatVector b0 = a0;
         FloatVector b1 = a0;
-        for (int s = 0; s < supers; s++) {
+        for (int s = from; s < to; s++) {
             IntVector v = IntVector.fromArray(I, packed, baseA + 16 * s);
             IntVector u = IntVector.fromArray(I, packed, baseB + 16 * s);
             IntVector v4 = v.lanewise(VectorOperators.LSHR, 4);
@@ -117,23 +122,33 @@ final class Q4_0Kernels {
                         .fma(FloatVector.broadcast(F, dB[blk + 1]), b1);
             }
         }
-        y[yAt + a] = a0.add(a1).reduceLanes(VectorOperators.ADD) - cA;
-        y[yAt + b] = b0.add(b1).reduceLanes(VectorOperators.ADD) - cB;
+        float sumA = a0.add(a1).reduceLanes(VectorOperators.ADD) - cA;
+        float sumB = b0.add(b1).reduceLanes(VectorOperators.ADD) - cB;
+        if (from == 0) {
+            y[yAt + a] = sumA;
+            y[yAt + b] = sumB;
+        } else {
+            y[yAt + a] += sumA;
+            if (b != a) {
+                y[yAt + b] += sumB;
+            }
+        }
     }
 
     /**
-     * One row's fp16 scales (from {@code at}) as floats into d; returns {@code Σ d·xs}, the row's offset term. Sixteen
+     * One row's fp16 block scales of blocks [from, to) (stored from {@code at}) as floats into {@code d[from..to)};
+     * returns {@code Σ d·xs} over them, their offset term. Sixteen
      * at a time by bits (one scalar conversion per block was a quarter of decode time): sign to bit 31, exponent and
      * mantissa moved up 13 bits, which reads as the value times 2^-112 (subnormal halves land on subnormal floats),
      * then times 2^112, a power of two and so exact. Infinite and NaN halves get the all-ones float exponent first,
      * which the multiply keeps.
      */
-    static float scales(short[] scales, int at, float[] d, float[] xs) {
-        int n = d.length;
+    static float scales(short[] scales, int at, float[] d, int from, int to, float[] xs) {
         FloatVector c = FloatVector.zero(F);
-        int i = 0;
-        for (; i + 16 <= n; i += 16) {
-            IntVector h = (IntVector) ShortVector.fromArray(H, scales, at + i).convertShape(VectorOperators.S2I, I, 0);
+        int i = from;
+        for (; i + 16 <= to; i += 16) {
+            IntVector h = (IntVector) ShortVector.fromArray(H, scales, at + i - from)
+                    .convertShape(VectorOperators.S2I, I, 0);
             IntVector magnitude = h.and(0x7FFF);
             FloatVector di = magnitude.lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16))
                     .lanewise(VectorOperators.OR, 0x70000000, magnitude.compare(VectorOperators.GE, 0x7C00))
@@ -142,8 +157,8 @@ final class Q4_0Kernels {
             c = di.fma(FloatVector.fromArray(F, xs, i), c);
         }
         float tail = 0;
-        for (; i < n; i++) {
-            d[i] = Float.float16ToFloat(scales[at + i]);
+        for (; i < to; i++) {
+            d[i] = Float.float16ToFloat(scales[at + i - from]);
             tail += d[i] * xs[i];
         }
         return c.reduceLanes(VectorOperators.ADD) + tail;
@@ -152,15 +167,21 @@ final class Q4_0Kernels {
     /** The same values as {@link Q4_0Rows#dequantizeRows}, sixteen at a time ((q - 8) * d, exact). */
     static void dequantize(Q4_0Rows w, int r0, int r1, float[] out) {
         int blocks = w.in / 32;
-        for (int r = r0; r < r1; r++) {
-            int o = (r - r0) * w.in;
-            for (int b = 0; b < blocks; b++, o += 32) {
-                FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.scales[r * w.supers * 4 + b]));
-                IntVector v = IntVector.fromArray(I, w.packed, r * w.supers * 16 + (b >>> 2) * 16)
-                        .lanewise(VectorOperators.LSHR, (b & 3) * 8);
-                ((FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(out, o);
-                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0))
-                        .mul(d).intoArray(out, o + 16);
+        int sliceBlocks = 4 << w.sliceShift;
+        for (int from = 0; from < blocks; from += sliceBlocks) {
+            int end = Math.min(blocks, from + sliceBlocks);
+            for (int r = r0; r < r1; r++) {
+                // the row's piece of the column slice: super-block s at (base + s) * 16, its scales at (base + s) * 4
+                int base = w.superAt(r, from >>> 2) - (from >>> 2);
+                int o = (r - r0) * w.in + 32 * from;
+                for (int b = from; b < end; b++, o += 32) {
+                    FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.scales[(base + (b >>> 2)) * 4 + (b & 3)]));
+                    IntVector v = IntVector.fromArray(I, w.packed, (base + (b >>> 2)) * 16)
+                            .lanewise(VectorOperators.LSHR, (b & 3) * 8);
+                    ((FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(out, o);
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0))
+                            .mul(d).intoArray(out, o + 16);
+                }
             }
         }
     }

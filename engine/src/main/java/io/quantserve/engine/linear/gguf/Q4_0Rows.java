@@ -1,5 +1,6 @@
 package io.quantserve.engine.linear.gguf;
 
+import io.quantserve.engine.linear.ColumnSlices;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -11,7 +12,8 @@ import java.lang.foreign.ValueLayout;
  * consecutive elements, and x needs no reordering, only scaling (see {@link Q4_0Kernels}). The fp16 block scales are
  * kept as they are, one short per block. A row whose block count is not a multiple of four is padded with zero
  * nibbles and zero scales, which contribute nothing. At whole super-blocks that is 16·4 + 4·16 bits per 128
- * weights: 4.5 bits per weight, the same bytes as the GGUF file.
+ * weights: 4.5 bits per weight, the same bytes as the GGUF file. Rows longer than 4096 elements are stored in column
+ * slices ({@link ColumnSlices}, a super-block being the unit), for the scales as for the nibbles.
  */
 final class Q4_0Rows {
     static final int SUPER = 128;
@@ -20,8 +22,9 @@ final class Q4_0Rows {
     final int rows;
     /** Super-blocks per row. */
     final int supers;
-    final int[] packed;   // [rows, supers * 16]
-    final short[] scales; // [rows, supers * 4], fp16 bits
+    final int sliceShift = ColumnSlices.sliceShift(SUPER);
+    final int[] packed;   // [rows * supers * 16], in column slices
+    final short[] scales; // [rows * supers * 4], fp16 bits, in column slices
 
     private Q4_0Rows(int in, int rows) {
         this.in = in;
@@ -41,11 +44,11 @@ final class Q4_0Rows {
         byte[] row = new byte[(int) rowBytes];
         for (int r = 0; r < rows; r++) {
             MemorySegment.copy(data, ValueLayout.JAVA_BYTE, r * rowBytes, row, 0, row.length);
-            int base = r * q.supers * 16;
             for (int b = 0; b < blocks; b++) {
                 int at = b * 18;
-                q.scales[r * q.supers * 4 + b] = (short) ((row[at] & 0xFF) | (row[at + 1] << 8));
-                int lane0 = base + (b >>> 2) * 16;
+                int sb = q.superAt(r, b >>> 2);
+                q.scales[sb * 4 + (b & 3)] = (short) ((row[at] & 0xFF) | (row[at + 1] << 8));
+                int lane0 = sb * 16;
                 int shift = (b & 3) * 8;
                 for (int i = 0; i < 16; i++) {
                     q.packed[lane0 + i] |= (row[at + 2 + i] & 0xFF) << shift;
@@ -61,8 +64,9 @@ final class Q4_0Rows {
         for (int r = r0; r < r1; r++) {
             int o = (r - r0) * in;
             for (int b = 0; b < blocks; b++) {
-                float d = Float.float16ToFloat(scales[r * supers * 4 + b]);
-                int lane0 = r * supers * 16 + (b >>> 2) * 16;
+                int sb = superAt(r, b >>> 2);
+                float d = Float.float16ToFloat(scales[sb * 4 + (b & 3)]);
+                int lane0 = sb * 16;
                 int shift = (b & 3) * 8;
                 for (int i = 0; i < 16; i++) {
                     int v = packed[lane0 + i] >>> shift;
@@ -71,6 +75,11 @@ final class Q4_0Rows {
                 }
             }
         }
+    }
+
+    /** The index, counted in super-blocks, of super-block {@code s} of row {@code r}. */
+    int superAt(int r, int s) {
+        return ColumnSlices.blockIndex(r, s, rows, supers, sliceShift);
     }
 
     long bytes() {

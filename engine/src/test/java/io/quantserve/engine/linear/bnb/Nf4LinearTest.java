@@ -28,11 +28,13 @@ class Nf4LinearTest {
                 float[] buffered = new float[rows];
                 layer.matvecViaRowBuffer(x, 3, buffered, 0, 0, rows);
                 float[] w = layer.dequantize();
+                double[] magnitude = new double[rows];
                 for (int r = 0; r < rows; r++) {
                     double scale = 0;
                     for (int k = 0; k < cols; k++) {
                         scale += Math.abs(w[r * cols + k] * x[3 + k]);
                     }
+                    magnitude[r] = scale;
                     String where = rows + "x" + cols + " blocksize " + blocksize + " row " + r;
                     assertThat((double) actual[2 + r]).as(where).isCloseTo(expected[r],
                             org.assertj.core.data.Offset.offset(1e-5 * scale + 1e-30));
@@ -43,7 +45,12 @@ class Nf4LinearTest {
                     float[] direct = new float[rows];
                     float[] xs = PanamaNf4.evenOdd(x, 3, cols);
                     PanamaNf4.matvecRows(layer.packed(), layer.absmax(), blocksize, cols, xs, direct, 0, 0, rows);
-                    assertThat(direct).as(rows + "x" + cols).containsExactly(java.util.Arrays.copyOfRange(actual, 2, 2 + rows));
+                    // the same kernel; its lanes may be reduced by compiled or interpreted code, so equal up to the
+                    // rounding of the sum (an exact comparison failed once: -5.5464897 against -5.5464926)
+                    for (int r = 0; r < rows; r++) {
+                        assertThat((double) direct[r]).as(rows + "x" + cols + " row " + r)
+                                .isCloseTo(actual[2 + r], org.assertj.core.data.Offset.offset(1e-6 * magnitude[r] + 1e-30));
+                    }
                     if (rows > 2) { // the prefill tile dequantizer gives the reference values exactly
                         float[] tile = new float[(rows - 2) * cols];
                         PanamaNf4.dequantize(layer.packed(), layer.absmax(), blocksize, cols, 1, rows - 1, tile);

@@ -47,8 +47,10 @@ class GgufLinearTest {
     void vectorMatvecMatchesScalarDequantizeAndDot(GgmlType type) {
         int block = type.blockElements();
         for (int rows : new int[] {1, 7, 33, 100}) {
-            // the last: long rows (9600 and 9472 columns), as the down projections of 7B-class models
-            for (int in : new int[] {block, 3 * block, (block == 32 ? 43 : 5) * block, (block == 32 ? 300 : 37) * block}) {
+            // then long rows (9600 and 9472 columns, as the down projections of 7B-class models; Q4_0 in column
+            // slices of 4096, the last 1408 wide) and, for Q4_0, a last slice of one padded super-block (4128)
+            for (int in : new int[] {block, 3 * block, (block == 32 ? 43 : 5) * block, (block == 32 ? 300 : 37) * block,
+                (block == 32 ? 129 : 17) * block}) {
                 MemorySegment w = randomBlocks(type, rows, in, rows * 31L + in);
                 GgufLinear linear = new GgufLinear(type, w, in, rows, null);
                 float[] x = new float[in + 3];
@@ -78,7 +80,7 @@ class GgufLinearTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
     void vectorTileDequantizerGivesTheScalarValuesExactly(GgmlType type) {
-        for (int in : new int[] {32, 96, 43 * 32}) {
+        for (int in : new int[] {32, 96, 43 * 32, 129 * 32, 300 * 32}) {
             int rows = 7;
             GgufLinear linear = new GgufLinear(type, randomBlocks(type, rows, in, in), in, rows, null);
             float[] scalar = new float[5 * in];

@@ -18,7 +18,7 @@ class Q4_0KernelsTest {
         float[] out = new float[halves.length - 1];
         short[] shifted = new short[16 + out.length];
         System.arraycopy(halves, 0, shifted, 16, out.length);
-        Q4_0Kernels.scales(shifted, 16, out, new float[out.length]);
+        Q4_0Kernels.scales(shifted, 16, out, 0, out.length, new float[out.length]);
         for (int i = 0; i < out.length; i++) {
             float expected = Float.float16ToFloat(halves[i]);
             if (Float.isNaN(expected)) {
