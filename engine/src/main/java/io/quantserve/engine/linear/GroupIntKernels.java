@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The Panama decode kernel of {@link GroupIntLinear}: per block, load its ints once; per 16-channel chunk, mask the
  * chunk's bit field in place (the inputs carry the field's 2^-shift), convert to float and fused-multiply-add with 16
  * contiguous inputs. Four accumulators per group hide the FMA latency; the group partial is then scaled into the row
- * accumulator, reduced once per row.
+ * accumulator, reduced once per row. 4-bit layers whose groups are whole blocks take {@link #pair4} instead: two
+ * distant rows per pass, one column slice (see {@link ColumnSlices}) over all rows before the next.
  * Kept in its own class so that a JVM without jdk.incubator.vector never loads it.
  */
 final class GroupIntKernels {
