@@ -3,7 +3,7 @@
 # (sm_90 on H100/H200) and once forcing the PTX through the driver's JIT, then the PTX through ptxas for sm_80/sm_90.
 # Needs gpu/.carry from gpu/prepare.sh (run where a JDK is), carried with the device tool:
 #   run(command="bash gpu/check.sh", carry=["gpu/.carry"])
-# Then runs GpuBench (QUANTSERVE_SKIP_BENCH=1 skips it). Prints a short table last, then the bench's table; JUnit XML reports and the logs go to $OUT (or gpu/out where OUT is unset).
+# Then runs GpuBench and GpuModelBench (QUANTSERVE_SKIP_BENCH=1 skips both, QUANTSERVE_SKIP_MODEL_BENCH=1 the second). Prints a short table last, then the bench's table; JUnit XML reports and the logs go to $OUT (or gpu/out where OUT is unset).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 carry="$root/gpu/.carry"
@@ -36,7 +36,7 @@ run_tests() {  # name, extra JVM flags...
   local name="$1"; shift
   # from engine/, where the tests find src/main/cuda and the committed PTX
   (cd "$root/engine" && "$jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g "$@" \
-    -jar "$carry/junit-console.jar" execute --class-path "$cp" --select-package io.quantserve.engine.gpu --select-package io.quantserve.engine.gpu.model \
+    -jar "$carry/junit-console.jar" execute --class-path "$cp" --select-package io.quantserve.engine.gpu --select-package io.quantserve.engine.gpu.model --select-package io.quantserve.engine.gpu.bench \
     --reports-dir "$out/junit-$name" --details=tree --disable-banner --disable-ansi-colors) > "$out/tests-$name.log" 2>&1
   local rc=$?
   grep -E '^\[ *[0-9]+ tests (successful|failed|aborted)' "$out/tests-$name.log" | tr -s ' []' ' ' > "$out/summary-$name.txt"
@@ -76,6 +76,14 @@ if [[ "${QUANTSERVE_SKIP_BENCH:-}" != 1 ]]; then
   bench_rc=$?
 fi
 
+# the whole model: a Llama-2-7B-shaped AWQ model with random weights made on the device, prefill and decode tok/s
+model_bench_rc=skipped
+if [[ "${QUANTSERVE_SKIP_BENCH:-}" != 1 && "${QUANTSERVE_SKIP_MODEL_BENCH:-}" != 1 ]]; then
+  (cd "$root/engine" && timeout 180 "$jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+    -Xmx4g -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench llama-7b 128) > "$out/model-bench.txt" 2>&1
+  model_bench_rc=$?
+fi
+
 # the failures in full, then the table last
 grep -m3 "GPU tests skipped" "$out/tests-cubin.log"
 grep -A12 -E "✘" "$out/tests-cubin.log" "$out/tests-ptx.log" | head -80
@@ -89,6 +97,8 @@ echo "per test class:"
 per_class cubin
 per_class ptx
 printf '%-28s %s\n' "bench (exit $bench_rc)" "table below; log $out/bench.txt"
+printf '%-28s %s\n' "model bench (exit $model_bench_rc)" "table below; log $out/model-bench.txt"
 echo
 [[ -f "$out/bench.txt" ]] && tail -n 60 "$out/bench.txt"
+[[ -f "$out/model-bench.txt" ]] && tail -n 12 "$out/model-bench.txt"
 [[ $rc_cubin -eq 0 && $rc_ptx -eq 0 && "$ptxas_result" == ok ]]

@@ -3,8 +3,10 @@ package io.quantserve.engine.gpu.model;
 import io.quantserve.engine.format.safetensors.Checkpoint;
 import io.quantserve.engine.generate.TokenModel;
 import io.quantserve.engine.gpu.ActivationType;
+import io.quantserve.engine.gpu.AwqDeviceWeights;
 import io.quantserve.engine.gpu.CudaDevice;
 import io.quantserve.engine.gpu.DeviceBuffer;
+import io.quantserve.engine.gpu.DeviceFill;
 import io.quantserve.engine.gpu.GpuKernels;
 import io.quantserve.engine.gpu.GpuMatmul;
 import io.quantserve.engine.gpu.ModelKernels;
@@ -145,6 +147,90 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
                 closeQuietly(done.get(i));
             }
             throw e;
+        }
+    }
+
+    /**
+     * A model of shape {@code c} with random AWQ weights made on the device (nothing crosses the bus), for benchmarks
+     * at real model sizes (issue 7: a Llama-2-7B-shaped AWQ model): every linear layer AWQ 4-bit with groups of
+     * {@code groupSize}, random codes and zero points, fp16 scales around {@code 1 / (8 sqrt(in))} (a weight's spread
+     * then keeps each layer's outputs near the size of its inputs, so 32 layers of fp16 stay finite); norms 1; the
+     * embedding and an untied fp16 head uniform in ±0.05. Logits are meaningless; the work is the real work.
+     */
+    public static GpuLlamaModel random(CudaDevice device, ModelConfig c, int groupSize, int seed) {
+        if (c.headDim() > ModelKernels.MAX_HEAD_DIM) {
+            throw new UnsupportedOperationException("head_dim " + c.headDim() + " exceeds the GPU attention kernels' "
+                    + ModelKernels.MAX_HEAD_DIM);
+        }
+        List<AutoCloseable> done = new ArrayList<>();
+        try {
+            RandomWeights r = new RandomWeights(device, groupSize, seed, done);
+            int hidden = c.hiddenSize();
+            DeviceBuffer embedding = r.uniform("embed_tokens", (long) c.vocabSize() * hidden, 0.05f);
+            Layer[] layers = new Layer[c.numLayers()];
+            for (int i = 0; i < layers.length; i++) {
+                String p = "layers." + i;
+                layers[i] = new Layer(r.ones(p + ".input_layernorm", hidden),
+                        r.awq(p + ".q_proj", hidden, c.qDim()), r.awq(p + ".k_proj", hidden, c.kvDim()),
+                        r.awq(p + ".v_proj", hidden, c.kvDim()), r.awq(p + ".o_proj", c.qDim(), hidden),
+                        r.ones(p + ".post_attention_layernorm", hidden),
+                        r.awq(p + ".gate_proj", hidden, c.intermediateSize()),
+                        r.awq(p + ".up_proj", hidden, c.intermediateSize()),
+                        r.awq(p + ".down_proj", c.intermediateSize(), hidden));
+            }
+            DeviceBuffer finalNorm = r.ones("norm", hidden);
+            DeviceBuffer head = r.uniform("lm_head", (long) c.vocabSize() * hidden, 0.05f);
+            GpuLlamaModel model = new GpuLlamaModel(device, c, ActivationType.F16, embedding, layers, finalNorm,
+                    new GpuLinear.Dense(head, null, hidden, c.vocabSize()), false);
+            model.ensureRotary(Math.min(Math.max(c.maxPositions(), 1), 4096));
+            device.synchronize();
+            return model;
+        } catch (RuntimeException e) {
+            for (int i = done.size() - 1; i >= 0; i--) {
+                closeQuietly(done.get(i));
+            }
+            throw e;
+        }
+    }
+
+    /** Device buffers filled on the device for {@link #random}, each tracked for release on failure. */
+    private static final class RandomWeights {
+        private final CudaDevice device;
+        private final DeviceFill fill;
+        private final int groupSize;
+        private final List<AutoCloseable> done;
+        private int seed;
+
+        RandomWeights(CudaDevice device, int groupSize, int seed, List<AutoCloseable> done) {
+            this.device = device;
+            this.fill = new DeviceFill(device);
+            this.groupSize = groupSize;
+            this.seed = seed;
+            this.done = done;
+        }
+
+        DeviceBuffer ones(String name, int n) {
+            DeviceBuffer b = track(done, device.allocate(2L * n, name));
+            fill.uniform(ActivationType.F16, b, seed++, 1f, 1f);
+            return b;
+        }
+
+        DeviceBuffer uniform(String name, long n, float bound) {
+            DeviceBuffer b = track(done, device.allocate(2L * n, name));
+            fill.uniform(ActivationType.F16, b, seed++, -bound, bound);
+            return b;
+        }
+
+        GpuLinear awq(String name, int in, int out) {
+            int groups = in / groupSize;
+            DeviceBuffer qw = track(done, device.allocate(4L * in * (out / 8), name + ".qweight"));
+            DeviceBuffer qz = track(done, device.allocate(4L * groups * (out / 8), name + ".qzeros"));
+            DeviceBuffer sc = track(done, device.allocate(2L * groups * out, name + ".scales"));
+            fill.randomBits(qw, seed++);
+            fill.randomBits(qz, seed++);
+            float scale = (float) (1 / (8 * Math.sqrt(in)));
+            fill.uniform(ActivationType.F16, sc, seed++, 0.5f * scale, 1.5f * scale);
+            return new GpuLinear.Awq(new AwqDeviceWeights(qw, qz, sc, in, out, groupSize), null);
         }
     }
 

@@ -1,0 +1,131 @@
+package io.quantserve.engine.gpu.bench;
+
+import io.quantserve.engine.bench.SyntheticModels;
+import io.quantserve.engine.gpu.CudaDevice;
+import io.quantserve.engine.gpu.CudaProbe;
+import io.quantserve.engine.gpu.model.GpuBatchState;
+import io.quantserve.engine.gpu.model.GpuKvCache;
+import io.quantserve.engine.gpu.model.GpuLlamaModel;
+import io.quantserve.engine.kvcache.BlockTable;
+import io.quantserve.engine.model.BatchSegment;
+import io.quantserve.engine.model.ModelConfig;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Whole-model GPU benchmark (run by gpu/check.sh after {@link GpuBench}): a synthetic model (default the Llama-2-7B
+ * shape) with random AWQ 4-bit weights made on the device ({@link GpuLlamaModel#random}), run through the same
+ * {@link GpuLlamaModel#forwardBatch} the inference node's scheduler calls. Prefill: one prompt of
+ * {@value #PROMPT} tokens, tokens/s. Decode: batches of 1, 8 and 32 sequences, each with a context of
+ * {@value #CONTEXT} tokens prefilled first, {@value #STEPS} steps of one token per sequence; tokens/s over the batch
+ * and the time per step (TPOT). Wall-clock time around each forward, which includes the logits' copy to the host,
+ * as serving pays it. Median of {@value #RUNS} runs after a warm-up. Usage: {@code GpuModelBench [shape [group]]}.
+ */
+public final class GpuModelBench {
+    static final int PROMPT = 512;
+    static final int CONTEXT = 128;
+    static final int STEPS = 32;
+    static final int RUNS = 5;
+    static final int[] BATCHES = {1, 8, 32};
+
+    public static void main(String[] args) {
+        String shape = args.length > 0 ? args[0] : "llama-7b";
+        int group = args.length > 1 ? Integer.parseInt(args[1]) : 128;
+        CudaProbe.Result probe = CudaProbe.probe();
+        if (!probe.available()) {
+            System.out.println("GpuModelBench: no CUDA device (" + probe.detail() + ")");
+            System.exit(2);
+        }
+        try (CudaDevice device = CudaDevice.open(0)) {
+            run(device, SyntheticModels.byName(shape), shape, group, System.out);
+        }
+    }
+
+    static void run(CudaDevice device, ModelConfig c, String shape, int group, PrintStream out) {
+        long start = System.nanoTime();
+        int maxBatch = Arrays.stream(BATCHES).max().orElseThrow();
+        int blockSize;
+        try (GpuLlamaModel model = GpuLlamaModel.random(device, c, group, 7)) {
+            blockSize = model.blockSize();
+            int perSequence = (CONTEXT + STEPS * (RUNS + 1) + blockSize - 1) / blockSize;
+            int blocks = Math.max(maxBatch * perSequence, (PROMPT + blockSize - 1) / blockSize);
+            out.printf(Locale.ROOT, "GpuModelBench: %s (%d layers, hidden %d, vocab %d), AWQ 4-bit group %d, fp16"
+                    + " activations, on %s; random weights made in %.1f s; KV cache %d blocks of %d tokens%n",
+                    shape, c.numLayers(), c.hiddenSize(), c.vocabSize(), group, device.name(),
+                    (System.nanoTime() - start) / 1e9, blocks, blockSize);
+            try (GpuKvCache cache = model.newKvCache(blocks);
+                    GpuBatchState state = model.newBatchState(cache, Math.max(PROMPT, maxBatch))) {
+                Random rnd = new Random(11);
+                double prefill = prefillSeconds(model, state, blockSize, rnd, c.vocabSize());
+                out.printf(Locale.ROOT, "  prefill %d tokens      %8.0f tok/s  (%.1f ms)%n", PROMPT, PROMPT / prefill,
+                        1e3 * prefill);
+                for (int batch : BATCHES) {
+                    double step = decodeStepSeconds(model, state, blockSize, perSequence, batch, rnd, c.vocabSize());
+                    out.printf(Locale.ROOT, "  decode batch %-3d       %8.0f tok/s  TPOT %.2f ms%n", batch,
+                            batch / step, 1e3 * step);
+                }
+            }
+        }
+    }
+
+    /** Median time of one forward over a {@value #PROMPT}-token prompt (blocks 0.. of the cache). */
+    private static double prefillSeconds(GpuLlamaModel model, GpuBatchState state, int blockSize, Random rnd,
+            int vocab) {
+        BlockTable table = new BlockTable(blockSize);
+        for (int b = 0; b * blockSize < PROMPT; b++) {
+            table.add(b);
+        }
+        int[] prompt = rnd.ints(PROMPT, 0, vocab).toArray();
+        double[] times = new double[RUNS];
+        for (int run = -1; run < RUNS; run++) {
+            long t0 = System.nanoTime();
+            model.forwardBatch(state, List.of(BatchSegment.of(table, 0, prompt)));
+            if (run >= 0) {
+                times[run] = (System.nanoTime() - t0) / 1e9;
+            }
+        }
+        return median(times);
+    }
+
+    /**
+     * Median time of one decode step of {@code batch} sequences: each gets its own blocks and a {@value #CONTEXT}-token
+     * context first (one prefill each), then every run takes {@value #STEPS} steps further along.
+     */
+    private static double decodeStepSeconds(GpuLlamaModel model, GpuBatchState state, int blockSize, int perSequence,
+            int batch, Random rnd, int vocab) {
+        BlockTable[] tables = new BlockTable[batch];
+        for (int s = 0; s < batch; s++) {
+            tables[s] = new BlockTable(blockSize);
+            for (int b = 0; b < perSequence; b++) {
+                tables[s].add(s * perSequence + b);
+            }
+            model.forwardBatch(state, List.of(BatchSegment.of(tables[s], 0, rnd.ints(CONTEXT, 0, vocab).toArray())));
+        }
+        int pos = CONTEXT;
+        double[] times = new double[RUNS];
+        for (int run = -1; run < RUNS; run++) {
+            long t0 = System.nanoTime();
+            for (int step = 0; step < STEPS; step++, pos++) {
+                List<BatchSegment> segments = new ArrayList<>(batch);
+                for (int s = 0; s < batch; s++) {
+                    segments.add(BatchSegment.of(tables[s], pos, rnd.nextInt(vocab)));
+                }
+                model.forwardBatch(state, segments);
+            }
+            if (run >= 0) {
+                times[run] = (System.nanoTime() - t0) / 1e9 / STEPS;
+            }
+        }
+        return median(times);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+}
