@@ -79,7 +79,7 @@ final class Q4_0Kernels {
     }
 
     /**
-     * Super-blocks [from, to) of rows a and b in one pass (a == b for an odd last row: the same sums, written twice);
+     * Super-blocks [from, to) of rows a and b in one pass (a == b for an odd last row: the same sums, counted once);
      * the first slice sets y, the others add to it. Their block scales were converted to floats dA, dB by
      * {@link #scales}, which also gave the slice's offset terms cA, cB. Blocks 0, 2 and
      * 1, 3 of a super-block go to separate accumulators so that consecutive scale FMAs do not wait on each other.
