@@ -15,6 +15,11 @@ package io.quantserve.engine.linear;
 public final class ColumnSlices {
     /** Inputs per slice: 16 KB of floats. */
     public static final int CHANNELS = 4096;
+    /**
+     * A slice shift that no row reaches (2^24 blocks): the weight stays plain row-major. Small enough that a slice's
+     * count of 16-channel chunks (up to 16 per block) still fits in an int.
+     */
+    public static final int WHOLE_ROWS = 24;
 
     private ColumnSlices() {
     }

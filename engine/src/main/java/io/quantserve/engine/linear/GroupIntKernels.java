@@ -87,10 +87,15 @@ final class GroupIntKernels {
                 for (int r = r0; r < r0 + half; r++) {
                     pair4(w, groupOfBlock, xp, xsum, y, yOff - r0, r, r + half, from, to);
                 }
+                if (((r1 - r0) & 1) != 0) {
+                    pair4(w, groupOfBlock, xp, xsum, y, yOff - r0, r1 - 1, r1 - 1, from, to);
+                }
             }
-            first = r0 + 2 * half;
+            first = r1;
         }
+        // the layers left to this loop keep whole rows (only pair4's layers are in column slices)
         for (int r = first; r < r1; r++) {
+            int base = r * w.blocks * GroupIntLinear.CHUNK;
             FloatVector acc = FloatVector.zero(F);
             float zeroTerm = 0;
             for (int g = 0; g < groups; g++) {
@@ -103,7 +108,7 @@ final class GroupIntKernels {
                 while (c < end) {
                     if ((c & (perBlock - 1)) != 0 || c + perBlock > end) {
                         // one chunk on its own: groups narrower than a block, or a group's ragged ends
-                        int block = w.blockAt(r, c >>> blockShift);
+                        int block = base + (c >>> blockShift) * GroupIntLinear.CHUNK;
                         int j = c & (perBlock - 1);
                         int shift = j == perBlock - 1 ? top : 0; // the top field is shifted down (see below)
                         int fieldMask = j == perBlock - 1 ? mask : mask << (j * bits);
@@ -116,7 +121,7 @@ final class GroupIntKernels {
                         continue;
                     }
                     // a whole block: one load of the packed ints per L lanes, then every field of it
-                    int block = w.blockAt(r, c >>> blockShift);
+                    int block = base + (c >>> blockShift) * GroupIntLinear.CHUNK;
                     int x0 = c * GroupIntLinear.CHUNK;
                     for (int h = 0; h < GroupIntLinear.CHUNK; h += L) {
                         IntVector v = IntVector.fromArray(I, packed, block + h);
@@ -158,8 +163,8 @@ final class GroupIntKernels {
 
     /**
      * Blocks [from, to) of one column slice of 4-bit rows a and b (far apart) in one pass, sharing the x loads: one
-     * row stream per core kept too few DRAM misses in flight. The first slice sets y (less the zero terms), the
-     * others add to it. One flat loop over the blocks (128 channels), each block's sums scaled by its
+     * row stream per core kept too few DRAM misses in flight (a == b for an odd last row: counted once). The first
+     * slice sets y (less the zero terms), the others add to it. One flat loop over the blocks (128 channels), each block's sums scaled by its
      * group's scale: a loop over the blocks of a group ran once per group at group size 128, and C2 wraps such a
      * loop in pre- and post-loops that cost more than the body. The same sums as the one-row loop up to the order
      * of additions.
@@ -210,7 +215,9 @@ final class GroupIntKernels {
         }
         if (from > 0) {
             y[yAt + a] += accA.reduceLanes(VectorOperators.ADD);
-            y[yAt + b] += accB.reduceLanes(VectorOperators.ADD);
+            if (b != a) {
+                y[yAt + b] += accB.reduceLanes(VectorOperators.ADD);
+            }
             return;
         }
         float zeroA = 0;

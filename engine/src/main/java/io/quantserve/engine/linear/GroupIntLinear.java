@@ -24,9 +24,10 @@ import io.quantserve.engine.kernel.VectorOps;
  * once, masks each field out of it, converts to float and multiplies with 16 contiguous (reordered) inputs,
  * without any shuffling.
  *
- * <p>Rows of more than {@link ColumnSlices#CHANNELS} stored positions are cut into column slices of that many
- * positions, each slice stored for all rows before the next (see {@link ColumnSlices}, a block being the unit here);
- * the 4-bit decode kernel runs one slice over all of its rows before the next.
+ * <p>4-bit layers whose groups are whole blocks (those the two-row kernel runs) cut rows of more than
+ * {@link ColumnSlices#CHANNELS} stored positions into column slices of that many positions, each slice stored for
+ * all rows before the next (see {@link ColumnSlices}, a block being the unit here); that kernel runs one slice over
+ * all of its rows before the next. Other layers keep whole rows.
  *
  * <p>Decode: {@code y[o] = Σ_g s[o][g]·Σ_{k∈g} q·x[k] − zs[o][g]·Σ_{k∈g} x[k]}, the group sums of x computed once per
  * matrix-vector product, so the zero costs one multiply per group. Per-row padding to whole blocks only matters for
@@ -81,7 +82,7 @@ public final class GroupIntLinear extends PackedLinear {
             identity = positionOf[k] == k;
         }
         this.contiguous = identity;
-        this.groupOfBlock = bits == 4 ? groupOfBlock(chunkStart, 1 << blockShift) : null;
+        this.groupOfBlock = b.groupOfBlock;
     }
 
     private static int[] groupOfBlock(int[] chunkStart, int perBlock) {
@@ -295,6 +296,7 @@ public final class GroupIntLinear extends PackedLinear {
         final int intsPerRow;
         final int blocks;
         final int sliceShift;
+        final int[] groupOfBlock;
         final int[] inputAt;
         final int[] positionOf;
         final int[] packed;
@@ -329,7 +331,10 @@ public final class GroupIntLinear extends PackedLinear {
             int perBlock = 32 / bits;
             blockShift = Integer.numberOfTrailingZeros(perBlock);
             blocks = (chunkStart[groups] + perBlock - 1) / perBlock;
-            sliceShift = ColumnSlices.sliceShift(CHUNK * perBlock);
+            // column slices only serve the 4-bit two-row kernel (see GroupIntKernels.matvec); the one-row loop
+            // reads whole rows, and slices cost 8-bit 2048x8192 decode 12% there
+            groupOfBlock = bits == 4 ? groupOfBlock(chunkStart, perBlock) : null;
+            sliceShift = groupOfBlock != null ? ColumnSlices.sliceShift(CHUNK * perBlock) : ColumnSlices.WHOLE_ROWS;
             intsPerRow = blocks * CHUNK;
             inputAt = new int[blocks * perBlock * CHUNK];
             java.util.Arrays.fill(inputAt, -1);

@@ -19,7 +19,7 @@ class GroupIntLinearTest {
         "2, 1, 7, -1, false", "2, 9, 172, -1, true", "2, 6, 1000, 100, false", "2, 3, 4096, 256, true",
         "4, 5, 256, 128, false", "8, 3, 192, 32, false", "2, 4, 512, 64, false",
         "4, 6, 1024, 256, true", "4, 7, 512, -1, false", // groups of two and four whole blocks
-        // rows in column slices of 4096 positions: whole slices, a ragged last slice of 22 or 1 blocks, 8 and 2 bits
+        // 4-bit rows in column slices of 4096 positions: whole slices, a last slice of 22 or 1 blocks; 8 and 2 bits whole
         "4, 11, 8192, 128, true", "4, 6, 8192, 256, false", "4, 9, 11008, 128, true", "4, 4, 4224, 128, false",
         "8, 5, 8192, 128, true", "2, 3, 9000, -1, false"})
     void vectorKernelMatchesScalarTwinAndDequantizedWeights(int bits, int out, int in, int groupSize, boolean shuffled) {
