@@ -8,9 +8,14 @@ import static jcuda.driver.JCudaDriver.cuDeviceGetName;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
 import static jcuda.driver.JCudaDriver.cuDeviceTotalMem;
+import static jcuda.driver.JCudaDriver.cuGraphDestroy;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
+import static jcuda.driver.JCudaDriver.cuStreamCreate;
+import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,7 +23,12 @@ import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUgraph;
 import jcuda.driver.CUmodule;
+import jcuda.driver.CUresult;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstreamCaptureMode;
+import jcuda.driver.CUstream_flags;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * and synchronization. Errors that a kernel raises surface at the next synchronization; they name the last launch.
  * With {@value #SYNC_PROPERTY}=true every launch is followed by a synchronization, so that a failing kernel is named
  * exactly (slower; the GPU tests use it).
+ *
+ * <p>Kernels launch on the legacy default stream, except while {@link #capture} records them into a CUDA graph on a
+ * stream of its own. That stream is a blocking one, so a graph launched on it is ordered with the synchronous copies
+ * and launches of the default stream before and after it, as if it ran there.
  */
 public final class CudaDevice implements AutoCloseable {
     public static final String SYNC_PROPERTY = "quantserve.cuda.sync-launches";
@@ -42,6 +56,8 @@ public final class CudaDevice implements AutoCloseable {
     private final boolean syncLaunches;
     private final Map<String, CudaModule> modules = new ConcurrentHashMap<>();
     private volatile String lastLaunch = "none";
+    private CUstream graphStream;  // created by the first capture; graphs are recorded and launched on it
+    private CUstream launchStream; // null (the legacy default stream), or graphStream while capturing
     private boolean closed;
 
     private CudaDevice(int ordinal) {
@@ -133,11 +149,64 @@ public final class CudaDevice implements AutoCloseable {
         return module(spec.module()).kernel(spec);
     }
 
+    /** The stream kernels launch on now: null (the default stream), or the graph stream while capturing. */
+    CUstream launchStream() {
+        return launchStream;
+    }
+
+    CUstream graphStream() {
+        return graphStream;
+    }
+
     void launched(String description) {
         lastLaunch = description;
-        if (syncLaunches) {
+        if (syncLaunches && launchStream == null) { // a capture records launches; nothing runs until the graph does
             synchronize();
         }
+    }
+
+    /**
+     * Records the kernel launches {@code work} makes into a CUDA graph instead of running them (nothing runs now).
+     * {@code work} may only launch kernels: a copy or an allocation during the capture is refused by the driver and
+     * fails the capture (CudaException), as does any failure of {@code work}, which is rethrown after the capture
+     * has ended. The graph's launches keep the arguments they were recorded with: buffers by address.
+     */
+    public CudaGraph capture(String label, Runnable work) {
+        bind();
+        if (launchStream != null) {
+            throw new IllegalStateException("capture of '" + label + "' inside another capture");
+        }
+        if (graphStream == null) {
+            CUstream s = new CUstream();
+            CudaException.check(cuStreamCreate(s, CUstream_flags.CU_STREAM_DEFAULT), "cuStreamCreate (graph stream)");
+            graphStream = s;
+        }
+        CudaException.check(cuStreamBeginCapture(graphStream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+                () -> "cuStreamBeginCapture(" + label + ")");
+        CUgraph graph = new CUgraph();
+        launchStream = graphStream;
+        RuntimeException failure = null;
+        try {
+            work.run();
+        } catch (RuntimeException e) {
+            failure = e;
+        } finally {
+            launchStream = null;
+        }
+        int ended = cuStreamEndCapture(graphStream, graph); // always: it takes the stream out of capture mode
+        if (failure != null) {
+            if (ended == CUresult.CUDA_SUCCESS) {
+                cuGraphDestroy(graph);
+            }
+            throw failure;
+        }
+        CudaException.check(ended, () -> "cuStreamEndCapture(" + label + ") (last launch recorded: " + lastLaunch + ")");
+        return CudaGraph.instantiate(this, label, graph);
+    }
+
+    /** Marks {@code label}'s launch as the last one, for error messages (and synchronizes in sync-launches mode). */
+    void graphLaunched(String label) {
+        launched("graph " + label);
     }
 
     /** Waits for all work; a failure names the last launch, the likeliest culprit. */
@@ -149,6 +218,11 @@ public final class CudaDevice implements AutoCloseable {
     @Override
     public void close() {
         if (!closed) {
+            if (graphStream != null) {
+                bind();
+                CudaException.check(cuStreamDestroy(graphStream), "cuStreamDestroy (graph stream)");
+                graphStream = null;
+            }
             closed = true;
             CudaException.check(cuDevicePrimaryCtxRelease(device), "cuDevicePrimaryCtxRelease");
         }

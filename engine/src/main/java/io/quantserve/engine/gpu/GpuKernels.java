@@ -176,22 +176,32 @@ public final class GpuKernels {
                 new KernelArgs().buffer(out).buffer(gate).buffer(up).i64(n));
     }
 
-    /**
-     * out[t] = table[ids[t]], rows of {@code rowBytes}; the host ids are checked against the vocabulary here (the
-     * kernel trusts them) and uploaded into {@code idsBuffer}.
-     */
+    /** out[t] = table[ids[t]], rows of {@code rowBytes}: the ids checked and uploaded, then the lookup. */
     public void embedding(DeviceBuffer out, DeviceBuffer table, DeviceBuffer idsBuffer, int[] ids, int vocab, long rowBytes) {
+        uploadIds(idsBuffer, ids, vocab);
+        embedding(out, table, idsBuffer, ids.length, vocab, rowBytes);
+    }
+
+    /** Checks host ids against the vocabulary (the embedding kernel trusts them) and copies them into {@code idsBuffer}. */
+    public void uploadIds(DeviceBuffer idsBuffer, int[] ids, int vocab) {
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] >= vocab) {
                 throw new IllegalArgumentException("token id " + ids[i] + " at " + i + " is outside the vocabulary [0, "
                         + vocab + ")");
             }
         }
-        need(EMBEDDING, out, ids.length * rowBytes);
-        need(EMBEDDING, table, vocab * rowBytes);
         need(EMBEDDING, idsBuffer, 4L * ids.length);
-        idsBuffer.upload(ids);
-        device.kernel(EMBEDDING).launch(embeddingShape(ids.length, rowBytes),
+        if (ids.length > 0) {
+            idsBuffer.upload(ids);
+        }
+    }
+
+    /** out[t] = table[ids[t]] for the first {@code count} ids already in {@code idsBuffer} (a launch only). */
+    public void embedding(DeviceBuffer out, DeviceBuffer table, DeviceBuffer idsBuffer, int count, int vocab, long rowBytes) {
+        need(EMBEDDING, out, count * rowBytes);
+        need(EMBEDDING, table, vocab * rowBytes);
+        need(EMBEDDING, idsBuffer, 4L * count);
+        device.kernel(EMBEDDING).launch(embeddingShape(count, rowBytes),
                 new KernelArgs().buffer(out).buffer(table).buffer(idsBuffer).i64(rowBytes));
     }
 

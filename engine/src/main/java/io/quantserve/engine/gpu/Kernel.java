@@ -4,7 +4,10 @@ import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 
 import jcuda.driver.CUfunction;
 
-/** A kernel ready to launch on the default stream; arguments are checked against its spec first. */
+/**
+ * A kernel ready to launch on the device's current stream (the default stream, or a graph being captured, see
+ * {@link CudaDevice#capture}); arguments are checked against its spec first.
+ */
 public final class Kernel {
     private final CudaDevice device;
     private final KernelSpec spec;
@@ -24,7 +27,7 @@ public final class Kernel {
         args.checkAgainst(spec);
         device.bind();
         CudaException.check(cuLaunchKernel(function, shape.gridX(), shape.gridY(), shape.gridZ(), shape.blockX(),
-                shape.blockY(), shape.blockZ(), shape.sharedBytes(), null, args.toKernelParams(), null),
+                shape.blockY(), shape.blockZ(), shape.sharedBytes(), device.launchStream(), args.toKernelParams(), null),
                 () -> "launch " + describe(spec, shape, args));
         device.launched(describe(spec, shape, args));
     }

@@ -23,7 +23,9 @@ import java.util.Random;
  * {@value #PROMPT} tokens, tokens/s. Decode: batches of 1, 8 and 32 sequences, each with a context of
  * {@value #CONTEXT} tokens prefilled first, {@value #STEPS} steps of one token per sequence; tokens/s over the batch
  * and the time per step (TPOT). Wall-clock time around each forward, which includes the logits' copy to the host,
- * as serving pays it. Median of {@value #RUNS} runs after a warm-up. Usage: {@code GpuModelBench [shape [group]]}.
+ * as serving pays it. Decode steps run as the node runs them, replayed from CUDA graphs, and once more as plain
+ * launches (graphs off) to show what the graphs save. Median of {@value #RUNS} runs after a warm-up. Usage:
+ * {@code GpuModelBench [shape [group]]}.
  */
 public final class GpuModelBench {
     static final int PROMPT = 512;
@@ -64,10 +66,14 @@ public final class GpuModelBench {
                 out.printf(Locale.ROOT, "  prefill %d tokens      %8.0f tok/s  (%.1f ms)%n", PROMPT, PROMPT / prefill,
                         1e3 * prefill);
                 for (int batch : BATCHES) {
+                    state.useGraphs(true);
                     double step = decodeStepSeconds(model, state, blockSize, perSequence, batch, rnd, c.vocabSize());
-                    out.printf(Locale.ROOT, "  decode batch %-3d       %8.0f tok/s  TPOT %.2f ms%n", batch,
-                            batch / step, 1e3 * step);
+                    state.useGraphs(false);
+                    double plain = decodeStepSeconds(model, state, blockSize, perSequence, batch, rnd, c.vocabSize());
+                    out.printf(Locale.ROOT, "  decode batch %-3d       %8.0f tok/s  TPOT %.2f ms  (plain launches: %.0f"
+                            + " tok/s, TPOT %.2f ms)%n", batch, batch / step, 1e3 * step, batch / plain, 1e3 * plain);
                 }
+                state.useGraphs(true);
             }
         }
     }

@@ -12,7 +12,10 @@ import java.util.List;
  * kernels trust them, and flattened into one int32 array uploaded once per forward.
  *
  * <p>Metadata layout: positions [rows], slots [rows], decode tables [decodeItems, decodeTableWidth], decode rows,
- * decode table index and decode positions [decodeItems] each, then each prefill's block table.
+ * decode table index and decode positions [decodeItems] each, then each prefill's block table. The decode table
+ * width is the longest decode table rounded up to a power of two (entries past a table's end are 0, never read: the
+ * kernel stops at each item's position), so that the decode steps of growing sequences keep one shape, and one CUDA
+ * graph ({@link DecodeGraphs}), for a while.
  */
 final class BatchPlan {
     enum Part { POSITIONS, SLOTS, DECODE_TABLES, DECODE_ROWS, DECODE_TABLE_INDEX, DECODE_POSITIONS }
@@ -98,6 +101,7 @@ final class BatchPlan {
         if (rows > maxTokens) {
             throw new IllegalArgumentException("a batch of " + rows + " tokens exceeds the state's " + maxTokens);
         }
+        decodeWidth = powerOfTwoAtLeast(decodeWidth);
 
         int[] partLength = new int[Part.values().length];
         partLength[Part.POSITIONS.ordinal()] = rows;
@@ -166,6 +170,10 @@ final class BatchPlan {
         }
         return new BatchPlan(rows, count, tokens, meta, partOffset, partLength, decodeItems, decodeWidth,
                 List.copyOf(prefills), wanted.stream().mapToInt(Integer::intValue).toArray(), logitRowsOf, maxPosition);
+    }
+
+    static int powerOfTwoAtLeast(int n) {
+        return n <= 1 ? 1 : Integer.highestOneBit(n - 1) << 1;
     }
 
     /** As {@link #of(List, int, int, int, long)} for a device cache. */

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * The device activations of batched forwards over one {@link GpuKvCache}, for up to {@code maxTokens} rows at once
  * (the CPU {@link io.quantserve.engine.model.InferenceState}'s buffers), plus the int32 metadata of a batch
- * (positions, slots, block tables), uploaded once per forward.
+ * (positions, slots, block tables), uploaded once per forward, and the CUDA graphs of decode steps over these
+ * buffers ({@link DecodeGraphs}).
  */
 public final class GpuBatchState implements AutoCloseable {
     final GpuKvCache cache;
@@ -29,6 +30,7 @@ public final class GpuBatchState implements AutoCloseable {
     final DeviceBuffer ids;    // [maxTokens] int32 token ids
     final DeviceBuffer wanted; // [maxTokens] int32 rows that want logits
     final DeviceBuffer workspace; // split-K fp32 partial sums of the GEMMs/GEMV, sized for the largest layer at maxTokens
+    final DecodeGraphs graphs;
     private final CudaDevice device;
     private final List<DeviceBuffer> owned = new ArrayList<>();
     private DeviceBuffer meta; // int32 metadata of the current batch, grown as needed
@@ -41,6 +43,7 @@ public final class GpuBatchState implements AutoCloseable {
         this.device = device;
         this.cache = cache;
         this.maxTokens = maxTokens;
+        this.graphs = new DecodeGraphs(device);
         long rows = maxTokens;
         int b = t.bytes();
         try {
@@ -78,14 +81,23 @@ public final class GpuBatchState implements AutoCloseable {
         return maxTokens;
     }
 
-    /** Uploads the batch's metadata; slices of the result are views of it until the next upload. */
+    /** Whether decode steps are replayed from CUDA graphs (default on; see {@link DecodeGraphs}). */
+    public void useGraphs(boolean on) {
+        graphs.enable(on);
+    }
+
+    /**
+     * Uploads the batch's metadata; slices of the result are views of it until the next upload. The buffer grows by
+     * doubling (each new one drops the graphs that read the old).
+     */
     DeviceBuffer uploadMeta(int[] values) {
         long bytes = Math.max(4L, 4L * values.length);
         if (meta == null || meta.bytes() < bytes) {
+            long size = Math.max(Math.max(bytes, 4096), meta == null ? 0 : 2 * meta.bytes());
             if (meta != null) {
                 meta.close();
             }
-            meta = device.allocate(Math.max(bytes, 4096), "batch metadata");
+            meta = device.allocate(size, "batch metadata");
         }
         if (values.length > 0) {
             meta.upload(values);
@@ -95,6 +107,7 @@ public final class GpuBatchState implements AutoCloseable {
 
     @Override
     public void close() {
+        graphs.close();
         owned.forEach(DeviceBuffer::close);
         owned.clear();
         if (meta != null) {

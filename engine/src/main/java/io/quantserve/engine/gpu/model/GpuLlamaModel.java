@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * <p>A forward over a batch of segments (decode tokens of several sequences, prefill chunks) runs each linear layer
  * once over all rows of the batch, rotary embedding per row's position, writes every row's key and value to its
  * sequence's blocks, then attention: one launch of the decode kernel for all one-token segments and one flash-style
- * prefill launch per longer segment. Not thread-safe: one forward at a time (the device's default stream).
+ * prefill launch per longer segment. A decode step (every segment one token) is recorded as a CUDA graph the first
+ * time its shape comes and replayed after ({@link DecodeGraphs}). Not thread-safe: one forward at a time.
  */
 public final class GpuLlamaModel implements TokenModel, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GpuLlamaModel.class);
@@ -346,15 +347,27 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
     public float[][] forwardBatch(GpuBatchState s, List<BatchSegment> segments) {
         BatchPlan plan = BatchPlan.of(segments, s.cache, s.maxTokens, positionLimit(s.cache));
         ensureRotary(plan.maxPosition() + 1);
+        DeviceBuffer meta = s.uploadMeta(plan.meta());
+        kernels.uploadIds(s.ids, plan.tokens(), config.vocabSize());
+        int[] wanted = plan.logitRows();
+        if (wanted.length > 0 && wanted.length != plan.rows()) {
+            s.wanted.upload(wanted); // the rows to gather before the LM head (in range: the plan made them)
+        }
+        // from here on kernel launches only, so that a decode step can be a CUDA graph's replay
+        s.graphs.run(plan, List.of(meta, cos, sin), () -> launch(s, plan, meta));
+        return downloadLogits(s, plan);
+    }
+
+    /** Every kernel of a forward over the uploaded batch: embedding, the layers, the final norm and the LM head. */
+    private void launch(GpuBatchState s, BatchPlan plan, DeviceBuffer meta) {
         int n = plan.rows();
         int hidden = config.hiddenSize();
         float eps = config.rmsNormEps();
-        DeviceBuffer meta = s.uploadMeta(plan.meta());
         DeviceBuffer positions = plan.slice(meta, BatchPlan.Part.POSITIONS);
         DeviceBuffer slots = plan.slice(meta, BatchPlan.Part.SLOTS);
         GpuLinear.Ops ops = new GpuLinear.Ops(kernels, modelKernels, matmul, type, s.workspace);
 
-        kernels.embedding(s.x, embedding, s.ids, plan.tokens(), config.vocabSize(), (long) hidden * type.bytes());
+        kernels.embedding(s.x, embedding, s.ids, n, config.vocabSize(), (long) hidden * type.bytes());
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
             if (l == 0) {
@@ -378,7 +391,15 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
             layer.down().apply(ops, s.hb, s.xb2, n, false);
         }
         kernels.addRmsnorm(type, s.xb, s.x, s.xb2, finalNorm, n, hidden, eps);
-        return logits(s, plan, ops);
+        int wanted = plan.logitRows().length;
+        if (wanted > 0) {
+            DeviceBuffer normed = s.xb;
+            if (wanted != n) { // gather the rows that want logits (token rows of xb, as an embedding lookup)
+                kernels.embedding(s.normed, s.xb, s.wanted, wanted, n, (long) hidden * type.bytes());
+                normed = s.normed;
+            }
+            lmHead.apply(ops, normed, s.logits, wanted, true);
+        }
     }
 
     private void attend(GpuBatchState s, BatchPlan plan, DeviceBuffer meta, int layer) {
@@ -397,20 +418,15 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         }
     }
 
-    private float[][] logits(GpuBatchState s, BatchPlan plan, GpuLinear.Ops ops) {
+    /** Per segment its logits from the state's fp32 logits rows (in the order of the plan's logit rows). */
+    private float[][] downloadLogits(GpuBatchState s, BatchPlan plan) {
         float[][] out = new float[plan.segments()][];
-        int[] wanted = plan.logitRows();
-        if (wanted.length == 0) {
+        int wanted = plan.logitRows().length;
+        if (wanted == 0) {
             return out;
         }
-        DeviceBuffer normed = s.xb;
-        if (wanted.length != plan.rows()) { // gather the rows that want logits (token rows of xb, as an embedding lookup)
-            kernels.embedding(s.normed, s.xb, s.wanted, wanted, plan.rows(), (long) config.hiddenSize() * type.bytes());
-            normed = s.normed;
-        }
-        lmHead.apply(ops, normed, s.logits, wanted.length, true);
         int vocab = config.vocabSize();
-        float[] all = s.logits.downloadFloats(wanted.length * vocab);
+        float[] all = s.logits.downloadFloats(wanted * vocab);
         int offset = 0;
         for (int i = 0; i < plan.segments(); i++) {
             int rows = plan.logitRowsOf(i);

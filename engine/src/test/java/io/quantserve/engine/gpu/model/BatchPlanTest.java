@@ -75,4 +75,30 @@ class BatchPlanTest {
                     .hasMessageContaining("GGUF").hasMessageContaining("--backend cpu");
         }
     }
+
+    @Test
+    void shouldPadDecodeTablesToAPowerOfTwoSoThatGrowingSequencesKeepTheirGraphShape() {
+        // C reaches its third block at position 32: width 3 padded to 4, the padding 0 (never read by the kernel)
+        BatchPlan p = BatchPlan.of(List.of(BatchSegment.of(C, 32, 1), BatchSegment.of(B, 5, 2)), 16, 10, 8, 2048);
+        assertThat(p.decodeTableWidth()).isEqualTo(4);
+        assertThat(part(p, Part.DECODE_TABLES)).containsExactly(7, 1, 3, 0, 2, 0, 0, 0);
+        assertThat(DecodeGraphs.replayable(p)).isTrue();
+
+        BatchPlan later = BatchPlan.of(List.of(BatchSegment.of(C, 47, 1), BatchSegment.of(B, 15, 2)), 16, 10, 8, 2048);
+        assertThat(DecodeGraphs.shape(later)).as("same rows and padded width: the same graph").isEqualTo(DecodeGraphs.shape(p));
+        BatchPlan fewer = BatchPlan.of(List.of(BatchSegment.of(C, 47, 1)), 16, 10, 8, 2048);
+        assertThat(DecodeGraphs.shape(fewer)).isNotEqualTo(DecodeGraphs.shape(p));
+
+        assertThat(List.of(1, 2, 3, 4, 5, 8, 9, 17).stream().map(BatchPlan::powerOfTwoAtLeast))
+                .containsExactly(1, 2, 4, 4, 8, 8, 16, 32);
+    }
+
+    @Test
+    void shouldReplayOnlyStepsWhoseEveryRowIsADecodeTokenThatWantsLogits() {
+        assertThat(DecodeGraphs.replayable(BatchPlan.of(List.of(BatchSegment.of(A, 3, 1, 2)), 16, 10, 8, 2048)))
+                .as("a prefill").isFalse();
+        assertThat(DecodeGraphs.replayable(BatchPlan.of(List.of(BatchSegment.of(A, 3, 1),
+                new BatchSegment(B, 3, new int[] {8}, BatchSegment.Logits.NONE)), 16, 10, 8, 2048)))
+                .as("a row without logits (its rows would be gathered)").isFalse();
+    }
 }
