@@ -9,18 +9,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 carry="$root/gpu/.carry"
 out="${OUT:-$root/gpu/out}"
 mkdir -p "$out"
-[[ -f "$carry/jre.tar.xz" ]] || { echo "no $carry/jre.tar.xz: run gpu/prepare.sh here and carry gpu/.carry"; exit 2; }
-
+source "$root/gpu/device-env.sh"
 jre=/tmp/quantserve-jre
-if [[ ! -x "$jre/bin/java" ]]; then
-  mkdir -p "$jre" && xz -dc "$carry/jre.tar.xz" | tar -C "$jre" -xf - || exit 2
-fi
-# libcuda from the driver's folder where the loader does not know it
-if ! ldconfig -p 2>/dev/null | grep -q 'libcuda.so.1'; then
-  for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu; do
-    [[ -e "$d/libcuda.so.1" ]] && export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  done
-fi
+unpack_jre "$carry" "$jre" || exit 2
 
 # the test models: Fixtures looks for shared/fixtures above the working folder
 if [[ ! -d "$root/shared/fixtures" && ! -d "$root/../shared/fixtures" && -d "$carry/fixtures/models" ]]; then

@@ -33,13 +33,32 @@ import tools.jackson.databind.json.JsonMapper;
  * size without a download. Weights are uniform in ±1/sqrt(fan-in) so activations keep their scale through the layers;
  * norms are 1 and biases 0. The same config and seed give the same bytes. Tensors are generated while the file is
  * written, so the size is bounded by the disk, not the heap.
+ *
+ * <p>{@link #withAwq} writes every decoder linear layer as an AutoAWQ 4-bit gemm checkpoint does instead
+ * ({@code qweight} int32 [in, out/8], {@code qzeros} int32 [in/G, out/8], fp16 {@code scales} [in/G, out], and
+ * {@code quantization_config} in config.json): random codes and zero points, scales uniform in
+ * [0.5, 1.5] / (8 sqrt(in)), so a weight's spread (codes minus zeros span ±15) is again about 1/sqrt(in). The other
+ * tensors are then fp16, as AWQ models are. Lets a GPU node serve a 7B-sized AWQ model with no download and no
+ * quantization run.
  */
 public final class SyntheticCheckpoint {
     private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
     private static final int BLOCK_ELEMENTS = 1 << 16;
 
-    /** One tensor of the checkpoint, named the Hugging Face way; {@code unit}: all ones, {@code zero}: all zeros. */
-    record TensorSpec(String name, long[] shape, boolean unit, boolean zero) {
+    /** How a tensor's values are made. */
+    enum Fill {
+        /** uniform in ±1/sqrt(last dimension) */
+        RANDOM,
+        ONES,
+        ZEROS,
+        /** random 32-bit words (eight 4-bit codes each): AWQ qweight and qzeros */
+        RANDOM_BITS,
+        /** uniform in [0.5, 1.5] times the spec's scale: AWQ scales */
+        SCALES
+    }
+
+    /** One tensor of the checkpoint, named the Hugging Face way, of {@code dtype}, filled as {@code fill} says. */
+    record TensorSpec(String name, long[] shape, DType dtype, Fill fill, double scale) {
         long elements() {
             long n = 1;
             for (long d : shape) {
@@ -53,14 +72,18 @@ public final class SyntheticCheckpoint {
     private final DType dtype;
     private final long seed;
     private final Path tokenizer; // null: the folder gets no tokenizer
+    private final int awqGroup;   // 0: float linear layers
 
     public SyntheticCheckpoint(ModelConfig config, DType dtype, long seed) {
-        this(config, dtype, seed, null);
+        this(config, dtype, seed, null, 0);
     }
 
-    private SyntheticCheckpoint(ModelConfig config, DType dtype, long seed, Path tokenizer) {
+    private SyntheticCheckpoint(ModelConfig config, DType dtype, long seed, Path tokenizer, int awqGroup) {
         if (dtype != DType.F32 && dtype != DType.BF16 && dtype != DType.F16) {
             throw new IllegalArgumentException("synthetic weights are f32, bf16 or f16, not " + dtype);
+        }
+        if (awqGroup != 0 && dtype != DType.F16) {
+            throw new IllegalArgumentException("an AWQ checkpoint's other tensors are f16, not " + dtype);
         }
         if (config.ropeScaling() instanceof RopeScaling.Factors) {
             throw new IllegalArgumentException("per-pair rope frequency factors have no config.json form");
@@ -69,11 +92,34 @@ public final class SyntheticCheckpoint {
         this.dtype = dtype;
         this.seed = seed;
         this.tokenizer = tokenizer;
+        this.awqGroup = awqGroup;
     }
 
     /** The same checkpoint with a copy of {@code file} (a {@code tokenizer.json} or SentencePiece {@code .model}). */
     public SyntheticCheckpoint withTokenizer(Path file) {
-        return new SyntheticCheckpoint(config, dtype, seed, file);
+        return new SyntheticCheckpoint(config, dtype, seed, file, awqGroup);
+    }
+
+    /**
+     * The same checkpoint with its decoder linear layers in AutoAWQ's 4-bit gemm layout, groups of {@code groupSize}
+     * input channels (see the class comment); f16 for the rest.
+     */
+    public SyntheticCheckpoint withAwq(int groupSize) {
+        if (groupSize < 8 || Integer.bitCount(groupSize) != 1) {
+            throw new IllegalArgumentException("AWQ group size " + groupSize + ": a power of two of at least 8");
+        }
+        ModelConfig c = config;
+        for (int in : new int[] {c.hiddenSize(), c.qDim(), c.intermediateSize()}) {
+            if (in % groupSize != 0) {
+                throw new IllegalArgumentException("AWQ group size " + groupSize + " does not divide the input size " + in);
+            }
+        }
+        for (int out : new int[] {c.qDim(), c.kvDim(), c.hiddenSize(), c.intermediateSize()}) {
+            if (out % 8 != 0) {
+                throw new IllegalArgumentException("AWQ packs 8 outputs per int32: output size " + out + " is not a multiple of 8");
+            }
+        }
+        return new SyntheticCheckpoint(config, DType.F16, seed, tokenizer, groupSize);
     }
 
     public ModelConfig config() {
@@ -89,19 +135,19 @@ public final class SyntheticCheckpoint {
         for (int l = 0; l < c.numLayers(); l++) {
             String p = "model.layers." + l + ".";
             specs.add(unit(p + "input_layernorm.weight", hidden));
-            specs.add(weight(p + "self_attn.q_proj.weight", c.qDim(), hidden));
-            specs.add(weight(p + "self_attn.k_proj.weight", c.kvDim(), hidden));
-            specs.add(weight(p + "self_attn.v_proj.weight", c.kvDim(), hidden));
+            linear(specs, p + "self_attn.q_proj", c.qDim(), hidden);
+            linear(specs, p + "self_attn.k_proj", c.kvDim(), hidden);
+            linear(specs, p + "self_attn.v_proj", c.kvDim(), hidden);
             if (c.attentionBias()) {
-                specs.add(new TensorSpec(p + "self_attn.q_proj.bias", new long[] {c.qDim()}, false, true));
-                specs.add(new TensorSpec(p + "self_attn.k_proj.bias", new long[] {c.kvDim()}, false, true));
-                specs.add(new TensorSpec(p + "self_attn.v_proj.bias", new long[] {c.kvDim()}, false, true));
+                specs.add(zero(p + "self_attn.q_proj.bias", c.qDim()));
+                specs.add(zero(p + "self_attn.k_proj.bias", c.kvDim()));
+                specs.add(zero(p + "self_attn.v_proj.bias", c.kvDim()));
             }
-            specs.add(weight(p + "self_attn.o_proj.weight", hidden, c.qDim()));
+            linear(specs, p + "self_attn.o_proj", hidden, c.qDim());
             specs.add(unit(p + "post_attention_layernorm.weight", hidden));
-            specs.add(weight(p + "mlp.gate_proj.weight", c.intermediateSize(), hidden));
-            specs.add(weight(p + "mlp.up_proj.weight", c.intermediateSize(), hidden));
-            specs.add(weight(p + "mlp.down_proj.weight", hidden, c.intermediateSize()));
+            linear(specs, p + "mlp.gate_proj", c.intermediateSize(), hidden);
+            linear(specs, p + "mlp.up_proj", c.intermediateSize(), hidden);
+            linear(specs, p + "mlp.down_proj", hidden, c.intermediateSize());
         }
         specs.add(unit("model.norm.weight", hidden));
         if (!c.tieWordEmbeddings()) {
@@ -110,13 +156,28 @@ public final class SyntheticCheckpoint {
         return specs;
     }
 
+    /** A decoder linear layer [out, in]: one float weight, or AWQ's qweight, qzeros and scales. */
+    private void linear(List<TensorSpec> specs, String name, long out, long in) {
+        if (awqGroup == 0) {
+            specs.add(weight(name + ".weight", out, in));
+            return;
+        }
+        long groups = in / awqGroup;
+        specs.add(new TensorSpec(name + ".qweight", new long[] {in, out / 8}, DType.I32, Fill.RANDOM_BITS, 0));
+        specs.add(new TensorSpec(name + ".qzeros", new long[] {groups, out / 8}, DType.I32, Fill.RANDOM_BITS, 0));
+        specs.add(new TensorSpec(name + ".scales", new long[] {groups, out}, DType.F16, Fill.SCALES,
+                1 / (8 * Math.sqrt(in))));
+    }
+
+    /** Weights of the model (an AWQ qweight word holds 8; AWQ zeros and scales are not counted). */
     public long parameters() {
-        return tensors().stream().mapToLong(TensorSpec::elements).sum();
+        return tensors().stream().mapToLong(t -> t.name().endsWith(".qweight") ? 8 * t.elements()
+                : t.name().endsWith(".qzeros") || t.name().endsWith(".scales") ? 0 : t.elements()).sum();
     }
 
     /** Size of model.safetensors' data section. */
     public long weightBytes() {
-        return parameters() * dtype.bytes();
+        return tensors().stream().mapToLong(t -> t.elements() * t.dtype().bytes()).sum();
     }
 
     /**
@@ -141,6 +202,9 @@ public final class SyntheticCheckpoint {
         Path temp = Files.createTempDirectory(parent, "." + absolute.getFileName() + ".partial-");
         try {
             writeConfig(config, dtype, temp);
+            if (awqGroup != 0) {
+                addAwqConfig(temp.resolve("config.json"));
+            }
             writeGenerationConfig(temp);
             writeWeights(temp.resolve("model.safetensors"));
             if (tokenizer != null) {
@@ -234,6 +298,15 @@ public final class SyntheticCheckpoint {
         Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(json));
     }
 
+    /** AutoAWQ's quantization_config, as transformers writes it into config.json. */
+    private void addAwqConfig(Path configJson) throws IOException {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = JSON.readValue(configJson.toFile(), LinkedHashMap.class);
+        json.put("quantization_config", ordered("quant_method", "awq", "bits", 4, "group_size", awqGroup,
+                "zero_point", true, "version", "gemm", "modules_to_not_convert", null));
+        Files.writeString(configJson, JSON.writeValueAsString(json));
+    }
+
     private static Map<String, Object> ordered(Object... keysAndValues) {
         Map<String, Object> map = new LinkedHashMap<>();
         for (int i = 0; i < keysAndValues.length; i += 2) {
@@ -254,7 +327,7 @@ public final class SyntheticCheckpoint {
                 .metadata("format", "pt")
                 .metadata("quantserve.synthetic.seed", Long.toString(seed));
         for (TensorSpec spec : tensors()) {
-            writer.add(spec.name(), dtype, spec.shape(), out -> fill(spec, out));
+            writer.add(spec.name(), spec.dtype(), spec.shape(), out -> fill(spec, out));
         }
         writer.write(file);
     }
@@ -263,14 +336,24 @@ public final class SyntheticCheckpoint {
     private void fill(TensorSpec spec, OutputStream out) throws IOException {
         SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + spec.name().hashCode());
         double bound = 1 / Math.sqrt(spec.shape()[spec.shape().length - 1]);
-        ByteBuffer block = ByteBuffer.allocate(BLOCK_ELEMENTS * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        DType type = spec.dtype();
+        ByteBuffer block = ByteBuffer.allocate(BLOCK_ELEMENTS * type.bytes()).order(ByteOrder.LITTLE_ENDIAN);
         long remaining = spec.elements();
         while (remaining > 0) {
             int n = (int) Math.min(remaining, BLOCK_ELEMENTS);
             block.clear();
             for (int i = 0; i < n; i++) {
-                float v = spec.unit() ? 1f : spec.zero() ? 0f : (float) ((random.nextDouble() * 2 - 1) * bound);
-                switch (dtype) {
+                if (spec.fill() == Fill.RANDOM_BITS) {
+                    block.putInt(random.nextInt());
+                    continue;
+                }
+                float v = switch (spec.fill()) {
+                    case ONES -> 1f;
+                    case ZEROS -> 0f;
+                    case SCALES -> (float) ((0.5 + random.nextDouble()) * spec.scale());
+                    default -> (float) ((random.nextDouble() * 2 - 1) * bound);
+                };
+                switch (type) {
                     case F32 -> block.putFloat(v);
                     case F16 -> block.putShort(Float.floatToFloat16(v));
                     default -> block.putShort(bfloat16(v));
@@ -287,12 +370,16 @@ public final class SyntheticCheckpoint {
         return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
     }
 
-    private static TensorSpec weight(String name, long rows, long columns) {
-        return new TensorSpec(name, new long[] {rows, columns}, false, false);
+    private TensorSpec weight(String name, long rows, long columns) {
+        return new TensorSpec(name, new long[] {rows, columns}, dtype, Fill.RANDOM, 0);
     }
 
-    private static TensorSpec unit(String name, long size) {
-        return new TensorSpec(name, new long[] {size}, true, false);
+    private TensorSpec unit(String name, long size) {
+        return new TensorSpec(name, new long[] {size}, dtype, Fill.ONES, 0);
+    }
+
+    private TensorSpec zero(String name, long size) {
+        return new TensorSpec(name, new long[] {size}, dtype, Fill.ZEROS, 0);
     }
 
     /**

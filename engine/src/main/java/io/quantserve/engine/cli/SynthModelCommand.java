@@ -31,6 +31,10 @@ final class SynthModelCommand implements Callable<Integer> {
             + "vocabulary must be the shape's (e.g. Llama 2's tokenizer.model for 'small' and 'llama-7b')")
     Path tokenizer;
 
+    @Option(names = "--awq", paramLabel = "GROUP", description = "write the decoder's linear layers as an AutoAWQ 4-bit "
+            + "gemm checkpoint with groups of GROUP input channels (random codes; the other tensors f16, --dtype ignored)")
+    Integer awqGroup;
+
     @Option(names = "--seed", defaultValue = "42", description = "random seed (default ${DEFAULT-VALUE})")
     long seed;
 
@@ -40,10 +44,14 @@ final class SynthModelCommand implements Callable<Integer> {
         if (tokenizer != null) {
             checkpoint = checkpoint.withTokenizer(tokenizer);
         }
+        if (awqGroup != null) {
+            checkpoint = checkpoint.withAwq(awqGroup);
+        }
         checkpoint.write(out);
         PrintWriter printer = spec.commandLine().getOut();
         printer.printf(Locale.ROOT, "wrote %s: %s, %.1fM parameters, %s, %d MB of weights%s%n", out, shape,
-                checkpoint.parameters() / 1e6, dtype, checkpoint.weightBytes() >> 20,
+                checkpoint.parameters() / 1e6, awqGroup == null ? dtype : "AWQ 4-bit group " + awqGroup + ", f16",
+                checkpoint.weightBytes() >> 20,
                 tokenizer == null ? ", no tokenizer" : ", tokenizer from " + tokenizer);
         return 0;
     }

@@ -3,7 +3,11 @@ package io.quantserve.engine.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quantserve.engine.format.safetensors.SafetensorsFile;
+import io.quantserve.engine.format.safetensors.Tensor;
 import io.quantserve.engine.generate.Generator;
+import io.quantserve.engine.linear.AwqConfig;
+import io.quantserve.engine.linear.QuantizationConfigs;
 import io.quantserve.engine.model.LoadedModel;
 import io.quantserve.engine.model.ModelConfig;
 import io.quantserve.engine.sampling.SamplingParams;
@@ -13,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,6 +72,46 @@ class SyntheticCheckpointTest {
         assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors"))).isNotEqualTo(-1);
         assertThat(Files.size(a.resolve("model.safetensors")))
                 .isGreaterThan(new SyntheticCheckpoint(tiny, DType.BF16, 1).weightBytes());
+    }
+
+    @Test
+    void shouldWriteAnAwqCheckpointThatTheAwqLoaderReadsAndThatKeepsActivationsSane() throws Exception {
+        ModelConfig tiny = SyntheticModels.byName("tiny");
+        SyntheticCheckpoint awq = new SyntheticCheckpoint(tiny, DType.BF16, 3).withAwq(64);
+        Path out = awq.write(dir.resolve("awq"));
+
+        assertThat(QuantizationConfigs.load(out)).isInstanceOf(AwqConfig.class);
+        try (SafetensorsFile f = SafetensorsFile.open(out.resolve("model.safetensors"))) {
+            Map<String, Tensor> t = f.tensors();
+            Tensor qweight = t.get("model.layers.0.mlp.down_proj.qweight");
+            assertThat(qweight.dtype()).isEqualTo(DType.I32);
+            assertThat(qweight.shape()).containsExactly(768, 256 / 8);
+            assertThat(t.get("model.layers.0.mlp.down_proj.qzeros").shape()).containsExactly(768 / 64, 256 / 8);
+            assertThat(t.get("model.layers.0.mlp.down_proj.scales").dtype()).isEqualTo(DType.F16);
+            assertThat(t.get("model.layers.0.mlp.down_proj.scales").shape()).containsExactly(768 / 64, 256);
+            assertThat(t.get("model.embed_tokens.weight").dtype()).isEqualTo(DType.F16);
+            assertThat(t).doesNotContainKey("model.layers.0.mlp.down_proj.weight");
+        }
+        // the counts: 4 bits per weight plus a 4-bit zero and an fp16 scale per 64 weights, f16 for the rest
+        assertThat(awq.parameters()).isEqualTo(new SyntheticCheckpoint(tiny, DType.F16, 3).parameters());
+        try (LoadedModel loaded = LoadedModel.open(out)) {
+            float[] logits = loaded.model().forward(loaded.model().newState(16), new int[] {1, 5, 9}, 0, false);
+            double maxAbs = 0;
+            for (float v : logits) {
+                assertThat(Float.isFinite(v)).isTrue();
+                maxAbs = Math.max(maxAbs, Math.abs(v));
+            }
+            assertThat(maxAbs).isBetween(0.05, 50.0);
+        }
+    }
+
+    @Test
+    void shouldRefuseAnAwqGroupThatDoesNotDivideTheInputs() {
+        ModelConfig tiny = SyntheticModels.byName("tiny");
+        assertThatThrownBy(() -> new SyntheticCheckpoint(tiny, DType.F16, 1).withAwq(512))
+                .hasMessageContaining("group size 512").hasMessageContaining("256");
+        assertThatThrownBy(() -> new SyntheticCheckpoint(tiny, DType.F16, 1).withAwq(48))
+                .hasMessageContaining("power of two");
     }
 
     @Test
