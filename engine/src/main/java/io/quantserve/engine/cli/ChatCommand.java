@@ -37,6 +37,9 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "tokenizer file (.gguf, tokenizer.json, tokenizer.model) when the folder has none")
     Path tokenizerFile;
 
+    @Option(names = "--backend", description = "auto, cpu or cuda (default: -Dquantserve.backend, else QUANTSERVE_BACKEND, else auto)")
+    String backend;
+
     @Mixin
     SamplingOptions sampling;
 
@@ -44,13 +47,13 @@ final class ChatCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        try (LoadedModel loaded = LoadedModel.open(model)) {
+        try (LoadedModel loaded = LoadedModel.open(model); ModelRunner runner = ModelRunner.open(loaded, backend)) {
             Tokenizer tokenizer = TokenizerFiles.resolve(tokenizerFile, loaded);
             ChatTemplate template = loaded.chatTemplate();
             if (template.isFallback()) {
                 spec.commandLine().getErr().println("note: " + model + " has no chat template; using a plain 'role: content' format");
             }
-            Generator generator = new Generator(loaded.model(), tokenizer, loaded.eosIds());
+            Generator generator = new Generator(runner.model(), tokenizer, loaded.eosIds());
             List<ChatMessage> messages = new ArrayList<>();
             if (system != null) {
                 messages.add(ChatMessage.system(system));

@@ -1,8 +1,10 @@
 package io.quantserve.engine.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.quantserve.engine.format.safetensors.SafetensorsFile;
+import io.quantserve.engine.gpu.CudaProbe;
 import io.quantserve.engine.testing.Fixtures;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -140,6 +142,30 @@ class CliTest {
             assertThat(r.out()).startsWith("> ").endsWith("> ");
             assertThat(r.out().length()).isGreaterThan(6);
             assertThat(r.err()).contains("no chat template");
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    @Test
+    void chatAndGenerateRunOnTheBackendAskedForAndRefuseCudaWithoutADevice() {
+        assumeFalse(CudaProbe.probe().available(), "a CUDA device is present: the GPU device tests cover --backend cuda");
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("Hi\n\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            Run cpu = run("chat", "--model", Fixtures.model("stories260K").toString(), "--backend", "cpu",
+                    "--tokenizer", Fixtures.root().resolve("models/stories260K.gguf").toString(),
+                    "--max-tokens", "4", "--temperature", "0");
+            assertThat(cpu.exitCode()).as(cpu.err()).isZero();
+            System.setIn(new java.io.ByteArrayInputStream("Hi\n\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            Run cuda = run("chat", "--model", Fixtures.model("stories260K").toString(), "--backend", "cuda",
+                    "--tokenizer", Fixtures.root().resolve("models/stories260K.gguf").toString());
+            assertThat(cuda.exitCode()).isNotZero();
+            assertThat(cuda.err()).contains("cuda").contains("no CUDA device");
+            Run generate = run("generate", "--model", Fixtures.model("stories260K").toString(), "--backend", "cuda",
+                    "--ids", "1,2");
+            assertThat(generate.exitCode()).isNotZero();
+            assertThat(generate.err()).contains("no CUDA device");
         } finally {
             System.setIn(stdin);
         }
