@@ -5,9 +5,11 @@
 # ITL and throughput. Needs gpu/.carry-serve from `gpu/prepare.sh serve`, carried with the device tool:
 #   run(command="bash gpu/serve-check.sh", carry=["gpu/.carry-serve"], timeout_s=600)
 # Prints a table last; the node's log, bench-serve's reports (text and JSON) go to $OUT (or gpu/out).
-# Settings (environment): QS_SHAPE (llama-7b), QS_BACKEND (cuda), QS_KV_CACHE (16GB), QS_INPUT_LEN (512),
+# The KV cache takes the device memory free after the weights, up to QS_GPU_MEMORY_UTILIZATION (0.9) of the whole.
+# Settings (environment): QS_SHAPE (llama-7b), QS_BACKEND (cuda), QS_GPU_MEMORY_UTILIZATION (0.9), QS_INPUT_LEN (512),
 # QS_OUTPUT_LEN (128), QS_CONCURRENCY ("1 8 32"), QS_PORT (8000), QS_MODEL_DIR (/tmp/quantserve-<shape>-awq128).
-# Where no GPU is, QS_SHAPE=small QS_BACKEND=cpu QS_KV_CACHE=512MB runs the same path on the CPU.
+# Where no GPU is, QS_SHAPE=small QS_BACKEND=cpu QS_KV_CACHE=512MB runs the same path on the CPU (the KV cache then
+# sized by QS_KV_CACHE).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 carry="$root/gpu/.carry-serve"
@@ -19,7 +21,11 @@ unpack_jre "$carry" "$jre" || exit 2
 
 shape="${QS_SHAPE:-llama-7b}"
 backend="${QS_BACKEND:-cuda}"
-kv="${QS_KV_CACHE:-16GB}"
+if [[ "${QS_BACKEND:-cuda}" == cpu ]]; then
+  kv_setting="--quantserve.node.engine.kv-cache-memory=${QS_KV_CACHE:-512MB}"
+else
+  kv_setting="--quantserve.node.engine.gpu-memory-utilization=${QS_GPU_MEMORY_UTILIZATION:-0.9}"
+fi
 input_len="${QS_INPUT_LEN:-512}"
 output_len="${QS_OUTPUT_LEN:-128}"
 concurrency="${QS_CONCURRENCY:-1 8 32}"
@@ -51,7 +57,7 @@ healthy() {
 start=$(date +%s)
 "${java[@]}" -Xmx24g io.quantserve.node.NodeApplication --quantserve.node.model="$model" \
   --quantserve.node.served-model-name="$shape-awq" --quantserve.node.engine.backend="$backend" \
-  --quantserve.node.engine.kv-cache-memory="$kv" --quantserve.node.engine.max-num-seqs=64 \
+  "$kv_setting" --quantserve.node.engine.max-num-seqs=64 \
   --quantserve.node.engine.max-num-batched-tokens=2048 --server.port="$port" > "$out/node.log" 2>&1 &
 node=$!
 trap 'kill $node 2>/dev/null; wait $node 2>/dev/null' EXIT
@@ -65,6 +71,7 @@ if [[ -z "$up" ]]; then
   echo "the node did not come up; the end of $out/node.log:"; tail -40 "$out/node.log"; exit 1
 fi
 echo "node up in $(( $(date +%s) - start )) s; $(grep -m1 -o 'Backend: .*' "$out/node.log")"
+grep -m1 -o 'GPU KV cache: .*' "$out/node.log"
 
 rc=0
 for c in $concurrency; do

@@ -11,6 +11,7 @@ import static jcuda.driver.JCudaDriver.cuDeviceTotalMem;
 import static jcuda.driver.JCudaDriver.cuGraphDestroy;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
@@ -105,6 +106,15 @@ public final class CudaDevice implements AutoCloseable {
 
     public long totalMemory() {
         return totalMemory;
+    }
+
+    /** Device memory now free (for this context's allocations), bytes. */
+    public long freeMemory() {
+        bind();
+        long[] free = new long[1];
+        long[] total = new long[1];
+        CudaException.check(cuMemGetInfo(free, total), "cuMemGetInfo");
+        return free[0];
     }
 
     private int attribute(int attribute, String what) {

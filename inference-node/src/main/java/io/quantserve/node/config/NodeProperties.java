@@ -2,6 +2,8 @@ package io.quantserve.node.config;
 
 import io.quantserve.engine.gpu.BackendChoice;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -55,6 +57,9 @@ public record NodeProperties(
      * @param backend             where the model runs: auto (CUDA device 0 when one is usable and the GPU runner takes
      *                            the model, else the CPU), cpu, or cuda (no usable device or a refused model format
      *                            fails start-up); on CUDA {@code kvCacheMemory} is device memory
+     * @param gpuMemoryUtilization on CUDA, when set (0 < u <= 1), the KV cache takes what the device has free after
+     *                            the weights and activations, short of {@code 1 - u} of its memory (vLLM's
+     *                            gpu_memory_utilization), instead of {@code kvCacheMemory}; unused on the CPU
      */
     public record Engine(
             @NotNull @DefaultValue("512MB") DataSize kvCacheMemory,
@@ -63,6 +68,7 @@ public record NodeProperties(
             @Min(1) @DefaultValue("64") int maxNumSeqs,
             @Min(0) @DefaultValue("256") int maxWaitingRequests,
             @Min(0) @DefaultValue("0") int maxModelLen,
-            @NotNull @DefaultValue("auto") BackendChoice backend) {
+            @NotNull @DefaultValue("auto") BackendChoice backend,
+            @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double gpuMemoryUtilization) {
     }
 }

@@ -6,6 +6,7 @@ import io.quantserve.engine.gpu.BackendSelection;
 import io.quantserve.engine.gpu.CudaDevice;
 import io.quantserve.engine.gpu.CudaProbe;
 import io.quantserve.engine.gpu.model.GpuBatchRunner;
+import io.quantserve.engine.gpu.model.GpuKvCache;
 import io.quantserve.engine.gpu.model.GpuLlamaModel;
 import io.quantserve.engine.kvcache.KvCachePool;
 import io.quantserve.engine.model.LoadedModel;
@@ -127,7 +128,10 @@ public class NodeEngine implements SmartLifecycle {
         return new CpuBatchRunner(loaded.model(), pool, settings.maxNumBatchedTokens());
     }
 
-    /** Weights on device 0, the KV cache sized from kv-cache-memory in the device layout (f16 keys and values). */
+    /**
+     * Weights on device 0, the KV cache sized from gpu-memory-utilization when set (what the device has free after
+     * the weights and a step's activations), else from kv-cache-memory, in the device layout (f16 keys and values).
+     */
     private BatchRunner openGpu(LoadedModel loaded, NodeProperties.Engine settings) throws IOException {
         CudaDevice device = CudaDevice.open(0);
         deviceResources.add(device);
@@ -137,7 +141,13 @@ public class NodeEngine implements SmartLifecycle {
             throw new UnsupportedOperationException("the GPU runner's KV cache blocks hold " + gpu.blockSize()
                     + " tokens, quantserve.node.engine.block-size is " + settings.blockSize());
         }
-        int blocks = GpuBatchRunner.blocksFor(gpu, settings.kvCacheMemory().toBytes());
+        Double utilization = settings.gpuMemoryUtilization();
+        int blocks = utilization != null
+                ? GpuBatchRunner.blocksForUtilization(gpu, settings.maxNumBatchedTokens(), utilization)
+                : GpuBatchRunner.blocksFor(gpu, settings.kvCacheMemory().toBytes());
+        log.info("GPU KV cache: {} blocks of {} tokens ({} MiB), sized from {}", blocks, gpu.blockSize(),
+                blocks * GpuKvCache.bytesPerBlock(gpu.config(), gpu.activationType(), gpu.blockSize()) >> 20,
+                utilization != null ? "gpu-memory-utilization " + utilization : "kv-cache-memory " + settings.kvCacheMemory());
         return new GpuBatchRunner(gpu, blocks, settings.maxNumBatchedTokens());
     }
 

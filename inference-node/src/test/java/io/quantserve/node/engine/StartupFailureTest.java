@@ -51,6 +51,16 @@ class StartupFailureTest {
     }
 
     @Test
+    void shouldRefuseAGpuMemoryUtilizationOutsideZeroToOneNamingTheSetting() {
+        for (String u : new String[] {"0", "1.5"}) {
+            assertThatThrownBy(() -> start(TestFixtures.model("stories260K.gguf").toString(),
+                    "--quantserve.node.engine.gpu-memory-utilization=" + u))
+                    .satisfies(e -> assertThat(e).hasStackTraceContaining("gpuMemoryUtilization")
+                            .hasStackTraceContaining(u));
+        }
+    }
+
+    @Test
     void shouldRefuseToStartOnAMissingModel() {
         assertThatThrownBy(() -> start("/no/such/model"))
                 .hasRootCauseInstanceOf(IllegalArgumentException.class)

@@ -1,9 +1,11 @@
 package io.quantserve.engine.gpu.model;
 
+import io.quantserve.engine.gpu.CudaDevice;
 import io.quantserve.engine.model.BatchSegment;
 import io.quantserve.engine.model.ModelConfig;
 import io.quantserve.engine.serve.BatchRunner;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * {@link GpuLlamaModel} over its own device KV cache and activations, for {@link io.quantserve.engine.serve.EngineCore}:
@@ -36,6 +38,36 @@ public final class GpuBatchRunner implements BatchRunner {
                     + model.activationType().suffix() + " keys and values of " + model.config().numLayers() + " layers)");
         }
         return (int) Math.min(blocks, Integer.MAX_VALUE);
+    }
+
+    /**
+     * KV cache blocks for a device that may fill to {@code utilization} of its memory (vLLM's
+     * gpu_memory_utilization): what is free now, after the weights, less the activations of a batch of
+     * {@code maxTokens} rows and the share held back ({@code 1 - utilization} of the device's memory, for the CUDA
+     * context, graphs and other processes). Call it with the weights uploaded and nothing else allocated.
+     */
+    public static int blocksForUtilization(GpuLlamaModel model, int maxTokens, double utilization) {
+        CudaDevice device = model.device();
+        long perBlock = GpuKvCache.bytesPerBlock(model.config(), model.activationType(), model.blockSize());
+        return blocksFor(model, utilizationBudget(device.totalMemory(), device.freeMemory(),
+                model.batchStateBytes(maxTokens), utilization, perBlock));
+    }
+
+    /** Bytes for the KV cache: free memory less the activations and the held-back share; at least one block. */
+    static long utilizationBudget(long total, long free, long activations, double utilization, long perBlock) {
+        if (!(utilization > 0 && utilization <= 1)) {
+            throw new IllegalArgumentException("GPU memory utilization " + utilization + ": must be in (0, 1]");
+        }
+        long heldBack = (long) Math.ceil((1 - utilization) * total);
+        long budget = free - activations - heldBack;
+        if (budget < perBlock) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "GPU memory utilization %.2f leaves no room"
+                    + " for a KV cache: of %d MiB, %d MiB are free after the weights, the activations take %d MiB and"
+                    + " %d MiB are held back, while one block of the cache takes %d KiB (raise the utilization or lower"
+                    + " max-num-batched-tokens)", utilization, total >> 20, free >> 20, activations >> 20, heldBack >> 20,
+                    perBlock >> 10));
+        }
+        return budget;
     }
 
     @Override

@@ -67,6 +67,13 @@ public final class GpuBatchState implements AutoCloseable {
         }
     }
 
+    /** Device bytes a state for {@code maxTokens} rows allocates (its metadata buffer aside: a few KB). */
+    static long bytes(ModelConfig c, ActivationType t, int maxTokens, long workspaceBytes) {
+        long perRow = (4L * c.hiddenSize() + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.intermediateSize()) * t.bytes()
+                + 4L * c.vocabSize() + 8;
+        return maxTokens * perRow + Math.max(4L, workspaceBytes);
+    }
+
     private DeviceBuffer own(long bytes, String label) {
         DeviceBuffer buffer = device.allocate(bytes, label);
         owned.add(buffer);

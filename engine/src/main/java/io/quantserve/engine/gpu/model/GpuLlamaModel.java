@@ -273,6 +273,15 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         return new GpuBatchState(device, config, type, cache, maxTokens, workspaceBytes(maxTokens));
     }
 
+    /** Device bytes {@link #newBatchState} allocates for {@code maxTokens} rows. */
+    public long batchStateBytes(int maxTokens) {
+        return GpuBatchState.bytes(config, type, maxTokens, workspaceBytes(maxTokens));
+    }
+
+    public CudaDevice device() {
+        return device;
+    }
+
     /** The split-K workspace of the largest layer at up to maxTokens rows (one buffer serves every launch in turn). */
     private long workspaceBytes(int maxTokens) {
         int sms = device.multiprocessors();
