@@ -120,21 +120,28 @@ __device__ __forceinline__ void online_step(Online& st, float s, int count, int 
 
 /**
  * Decode (and any row-wise) attention: item i is query row rows[i] of q, at position positions[i] of the sequence
- * whose block table is block_tables[tables[i] * max_blocks ..]. Grid (num_heads, items), block 128: the 4 warps take
- * tiles of 32 keys in turn (lane i scores key i, reading its key row; then the tile's values are summed across lanes
- * by output dimension), and their states are merged at the end.
+ * whose block table is block_tables[tables[i] * max_blocks ..]. Grid (num_heads, items, splits), block 128: the 4
+ * warps take tiles of 32 keys in turn (lane i scores key i, reading its key row; then the tile's values are summed
+ * across lanes by output dimension), and their states are merged at the end. With one split a block attends all of
+ * the row's keys and writes the output row. With several (flash-decoding, for few rows over long contexts: more
+ * blocks than heads x items), split z attends keys [z * split_keys, (z + 1) * split_keys) of the row's window and
+ * writes its (max, sum, unnormalised weighted values) to partial[(item * num_heads + head) * splits + z]
+ * [head_dim + 2] (fp32), a split past the row's keys (-inf, 0, 0); paged_attention_merge combines them.
  */
 template <typename T>
 __device__ void paged_decode(T* out, const T* q, const T* k_pool, const T* v_pool, const int* block_tables,
                              const int* rows, const int* tables, const int* positions, int max_blocks, int num_heads,
-                             int num_kv_heads, int head_dim, int block_size, int window, float scale) {
-    int head = blockIdx.x, item = blockIdx.y;
+                             int num_kv_heads, int head_dim, int block_size, int window, float scale, float* partial,
+                             int split_keys) {
+    int head = blockIdx.x, item = blockIdx.y, split = blockIdx.z;
     int row = rows[item], pos = positions[item];
     const int* table = block_tables + (size_t) tables[item] * max_blocks;
     int kv_dim = num_kv_heads * head_dim;
     size_t head_off = (size_t) (head / (num_heads / num_kv_heads)) * head_dim;
     int first = window > 0 ? max(0, pos - window + 1) : 0;
     int len = pos - first + 1;
+    int k0 = split * split_keys;            // this split's keys, counted from first
+    int k1 = min(len, k0 + split_keys);
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
 
     __shared__ float qs[MAX_HEAD_DIM];
@@ -144,12 +151,12 @@ __device__ void paged_decode(T* out, const T* q, const T* k_pool, const T* v_poo
 
     Online st;
     st.init();
-    for (int tile = warp * KEY_TILE; tile < len; tile += ATT_WARPS * KEY_TILE) {
+    for (int tile = k0 + warp * KEY_TILE; tile < k1; tile += ATT_WARPS * KEY_TILE) {
         int p = first + tile + lane;
         float s = -INFINITY;
-        if (tile + lane < len) s = dot_key(qs, k_pool + slot_of(table, p, block_size) * kv_dim + head_off, head_dim) * scale;
+        if (tile + lane < k1) s = dot_key(qs, k_pool + slot_of(table, p, block_size) * kv_dim + head_off, head_dim) * scale;
         int base = first + tile;
-        online_step<T>(st, s, min(KEY_TILE, len - tile), head_dim, lane, [&](int t) {
+        online_step<T>(st, s, min(KEY_TILE, k1 - tile), head_dim, lane, [&](int t) {
             return v_pool + slot_of(table, base + t, block_size) * kv_dim + head_off;
         });
     }
@@ -173,11 +180,52 @@ __device__ void paged_decode(T* out, const T* q, const T* k_pool, const T* v_poo
         weight[w] = wm[w] == -INFINITY ? 0.f : __expf(wm[w] - big);  // a warp with no keys adds nothing
         total += wl[w] * weight[w];
     }
+    if (gridDim.z > 1) {  // a split: its state, for paged_attention_merge
+        float* part = partial + (((size_t) item * num_heads + head) * gridDim.z + split) * (head_dim + 2);
+        if (threadIdx.x == 0) {
+            part[0] = big;
+            part[1] = total;
+        }
+        for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
+            float sum = 0.f;
+#pragma unroll
+            for (int w = 0; w < ATT_WARPS; w++) sum += wacc[w][d] * weight[w];
+            part[2 + d] = sum;
+        }
+        return;
+    }
     T* orow = out + ((size_t) row * num_heads + head) * head_dim;
     for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
         float sum = 0.f;
 #pragma unroll
         for (int w = 0; w < ATT_WARPS; w++) sum += wacc[w][d] * weight[w];
+        orow[d] = from_float<T>(sum / total);
+    }
+}
+
+/**
+ * Combines the splits of paged_decode: out = sum_z acc_z e^(m_z - M) / sum_z l_z e^(m_z - M), M the largest m_z
+ * (a split without keys has m = -inf and adds nothing). Grid (num_heads, items), threads over head_dim.
+ */
+template <typename T>
+__device__ void attention_merge(T* out, const float* partial, const int* rows, int splits, int num_heads, int head_dim) {
+    int head = blockIdx.x, item = blockIdx.y;
+    int stride = head_dim + 2;
+    const float* part = partial + ((size_t) item * num_heads + head) * splits * stride;
+    float big = -INFINITY;
+    for (int z = 0; z < splits; z++) big = fmaxf(big, part[z * stride]);
+    float total = 0.f;
+    for (int z = 0; z < splits; z++) {
+        float m = part[z * stride];
+        if (m != -INFINITY) total += part[z * stride + 1] * __expf(m - big);
+    }
+    T* orow = out + ((size_t) rows[item] * num_heads + head) * head_dim;
+    for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
+        float sum = 0.f;
+        for (int z = 0; z < splits; z++) {
+            float m = part[z * stride];
+            if (m != -INFINITY) sum += part[z * stride + 2 + d] * __expf(m - big);
+        }
         orow[d] = from_float<T>(sum / total);
     }
 }
@@ -280,11 +328,20 @@ extern "C" __global__ void kv_append_bf16(bf16* k_pool, bf16* v_pool, const bf16
 
 #define DECODE_PARAMS(T) T* out, const T* q, const T* k_pool, const T* v_pool, const int* block_tables, const int* rows, \
     const int* tables, const int* positions, int max_blocks, int num_heads, int num_kv_heads, int head_dim,           \
-    int block_size, int window, float scale
+    int block_size, int window, float scale, float* partial, int split_keys
 #define DECODE_ARGS out, q, k_pool, v_pool, block_tables, rows, tables, positions, max_blocks, num_heads, num_kv_heads, \
-    head_dim, block_size, window, scale
+    head_dim, block_size, window, scale, partial, split_keys
 extern "C" __global__ void __launch_bounds__(ATT_THREADS) paged_attention_decode_f16(DECODE_PARAMS(half)) { paged_decode<half>(DECODE_ARGS); }
 extern "C" __global__ void __launch_bounds__(ATT_THREADS) paged_attention_decode_bf16(DECODE_PARAMS(bf16)) { paged_decode<bf16>(DECODE_ARGS); }
+
+extern "C" __global__ void paged_attention_merge_f16(half* out, const float* partial, const int* rows, int splits,
+                                                     int num_heads, int head_dim) {
+    attention_merge<half>(out, partial, rows, splits, num_heads, head_dim);
+}
+extern "C" __global__ void paged_attention_merge_bf16(bf16* out, const float* partial, const int* rows, int splits,
+                                                      int num_heads, int head_dim) {
+    attention_merge<bf16>(out, partial, rows, splits, num_heads, head_dim);
+}
 
 #define PREFILL_PARAMS(T) T* out, const T* q, const T* k_pool, const T* v_pool, const int* table, int row0, int start, \
     int n, int num_heads, int num_kv_heads, int head_dim, int block_size, int window, float scale

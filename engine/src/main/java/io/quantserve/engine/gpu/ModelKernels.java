@@ -31,8 +31,8 @@ public final class ModelKernels {
     static List<KernelSpec> specs() {
         List<KernelSpec> all = new ArrayList<>();
         for (ActivationType t : ActivationType.values()) {
-            all.addAll(List.of(kvAppendSpec(t), decodeSpec(t), prefillSpec(t), denseSpec(t, false), denseSpec(t, true),
-                    addBiasSpec(t)));
+            all.addAll(List.of(kvAppendSpec(t), decodeSpec(t), mergeSpec(t), prefillSpec(t), denseSpec(t, false),
+                    denseSpec(t, true), addBiasSpec(t)));
         }
         return all;
     }
@@ -43,7 +43,11 @@ public final class ModelKernels {
 
     static KernelSpec decodeSpec(ActivationType t) {
         return KernelSpec.of(ATTENTION, "paged_attention_decode_" + t.suffix(), POINTER, POINTER, POINTER, POINTER,
-                POINTER, POINTER, POINTER, POINTER, INT, INT, INT, INT, INT, INT, FLOAT);
+                POINTER, POINTER, POINTER, POINTER, INT, INT, INT, INT, INT, INT, FLOAT, POINTER, INT);
+    }
+
+    static KernelSpec mergeSpec(ActivationType t) {
+        return KernelSpec.of(ATTENTION, "paged_attention_merge_" + t.suffix(), POINTER, POINTER, POINTER, INT, INT, INT);
     }
 
     static KernelSpec prefillSpec(ActivationType t) {
@@ -88,6 +92,50 @@ public final class ModelKernels {
         }
     }
 
+    /**
+     * How decode attention is split over a row's keys (flash-decoding): {@code splits} blocks per (head, row), each
+     * over {@code splitKeys} keys; one split attends all keys and writes the output directly.
+     */
+    public record DecodeSplit(int splits, int splitKeys) {
+        public static final DecodeSplit NONE = new DecodeSplit(1, Integer.MAX_VALUE);
+        /** At least this many keys per split: below it the merge costs more than the parallelism gains. */
+        static final int MIN_KEYS = 256;
+        static final int MAX_SPLITS = 32;
+
+        /**
+         * The split for {@code items} rows of {@code numHeads} heads whose keys number at most {@code maxKeys}: none
+         * while the blocks of (head, row) fill the device; else enough splits for about two blocks per multiprocessor,
+         * at most {@value #MAX_SPLITS} and no fewer than {@value #MIN_KEYS} keys each, the keys per split a multiple
+         * of a pass of the 4 warps (128). Depends on the shape only, so a CUDA graph of a decode step keeps it.
+         */
+        public static DecodeSplit plan(int items, int numHeads, long maxKeys, int multiprocessors) {
+            long blocks = (long) items * numHeads;
+            if (blocks >= multiprocessors) {
+                return NONE;
+            }
+            long bySms = (2L * multiprocessors + blocks - 1) / blocks;
+            long byKeys = maxKeys / MIN_KEYS;
+            int splits = (int) Math.min(Math.min(bySms, byKeys), MAX_SPLITS);
+            if (splits <= 1) {
+                return NONE;
+            }
+            long perSplit = (maxKeys + splits - 1) / splits;
+            int keys = (int) ((perSplit + 127) / 128 * 128);
+            return new DecodeSplit((int) ((maxKeys + keys - 1) / keys), keys);
+        }
+
+        /** fp32 partial states a split decode of {@code items} rows writes: (max, sum, head_dim values) each. */
+        public long partialBytes(int items, int numHeads, int headDim) {
+            return splits == 1 ? 0 : 4L * items * numHeads * splits * (headDim + 2);
+        }
+
+        /** The most partial bytes any {@link #plan} for a device of {@code multiprocessors} asks for. */
+        public static long maxPartialBytes(int multiprocessors, int headDim) {
+            // items * heads < sms and splits <= ceil(2 sms / (items * heads)): items * heads * splits < 3 sms
+            return 4L * 3 * multiprocessors * (headDim + 2);
+        }
+    }
+
     private final CudaDevice device;
 
     public ModelKernels(CudaDevice device) {
@@ -100,8 +148,12 @@ public final class ModelKernels {
         return LaunchShape.perRow(tokens, GpuKernels.warps(kvDim / 2, 256));
     }
 
-    static LaunchShape decodeShape(int items, int numHeads) {
-        return new LaunchShape(numHeads, items, 1, ATTENTION_THREADS, 1, 1, 0);
+    static LaunchShape decodeShape(int items, int numHeads, int splits) {
+        return new LaunchShape(numHeads, items, splits, ATTENTION_THREADS, 1, 1, 0);
+    }
+
+    static LaunchShape mergeShape(int items, int numHeads, int headDim) {
+        return new LaunchShape(numHeads, items, 1, GpuKernels.warps(headDim, 256), 1, 1, 0);
     }
 
     static LaunchShape prefillShape(int n, int numHeads, int headDim, ActivationType t) {
@@ -137,10 +189,12 @@ public final class ModelKernels {
     /**
      * Decode attention over {@code items} query rows, each of its own sequence and position: item i is row rows[i] of
      * q/out [qRows, qDim], at position positions[i], its block table row tables[i] of blockTables [.., maxBlocks].
+     * With {@code split} of several splits, the splits' states go to {@code partial} (fp32, at least
+     * {@link DecodeSplit#partialBytes}) and a merge launch writes the outputs; {@code partial} may be null without.
      */
     public void decode(ActivationType t, Attention a, DeviceBuffer out, DeviceBuffer q, int qRows, DeviceBuffer kPool,
             DeviceBuffer vPool, DeviceBuffer blockTables, int tableCount, int maxBlocks, DeviceBuffer rows,
-            DeviceBuffer tables, DeviceBuffer positions, int items) {
+            DeviceBuffer tables, DeviceBuffer positions, int items, DecodeSplit split, DeviceBuffer partial) {
         KernelSpec spec = decodeSpec(t);
         need(spec, out, (long) qRows * a.qDim() * t.bytes());
         need(spec, q, (long) qRows * a.qDim() * t.bytes());
@@ -148,10 +202,22 @@ public final class ModelKernels {
         need(spec, rows, 4L * items);
         need(spec, tables, 4L * items);
         need(spec, positions, 4L * items);
-        device.kernel(spec).launch(decodeShape(items, a.numHeads()), new KernelArgs().buffer(out).buffer(q)
-                .buffer(kPool).buffer(vPool).buffer(blockTables).buffer(rows).buffer(tables).buffer(positions)
+        boolean splitting = split.splits() > 1;
+        if (splitting) {
+            if (partial == null) {
+                throw new IllegalArgumentException(spec.name() + ": " + split + " needs a partial-state buffer");
+            }
+            need(spec, partial, split.partialBytes(items, a.numHeads(), a.headDim()));
+        }
+        DeviceBuffer partials = splitting ? partial : out; // unread with one split: any valid pointer
+        device.kernel(spec).launch(decodeShape(items, a.numHeads(), split.splits()), new KernelArgs().buffer(out)
+                .buffer(q).buffer(kPool).buffer(vPool).buffer(blockTables).buffer(rows).buffer(tables).buffer(positions)
                 .i32(maxBlocks).i32(a.numHeads()).i32(a.numKvHeads()).i32(a.headDim()).i32(a.blockSize())
-                .i32(a.window()).f32(a.scale()));
+                .i32(a.window()).f32(a.scale()).buffer(partials).i32(split.splitKeys()));
+        if (splitting) {
+            device.kernel(mergeSpec(t)).launch(mergeShape(items, a.numHeads(), a.headDim()), new KernelArgs()
+                    .buffer(out).buffer(partial).buffer(rows).i32(split.splits()).i32(a.numHeads()).i32(a.headDim()));
+        }
     }
 
     /**

@@ -100,10 +100,19 @@ class ModelKernelsDeviceTest extends DeviceTest {
             positions[i] = lengths[i] - 1;
             reference(q, rows[i], expected, p, p.tables[i], positions[i], a);
         }
-        DeviceBuffer out = poisoned(2L * q.length, "out");
-        kernels.decode(t, a, out, upload(t, q), items, upload(t, p.keys), upload(t, p.values), ints(flat), items, width,
-                ints(rows), ints(tables), ints(positions), items);
-        assertClose(download(t, out, q.length), expected, tolerance(t), "decode");
+        DeviceBuffer qd = upload(t, q);
+        DeviceBuffer keys = upload(t, p.keys);
+        DeviceBuffer values = upload(t, p.values);
+        // whole rows, and split over the keys (flash-decoding): 5 splits of 256 keys, 9 of 128 (short rows and
+        // windows leave most splits without keys), and the plan for this shape on a 132-multiprocessor device
+        for (ModelKernels.DecodeSplit split : List.of(ModelKernels.DecodeSplit.NONE, new ModelKernels.DecodeSplit(5, 256),
+                new ModelKernels.DecodeSplit(9, 128), ModelKernels.DecodeSplit.plan(items, heads, 16L * width, 132))) {
+            DeviceBuffer out = poisoned(2L * q.length, "out");
+            DeviceBuffer partial = poisoned(Math.max(4, split.partialBytes(items, heads, headDim)), "partial");
+            kernels.decode(t, a, out, qd, items, keys, values, ints(flat), items, width, ints(rows), ints(tables),
+                    ints(positions), items, split, partial);
+            assertClose(download(t, out, q.length), expected, tolerance(t), "decode " + split);
+        }
     }
 
     @ParameterizedTest(name = "{0} heads={1}/{2} headDim={3} window={4} start={5} n={6}")

@@ -16,11 +16,42 @@ class ModelKernelsTest {
     }
 
     @Test
-    void decodeTakesOneBlockPerHeadAndItem() {
-        LaunchShape shape = ModelKernels.decodeShape(5, 32);
+    void decodeTakesOneBlockPerHeadItemAndSplit() {
+        LaunchShape shape = ModelKernels.decodeShape(5, 32, 3);
         assertThat(shape.gridX()).isEqualTo(32);
         assertThat(shape.gridY()).isEqualTo(5);
+        assertThat(shape.gridZ()).isEqualTo(3);
         assertThat(shape.blockX()).isEqualTo(128);
+        assertThat(ModelKernels.mergeShape(5, 32, 128).blockX()).isEqualTo(128);
+        assertThat(ModelKernels.mergeShape(5, 32, 72).blockX()).isEqualTo(96);
+    }
+
+    @Test
+    void decodeSplitsOnlyWhenFewRowsLeaveMultiprocessorsIdleOverLongContexts() {
+        // a 7B decode of one sequence at 4096 keys on 132 multiprocessors: 32 blocks -> 8 splits of 512 keys
+        ModelKernels.DecodeSplit one = ModelKernels.DecodeSplit.plan(1, 32, 4096, 132);
+        assertThat(one.splits()).isEqualTo(8);
+        assertThat(one.splitKeys()).isEqualTo(512);
+        assertThat((long) one.splits() * one.splitKeys()).isGreaterThanOrEqualTo(4096);
+        // enough rows to fill the device, or keys too few to share: no split
+        assertThat(ModelKernels.DecodeSplit.plan(8, 32, 4096, 132)).isEqualTo(ModelKernels.DecodeSplit.NONE);
+        assertThat(ModelKernels.DecodeSplit.plan(1, 32, 300, 132)).isEqualTo(ModelKernels.DecodeSplit.NONE);
+        // a few keys over the minimum: 2 splits of 256 at most, keys per split a multiple of 128
+        ModelKernels.DecodeSplit two = ModelKernels.DecodeSplit.plan(1, 32, 520, 132);
+        assertThat(two.splits()).isEqualTo(2);
+        assertThat(two.splitKeys()).isEqualTo(384);
+        // every plan's partial states fit the bound the batch state allocates
+        for (int items = 1; items < 10; items++) {
+            for (int heads : new int[] {1, 4, 32, 40}) {
+                for (long keys : new long[] {16, 1000, 4096, 131072}) {
+                    ModelKernels.DecodeSplit s = ModelKernels.DecodeSplit.plan(items, heads, keys, 132);
+                    assertThat((long) s.splits() * s.splitKeys()).isGreaterThanOrEqualTo(Math.min(keys, Integer.MAX_VALUE));
+                    assertThat(s.splits()).isLessThanOrEqualTo(32);
+                    assertThat(s.partialBytes(items, heads, 128)).isLessThanOrEqualTo(
+                            ModelKernels.DecodeSplit.maxPartialBytes(132, 128));
+                }
+            }
+        }
     }
 
     @Test

@@ -22,7 +22,8 @@ import java.util.Random;
  * {@link GpuLlamaModel#forwardBatch} the inference node's scheduler calls. Prefill: one prompt of
  * {@value #PROMPT} tokens, tokens/s. Decode: batches of 1, 8 and 32 sequences, each with a context of
  * {@value #CONTEXT} tokens prefilled first, {@value #STEPS} steps of one token per sequence; tokens/s over the batch
- * and the time per step (TPOT). Wall-clock time around each forward, which includes the logits' copy to the host,
+ * and the time per step (TPOT); and one sequence at a context of {@value #LONG_CONTEXT} tokens, where attention reads
+ * more than the weights and is split over the keys (less where the model's context is shorter). Wall-clock time around each forward, which includes the logits' copy to the host,
  * as serving pays it. Decode steps run as the node runs them, replayed from CUDA graphs, and once more as plain
  * launches (graphs off) to show what the graphs save. Median of {@value #RUNS} runs after a warm-up. Usage:
  * {@code GpuModelBench [shape [group]]}.
@@ -33,6 +34,8 @@ public final class GpuModelBench {
     static final int STEPS = 32;
     static final int RUNS = 5;
     static final int[] BATCHES = {1, 8, 32};
+    /** The context of the long-context decode row (one sequence: split decode attention, flash-decoding), at most. */
+    static final int LONG_CONTEXT = 3584;
 
     public static void main(String[] args) {
         String shape = args.length > 0 ? args[0] : "llama-7b";
@@ -53,8 +56,9 @@ public final class GpuModelBench {
         int blockSize;
         try (GpuLlamaModel model = GpuLlamaModel.random(device, c, group, 7)) {
             blockSize = model.blockSize();
-            int perSequence = (CONTEXT + STEPS * (RUNS + 1) + blockSize - 1) / blockSize;
-            int blocks = Math.max(maxBatch * perSequence, (PROMPT + blockSize - 1) / blockSize);
+            int perSequence = blocksFor(CONTEXT, blockSize);
+            int longContext = Math.min(LONG_CONTEXT, c.maxPositions() - STEPS * (RUNS + 1));
+            int blocks = Math.max(maxBatch * perSequence, blocksFor(Math.max(PROMPT, longContext), blockSize));
             out.printf(Locale.ROOT, "GpuModelBench: %s (%d layers, hidden %d, vocab %d), AWQ 4-bit group %d, fp16"
                     + " activations, on %s; random weights made in %.1f s; KV cache %d blocks of %d tokens%n",
                     shape, c.numLayers(), c.hiddenSize(), c.vocabSize(), group, device.name(),
@@ -67,13 +71,16 @@ public final class GpuModelBench {
                         1e3 * prefill);
                 for (int batch : BATCHES) {
                     state.useGraphs(true);
-                    double step = decodeStepSeconds(model, state, blockSize, perSequence, batch, rnd, c.vocabSize());
+                    double step = decodeStepSeconds(model, state, blockSize, CONTEXT, batch, rnd, c.vocabSize());
                     state.useGraphs(false);
-                    double plain = decodeStepSeconds(model, state, blockSize, perSequence, batch, rnd, c.vocabSize());
+                    double plain = decodeStepSeconds(model, state, blockSize, CONTEXT, batch, rnd, c.vocabSize());
                     out.printf(Locale.ROOT, "  decode batch %-3d       %8.0f tok/s  TPOT %.2f ms  (plain launches: %.0f"
                             + " tok/s, TPOT %.2f ms)%n", batch, batch / step, 1e3 * step, batch / plain, 1e3 * plain);
                 }
                 state.useGraphs(true);
+                double step = decodeStepSeconds(model, state, blockSize, longContext, 1, rnd, c.vocabSize());
+                out.printf(Locale.ROOT, "  decode batch 1, context %d %6.0f tok/s  TPOT %.2f ms%n", longContext,
+                        1 / step, 1e3 * step);
             }
         }
     }
@@ -97,21 +104,31 @@ public final class GpuModelBench {
         return median(times);
     }
 
+    /** KV blocks for a sequence of {@code context} tokens and the decode steps of every run after it. */
+    private static int blocksFor(int context, int blockSize) {
+        return (context + STEPS * (RUNS + 1) + blockSize - 1) / blockSize;
+    }
+
     /**
-     * Median time of one decode step of {@code batch} sequences: each gets its own blocks and a {@value #CONTEXT}-token
-     * context first (one prefill each), then every run takes {@value #STEPS} steps further along.
+     * Median time of one decode step of {@code batch} sequences: each gets its own blocks and a {@code context}-token
+     * context first (prefilled in chunks of the state's size), then every run takes {@value #STEPS} steps further.
      */
-    private static double decodeStepSeconds(GpuLlamaModel model, GpuBatchState state, int blockSize, int perSequence,
+    private static double decodeStepSeconds(GpuLlamaModel model, GpuBatchState state, int blockSize, int context,
             int batch, Random rnd, int vocab) {
+        int perSequence = blocksFor(context, blockSize);
         BlockTable[] tables = new BlockTable[batch];
         for (int s = 0; s < batch; s++) {
             tables[s] = new BlockTable(blockSize);
             for (int b = 0; b < perSequence; b++) {
                 tables[s].add(s * perSequence + b);
             }
-            model.forwardBatch(state, List.of(BatchSegment.of(tables[s], 0, rnd.ints(CONTEXT, 0, vocab).toArray())));
+            int[] prompt = rnd.ints(context, 0, vocab).toArray();
+            for (int done = 0; done < context; done += state.maxTokens()) {
+                int[] chunk = Arrays.copyOfRange(prompt, done, Math.min(context, done + state.maxTokens()));
+                model.forwardBatch(state, List.of(BatchSegment.of(tables[s], done, chunk)));
+            }
         }
-        int pos = CONTEXT;
+        int pos = context;
         double[] times = new double[RUNS];
         for (int run = -1; run < RUNS; run++) {
             long t0 = System.nanoTime();

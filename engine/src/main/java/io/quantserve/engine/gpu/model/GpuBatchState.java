@@ -30,13 +30,14 @@ public final class GpuBatchState implements AutoCloseable {
     final DeviceBuffer ids;    // [maxTokens] int32 token ids
     final DeviceBuffer wanted; // [maxTokens] int32 rows that want logits
     final DeviceBuffer workspace; // split-K fp32 partial sums of the GEMMs/GEMV, sized for the largest layer at maxTokens
+    final DeviceBuffer attentionPartials; // fp32 states of split decode attention (flash-decoding)
     final DecodeGraphs graphs;
     private final CudaDevice device;
     private final List<DeviceBuffer> owned = new ArrayList<>();
     private DeviceBuffer meta; // int32 metadata of the current batch, grown as needed
 
     GpuBatchState(CudaDevice device, ModelConfig c, ActivationType t, GpuKvCache cache, int maxTokens,
-            long workspaceBytes) {
+            long workspaceBytes, long attentionPartialBytes) {
         if (maxTokens < 1) {
             throw new IllegalArgumentException("a batch state for " + maxTokens + " tokens");
         }
@@ -61,6 +62,7 @@ public final class GpuBatchState implements AutoCloseable {
             ids = own(rows * 4L, "ids");
             wanted = own(rows * 4L, "wanted rows");
             workspace = own(Math.max(4L, workspaceBytes), "split-K workspace");
+            attentionPartials = own(Math.max(4L, attentionPartialBytes), "split decode attention states");
         } catch (RuntimeException e) {
             close();
             throw e;

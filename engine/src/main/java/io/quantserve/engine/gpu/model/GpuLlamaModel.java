@@ -270,12 +270,14 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
 
     /** Activation buffers for batches of up to {@code maxTokens} rows over {@code cache}. */
     public GpuBatchState newBatchState(GpuKvCache cache, int maxTokens) {
-        return new GpuBatchState(device, config, type, cache, maxTokens, workspaceBytes(maxTokens));
+        return new GpuBatchState(device, config, type, cache, maxTokens, workspaceBytes(maxTokens),
+                ModelKernels.DecodeSplit.maxPartialBytes(device.multiprocessors(), config.headDim()));
     }
 
     /** Device bytes {@link #newBatchState} allocates for {@code maxTokens} rows. */
     public long batchStateBytes(int maxTokens) {
-        return GpuBatchState.bytes(config, type, maxTokens, workspaceBytes(maxTokens));
+        return GpuBatchState.bytes(config, type, maxTokens, workspaceBytes(maxTokens))
+                + ModelKernels.DecodeSplit.maxPartialBytes(device.multiprocessors(), config.headDim());
     }
 
     public CudaDevice device() {
@@ -416,10 +418,16 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         DeviceBuffer keys = s.cache.keys(layer);
         DeviceBuffer values = s.cache.values(layer);
         if (plan.decodeItems() > 0) {
+            long maxKeys = (long) plan.decodeTableWidth() * attention.blockSize();
+            if (attention.window() > 0) {
+                maxKeys = Math.min(maxKeys, attention.window());
+            }
+            ModelKernels.DecodeSplit split = ModelKernels.DecodeSplit.plan(plan.decodeItems(), attention.numHeads(),
+                    maxKeys, device.multiprocessors());
             modelKernels.decode(type, attention, s.att, s.q, n, keys, values, plan.slice(meta, BatchPlan.Part.DECODE_TABLES),
                     plan.decodeItems(), plan.decodeTableWidth(), plan.slice(meta, BatchPlan.Part.DECODE_ROWS),
                     plan.slice(meta, BatchPlan.Part.DECODE_TABLE_INDEX), plan.slice(meta, BatchPlan.Part.DECODE_POSITIONS),
-                    plan.decodeItems());
+                    plan.decodeItems(), split, s.attentionPartials);
         }
         for (BatchPlan.Prefill p : plan.prefills()) {
             modelKernels.prefill(type, attention, s.att, s.q, n, keys, values, plan.prefillTable(meta, p), p.tableBlocks(),

@@ -44,6 +44,7 @@ class GpuModelBenchDeviceTest extends DeviceTest {
         GpuModelBench.run(device, SyntheticModels.byName("tiny"), "tiny", 32, new PrintStream(bytes, true,
                 StandardCharsets.UTF_8));
         String table = bytes.toString(StandardCharsets.UTF_8);
-        assertThat(table).contains("prefill 512 tokens", "decode batch 1 ", "decode batch 8 ", "decode batch 32 ");
+        assertThat(table).contains("prefill 512 tokens", "decode batch 1 ", "decode batch 8 ", "decode batch 32 ",
+                "decode batch 1, context 1856", "plain launches");
     }
 }
