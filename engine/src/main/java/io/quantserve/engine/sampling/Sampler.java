@@ -51,6 +51,24 @@ public final class Sampler {
         return params;
     }
 
+    /**
+     * Whether {@link #next} reads the logits only through temperature, top-k, top-p and min-p (no penalty in effect):
+     * then a sampler elsewhere (the GPU's, see {@code io.quantserve.engine.gpu.SampleRow}) given these parameters and
+     * {@link #nextUniform} draws the token this one would.
+     */
+    public boolean penaltyFree() {
+        return params.repetitionPenalty() == 1f && params.presencePenalty() == 0f && params.frequencyPenalty() == 0f;
+    }
+
+    /**
+     * The uniform number in [0, 1) that the next draw of {@link #next} would use, taken from this sampler's random
+     * stream as that draw takes it (once per sampled token; greedy takes none and gets 0), for a draw made elsewhere
+     * ({@link #next(float[], double)}).
+     */
+    public double nextUniform() {
+        return params.isGreedy() ? 0 : random.nextDouble();
+    }
+
     /** Prompt tokens: subject to the repetition penalty but not to presence/frequency penalties. */
     public void acceptPrompt(int... tokens) {
         for (int t : tokens) {
@@ -83,6 +101,14 @@ public final class Sampler {
      * entries past vocabSize, e.g. padding, are ignored). Does not {@link #accept} the token.
      */
     public int next(float[] logits) {
+        return next(logits, nextUniform());
+    }
+
+    /**
+     * As {@link #next(float[])} with the draw's uniform number {@code u} in [0, 1) given (ignored when greedy): the
+     * token a sampler that takes u from elsewhere, such as the GPU's, must pick.
+     */
+    public int next(float[] logits, double u) {
         if (logits.length < vocabSize) {
             throw new IllegalArgumentException("logits has " + logits.length + " entries, vocabulary is " + vocabSize);
         }
@@ -92,7 +118,7 @@ public final class Sampler {
         if (params.isGreedy()) {
             return argmax(x);
         }
-        return sample(x);
+        return sample(x, u);
     }
 
     private void applyPenalties(float[] x) {
@@ -126,7 +152,7 @@ public final class Sampler {
         return argmax(x, vocabSize);
     }
 
-    private int sample(float[] x) {
+    private int sample(float[] x, double u) {
         int n = vocabSize;
         int top = argmax(x);
         float max = x[top];
@@ -144,7 +170,7 @@ public final class Sampler {
         int k = params.topK() > 0 && params.topK() < n ? params.topK() : 0;
         boolean topP = params.topP() < 1f;
         if (k == 0 && !topP) {
-            return drawUnsorted(x, total);
+            return drawUnsorted(x, total, u);
         }
         int count = k > 0 ? topKCandidates(x, k) : nucleusCandidates(x, total);
         Arrays.sort(candidates, 0, count); // ascending: most likely token is last
@@ -164,7 +190,7 @@ public final class Sampler {
             kept += w;
             first = i;
         }
-        double r = random.nextDouble() * kept;
+        double r = u * kept;
         for (int i = count - 1; i > first; i--) {
             r -= weight(candidates[i]);
             if (r < 0) return index(candidates[i]);
@@ -173,7 +199,7 @@ public final class Sampler {
     }
 
     /** No top-k/top-p: one pass with min-p as a plain threshold (the max weight is 1). */
-    private int drawUnsorted(float[] w, double total) {
+    private int drawUnsorted(float[] w, double total, double u) {
         float minP = params.minP();
         double kept = total;
         if (minP > 0) {
@@ -183,7 +209,7 @@ public final class Sampler {
                 kept += w[i];
             }
         }
-        double r = random.nextDouble() * kept;
+        double r = u * kept;
         int last = 0;
         for (int i = 0; i < vocabSize; i++) {
             if (w[i] > 0) {

@@ -2,6 +2,7 @@ package io.quantserve.engine.serve;
 
 import io.quantserve.engine.model.BatchSegment;
 import io.quantserve.engine.model.ModelConfig;
+import io.quantserve.engine.sampling.SamplingParams;
 import java.util.List;
 
 /**
@@ -35,6 +36,25 @@ public interface BatchRunner extends AutoCloseable {
      * @return per segment its logits: [vocab] for LAST, [tokens, vocab] for ALL, null for NONE
      */
     float[][] forward(List<BatchSegment> segments);
+
+    /**
+     * Whether {@link #forwardAndSample} draws tokens where the logits are (the GPU runner: no logits cross the bus).
+     */
+    default boolean samplesOnDevice() {
+        return false;
+    }
+
+    /**
+     * As {@link #forward}, then draws each LAST segment's next token from its logits with its parameters (no
+     * penalties: temperature, top-k, top-p, min-p) and uniform number {@code u} (the segment's Sampler's
+     * {@code nextUniform}), as the CPU {@link io.quantserve.engine.sampling.Sampler} would; NONE segments have null
+     * parameters. Only where {@link #samplesOnDevice}.
+     *
+     * @return per segment its token, -1 for a NONE segment or a row without a finite logit
+     */
+    default int[] forwardAndSample(List<BatchSegment> segments, List<SamplingParams> params, double[] u) {
+        throw new UnsupportedOperationException(backend() + " runner does not sample on its device");
+    }
 
     /** Frees the cache and activations (not the model's weights, which the caller owns). */
     @Override

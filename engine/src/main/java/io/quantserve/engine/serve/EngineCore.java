@@ -5,6 +5,7 @@ import io.quantserve.engine.kvcache.KvCachePool;
 import io.quantserve.engine.model.BatchSegment;
 import io.quantserve.engine.model.LlamaModel;
 import io.quantserve.engine.sampling.Sampler;
+import io.quantserve.engine.sampling.SamplingParams;
 import io.quantserve.engine.sampling.TokenLogprob;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -135,7 +136,8 @@ public final class EngineCore {
             segments.add(new BatchSegment(manager.blockTable(c.seq().seqId()), c.start(), c.tokens(),
                     c.sample() ? BatchSegment.Logits.LAST : BatchSegment.Logits.NONE));
         }
-        float[][] logits = runner.forward(segments);
+        int[] drawn = onDevice(chunks) ? forwardAndSample(chunks, segments) : null;
+        float[][] logits = drawn == null ? runner.forward(segments) : null;
         for (int i = 0; i < chunks.size(); i++) {
             ScheduledChunk c = chunks.get(i);
             Sequence seq = c.seq();
@@ -149,14 +151,23 @@ public final class EngineCore {
             }
             Active a = active.get(seq.request().id());
             EngineRequest request = seq.request();
-            float[] rowLogits = logits[i];
             int vocab = runner.config().vocabSize();
-            // raw distribution first: the constraint's mask must not show up in the reported log-probabilities
-            float[] rawLogits = request.logprobs() >= 0 ? rowLogits.clone() : null;
-            if (request.constraint() != null) {
-                request.constraint().mask(rowLogits);
+            float[] rawLogits = null;
+            int token;
+            if (drawn != null) {
+                token = drawn[i];
+                if (token < 0) {
+                    throw new IllegalStateException("request " + request.id() + ": no token has a finite logit");
+                }
+            } else {
+                float[] rowLogits = logits[i];
+                // raw distribution first: the constraint's mask must not show up in the reported log-probabilities
+                rawLogits = request.logprobs() >= 0 ? rowLogits.clone() : null;
+                if (request.constraint() != null) {
+                    request.constraint().mask(rowLogits);
+                }
+                token = a.sampler().next(rowLogits);
             }
-            int token = a.sampler().next(rowLogits);
             if (request.stopTokenIds().contains(token)) {
                 finish(a, new int[0], null, FinishReason.STOP, outputs);
                 continue;
@@ -174,6 +185,42 @@ public final class EngineCore {
                 deliver(a, RequestOutput.token(request.id(), token, logprob), outputs);
             }
         }
+    }
+
+    /**
+     * Whether this step's tokens can be drawn on the runner's device: it samples there, and no sampled row needs the
+     * logits on the host (log-probabilities, a structured-output mask, repetition/presence/frequency penalties).
+     */
+    private boolean onDevice(List<ScheduledChunk> chunks) {
+        if (!runner.samplesOnDevice()) {
+            return false;
+        }
+        for (ScheduledChunk c : chunks) {
+            if (c.sample()) {
+                EngineRequest r = c.seq().request();
+                if (r.logprobs() >= 0 || r.constraint() != null || !active.get(r.id()).sampler().penaltyFree()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The forward with each sampled row's parameters and its sampler's next uniform number. */
+    private int[] forwardAndSample(List<ScheduledChunk> chunks, List<BatchSegment> segments) {
+        List<SamplingParams> params = new ArrayList<>(chunks.size());
+        double[] u = new double[chunks.size()];
+        for (int i = 0; i < chunks.size(); i++) {
+            ScheduledChunk c = chunks.get(i);
+            if (c.sample()) {
+                Sampler sampler = active.get(c.seq().request().id()).sampler();
+                params.add(sampler.params());
+                u[i] = sampler.nextUniform();
+            } else {
+                params.add(null);
+            }
+        }
+        return runner.forwardAndSample(segments, params, u);
     }
 
     private void finish(Active a, int[] tokens, TokenLogprob logprob, FinishReason reason,

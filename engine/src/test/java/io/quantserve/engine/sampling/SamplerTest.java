@@ -27,6 +27,25 @@ class SamplerTest {
     }
 
     @Test
+    void aDrawWithTheSamplersOwnNextUniformIsTheDrawItMakes() {
+        for (SamplingParams p : new SamplingParams[] {SamplingParams.defaults().withTemperature(0.9f).withSeed(4),
+            SamplingParams.defaults().withTopP(0.7f).withSeed(5), SamplingParams.defaults().withTopK(2).withSeed(6)}) {
+            Sampler own = new Sampler(p, LOGITS.length);
+            Sampler given = new Sampler(p, LOGITS.length);
+            Sampler uniforms = new Sampler(p, LOGITS.length);
+            for (int i = 0; i < 50; i++) {
+                assertThat(given.next(LOGITS, uniforms.nextUniform())).isEqualTo(own.next(LOGITS));
+            }
+            assertThat(own.penaltyFree()).isTrue();
+        }
+        Sampler greedy = new Sampler(SamplingParams.greedy(), LOGITS.length);
+        assertThat(greedy.nextUniform()).isZero();
+        assertThat(greedy.next(LOGITS, 0.99)).isEqualTo(1);
+        assertThat(new Sampler(SamplingParams.defaults().withRepetitionPenalty(1.1f), 5).penaltyFree()).isFalse();
+        assertThat(new Sampler(SamplingParams.defaults().withPresencePenalty(0.5f), 5).penaltyFree()).isFalse();
+    }
+
+    @Test
     void greedyPicksArgmaxAndBreaksTiesToLowestId() {
         assertThat(draw(SamplingParams.greedy(), LOGITS, 3)).containsOnly(1);
         assertThat(new Sampler(SamplingParams.greedy(), 4).next(new float[] {0, 5, 2, 5})).isEqualTo(1);

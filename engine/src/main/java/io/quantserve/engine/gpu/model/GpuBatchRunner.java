@@ -1,9 +1,12 @@
 package io.quantserve.engine.gpu.model;
 
 import io.quantserve.engine.gpu.CudaDevice;
+import io.quantserve.engine.gpu.SampleRow;
 import io.quantserve.engine.model.BatchSegment;
 import io.quantserve.engine.model.ModelConfig;
+import io.quantserve.engine.sampling.SamplingParams;
 import io.quantserve.engine.serve.BatchRunner;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -103,6 +106,20 @@ public final class GpuBatchRunner implements BatchRunner {
     @Override
     public float[][] forward(List<BatchSegment> segments) {
         return model.forwardBatch(state, segments);
+    }
+
+    @Override
+    public boolean samplesOnDevice() {
+        return true;
+    }
+
+    @Override
+    public int[] forwardAndSample(List<BatchSegment> segments, List<SamplingParams> params, double[] u) {
+        List<SampleRow> rows = new ArrayList<>(segments.size());
+        for (int i = 0; i < segments.size(); i++) {
+            rows.add(params.get(i) == null ? null : SampleRow.of(params.get(i), u[i]));
+        }
+        return model.forwardBatchSample(state, segments, rows);
     }
 
     @Override

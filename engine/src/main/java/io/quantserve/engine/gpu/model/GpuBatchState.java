@@ -3,6 +3,8 @@ package io.quantserve.engine.gpu.model;
 import io.quantserve.engine.gpu.ActivationType;
 import io.quantserve.engine.gpu.CudaDevice;
 import io.quantserve.engine.gpu.DeviceBuffer;
+import io.quantserve.engine.gpu.GpuSampling;
+import io.quantserve.engine.gpu.SampleRow;
 import io.quantserve.engine.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,9 +34,12 @@ public final class GpuBatchState implements AutoCloseable {
     final DeviceBuffer workspace; // split-K fp32 partial sums of the GEMMs/GEMV, sized for the largest layer at maxTokens
     final DeviceBuffer attentionPartials; // fp32 states of split decode attention (flash-decoding)
     final DecodeGraphs graphs;
+    final DeviceBuffer sampled;    // [maxTokens] int32 tokens drawn on the device
+    final DeviceBuffer sampleRows; // [maxTokens] SampleRow parameters
     private final CudaDevice device;
     private final List<DeviceBuffer> owned = new ArrayList<>();
     private DeviceBuffer meta; // int32 metadata of the current batch, grown as needed
+    private DeviceBuffer sampleWorkspace; // fp32 weights of the device sampler, grown with the rows sampled at once
 
     GpuBatchState(CudaDevice device, ModelConfig c, ActivationType t, GpuKvCache cache, int maxTokens,
             long workspaceBytes, long attentionPartialBytes) {
@@ -63,16 +68,18 @@ public final class GpuBatchState implements AutoCloseable {
             wanted = own(rows * 4L, "wanted rows");
             workspace = own(Math.max(4L, workspaceBytes), "split-K workspace");
             attentionPartials = own(Math.max(4L, attentionPartialBytes), "split decode attention states");
+            sampled = own(rows * 4L, "sampled tokens");
+            sampleRows = own(rows * SampleRow.BYTES, "sampling parameters");
         } catch (RuntimeException e) {
             close();
             throw e;
         }
     }
 
-    /** Device bytes a state for {@code maxTokens} rows allocates (its metadata buffer aside: a few KB). */
+    /** Device bytes a state for {@code maxTokens} rows allocates (its metadata buffer and sampler workspace aside). */
     static long bytes(ModelConfig c, ActivationType t, int maxTokens, long workspaceBytes) {
         long perRow = (4L * c.hiddenSize() + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.intermediateSize()) * t.bytes()
-                + 4L * c.vocabSize() + 8;
+                + 4L * c.vocabSize() + 12 + SampleRow.BYTES;
         return maxTokens * perRow + Math.max(4L, workspaceBytes);
     }
 
@@ -88,6 +95,20 @@ public final class GpuBatchState implements AutoCloseable {
 
     public int maxTokens() {
         return maxTokens;
+    }
+
+    /** The device sampler's workspace for {@code rows} rows of {@code vocab} logits (grown by doubling). */
+    DeviceBuffer sampleWorkspace(int rows, int vocab) {
+        long bytes = GpuSampling.workspaceBytes(rows, vocab);
+        if (sampleWorkspace == null || sampleWorkspace.bytes() < bytes) {
+            long size = Math.max(bytes, sampleWorkspace == null ? 0 : Math.min(2 * sampleWorkspace.bytes(),
+                    GpuSampling.workspaceBytes(maxTokens, vocab)));
+            if (sampleWorkspace != null) {
+                sampleWorkspace.close();
+            }
+            sampleWorkspace = device.allocate(size, "sampling workspace");
+        }
+        return sampleWorkspace;
     }
 
     /** Whether decode steps are replayed from CUDA graphs (default on; see {@link DecodeGraphs}). */
@@ -122,6 +143,10 @@ public final class GpuBatchState implements AutoCloseable {
         if (meta != null) {
             meta.close();
             meta = null;
+        }
+        if (sampleWorkspace != null) {
+            sampleWorkspace.close();
+            sampleWorkspace = null;
         }
     }
 }

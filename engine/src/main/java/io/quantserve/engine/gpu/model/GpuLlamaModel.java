@@ -9,7 +9,9 @@ import io.quantserve.engine.gpu.DeviceBuffer;
 import io.quantserve.engine.gpu.DeviceFill;
 import io.quantserve.engine.gpu.GpuKernels;
 import io.quantserve.engine.gpu.GpuMatmul;
+import io.quantserve.engine.gpu.GpuSampling;
 import io.quantserve.engine.gpu.ModelKernels;
+import io.quantserve.engine.gpu.SampleRow;
 import io.quantserve.engine.kvcache.BlockTable;
 import io.quantserve.engine.kvcache.KvCachePool;
 import io.quantserve.engine.linear.QuantizationConfig;
@@ -54,6 +56,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
     private final GpuLinear lmHead;      // the embedding table itself when tied
     private final boolean tied;
     private final GpuMatmul matmul;
+    private final GpuSampling sampling;
     private final double[] inverseFrequencies;
     private DeviceBuffer cos;             // [tablePositions, headDim / 2] fp32
     private DeviceBuffer sin;
@@ -88,6 +91,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         this.lmHead = lmHead;
         this.tied = tied;
         this.matmul = new GpuMatmul(device);
+        this.sampling = new GpuSampling(device);
         this.inverseFrequencies = config.ropeScaling().inverseFrequencies(config.ropeTheta(), config.headDim());
     }
 
@@ -356,6 +360,52 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
      * @return per segment its logits: [vocab] for LAST, [tokens, vocab] for ALL, null for NONE
      */
     public float[][] forwardBatch(GpuBatchState s, List<BatchSegment> segments) {
+        BatchPlan plan = run(s, segments);
+        return downloadLogits(s, plan);
+    }
+
+    /**
+     * As {@link #forwardBatch}, then draws each LAST segment's next token on the device (sampling.cu) with its row's
+     * parameters and uniform number; only the tokens cross the bus. {@code rows} has one entry per segment, null
+     * for NONE segments; ALL segments are refused.
+     *
+     * @return per segment its token; -1 for NONE segments and rows without a finite logit
+     */
+    public int[] forwardBatchSample(GpuBatchState s, List<BatchSegment> segments, List<SampleRow> rows) {
+        if (rows.size() != segments.size()) {
+            throw new IllegalArgumentException(segments.size() + " segments, " + rows.size() + " sampling rows");
+        }
+        List<SampleRow> draws = new ArrayList<>();
+        for (int i = 0; i < segments.size(); i++) {
+            BatchSegment.Logits logits = segments.get(i).logits();
+            if (logits == BatchSegment.Logits.ALL || (logits == BatchSegment.Logits.LAST) != (rows.get(i) != null)) {
+                throw new IllegalArgumentException("segment " + i + " wants " + logits + " logits with "
+                        + (rows.get(i) == null ? "no" : "a") + " sampling row: device sampling draws one token per LAST"
+                        + " segment");
+            }
+            if (rows.get(i) != null) {
+                draws.add(rows.get(i));
+            }
+        }
+        run(s, segments);
+        int[] tokens = new int[segments.size()];
+        Arrays.fill(tokens, -1);
+        if (draws.isEmpty()) {
+            return tokens;
+        }
+        int vocab = config.vocabSize();
+        sampling.sample("f32", s.sampled, s.logits, vocab, draws, s.sampleRows, s.sampleWorkspace(draws.size(), vocab));
+        int[] drawn = s.sampled.downloadInts(draws.size());
+        for (int i = 0, d = 0; i < segments.size(); i++) {
+            if (rows.get(i) != null) {
+                tokens[i] = drawn[d++];
+            }
+        }
+        return tokens;
+    }
+
+    /** Uploads the batch's inputs, then its launches (a decode step as a CUDA graph's replay); the logits stay put. */
+    private BatchPlan run(GpuBatchState s, List<BatchSegment> segments) {
         BatchPlan plan = BatchPlan.of(segments, s.cache, s.maxTokens, positionLimit(s.cache));
         ensureRotary(plan.maxPosition() + 1);
         DeviceBuffer meta = s.uploadMeta(plan.meta());
@@ -366,7 +416,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         }
         // from here on kernel launches only, so that a decode step can be a CUDA graph's replay
         s.graphs.run(plan, List.of(meta, cos, sin), () -> launch(s, plan, meta));
-        return downloadLogits(s, plan);
+        return plan;
     }
 
     /** Every kernel of a forward over the uploaded batch: embedding, the layers, the final norm and the LM head. */

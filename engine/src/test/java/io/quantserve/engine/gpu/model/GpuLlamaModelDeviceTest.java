@@ -14,6 +14,7 @@ import io.quantserve.engine.model.LoadedModel;
 import io.quantserve.engine.quant.Method;
 import io.quantserve.engine.quant.Quantization;
 import io.quantserve.engine.quant.QuantizeOptions;
+import io.quantserve.engine.sampling.Sampler;
 import io.quantserve.engine.sampling.SamplingParams;
 import io.quantserve.engine.testing.Fixtures;
 import java.nio.file.Files;
@@ -164,6 +165,43 @@ class GpuLlamaModelDeviceTest extends DeviceTest {
                 // sums are added in another order and an activation can round to the neighbouring fp16 value; a
                 // batching error (wrong row, position or block) moves logits by O(max|logit|)
                 assertClose("segment " + i + " batched vs alone", together[i], alone, BATCH_TOLERANCE);
+            }
+        }
+    }
+
+    @Test
+    void tokensDrawnOnTheDeviceAreTheHostSamplersForTheSameUniform() throws Exception {
+        try (LoadedModel loaded = LoadedModel.open(Fixtures.model("stories260K"));
+                GpuLlamaModel gpu = GpuLlamaModel.load(device, loaded);
+                GpuKvCache drawCache = gpu.newKvCache(12);
+                GpuKvCache logitCache = gpu.newKvCache(12);
+                GpuBatchState draw = gpu.newBatchState(drawCache, 32);
+                GpuBatchState logits = gpu.newBatchState(logitCache, 32)) {
+            BlockTable[] tables = {table(0, 1), table(2, 3), table(4, 5)};
+            int[][] prompts = {{1, 385, 328, 432}, {1, 300, 301}, {1, 44, 45, 46, 47, 48}};
+            SamplingParams[] params = {SamplingParams.greedy(),
+                SamplingParams.defaults().withTemperature(0.8f).withTopP(0.9f),
+                SamplingParams.defaults().withTemperature(1.1f).withTopK(30).withMinP(0.05f)};
+            for (int i = 0; i < 3; i++) {
+                gpu.forward(draw, tables[i], prompts[i], 0, false);
+                gpu.forward(logits, tables[i], prompts[i], 0, false);
+            }
+            java.util.Random u = new java.util.Random(3);
+            for (int step = 0; step < 6; step++) {
+                List<BatchSegment> segments = new ArrayList<>();
+                List<io.quantserve.engine.gpu.SampleRow> rows = new ArrayList<>();
+                double[] us = new double[3];
+                for (int i = 0; i < 3; i++) {
+                    segments.add(BatchSegment.of(tables[i], prompts[i].length + step, 7 + step + i));
+                    us[i] = u.nextDouble();
+                    rows.add(io.quantserve.engine.gpu.SampleRow.of(params[i], us[i]));
+                }
+                int[] drawn = gpu.forwardBatchSample(draw, segments, rows);
+                float[][] all = gpu.forwardBatch(logits, segments);
+                for (int i = 0; i < 3; i++) {
+                    int expected = new Sampler(params[i], loaded.config().vocabSize()).next(all[i], us[i]);
+                    assertThat(drawn[i]).as("step %d row %d", step, i).isEqualTo(expected);
+                }
             }
         }
     }
