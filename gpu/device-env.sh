@@ -12,3 +12,10 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libcuda.so.1'; then
     [[ -e "$d/libcuda.so.1" ]] && export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   done
 fi
+# limit SECONDS: a stage's time limit cut to what is left of the device call's 600 s (QUANTSERVE_BUDGET, default
+# 570 s from the start of the script), so that a stage that hangs still leaves the table printed; at least 1
+limit() {
+  local left=$(( ${QUANTSERVE_BUDGET:-570} - SECONDS ))
+  (( left < 1 )) && left=1
+  echo $(( $1 < left ? $1 : left ))
+}

@@ -39,7 +39,7 @@ java=("$jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=
 
 if [[ ! -d "$model" ]]; then
   start=$(date +%s)
-  "${java[@]}" -Xmx2g io.quantserve.engine.cli.QuantServeCli synth-model --shape "$shape" --awq 128 \
+  timeout "$(limit 240)" "${java[@]}" -Xmx2g io.quantserve.engine.cli.QuantServeCli synth-model --shape "$shape" --awq 128 \
     --tokenizer "$carry/tokenizer/tokenizer.model" --out "$model" > "$out/synth-model.txt" 2>&1 \
     || { cat "$out/synth-model.txt"; exit 2; }
   echo "$(tail -1 "$out/synth-model.txt") in $(( $(date +%s) - start )) s"
@@ -62,7 +62,7 @@ start=$(date +%s)
 node=$!
 trap 'kill $node 2>/dev/null; wait $node 2>/dev/null' EXIT
 up=""
-for _ in $(seq 1 400); do
+for _ in $(seq 1 "$(limit 400)"); do
   healthy && { up=1; break; }
   kill -0 $node 2>/dev/null || break
   sleep 1
@@ -76,7 +76,7 @@ grep -m1 -o 'GPU KV cache: .*' "$out/node.log"
 rc=0
 for c in $concurrency; do
   n=$(( c < 4 ? 8 : c * 4 ))
-  "${java[@]}" -Xmx1g io.quantserve.engine.cli.QuantServeCli bench-serve --url "http://127.0.0.1:$port" \
+  timeout "$(limit 180)" "${java[@]}" -Xmx1g io.quantserve.engine.cli.QuantServeCli bench-serve --url "http://127.0.0.1:$port" \
     --model "$shape-awq" --dataset random --input-len "$input_len" --output-len "$output_len" --num-prompts "$n" \
     --request-rate inf --max-concurrency "$c" --result-json "$out/serve-c$c.json" > "$out/serve-c$c.txt" 2>&1 || rc=1
 done
