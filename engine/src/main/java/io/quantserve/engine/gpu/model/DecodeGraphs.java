@@ -3,17 +3,21 @@ package io.quantserve.engine.gpu.model;
 import io.quantserve.engine.gpu.CudaDevice;
 import io.quantserve.engine.gpu.CudaException;
 import io.quantserve.engine.gpu.CudaGraph;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * CUDA graphs of decode steps, one per batch shape: a forward whose segments are all one token and all want logits
- * is recorded the first time its shape (rows, decode table width) comes, and replayed from then on, its inputs (token
- * ids, positions, slots, block tables) copied into the same device buffers before each replay. A 7B model's decode
+ * runs as plain launches the first time its shape (rows, decode table width) comes (a warm-up: modules load, lazily
+ * loaded kernels reach the device, none of which a capture may do), is recorded the second time, and replayed from
+ * then on, its inputs (token ids, positions, slots, block tables) copied into the same device buffers before each
+ * replay. A 7B model's decode
  * step is ~450 small launches, which cost the host more than the GPU takes to run them at small batches.
  *
  * <p>A graph names buffers by address, so all graphs are dropped when a buffer they read is replaced (the metadata
@@ -28,6 +32,7 @@ final class DecodeGraphs implements AutoCloseable {
 
     private final CudaDevice device;
     private final Map<Long, CudaGraph> graphs = new LinkedHashMap<>(16, 0.75f, true);
+    private final Set<Long> warmedUp = new HashSet<>();
     private List<Object> buffers = List.of();
     private boolean enabled = !"false".equals(System.getProperty(PROPERTY));
     private long captures;
@@ -86,6 +91,10 @@ final class DecodeGraphs implements AutoCloseable {
         }
         long key = shape(plan);
         CudaGraph graph = graphs.get(key);
+        if (graph == null && warmedUp.add(key)) {
+            launches.run();
+            return;
+        }
         if (graph == null) {
             String label = "decode step of " + plan.rows() + " rows, table width " + plan.decodeTableWidth();
             try {
