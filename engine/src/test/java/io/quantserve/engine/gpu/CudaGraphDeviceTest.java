@@ -5,13 +5,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
-/** {@link CudaDevice#capture} and {@link CudaGraph} replays on a device; skipped where there is none. */
+/**
+ * {@link CudaDevice#capture} and {@link CudaGraph} replays on a device; skipped where there is none. Each test runs
+ * its kernel once before capturing (the module loads then: a capture may not load one), as DecodeGraphs does.
+ */
 class CudaGraphDeviceTest extends DeviceTest {
     private static final ActivationType T = ActivationType.F16;
 
+    private GpuKernels warmKernels() {
+        GpuKernels kernels = warmKernels();
+        DeviceBuffer scratch = upload(T, filled(8, 0));
+        kernels.add(T, scratch, scratch, 8);
+        return kernels;
+    }
+
     @Test
     void aCaptureRunsNothingAndEachReplayReadsTheBuffersAsTheyAreThen() {
-        GpuKernels kernels = new GpuKernels(device);
+        GpuKernels kernels = warmKernels();
         int n = 1000;
         DeviceBuffer y = upload(T, filled(n, 1));
         DeviceBuffer x = upload(T, filled(n, 2));
@@ -32,7 +42,7 @@ class CudaGraphDeviceTest extends DeviceTest {
 
     @Test
     void aCopyDuringACaptureFailsTheCaptureAndLeavesTheDeviceUsable() {
-        GpuKernels kernels = new GpuKernels(device);
+        GpuKernels kernels = warmKernels();
         DeviceBuffer y = upload(T, filled(64, 1));
         DeviceBuffer x = upload(T, filled(64, 1));
         assertThatThrownBy(() -> device.capture("a copy inside", () -> {
@@ -48,7 +58,7 @@ class CudaGraphDeviceTest extends DeviceTest {
         assertThatThrownBy(() -> device.capture("throws", () -> {
             throw new IllegalArgumentException("bad shape");
         })).isInstanceOf(IllegalArgumentException.class).hasMessage("bad shape");
-        GpuKernels kernels = new GpuKernels(device);
+        GpuKernels kernels = warmKernels();
         DeviceBuffer y = upload(T, filled(32, 1));
         try (CudaGraph again = device.capture("a capture after a failed one", () -> kernels.add(T, y, y, 32))) {
             again.launch();
