@@ -59,10 +59,6 @@ final class DecodeGraphs implements AutoCloseable {
         enabled = on;
     }
 
-    boolean enabled() {
-        return enabled;
-    }
-
     /** Graphs recorded so far (and how many steps replayed one), for logs and tests. */
     long captures() {
         return captures;
@@ -72,13 +68,10 @@ final class DecodeGraphs implements AutoCloseable {
         return replays;
     }
 
-    int size() {
-        return graphs.size();
-    }
-
     /**
      * Runs {@code launches} (kernel launches only, its inputs already on the device) for {@code plan}: replays the
-     * graph of its shape, recording it first if there is none; plain launches where no graph applies.
+     * graph of its shape; records it first if the shape came before (the first time is the warm-up); plain launches
+     * where no graph applies.
      */
     void run(BatchPlan plan, List<Object> buffers, Runnable launches) {
         if (!enabled || !replayable(plan)) {
