@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quantserve.engine.generate.Generator;
 import io.quantserve.engine.kvcache.KvCachePool;
+import io.quantserve.engine.model.BatchSegment;
 import io.quantserve.engine.model.LlamaModel;
 import io.quantserve.engine.model.LoadedModel;
+import io.quantserve.engine.model.ModelConfig;
+import io.quantserve.engine.sampling.Sampler;
 import io.quantserve.engine.sampling.SamplingParams;
 import io.quantserve.engine.testing.Fixtures;
 import java.util.ArrayList;
@@ -22,7 +25,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Continuous batching on tiny-llama gives each greedy request exactly what it gets alone. */
+/**
+ * Continuous batching on tiny-llama gives each greedy request exactly what it gets alone; tokens drawn where the
+ * logits are (a runner that samples on its device) are the host path's.
+ */
 class EngineCoreTest {
     private static LoadedModel loaded;
     private static LlamaModel model;
@@ -215,5 +221,120 @@ class EngineCoreTest {
         }
         assertThat(core.stats().kvCacheUsage()).isZero();
         assertThat(core.stats().running()).isZero();
+    }
+
+    /**
+     * Sampling where the logits are ({@link BatchRunner#forwardAndSample}, the GPU runner's sampling.cu): a runner
+     * that draws on its device gets each row's parameters and its sampler's next uniform number, so seeded requests
+     * give the tokens of the host path; rows that need the logits on the host (log-probabilities, penalties) take the
+     * host path. {@link DrawingRunner} draws with the CPU Sampler given that u, the contract GpuSamplingDeviceTest
+     * holds the kernel to.
+     */
+    @Test
+    void shouldGiveSeededRequestsDrawnOnTheDeviceTheTokensOfTheHostPath() {
+        Map<String, List<RequestOutput>> host = runAll(new EngineCore(model, new KvCachePool(model.config(), 4, 256),
+                new SchedulerConfig(16, 8)), samplingRequests(-1, 1f));
+        DrawingRunner device = new DrawingRunner(new KvCachePool(model.config(), 4, 256), 16);
+        Map<String, List<RequestOutput>> drawn = runAll(new EngineCore(device, new SchedulerConfig(16, 8)),
+                samplingRequests(-1, 1f));
+        assertThat(device.draws).as("steps drawn on the device").isPositive();
+        assertThat(device.forwards).as("steps that fetched logits").isZero();
+        host.forEach((id, outputs) -> assertThat(concat(drawn.get(id))).as(id).hasSize(12)
+                .containsExactly(concat(outputs)));
+    }
+
+    @Test
+    void shouldKeepTheHostPathForRowsThatNeedTheLogitsThere() {
+        for (List<EngineRequest> requests : List.of(samplingRequests(2, 1f), samplingRequests(-1, 1.3f))) {
+            Map<String, List<RequestOutput>> host = runAll(new EngineCore(model,
+                    new KvCachePool(model.config(), 4, 256), new SchedulerConfig(16, 8)), requests);
+            DrawingRunner device = new DrawingRunner(new KvCachePool(model.config(), 4, 256), 16);
+            Map<String, List<RequestOutput>> got = runAll(new EngineCore(device, new SchedulerConfig(16, 8)), requests);
+            assertThat(device.draws).as("log-probabilities or penalties: no device draw").isZero();
+            host.forEach((id, outputs) -> assertThat(concat(got.get(id))).as(id).containsExactly(concat(outputs)));
+        }
+    }
+
+    private static List<EngineRequest> samplingRequests(int logprobs, float repetitionPenalty) {
+        List<EngineRequest> out = new ArrayList<>();
+        SamplingParams[] kinds = {SamplingParams.greedy(),
+            SamplingParams.defaults().withTemperature(0.9f).withTopP(0.8f).withSeed(11),
+            SamplingParams.defaults().withTemperature(1.2f).withTopK(20).withSeed(12),
+            SamplingParams.defaults().withTemperature(0.7f).withMinP(0.1f).withSeed(13)};
+        for (int i = 0; i < kinds.length; i++) {
+            int shift = i;
+            int[] prompt = IntStream.range(0, 4 + 7 * i).map(t -> 3 + (t * 31 + shift) % 380).toArray();
+            out.add(new EngineRequest("req-" + i, prompt, kinds[i].withRepetitionPenalty(repetitionPenalty), 12,
+                    Set.of(), logprobs, null));
+        }
+        return out;
+    }
+
+    /** The CPU runner, drawing "on its device" with a fresh, penalty-free Sampler and the u it is given. */
+    private static final class DrawingRunner implements BatchRunner {
+        private final CpuBatchRunner cpu;
+        int draws;
+        int forwards;
+
+        DrawingRunner(KvCachePool pool, int maxTokens) {
+            this.cpu = new CpuBatchRunner(model, pool, maxTokens);
+        }
+
+        @Override
+        public boolean samplesOnDevice() {
+            return true;
+        }
+
+        @Override
+        public int[] forwardAndSample(List<BatchSegment> segments, List<SamplingParams> params, double[] u) {
+            draws++;
+            float[][] logits = cpu.forward(segments);
+            int[] tokens = new int[segments.size()];
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = params.get(i) == null ? -1 : new Sampler(params.get(i), config().vocabSize()).next(logits[i], u[i]);
+            }
+            return tokens;
+        }
+
+        @Override
+        public float[][] forward(List<BatchSegment> segments) {
+            forwards++;
+            return cpu.forward(segments);
+        }
+
+        @Override
+        public ModelConfig config() {
+            return cpu.config();
+        }
+
+        @Override
+        public int blockSize() {
+            return cpu.blockSize();
+        }
+
+        @Override
+        public int numBlocks() {
+            return cpu.numBlocks();
+        }
+
+        @Override
+        public int maxTokens() {
+            return cpu.maxTokens();
+        }
+
+        @Override
+        public long cacheBytes() {
+            return cpu.cacheBytes();
+        }
+
+        @Override
+        public String backend() {
+            return "test-device";
+        }
+
+        @Override
+        public void close() {
+            cpu.close();
+        }
     }
 }
