@@ -3,12 +3,14 @@ package io.quantserve.engine.gpu.bench;
 import io.quantserve.engine.bench.SyntheticModels;
 import io.quantserve.engine.gpu.CudaDevice;
 import io.quantserve.engine.gpu.CudaProbe;
+import io.quantserve.engine.gpu.SampleRow;
 import io.quantserve.engine.gpu.model.GpuBatchState;
 import io.quantserve.engine.gpu.model.GpuKvCache;
 import io.quantserve.engine.gpu.model.GpuLlamaModel;
 import io.quantserve.engine.kvcache.BlockTable;
 import io.quantserve.engine.model.BatchSegment;
 import io.quantserve.engine.model.ModelConfig;
+import io.quantserve.engine.sampling.SamplingParams;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,8 +26,8 @@ import java.util.Random;
  * {@value #CONTEXT} tokens prefilled first, {@value #STEPS} steps of one token per sequence; tokens/s over the batch
  * and the time per step (TPOT); and one sequence at a context of {@value #LONG_CONTEXT} tokens, where attention reads
  * more than the weights and is split over the keys (less where the model's context is shorter). Wall-clock time around each forward, which includes the logits' copy to the host,
- * as serving pays it. Decode steps run as the node runs them, replayed from CUDA graphs, and once more as plain
- * launches (graphs off) to show what the graphs save. Median of {@value #RUNS} runs after a warm-up. Usage:
+ * as serving pays it. Decode steps run replayed from CUDA graphs, then with the tokens drawn on the device as the
+ * node draws them (top-p), then as plain launches (graphs off) to show what the graphs save. Median of {@value #RUNS} runs after a warm-up. Usage:
  * {@code GpuModelBench [shape [group]]}.
  */
 public final class GpuModelBench {
@@ -71,14 +73,16 @@ public final class GpuModelBench {
                         1e3 * prefill);
                 for (int batch : BATCHES) {
                     state.useGraphs(true);
-                    double step = decodeStepSeconds(model, state, blockSize, CONTEXT, batch, rnd, c.vocabSize());
+                    double step = decodeStepSeconds(model, state, blockSize, CONTEXT, batch, rnd, c.vocabSize(), false);
+                    double sampled = decodeStepSeconds(model, state, blockSize, CONTEXT, batch, rnd, c.vocabSize(), true);
                     state.useGraphs(false);
-                    double plain = decodeStepSeconds(model, state, blockSize, CONTEXT, batch, rnd, c.vocabSize());
-                    out.printf(Locale.ROOT, "  decode batch %-3d       %8.0f tok/s  TPOT %.2f ms  (plain launches: %.0f"
-                            + " tok/s, TPOT %.2f ms)%n", batch, batch / step, 1e3 * step, batch / plain, 1e3 * plain);
+                    double plain = decodeStepSeconds(model, state, blockSize, CONTEXT, batch, rnd, c.vocabSize(), false);
+                    out.printf(Locale.ROOT, "  decode batch %-3d       %8.0f tok/s  TPOT %.2f ms  (tokens drawn on the"
+                            + " device: TPOT %.2f ms; plain launches: %.0f tok/s, TPOT %.2f ms)%n", batch, batch / step,
+                            1e3 * step, 1e3 * sampled, batch / plain, 1e3 * plain);
                 }
                 state.useGraphs(true);
-                double step = decodeStepSeconds(model, state, blockSize, longContext, 1, rnd, c.vocabSize());
+                double step = decodeStepSeconds(model, state, blockSize, longContext, 1, rnd, c.vocabSize(), false);
                 out.printf(Locale.ROOT, "  decode batch 1, context %d %6.0f tok/s  TPOT %.2f ms%n", longContext,
                         1 / step, 1e3 * step);
             }
@@ -111,10 +115,13 @@ public final class GpuModelBench {
 
     /**
      * Median time of one decode step of {@code batch} sequences: each gets its own blocks and a {@code context}-token
-     * context first (prefilled in chunks of the state's size), then every run takes {@value #STEPS} steps further.
+     * context first (prefilled in chunks of the state's size), then every run takes {@value #STEPS} steps further;
+     * each step copies the logits to the host, or with {@code drawOnDevice} draws top-p tokens on the device and
+     * copies only those (what the node does for requests without log-probabilities or penalties).
      */
     private static double decodeStepSeconds(GpuLlamaModel model, GpuBatchState state, int blockSize, int context,
-            int batch, Random rnd, int vocab) {
+            int batch, Random rnd, int vocab, boolean drawOnDevice) {
+        SamplingParams topP = SamplingParams.defaults().withTemperature(0.8f).withTopP(0.95f);
         int perSequence = blocksFor(context, blockSize);
         BlockTable[] tables = new BlockTable[batch];
         for (int s = 0; s < batch; s++) {
@@ -137,7 +144,15 @@ public final class GpuModelBench {
                 for (int s = 0; s < batch; s++) {
                     segments.add(BatchSegment.of(tables[s], pos, rnd.nextInt(vocab)));
                 }
-                model.forwardBatch(state, segments);
+                if (drawOnDevice) {
+                    List<SampleRow> rows = new ArrayList<>(batch);
+                    for (int s = 0; s < batch; s++) {
+                        rows.add(SampleRow.of(topP, rnd.nextDouble()));
+                    }
+                    model.forwardBatchSample(state, segments, rows);
+                } else {
+                    model.forwardBatch(state, segments);
+                }
             }
             if (run >= 0) {
                 times[run] = (System.nanoTime() - t0) / 1e9 / STEPS;

@@ -45,6 +45,6 @@ class GpuModelBenchDeviceTest extends DeviceTest {
                 StandardCharsets.UTF_8));
         String table = bytes.toString(StandardCharsets.UTF_8);
         assertThat(table).contains("prefill 512 tokens", "decode batch 1 ", "decode batch 8 ", "decode batch 32 ",
-                "decode batch 1, context 1856", "plain launches");
+                "decode batch 1, context 1856", "plain launches", "drawn on the device");
     }
 }
