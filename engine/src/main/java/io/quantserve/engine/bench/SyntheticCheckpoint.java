@@ -201,10 +201,7 @@ public final class SyntheticCheckpoint {
         }
         Path temp = Files.createTempDirectory(parent, "." + absolute.getFileName() + ".partial-");
         try {
-            writeConfig(config, dtype, temp);
-            if (awqGroup != 0) {
-                addAwqConfig(temp.resolve("config.json"));
-            }
+            writeConfig(config, dtype, awqGroup == 0 ? null : awqConfig(), temp);
             writeGenerationConfig(temp);
             writeWeights(temp.resolve("model.safetensors"));
             if (tokenizer != null) {
@@ -255,6 +252,12 @@ public final class SyntheticCheckpoint {
 
     /** The config.json fields {@link ModelConfig#load} reads, with the values of {@code config}. */
     static void writeConfig(ModelConfig c, DType dtype, Path dir) throws IOException {
+        writeConfig(c, dtype, null, dir);
+    }
+
+    /** As above, with a {@code quantization_config} section unless it is null. */
+    private static void writeConfig(ModelConfig c, DType dtype, Map<String, Object> quantization, Path dir)
+            throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("architectures", List.of(c.architecture().hfName()));
         json.put("model_type", switch (c.architecture()) {
@@ -295,16 +298,16 @@ public final class SyntheticCheckpoint {
             case F16 -> "float16";
             default -> "bfloat16";
         });
+        if (quantization != null) {
+            json.put("quantization_config", quantization);
+        }
         Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(json));
     }
 
     /** AutoAWQ's quantization_config, as transformers writes it into config.json. */
-    private void addAwqConfig(Path configJson) throws IOException {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> json = JSON.readValue(configJson.toFile(), LinkedHashMap.class);
-        json.put("quantization_config", ordered("quant_method", "awq", "bits", 4, "group_size", awqGroup,
-                "zero_point", true, "version", "gemm", "modules_to_not_convert", null));
-        Files.writeString(configJson, JSON.writeValueAsString(json));
+    private Map<String, Object> awqConfig() {
+        return ordered("quant_method", "awq", "bits", 4, "group_size", awqGroup, "zero_point", true, "version", "gemm",
+                "modules_to_not_convert", null);
     }
 
     private static Map<String, Object> ordered(Object... keysAndValues) {

@@ -214,11 +214,6 @@ public final class CudaDevice implements AutoCloseable {
         return CudaGraph.instantiate(this, label, graph);
     }
 
-    /** Marks {@code label}'s launch as the last one, for error messages (and synchronizes in sync-launches mode). */
-    void graphLaunched(String label) {
-        launched("graph " + label);
-    }
-
     /** Waits for all work; a failure names the last launch, the likeliest culprit. */
     public void synchronize() {
         bind();

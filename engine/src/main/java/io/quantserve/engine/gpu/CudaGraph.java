@@ -49,7 +49,7 @@ public final class CudaGraph implements AutoCloseable {
         }
         device.bind();
         CudaException.check(cuGraphLaunch(exec, device.graphStream()), () -> "cuGraphLaunch(" + label + ")");
-        device.graphLaunched(label);
+        device.launched("graph " + label);
     }
 
     @Override

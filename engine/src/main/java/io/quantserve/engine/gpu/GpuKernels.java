@@ -176,12 +176,6 @@ public final class GpuKernels {
                 new KernelArgs().buffer(out).buffer(gate).buffer(up).i64(n));
     }
 
-    /** out[t] = table[ids[t]], rows of {@code rowBytes}: the ids checked and uploaded, then the lookup. */
-    public void embedding(DeviceBuffer out, DeviceBuffer table, DeviceBuffer idsBuffer, int[] ids, int vocab, long rowBytes) {
-        uploadIds(idsBuffer, ids, vocab);
-        embedding(out, table, idsBuffer, ids.length, vocab, rowBytes);
-    }
-
     /** Checks host ids against the vocabulary (the embedding kernel trusts them) and copies them into {@code idsBuffer}. */
     public void uploadIds(DeviceBuffer idsBuffer, int[] ids, int vocab) {
         for (int i = 0; i < ids.length; i++) {

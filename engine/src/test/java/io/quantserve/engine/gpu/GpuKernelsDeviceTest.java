@@ -159,7 +159,9 @@ class GpuKernelsDeviceTest extends DeviceTest {
             DeviceBuffer tableD = track(device.allocate(2L * table.length, "table"));
             tableD.upload(table);
             DeviceBuffer out = poisoned(2L * ids.length * hidden, "rows");
-            gpu.embedding(out, tableD, track(device.allocate(4L * ids.length, "ids")), ids, vocab, 2L * hidden);
+            DeviceBuffer idsD = track(device.allocate(4L * ids.length, "ids"));
+            gpu.uploadIds(idsD, ids, vocab);
+            gpu.embedding(out, tableD, idsD, ids.length, vocab, 2L * hidden);
             short[] got = out.downloadShorts(ids.length * hidden);
             for (int r = 0; r < ids.length; r++) {
                 for (int i = 0; i < hidden; i++) {

@@ -77,10 +77,10 @@ public final class GpuBatchState implements AutoCloseable {
     }
 
     /** Device bytes a state for {@code maxTokens} rows allocates (its metadata buffer and sampler workspace aside). */
-    static long bytes(ModelConfig c, ActivationType t, int maxTokens, long workspaceBytes) {
+    static long bytes(ModelConfig c, ActivationType t, int maxTokens, long workspaceBytes, long attentionPartialBytes) {
         long perRow = (4L * c.hiddenSize() + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.intermediateSize()) * t.bytes()
                 + 4L * c.vocabSize() + 12 + SampleRow.BYTES;
-        return maxTokens * perRow + Math.max(4L, workspaceBytes);
+        return maxTokens * perRow + Math.max(4L, workspaceBytes) + Math.max(4L, attentionPartialBytes);
     }
 
     private DeviceBuffer own(long bytes, String label) {
@@ -99,16 +99,24 @@ public final class GpuBatchState implements AutoCloseable {
 
     /** The device sampler's workspace for {@code rows} rows of {@code vocab} logits (grown by doubling). */
     DeviceBuffer sampleWorkspace(int rows, int vocab) {
-        long bytes = GpuSampling.workspaceBytes(rows, vocab);
-        if (sampleWorkspace == null || sampleWorkspace.bytes() < bytes) {
-            long size = Math.max(bytes, sampleWorkspace == null ? 0 : Math.min(2 * sampleWorkspace.bytes(),
-                    GpuSampling.workspaceBytes(maxTokens, vocab)));
-            if (sampleWorkspace != null) {
-                sampleWorkspace.close();
-            }
-            sampleWorkspace = device.allocate(size, "sampling workspace");
-        }
+        sampleWorkspace = grown(sampleWorkspace, GpuSampling.workspaceBytes(rows, vocab), 4,
+                GpuSampling.workspaceBytes(maxTokens, vocab), "sampling workspace");
         return sampleWorkspace;
+    }
+
+    /**
+     * {@code current}, or where it holds fewer than {@code bytes} a new buffer of twice its size (no more than
+     * {@code cap}, at least {@code bytes} and {@code floor}), {@code current} freed.
+     */
+    private DeviceBuffer grown(DeviceBuffer current, long bytes, long floor, long cap, String label) {
+        if (current != null && current.bytes() >= bytes) {
+            return current;
+        }
+        long size = Math.max(Math.max(bytes, floor), current == null ? 0 : Math.min(2 * current.bytes(), cap));
+        if (current != null) {
+            current.close();
+        }
+        return device.allocate(size, label);
     }
 
     /** Whether decode steps are replayed from CUDA graphs (default on; see {@link DecodeGraphs}). */
@@ -121,14 +129,7 @@ public final class GpuBatchState implements AutoCloseable {
      * doubling (each new one drops the graphs that read the old).
      */
     DeviceBuffer uploadMeta(int[] values) {
-        long bytes = Math.max(4L, 4L * values.length);
-        if (meta == null || meta.bytes() < bytes) {
-            long size = Math.max(Math.max(bytes, 4096), meta == null ? 0 : 2 * meta.bytes());
-            if (meta != null) {
-                meta.close();
-            }
-            meta = device.allocate(size, "batch metadata");
-        }
+        meta = grown(meta, 4L * values.length, 4096, Long.MAX_VALUE, "batch metadata");
         if (values.length > 0) {
             meta.upload(values);
         }

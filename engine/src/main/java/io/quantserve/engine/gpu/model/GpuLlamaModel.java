@@ -274,14 +274,17 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
 
     /** Activation buffers for batches of up to {@code maxTokens} rows over {@code cache}. */
     public GpuBatchState newBatchState(GpuKvCache cache, int maxTokens) {
-        return new GpuBatchState(device, config, type, cache, maxTokens, workspaceBytes(maxTokens),
-                ModelKernels.DecodeSplit.maxPartialBytes(device.multiprocessors(), config.headDim()));
+        return new GpuBatchState(device, config, type, cache, maxTokens, workspaceBytes(maxTokens), partialBytes());
     }
 
     /** Device bytes {@link #newBatchState} allocates for {@code maxTokens} rows. */
     public long batchStateBytes(int maxTokens) {
-        return GpuBatchState.bytes(config, type, maxTokens, workspaceBytes(maxTokens))
-                + ModelKernels.DecodeSplit.maxPartialBytes(device.multiprocessors(), config.headDim());
+        return GpuBatchState.bytes(config, type, maxTokens, workspaceBytes(maxTokens), partialBytes());
+    }
+
+    /** The split decode attention's fp32 states for any plan on this device. */
+    private long partialBytes() {
+        return ModelKernels.DecodeSplit.maxPartialBytes(device.multiprocessors(), config.headDim());
     }
 
     public CudaDevice device() {
@@ -427,6 +430,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         DeviceBuffer positions = plan.slice(meta, BatchPlan.Part.POSITIONS);
         DeviceBuffer slots = plan.slice(meta, BatchPlan.Part.SLOTS);
         GpuLinear.Ops ops = new GpuLinear.Ops(kernels, modelKernels, matmul, type, s.workspace);
+        ModelKernels.DecodeSplit split = decodeSplit(plan);
 
         kernels.embedding(s.x, embedding, s.ids, n, config.vocabSize(), (long) hidden * type.bytes());
         for (int l = 0; l < layers.length; l++) {
@@ -443,7 +447,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
                     config.headDim());
             modelKernels.kvAppend(type, s.cache.keys(l), s.cache.values(l), s.cache.slots(), s.k, s.v, slots, n,
                     config.kvDim());
-            attend(s, plan, meta, l);
+            attend(s, plan, meta, split, l);
             layer.o().apply(ops, s.att, s.xb2, n, false);
             kernels.addRmsnorm(type, s.xb, s.x, s.xb2, layer.ffnNorm(), n, hidden, eps);
             layer.gate().apply(ops, s.xb, s.hb, n, false);
@@ -463,17 +467,20 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         }
     }
 
-    private void attend(GpuBatchState s, BatchPlan plan, DeviceBuffer meta, int layer) {
+    /** How the decode items' attention is split over their keys: from the shape only, so a graph keeps it. */
+    private ModelKernels.DecodeSplit decodeSplit(BatchPlan plan) {
+        long maxKeys = (long) plan.decodeTableWidth() * attention.blockSize();
+        if (attention.window() > 0) {
+            maxKeys = Math.min(maxKeys, attention.window());
+        }
+        return ModelKernels.DecodeSplit.plan(plan.decodeItems(), attention.numHeads(), maxKeys, device.multiprocessors());
+    }
+
+    private void attend(GpuBatchState s, BatchPlan plan, DeviceBuffer meta, ModelKernels.DecodeSplit split, int layer) {
         int n = plan.rows();
         DeviceBuffer keys = s.cache.keys(layer);
         DeviceBuffer values = s.cache.values(layer);
         if (plan.decodeItems() > 0) {
-            long maxKeys = (long) plan.decodeTableWidth() * attention.blockSize();
-            if (attention.window() > 0) {
-                maxKeys = Math.min(maxKeys, attention.window());
-            }
-            ModelKernels.DecodeSplit split = ModelKernels.DecodeSplit.plan(plan.decodeItems(), attention.numHeads(),
-                    maxKeys, device.multiprocessors());
             modelKernels.decode(type, attention, s.att, s.q, n, keys, values, plan.slice(meta, BatchPlan.Part.DECODE_TABLES),
                     plan.decodeItems(), plan.decodeTableWidth(), plan.slice(meta, BatchPlan.Part.DECODE_ROWS),
                     plan.slice(meta, BatchPlan.Part.DECODE_TABLE_INDEX), plan.slice(meta, BatchPlan.Part.DECODE_POSITIONS),
