@@ -15,31 +15,38 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
-/** A model folder opened for inference: its configs and the runnable model, with the mapped files it holds. */
+/**
+ * A model folder opened for inference: its configs, tokenizer and chat template, with the mapped files it holds, and
+ * the CPU model, built on first use: a node serving on the GPU reads the weights itself and never builds it (for an
+ * AWQ model that would be a second, repacked copy of the weights in host memory).
+ */
 public final class LoadedModel implements AutoCloseable {
     private final Path path;
     private final ModelConfig config;
     private final GenerationConfig generationConfig;
-    private final LlamaModel model;
+    private final Supplier<LlamaModel> cpuModel;
+    private LlamaModel model; // once built
     private final Tokenizer tokenizer; // null when the folder has none
     private final ChatTemplate chatTemplate;
     private final AutoCloseable resources;
 
-    private LoadedModel(Path path, ModelConfig config, GenerationConfig generationConfig, LlamaModel model,
+    private LoadedModel(Path path, ModelConfig config, GenerationConfig generationConfig, Supplier<LlamaModel> cpuModel,
             Tokenizer tokenizer, ChatTemplate chatTemplate, AutoCloseable resources) {
         this.path = path;
         this.config = config;
         this.generationConfig = generationConfig;
-        this.model = model;
+        this.cpuModel = cpuModel;
         this.tokenizer = tokenizer;
         this.chatTemplate = chatTemplate;
         this.resources = resources;
     }
 
     /**
-     * Opens a Hugging Face model folder (config.json + safetensors) or a llama.cpp {@code .gguf} file. Errors name the
-     * file and the problem.
+     * Opens a Hugging Face model folder (config.json + safetensors) or a llama.cpp {@code .gguf} file: configs,
+     * tokenizer and chat template are read now, the weights when {@link #model()} first builds the CPU model. Errors
+     * name the file and the problem.
      */
     public static LoadedModel open(Path dir) throws IOException {
         if (!Files.exists(dir)) {
@@ -63,13 +70,8 @@ public final class LoadedModel implements AutoCloseable {
         Tokenizer tokenizer = hasTokenizer ? Tokenizers.load(dir) : null;
         ChatTemplate chatTemplate = ChatTemplate.loadOrFallback(dir);
         Checkpoint checkpoint = Checkpoint.open(dir);
-        try {
-            LlamaModel model = LlamaLoader.load(config, checkpoint, quant);
-            return new LoadedModel(dir, config, generation, model, tokenizer, chatTemplate, checkpoint);
-        } catch (RuntimeException e) {
-            checkpoint.close();
-            throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
-        }
+        return new LoadedModel(dir, config, generation, () -> LlamaLoader.load(config, checkpoint, quant), tokenizer,
+                chatTemplate, checkpoint);
     }
 
     /**
@@ -87,8 +89,8 @@ public final class LoadedModel implements AutoCloseable {
             ChatTemplate chatTemplate = gguf.findString("tokenizer.chat_template")
                     .map(t -> ChatTemplate.of(t, bos, eos))
                     .orElseGet(() -> ChatTemplate.fallback(bos, eos));
-            LlamaModel model = GgufLoader.load(config, gguf);
-            return new LoadedModel(file, config, GenerationConfig.none(), model, tokenizer, chatTemplate, gguf);
+            return new LoadedModel(file, config, GenerationConfig.none(), () -> GgufLoader.load(config, gguf), tokenizer,
+                    chatTemplate, gguf);
         } catch (RuntimeException e) {
             gguf.close();
             if (e instanceof GgufFormatException) {
@@ -125,7 +127,23 @@ public final class LoadedModel implements AutoCloseable {
         return generationConfig;
     }
 
-    public LlamaModel model() {
+    /**
+     * The CPU model, built from the weights on the first call (AWQ, GPTQ and Q4_0 layers repacked, float layers read
+     * from the mapped files).
+     *
+     * @throws IllegalArgumentException naming the file when a tensor is missing, misshapen or of a type or
+     *                                  quantization layout the engine cannot run
+     */
+    public synchronized LlamaModel model() {
+        if (model == null) {
+            try {
+                model = cpuModel.get();
+            } catch (GgufFormatException e) {
+                throw e; // already names the file
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+            }
+        }
         return model;
     }
 
