@@ -65,6 +65,18 @@ __device__ void add_bias_rows(T* y, const T* bias, int m, int n) {
     }
 }
 
+/**
+ * out[r][j] = x[r][perm[j]] for m rows of k: a GPTQ act-order layer's input in the order of its repacked weight (see
+ * GptqRepack.java); grid-stride.
+ */
+extern "C" __global__ void gather_columns_f16(half* out, const half* x, const int* perm, int m, int k) {
+    long long total = (long long) m * k;
+    for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (long long) gridDim.x * blockDim.x) {
+        long long row = i / k;
+        out[i] = x[row * k + perm[i - row * k]];
+    }
+}
+
 extern "C" __global__ void __launch_bounds__(DENSE_THREADS)
 dense_matmul_f16(half* y, const half* x, const half* w, int m, int n, int k) { dense_matmul<half, half>(y, x, w, m, n, k); }
 extern "C" __global__ void __launch_bounds__(DENSE_THREADS)

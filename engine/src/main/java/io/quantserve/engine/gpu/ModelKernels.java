@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The kernels of the GPU model runner: paged attention and the KV append ({@code attention.cu}), float linear layers
- * and biases ({@code dense.cu}). KV pools are {@link ActivationType} values laid out [blocks, blockSize, kvHeads,
+ * The kernels of the GPU model runner: paged attention and the KV append ({@code attention.cu}), float linear layers,
+ * biases and the act-order input gather ({@code dense.cu}). KV pools are {@link ActivationType} values laid out [blocks, blockSize, kvHeads,
  * headDim], a token slot {@code block * blockSize + offset} holding kvDim values (the CPU pool's layout); block tables
  * and the other metadata are int32 buffers the caller has uploaded (the kernels trust them: the caller checks them on
  * the host, see {@code GpuLlamaModel}). Buffer sizes are checked here before any launch.
@@ -34,6 +34,7 @@ public final class ModelKernels {
             all.addAll(List.of(kvAppendSpec(t), decodeSpec(t), mergeSpec(t), prefillSpec(t), denseSpec(t, false),
                     denseSpec(t, true), addBiasSpec(t)));
         }
+        all.add(GATHER_COLUMNS);
         return all;
     }
 
@@ -59,6 +60,8 @@ public final class ModelKernels {
         return KernelSpec.of(DENSE, "dense_matmul_" + t.suffix() + (f32Out ? "_f32" : ""), POINTER, POINTER, POINTER,
                 INT, INT, INT);
     }
+
+    static final KernelSpec GATHER_COLUMNS = KernelSpec.of(DENSE, "gather_columns_f16", POINTER, POINTER, POINTER, INT, INT);
 
     static KernelSpec addBiasSpec(ActivationType t) {
         return KernelSpec.of(DENSE, "add_bias_rows_" + t.suffix(), POINTER, POINTER, INT, INT);
@@ -261,6 +264,18 @@ public final class ModelKernels {
         need(spec, bias, (long) n * t.bytes());
         device.kernel(spec).launch(GpuKernels.elementwiseShape((long) m * n, device.multiprocessors()),
                 new KernelArgs().buffer(y).buffer(bias).i32(m).i32(n));
+    }
+
+    /**
+     * out[r][j] = x[r][perm[j]] for m rows of k fp16 values: the input of a GPTQ act-order layer put in the order of
+     * its repacked weight. {@code perm} holds k int32 indices below k (checked on the host when it was made).
+     */
+    public void gatherColumns(DeviceBuffer out, DeviceBuffer x, DeviceBuffer perm, int m, int k) {
+        need(GATHER_COLUMNS, out, 2L * m * k);
+        need(GATHER_COLUMNS, x, 2L * m * k);
+        need(GATHER_COLUMNS, perm, 4L * k);
+        device.kernel(GATHER_COLUMNS).launch(GpuKernels.elementwiseShape((long) m * k, device.multiprocessors()),
+                new KernelArgs().buffer(out).buffer(x).buffer(perm).i32(m).i32(k));
     }
 
     private static void need(KernelSpec spec, DeviceBuffer buffer, long bytes) {

@@ -2,6 +2,7 @@ package io.quantserve.engine.linear;
 
 import io.quantserve.engine.format.TensorSource;
 import io.quantserve.engine.format.safetensors.Tensor;
+import io.quantserve.engine.quant.QuantizedWeight;
 import java.util.Locale;
 import tools.jackson.databind.JsonNode;
 
@@ -64,8 +65,69 @@ public record GptqConfig(int bits, int groupSize, boolean descAct, boolean sym, 
 
     @Override
     public Linear load(TensorSource source, String prefix, int in, int out) {
+        Stored l = stored(source, prefix, in, out);
+        GroupIntLinear.Builder b = GroupIntLinear.builder(prefix, out, in, bits, l.groups(), l.groupOf(),
+                QuantTensors.bias(source, prefix, out));
+        for (int g = 0; g < l.groups(); g++) {
+            for (int o = 0; o < out; o++) {
+                b.group(o, g, l.scales()[g * out + o], l.zero(g, o));
+            }
+        }
+        l.forEachCode((o, k, q) -> b.quant(o, k, q));
+        return b.build();
+    }
+
+    /**
+     * The layer's codes, zero points, scales and g_idx as the checkpoint holds them (v1 zeros read as stored + 1),
+     * for a backend that repacks them in a layout of its own (the GPU runs GPTQ in AWQ's). The bias is not included.
+     */
+    public QuantizedWeight read(TensorSource source, String prefix, int in, int out) {
+        Stored l = stored(source, prefix, in, out);
+        int groups = l.groups();
+        int[] q = new int[out * in];
+        float[] scales = new float[out * groups];
+        float[] zeros = new float[out * groups];
+        l.forEachCode((o, k, code) -> q[o * in + k] = code);
+        for (int o = 0; o < out; o++) {
+            for (int g = 0; g < groups; g++) {
+                scales[o * groups + g] = l.scales()[g * out + o];
+                zeros[o * groups + g] = l.zero(g, o);
+            }
+        }
+        return new QuantizedWeight(bits, in / groups, out, in, q, scales, zeros, l.groupOf(), sym);
+    }
+
+    /** A layer's tensors, shape-checked; codes and zeros unpacked on request. */
+    private record Stored(int bits, boolean v2, int out, Tensor qweight, Tensor qzeros, float[] scales, int[] groupOf,
+            int groups) {
+        interface CodeSink {
+            void accept(int o, int k, int q);
+        }
+
+        /** Every code, word by word as stored (row-major [in / (32 / bits), out]). */
+        void forEachCode(CodeSink sink) {
+            int perInt = 32 / bits;
+            int mask = (1 << bits) - 1;
+            for (int row = 0, rows = qweight.dim(0); row < rows; row++) {
+                for (int o = 0; o < out; o++) {
+                    int word = QuantTensors.at(qweight, (long) row * out + o);
+                    for (int j = 0; j < perInt; j++) {
+                        sink.accept(o, row * perInt + j, (word >>> (j * bits)) & mask);
+                    }
+                }
+            }
+        }
+
+        int zero(int g, int o) {
+            int perInt = 32 / bits;
+            int zero = (QuantTensors.at(qzeros, (long) g * (out / perInt) + o / perInt) >>> (o % perInt * bits))
+                    & ((1 << bits) - 1);
+            return v2 ? zero : zero + 1;
+        }
+    }
+
+    private Stored stored(TensorSource source, String prefix, int in, int out) {
         int perInt = 32 / bits;
-        int mask = (1 << bits) - 1;
         QuantTensors.requireWhole(prefix, "in_features", in, bits, "qweight");
         QuantTensors.requireWhole(prefix, "out_features", out, bits, "qzeros");
         int width = QuantTensors.groupWidth(prefix, groupSize, in);
@@ -73,25 +135,7 @@ public record GptqConfig(int bits, int groupSize, boolean descAct, boolean sym, 
         Tensor qweight = QuantTensors.ints(source, prefix, "qweight", in / perInt, out);
         Tensor qzeros = QuantTensors.ints(source, prefix, "qzeros", groups, out / perInt);
         float[] scales = QuantTensors.floats(source, prefix, "scales", groups, out);
-        int[] groupOf = groupIndex(source, prefix, in, width, groups);
-
-        GroupIntLinear.Builder b = GroupIntLinear.builder(prefix, out, in, bits, groups, groupOf,
-                QuantTensors.bias(source, prefix, out));
-        for (int g = 0; g < groups; g++) {
-            for (int o = 0; o < out; o++) {
-                int zero = (QuantTensors.at(qzeros, (long) g * (out / perInt) + o / perInt) >>> (o % perInt * bits)) & mask;
-                b.group(o, g, scales[g * out + o], v2 ? zero : zero + 1);
-            }
-        }
-        for (int row = 0; row < in / perInt; row++) {
-            for (int o = 0; o < out; o++) {
-                int word = QuantTensors.at(qweight, (long) row * out + o);
-                for (int j = 0; j < perInt; j++) {
-                    b.quant(o, row * perInt + j, (word >>> (j * bits)) & mask);
-                }
-            }
-        }
-        return b.build();
+        return new Stored(bits, v2, out, qweight, qzeros, scales, groupIndex(source, prefix, in, width, groups), groups);
     }
 
     /** g_idx when stored (it must be, with desc_act), else k / group width. */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -199,6 +200,23 @@ class ModelKernelsDeviceTest extends DeviceTest {
             }
         }
         assertClose(download(t, y, m * n), expected, 2 * tolerance(t), "dense + bias");
+    }
+
+    @ParameterizedTest(name = "m={0} k={1}")
+    @CsvSource({"1, 64", "3, 172", "17, 4096", "5, 11008"})
+    void shouldGatherColumnsInTheOrderOfAPermutation(int m, int k) {
+        float[] x = rounded(ActivationType.F16, gaussian(m * k));
+        List<Integer> order = new ArrayList<>(IntStream.range(0, k).boxed().toList());
+        Collections.shuffle(order, new Random(k));
+        int[] perm = order.stream().mapToInt(Integer::intValue).toArray();
+        DeviceBuffer out = poisoned(2L * m * k, "gathered");
+        kernels.gatherColumns(out, upload(ActivationType.F16, x), ints(perm), m, k);
+        float[] got = download(ActivationType.F16, out, m * k);
+        for (int r = 0; r < m; r++) {
+            for (int j = 0; j < k; j++) {
+                assertThat(got[r * k + j]).as("row %d, column %d", r, j).isEqualTo(x[r * k + perm[j]]);
+            }
+        }
     }
 
     // ---- helpers ----

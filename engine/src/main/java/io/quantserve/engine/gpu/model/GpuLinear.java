@@ -9,7 +9,7 @@ import io.quantserve.engine.gpu.ModelKernels;
 
 /**
  * One linear layer on the device, {@code y [m, out] = x [m, in] . W^T (+ bias)}: a float weight in the activation
- * type, or an AutoAWQ checkpoint's packed weight. {@link LinearDispatch} picks the kernel per call: the tensor-core
+ * type, or a packed 4-bit weight in AutoAWQ's layout (AWQ as stored, GPTQ repacked). {@link LinearDispatch} picks the kernel per call: the tensor-core
  * GEMM (else the simple dense kernel) for {@link Dense}; the GEMV for one row, the W4A16 GEMM for several, for
  * {@link Awq}. The bias is added by a kernel of its own.
  */
@@ -59,10 +59,15 @@ sealed interface GpuLinear extends AutoCloseable {
     }
 
     /**
-     * An AutoAWQ "gemm" layer as stored: awq_gemv.cu per row, or gemm.cu's W4A16 GEMM for several; bias [out] fp16
-     * or null.
+     * An AutoAWQ "gemm" layer (as stored, or a GPTQ layer repacked so, {@link GptqRepack}): awq_gemv.cu per row, or
+     * gemm.cu's W4A16 GEMM for several; {@code perm} [in] int32, or null, the order an act-order GPTQ layer reads
+     * its input in (gathered into the head of the workspace first); bias [out] fp16 or null.
      */
-    record Awq(AwqDeviceWeights weights, DeviceBuffer bias) implements GpuLinear {
+    record Awq(AwqDeviceWeights weights, DeviceBuffer perm, DeviceBuffer bias) implements GpuLinear {
+        Awq(AwqDeviceWeights weights, DeviceBuffer bias) {
+            this(weights, null, bias);
+        }
+
         @Override
         public int inFeatures() {
             return weights.inFeatures();
@@ -75,11 +80,26 @@ sealed interface GpuLinear extends AutoCloseable {
 
         @Override
         public long workspaceBytes(int maxTokens, int multiprocessors) {
-            return LinearDispatch.awqWorkspaceBytes(outFeatures(), inFeatures(), maxTokens, multiprocessors);
+            return gatheredBytes(maxTokens)
+                    + LinearDispatch.awqWorkspaceBytes(outFeatures(), inFeatures(), maxTokens, multiprocessors);
+        }
+
+        /** The gathered input of m rows, rounded up to 256 bytes so that the split-K partials after it stay aligned. */
+        private long gatheredBytes(int m) {
+            return perm == null ? 0 : (2L * m * inFeatures() + 255) / 256 * 256;
         }
 
         @Override
         public void apply(Ops ops, DeviceBuffer x, DeviceBuffer y, int m, boolean f32Out) {
+            if (perm != null) {
+                DeviceBuffer ws = ops.workspace();
+                long head = gatheredBytes(m);
+                DeviceBuffer gathered = ws.slice(0, 2L * m * inFeatures(), "gathered input");
+                ops.model().gatherColumns(gathered, x, perm, m, inFeatures());
+                x = gathered;
+                ops = new Ops(ops.kernels(), ops.model(), ops.matmul(), ops.type(),
+                        ws.slice(head, ws.bytes() - head, ws.label() + " after the gathered input"));
+            }
             if (LinearDispatch.awq(m, outFeatures(), inFeatures(), f32Out) == LinearDispatch.Kernel.AWQ_GEMM) {
                 ops.matmul().awqGemm(weights, y, x, m, ops.workspace());
                 addBias(ops, bias, y, m, weights.outFeatures(), false);
@@ -97,6 +117,9 @@ sealed interface GpuLinear extends AutoCloseable {
         @Override
         public void close() {
             weights.close();
+            if (perm != null) {
+                perm.close();
+            }
             if (bias != null) {
                 bias.close();
             }

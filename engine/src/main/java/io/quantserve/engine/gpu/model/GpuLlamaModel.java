@@ -102,7 +102,8 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
 
     /**
      * Uploads the weights of a Hugging Face folder opened as {@code loaded}: float layers converted to {@code type},
-     * AWQ gemm layers as stored (fp16 only). GGUF files and other quantization formats are refused by name.
+     * AWQ gemm layers as stored, 4-bit GPTQ repacked into AWQ's layout (both fp16 only). GGUF files and other
+     * quantization formats are refused by name.
      */
     public static GpuLlamaModel load(CudaDevice device, LoadedModel loaded, ActivationType type) throws IOException {
         Path dir = loaded.path();

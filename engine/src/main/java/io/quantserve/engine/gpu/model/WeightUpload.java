@@ -7,6 +7,7 @@ import io.quantserve.engine.gpu.AwqDeviceWeights;
 import io.quantserve.engine.gpu.CudaDevice;
 import io.quantserve.engine.gpu.DeviceBuffer;
 import io.quantserve.engine.linear.AwqConfig;
+import io.quantserve.engine.linear.GptqConfig;
 import io.quantserve.engine.linear.LinearMethod;
 import io.quantserve.engine.linear.QuantizationConfig;
 import io.quantserve.engine.linear.Unquantized;
@@ -19,8 +20,8 @@ import java.util.List;
 
 /**
  * Reads a checkpoint's tensors and puts them on the device: float tensors (F32/F16/BF16) in the activation type,
- * AutoAWQ layers in their stored packing. Any other quantization format is refused by name: the GPU runner has no
- * kernels for it.
+ * AutoAWQ layers in their stored packing, 4-bit GPTQ layers repacked into AWQ's ({@link GptqRepack}). Any other
+ * quantization format is refused by name: the GPU runner has no kernels for it.
  */
 final class WeightUpload {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -42,8 +43,8 @@ final class WeightUpload {
     }
 
     /**
-     * Fails, naming the first layer and the format, unless every linear layer of a model of {@code c} is float or AWQ
-     * gemm: checked before anything is uploaded.
+     * Fails, naming the first layer and the format, unless every linear layer of a model of {@code c} is float, AWQ
+     * gemm or 4-bit GPTQ: checked before anything is uploaded.
      */
     static void requireSupported(io.quantserve.engine.model.ModelConfig c, QuantizationConfig quant) {
         List<String> prefixes = new ArrayList<>();
@@ -58,15 +59,17 @@ final class WeightUpload {
         }
         for (String prefix : prefixes) {
             LinearMethod method = quant.linearMethod(prefix);
-            if (method != Unquantized.INSTANCE && !(method instanceof AwqConfig)) {
+            boolean gptq4 = method instanceof GptqConfig g && g.bits() == 4;
+            if (method != Unquantized.INSTANCE && !(method instanceof AwqConfig) && !gptq4) {
                 throw unsupported(prefix, quant);
             }
         }
     }
 
     private static UnsupportedOperationException unsupported(String prefix, QuantizationConfig quant) {
-        return new UnsupportedOperationException("the GPU backend runs float (f32/f16/bf16) and AWQ gemm checkpoints; "
-                + "layer " + prefix + " is stored as '" + quant.name() + "' (use --backend cpu)");
+        String stored = quant instanceof GptqConfig g ? g.bits() + "-bit gptq" : "'" + quant.name() + "'";
+        return new UnsupportedOperationException("the GPU backend runs float (f32/f16/bf16), AWQ gemm and 4-bit GPTQ"
+                + " checkpoints; layer " + prefix + " is stored as " + stored + " (use --backend cpu)");
     }
 
     /** The linear layer at {@code prefix} ({@code model.layers.0.self_attn.q_proj}), [in -> out]. */
@@ -77,6 +80,9 @@ final class WeightUpload {
         }
         if (method instanceof AwqConfig awq) {
             return awq(prefix, awq, in, out);
+        }
+        if (method instanceof GptqConfig gptq) {
+            return gptq(prefix, gptq, in, out);
         }
         throw unsupported(prefix, quant);
     }
@@ -105,6 +111,36 @@ final class WeightUpload {
         AwqDeviceWeights w = AwqDeviceWeights.upload(device, prefix, qweight, qzeros, scales, in, out, awq.groupSize());
         DeviceBuffer bias = source.find(prefix + ".bias").map(b -> vector(b.requireShape(out))).orElse(null);
         return new GpuLinear.Awq(w, bias);
+    }
+
+    private GpuLinear gptq(String prefix, GptqConfig gptq, int in, int out) {
+        if (type != ActivationType.F16) {
+            throw new UnsupportedOperationException(prefix + ": GPTQ layers run with f16 activations, not " + type.suffix());
+        }
+        GptqRepack r = GptqRepack.of(prefix, gptq.read(source, prefix, in, out));
+        DeviceBuffer bias = source.find(prefix + ".bias").map(b -> vector(b.requireShape(out))).orElse(null);
+        AwqDeviceWeights w = null;
+        DeviceBuffer perm = null;
+        try {
+            w = AwqDeviceWeights.upload(device, prefix, r.layout().qweight(), r.layout().qzeros(), r.scalesF16(), in, out,
+                    r.groupSize());
+            if (r.perm() != null) {
+                perm = device.allocate(4L * in, prefix + ".perm");
+                perm.upload(r.perm());
+            }
+            return new GpuLinear.Awq(w, perm, bias);
+        } catch (RuntimeException e) {
+            for (AutoCloseable c : new AutoCloseable[] {perm, w, bias}) {
+                if (c != null) {
+                    try {
+                        c.close();
+                    } catch (Exception suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+            }
+            throw e;
+        }
     }
 
     /** A float matrix [rows, cols] in the activation type. */

@@ -23,6 +23,24 @@ public final class AwqGemmPacker {
     }
 
     public static Map<String, PackedTensor> pack(String prefix, QuantizedWeight w) {
+        Layout l = layout(prefix, w);
+        int groups = w.groups();
+        Map<String, PackedTensor> t = new LinkedHashMap<>();
+        t.put(prefix + ".qweight", PackedTensor.i32(l.qweight(), w.in(), w.out() / 8));
+        t.put(prefix + ".qzeros", PackedTensor.i32(l.qzeros(), groups, w.out() / 8));
+        t.put(prefix + ".scales", PackedTensor.floats(DType.F16, l.scales(), groups, w.out()));
+        return t;
+    }
+
+    /**
+     * The three arrays of the layout: qweight [in, out / 8], qzeros [groups, out / 8], scales [groups, out] (values
+     * fp16 holds exactly).
+     */
+    public record Layout(int[] qweight, int[] qzeros, float[] scales) {
+    }
+
+    /** The layer in AWQ's layout; errors name the layer and what AWQ cannot hold. */
+    public static Layout layout(String prefix, QuantizedWeight w) {
         if (w.bits() != 4) {
             throw new IllegalArgumentException(prefix + ": bits " + w.bits() + " cannot be written as AWQ gemm (4-bit only)");
         }
@@ -37,19 +55,14 @@ public final class AwqGemmPacker {
         LayerChecks.checkCodes(prefix, w);
         int out = w.out();
         int in = w.in();
-        int groups = w.groups();
         int[] transposed = new int[in * out];
         for (int o = 0; o < out; o++) {
             for (int k = 0; k < in; k++) {
                 transposed[k * out + o] = w.q()[o * in + k];
             }
         }
-        Map<String, PackedTensor> t = new LinkedHashMap<>();
-        t.put(prefix + ".qweight", PackedTensor.i32(pack(transposed, in, out), in, out / 8));
-        t.put(prefix + ".qzeros", PackedTensor.i32(pack(LayerChecks.integerZerosByGroup(prefix, w), groups, out),
-                groups, out / 8));
-        t.put(prefix + ".scales", PackedTensor.floats(DType.F16, LayerChecks.fp16ScalesByGroup(prefix, w), groups, out));
-        return t;
+        return new Layout(pack(transposed, in, out), pack(LayerChecks.integerZerosByGroup(prefix, w), w.groups(), out),
+                LayerChecks.fp16ScalesByGroup(prefix, w));
     }
 
     /** 4-bit values [rows, cols] → int32 [rows, cols / 8] in AWQ's interleaved nibble order. */
