@@ -3,11 +3,11 @@ package io.quantserve.engine.gpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.quantserve.engine.format.TensorSource;
 import io.quantserve.engine.format.safetensors.Tensor;
 import io.quantserve.engine.linear.AwqConfig;
 import io.quantserve.engine.linear.Linear;
 import io.quantserve.engine.tensor.DType;
+import io.quantserve.engine.testing.MapSource;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -15,7 +15,6 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -179,27 +178,13 @@ public abstract class DeviceTest {
         for (int i = 0; i < scales.length; i++) {
             scales[i] = Float.floatToFloat16((random.nextFloat() * 2 - 1) * 0.02f);
         }
-        Linear cpu = new AwqConfig(groupSize, List.of()).load(source(Map.of(
+        Linear cpu = new AwqConfig(groupSize, List.of()).load(MapSource.of(Map.of(
                 "l.qweight", ints("l.qweight", qweight, k, words),
                 "l.qzeros", ints("l.qzeros", qzeros, k / g, words),
                 "l.scales", halves("l.scales", scales, k / g, n))), "l", k, n);
         return new RandomAwq(k, n, groupSize, qweight, qzeros, scales, cpu);
     }
 
-    /** Host tensors by name, as the AWQ loader reads them. */
-    protected static TensorSource source(Map<String, Tensor> tensors) {
-        return new TensorSource() {
-            @Override
-            public Optional<Tensor> find(String name) {
-                return Optional.ofNullable(tensors.get(name));
-            }
-
-            @Override
-            public Tensor tensor(String name) {
-                return find(name).orElseThrow(() -> new IllegalArgumentException("no tensor " + name));
-            }
-        };
-    }
 
     protected static Tensor ints(String name, int[] values, long rows, long cols) {
         MemorySegment s = Arena.ofAuto().allocate(4L * values.length);

@@ -3,6 +3,7 @@ package io.quantserve.engine.linear;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quantserve.engine.tensor.DType;
+import io.quantserve.engine.testing.MapSource;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

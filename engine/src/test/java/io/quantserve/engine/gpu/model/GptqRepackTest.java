@@ -15,13 +15,13 @@ import io.quantserve.engine.quant.QuantizedWeight;
 import io.quantserve.engine.quant.write.GptqPacker;
 import io.quantserve.engine.quant.write.PackedTensor;
 import io.quantserve.engine.tensor.DType;
+import io.quantserve.engine.testing.MapSource;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -102,7 +102,7 @@ class GptqRepackTest {
         t.put(PREFIX + ".qzeros", tensor(PREFIX + ".qzeros", PackedTensor.i32(r.layout().qzeros(), IN / GROUP, OUT / 8)));
         t.put(PREFIX + ".scales", tensor(PREFIX + ".scales", PackedTensor.floats(
                 DType.F16, r.layout().scales(), IN / GROUP, OUT)));
-        Linear l = new AwqConfig(r.groupSize(), List.of()).load(mapSource(t), PREFIX, IN, OUT);
+        Linear l = new AwqConfig(r.groupSize(), List.of()).load(MapSource.of(t), PREFIX, IN, OUT);
         float[] w = new float[OUT * IN];
         ((PackedLinear) l).dequantizeRows(0, OUT, w);
         return w;
@@ -135,24 +135,11 @@ class GptqRepackTest {
     private static TensorSource source(Map<String, PackedTensor> packed) {
         Map<String, Tensor> t = new HashMap<>();
         packed.forEach((name, p) -> t.put(name, tensor(name, p)));
-        return mapSource(t);
+        return MapSource.of(t);
     }
 
     private static Tensor tensor(String name, PackedTensor p) {
         return new Tensor(name, p.dtype(), p.shape(), MemorySegment.ofArray(p.bytes()));
     }
 
-    private static TensorSource mapSource(Map<String, Tensor> t) {
-        return new TensorSource() {
-            @Override
-            public Optional<Tensor> find(String name) {
-                return Optional.ofNullable(t.get(name));
-            }
-
-            @Override
-            public Tensor tensor(String name) {
-                return find(name).orElseThrow(() -> new IllegalArgumentException("missing tensor '" + name + "'"));
-            }
-        };
-    }
 }

@@ -115,51 +115,39 @@ class GpuLlamaModelDeviceTest extends DeviceTest {
 
     @Test
     void awqCheckpointFromTheQuantizerMatchesTheCpuAwqLogits(@TempDir Path dir) throws Exception {
-        Path stories = Fixtures.model("stories260K");
-        Path calib = dir.resolve("calib.txt");
-        Files.write(calib, Files.readAllLines(stories.resolve("samples.txt")).subList(0, 12));
-        Path out = dir.resolve("awq");
         for (int groupSize : new int[] {-1, 32}) {
-            Path model = out.resolveSibling("awq" + groupSize);
             QuantizeOptions o = new QuantizeOptions(Method.AWQ, 4, groupSize, false, false, 0.5f, "q4_k_m", 16, 128, 0, 1024);
-            Quantization.run(stories, o, calib, model, (l, n, p) -> { }, () -> false);
-            try (LoadedModel loaded = LoadedModel.open(model);
-                    GpuLlamaModel gpu = GpuLlamaModel.load(device, loaded);
-                    GpuKvCache cache = gpu.newKvCache(4);
-                    GpuBatchState state = gpu.newBatchState(cache, 64)) {
-                int[] ids = {1, 385, 328, 432, 261, 298, 315, 421, 395, 317, 263, 377, 387, 261, 273, 421, 433};
-                float[] expected = loaded.model().forward(loaded.model().newState(64), ids, 0, true);
-                float[] got = gpu.forward(state, table(3, 1, 0, 2), ids, 0, true);
-                assertClose("AWQ group " + groupSize + " prefill", got, expected, F16_TOLERANCE);
-                // decode steps through the per-token AWQ GEMV
-                float[] step = gpu.forward(state, table(3, 1, 0, 2), new int[] {ids[0]}, ids.length, false);
-                float[] cpuStep = loaded.model().forward(cpuAfter(loaded.model(), ids), new int[] {ids[0]}, ids.length, false);
-                assertClose("AWQ group " + groupSize + " decode", step, cpuStep, F16_TOLERANCE);
-            }
+            assertQuantizedStoriesMatchTheCpu(dir, o, "AWQ group " + groupSize);
         }
     }
 
+    /** GPTQ runs repacked into AWQ's layout; act-order layers gather their input first. */
     @Test
     void gptqCheckpointsWithAndWithoutActOrderMatchTheCpuGptqLogits(@TempDir Path dir) throws Exception {
+        for (boolean descAct : new boolean[] {false, true}) {
+            QuantizeOptions o = new QuantizeOptions(Method.GPTQ, 4, 32, false, descAct, 0.5f, "q4_k_m", 16, 128, 0, 1024);
+            assertQuantizedStoriesMatchTheCpu(dir, o, "GPTQ desc_act " + descAct);
+        }
+    }
+
+    /** stories260K quantized by {@code o}: prefill, and a decode step through the per-token GEMV, vs the CPU. */
+    private void assertQuantizedStoriesMatchTheCpu(Path dir, QuantizeOptions o, String label) throws Exception {
         Path stories = Fixtures.model("stories260K");
         Path calib = dir.resolve("calib.txt");
         Files.write(calib, Files.readAllLines(stories.resolve("samples.txt")).subList(0, 12));
-        for (boolean descAct : new boolean[] {false, true}) {
-            Path model = dir.resolve("gptq-" + descAct);
-            QuantizeOptions o = new QuantizeOptions(Method.GPTQ, 4, 32, false, descAct, 0.5f, "q4_k_m", 16, 128, 0, 1024);
-            Quantization.run(stories, o, calib, model, (l, n, p) -> { }, () -> false);
-            try (LoadedModel loaded = LoadedModel.open(model);
-                    GpuLlamaModel gpu = GpuLlamaModel.load(device, loaded);
-                    GpuKvCache cache = gpu.newKvCache(4);
-                    GpuBatchState state = gpu.newBatchState(cache, 64)) {
-                int[] ids = {1, 385, 328, 432, 261, 298, 315, 421, 395, 317, 263, 377, 387, 261, 273, 421, 433};
-                float[] expected = loaded.model().forward(loaded.model().newState(64), ids, 0, true);
-                float[] got = gpu.forward(state, table(3, 1, 0, 2), ids, 0, true);
-                assertClose("GPTQ desc_act " + descAct + " prefill", got, expected, F16_TOLERANCE);
-                float[] step = gpu.forward(state, table(3, 1, 0, 2), new int[] {ids[0]}, ids.length, false);
-                float[] cpuStep = loaded.model().forward(cpuAfter(loaded.model(), ids), new int[] {ids[0]}, ids.length, false);
-                assertClose("GPTQ desc_act " + descAct + " decode", step, cpuStep, F16_TOLERANCE);
-            }
+        Path model = dir.resolve(label.replace(' ', '-'));
+        Quantization.run(stories, o, calib, model, (l, n, p) -> { }, () -> false);
+        try (LoadedModel loaded = LoadedModel.open(model);
+                GpuLlamaModel gpu = GpuLlamaModel.load(device, loaded);
+                GpuKvCache cache = gpu.newKvCache(4);
+                GpuBatchState state = gpu.newBatchState(cache, 64)) {
+            int[] ids = {1, 385, 328, 432, 261, 298, 315, 421, 395, 317, 263, 377, 387, 261, 273, 421, 433};
+            float[] expected = loaded.model().forward(loaded.model().newState(64), ids, 0, true);
+            float[] got = gpu.forward(state, table(3, 1, 0, 2), ids, 0, true);
+            assertClose(label + " prefill", got, expected, F16_TOLERANCE);
+            float[] step = gpu.forward(state, table(3, 1, 0, 2), new int[] {ids[0]}, ids.length, false);
+            float[] cpuStep = loaded.model().forward(cpuAfter(loaded.model(), ids), new int[] {ids[0]}, ids.length, false);
+            assertClose(label + " decode", step, cpuStep, F16_TOLERANCE);
         }
     }
 

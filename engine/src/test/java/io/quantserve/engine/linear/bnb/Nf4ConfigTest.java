@@ -3,18 +3,17 @@ package io.quantserve.engine.linear.bnb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quantserve.engine.format.TensorSource;
 import io.quantserve.engine.format.safetensors.Tensor;
 import io.quantserve.engine.linear.DenseLinear;
 import io.quantserve.engine.linear.Linear;
 import io.quantserve.engine.tensor.DType;
+import io.quantserve.engine.testing.MapSource;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.ObjectMapper;
 
@@ -39,7 +38,7 @@ class Nf4ConfigTest {
     @Test
     void loadsADoubleQuantizedLayerWithTheOffset() {
         Map<String, Tensor> t = layer(2, 32, "[2, 32]", true);
-        Linear layer = config.load(source(t), P, 32, 2);
+        Linear layer = config.load(MapSource.of(t), P, 32, 2);
         float[] w = ((Nf4Linear) layer).dequantize();
         // every code 0xF (1.0) and every absmax code 1: 0.5 * 2 + 0.25 = 1.25
         assertThat(w).containsOnly(1.25f);
@@ -47,22 +46,22 @@ class Nf4ConfigTest {
 
     @Test
     void refusesMismatchesNamingLayerAndField() {
-        assertThatThrownBy(() -> config.load(source(layer(2, 32, "[2, 33]", false)), P, 32, 2))
+        assertThatThrownBy(() -> config.load(MapSource.of(layer(2, 32, "[2, 33]", false)), P, 32, 2))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(P).hasMessageContaining("shape");
         Map<String, Tensor> t = layer(2, 32, "[2, 32]", false);
         t.put(P + ".weight.absmax", f32(P + ".weight.absmax", new float[3]));
-        assertThatThrownBy(() -> config.load(source(t), P, 32, 2)).hasMessageContaining(P + ".weight.absmax");
+        assertThatThrownBy(() -> config.load(MapSource.of(t), P, 32, 2)).hasMessageContaining(P + ".weight.absmax");
         Map<String, Tensor> map = layer(2, 32, "[2, 32]", false);
         float[] wrong = BnbCodes.values();
         wrong[3] = 0.1f;
         map.put(P + ".weight.quant_map", f32(P + ".weight.quant_map", wrong));
-        assertThatThrownBy(() -> config.load(source(map), P, 32, 2)).hasMessageContaining("quant_map[3]");
+        assertThatThrownBy(() -> config.load(MapSource.of(map), P, 32, 2)).hasMessageContaining("quant_map[3]");
         Map<String, Tensor> fp4 = layer(2, 32, "[2, 32]", false);
         fp4.put(P + ".weight.quant_state.bitsandbytes__fp4", fp4.remove(P + ".weight.quant_state.bitsandbytes__nf4"));
-        assertThatThrownBy(() -> config.load(source(fp4), P, 32, 2)).hasMessageContaining("fp4");
+        assertThatThrownBy(() -> config.load(MapSource.of(fp4), P, 32, 2)).hasMessageContaining("fp4");
         Map<String, Tensor> bytes = layer(2, 32, "[2, 32]", false);
         bytes.put(P + ".weight", u8(P + ".weight", new byte[31]));
-        assertThatThrownBy(() -> config.load(source(bytes), P, 32, 2)).hasMessageContaining(P + ".weight: 31 bytes");
+        assertThatThrownBy(() -> config.load(MapSource.of(bytes), P, 32, 2)).hasMessageContaining(P + ".weight: 31 bytes");
     }
 
     @Test
@@ -70,7 +69,7 @@ class Nf4ConfigTest {
         Map<String, Tensor> t = new HashMap<>();
         Tensor flat = f32("lm_head.weight", new float[8]);
         t.put("lm_head.weight", new Tensor(flat.name(), DType.F32, new long[] {2, 4}, flat.data()));
-        assertThat(config.load(source(t), "lm_head", 4, 2)).isInstanceOf(DenseLinear.class);
+        assertThat(config.load(MapSource.of(t), "lm_head", 4, 2)).isInstanceOf(DenseLinear.class);
     }
 
     /** A [out, in] layer of all-0xFF codes; absmax 1.0 per block, or double-quantized codes of 1.25. */
@@ -102,19 +101,6 @@ class Nf4ConfigTest {
         return t;
     }
 
-    private static TensorSource source(Map<String, Tensor> tensors) {
-        return new TensorSource() {
-            @Override
-            public Optional<Tensor> find(String name) {
-                return Optional.ofNullable(tensors.get(name));
-            }
-
-            @Override
-            public Tensor tensor(String name) {
-                return find(name).orElseThrow(() -> new IllegalArgumentException("no tensor " + name));
-            }
-        };
-    }
 
     private static Tensor u8(String name, byte[] b) {
         return new Tensor(name, DType.U8, new long[] {b.length}, MemorySegment.ofArray(b));

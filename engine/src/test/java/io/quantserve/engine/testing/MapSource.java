@@ -1,4 +1,4 @@
-package io.quantserve.engine.linear;
+package io.quantserve.engine.testing;
 
 import io.quantserve.engine.format.TensorSource;
 import io.quantserve.engine.format.safetensors.Tensor;
@@ -11,27 +11,37 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Tensors held in memory, for loader tests without files. */
-final class MapSource implements TensorSource {
+public final class MapSource implements TensorSource {
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
 
-    MapSource put(String name, DType dtype, long[] shape, byte[] bytes) {
+    public MapSource() {
+    }
+
+    /** A source over tensors already made, by name. */
+    public static MapSource of(Map<String, Tensor> tensors) {
+        MapSource s = new MapSource();
+        s.tensors.putAll(tensors);
+        return s;
+    }
+
+    public MapSource put(String name, DType dtype, long[] shape, byte[] bytes) {
         tensors.put(name, new Tensor(name, dtype, shape, MemorySegment.ofArray(bytes)));
         return this;
     }
 
-    MapSource ints(String name, long[] shape, int[] values) {
+    public MapSource ints(String name, long[] shape, int[] values) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         b.asIntBuffer().put(values);
         return put(name, DType.I32, shape, b.array());
     }
 
-    MapSource floats(String name, long[] shape, float[] values) {
+    public MapSource floats(String name, long[] shape, float[] values) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(values);
         return put(name, DType.F32, shape, b.array());
     }
 
-    MapSource remove(String name) {
+    public MapSource remove(String name) {
         tensors.remove(name);
         return this;
     }
