@@ -27,7 +27,9 @@ import java.util.Random;
  * and the time per step (TPOT); and one sequence at a context of {@value #LONG_CONTEXT} tokens, where attention reads
  * more than the weights and is split over the keys (less where the model's context is shorter). Wall-clock time around each forward, which includes the logits' copy to the host,
  * as serving pays it. Decode steps run replayed from CUDA graphs, then with the tokens drawn on the device as the
- * node draws them (top-p), then as plain launches (graphs off) to show what the graphs save. Median of {@value #RUNS} runs after a warm-up. Usage:
+ * node draws them (top-p), then as plain launches (graphs off) to show what the graphs save. Last, the same model as a
+ * GPTQ act-order checkpoint runs (each layer's input gathered through a permutation first): prefill and batch-1
+ * decode. Median of {@value #RUNS} runs after a warm-up. Usage:
  * {@code GpuModelBench [shape [group]]}.
  */
 public final class GpuModelBench {
@@ -86,6 +88,16 @@ public final class GpuModelBench {
                 out.printf(Locale.ROOT, "  decode batch 1, context %d %6.0f tok/s  TPOT %.2f ms%n", longContext,
                         1 / step, 1e3 * step);
             }
+        }
+        // GPTQ with act-order runs on the same kernels after gathering each layer's input: what the gather costs
+        try (GpuLlamaModel model = GpuLlamaModel.random(device, c, group, 7, true);
+                GpuKvCache cache = model.newKvCache(Math.max(blocksFor(PROMPT, blockSize), blocksFor(CONTEXT, blockSize)));
+                GpuBatchState state = model.newBatchState(cache, PROMPT)) {
+            Random rnd = new Random(11);
+            double prefill = prefillSeconds(model, state, blockSize, rnd, c.vocabSize());
+            double step = decodeStepSeconds(model, state, blockSize, CONTEXT, 1, rnd, c.vocabSize(), false);
+            out.printf(Locale.ROOT, "  GPTQ act-order (input gathered per layer): prefill %.0f tok/s, decode batch 1"
+                    + " %.0f tok/s  TPOT %.2f ms%n", PROMPT / prefill, 1 / step, 1e3 * step);
         }
     }
 

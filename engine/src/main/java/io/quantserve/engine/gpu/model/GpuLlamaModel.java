@@ -24,7 +24,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -164,13 +167,21 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
      * embedding and an untied fp16 head uniform in ±0.05. Logits are meaningless; the work is the real work.
      */
     public static GpuLlamaModel random(CudaDevice device, ModelConfig c, int groupSize, int seed) {
+        return random(device, c, groupSize, seed, false);
+    }
+
+    /**
+     * The same, with {@code actOrder} as a GPTQ act-order checkpoint runs ({@link GptqRepack}): every linear layer
+     * also reads its input through a random permutation (gathered per call); the weights are those without.
+     */
+    public static GpuLlamaModel random(CudaDevice device, ModelConfig c, int groupSize, int seed, boolean actOrder) {
         if (c.headDim() > ModelKernels.MAX_HEAD_DIM) {
             throw new UnsupportedOperationException("head_dim " + c.headDim() + " exceeds the GPU attention kernels' "
                     + ModelKernels.MAX_HEAD_DIM);
         }
         List<AutoCloseable> done = new ArrayList<>();
         try {
-            RandomWeights r = new RandomWeights(device, groupSize, seed, done);
+            RandomWeights r = new RandomWeights(device, groupSize, seed, actOrder, done);
             int hidden = c.hiddenSize();
             DeviceBuffer embedding = r.uniform("embed_tokens", (long) c.vocabSize() * hidden, 0.05f);
             Layer[] layers = new Layer[c.numLayers()];
@@ -204,14 +215,16 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         private final CudaDevice device;
         private final DeviceFill fill;
         private final int groupSize;
+        private final boolean actOrder;
         private final List<AutoCloseable> done;
         private int seed;
 
-        RandomWeights(CudaDevice device, int groupSize, int seed, List<AutoCloseable> done) {
+        RandomWeights(CudaDevice device, int groupSize, int seed, boolean actOrder, List<AutoCloseable> done) {
             this.device = device;
             this.fill = new DeviceFill(device);
             this.groupSize = groupSize;
             this.seed = seed;
+            this.actOrder = actOrder;
             this.done = done;
         }
 
@@ -236,7 +249,14 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
             fill.randomBits(qz, seed++);
             float scale = (float) (1 / (8 * Math.sqrt(in)));
             fill.uniform(ActivationType.F16, sc, seed++, 0.5f * scale, 1.5f * scale);
-            return new GpuLinear.Awq(new AwqDeviceWeights(qw, qz, sc, in, out, groupSize), null);
+            DeviceBuffer perm = null;
+            if (actOrder) {
+                List<Integer> order = new ArrayList<>(IntStream.range(0, in).boxed().toList());
+                Collections.shuffle(order, new Random(seed)); // seed not advanced: the same weights as without perms
+                perm = track(done, device.allocate(4L * in, name + ".perm"));
+                perm.upload(order.stream().mapToInt(Integer::intValue).toArray());
+            }
+            return new GpuLinear.Awq(new AwqDeviceWeights(qw, qz, sc, in, out, groupSize), perm, null);
         }
     }
 

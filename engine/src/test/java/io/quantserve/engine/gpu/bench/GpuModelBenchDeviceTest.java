@@ -38,6 +38,26 @@ class GpuModelBenchDeviceTest extends DeviceTest {
         }
     }
 
+    /** The same weights with act-order: each layer gathers its input first, which must change the logits. */
+    @Test
+    void actOrderRandomModelPermutesItsInputs() {
+        ModelConfig c = SyntheticModels.byName("tiny");
+        try (GpuLlamaModel plain = GpuLlamaModel.random(device, c, 32, 3);
+                GpuLlamaModel gathered = GpuLlamaModel.random(device, c, 32, 3, true);
+                GpuKvCache plainCache = plain.newKvCache(8);
+                GpuKvCache gatheredCache = gathered.newKvCache(8);
+                GpuBatchState plainState = plain.newBatchState(plainCache, 64);
+                GpuBatchState gatheredState = gathered.newBatchState(gatheredCache, 64)) {
+            BlockTable table = BlockTable.of(plain.blockSize(), 0, 1, 2, 3);
+            float[] a = plain.forwardBatch(plainState, List.of(BatchSegment.of(table, 0, 1, 5, 9, 200)))[0];
+            float[] b = gathered.forwardBatch(gatheredState, List.of(BatchSegment.of(table, 0, 1, 5, 9, 200)))[0];
+            for (float v : b) {
+                assertThat(Float.isFinite(v)).as("logit %s", v).isTrue();
+            }
+            assertThat(b).isNotEqualTo(a);
+        }
+    }
+
     @Test
     void benchPrintsPrefillAndEveryDecodeBatch() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -45,6 +65,6 @@ class GpuModelBenchDeviceTest extends DeviceTest {
                 StandardCharsets.UTF_8));
         String table = bytes.toString(StandardCharsets.UTF_8);
         assertThat(table).contains("prefill 512 tokens", "decode batch 1 ", "decode batch 8 ", "decode batch 32 ",
-                "decode batch 1, context 1856", "plain launches", "drawn on the device");
+                "decode batch 1, context 1856", "plain launches", "drawn on the device", "GPTQ act-order");
     }
 }
