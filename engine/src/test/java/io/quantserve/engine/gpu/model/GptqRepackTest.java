@@ -85,6 +85,16 @@ class GptqRepackTest {
                 .hasMessageContaining(PREFIX).hasMessageContaining("4-bit GPTQ").hasMessageContaining("8 bits");
     }
 
+    /** A v1 asymmetric zero of 0 is stored as -1 and read back as 16, which AWQ's 4-bit zeros cannot hold. */
+    @Test
+    void aZeroPointBeyondFourBitsIsRefusedByLayer() {
+        QuantizedWeight w = random(QuantizedWeight.sequentialGroups(IN, GROUP), new Random(7));
+        w.zeros()[5] = 16;
+        assertThatThrownBy(() -> GptqRepack.of(PREFIX, w))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(PREFIX).hasMessageContaining("zero point 16");
+    }
+
     @Test
     void theGpuTakes4BitGptqModelsAndRefusesOthersBeforeUploading() throws Exception {
         ModelConfig c = ModelConfig.load(Fixtures.model("tiny-llama"));
