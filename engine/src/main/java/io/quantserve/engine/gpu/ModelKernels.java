@@ -9,10 +9,11 @@ import java.util.List;
 
 /**
  * The kernels of the GPU model runner: paged attention and the KV append ({@code attention.cu}), float linear layers,
- * biases and the act-order input gather ({@code dense.cu}). KV pools are {@link ActivationType} values laid out [blocks, blockSize, kvHeads,
- * headDim], a token slot {@code block * blockSize + offset} holding kvDim values (the CPU pool's layout); block tables
- * and the other metadata are int32 buffers the caller has uploaded (the kernels trust them: the caller checks them on
- * the host, see {@code GpuLlamaModel}). Buffer sizes are checked here before any launch.
+ * biases and the act-order input gather ({@code dense.cu}). KV pools are {@link ActivationType} values laid out
+ * [blocks, blockSize, kvHeads, headDim], a token slot {@code block * blockSize + offset} holding kvDim values (the
+ * CPU pool's layout); block tables and the other metadata are int32 buffers the caller has uploaded (the kernels
+ * trust them: the caller checks them on the host, see {@code GpuLlamaModel}). Buffer sizes are checked here before
+ * any launch.
  */
 public final class ModelKernels {
     static final String ATTENTION = "attention";

@@ -9,9 +9,9 @@ import io.quantserve.engine.gpu.ModelKernels;
 
 /**
  * One linear layer on the device, {@code y [m, out] = x [m, in] . W^T (+ bias)}: a float weight in the activation
- * type, or a packed 4-bit weight in AutoAWQ's layout (AWQ as stored, GPTQ repacked). {@link LinearDispatch} picks the kernel per call: the tensor-core
- * GEMM (else the simple dense kernel) for {@link Dense}; the GEMV for one row, the W4A16 GEMM for several, for
- * {@link Awq}. The bias is added by a kernel of its own.
+ * type, or a packed 4-bit weight in AutoAWQ's layout (AWQ as stored, GPTQ repacked). {@link LinearDispatch} picks
+ * the kernel per call: the tensor-core GEMM (else the simple dense kernel) for {@link Dense}; the GEMV for one row,
+ * the W4A16 GEMM for several, for {@link Awq}. The bias is added by a kernel of its own.
  */
 sealed interface GpuLinear extends AutoCloseable {
 
