@@ -30,16 +30,18 @@ public final class LoadedModel implements AutoCloseable {
     private LlamaModel model; // once built
     private final Tokenizer tokenizer; // null when the folder has none
     private final ChatTemplate chatTemplate;
+    private final Checkpoint checkpoint; // null for a GGUF file
     private final AutoCloseable resources;
 
     private LoadedModel(Path path, ModelConfig config, GenerationConfig generationConfig, Supplier<LlamaModel> cpuModel,
-            Tokenizer tokenizer, ChatTemplate chatTemplate, AutoCloseable resources) {
+            Tokenizer tokenizer, ChatTemplate chatTemplate, Checkpoint checkpoint, AutoCloseable resources) {
         this.path = path;
         this.config = config;
         this.generationConfig = generationConfig;
         this.cpuModel = cpuModel;
         this.tokenizer = tokenizer;
         this.chatTemplate = chatTemplate;
+        this.checkpoint = checkpoint;
         this.resources = resources;
     }
 
@@ -71,7 +73,7 @@ public final class LoadedModel implements AutoCloseable {
         ChatTemplate chatTemplate = ChatTemplate.loadOrFallback(dir);
         Checkpoint checkpoint = Checkpoint.open(dir);
         return new LoadedModel(dir, config, generation, () -> LlamaLoader.load(config, checkpoint, quant), tokenizer,
-                chatTemplate, checkpoint);
+                chatTemplate, checkpoint, checkpoint);
     }
 
     /**
@@ -90,7 +92,7 @@ public final class LoadedModel implements AutoCloseable {
                     .map(t -> ChatTemplate.of(t, bos, eos))
                     .orElseGet(() -> ChatTemplate.fallback(bos, eos));
             return new LoadedModel(file, config, GenerationConfig.none(), () -> GgufLoader.load(config, gguf), tokenizer,
-                    chatTemplate, gguf);
+                    chatTemplate, null, gguf);
         } catch (RuntimeException e) {
             gguf.close();
             if (e instanceof GgufFormatException) {
@@ -145,6 +147,14 @@ public final class LoadedModel implements AutoCloseable {
             }
         }
         return model;
+    }
+
+    /**
+     * The safetensors checkpoint of a Hugging Face folder, mapped while this model is open (what the GPU backend
+     * uploads from); empty for a GGUF file.
+     */
+    public Optional<Checkpoint> checkpoint() {
+        return Optional.ofNullable(checkpoint);
     }
 
     public Optional<Tokenizer> tokenizer() {

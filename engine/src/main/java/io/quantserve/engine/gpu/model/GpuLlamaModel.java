@@ -20,7 +20,6 @@ import io.quantserve.engine.model.BatchSegment;
 import io.quantserve.engine.model.LoadedModel;
 import io.quantserve.engine.model.ModelConfig;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -110,10 +109,9 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
      */
     public static GpuLlamaModel load(CudaDevice device, LoadedModel loaded, ActivationType type) throws IOException {
         Path dir = loaded.path();
-        if (!Files.isDirectory(dir)) {
-            throw new UnsupportedOperationException("the GPU backend reads Hugging Face safetensors folders (float or AWQ);"
-                    + " " + dir + " is a GGUF file (use --backend cpu)");
-        }
+        Checkpoint ckpt = loaded.checkpoint().orElseThrow(() -> new UnsupportedOperationException(
+                "the GPU backend reads Hugging Face safetensors folders (float or AWQ); " + dir
+                        + " is a GGUF file (use --backend cpu)"));
         ModelConfig c = loaded.config();
         if (c.headDim() > ModelKernels.MAX_HEAD_DIM) {
             throw new UnsupportedOperationException("head_dim " + c.headDim() + " exceeds the GPU attention kernels' "
@@ -123,7 +121,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         WeightUpload.requireSupported(c, quant);
         List<AutoCloseable> done = new ArrayList<>();
         long start = System.nanoTime();
-        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+        try {
             WeightUpload up = new WeightUpload(device, ckpt, quant, type);
             int hidden = c.hiddenSize();
             DeviceBuffer embedding = track(done, up.matrix("model.embed_tokens.weight", c.vocabSize(), hidden));
@@ -151,7 +149,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
             LOG.info("GPU model {} on {}: {} layers, weights ({}) in {} activations, uploaded in {} ms", dir.getFileName(),
                     device.name(), c.numLayers(), quant.name(), type.suffix(), (System.nanoTime() - start) / 1_000_000);
             return model;
-        } catch (RuntimeException | IOException e) {
+        } catch (RuntimeException e) {
             for (int i = done.size() - 1; i >= 0; i--) {
                 closeQuietly(done.get(i));
             }
