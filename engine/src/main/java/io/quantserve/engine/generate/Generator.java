@@ -72,7 +72,7 @@ public final class Generator {
     private Result generate(Request request, Consumer<String> onText, TokenModel.Sequence state) {
         Sampler sampler = new Sampler(request.sampling(), model.config().vocabSize());
         sampler.acceptPrompt(request.prompt());
-        StreamingDecoder decoder = tokenizer == null ? null : tokenizer.newStreamingDecoder(true);
+        StreamingDecoder decoder = tokenizer == null ? null : tokenizer.newStreamingDecoder(true, request.prompt());
         StopStrings stops = new StopStrings(request.stop());
         StringBuilder text = new StringBuilder();
 

@@ -95,7 +95,16 @@ abstract sealed class BaseTokenizer implements Tokenizer permits SentencePieceTo
 
     @Override
     public StreamingDecoder newStreamingDecoder(boolean skipSpecialTokens) {
-        return new StreamingDecoder(this, skipSpecialTokens);
+        return new StreamingDecoder(this, skipSpecialTokens, false);
+    }
+
+    @Override
+    public StreamingDecoder newStreamingDecoder(boolean skipSpecialTokens, int[] context) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (int i = 0; i < context.length && bytes.size() == 0; i++) {
+            appendDecoded(context[i], skipSpecialTokens, bytes);
+        }
+        return new StreamingDecoder(this, skipSpecialTokens, bytes.size() > 0);
     }
 
     @Override

@@ -13,7 +13,11 @@ import java.nio.charset.StandardCharsets;
  * until the character is whole, so no partial character or stray U+FFFD is ever emitted for
  * valid text. The concatenation of everything returned by {@link #accept} and {@link #finish}
  * equals {@link Tokenizer#decode(int[], boolean)} of the same ids, including SentencePiece's rule
- * of dropping the dummy-prefix space at the very start of the output.
+ * of dropping the dummy-prefix space at the very start of the output. A decoder made for ids that
+ * continue a context (the prompt, {@link Tokenizer#newStreamingDecoder(boolean, int[])}) returns
+ * {@code decode(context + ids)} minus {@code decode(context)} instead: once the context has produced
+ * text, the output is no longer at the start, and a continuation keeps its leading space
+ * ("Once" + " upon").
  *
  * <p>Not thread-safe; use one per generation stream.
  */
@@ -25,12 +29,15 @@ public final class StreamingDecoder {
             .onUnmappableCharacter(CodingErrorAction.REPLACE);
     private final ByteArrayOutputStream tokenBytes = new ByteArrayOutputStream();
     private ByteBuffer pending = ByteBuffer.allocate(64);
+    /** Whether no leading space is to be dropped: the tokenizer drops none, or the context produced text. */
+    private final boolean pastStart;
     private boolean leadingSpaceHandled;
 
-    StreamingDecoder(BaseTokenizer tokenizer, boolean skipSpecialTokens) {
+    StreamingDecoder(BaseTokenizer tokenizer, boolean skipSpecialTokens, boolean pastStart) {
         this.tokenizer = tokenizer;
         this.skipSpecialTokens = skipSpecialTokens;
-        this.leadingSpaceHandled = !tokenizer.stripsLeadingSpace();
+        this.pastStart = pastStart || !tokenizer.stripsLeadingSpace();
+        this.leadingSpaceHandled = this.pastStart;
     }
 
     /** Feeds one id; returns the text that became complete (possibly empty, never partial). */
@@ -55,7 +62,7 @@ public final class StreamingDecoder {
         String rest = drain(true);
         utf8.reset();
         pending.clear();
-        leadingSpaceHandled = !tokenizer.stripsLeadingSpace();
+        leadingSpaceHandled = pastStart;
         return rest;
     }
 

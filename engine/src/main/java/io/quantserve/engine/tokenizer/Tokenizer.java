@@ -67,4 +67,11 @@ public interface Tokenizer {
 
     /** An incremental decoder; with {@code skipSpecialTokens}, special tokens produce nothing. */
     StreamingDecoder newStreamingDecoder(boolean skipSpecialTokens);
+
+    /**
+     * An incremental decoder for ids that follow {@code context} (a prompt): its output is
+     * {@code decode(context + ids)} minus {@code decode(context)}, so a generated " upon" after "Once" keeps its
+     * space, where a decoder at the start of the text drops SentencePiece's dummy-prefix space.
+     */
+    StreamingDecoder newStreamingDecoder(boolean skipSpecialTokens, int[] context);
 }

@@ -68,6 +68,26 @@ class StreamingDecoderTest {
     }
 
     @Test
+    void continuationOfAPromptKeepsItsLeadingSpace() {
+        int[] prompt = {1, 15043}; // <s> ▁Hello
+        int[] generated = {3186, 29991}; // ▁world !
+        StreamingDecoder d = spm.newStreamingDecoder(true, prompt);
+        assertThat(d.accept(generated[0]) + d.accept(generated[1]) + d.finish())
+                .isEqualTo(" world!")
+                .isEqualTo(spm.decode(new int[] {1, 15043, 3186, 29991}, true).substring(spm.decode(prompt, true).length()));
+        // a prompt that renders nothing (only the skipped BOS): the output starts the text and drops the space
+        StreamingDecoder fromBos = spm.newStreamingDecoder(true, new int[] {1});
+        assertThat(fromBos.accept(3186) + fromBos.finish()).isEqualTo("world");
+        // BOS rendered (special tokens kept): the space stays
+        StreamingDecoder withBos = spm.newStreamingDecoder(false, new int[] {1});
+        assertThat(withBos.accept(3186)).isEqualTo(" world");
+        // byte-level BPE never drops a space
+        int[] ids = gpt2.encode("Hello world");
+        StreamingDecoder bpe = gpt2.newStreamingDecoder(true, new int[] {ids[0]});
+        assertThat(bpe.accept(ids[1]) + bpe.finish()).isEqualTo(" world");
+    }
+
+    @Test
     void incompleteTailIsFlushedAsReplacementLikeDecode() {
         int[] ids = {0xE2 + 3}; // <0xE2> alone: a truncated 3-byte character
         StreamingDecoder d = spm.newStreamingDecoder();

@@ -5,7 +5,6 @@ import io.quantserve.engine.sampling.TokenLogprob;
 import io.quantserve.engine.serve.FinishReason;
 import io.quantserve.engine.serve.RequestOutput;
 import io.quantserve.engine.tokenizer.StreamingDecoder;
-import io.quantserve.engine.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -38,11 +37,11 @@ final class ChoiceStream {
     private boolean done;
     private String finishReason;
 
-    ChoiceStream(int index, String engineRequestId, Tokenizer tokenizer, List<String> stops, boolean wantLogprobs,
+    ChoiceStream(int index, String engineRequestId, StreamingDecoder decoder, List<String> stops, boolean wantLogprobs,
             Owner owner, long arrivalNanos) {
         this.index = index;
         this.engineRequestId = engineRequestId;
-        this.decoder = tokenizer.newStreamingDecoder(true);
+        this.decoder = decoder;
         this.stops = new StopStrings(stops);
         this.wantLogprobs = wantLogprobs;
         this.owner = owner;

@@ -68,7 +68,9 @@ public class TextGeneration {
         }
 
         Consumer<RequestOutput> streamFor(String engineRequestId, int index) {
-            ChoiceStream stream = new ChoiceStream(index, engineRequestId, engine.model().tokenizer(), params.stop(),
+            // the choice's text continues the prompt's: decode(prompt + ids) minus decode(prompt)
+            ChoiceStream stream = new ChoiceStream(index, engineRequestId,
+                    engine.model().tokenizer().newStreamingDecoder(true, params.prompt()), params.stop(),
                     params.logprobs() >= 0, this, arrivalNanos);
             streams.add(stream);
             return out -> {

@@ -97,6 +97,17 @@ class OpenAiApiTest {
     }
 
     @Test
+    void shouldContinueThePromptWithTheLeadingSpaceOfItsFirstToken() {
+        // decode(prompt + completion) minus decode(prompt), as vLLM and llama.cpp return it: "Once" + " upon a time"
+        Completion completion = client.completions().create(completion("Once", 3).logprobs(1).build());
+        CompletionChoice choice = completion.choices().getFirst();
+        assertThat(choice.text()).isEqualTo(" upon a time");
+        var lp = choice.logprobs().orElseThrow();
+        assertThat(String.join("", lp.tokens().orElseThrow())).isEqualTo(choice.text());
+        assertThat(lp.textOffset().orElseThrow()).containsExactly(0L, 5L, 7L);
+    }
+
+    @Test
     void shouldCountUsageExactlyAndStopAtTheTokenLimit() {
         Completion completion = client.completions().create(completion(PROMPT, 25)
                 .putAdditionalBodyProperty("ignore_eos", JsonValue.from(true)).build());
