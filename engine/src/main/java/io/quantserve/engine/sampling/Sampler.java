@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
  * penalties need, plus scratch buffers so a step allocates nothing. Not thread-safe: one per
  * sequence.
  *
- * <p>Order of operations, as in vLLM / HF: repetition penalty (prompt + output tokens), presence
+ * <p>Order of operations, as in vLLM / HF: logit bias, repetition penalty (prompt + output tokens), presence
  * and frequency penalties (output tokens only), then temperature 0 = argmax, otherwise
  * softmax(logits / T) → top-k → top-p → min-p → renormalise → draw. The three filters each keep a
  * prefix of the tokens sorted by probability, so they combine by taking the shortest prefix; top-p
@@ -23,6 +23,8 @@ public final class Sampler {
     private final SamplingParams params;
     private final int vocabSize;
     private final SplittableRandom random;
+    private final int[] biasIds;
+    private final float[] biases;
 
     // Penalty state: which tokens are in the context, how often each was generated.
     private final boolean[] seen;
@@ -45,6 +47,17 @@ public final class Sampler {
         this.seen = new boolean[vocabSize];
         this.outputCounts = new int[vocabSize];
         this.scratch = new float[vocabSize];
+        this.biasIds = new int[params.logitBias().size()];
+        this.biases = new float[biasIds.length];
+        int i = 0;
+        for (var e : params.logitBias().entrySet()) {
+            if (e.getKey() >= vocabSize) {
+                throw new IllegalArgumentException("logit bias for token " + e.getKey() + " outside vocabulary of "
+                        + vocabSize);
+            }
+            biasIds[i] = e.getKey();
+            biases[i++] = e.getValue();
+        }
     }
 
     public SamplingParams params() {
@@ -52,12 +65,14 @@ public final class Sampler {
     }
 
     /**
-     * Whether {@link #next} reads the logits only through temperature, top-k, top-p and min-p (no penalty in effect):
+     * Whether {@link #next} reads the logits only through temperature, top-k, top-p and min-p (no penalty and no
+     * logit bias in effect):
      * then a sampler elsewhere (the GPU's, see {@code io.quantserve.engine.gpu.SampleRow}) given these parameters and
      * {@link #nextUniform} draws the token this one would.
      */
     public boolean penaltyFree() {
-        return params.repetitionPenalty() == 1f && params.presencePenalty() == 0f && params.frequencyPenalty() == 0f;
+        return params.repetitionPenalty() == 1f && params.presencePenalty() == 0f && params.frequencyPenalty() == 0f
+                && biasIds.length == 0;
     }
 
     /**
@@ -122,6 +137,9 @@ public final class Sampler {
     }
 
     private void applyPenalties(float[] x) {
+        for (int i = 0; i < biasIds.length; i++) {
+            x[biasIds[i]] += biases[i];
+        }
         float rep = params.repetitionPenalty();
         if (rep != 1f) {
             for (int i = 0; i < seenCount; i++) {

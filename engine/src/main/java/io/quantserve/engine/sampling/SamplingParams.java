@@ -1,5 +1,6 @@
 package io.quantserve.engine.sampling;
 
+import java.util.Map;
 import java.util.OptionalLong;
 
 /**
@@ -13,6 +14,8 @@ import java.util.OptionalLong;
  * @param presencePenalty OpenAI: subtracted once from the logit of every token already generated
  * @param frequencyPenalty OpenAI: subtracted per occurrence of a token in the generated text
  * @param seed fixes the random stream (same seed, same logits: same tokens); empty = random
+ * @param logitBias OpenAI's logit_bias: added to the logits of these token ids before penalties and sampling
+ *                  (-100 bans a token, 100 all but forces it); empty = none
  */
 public record SamplingParams(
         float temperature,
@@ -22,7 +25,8 @@ public record SamplingParams(
         float repetitionPenalty,
         float presencePenalty,
         float frequencyPenalty,
-        OptionalLong seed) {
+        OptionalLong seed,
+        Map<Integer, Float> logitBias) {
 
     public SamplingParams {
         if (!(temperature >= 0) || Float.isInfinite(temperature)) {
@@ -50,48 +54,59 @@ public record SamplingParams(
         if (seed == null) {
             throw new IllegalArgumentException("seed must be an OptionalLong (empty for random), not null");
         }
+        logitBias = Map.copyOf(logitBias);
+        for (var e : logitBias.entrySet()) {
+            if (e.getKey() < 0 || !(e.getValue() >= -100 && e.getValue() <= 100)) {
+                throw new IllegalArgumentException("logitBias must map token ids >= 0 to biases in [-100, 100], got "
+                        + e.getKey() + " -> " + e.getValue());
+            }
+        }
     }
 
     /** Always the most likely token; no randomness. */
     public static SamplingParams greedy() {
-        return new SamplingParams(0f, 0, 1f, 0f, 1f, 0f, 0f, OptionalLong.empty());
+        return new SamplingParams(0f, 0, 1f, 0f, 1f, 0f, 0f, OptionalLong.empty(), Map.of());
     }
 
     /** Plain softmax sampling at temperature 1 with every filter and penalty off (OpenAI defaults). */
     public static SamplingParams defaults() {
-        return new SamplingParams(1f, 0, 1f, 0f, 1f, 0f, 0f, OptionalLong.empty());
+        return new SamplingParams(1f, 0, 1f, 0f, 1f, 0f, 0f, OptionalLong.empty(), Map.of());
     }
 
     public SamplingParams withTemperature(float t) {
-        return new SamplingParams(t, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, seed);
+        return new SamplingParams(t, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, seed, logitBias);
     }
 
     public SamplingParams withTopK(int k) {
-        return new SamplingParams(temperature, k, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, seed);
+        return new SamplingParams(temperature, k, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, seed, logitBias);
     }
 
     public SamplingParams withTopP(float p) {
-        return new SamplingParams(temperature, topK, p, minP, repetitionPenalty, presencePenalty, frequencyPenalty, seed);
+        return new SamplingParams(temperature, topK, p, minP, repetitionPenalty, presencePenalty, frequencyPenalty, seed, logitBias);
     }
 
     public SamplingParams withMinP(float p) {
-        return new SamplingParams(temperature, topK, topP, p, repetitionPenalty, presencePenalty, frequencyPenalty, seed);
+        return new SamplingParams(temperature, topK, topP, p, repetitionPenalty, presencePenalty, frequencyPenalty, seed, logitBias);
     }
 
     public SamplingParams withRepetitionPenalty(float r) {
-        return new SamplingParams(temperature, topK, topP, minP, r, presencePenalty, frequencyPenalty, seed);
+        return new SamplingParams(temperature, topK, topP, minP, r, presencePenalty, frequencyPenalty, seed, logitBias);
     }
 
     public SamplingParams withPresencePenalty(float p) {
-        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, p, frequencyPenalty, seed);
+        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, p, frequencyPenalty, seed, logitBias);
     }
 
     public SamplingParams withFrequencyPenalty(float f) {
-        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, f, seed);
+        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, f, seed, logitBias);
     }
 
     public SamplingParams withSeed(long s) {
-        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, OptionalLong.of(s));
+        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, OptionalLong.of(s), logitBias);
+    }
+
+    public SamplingParams withLogitBias(Map<Integer, Float> bias) {
+        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, seed, bias);
     }
 
     public boolean isGreedy() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,24 @@ class SamplerTest {
         assertThat(greedy.next(LOGITS, 0.99)).isEqualTo(1);
         assertThat(new Sampler(SamplingParams.defaults().withRepetitionPenalty(1.1f), 5).penaltyFree()).isFalse();
         assertThat(new Sampler(SamplingParams.defaults().withPresencePenalty(0.5f), 5).penaltyFree()).isFalse();
+        assertThat(new Sampler(SamplingParams.defaults().withLogitBias(Map.of(2, 1f)), 5).penaltyFree()).isFalse();
+    }
+
+    @Test
+    void logitBiasShiftsLogitsBeforeEverythingElse() {
+        // greedy: +1 on token 2 (2.5 -> 3.5) beats token 1 (3.0); -100 bans the best token
+        assertThat(draw(SamplingParams.greedy().withLogitBias(Map.of(2, 1f)), LOGITS, 3)).containsOnly(2);
+        assertThat(draw(SamplingParams.greedy().withLogitBias(Map.of(1, -100f, 2, -100f)), LOGITS, 3)).containsOnly(0);
+        // sampling: +100 on token 4 all but forces it
+        assertThat(draw(SamplingParams.defaults().withSeed(1).withLogitBias(Map.of(4, 100f)), LOGITS, 50)).containsOnly(4);
+        // the repetition penalty applies to the biased logit (vLLM's order): (2.5 + 2) / 2 = 2.25 < 3.0, where
+        // penalty first would give 2.5 / 2 + 2 = 3.25
+        Sampler s = new Sampler(SamplingParams.greedy().withLogitBias(Map.of(2, 2f)).withRepetitionPenalty(2f), 5);
+        s.acceptPrompt(2);
+        assertThat(s.next(LOGITS)).isEqualTo(1);
+        assertThat(LOGITS[2]).isEqualTo(2.5f);
+        assertThatThrownBy(() -> new Sampler(SamplingParams.greedy().withLogitBias(Map.of(5, 1f)), 5))
+                .hasMessageContaining("token 5 outside vocabulary of 5");
     }
 
     @Test

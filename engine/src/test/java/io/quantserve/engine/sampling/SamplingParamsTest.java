@@ -29,6 +29,9 @@ class SamplingParamsTest {
         assertThatThrownBy(() -> d.withRepetitionPenalty(0f)).hasMessageStartingWith("repetitionPenalty");
         assertThatThrownBy(() -> d.withPresencePenalty(2.5f)).hasMessageStartingWith("presencePenalty");
         assertThatThrownBy(() -> d.withFrequencyPenalty(-3f)).hasMessageStartingWith("frequencyPenalty");
-        assertThatThrownBy(() -> new SamplingParams(1, 0, 1, 0, 1, 0, 0, null)).hasMessageStartingWith("seed");
+        assertThatThrownBy(() -> new SamplingParams(1, 0, 1, 0, 1, 0, 0, null, java.util.Map.of()))
+                .hasMessageStartingWith("seed");
+        assertThatThrownBy(() -> d.withLogitBias(java.util.Map.of(3, 101f))).hasMessageStartingWith("logitBias");
+        assertThatThrownBy(() -> d.withLogitBias(java.util.Map.of(-1, 1f))).hasMessageStartingWith("logitBias");
     }
 }

@@ -10,7 +10,9 @@ import io.quantserve.node.engine.NodeEngine;
 import io.quantserve.node.engine.ServedModel;
 import io.quantserve.node.generation.GenerationParams;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
@@ -90,9 +92,6 @@ class GenerationRequests {
             throw new OpenAiException(HttpStatus.NOT_FOUND, "invalid_request_error", "model", "model_not_found",
                     "The model `" + request.model() + "` does not exist; this node serves `" + served + "`.");
         }
-        if (request.logitBias() != null && !request.logitBias().isEmpty()) {
-            throw OpenAiException.invalid("logit_bias", "logit_bias is not supported by this node");
-        }
         if (request.streamOptions() != null && !Boolean.TRUE.equals(request.stream())) {
             throw OpenAiException.invalid("stream_options", "stream_options is only allowed with stream set to true");
         }
@@ -146,11 +145,13 @@ class GenerationRequests {
         if (n < 1 || n > MAX_N) {
             throw OpenAiException.invalid("n", "n must be between 1 and " + MAX_N + ", got " + n);
         }
+        checkSamplingRanges(request);
         SamplingParams sampling;
         try {
             sampling = new SamplingOverrides(request.temperature(), request.topP(), request.topK(), request.minP(),
                     request.repetitionPenalty(), request.presencePenalty(), request.frequencyPenalty(), request.seed())
-                    .over(model.generationConfig());
+                    .over(model.generationConfig())
+                    .withLogitBias(logitBias(request.logitBias(), model.tokenizer().vocabSize()));
         } catch (IllegalArgumentException e) {
             throw OpenAiException.invalid(null, e.getMessage());
         }
@@ -158,6 +159,65 @@ class GenerationRequests {
                 Boolean.TRUE.equals(request.ignoreEos()));
         return new GenerationParams(prompt, sampling, max, stops(request.stop()),
                 Boolean.TRUE.equals(request.ignoreEos()), logprobs, constraint, n);
+    }
+
+    /** The sampling fields' ranges (vLLM's), each refusal naming its field; the model's own defaults are checked after. */
+    private static void checkSamplingRanges(SamplingFields r) {
+        if (r.temperature() != null && !(r.temperature() >= 0 && r.temperature() < Float.POSITIVE_INFINITY)) {
+            throw OpenAiException.invalid("temperature", "temperature must be a finite number >= 0, got " + r.temperature());
+        }
+        if (r.topP() != null && !(r.topP() > 0 && r.topP() <= 1)) {
+            throw OpenAiException.invalid("top_p", "top_p must be in (0, 1], got " + r.topP());
+        }
+        if (r.topK() != null && r.topK() < -1) {
+            throw OpenAiException.invalid("top_k", "top_k must be -1 or 0 (disabled) or at least 1, got " + r.topK());
+        }
+        if (r.minP() != null && !(r.minP() >= 0 && r.minP() <= 1)) {
+            throw OpenAiException.invalid("min_p", "min_p must be in [0, 1], got " + r.minP());
+        }
+        if (r.presencePenalty() != null && !(r.presencePenalty() >= -2 && r.presencePenalty() <= 2)) {
+            throw OpenAiException.invalid("presence_penalty", "presence_penalty must be in [-2, 2], got "
+                    + r.presencePenalty());
+        }
+        if (r.frequencyPenalty() != null && !(r.frequencyPenalty() >= -2 && r.frequencyPenalty() <= 2)) {
+            throw OpenAiException.invalid("frequency_penalty", "frequency_penalty must be in [-2, 2], got "
+                    + r.frequencyPenalty());
+        }
+        if (r.repetitionPenalty() != null
+                && !(r.repetitionPenalty() > 0 && r.repetitionPenalty() < Float.POSITIVE_INFINITY)) {
+            throw OpenAiException.invalid("repetition_penalty", "repetition_penalty must be a finite number > 0, got "
+                    + r.repetitionPenalty());
+        }
+    }
+
+    /** OpenAI's logit_bias: token ids (as JSON object keys) to biases in [-100, 100]. */
+    private static Map<Integer, Float> logitBias(JsonNode bias, int vocab) {
+        if (bias == null || bias.isNull()) {
+            return Map.of();
+        }
+        if (!bias.isObject()) {
+            throw OpenAiException.invalid("logit_bias", "logit_bias must be an object mapping token ids to biases");
+        }
+        Map<Integer, Float> out = new HashMap<>();
+        for (var e : bias.properties()) {
+            int id;
+            try {
+                id = Integer.parseInt(e.getKey().strip());
+            } catch (NumberFormatException x) {
+                throw OpenAiException.invalid("logit_bias", "logit_bias keys must be token ids, got \"" + e.getKey() + "\"");
+            }
+            if (id < 0 || id >= vocab) {
+                throw OpenAiException.invalid("logit_bias", "logit_bias token id " + id + " is outside the vocabulary"
+                        + " [0, " + vocab + ")");
+            }
+            JsonNode v = e.getValue();
+            if (!v.isNumber() || !(v.asDouble() >= -100 && v.asDouble() <= 100)) {
+                throw OpenAiException.invalid("logit_bias", "logit_bias values must be numbers in [-100, 100], got "
+                        + v + " for token " + id);
+            }
+            out.put(id, v.floatValue());
+        }
+        return out;
     }
 
     private static List<String> stops(JsonNode stop) {

@@ -108,6 +108,34 @@ class OpenAiApiTest {
     }
 
     @Test
+    void shouldApplyLogitBiasToTheDraw() {
+        var tokenizer = engine.model().tokenizer();
+        int[] upon = tokenizer.encode("upon"); // "▁upon" and "▁the": one piece each in this 512-piece vocabulary
+        int[] the = tokenizer.encode("the");
+        assertThat(upon).hasSize(1);
+        assertThat(the).hasSize(1);
+        String plain = client.completions().create(completion("Once", 1).build()).choices().getFirst().text();
+        assertThat(plain).isEqualTo(" upon");
+        String banned = client.completions().create(completion("Once", 1)
+                .logitBias(CompletionCreateParams.LogitBias.builder()
+                        .putAdditionalProperty(String.valueOf(upon[0]), JsonValue.from(-100)).build())
+                .build()).choices().getFirst().text();
+        assertThat(banned).isNotEqualTo(plain).isNotBlank();
+        String forced = client.completions().create(completion("Once", 2).temperature(1.0).seed(7)
+                .logitBias(CompletionCreateParams.LogitBias.builder()
+                        .putAdditionalProperty(String.valueOf(the[0]), JsonValue.from(100)).build())
+                .build()).choices().getFirst().text();
+        assertThat(forced).isEqualTo(" the the");
+        assertThatThrownBy(() -> client.completions().create(completion("Once", 1)
+                .logitBias(CompletionCreateParams.LogitBias.builder()
+                        .putAdditionalProperty("100000", JsonValue.from(5)).build()).build()))
+                .isInstanceOfSatisfying(BadRequestException.class, e -> {
+                    assertThat(e.param()).contains("logit_bias");
+                    assertThat(e.getMessage()).contains("100000 is outside the vocabulary");
+                });
+    }
+
+    @Test
     void shouldCountUsageExactlyAndStopAtTheTokenLimit() {
         Completion completion = client.completions().create(completion(PROMPT, 25)
                 .putAdditionalBodyProperty("ignore_eos", JsonValue.from(true)).build());
@@ -269,6 +297,11 @@ class OpenAiApiTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(temperature.statusCode()).isEqualTo(400);
         assertThat(temperature.body()).contains("temperature");
+
+        HttpResponse<String> topP = http.send(post("/v1/chat/completions", "{\"model\": \"stories260K\", \"messages\":"
+                + " [{\"role\": \"user\", \"content\": \"hi\"}], \"top_p\": 0}"), HttpResponse.BodyHandlers.ofString());
+        assertThat(topP.statusCode()).isEqualTo(400);
+        assertThat(topP.body()).contains("\"param\":\"top_p\"").contains("top_p must be in (0, 1], got 0.0");
 
         HttpResponse<String> huge = http.send(post("/v1/completions",
                 "{\"model\": \"stories260K\", \"prompt\": \"" + "a".repeat(70_000) + "\"}"),
