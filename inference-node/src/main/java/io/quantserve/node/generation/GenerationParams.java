@@ -6,17 +6,39 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * One API request, decoded: the prompt ids and how to generate each of its {@code n} choices.
+ * One API request, decoded: its prompts (one, or several for a batched completions request) and how to generate
+ * each prompt's {@code n} choices. Choice {@code p·n + j} is prompt p's j-th, as vLLM numbers them.
  *
  * @param stop        stop strings: the text ends before the first one (finish reason "stop")
  * @param ignoreEos   keep generating past end-of-sequence tokens
  * @param logprobs    -1: none; k >= 0: each token's log-probability and the k most likely alternatives
  * @param constraint  a fresh structured-output constraint per choice, or null
  */
-public record GenerationParams(int[] prompt, SamplingParams sampling, int maxTokens, List<String> stop,
-        boolean ignoreEos, int logprobs, Supplier<TokenConstraint> constraint, int n) {
+public record GenerationParams(List<Prompt> prompts, SamplingParams sampling, List<String> stop, boolean ignoreEos,
+        int logprobs, Supplier<TokenConstraint> constraint, int n) {
+
+    /** A prompt's token ids and the most tokens its choices may generate. */
+    public record Prompt(int[] ids, int maxTokens) {
+        public Prompt {
+            ids = ids.clone();
+        }
+    }
+
     public GenerationParams {
-        prompt = prompt.clone();
+        if (prompts.isEmpty()) {
+            throw new IllegalArgumentException("a request needs a prompt");
+        }
+        prompts = List.copyOf(prompts);
         stop = List.copyOf(stop);
+    }
+
+    /** Choices in all: n per prompt. */
+    public int choices() {
+        return prompts.size() * n;
+    }
+
+    /** Prompt tokens of the whole request, as usage counts them. */
+    public int promptTokens() {
+        return prompts.stream().mapToInt(p -> p.ids().length).sum();
     }
 }

@@ -12,8 +12,8 @@ import java.util.function.Consumer;
 import org.springframework.stereotype.Service;
 
 /**
- * Runs API requests on the engine: each of the {@code n} choices is its own engine request (seed + i when seeded, so
- * choices differ but repeat), its tokens turned into text by a {@link ChoiceStream}; the listener hears every delta
+ * Runs API requests on the engine: each choice (n per prompt) is its own engine request (seed + j for a prompt's j-th
+ * choice when seeded, so choices differ but repeat), its tokens turned into text by a {@link ChoiceStream}; the listener hears every delta
  * and, once all choices ended, the usage.
  */
 @Service
@@ -34,19 +34,22 @@ public class TextGeneration {
     /** Admits the request (or throws: 503 not ready, 429 overloaded) and starts it. */
     public Handle start(String requestId, GenerationParams params, GenerationListener listener) {
         Set<Integer> stopIds = params.ignoreEos() ? Set.of() : engine.model().eosIds();
-        List<EngineRequest> requests = new ArrayList<>(params.n());
-        for (int i = 0; i < params.n(); i++) {
-            var sampling = params.sampling();
-            if (i > 0 && sampling.seed().isPresent()) {
-                sampling = sampling.withSeed(sampling.seed().getAsLong() + i);
+        List<EngineRequest> requests = new ArrayList<>(params.choices());
+        for (GenerationParams.Prompt prompt : params.prompts()) {
+            for (int j = 0; j < params.n(); j++) {
+                var sampling = params.sampling();
+                if (j > 0 && sampling.seed().isPresent()) {
+                    sampling = sampling.withSeed(sampling.seed().getAsLong() + j);
+                }
+                requests.add(new EngineRequest(requestId + "-" + requests.size(), prompt.ids(), sampling,
+                        prompt.maxTokens(), stopIds, params.logprobs(),
+                        params.constraint() == null ? null : params.constraint().get()));
             }
-            requests.add(new EngineRequest(requestId + "-" + i, params.prompt(), sampling, params.maxTokens(), stopIds,
-                    params.logprobs(), params.constraint() == null ? null : params.constraint().get()));
         }
         Run run = new Run(params, listener, System.nanoTime());
         List<Consumer<RequestOutput>> listeners = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
-            listeners.add(run.streamFor(requests.get(i).id(), i));
+            listeners.add(run.streamFor(requests.get(i), i));
         }
         engine.submit(requests, listeners);
         return run;
@@ -67,10 +70,10 @@ public class TextGeneration {
             this.arrivalNanos = arrivalNanos;
         }
 
-        Consumer<RequestOutput> streamFor(String engineRequestId, int index) {
-            // the choice's text continues the prompt's: decode(prompt + ids) minus decode(prompt)
-            ChoiceStream stream = new ChoiceStream(index, engineRequestId,
-                    engine.model().tokenizer().newStreamingDecoder(true, params.prompt()), params.stop(),
+        Consumer<RequestOutput> streamFor(EngineRequest request, int index) {
+            // the choice's text continues its prompt's: decode(prompt + ids) minus decode(prompt)
+            ChoiceStream stream = new ChoiceStream(index, request.id(),
+                    engine.model().tokenizer().newStreamingDecoder(true, request.prompt()), params.stop(),
                     params.logprobs() >= 0, this, arrivalNanos);
             streams.add(stream);
             return out -> {
@@ -88,10 +91,10 @@ public class TextGeneration {
                 return;
             }
             listener.onDelta(delta);
-            if (delta.last() && finished.add(delta.index()) && finished.size() == params.n()) {
+            if (delta.last() && finished.add(delta.index()) && finished.size() == params.choices()) {
                 over = true;
                 int completion = streams.stream().mapToInt(ChoiceStream::tokens).sum();
-                listener.onComplete(new Usage(params.prompt().length, completion));
+                listener.onComplete(new Usage(params.promptTokens(), completion));
             }
         }
 

@@ -50,16 +50,16 @@ class ChatCompletionsController {
         GenerationEvents events = new GenerationEvents();
         TextGeneration.Handle handle = generation.start(id, params, events);
         if (!Boolean.TRUE.equals(request.stream())) {
-            GenerationEvents.Collected whole = events.collect(params.n(), handle);
+            GenerationEvents.Collected whole = events.collect(params.choices(), handle);
             List<Choice> choices = new ArrayList<>();
-            for (int i = 0; i < params.n(); i++) {
+            for (int i = 0; i < params.choices(); i++) {
                 choices.add(new Choice(i, AssistantMessage.of(whole.texts().get(i)),
                         logprobs(params, whole.logprobs().get(i)), whole.finishReasons().get(i)));
             }
             return ResponseEntity.ok(new ChatCompletion(id, created, modelName, choices, UsageBody.of(whole.usage())));
         }
         List<ChatCompletionChunk> roles = new ArrayList<>(); // the first delta of each choice carries the role
-        for (int i = 0; i < params.n(); i++) {
+        for (int i = 0; i < params.choices(); i++) {
             roles.add(chunk(id, created, new ChunkChoice(i, new Delta("assistant", ""), null, null)));
         }
         events.stream(SseWriter.open(response, json), handle, roles,

@@ -45,16 +45,16 @@ class CompletionsController {
         TextGeneration.Handle handle = generation.start(id, params, events);
         boolean logprobs = params.logprobs() >= 0;
         if (!Boolean.TRUE.equals(request.stream())) {
-            GenerationEvents.Collected whole = events.collect(params.n(), handle);
+            GenerationEvents.Collected whole = events.collect(params.choices(), handle);
             List<Choice> choices = new ArrayList<>();
-            for (int i = 0; i < params.n(); i++) {
+            for (int i = 0; i < params.choices(); i++) {
                 choices.add(new Choice(i, whole.texts().get(i),
                         logprobs ? logprobBodies.legacy(whole.logprobs().get(i), 0) : null,
                         whole.finishReasons().get(i)));
             }
             return ResponseEntity.ok(new Completion(id, created, modelName, choices, UsageBody.of(whole.usage())));
         }
-        int[] offsets = new int[params.n()]; // text already sent per choice, for the legacy text_offset
+        int[] offsets = new int[params.choices()]; // text already sent per choice, for the legacy text_offset
         events.stream(SseWriter.open(response, json), handle, List.of(), d -> {
             var lp = logprobs ? logprobBodies.legacy(d.logprobs(), offsets[d.index()]) : null;
             offsets[d.index()] += d.text().length();

@@ -26,6 +26,8 @@ import tools.jackson.databind.JsonNode;
 @Component
 class GenerationRequests {
     private static final int MAX_N = 64;
+    /** Choices of one request in all (prompts x n). */
+    private static final int MAX_CHOICES = 256;
 
     private final NodeEngine engine;
     private final StructuredOutputs structuredOutputs;
@@ -67,7 +69,7 @@ class GenerationRequests {
         }
         Integer maxTokens = request.maxCompletionTokens() != null ? request.maxCompletionTokens() : request.maxTokens();
         String maxParam = request.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens";
-        return params(request, prompt, "messages", maxTokens, maxParam, logprobs);
+        return params(request, List.of(prompt), "messages", maxTokens, maxParam, logprobs);
     }
 
     GenerationParams completion(CompletionRequest request) {
@@ -78,12 +80,12 @@ class GenerationRequests {
         if (request.suffix() != null && !request.suffix().isEmpty()) {
             throw OpenAiException.invalid("suffix", "suffix is not supported by this node");
         }
-        int[] prompt = prompt(request.prompt());
+        List<int[]> prompts = prompts(request.prompt());
         int logprobs = request.logprobs() == null ? -1 : request.logprobs();
         if (logprobs != -1) {
             checkLogprobs(logprobs, "logprobs");
         }
-        return params(request, prompt, "prompt", request.maxTokens(), "max_tokens", logprobs);
+        return params(request, prompts, "prompt", request.maxTokens(), "max_tokens", logprobs);
     }
 
     private void checkCommon(SamplingFields request) {
@@ -104,16 +106,52 @@ class GenerationRequests {
         }
     }
 
-    private GenerationParams params(SamplingFields request, int[] prompt, String promptParam, Integer maxTokens,
-            String maxParam, int logprobs) {
+    private GenerationParams params(SamplingFields request, List<int[]> prompts, String promptParam,
+            Integer maxTokens, String maxParam, int logprobs) {
+        List<GenerationParams.Prompt> checked = new ArrayList<>(prompts.size());
+        for (int i = 0; i < prompts.size(); i++) {
+            String which = prompts.size() == 1 ? "" : "prompt " + i + ": ";
+            checked.add(new GenerationParams.Prompt(prompts.get(i), maxTokens(prompts.get(i), promptParam, maxTokens,
+                    maxParam, which)));
+        }
+        int n = request.n() == null ? 1 : request.n();
+        if (n < 1 || n > MAX_N) {
+            throw OpenAiException.invalid("n", "n must be between 1 and " + MAX_N + ", got " + n);
+        }
+        if ((long) n * prompts.size() > MAX_CHOICES) {
+            throw OpenAiException.invalid(promptParam, prompts.size() + " prompts x n = " + n + " asks for more than "
+                    + MAX_CHOICES + " choices in one request");
+        }
+        checkSamplingRanges(request);
+        ServedModel model = engine.model();
+        SamplingParams sampling;
+        try {
+            sampling = new SamplingOverrides(request.temperature(), request.topP(), request.topK(), request.minP(),
+                    request.repetitionPenalty(), request.presencePenalty(), request.frequencyPenalty(), request.seed())
+                    .over(model.generationConfig())
+                    .withLogitBias(logitBias(request.logitBias(), model.tokenizer().vocabSize()));
+        } catch (IllegalArgumentException e) {
+            throw OpenAiException.invalid(null, e.getMessage());
+        }
+        Supplier<TokenConstraint> constraint = structuredOutputs.constraint(request.responseFormat(),
+                Boolean.TRUE.equals(request.ignoreEos()));
+        return new GenerationParams(checked, sampling, stops(request.stop()), Boolean.TRUE.equals(request.ignoreEos()),
+                logprobs, constraint, n);
+    }
+
+    /**
+     * The most tokens a prompt's choices may generate: as asked, else the room left in the context (vLLM); refused
+     * when the prompt and that do not fit the context or the KV cache. {@code which} names the prompt of a batch.
+     */
+    private int maxTokens(int[] prompt, String promptParam, Integer maxTokens, String maxParam, String which) {
         ServedModel model = engine.model();
         int limit = model.maxModelLen();
         if (prompt.length == 0) {
-            throw OpenAiException.invalid(promptParam, "the prompt is empty");
+            throw OpenAiException.invalid(promptParam, which + "the prompt is empty");
         }
         if (prompt.length >= limit) {
-            throw OpenAiException.invalid(promptParam, "This model's maximum context length is " + limit + " tokens; the"
-                    + " prompt has " + prompt.length + " tokens, which leaves no room for a completion.");
+            throw OpenAiException.invalid(promptParam, which + "This model's maximum context length is " + limit
+                    + " tokens; the prompt has " + prompt.length + " tokens, which leaves no room for a completion.");
         }
         int max;
         if (maxTokens == null) {
@@ -127,7 +165,7 @@ class GenerationRequests {
                 throw OpenAiException.invalid(maxParam, maxParam + " must be at least 1, got " + maxTokens);
             }
             if (prompt.length + maxTokens > limit) {
-                throw OpenAiException.invalid(maxParam, "This model's maximum context length is " + limit
+                throw OpenAiException.invalid(maxParam, which + "This model's maximum context length is " + limit
                         + " tokens. However, you requested " + (prompt.length + maxTokens) + " tokens ("
                         + prompt.length + " in the prompt, " + maxTokens + " in the completion). Please reduce the"
                         + " prompt or " + maxParam + ".");
@@ -137,28 +175,11 @@ class GenerationRequests {
         int blockSize = engine.kvBlockSize();
         long blocksNeeded = (prompt.length + (long) max + blockSize - 1) / blockSize;
         if (blocksNeeded > engine.kvCacheBlocks()) {
-            throw OpenAiException.invalid(maxParam, "prompt + " + maxParam + " need " + (prompt.length + max)
+            throw OpenAiException.invalid(maxParam, which + "prompt + " + maxParam + " need " + (prompt.length + max)
                     + " tokens of KV cache; this node's cache holds " + (long) engine.kvCacheBlocks() * blockSize
                     + " (quantserve.node.engine.kv-cache-memory)");
         }
-        int n = request.n() == null ? 1 : request.n();
-        if (n < 1 || n > MAX_N) {
-            throw OpenAiException.invalid("n", "n must be between 1 and " + MAX_N + ", got " + n);
-        }
-        checkSamplingRanges(request);
-        SamplingParams sampling;
-        try {
-            sampling = new SamplingOverrides(request.temperature(), request.topP(), request.topK(), request.minP(),
-                    request.repetitionPenalty(), request.presencePenalty(), request.frequencyPenalty(), request.seed())
-                    .over(model.generationConfig())
-                    .withLogitBias(logitBias(request.logitBias(), model.tokenizer().vocabSize()));
-        } catch (IllegalArgumentException e) {
-            throw OpenAiException.invalid(null, e.getMessage());
-        }
-        Supplier<TokenConstraint> constraint = structuredOutputs.constraint(request.responseFormat(),
-                Boolean.TRUE.equals(request.ignoreEos()));
-        return new GenerationParams(prompt, sampling, max, stops(request.stop()),
-                Boolean.TRUE.equals(request.ignoreEos()), logprobs, constraint, n);
+        return max;
     }
 
     /** The sampling fields' ranges (vLLM's), each refusal naming its field; the model's own defaults are checked after. */
@@ -262,14 +283,31 @@ class GenerationRequests {
         throw OpenAiException.invalid(param, "content must be a string or a list of content parts");
     }
 
-    /** A completion prompt: text, a list of one text, token ids, or a list of one list of token ids. */
-    private int[] prompt(JsonNode prompt) {
+    /**
+     * A completion's prompts: one text or one list of token ids, or a list of several of either (a batch: each prompt
+     * gets its own n choices).
+     */
+    private List<int[]> prompts(JsonNode prompt) {
         if (prompt == null || prompt.isNull()) {
             throw OpenAiException.invalid("prompt", "prompt is required");
         }
-        if (prompt.isArray() && prompt.size() == 1 && (prompt.get(0).isString() || prompt.get(0).isArray())) {
-            return prompt(prompt.get(0));
+        if (prompt.isArray() && !prompt.isEmpty() && (prompt.get(0).isString() || prompt.get(0).isArray())) {
+            List<int[]> out = new ArrayList<>(prompt.size());
+            for (int i = 0; i < prompt.size(); i++) {
+                JsonNode one = prompt.get(i);
+                if (!one.isString() && !one.isArray()) {
+                    throw OpenAiException.invalid("prompt", "a list of prompts holds texts or lists of token ids;"
+                            + " element " + i + " is " + one);
+                }
+                out.add(prompt(one));
+            }
+            return out;
         }
+        return List.of(prompt(prompt));
+    }
+
+    /** One prompt: text or token ids. */
+    private int[] prompt(JsonNode prompt) {
         if (prompt.isString()) {
             return Prompts.text(engine.model().tokenizer(), prompt.asString());
         }
@@ -286,7 +324,6 @@ class GenerationRequests {
             }
             return ids;
         }
-        throw OpenAiException.invalid("prompt", "prompt must be a string, a list of token ids, or a list holding"
-                + " one of these (one prompt per request)");
+        throw OpenAiException.invalid("prompt", "prompt must be a string, a list of token ids, or a list of these");
     }
 }

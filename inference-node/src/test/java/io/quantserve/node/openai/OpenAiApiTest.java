@@ -108,6 +108,43 @@ class OpenAiApiTest {
     }
 
     @Test
+    void shouldAnswerABatchOfPromptsWithNChoicesEachInVllmsOrder() throws Exception {
+        // choice p * n + j is prompt p's j-th; each prompt's text as when asked alone; usage over all of them
+        List<String> prompts = List.of("Once", "The dog", "Lily");
+        Completion batch = client.completions().create(CompletionCreateParams.builder().model(MODEL)
+                .prompt(CompletionCreateParams.Prompt.ofArrayOfStrings(prompts)).maxTokens(4).temperature(0.0).n(2)
+                .build());
+        assertThat(batch.choices()).extracting(CompletionChoice::index).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+        long promptTokens = 0;
+        long completionTokens = 0;
+        for (int p = 0; p < prompts.size(); p++) {
+            Completion alone = client.completions().create(completion(prompts.get(p), 4).build());
+            for (int j = 0; j < 2; j++) {
+                assertThat(batch.choices().get(2 * p + j).text()).isEqualTo(alone.choices().getFirst().text());
+            }
+            promptTokens += alone.usage().orElseThrow().promptTokens();
+            completionTokens += 2 * alone.usage().orElseThrow().completionTokens();
+        }
+        assertThat(batch.usage().orElseThrow().promptTokens()).isEqualTo(promptTokens);
+        assertThat(batch.usage().orElseThrow().completionTokens()).isEqualTo(completionTokens);
+
+        List<String> streamed = new ArrayList<>(List.of("", "", "", "", "", ""));
+        try (var stream = client.completions().createStreaming(CompletionCreateParams.builder().model(MODEL)
+                .prompt(CompletionCreateParams.Prompt.ofArrayOfStrings(prompts)).maxTokens(4).temperature(0.0).n(2)
+                .build())) {
+            stream.stream().forEach(c -> c.choices().forEach(ch ->
+                    streamed.set((int) ch.index(), streamed.get((int) ch.index()) + ch.text())));
+        }
+        assertThat(streamed).isEqualTo(batch.choices().stream().map(CompletionChoice::text).toList());
+
+        HttpResponse<String> tooLong = HttpClient.newHttpClient().send(post("/v1/completions",
+                "{\"model\": \"stories260K\", \"prompt\": [\"hi\", \"" + "the cat sat. ".repeat(1000) + "\"]}"),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(tooLong.statusCode()).isEqualTo(400);
+        assertThat(tooLong.body()).contains("prompt 1: This model's maximum context length");
+    }
+
+    @Test
     void shouldApplyLogitBiasToTheDraw() {
         var tokenizer = engine.model().tokenizer();
         int[] upon = tokenizer.encode("upon"); // "▁upon" and "▁the": one piece each in this 512-piece vocabulary
