@@ -11,13 +11,18 @@ public record TokenLogprob(int token, float logprob, int[] topIds, float[] topLo
 
     /** Log-softmax of {@code logits[0, vocabSize)} at {@code token}, plus the {@code top} best (0 = none). */
     public static TokenLogprob of(float[] logits, int vocabSize, int token, int top) {
+        return of(logits, 0, vocabSize, token, top);
+    }
+
+    /** As {@link #of(float[], int, int, int)} over the row {@code logits[offset, offset + vocabSize)}. */
+    public static TokenLogprob of(float[] logits, int offset, int vocabSize, int token, int top) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < vocabSize; i++) {
-            max = Math.max(max, logits[i]);
+            max = Math.max(max, logits[offset + i]);
         }
         double sum = 0;
         for (int i = 0; i < vocabSize; i++) {
-            sum += Math.exp(logits[i] - max);
+            sum += Math.exp(logits[offset + i] - max);
         }
         float logZ = (float) (max + Math.log(sum));
         int k = Math.min(top, vocabSize);
@@ -26,7 +31,7 @@ public record TokenLogprob(int token, float logprob, int[] topIds, float[] topLo
         int filled = 0;
         // insertion into a small sorted array: k is at most 20 (the OpenAI API's limit)
         for (int i = 0; i < vocabSize && k > 0; i++) {
-            float v = logits[i];
+            float v = logits[offset + i];
             if (filled == k && v <= values[k - 1]) {
                 continue;
             }
@@ -42,6 +47,6 @@ public record TokenLogprob(int token, float logprob, int[] topIds, float[] topLo
         for (int i = 0; i < k; i++) {
             values[i] -= logZ;
         }
-        return new TokenLogprob(token, logits[token] - logZ, ids, values);
+        return new TokenLogprob(token, logits[offset + token] - logZ, ids, values);
     }
 }

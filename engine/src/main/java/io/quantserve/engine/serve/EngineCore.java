@@ -8,6 +8,7 @@ import io.quantserve.engine.sampling.Sampler;
 import io.quantserve.engine.sampling.SamplingParams;
 import io.quantserve.engine.sampling.TokenLogprob;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +36,16 @@ public final class EngineCore {
     private long generationTokens;
     private volatile EngineStats stats;
 
-    /** What the engine keeps per request besides the scheduler's sequence. */
-    private record Active(Sequence seq, Sampler sampler, Consumer<RequestOutput> listener) {
+    /**
+     * What the engine keeps per request besides the scheduler's sequence; {@code promptLogprobs} (entry i: prompt token
+     * i + 1's) is filled while the prompt runs when the request asked for it, else null.
+     */
+    private record Active(Sequence seq, Sampler sampler, Consumer<RequestOutput> listener,
+            TokenLogprob[] promptLogprobs) {
+        /** Whether this chunk's rows must all bring logits: prompt rows whose log-probabilities are not out yet. */
+        boolean scoresPrompt() {
+            return promptLogprobs != null && seq.numGenerated() == 0;
+        }
     }
 
     /** The CPU model over {@code pool}, with activations for the scheduler's token budget. */
@@ -99,7 +108,8 @@ public final class EngineCore {
         Sequence seq = new Sequence(nextSeqId.getAndIncrement(), request, arrival);
         Sampler sampler = new Sampler(request.sampling(), runner.config().vocabSize());
         sampler.acceptPrompt(request.prompt());
-        active.put(request.id(), new Active(seq, sampler, listener));
+        active.put(request.id(), new Active(seq, sampler, listener,
+                request.promptLogprobs() >= 0 ? new TokenLogprob[request.prompt().length - 1] : null));
         scheduler.add(seq);
     }
 
@@ -133,14 +143,26 @@ public final class EngineCore {
         KvCacheManager manager = scheduler.manager();
         List<BatchSegment> segments = new ArrayList<>(chunks.size());
         for (ScheduledChunk c : chunks) {
-            segments.add(new BatchSegment(manager.blockTable(c.seq().seqId()), c.start(), c.tokens(),
-                    c.sample() ? BatchSegment.Logits.LAST : BatchSegment.Logits.NONE));
+            BatchSegment.Logits wanted = active.get(c.seq().request().id()).scoresPrompt() ? BatchSegment.Logits.ALL
+                    : c.sample() ? BatchSegment.Logits.LAST : BatchSegment.Logits.NONE;
+            segments.add(new BatchSegment(manager.blockTable(c.seq().seqId()), c.start(), c.tokens(), wanted));
         }
-        int[] drawn = onDevice(chunks) ? forwardAndSample(chunks, segments) : null;
+        int[] drawn = onDevice(chunks, segments) ? forwardAndSample(chunks, segments) : null;
         float[][] logits = drawn == null ? runner.forward(segments) : null;
+        int vocab = runner.config().vocabSize();
         for (int i = 0; i < chunks.size(); i++) {
             ScheduledChunk c = chunks.get(i);
             Sequence seq = c.seq();
+            Active a = active.get(seq.request().id());
+            float[] rowLogits = null; // the next-token logits of a sampled chunk's last row
+            if (segments.get(i).logits() == BatchSegment.Logits.ALL) {
+                scorePrompt(a, c, logits[i], vocab);
+                if (c.sample()) {
+                    rowLogits = Arrays.copyOfRange(logits[i], (c.tokens().length - 1) * vocab, c.tokens().length * vocab);
+                }
+            } else if (logits != null) {
+                rowLogits = logits[i];
+            }
             boolean firstPrefillDone = seq.numGenerated() == 0 && c.sample();
             seq.advance(c.tokens().length);
             if (!c.sample()) {
@@ -149,9 +171,8 @@ public final class EngineCore {
             if (firstPrefillDone) {
                 promptTokens += seq.request().prompt().length;
             }
-            Active a = active.get(seq.request().id());
+            TokenLogprob[] promptLogprobs = firstPrefillDone ? a.promptLogprobs() : null;
             EngineRequest request = seq.request();
-            int vocab = runner.config().vocabSize();
             float[] rawLogits = null;
             int token;
             if (drawn != null) {
@@ -160,7 +181,6 @@ public final class EngineCore {
                     throw new IllegalStateException("request " + request.id() + ": no token has a finite logit");
                 }
             } else {
-                float[] rowLogits = logits[i];
                 // raw distribution first: the constraint's mask must not show up in the reported log-probabilities
                 rawLogits = request.logprobs() >= 0 ? rowLogits.clone() : null;
                 if (request.constraint() != null) {
@@ -169,7 +189,7 @@ public final class EngineCore {
                 token = a.sampler().next(rowLogits);
             }
             if (request.stopTokenIds().contains(token)) {
-                finish(a, new int[0], null, FinishReason.STOP, outputs);
+                finish(a, new int[0], null, promptLogprobs, FinishReason.STOP, outputs);
                 continue;
             }
             TokenLogprob logprob = rawLogits != null ? TokenLogprob.of(rawLogits, vocab, token, request.logprobs()) : null;
@@ -180,20 +200,36 @@ public final class EngineCore {
             }
             generationTokens++;
             if (seq.numGenerated() >= request.maxTokens()) {
-                finish(a, new int[] {token}, logprob, FinishReason.LENGTH, outputs);
+                finish(a, new int[] {token}, logprob, promptLogprobs, FinishReason.LENGTH, outputs);
             } else {
-                deliver(a, RequestOutput.token(request.id(), token, logprob), outputs);
+                RequestOutput out = RequestOutput.token(request.id(), token, logprob);
+                deliver(a, promptLogprobs == null ? out : out.withPromptLogprobs(promptLogprobs), outputs);
+            }
+        }
+    }
+
+    /** Each row of a prompt chunk whose next token is a prompt token: that token's log-probability (raw logits). */
+    private static void scorePrompt(Active a, ScheduledChunk c, float[] rows, int vocab) {
+        int[] prompt = c.seq().request().prompt();
+        int top = c.seq().request().promptLogprobs();
+        for (int r = 0; r < c.tokens().length; r++) {
+            int position = c.start() + r;
+            if (position + 1 < prompt.length) {
+                a.promptLogprobs()[position] = TokenLogprob.of(rows, r * vocab, vocab, prompt[position + 1], top);
             }
         }
     }
 
     /**
      * Whether this step's tokens can be drawn on the runner's device: it samples there, and no sampled row needs the
-     * logits on the host (log-probabilities, a structured-output mask, repetition/presence/frequency penalties).
+     * logits on the host (log-probabilities of output or prompt, a structured-output mask, penalties, logit bias).
      */
-    private boolean onDevice(List<ScheduledChunk> chunks) {
+    private boolean onDevice(List<ScheduledChunk> chunks, List<BatchSegment> segments) {
         if (!runner.samplesOnDevice()) {
             return false;
+        }
+        if (segments.stream().anyMatch(s -> s.logits() == BatchSegment.Logits.ALL)) {
+            return false; // prompt rows scored on the host
         }
         for (ScheduledChunk c : chunks) {
             if (c.sample()) {
@@ -223,12 +259,13 @@ public final class EngineCore {
         return runner.forwardAndSample(segments, params, u);
     }
 
-    private void finish(Active a, int[] tokens, TokenLogprob logprob, FinishReason reason,
-            List<RequestOutput> outputs) {
+    private void finish(Active a, int[] tokens, TokenLogprob logprob, TokenLogprob[] promptLogprobs,
+            FinishReason reason, List<RequestOutput> outputs) {
         String id = a.seq().request().id();
         scheduler.finish(a.seq(), reason);
         active.remove(id);
-        deliver(a, RequestOutput.finished(a.seq(), tokens, logprob, reason, null), outputs);
+        RequestOutput out = RequestOutput.finished(a.seq(), tokens, logprob, reason, null);
+        deliver(a, promptLogprobs == null ? out : out.withPromptLogprobs(promptLogprobs), outputs);
     }
 
     private static void deliver(Active a, RequestOutput output, List<RequestOutput> outputs) {

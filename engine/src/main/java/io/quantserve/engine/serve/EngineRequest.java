@@ -11,9 +11,12 @@ import java.util.Set;
  * @param stopTokenIds ids that end the sequence with reason STOP and are not part of the output (EOS, unless ignored)
  * @param logprobs     -1: no log-probabilities; k >= 0: each output token's log-probability and the k most likely
  * @param constraint   what the output must look like (structured output), or null
+ * @param promptLogprobs -1: none; k >= 0: the log-probability of every prompt token after the first given the ones
+ *                       before it, with the k most likely (vLLM's prompt_logprobs): the prompt then runs whole, not
+ *                       from a cached prefix
  */
 public record EngineRequest(String id, int[] prompt, SamplingParams sampling, int maxTokens, Set<Integer> stopTokenIds,
-        int logprobs, TokenConstraint constraint) {
+        int logprobs, TokenConstraint constraint, int promptLogprobs) {
     /** The OpenAI API's limit on top_logprobs. */
     public static final int MAX_LOGPROBS = 20;
 
@@ -31,12 +34,22 @@ public record EngineRequest(String id, int[] prompt, SamplingParams sampling, in
             throw new IllegalArgumentException("request " + id + ": logprobs must be between 0 and " + MAX_LOGPROBS
                     + " (or -1 for none), got " + logprobs);
         }
+        if (promptLogprobs < -1 || promptLogprobs > MAX_LOGPROBS) {
+            throw new IllegalArgumentException("request " + id + ": prompt logprobs must be between 0 and "
+                    + MAX_LOGPROBS + " (or -1 for none), got " + promptLogprobs);
+        }
         prompt = prompt.clone();
         stopTokenIds = Set.copyOf(stopTokenIds);
     }
 
+    /** A request without prompt log-probabilities. */
+    public EngineRequest(String id, int[] prompt, SamplingParams sampling, int maxTokens, Set<Integer> stopTokenIds,
+            int logprobs, TokenConstraint constraint) {
+        this(id, prompt, sampling, maxTokens, stopTokenIds, logprobs, constraint, -1);
+    }
+
     /** A plain request: no log-probabilities, no constraint. */
     public EngineRequest(String id, int[] prompt, SamplingParams sampling, int maxTokens, Set<Integer> stopTokenIds) {
-        this(id, prompt, sampling, maxTokens, stopTokenIds, -1, null);
+        this(id, prompt, sampling, maxTokens, stopTokenIds, -1, null, -1);
     }
 }

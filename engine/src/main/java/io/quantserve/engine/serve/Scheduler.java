@@ -66,7 +66,9 @@ public final class Scheduler {
         while (!waiting.isEmpty() && step.budget > 0 && running.size() < config.maxNumSeqs()) {
             Sequence seq = waiting.peekFirst();
             if (!seq.holdsBlocks()) {
-                seq.started(manager.computedPrefix(seq.seqId(), seq.tokens()));
+                // prompt log-probabilities need every prompt row's logits: no start from a cached prefix
+                boolean wholePrompt = seq.request().promptLogprobs() >= 0 && seq.numGenerated() == 0;
+                seq.started(wholePrompt ? 0 : manager.computedPrefix(seq.seqId(), seq.tokens()));
             }
             int count = Math.min(seq.numUncomputed(), step.budget);
             if (!manager.allocate(seq.seqId(), seq.tokens(seq.numComputed(), count))) {

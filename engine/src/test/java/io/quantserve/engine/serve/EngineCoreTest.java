@@ -140,6 +140,32 @@ class EngineCoreTest {
     }
 
     @Test
+    void shouldScoreEveryPromptTokenAcrossChunksAndWithoutTheCachedPrefix() {
+        // budget 16: the 41-token prompt runs in three chunks; the same prompt twice: the second finds its blocks
+        // cached but must still run (and score) every row
+        EngineCore core = new EngineCore(model, new KvCachePool(model.config(), 4, 256), new SchedulerConfig(16, 8));
+        int[] prompt = tokens(200, 41);
+        int vocab = model.config().vocabSize();
+        float[] all = model.forward(model.newState(64), prompt, 0, true); // [41, vocab]
+        for (String id : List.of("first", "again")) {
+            EngineRequest r = new EngineRequest(id, prompt, SamplingParams.greedy(), 3, Set.of(), -1, null, 2);
+            List<RequestOutput> got = runAll(core, List.of(r)).get(id);
+            assertThat(concat(got)).containsExactly(alone(r).tokens());
+            var scored = got.getFirst().promptLogprobs();
+            assertThat(scored).as(id).hasSize(prompt.length - 1);
+            for (int p = 0; p + 1 < prompt.length; p++) {
+                var expected = io.quantserve.engine.sampling.TokenLogprob.of(all, p * vocab, vocab, prompt[p + 1], 2);
+                assertThat(scored[p].token()).isEqualTo(prompt[p + 1]);
+                assertThat(scored[p].logprob()).as(id + " position " + p).isCloseTo(expected.logprob(),
+                        org.assertj.core.api.Assertions.within(1e-4f));
+                assertThat(scored[p].topIds()).containsExactly(expected.topIds());
+            }
+            assertThat(got.subList(1, got.size())).allMatch(o -> o.promptLogprobs() == null);
+        }
+        assertThat(core.stats().prefixCacheHits()).as("the second run did not start from the cache").isZero();
+    }
+
+    @Test
     void shouldStopOnAStopTokenLikeTheGenerator() {
         EngineRequest probe = requests(Set.of()).get(1);
         int[] free = alone(probe).tokens();
