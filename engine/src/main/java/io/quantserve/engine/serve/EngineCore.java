@@ -173,6 +173,10 @@ public final class EngineCore {
             }
             TokenLogprob[] promptLogprobs = firstPrefillDone ? a.promptLogprobs() : null;
             EngineRequest request = seq.request();
+            if (request.maxTokens() == 0) { // the prompt only
+                finish(a, new int[0], null, promptLogprobs, FinishReason.LENGTH, outputs);
+                continue;
+            }
             float[] rawLogits = null;
             int token;
             if (drawn != null) {

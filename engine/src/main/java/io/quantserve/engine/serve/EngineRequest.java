@@ -8,6 +8,7 @@ import java.util.Set;
  * One generation request as the engine sees it: token ids in, token ids out (text, chat templates and stop strings
  * belong to the layer above).
  *
+ * @param maxTokens    the most tokens to generate; 0 runs the prompt only (to score it: see promptLogprobs)
  * @param stopTokenIds ids that end the sequence with reason STOP and are not part of the output (EOS, unless ignored)
  * @param logprobs     -1: no log-probabilities; k >= 0: each output token's log-probability and the k most likely
  * @param constraint   what the output must look like (structured output), or null
@@ -27,8 +28,8 @@ public record EngineRequest(String id, int[] prompt, SamplingParams sampling, in
         if (prompt.length == 0) {
             throw new IllegalArgumentException("request " + id + ": the prompt has no tokens");
         }
-        if (maxTokens < 1) {
-            throw new IllegalArgumentException("request " + id + ": max tokens must be >= 1, got " + maxTokens);
+        if (maxTokens < 0) {
+            throw new IllegalArgumentException("request " + id + ": max tokens must be >= 0, got " + maxTokens);
         }
         if (logprobs < -1 || logprobs > MAX_LOGPROBS) {
             throw new IllegalArgumentException("request " + id + ": logprobs must be between 0 and " + MAX_LOGPROBS

@@ -163,6 +163,14 @@ class EngineCoreTest {
             assertThat(got.subList(1, got.size())).allMatch(o -> o.promptLogprobs() == null);
         }
         assertThat(core.stats().prefixCacheHits()).as("the second run did not start from the cache").isZero();
+        // max tokens 0: the prompt only, scored; one output, no token
+        List<RequestOutput> only = runAll(core, List.of(new EngineRequest("score", prompt, SamplingParams.greedy(), 0,
+                Set.of(), -1, null, 0))).get("score");
+        assertThat(only).singleElement().satisfies(o -> {
+            assertThat(o.newTokens()).isEmpty();
+            assertThat(o.finishReason()).isEqualTo(FinishReason.LENGTH);
+            assertThat(o.promptLogprobs()).hasSize(prompt.length - 1);
+        });
     }
 
     @Test

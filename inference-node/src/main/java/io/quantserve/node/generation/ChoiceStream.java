@@ -93,7 +93,8 @@ final class ChoiceStream {
         done = finish != null;
         finishReason = finish;
         owner.delta(new ChoiceDelta(index, text.toString(), Arrays.copyOf(out.newTokens(), taken),
-                List.copyOf(logprobs), finish), this);
+                List.copyOf(logprobs), out.promptLogprobs() == null ? List.of() : List.of(out.promptLogprobs()), finish),
+                this);
     }
 
     String engineRequestId() {

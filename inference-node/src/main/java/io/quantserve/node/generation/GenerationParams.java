@@ -12,13 +12,17 @@ import java.util.function.Supplier;
  * @param stop        stop strings: the text ends before the first one (finish reason "stop")
  * @param ignoreEos   keep generating past end-of-sequence tokens
  * @param logprobs    -1: none; k >= 0: each token's log-probability and the k most likely alternatives
+ * @param promptLogprobs -1: none; k >= 0: the same for every prompt token after the first (completions' echo)
  * @param constraint  a fresh structured-output constraint per choice, or null
  */
 public record GenerationParams(List<Prompt> prompts, SamplingParams sampling, List<String> stop, boolean ignoreEos,
-        int logprobs, Supplier<TokenConstraint> constraint, int n) {
+        int logprobs, int promptLogprobs, Supplier<TokenConstraint> constraint, int n) {
 
-    /** A prompt's token ids and the most tokens its choices may generate. */
-    public record Prompt(int[] ids, int maxTokens) {
+    /**
+     * A prompt's token ids, its text (as the client sent it, or its ids decoded: what echo shows) and the most tokens
+     * its choices may generate (0: none, the prompt is only scored).
+     */
+    public record Prompt(int[] ids, String text, int maxTokens) {
         public Prompt {
             ids = ids.clone();
         }

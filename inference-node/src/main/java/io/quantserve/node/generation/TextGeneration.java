@@ -43,7 +43,7 @@ public class TextGeneration {
                 }
                 requests.add(new EngineRequest(requestId + "-" + requests.size(), prompt.ids(), sampling,
                         prompt.maxTokens(), stopIds, params.logprobs(),
-                        params.constraint() == null ? null : params.constraint().get()));
+                        params.constraint() == null ? null : params.constraint().get(), params.promptLogprobs()));
             }
         }
         Run run = new Run(params, listener, System.nanoTime());

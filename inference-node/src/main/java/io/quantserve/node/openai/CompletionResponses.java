@@ -1,6 +1,7 @@
 package io.quantserve.node.openai;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -22,5 +23,16 @@ final class CompletionResponses {
     /** The legacy format: parallel lists, alternatives as token → logprob maps. */
     record Logprobs(List<Integer> textOffset, List<Float> tokenLogprobs, List<String> tokens,
             List<Map<String, Float>> topLogprobs) {
+        /** These lists, then {@code next}'s (echo: the prompt's entries before the completion's). */
+        Logprobs then(Logprobs next) {
+            return new Logprobs(join(textOffset, next.textOffset), join(tokenLogprobs, next.tokenLogprobs),
+                    join(tokens, next.tokens), join(topLogprobs, next.topLogprobs));
+        }
+
+        private static <T> List<T> join(List<T> a, List<T> b) {
+            List<T> out = new ArrayList<>(a);
+            out.addAll(b);
+            return out;
+        }
     }
 }

@@ -44,22 +44,40 @@ class CompletionsController {
         GenerationEvents events = new GenerationEvents();
         TextGeneration.Handle handle = generation.start(id, params, events);
         boolean logprobs = params.logprobs() >= 0;
+        boolean echo = Boolean.TRUE.equals(request.echo());
         if (!Boolean.TRUE.equals(request.stream())) {
             GenerationEvents.Collected whole = events.collect(params.choices(), handle);
             List<Choice> choices = new ArrayList<>();
             for (int i = 0; i < params.choices(); i++) {
-                choices.add(new Choice(i, whole.texts().get(i),
-                        logprobs ? logprobBodies.legacy(whole.logprobs().get(i), 0) : null,
-                        whole.finishReasons().get(i)));
+                GenerationParams.Prompt prompt = params.prompts().get(i / params.n());
+                String text = whole.texts().get(i);
+                CompletionResponses.Logprobs lp = null;
+                if (logprobs) {
+                    lp = logprobBodies.legacy(whole.logprobs().get(i), echo ? prompt.text().length() : 0);
+                    lp = echo ? logprobBodies.legacyPrompt(prompt.ids(), whole.promptLogprobs().get(i)).then(lp) : lp;
+                }
+                choices.add(new Choice(i, echo ? prompt.text() + text : text, lp, whole.finishReasons().get(i)));
             }
             return ResponseEntity.ok(new Completion(id, created, modelName, choices, UsageBody.of(whole.usage())));
         }
         int[] offsets = new int[params.choices()]; // text already sent per choice, for the legacy text_offset
+        boolean[] echoed = new boolean[params.choices()];
         events.stream(SseWriter.open(response, json), handle, List.of(), d -> {
-            var lp = logprobs ? logprobBodies.legacy(d.logprobs(), offsets[d.index()]) : null;
-            offsets[d.index()] += d.text().length();
+            int i = d.index();
+            String prefix = "";
+            CompletionResponses.Logprobs promptLp = null;
+            if (echo && !echoed[i]) { // the choice's first chunk starts with its prompt
+                echoed[i] = true;
+                GenerationParams.Prompt prompt = params.prompts().get(i / params.n());
+                prefix = prompt.text();
+                promptLp = logprobs ? logprobBodies.legacyPrompt(prompt.ids(), d.promptLogprobs()) : null;
+                offsets[i] = prefix.length();
+            }
+            var lp = logprobs ? logprobBodies.legacy(d.logprobs(), offsets[i]) : null;
+            offsets[i] += d.text().length();
             return new Completion(id, created, modelName,
-                    List.of(new Choice(d.index(), d.text(), lp, d.finishReason())), null);
+                    List.of(new Choice(i, prefix + d.text(), promptLp == null ? lp : promptLp.then(lp),
+                            d.finishReason())), null);
         }, StreamOptions.includeUsage(request.streamOptions())
                 ? usage -> new Completion(id, created, modelName, List.of(), UsageBody.of(usage))
                 : null);

@@ -30,7 +30,8 @@ final class GenerationEvents implements GenerationListener {
     }
 
     /** Everything a whole (non-streamed) response needs, per choice index. */
-    record Collected(List<String> texts, List<List<TokenLogprob>> logprobs, List<String> finishReasons, Usage usage) {
+    record Collected(List<String> texts, List<List<TokenLogprob>> logprobs, List<List<TokenLogprob>> promptLogprobs,
+            List<String> finishReasons, Usage usage) {
     }
 
     private final LinkedBlockingQueue<Event> queue = new LinkedBlockingQueue<>();
@@ -54,10 +55,12 @@ final class GenerationEvents implements GenerationListener {
     Collected collect(int n, TextGeneration.Handle handle) throws InterruptedException {
         List<StringBuilder> texts = new ArrayList<>();
         List<List<TokenLogprob>> logprobs = new ArrayList<>();
+        List<List<TokenLogprob>> promptLogprobs = new ArrayList<>();
         List<String> reasons = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             texts.add(new StringBuilder());
             logprobs.add(new ArrayList<>());
+            promptLogprobs.add(new ArrayList<>());
             reasons.add(null);
         }
         try {
@@ -66,11 +69,12 @@ final class GenerationEvents implements GenerationListener {
                     case DeltaEvent(var d) -> {
                         texts.get(d.index()).append(d.text());
                         logprobs.get(d.index()).addAll(d.logprobs());
+                        promptLogprobs.get(d.index()).addAll(d.promptLogprobs());
                         reasons.set(d.index(), d.finishReason());
                     }
                     case Completed(var usage) -> {
-                        return new Collected(texts.stream().map(StringBuilder::toString).toList(), logprobs, reasons,
-                                usage);
+                        return new Collected(texts.stream().map(StringBuilder::toString).toList(), logprobs,
+                                promptLogprobs, reasons, usage);
                     }
                     case Failed(var message) -> throw OpenAiException.serverError(message);
                 }
@@ -95,7 +99,7 @@ final class GenerationEvents implements GenerationListener {
             while (true) {
                 switch (queue.take()) {
                     case DeltaEvent(var d) -> {
-                        if (d.text().isEmpty() && !d.last() && d.logprobs().isEmpty()) {
+                        if (d.text().isEmpty() && !d.last() && d.logprobs().isEmpty() && d.promptLogprobs().isEmpty()) {
                             continue; // text held back (stop-string prefix, partial character): nothing to say yet
                         }
                         sse.event(chunk.apply(d));

@@ -69,23 +69,24 @@ class GenerationRequests {
         }
         Integer maxTokens = request.maxCompletionTokens() != null ? request.maxCompletionTokens() : request.maxTokens();
         String maxParam = request.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens";
-        return params(request, List.of(prompt), "messages", maxTokens, maxParam, logprobs);
+        return params(request, List.of(prompt), null, "messages", maxTokens, maxParam, 1, logprobs, -1);
     }
 
     GenerationParams completion(CompletionRequest request) {
         checkCommon(request);
-        if (Boolean.TRUE.equals(request.echo())) {
-            throw OpenAiException.invalid("echo", "echo is not supported by this node");
-        }
         if (request.suffix() != null && !request.suffix().isEmpty()) {
             throw OpenAiException.invalid("suffix", "suffix is not supported by this node");
         }
-        List<int[]> prompts = prompts(request.prompt());
+        List<String> texts = new ArrayList<>();
+        List<int[]> prompts = prompts(request.prompt(), texts);
         int logprobs = request.logprobs() == null ? -1 : request.logprobs();
         if (logprobs != -1) {
             checkLogprobs(logprobs, "logprobs");
         }
-        return params(request, prompts, "prompt", request.maxTokens(), "max_tokens", logprobs);
+        boolean echo = Boolean.TRUE.equals(request.echo());
+        // echo with logprobs: the prompt's tokens are scored too (vLLM); max_tokens 0: only that
+        return params(request, prompts, texts, "prompt", request.maxTokens(), "max_tokens", echo ? 0 : 1, logprobs,
+                echo ? logprobs : -1);
     }
 
     private void checkCommon(SamplingFields request) {
@@ -106,13 +107,17 @@ class GenerationRequests {
         }
     }
 
-    private GenerationParams params(SamplingFields request, List<int[]> prompts, String promptParam,
-            Integer maxTokens, String maxParam, int logprobs) {
+    /**
+     * The checked request; {@code texts} are the prompts as echo shows them (null for chat), {@code minTokens} the
+     * least max tokens accepted (0 with echo: the prompt only).
+     */
+    private GenerationParams params(SamplingFields request, List<int[]> prompts, List<String> texts,
+            String promptParam, Integer maxTokens, String maxParam, int minTokens, int logprobs, int promptLogprobs) {
         List<GenerationParams.Prompt> checked = new ArrayList<>(prompts.size());
         for (int i = 0; i < prompts.size(); i++) {
             String which = prompts.size() == 1 ? "" : "prompt " + i + ": ";
-            checked.add(new GenerationParams.Prompt(prompts.get(i), maxTokens(prompts.get(i), promptParam, maxTokens,
-                    maxParam, which)));
+            checked.add(new GenerationParams.Prompt(prompts.get(i), texts == null ? null : texts.get(i),
+                    maxTokens(prompts.get(i), promptParam, maxTokens, maxParam, minTokens, which)));
         }
         int n = request.n() == null ? 1 : request.n();
         if (n < 1 || n > MAX_N) {
@@ -136,14 +141,15 @@ class GenerationRequests {
         Supplier<TokenConstraint> constraint = structuredOutputs.constraint(request.responseFormat(),
                 Boolean.TRUE.equals(request.ignoreEos()));
         return new GenerationParams(checked, sampling, stops(request.stop()), Boolean.TRUE.equals(request.ignoreEos()),
-                logprobs, constraint, n);
+                logprobs, promptLogprobs, constraint, n);
     }
 
     /**
      * The most tokens a prompt's choices may generate: as asked, else the room left in the context (vLLM); refused
      * when the prompt and that do not fit the context or the KV cache. {@code which} names the prompt of a batch.
      */
-    private int maxTokens(int[] prompt, String promptParam, Integer maxTokens, String maxParam, String which) {
+    private int maxTokens(int[] prompt, String promptParam, Integer maxTokens, String maxParam, int minTokens,
+            String which) {
         ServedModel model = engine.model();
         int limit = model.maxModelLen();
         if (prompt.length == 0) {
@@ -161,8 +167,9 @@ class GenerationRequests {
                 max = Math.min(max, configured);
             }
         } else {
-            if (maxTokens < 1) {
-                throw OpenAiException.invalid(maxParam, maxParam + " must be at least 1, got " + maxTokens);
+            if (maxTokens < minTokens) {
+                throw OpenAiException.invalid(maxParam, maxParam + " must be at least " + minTokens
+                        + (minTokens == 1 ? " (0 only with echo)" : "") + ", got " + maxTokens);
             }
             if (prompt.length + maxTokens > limit) {
                 throw OpenAiException.invalid(maxParam, which + "This model's maximum context length is " + limit
@@ -287,7 +294,7 @@ class GenerationRequests {
      * A completion's prompts: one text or one list of token ids, or a list of several of either (a batch: each prompt
      * gets its own n choices).
      */
-    private List<int[]> prompts(JsonNode prompt) {
+    private List<int[]> prompts(JsonNode prompt, List<String> texts) {
         if (prompt == null || prompt.isNull()) {
             throw OpenAiException.invalid("prompt", "prompt is required");
         }
@@ -299,16 +306,17 @@ class GenerationRequests {
                     throw OpenAiException.invalid("prompt", "a list of prompts holds texts or lists of token ids;"
                             + " element " + i + " is " + one);
                 }
-                out.add(prompt(one));
+                out.add(prompt(one, texts));
             }
             return out;
         }
-        return List.of(prompt(prompt));
+        return List.of(prompt(prompt, texts));
     }
 
-    /** One prompt: text or token ids. */
-    private int[] prompt(JsonNode prompt) {
+    /** One prompt: text or token ids; its text (as sent, or the ids decoded) joins {@code texts}. */
+    private int[] prompt(JsonNode prompt, List<String> texts) {
         if (prompt.isString()) {
+            texts.add(prompt.asString());
             return Prompts.text(engine.model().tokenizer(), prompt.asString());
         }
         if (prompt.isArray()) {
@@ -322,6 +330,7 @@ class GenerationRequests {
                 }
                 ids[i] = id.asInt();
             }
+            texts.add(engine.model().tokenizer().decode(ids, true));
             return ids;
         }
         throw OpenAiException.invalid("prompt", "prompt must be a string, a list of token ids, or a list of these");

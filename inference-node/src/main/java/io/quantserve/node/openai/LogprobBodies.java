@@ -49,23 +49,55 @@ class LogprobBodies {
 
     /** The legacy format; {@code offset} is where the first token's text starts in the completion. */
     CompletionResponses.Logprobs legacy(List<TokenLogprob> logprobs, int offset) {
-        List<Integer> offsets = new ArrayList<>();
-        List<Float> values = new ArrayList<>();
-        List<String> tokens = new ArrayList<>();
-        List<Map<String, Float>> top = new ArrayList<>();
-        int at = offset;
+        Legacy out = new Legacy(offset);
         for (TokenLogprob lp : logprobs) {
-            String text = text(lp.token());
+            out.add(lp.token(), lp);
+        }
+        return out.body();
+    }
+
+    /**
+     * Echo's share of the legacy format: every prompt token from offset 0, the first without a log-probability or
+     * alternatives (null, as vLLM shows it), token i + 1 with {@code scored[i]}.
+     */
+    CompletionResponses.Logprobs legacyPrompt(int[] prompt, List<TokenLogprob> scored) {
+        Legacy out = new Legacy(0);
+        for (int i = 0; i < prompt.length; i++) {
+            out.add(prompt[i], i == 0 ? null : scored.get(i - 1));
+        }
+        return out.body();
+    }
+
+    /** The parallel lists being filled. */
+    private final class Legacy {
+        final List<Integer> offsets = new ArrayList<>();
+        final List<Float> values = new ArrayList<>();
+        final List<String> tokens = new ArrayList<>();
+        final List<Map<String, Float>> top = new ArrayList<>();
+        int at;
+
+        Legacy(int offset) {
+            at = offset;
+        }
+
+        void add(int token, TokenLogprob lp) {
+            String text = text(token);
             offsets.add(at);
             at += text.length();
             tokens.add(text);
-            values.add(lp.logprob());
-            Map<String, Float> alternatives = new LinkedHashMap<>();
-            for (int i = 0; i < lp.topIds().length; i++) {
-                alternatives.putIfAbsent(text(lp.topIds()[i]), lp.topLogprobs()[i]);
+            values.add(lp == null ? null : lp.logprob());
+            Map<String, Float> alternatives = null;
+            if (lp != null) {
+                alternatives = new LinkedHashMap<>();
+                for (int i = 0; i < lp.topIds().length; i++) {
+                    alternatives.putIfAbsent(text(lp.topIds()[i]), lp.topLogprobs()[i]);
+                }
             }
             top.add(alternatives);
         }
-        return new CompletionResponses.Logprobs(offsets, values, tokens, top);
+
+        CompletionResponses.Logprobs body() {
+            return new CompletionResponses.Logprobs(offsets, values, tokens, top);
+        }
     }
 }

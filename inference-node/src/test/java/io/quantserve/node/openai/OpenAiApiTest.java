@@ -145,6 +145,59 @@ class OpenAiApiTest {
     }
 
     @Test
+    void shouldEchoThePromptWithItsTokensLogprobsAsLmEvalReadsThem() throws Exception {
+        // lm-eval's loglikelihood request: echo, logprobs 1, a batch of prompts; each prompt token after the first
+        // scored against the model run on the prompt alone
+        List<String> prompts = List.of("Once upon a time", "The dog ran");
+        Completion echoed = client.completions().create(CompletionCreateParams.builder().model(MODEL)
+                .prompt(CompletionCreateParams.Prompt.ofArrayOfStrings(prompts)).maxTokens(1).temperature(0.0)
+                .logprobs(1).echo(true).build());
+        var tokenizer = engine.model().tokenizer();
+        for (int p = 0; p < prompts.size(); p++) {
+            CompletionChoice choice = echoed.choices().get(p);
+            String generated = client.completions().create(completion(prompts.get(p), 1).build()).choices().getFirst()
+                    .text();
+            assertThat(choice.text()).isEqualTo(prompts.get(p) + generated);
+            int[] ids = Prompts.text(tokenizer, prompts.get(p));
+            var lp = choice.logprobs().orElseThrow();
+            assertThat(lp.tokens().orElseThrow()).hasSize(ids.length + 1);
+            List<Double> values = lp.tokenLogprobs().orElseThrow();
+            assertThat(values.getFirst()).isNull(); // the first prompt token has no context to be scored in
+            assertThat(lp.topLogprobs().orElseThrow().getFirst()).isNull();
+            float[] logits;
+            try (LoadedModel loaded = LoadedModel.open(TestFixtures.model("stories260K.gguf"))) {
+                logits = loaded.model().forward(loaded.model().newState(64), ids, 0, true);
+            }
+            int vocab = tokenizer.vocabSize();
+            for (int i = 1; i < ids.length; i++) {
+                var expected = io.quantserve.engine.sampling.TokenLogprob.of(logits, (i - 1) * vocab, vocab, ids[i], 1);
+                assertThat(values.get(i)).as("prompt %d token %d", p, i).isCloseTo(expected.logprob(),
+                        org.assertj.core.api.Assertions.within(1e-4));
+            }
+            assertThat(values.getLast()).isNotNull().isNotPositive(); // the generated token
+        }
+
+        // max_tokens 0 with echo: the prompt only, scored; refused without echo
+        Completion scoreOnly = client.completions().create(completion(PROMPT, 0).echo(true).logprobs(0).build());
+        CompletionChoice only = scoreOnly.choices().getFirst();
+        assertThat(only.text()).isEqualTo(PROMPT);
+        assertThat(only.logprobs().orElseThrow().tokens().orElseThrow())
+                .hasSize(Prompts.text(tokenizer, PROMPT).length);
+        assertThat(scoreOnly.usage().orElseThrow().completionTokens()).isZero();
+        assertThatThrownBy(() -> client.completions().create(completion(PROMPT, 0).build()))
+                .isInstanceOfSatisfying(BadRequestException.class, e -> assertThat(e.param()).contains("max_tokens"));
+
+        // streamed: the first chunk starts with the prompt, the whole text as without streaming
+        StringBuilder streamed = new StringBuilder();
+        try (var stream = client.completions().createStreaming(completion(PROMPT, 5).echo(true).build())) {
+            stream.stream().forEach(c -> c.choices().forEach(ch -> streamed.append(ch.text())));
+        }
+        assertThat(streamed.toString()).isEqualTo(
+                client.completions().create(completion(PROMPT, 5).echo(true).build()).choices().getFirst().text())
+                .startsWith(PROMPT + ",");
+    }
+
+    @Test
     void shouldApplyLogitBiasToTheDraw() {
         var tokenizer = engine.model().tokenizer();
         int[] upon = tokenizer.encode("upon"); // "▁upon" and "▁the": one piece each in this 512-piece vocabulary
