@@ -84,6 +84,12 @@ public final class EngineCore {
                         + " is outside the vocabulary of " + vocab);
             }
         }
+        for (int token : request.stopTokenIds()) {
+            if (token < 0 || token >= vocab) {
+                throw new IllegalArgumentException("request " + request.id() + ": stop token id " + token
+                        + " is outside the vocabulary of " + vocab);
+            }
+        }
         long arrival = System.nanoTime();
         inbox.add(() -> admit(request, listener, arrival));
     }
@@ -185,8 +191,13 @@ public final class EngineCore {
                     throw new IllegalStateException("request " + request.id() + ": no token has a finite logit");
                 }
             } else {
-                // raw distribution first: the constraint's mask must not show up in the reported log-probabilities
+                // raw distribution first: masks must not show up in the reported log-probabilities
                 rawLogits = request.logprobs() >= 0 ? rowLogits.clone() : null;
+                if (holdsStops(seq)) {
+                    for (int stop : request.stopTokenIds()) {
+                        rowLogits[stop] = Float.NEGATIVE_INFINITY;
+                    }
+                }
                 if (request.constraint() != null) {
                     request.constraint().mask(rowLogits);
                 }
@@ -212,6 +223,11 @@ public final class EngineCore {
         }
     }
 
+    /** Whether the sequence's next token must not be a stop token: it has not reached its minimum length yet. */
+    private static boolean holdsStops(Sequence seq) {
+        return seq.numGenerated() < seq.request().minTokens() && !seq.request().stopTokenIds().isEmpty();
+    }
+
     /** Each row of a prompt chunk whose next token is a prompt token: that token's log-probability (raw logits). */
     private static void scorePrompt(Active a, ScheduledChunk c, float[] rows, int vocab) {
         int[] prompt = c.seq().request().prompt();
@@ -226,7 +242,8 @@ public final class EngineCore {
 
     /**
      * Whether this step's tokens can be drawn on the runner's device: it samples there, and no sampled row needs the
-     * logits on the host (log-probabilities of output or prompt, a structured-output mask, penalties, logit bias).
+     * logits on the host (log-probabilities of output or prompt, a structured-output or minimum-length mask, penalties,
+     * logit bias).
      */
     private boolean onDevice(List<ScheduledChunk> chunks, List<BatchSegment> segments) {
         if (!runner.samplesOnDevice()) {
@@ -238,7 +255,8 @@ public final class EngineCore {
         for (ScheduledChunk c : chunks) {
             if (c.sample()) {
                 EngineRequest r = c.seq().request();
-                if (r.logprobs() >= 0 || r.constraint() != null || !active.get(r.id()).sampler().penaltyFree()) {
+                if (r.logprobs() >= 0 || r.constraint() != null || holdsStops(c.seq())
+                        || !active.get(r.id()).sampler().penaltyFree()) {
                     return false;
                 }
             }

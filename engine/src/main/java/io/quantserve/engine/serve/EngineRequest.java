@@ -15,9 +15,10 @@ import java.util.Set;
  * @param promptLogprobs -1: none; k >= 0: the log-probability of every prompt token after the first given the ones
  *                       before it, with the k most likely (vLLM's prompt_logprobs): the prompt then runs whole, not
  *                       from a cached prefix
+ * @param minTokens    stop tokens cannot be drawn before this many tokens were generated (vLLM's min_tokens)
  */
 public record EngineRequest(String id, int[] prompt, SamplingParams sampling, int maxTokens, Set<Integer> stopTokenIds,
-        int logprobs, TokenConstraint constraint, int promptLogprobs) {
+        int logprobs, TokenConstraint constraint, int promptLogprobs, int minTokens) {
     /** The OpenAI API's limit on top_logprobs. */
     public static final int MAX_LOGPROBS = 20;
 
@@ -39,18 +40,22 @@ public record EngineRequest(String id, int[] prompt, SamplingParams sampling, in
             throw new IllegalArgumentException("request " + id + ": prompt logprobs must be between 0 and "
                     + MAX_LOGPROBS + " (or -1 for none), got " + promptLogprobs);
         }
+        if (minTokens < 0 || minTokens > maxTokens) {
+            throw new IllegalArgumentException("request " + id + ": min tokens must be between 0 and max tokens ("
+                    + maxTokens + "), got " + minTokens);
+        }
         prompt = prompt.clone();
         stopTokenIds = Set.copyOf(stopTokenIds);
     }
 
-    /** A request without prompt log-probabilities. */
+    /** A request without prompt log-probabilities or a minimum length. */
     public EngineRequest(String id, int[] prompt, SamplingParams sampling, int maxTokens, Set<Integer> stopTokenIds,
             int logprobs, TokenConstraint constraint) {
-        this(id, prompt, sampling, maxTokens, stopTokenIds, logprobs, constraint, -1);
+        this(id, prompt, sampling, maxTokens, stopTokenIds, logprobs, constraint, -1, 0);
     }
 
     /** A plain request: no log-probabilities, no constraint. */
     public EngineRequest(String id, int[] prompt, SamplingParams sampling, int maxTokens, Set<Integer> stopTokenIds) {
-        this(id, prompt, sampling, maxTokens, stopTokenIds, -1, null, -1);
+        this(id, prompt, sampling, maxTokens, stopTokenIds, -1, null, -1, 0);
     }
 }

@@ -148,7 +148,7 @@ class EngineCoreTest {
         int vocab = model.config().vocabSize();
         float[] all = model.forward(model.newState(64), prompt, 0, true); // [41, vocab]
         for (String id : List.of("first", "again")) {
-            EngineRequest r = new EngineRequest(id, prompt, SamplingParams.greedy(), 3, Set.of(), -1, null, 2);
+            EngineRequest r = new EngineRequest(id, prompt, SamplingParams.greedy(), 3, Set.of(), -1, null, 2, 0);
             List<RequestOutput> got = runAll(core, List.of(r)).get(id);
             assertThat(concat(got)).containsExactly(alone(r).tokens());
             var scored = got.getFirst().promptLogprobs();
@@ -165,12 +165,33 @@ class EngineCoreTest {
         assertThat(core.stats().prefixCacheHits()).as("the second run did not start from the cache").isZero();
         // max tokens 0: the prompt only, scored; one output, no token
         List<RequestOutput> only = runAll(core, List.of(new EngineRequest("score", prompt, SamplingParams.greedy(), 0,
-                Set.of(), -1, null, 0))).get("score");
+                Set.of(), -1, null, 0, 0))).get("score");
         assertThat(only).singleElement().satisfies(o -> {
             assertThat(o.newTokens()).isEmpty();
             assertThat(o.finishReason()).isEqualTo(FinishReason.LENGTH);
             assertThat(o.promptLogprobs()).hasSize(prompt.length - 1);
         });
+    }
+
+    @Test
+    void shouldNotDrawAStopTokenBeforeTheMinimumLength() {
+        EngineRequest probe = requests(Set.of()).get(1);
+        int[] free = alone(probe).tokens();
+        Set<Integer> stop = Set.of(free[0], free[1]); // greedy would stop at once
+        EngineCore core = new EngineCore(model, new KvCachePool(model.config(), 4, 256), new SchedulerConfig(16, 8));
+        List<RequestOutput> held = runAll(core, List.of(new EngineRequest("min", probe.prompt(), SamplingParams.greedy(),
+                8, stop, 2, null, -1, 3))).get("min");
+        int[] tokens = concat(held);
+        assertThat(tokens.length).isGreaterThanOrEqualTo(3);
+        assertThat(Arrays.copyOf(tokens, 3)).doesNotContain(free[0], free[1]);
+        // the reported log-probability is the raw one: the masked stop token still shows as the most likely
+        assertThat(held.getFirst().logprobs()[0].topIds()[0]).isEqualTo(free[0]);
+        List<RequestOutput> plain = runAll(core, List.of(new EngineRequest("no-min", probe.prompt(),
+                SamplingParams.greedy(), 8, stop))).get("no-min");
+        assertThat(concat(plain)).isEmpty();
+        assertThat(plain.getLast().finishReason()).isEqualTo(FinishReason.STOP);
+        assertThatThrownBy(() -> core.add(new EngineRequest("bad-stop", probe.prompt(), SamplingParams.greedy(), 4,
+                Set.of(384)), o -> { })).hasMessageContaining("stop token id 384");
     }
 
     @Test

@@ -29,6 +29,7 @@ final class ChoiceStream {
     private final String engineRequestId;
     private final StreamingDecoder decoder;
     private final StopStrings stops;
+    private final int minTokens; // stop strings count only in the text after this many tokens (vLLM)
     private final boolean wantLogprobs;
     private final Owner owner;
     private final long arrivalNanos;
@@ -37,12 +38,13 @@ final class ChoiceStream {
     private boolean done;
     private String finishReason;
 
-    ChoiceStream(int index, String engineRequestId, StreamingDecoder decoder, List<String> stops, boolean wantLogprobs,
-            Owner owner, long arrivalNanos) {
+    ChoiceStream(int index, String engineRequestId, StreamingDecoder decoder, List<String> stops, int minTokens,
+            boolean wantLogprobs, Owner owner, long arrivalNanos) {
         this.index = index;
         this.engineRequestId = engineRequestId;
         this.decoder = decoder;
         this.stops = new StopStrings(stops);
+        this.minTokens = minTokens;
         this.wantLogprobs = wantLogprobs;
         this.owner = owner;
         this.arrivalNanos = arrivalNanos;
@@ -71,7 +73,12 @@ final class ChoiceStream {
             if (wantLogprobs && out.logprobs() != null) {
                 logprobs.add(out.logprobs()[i]);
             }
-            StopStrings.Emit emit = stops.push(decoder.accept(out.newTokens()[i]));
+            String piece = decoder.accept(out.newTokens()[i]);
+            if (tokens <= minTokens) {
+                text.append(piece);
+                continue;
+            }
+            StopStrings.Emit emit = stops.push(piece);
             text.append(emit.text());
             if (emit.stopped()) {
                 finish = "stop";

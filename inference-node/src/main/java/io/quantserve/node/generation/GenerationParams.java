@@ -3,6 +3,7 @@ package io.quantserve.node.generation;
 import io.quantserve.engine.guided.TokenConstraint;
 import io.quantserve.engine.sampling.SamplingParams;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -11,12 +12,15 @@ import java.util.function.Supplier;
  *
  * @param stop        stop strings: the text ends before the first one (finish reason "stop")
  * @param ignoreEos   keep generating past end-of-sequence tokens
+ * @param stopTokenIds more ids that end a choice as EOS does (not ignored with ignoreEos)
+ * @param minTokens   no stop token or stop string ends a choice before this many tokens
  * @param logprobs    -1: none; k >= 0: each token's log-probability and the k most likely alternatives
  * @param promptLogprobs -1: none; k >= 0: the same for every prompt token after the first (completions' echo)
  * @param constraint  a fresh structured-output constraint per choice, or null
  */
 public record GenerationParams(List<Prompt> prompts, SamplingParams sampling, List<String> stop, boolean ignoreEos,
-        int logprobs, int promptLogprobs, Supplier<TokenConstraint> constraint, int n) {
+        Set<Integer> stopTokenIds, int minTokens, int logprobs, int promptLogprobs,
+        Supplier<TokenConstraint> constraint, int n) {
 
     /**
      * A prompt's token ids, its text (as the client sent it, or its ids decoded: what echo shows) and the most tokens
@@ -34,6 +38,7 @@ public record GenerationParams(List<Prompt> prompts, SamplingParams sampling, Li
         }
         prompts = List.copyOf(prompts);
         stop = List.copyOf(stop);
+        stopTokenIds = Set.copyOf(stopTokenIds);
     }
 
     /** Choices in all: n per prompt. */

@@ -33,7 +33,10 @@ public class TextGeneration {
 
     /** Admits the request (or throws: 503 not ready, 429 overloaded) and starts it. */
     public Handle start(String requestId, GenerationParams params, GenerationListener listener) {
-        Set<Integer> stopIds = params.ignoreEos() ? Set.of() : engine.model().eosIds();
+        Set<Integer> stopIds = new HashSet<>(params.stopTokenIds());
+        if (!params.ignoreEos()) {
+            stopIds.addAll(engine.model().eosIds());
+        }
         List<EngineRequest> requests = new ArrayList<>(params.choices());
         for (GenerationParams.Prompt prompt : params.prompts()) {
             for (int j = 0; j < params.n(); j++) {
@@ -43,7 +46,8 @@ public class TextGeneration {
                 }
                 requests.add(new EngineRequest(requestId + "-" + requests.size(), prompt.ids(), sampling,
                         prompt.maxTokens(), stopIds, params.logprobs(),
-                        params.constraint() == null ? null : params.constraint().get(), params.promptLogprobs()));
+                        params.constraint() == null ? null : params.constraint().get(), params.promptLogprobs(),
+                        Math.min(params.minTokens(), prompt.maxTokens())));
             }
         }
         Run run = new Run(params, listener, System.nanoTime());
@@ -74,6 +78,7 @@ public class TextGeneration {
             // the choice's text continues its prompt's: decode(prompt + ids) minus decode(prompt)
             ChoiceStream stream = new ChoiceStream(index, request.id(),
                     engine.model().tokenizer().newStreamingDecoder(true, request.prompt()), params.stop(),
+                    request.minTokens(),
                     params.logprobs() >= 0, this, arrivalNanos);
             streams.add(stream);
             return out -> {

@@ -26,7 +26,9 @@ record ChatCompletionRequest(
         Boolean ignoreEos,
         JsonNode responseFormat,
         JsonNode logitBias,
-        JsonNode tools) implements SamplingFields {
+        JsonNode tools,
+        Integer minTokens,
+        List<Integer> stopTokenIds) implements SamplingFields {
 
     /** @param content a string, or a list of parts of which the text parts count */
     record Message(String role, JsonNode content) {

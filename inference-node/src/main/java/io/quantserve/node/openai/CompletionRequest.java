@@ -1,5 +1,6 @@
 package io.quantserve.node.openai;
 
+import java.util.List;
 import tools.jackson.databind.JsonNode;
 
 /** {@code POST /v1/completions} (the legacy text API that benchmarks use), with vLLM's extra sampling fields. */
@@ -25,5 +26,7 @@ record CompletionRequest(
         StreamOptions streamOptions,
         Boolean ignoreEos,
         JsonNode responseFormat,
-        JsonNode logitBias) implements SamplingFields {
+        JsonNode logitBias,
+        Integer minTokens,
+        List<Integer> stopTokenIds) implements SamplingFields {
 }

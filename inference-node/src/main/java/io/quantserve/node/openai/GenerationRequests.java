@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
@@ -108,16 +109,16 @@ class GenerationRequests {
     }
 
     /**
-     * The checked request; {@code texts} are the prompts as echo shows them (null for chat), {@code minTokens} the
+     * The checked request; {@code texts} are the prompts as echo shows them (null for chat), {@code leastMax} the
      * least max tokens accepted (0 with echo: the prompt only).
      */
     private GenerationParams params(SamplingFields request, List<int[]> prompts, List<String> texts,
-            String promptParam, Integer maxTokens, String maxParam, int minTokens, int logprobs, int promptLogprobs) {
+            String promptParam, Integer maxTokens, String maxParam, int leastMax, int logprobs, int promptLogprobs) {
         List<GenerationParams.Prompt> checked = new ArrayList<>(prompts.size());
         for (int i = 0; i < prompts.size(); i++) {
             String which = prompts.size() == 1 ? "" : "prompt " + i + ": ";
             checked.add(new GenerationParams.Prompt(prompts.get(i), texts == null ? null : texts.get(i),
-                    maxTokens(prompts.get(i), promptParam, maxTokens, maxParam, minTokens, which)));
+                    maxTokens(prompts.get(i), promptParam, maxTokens, maxParam, leastMax, which)));
         }
         int n = request.n() == null ? 1 : request.n();
         if (n < 1 || n > MAX_N) {
@@ -140,15 +141,21 @@ class GenerationRequests {
         }
         Supplier<TokenConstraint> constraint = structuredOutputs.constraint(request.responseFormat(),
                 Boolean.TRUE.equals(request.ignoreEos()));
+        int minTokens = request.minTokens() == null ? 0 : request.minTokens();
+        if (minTokens < 0 || (maxTokens != null && minTokens > maxTokens)) {
+            throw OpenAiException.invalid("min_tokens", "min_tokens must be between 0 and " + maxParam
+                    + (maxTokens != null ? " (" + maxTokens + ")" : "") + ", got " + minTokens);
+        }
         return new GenerationParams(checked, sampling, stops(request.stop()), Boolean.TRUE.equals(request.ignoreEos()),
-                logprobs, promptLogprobs, constraint, n);
+                stopTokenIds(request.stopTokenIds(), model.tokenizer().vocabSize()), minTokens, logprobs,
+                promptLogprobs, constraint, n);
     }
 
     /**
      * The most tokens a prompt's choices may generate: as asked, else the room left in the context (vLLM); refused
      * when the prompt and that do not fit the context or the KV cache. {@code which} names the prompt of a batch.
      */
-    private int maxTokens(int[] prompt, String promptParam, Integer maxTokens, String maxParam, int minTokens,
+    private int maxTokens(int[] prompt, String promptParam, Integer maxTokens, String maxParam, int leastMax,
             String which) {
         ServedModel model = engine.model();
         int limit = model.maxModelLen();
@@ -167,9 +174,9 @@ class GenerationRequests {
                 max = Math.min(max, configured);
             }
         } else {
-            if (maxTokens < minTokens) {
-                throw OpenAiException.invalid(maxParam, maxParam + " must be at least " + minTokens
-                        + (minTokens == 1 ? " (0 only with echo)" : "") + ", got " + maxTokens);
+            if (maxTokens < leastMax) {
+                throw OpenAiException.invalid(maxParam, maxParam + " must be at least " + leastMax
+                        + (leastMax == 1 ? " (0 only with echo)" : "") + ", got " + maxTokens);
             }
             if (prompt.length + maxTokens > limit) {
                 throw OpenAiException.invalid(maxParam, which + "This model's maximum context length is " + limit
@@ -216,6 +223,19 @@ class GenerationRequests {
             throw OpenAiException.invalid("repetition_penalty", "repetition_penalty must be a finite number > 0, got "
                     + r.repetitionPenalty());
         }
+    }
+
+    private static Set<Integer> stopTokenIds(List<Integer> ids, int vocab) {
+        if (ids == null) {
+            return Set.of();
+        }
+        for (Integer id : ids) {
+            if (id == null || id < 0 || id >= vocab) {
+                throw OpenAiException.invalid("stop_token_ids", "stop_token_ids must be token ids in [0, " + vocab
+                        + "), got " + id);
+            }
+        }
+        return Set.copyOf(ids);
     }
 
     /** OpenAI's logit_bias: token ids (as JSON object keys) to biases in [-100, 100]. */

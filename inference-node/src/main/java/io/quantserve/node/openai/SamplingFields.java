@@ -1,5 +1,6 @@
 package io.quantserve.node.openai;
 
+import java.util.List;
 import tools.jackson.databind.JsonNode;
 
 /** The generation fields chat and completion requests share (the record accessors implement these). */
@@ -38,4 +39,10 @@ interface SamplingFields {
     JsonNode responseFormat();
 
     JsonNode logitBias();
+
+    /** vLLM: no stop token (EOS, stop_token_ids) or stop string before this many tokens */
+    Integer minTokens();
+
+    /** vLLM: token ids that end a choice like EOS does (also with ignore_eos) */
+    List<Integer> stopTokenIds();
 }

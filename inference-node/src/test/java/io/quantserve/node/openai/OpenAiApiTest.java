@@ -198,6 +198,34 @@ class OpenAiApiTest {
     }
 
     @Test
+    void shouldHonourStopTokenIdsAndMinTokensAsVllmDoes() {
+        int upon = engine.model().tokenizer().encode("upon")[0];
+        CompletionChoice stopped = client.completions().create(completion("Once", 5)
+                .putAdditionalBodyProperty("stop_token_ids", JsonValue.from(List.of(upon))).build()).choices().getFirst();
+        assertThat(stopped.text()).isEmpty();
+        assertThat(stopped.finishReason()).isEqualTo(CompletionChoice.FinishReason.STOP);
+        // min_tokens: no stop token before 2 tokens (also with ignore_eos), no stop string before 3
+        Completion held = client.completions().create(completion("Once", 5)
+                .putAdditionalBodyProperty("stop_token_ids", JsonValue.from(List.of(upon)))
+                .putAdditionalBodyProperty("ignore_eos", JsonValue.from(true))
+                .putAdditionalBodyProperty("min_tokens", JsonValue.from(2)).build());
+        assertThat(held.choices().getFirst().text()).isNotEmpty().doesNotStartWith(" upon");
+        assertThat(held.usage().orElseThrow().completionTokens()).isGreaterThanOrEqualTo(2);
+        CompletionChoice late = client.completions().create(completion(PROMPT, 60).stop(",")
+                .putAdditionalBodyProperty("min_tokens", JsonValue.from(3)).build()).choices().getFirst();
+        assertThat(late.text()).startsWith(", there was");
+        assertThat(late.text().indexOf(',', 1)).isEqualTo(-1);
+        assertThat(late.finishReason()).isEqualTo(CompletionChoice.FinishReason.STOP);
+        assertThatThrownBy(() -> client.completions().create(completion("Once", 2)
+                .putAdditionalBodyProperty("min_tokens", JsonValue.from(3)).build()))
+                .isInstanceOfSatisfying(BadRequestException.class, e -> assertThat(e.param()).contains("min_tokens"));
+        assertThatThrownBy(() -> client.completions().create(completion("Once", 2)
+                .putAdditionalBodyProperty("stop_token_ids", JsonValue.from(List.of(512))).build()))
+                .isInstanceOfSatisfying(BadRequestException.class,
+                        e -> assertThat(e.param()).contains("stop_token_ids"));
+    }
+
+    @Test
     void shouldApplyLogitBiasToTheDraw() {
         var tokenizer = engine.model().tokenizer();
         int[] upon = tokenizer.encode("upon"); // "▁upon" and "▁the": one piece each in this 512-piece vocabulary
