@@ -40,27 +40,10 @@ class GenerationRequests {
 
     GenerationParams chat(ChatCompletionRequest request) {
         checkCommon(request);
-        if (request.messages() == null || request.messages().isEmpty()) {
-            throw OpenAiException.invalid("messages", "messages must be a non-empty list");
-        }
         if (request.tools() != null && !request.tools().isEmpty()) {
             throw OpenAiException.invalid("tools", "tool calling is not supported by this node");
         }
-        List<ChatMessage> messages = new ArrayList<>();
-        for (int i = 0; i < request.messages().size(); i++) {
-            ChatCompletionRequest.Message m = request.messages().get(i);
-            if (m == null || m.role() == null || m.role().isBlank()) {
-                throw OpenAiException.invalid("messages[" + i + "].role", "every message needs a role");
-            }
-            messages.add(new ChatMessage(m.role(), text(m.content(), "messages[" + i + "].content")));
-        }
-        ServedModel model = engine.model();
-        int[] prompt;
-        try {
-            prompt = Prompts.chat(model.tokenizer(), model.chatTemplate(), messages);
-        } catch (RuntimeException e) {
-            throw OpenAiException.invalid("messages", "the chat template failed on these messages: " + e.getMessage());
-        }
+        int[] prompt = chatPrompt(request.messages());
         int logprobs = -1;
         if (Boolean.TRUE.equals(request.logprobs())) {
             logprobs = request.topLogprobs() == null ? 0 : request.topLogprobs();
@@ -71,6 +54,27 @@ class GenerationRequests {
         Integer maxTokens = request.maxCompletionTokens() != null ? request.maxCompletionTokens() : request.maxTokens();
         String maxParam = request.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens";
         return params(request, List.of(prompt), null, "messages", maxTokens, maxParam, 1, logprobs, -1);
+    }
+
+    /** A conversation through the model's chat template (with the generation prompt), as ids. */
+    int[] chatPrompt(List<ChatCompletionRequest.Message> chat) {
+        if (chat == null || chat.isEmpty()) {
+            throw OpenAiException.invalid("messages", "messages must be a non-empty list");
+        }
+        List<ChatMessage> messages = new ArrayList<>();
+        for (int i = 0; i < chat.size(); i++) {
+            ChatCompletionRequest.Message m = chat.get(i);
+            if (m == null || m.role() == null || m.role().isBlank()) {
+                throw OpenAiException.invalid("messages[" + i + "].role", "every message needs a role");
+            }
+            messages.add(new ChatMessage(m.role(), text(m.content(), "messages[" + i + "].content")));
+        }
+        ServedModel model = engine.model();
+        try {
+            return Prompts.chat(model.tokenizer(), model.chatTemplate(), messages);
+        } catch (RuntimeException e) {
+            throw OpenAiException.invalid("messages", "the chat template failed on these messages: " + e.getMessage());
+        }
     }
 
     GenerationParams completion(CompletionRequest request) {
@@ -90,12 +94,17 @@ class GenerationRequests {
                 echo ? logprobs : -1);
     }
 
-    private void checkCommon(SamplingFields request) {
+    /** A request naming another model than this node's: 404. No name is this node's model. */
+    void checkModel(String model) {
         String served = engine.model().name();
-        if (request.model() != null && !request.model().equals(served)) {
+        if (model != null && !model.equals(served)) {
             throw new OpenAiException(HttpStatus.NOT_FOUND, "invalid_request_error", "model", "model_not_found",
-                    "The model `" + request.model() + "` does not exist; this node serves `" + served + "`.");
+                    "The model `" + model + "` does not exist; this node serves `" + served + "`.");
         }
+    }
+
+    private void checkCommon(SamplingFields request) {
+        checkModel(request.model());
         if (request.streamOptions() != null && !Boolean.TRUE.equals(request.stream())) {
             throw OpenAiException.invalid("stream_options", "stream_options is only allowed with stream set to true");
         }

@@ -28,6 +28,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -223,6 +224,38 @@ class OpenAiApiTest {
                 .putAdditionalBodyProperty("stop_token_ids", JsonValue.from(List.of(512))).build()))
                 .isInstanceOfSatisfying(BadRequestException.class,
                         e -> assertThat(e.param()).contains("stop_token_ids"));
+    }
+
+    @Test
+    void shouldTokenizeAndDetokenizeAsRequestsCountTokens() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> text = http.send(post("/tokenize", "{\"model\": \"stories260K\", \"prompt\": \"" + PROMPT
+                + "\"}"), HttpResponse.BodyHandlers.ofString());
+        assertThat(text.statusCode()).isEqualTo(200);
+        int[] ids = Prompts.text(engine.model().tokenizer(), PROMPT);
+        var body = new tools.jackson.databind.ObjectMapper().readTree(text.body());
+        assertThat(body.get("count").asInt()).isEqualTo(ids.length);
+        assertThat(body.get("max_model_len").asInt()).isEqualTo(engine.model().maxModelLen());
+        List<Integer> tokens = new ArrayList<>();
+        body.get("tokens").forEach(t -> tokens.add(t.asInt()));
+        assertThat(tokens).containsExactly(Arrays.stream(ids).boxed().toArray(Integer[]::new));
+
+        // a conversation counts what the chat endpoint bills as prompt tokens
+        HttpResponse<String> chat = http.send(post("/tokenize", "{\"messages\": [{\"role\": \"user\", \"content\":"
+                + " \"Hi\"}]}"), HttpResponse.BodyHandlers.ofString());
+        long billed = client.chat().completions().create(ChatCompletionCreateParams.builder().model(MODEL)
+                .addUserMessage("Hi").maxCompletionTokens(1).build()).usage().orElseThrow().promptTokens();
+        assertThat(new tools.jackson.databind.ObjectMapper().readTree(chat.body()).get("count").asLong())
+                .isEqualTo(billed);
+
+        HttpResponse<String> back = http.send(post("/detokenize", "{\"tokens\": " + tokens + "}"),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(new tools.jackson.databind.ObjectMapper().readTree(back.body()).get("prompt").asString())
+                .isEqualTo(PROMPT);
+        HttpResponse<String> bad = http.send(post("/detokenize", "{\"tokens\": [1, 99999]}"),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("\"param\":\"tokens\"").contains("element 1 is 99999");
     }
 
     @Test
