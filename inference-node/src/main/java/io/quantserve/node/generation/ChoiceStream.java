@@ -29,6 +29,7 @@ final class ChoiceStream {
     private final String engineRequestId;
     private final StreamingDecoder decoder;
     private final StopStrings stops;
+    private final boolean includeStop;
     private final int minTokens; // stop strings count only in the text after this many tokens (vLLM)
     private final boolean wantLogprobs;
     private final Owner owner;
@@ -38,12 +39,14 @@ final class ChoiceStream {
     private boolean done;
     private String finishReason;
 
-    ChoiceStream(int index, String engineRequestId, StreamingDecoder decoder, List<String> stops, int minTokens,
-            boolean wantLogprobs, Owner owner, long arrivalNanos) {
+    /** {@code minTokens}: the choice's own (at most its token limit), in place of {@code stopping}'s. */
+    ChoiceStream(int index, String engineRequestId, StreamingDecoder decoder, GenerationParams.Stopping stopping,
+            int minTokens, boolean wantLogprobs, Owner owner, long arrivalNanos) {
         this.index = index;
         this.engineRequestId = engineRequestId;
         this.decoder = decoder;
-        this.stops = new StopStrings(stops);
+        this.stops = new StopStrings(stopping.strings());
+        this.includeStop = stopping.includeString();
         this.minTokens = minTokens;
         this.wantLogprobs = wantLogprobs;
         this.owner = owner;
@@ -80,6 +83,9 @@ final class ChoiceStream {
             }
             StopStrings.Emit emit = stops.push(piece);
             text.append(emit.text());
+            if (emit.stopped() && includeStop) {
+                text.append(emit.stop());
+            }
             if (emit.stopped()) {
                 finish = "stop";
                 owner.abort(engineRequestId);
@@ -88,6 +94,9 @@ final class ChoiceStream {
         if (finish == null && out.finished()) {
             StopStrings.Emit tail = stops.push(decoder.finish());
             text.append(tail.text());
+            if (tail.stopped() && includeStop) {
+                text.append(tail.stop());
+            }
             if (!tail.stopped()) {
                 text.append(stops.flush());
             }

@@ -10,17 +10,30 @@ import java.util.function.Supplier;
  * One API request, decoded: its prompts (one, or several for a batched completions request) and how to generate
  * each prompt's {@code n} choices. Choice {@code p·n + j} is prompt p's j-th, as vLLM numbers them.
  *
- * @param stop        stop strings: the text ends before the first one (finish reason "stop")
- * @param ignoreEos   keep generating past end-of-sequence tokens
- * @param stopTokenIds more ids that end a choice as EOS does (not ignored with ignoreEos)
- * @param minTokens   no stop token or stop string ends a choice before this many tokens
+ * @param stopping    what ends a choice before its token limit
  * @param logprobs    -1: none; k >= 0: each token's log-probability and the k most likely alternatives
  * @param promptLogprobs -1: none; k >= 0: the same for every prompt token after the first (completions' echo)
  * @param constraint  a fresh structured-output constraint per choice, or null
  */
-public record GenerationParams(List<Prompt> prompts, SamplingParams sampling, List<String> stop, boolean ignoreEos,
-        Set<Integer> stopTokenIds, int minTokens, int logprobs, int promptLogprobs,
-        Supplier<TokenConstraint> constraint, int n) {
+public record GenerationParams(List<Prompt> prompts, SamplingParams sampling, Stopping stopping, int logprobs,
+        int promptLogprobs, Supplier<TokenConstraint> constraint, int n) {
+
+    /**
+     * What ends a choice (finish reason "stop") before its token limit.
+     *
+     * @param strings        stop strings: the text ends before the first one
+     * @param includeString  the text ends after it instead (vLLM's include_stop_str_in_output)
+     * @param ignoreEos      keep generating past end-of-sequence tokens
+     * @param tokenIds       more ids that end a choice as EOS does (also with ignoreEos)
+     * @param minTokens      no stop token or stop string ends a choice before this many tokens
+     */
+    public record Stopping(List<String> strings, boolean includeString, boolean ignoreEos, Set<Integer> tokenIds,
+            int minTokens) {
+        public Stopping {
+            strings = List.copyOf(strings);
+            tokenIds = Set.copyOf(tokenIds);
+        }
+    }
 
     /**
      * A prompt's token ids, its text (as the client sent it, or its ids decoded: what echo shows) and the most tokens
@@ -37,8 +50,6 @@ public record GenerationParams(List<Prompt> prompts, SamplingParams sampling, Li
             throw new IllegalArgumentException("a request needs a prompt");
         }
         prompts = List.copyOf(prompts);
-        stop = List.copyOf(stop);
-        stopTokenIds = Set.copyOf(stopTokenIds);
     }
 
     /** Choices in all: n per prompt. */

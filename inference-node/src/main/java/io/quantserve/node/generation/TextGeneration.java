@@ -33,8 +33,9 @@ public class TextGeneration {
 
     /** Admits the request (or throws: 503 not ready, 429 overloaded) and starts it. */
     public Handle start(String requestId, GenerationParams params, GenerationListener listener) {
-        Set<Integer> stopIds = new HashSet<>(params.stopTokenIds());
-        if (!params.ignoreEos()) {
+        GenerationParams.Stopping stopping = params.stopping();
+        Set<Integer> stopIds = new HashSet<>(stopping.tokenIds());
+        if (!stopping.ignoreEos()) {
             stopIds.addAll(engine.model().eosIds());
         }
         List<EngineRequest> requests = new ArrayList<>(params.choices());
@@ -47,7 +48,7 @@ public class TextGeneration {
                 requests.add(new EngineRequest(requestId + "-" + requests.size(), prompt.ids(), sampling,
                         prompt.maxTokens(), stopIds, params.logprobs(),
                         params.constraint() == null ? null : params.constraint().get(), params.promptLogprobs(),
-                        Math.min(params.minTokens(), prompt.maxTokens())));
+                        Math.min(stopping.minTokens(), prompt.maxTokens())));
             }
         }
         Run run = new Run(params, listener, System.nanoTime());
@@ -77,7 +78,7 @@ public class TextGeneration {
         Consumer<RequestOutput> streamFor(EngineRequest request, int index) {
             // the choice's text continues its prompt's: decode(prompt + ids) minus decode(prompt)
             ChoiceStream stream = new ChoiceStream(index, request.id(),
-                    engine.model().tokenizer().newStreamingDecoder(true, request.prompt()), params.stop(),
+                    engine.model().tokenizer().newStreamingDecoder(true, request.prompt()), params.stopping(),
                     request.minTokens(),
                     params.logprobs() >= 0, this, arrivalNanos);
             streams.add(stream);

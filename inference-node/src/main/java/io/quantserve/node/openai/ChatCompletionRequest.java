@@ -28,7 +28,8 @@ record ChatCompletionRequest(
         JsonNode logitBias,
         JsonNode tools,
         Integer minTokens,
-        List<Integer> stopTokenIds) implements SamplingFields {
+        List<Integer> stopTokenIds,
+        Boolean includeStopStrInOutput) implements SamplingFields {
 
     /** @param content a string, or a list of parts of which the text parts count */
     record Message(String role, JsonNode content) {

@@ -28,5 +28,6 @@ record CompletionRequest(
         JsonNode responseFormat,
         JsonNode logitBias,
         Integer minTokens,
-        List<Integer> stopTokenIds) implements SamplingFields {
+        List<Integer> stopTokenIds,
+        Boolean includeStopStrInOutput) implements SamplingFields {
 }

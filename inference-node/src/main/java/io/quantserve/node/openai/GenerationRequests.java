@@ -155,9 +155,10 @@ class GenerationRequests {
             throw OpenAiException.invalid("min_tokens", "min_tokens must be between 0 and " + maxParam
                     + (maxTokens != null ? " (" + maxTokens + ")" : "") + ", got " + minTokens);
         }
-        return new GenerationParams(checked, sampling, stops(request.stop()), Boolean.TRUE.equals(request.ignoreEos()),
-                stopTokenIds(request.stopTokenIds(), model.tokenizer().vocabSize()), minTokens, logprobs,
-                promptLogprobs, constraint, n);
+        var stopping = new GenerationParams.Stopping(stops(request.stop()),
+                Boolean.TRUE.equals(request.includeStopStrInOutput()), Boolean.TRUE.equals(request.ignoreEos()),
+                stopTokenIds(request.stopTokenIds(), model.tokenizer().vocabSize()), minTokens);
+        return new GenerationParams(checked, sampling, stopping, logprobs, promptLogprobs, constraint, n);
     }
 
     /**

@@ -45,4 +45,7 @@ interface SamplingFields {
 
     /** vLLM: token ids that end a choice like EOS does (also with ignore_eos) */
     List<Integer> stopTokenIds();
+
+    /** vLLM: the text ends after the stop string that ended it, not before */
+    Boolean includeStopStrInOutput();
 }

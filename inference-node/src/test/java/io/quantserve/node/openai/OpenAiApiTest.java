@@ -335,6 +335,11 @@ class OpenAiApiTest {
             stream.stream().forEach(c -> c.choices().forEach(x -> streamed.append(x.text())));
         }
         assertThat(streamed.toString()).isEqualTo(choice.text());
+        // include_stop_str_in_output (vLLM): the text ends after the stop string instead
+        String including = client.completions().create(completion(PROMPT, 40).stop(stop)
+                .putAdditionalBodyProperty("include_stop_str_in_output", JsonValue.from(true)).build())
+                .choices().getFirst().text();
+        assertThat(including).isEqualTo(choice.text() + stop);
     }
 
     @Test
