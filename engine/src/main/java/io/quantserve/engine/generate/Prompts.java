@@ -28,7 +28,34 @@ public final class Prompts {
      * format gets BOS by the tokenizer's convention.
      */
     public static int[] chat(Tokenizer tokenizer, ChatTemplate template, List<ChatMessage> messages) {
-        String rendered = template.render(messages, true);
+        return chat(tokenizer, template, messages, Ending.GENERATION_PROMPT);
+    }
+
+    /** How a rendered conversation ends, for the model to go on from there. */
+    public enum Ending {
+        /** the template's cue for the assistant's turn (add_generation_prompt): a new reply */
+        GENERATION_PROMPT,
+        /** the last message as the template renders it, turn end included */
+        LAST_MESSAGE,
+        /**
+         * the last message's content, cut right after it (vLLM's continue_final_message): the model continues that
+         * message, such as an assistant reply the caller began
+         */
+        CONTINUE_LAST_MESSAGE
+    }
+
+    /** As {@link #chat(Tokenizer, ChatTemplate, List)}, ending as asked. */
+    public static int[] chat(Tokenizer tokenizer, ChatTemplate template, List<ChatMessage> messages, Ending ending) {
+        String rendered = template.render(messages, ending == Ending.GENERATION_PROMPT);
+        if (ending == Ending.CONTINUE_LAST_MESSAGE) {
+            String last = messages.getLast().content();
+            int at = last.isEmpty() ? -1 : rendered.lastIndexOf(last);
+            if (at < 0) {
+                throw new IllegalArgumentException("the chat template does not render the last message's content as"
+                        + " given, so it cannot be continued");
+            }
+            rendered = rendered.substring(0, at + last.length());
+        }
         if (template.isFallback()) {
             return text(tokenizer, rendered);
         }

@@ -32,4 +32,21 @@ class PromptsTest {
         assertThat(ids[0]).isEqualTo(1);
         assertThat(ids).containsOnlyOnce(1);
     }
+
+    @Test
+    void aConversationEndsWithTheLastMessageOrContinuesIt() throws Exception {
+        Tokenizer llama2 = Tokenizers.fromSentencePieceModel(Fixtures.root().resolve("tokenizers/llama2/tokenizer.model"));
+        ChatTemplate template = ChatTemplate.of(LLAMA2_TEMPLATE, "<s>", "</s>");
+        List<ChatMessage> begun = List.of(ChatMessage.user("Hi"), new ChatMessage("assistant", "Sure, here"));
+        int[] closed = Prompts.chat(llama2, template, begun, Prompts.Ending.LAST_MESSAGE);
+        assertThat(closed[closed.length - 1]).as("the turn's </s>").isEqualTo(2);
+        int[] continued = Prompts.chat(llama2, template, begun, Prompts.Ending.CONTINUE_LAST_MESSAGE);
+        assertThat(llama2.decode(continued, true)).isEqualTo("[INST] Hi [/INST] Sure, here");
+        assertThat(continued).doesNotContain(2);
+        ChatTemplate trimming = ChatTemplate.of("{% for m in messages %}{{ m['content'] | trim }}{% endfor %}", "<s>",
+                "</s>");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Prompts.chat(llama2, trimming,
+                List.of(new ChatMessage("assistant", " padded ")), Prompts.Ending.CONTINUE_LAST_MESSAGE))
+                .hasMessageContaining("cannot be continued");
+    }
 }

@@ -43,7 +43,8 @@ class GenerationRequests {
         if (request.tools() != null && !request.tools().isEmpty()) {
             throw OpenAiException.invalid("tools", "tool calling is not supported by this node");
         }
-        int[] prompt = chatPrompt(request.messages());
+        int[] prompt = chatPrompt(request.messages(), ending(request.addGenerationPrompt(),
+                request.continueFinalMessage()));
         int logprobs = -1;
         if (Boolean.TRUE.equals(request.logprobs())) {
             logprobs = request.topLogprobs() == null ? 0 : request.topLogprobs();
@@ -56,8 +57,23 @@ class GenerationRequests {
         return params(request, List.of(prompt), null, "messages", maxTokens, maxParam, 1, logprobs, -1);
     }
 
-    /** A conversation through the model's chat template (with the generation prompt), as ids. */
-    int[] chatPrompt(List<ChatCompletionRequest.Message> chat) {
+    /**
+     * vLLM's add_generation_prompt (default true) and continue_final_message (default false) as one choice: a new
+     * assistant turn, the conversation as it stands, or its last message continued.
+     */
+    static Prompts.Ending ending(Boolean addGenerationPrompt, Boolean continueFinalMessage) {
+        boolean add = addGenerationPrompt == null || addGenerationPrompt;
+        boolean continues = Boolean.TRUE.equals(continueFinalMessage);
+        if (add && continues) {
+            throw OpenAiException.invalid("continue_final_message", "continue_final_message and add_generation_prompt"
+                    + " cannot both be true (set add_generation_prompt to false to continue the last message)");
+        }
+        return continues ? Prompts.Ending.CONTINUE_LAST_MESSAGE
+                : add ? Prompts.Ending.GENERATION_PROMPT : Prompts.Ending.LAST_MESSAGE;
+    }
+
+    /** A conversation through the model's chat template, ending as asked, as ids. */
+    int[] chatPrompt(List<ChatCompletionRequest.Message> chat, Prompts.Ending ending) {
         if (chat == null || chat.isEmpty()) {
             throw OpenAiException.invalid("messages", "messages must be a non-empty list");
         }
@@ -71,7 +87,7 @@ class GenerationRequests {
         }
         ServedModel model = engine.model();
         try {
-            return Prompts.chat(model.tokenizer(), model.chatTemplate(), messages);
+            return Prompts.chat(model.tokenizer(), model.chatTemplate(), messages, ending);
         } catch (RuntimeException e) {
             throw OpenAiException.invalid("messages", "the chat template failed on these messages: " + e.getMessage());
         }

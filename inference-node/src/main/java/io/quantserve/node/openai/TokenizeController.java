@@ -15,9 +15,12 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 class TokenizeController {
-    /** {@code prompt} or {@code messages}; {@code add_special_tokens} (default true) adds BOS to a text prompt. */
+    /**
+     * {@code prompt} or {@code messages}; {@code add_special_tokens} (default true) adds BOS to a text prompt; the
+     * conversation ends as the chat endpoint's would with the same two fields.
+     */
     record TokenizeRequest(String model, String prompt, List<ChatCompletionRequest.Message> messages,
-            Boolean addSpecialTokens) {
+            Boolean addSpecialTokens, Boolean addGenerationPrompt, Boolean continueFinalMessage) {
     }
 
     record Tokens(int count, int maxModelLen, List<Integer> tokens) {
@@ -46,7 +49,8 @@ class TokenizeController {
             if (request.prompt() != null) {
                 throw OpenAiException.invalid("prompt", "give either prompt or messages, not both");
             }
-            ids = requests.chatPrompt(request.messages());
+            ids = requests.chatPrompt(request.messages(), GenerationRequests.ending(request.addGenerationPrompt(),
+                    request.continueFinalMessage()));
         } else if (request.prompt() != null) {
             ids = Boolean.FALSE.equals(request.addSpecialTokens()) ? tokenizer.encode(request.prompt())
                     : Prompts.text(tokenizer, request.prompt());

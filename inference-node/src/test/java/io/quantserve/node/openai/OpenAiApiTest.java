@@ -259,6 +259,21 @@ class OpenAiApiTest {
     }
 
     @Test
+    void shouldContinueTheFinalMessageWhenAsked() {
+        // vLLM's continue_final_message: the reply the caller began is continued, not answered
+        ChatCompletionCreateParams begun = ChatCompletionCreateParams.builder().model(MODEL)
+                .addUserMessage("Tell me a story.").addAssistantMessage("Once upon a").maxCompletionTokens(3)
+                .temperature(0.0).putAdditionalBodyProperty("add_generation_prompt", JsonValue.from(false))
+                .putAdditionalBodyProperty("continue_final_message", JsonValue.from(true)).build();
+        String text = client.chat().completions().create(begun).choices().getFirst().message().content().orElseThrow();
+        assertThat(text).startsWith(" time");
+        assertThatThrownBy(() -> client.chat().completions().create(begun.toBuilder()
+                .putAdditionalBodyProperty("add_generation_prompt", JsonValue.from(true)).build()))
+                .isInstanceOfSatisfying(BadRequestException.class,
+                        e -> assertThat(e.param()).contains("continue_final_message"));
+    }
+
+    @Test
     void shouldApplyLogitBiasToTheDraw() {
         var tokenizer = engine.model().tokenizer();
         int[] upon = tokenizer.encode("upon"); // "▁upon" and "▁the": one piece each in this 512-piece vocabulary
