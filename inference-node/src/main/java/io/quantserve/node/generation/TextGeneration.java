@@ -13,8 +13,8 @@ import org.springframework.stereotype.Service;
 
 /**
  * Runs API requests on the engine: each choice (n per prompt) is its own engine request (seed + j for a prompt's j-th
- * choice when seeded, so choices differ but repeat), its tokens turned into text by a {@link ChoiceStream}; the listener hears every delta
- * and, once all choices ended, the usage.
+ * choice when seeded, so choices differ but repeat), its tokens turned into text by a {@link ChoiceStream}; the
+ * listener hears every delta and, once all choices ended, the usage.
  */
 @Service
 public class TextGeneration {
@@ -79,8 +79,7 @@ public class TextGeneration {
             // the choice's text continues its prompt's: decode(prompt + ids) minus decode(prompt)
             ChoiceStream stream = new ChoiceStream(index, request.id(),
                     engine.model().tokenizer().newStreamingDecoder(true, request.prompt()), params.stopping(),
-                    request.minTokens(),
-                    params.logprobs() >= 0, this, arrivalNanos);
+                    request.minTokens(), params.logprobs() >= 0, this, arrivalNanos);
             streams.add(stream);
             return out -> {
                 stream.accept(out);

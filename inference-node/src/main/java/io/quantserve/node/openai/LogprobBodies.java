@@ -58,12 +58,13 @@ class LogprobBodies {
 
     /**
      * Echo's share of the legacy format: every prompt token from offset 0, the first without a log-probability or
-     * alternatives (null, as vLLM shows it), token i + 1 with {@code scored[i]}.
+     * alternatives (null, as vLLM shows it), token i + 1 with {@code scored[i]} (null where a choice ended before
+     * its prompt was scored).
      */
     CompletionResponses.Logprobs legacyPrompt(int[] prompt, List<TokenLogprob> scored) {
         Legacy out = new Legacy(0);
         for (int i = 0; i < prompt.length; i++) {
-            out.add(prompt[i], i == 0 ? null : scored.get(i - 1));
+            out.add(prompt[i], i == 0 || i > scored.size() ? null : scored.get(i - 1));
         }
         return out.body();
     }
