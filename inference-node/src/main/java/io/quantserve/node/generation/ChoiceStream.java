@@ -39,15 +39,14 @@ final class ChoiceStream {
     private boolean done;
     private String finishReason;
 
-    /** {@code minTokens}: the choice's own (at most its token limit), in place of {@code stopping}'s. */
     ChoiceStream(int index, String engineRequestId, StreamingDecoder decoder, GenerationParams.Stopping stopping,
-            int minTokens, boolean wantLogprobs, Owner owner, long arrivalNanos) {
+            boolean wantLogprobs, Owner owner, long arrivalNanos) {
         this.index = index;
         this.engineRequestId = engineRequestId;
         this.decoder = decoder;
         this.stops = new StopStrings(stopping.strings());
         this.includeStop = stopping.includeString();
-        this.minTokens = minTokens;
+        this.minTokens = stopping.minTokens();
         this.wantLogprobs = wantLogprobs;
         this.owner = owner;
         this.arrivalNanos = arrivalNanos;

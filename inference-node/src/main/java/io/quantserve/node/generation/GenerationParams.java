@@ -36,8 +36,8 @@ public record GenerationParams(List<Prompt> prompts, SamplingParams sampling, St
     }
 
     /**
-     * A prompt's token ids, its text (as the client sent it, or its ids decoded: what echo shows) and the most tokens
-     * its choices may generate (0: none, the prompt is only scored).
+     * A prompt's token ids, its text (as the client sent it, or its ids decoded: what echo shows; null without echo)
+     * and the most tokens its choices may generate (0: none, the prompt is only scored).
      */
     public record Prompt(int[] ids, String text, int maxTokens) {
         public Prompt {

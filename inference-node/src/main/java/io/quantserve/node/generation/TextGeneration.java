@@ -79,7 +79,7 @@ public class TextGeneration {
             // the choice's text continues its prompt's: decode(prompt + ids) minus decode(prompt)
             ChoiceStream stream = new ChoiceStream(index, request.id(),
                     engine.model().tokenizer().newStreamingDecoder(true, request.prompt()), params.stopping(),
-                    request.minTokens(), params.logprobs() >= 0, this, arrivalNanos);
+                    params.logprobs() >= 0, this, arrivalNanos);
             streams.add(stream);
             return out -> {
                 stream.accept(out);

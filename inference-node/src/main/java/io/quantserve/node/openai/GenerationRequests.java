@@ -98,13 +98,13 @@ class GenerationRequests {
         if (request.suffix() != null && !request.suffix().isEmpty()) {
             throw OpenAiException.invalid("suffix", "suffix is not supported by this node");
         }
-        List<String> texts = new ArrayList<>();
+        boolean echo = Boolean.TRUE.equals(request.echo());
+        List<String> texts = echo ? new ArrayList<>() : null; // what echo shows: kept only when asked
         List<int[]> prompts = prompts(request.prompt(), texts);
         int logprobs = request.logprobs() == null ? -1 : request.logprobs();
         if (logprobs != -1) {
             checkLogprobs(logprobs, "logprobs");
         }
-        boolean echo = Boolean.TRUE.equals(request.echo());
         // echo with logprobs: the prompt's tokens are scored too (vLLM); max_tokens 0: only that
         return params(request, prompts, texts, "prompt", request.maxTokens(), "max_tokens", echo ? 0 : 1, logprobs,
                 echo ? logprobs : -1);
@@ -134,7 +134,7 @@ class GenerationRequests {
     }
 
     /**
-     * The checked request; {@code texts} are the prompts as echo shows them (null for chat), {@code leastMax} the
+     * The checked request; {@code texts} are the prompts as echo shows them (null without echo), {@code leastMax} the
      * least max tokens accepted (0 with echo: the prompt only).
      */
     private GenerationParams params(SamplingFields request, List<int[]> prompts, List<String> texts,
@@ -359,10 +359,12 @@ class GenerationRequests {
         return List.of(prompt(prompt, texts));
     }
 
-    /** One prompt: text or token ids; its text (as sent, or the ids decoded) joins {@code texts}. */
+    /** One prompt: text or token ids; its text (as sent, or the ids decoded) joins {@code texts} unless null. */
     private int[] prompt(JsonNode prompt, List<String> texts) {
         if (prompt.isString()) {
-            texts.add(prompt.asString());
+            if (texts != null) {
+                texts.add(prompt.asString());
+            }
             return Prompts.text(engine.model().tokenizer(), prompt.asString());
         }
         if (prompt.isArray()) {
@@ -376,7 +378,9 @@ class GenerationRequests {
                 }
                 ids[i] = id.asInt();
             }
-            texts.add(engine.model().tokenizer().decode(ids, true));
+            if (texts != null) {
+                texts.add(engine.model().tokenizer().decode(ids, true));
+            }
             return ids;
         }
         throw OpenAiException.invalid("prompt", "prompt must be a string, a list of token ids, or a list of these");
