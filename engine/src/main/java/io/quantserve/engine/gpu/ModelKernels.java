@@ -114,7 +114,7 @@ public final class ModelKernels {
          */
         public static DecodeSplit plan(int items, int numHeads, long maxKeys, int multiprocessors) {
             long blocks = (long) items * numHeads;
-            if (blocks >= multiprocessors) {
+            if (blocks == 0 || blocks >= multiprocessors) { // no decode rows (a prefill-only step), or enough blocks
                 return NONE;
             }
             long bySms = (2L * multiprocessors + blocks - 1) / blocks;

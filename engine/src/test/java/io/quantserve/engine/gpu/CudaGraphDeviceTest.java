@@ -13,7 +13,7 @@ class CudaGraphDeviceTest extends DeviceTest {
     private static final ActivationType T = ActivationType.F16;
 
     private GpuKernels warmKernels() {
-        GpuKernels kernels = warmKernels();
+        GpuKernels kernels = new GpuKernels(device);
         DeviceBuffer scratch = upload(T, filled(8, 0));
         kernels.add(T, scratch, scratch, 8);
         return kernels;

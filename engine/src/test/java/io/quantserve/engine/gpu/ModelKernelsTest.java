@@ -36,6 +36,8 @@ class ModelKernelsTest {
         // enough rows to fill the device, or keys too few to share: no split
         assertThat(ModelKernels.DecodeSplit.plan(8, 32, 4096, 132)).isEqualTo(ModelKernels.DecodeSplit.NONE);
         assertThat(ModelKernels.DecodeSplit.plan(1, 32, 300, 132)).isEqualTo(ModelKernels.DecodeSplit.NONE);
+        // a step without decode rows (prefill only)
+        assertThat(ModelKernels.DecodeSplit.plan(0, 32, 4096, 132)).isEqualTo(ModelKernels.DecodeSplit.NONE);
         // a few keys over the minimum: 2 splits of 256 at most, keys per split a multiple of 128
         ModelKernels.DecodeSplit two = ModelKernels.DecodeSplit.plan(1, 32, 520, 132);
         assertThat(two.splits()).isEqualTo(2);
