@@ -10,43 +10,88 @@
 // Partial kernel: a block of 256 threads covers a tile of 32 words (256 columns) and the rows of its slice.
 // Lane l of warp w reads the 4 words [4*(l%8), +4) of row 32*i + 4*w + l/8: one 16-byte load per thread, 128
 // contiguous bytes per 8 lanes. Per group the thread sums q*x and x in fp32, then adds s*(sum q*x - z*sum x).
+// Bandwidth-bound at one token, so the inner loop is kept short and the loads many:
+//  - a thread loads AWQ_UNROLL rows (and the first group's zeros and scales) before it uses any of them;
+//  - no integer-to-float conversion (a quarter-rate instruction on sm_80/sm_90): field n of a word, masked in place
+//    and OR-ed into the mantissa of 2^23, reads as the float 2^23 + q*16^n exactly; less 2^23 it is q*16^n, which
+//    multiplies x*16^-n (exact: a power of two) - one LOP3, one FADD, one FFMA per weight;
+//  - at most 128 registers (two blocks a multiprocessor), which AwqPlan sizes the grid for.
 #include "common.cuh"
 
 #define AWQ_THREADS 256
 #define AWQ_TILE_WORDS 32
 #define AWQ_ROWS_PER_STEP 32
+#define AWQ_UNROLL 4
+#define AWQ_MAGIC 0x4B000000u  // 2^23 as a float's bits
 
 /** ORDER[n] as arithmetic, so that unrolled loops index registers with constants (a table would spill to the stack). */
 __host__ __device__ constexpr int awq_order(int n) { return (n >> 2) + 2 * (n & 3); }
 
-/** acc += s * (qx - z * sx) for this thread's 4 words in group g; then qx and sx restart. */
-__device__ __forceinline__ void awq_flush(float acc[32], float qx[32], float& sx, const int* qzeros, const half* scales,
-                                          int g, int word0, int W, int N) {
+/** The field of w under mask, read in place: (2^23 + field) as a float, less 2^23. */
+__device__ __forceinline__ float awq_field(unsigned w, unsigned mask) {
+    return __uint_as_float((w & mask) | AWQ_MAGIC) - 8388608.f;
+}
+
+/** A group's zeros (one word per packed word) and scales (8 per word, column order) for this thread's 4 words. */
+struct AwqGroup {
+    unsigned z[4];
+    uint4 s[4];
+};
+
+__device__ __forceinline__ void awq_load_group(AwqGroup& grp, const int* qzeros, const half* scales, int g, int word0,
+                                               int W, int N) {
 #pragma unroll
     for (int wi = 0; wi < 4; wi++) {
         int word = word0 + wi;
         if (word < W) {
-            unsigned z = (unsigned) qzeros[(size_t) g * W + word];
-            // 8 scales of the word's columns, in column order: 16 bytes, aligned since N % 8 == 0
-            uint4 raw = *reinterpret_cast<const uint4*>(scales + (size_t) g * N + 8 * word);
-            const half* s = reinterpret_cast<const half*>(&raw);
-#pragma unroll
-            for (int n = 0; n < 8; n++) {
-                float zf = (float) ((z >> (4 * n)) & 15u);
-                acc[wi * 8 + n] += __half2float(s[awq_order(n)]) * (qx[wi * 8 + n] - zf * sx);
-            }
+            grp.z[wi] = (unsigned) qzeros[(size_t) g * W + word];
+            // 16 bytes, aligned since N % 8 == 0
+            grp.s[wi] = *reinterpret_cast<const uint4*>(scales + (size_t) g * N + 8 * word);
+        } else {
+            grp.z[wi] = 0u;
+            grp.s[wi] = make_uint4(0u, 0u, 0u, 0u);
         }
+    }
+}
+
+/** acc += s * (qx - z * sx) for this thread's 4 words of one group; then qx and sx restart. */
+__device__ __forceinline__ void awq_flush(float acc[32], float qx[32], float& sx, const AwqGroup& grp) {
 #pragma unroll
-        for (int n = 0; n < 8; n++) qx[wi * 8 + n] = 0.f;
+    for (int wi = 0; wi < 4; wi++) {
+        const half* s = reinterpret_cast<const half*>(&grp.s[wi]);
+        unsigned z = grp.z[wi];
+#pragma unroll
+        for (int n = 0; n < 8; n++) {
+            float zf = __uint_as_float(((z >> (4 * n)) & 15u) | AWQ_MAGIC) - 8388608.f;
+            acc[wi * 8 + n] += __half2float(s[awq_order(n)]) * (qx[wi * 8 + n] - zf * sx);
+            qx[wi * 8 + n] = 0.f;
+        }
     }
     sx = 0.f;
+}
+
+/** qx[wi*8 + n] += q[wi] field n * x. */
+__device__ __forceinline__ void awq_accumulate(float qx[32], const unsigned q[4], float x) {
+    const float x1 = x * 0.0625f, x2 = x * 0x1p-8f, x3 = x * 0x1p-12f, x4 = x * 0x1p-16f;
+#pragma unroll
+    for (int wi = 0; wi < 4; wi++) {
+        unsigned w = q[wi], hi = w >> 20;  // fields 5..7 of w are fields 0..2 of hi
+        qx[wi * 8 + 0] += awq_field(w, 0xFu) * x;
+        qx[wi * 8 + 1] += awq_field(w, 0xF0u) * x1;
+        qx[wi * 8 + 2] += awq_field(w, 0xF00u) * x2;
+        qx[wi * 8 + 3] += awq_field(w, 0xF000u) * x3;
+        qx[wi * 8 + 4] += awq_field(w, 0xF0000u) * x4;
+        qx[wi * 8 + 5] += awq_field(hi, 0xFu) * x;
+        qx[wi * 8 + 6] += awq_field(hi, 0xF0u) * x1;
+        qx[wi * 8 + 7] += awq_field(hi, 0xF00u) * x2;
+    }
 }
 
 /**
  * partial[split][c] for split = blockIdx.y over rows [split*rows_per_split, +rows_per_split) of K;
  * rows_per_split is a multiple of 32. Grid (ceil(W / 32), splits), block 256.
  */
-extern "C" __global__ void __launch_bounds__(AWQ_THREADS)
+extern "C" __global__ void __launch_bounds__(AWQ_THREADS, 2)
 awq_gemv_partial_f16(float* partial, const int* qweight, const int* qzeros, const half* scales, const half* x,
                      int K, int N, int group_size, int rows_per_split) {
     int W = N >> 3;
@@ -59,31 +104,54 @@ awq_gemv_partial_f16(float* partial, const int* qweight, const int* qzeros, cons
     float acc[32], qx[32], sx = 0.f;
 #pragma unroll
     for (int c = 0; c < 32; c++) { acc[c] = 0.f; qx[c] = 0.f; }
-    int group = -1;
-    for (int k = k_begin + 4 * warp + (lane >> 3); k < k_end; k += AWQ_ROWS_PER_STEP) {
-        int g = k / group_size;
-        if (g != group) {
-            if (group >= 0) awq_flush(acc, qx, sx, qzeros, scales, group, word0, W, N);
-            group = g;
+    // this thread's current group [group_end - group_size, group_end), loaded in grp
+    int group = -1, group_end = 0;
+    AwqGroup grp;
+    for (int k0 = k_begin + 4 * warp + (lane >> 3); k0 < k_end; k0 += AWQ_ROWS_PER_STEP * AWQ_UNROLL) {
+        // every load of the chunk first: AWQ_UNROLL rows, their x, and the first row's group if it is a new one
+        unsigned q[AWQ_UNROLL][4];
+        float xk[AWQ_UNROLL];
+#pragma unroll
+        for (int u = 0; u < AWQ_UNROLL; u++) {
+            int k = k0 + u * AWQ_ROWS_PER_STEP;
+            xk[u] = 0.f;
+#pragma unroll
+            for (int wi = 0; wi < 4; wi++) q[u][wi] = 0u;
+            if (k < k_end) {
+                const int* row = qweight + (size_t) k * W + word0;
+                if (vec) {
+                    int4 v = __ldg(reinterpret_cast<const int4*>(row));
+                    q[u][0] = v.x; q[u][1] = v.y; q[u][2] = v.z; q[u][3] = v.w;
+                } else {
+#pragma unroll
+                    for (int wi = 0; wi < 4; wi++) q[u][wi] = word0 + wi < W ? (unsigned) __ldg(row + wi) : 0u;
+                }
+                xk[u] = __half2float(x[k]);
+            }
         }
-        unsigned q[4];
-        const int* row = qweight + (size_t) k * W + word0;
-        if (vec) {
-            int4 v = *reinterpret_cast<const int4*>(row);
-            q[0] = v.x; q[1] = v.y; q[2] = v.z; q[3] = v.w;
-        } else {
-#pragma unroll
-            for (int wi = 0; wi < 4; wi++) q[wi] = word0 + wi < W ? (unsigned) row[wi] : 0u;
+        // a chunk that starts a group: the last group's sums are folded in (registers only) and the new group's
+        // zeros and scales are loaded now, in flight with the rows above
+        if (k0 >= group_end) {
+            if (group >= 0) awq_flush(acc, qx, sx, grp);
+            group = k0 / group_size;
+            group_end = (group + 1) * group_size;
+            awq_load_group(grp, qzeros, scales, group, word0, W, N);
         }
-        float xk = __half2float(x[k]);
-        sx += xk;
 #pragma unroll
-        for (int wi = 0; wi < 4; wi++) {
-#pragma unroll
-            for (int n = 0; n < 8; n++) qx[wi * 8 + n] += (float) ((q[wi] >> (4 * n)) & 15u) * xk;
+        for (int u = 0; u < AWQ_UNROLL; u++) {
+            int k = k0 + u * AWQ_ROWS_PER_STEP;
+            if (k >= k_end) break;
+            if (k >= group_end) {  // a group boundary inside the chunk (groups under 128 rows)
+                awq_flush(acc, qx, sx, grp);
+                group = k / group_size;
+                group_end = (group + 1) * group_size;
+                awq_load_group(grp, qzeros, scales, group, word0, W, N);
+            }
+            sx += xk[u];
+            awq_accumulate(qx, q[u], xk[u]);
         }
     }
-    if (group >= 0) awq_flush(acc, qx, sx, qzeros, scales, group, word0, W, N);
+    if (group >= 0) awq_flush(acc, qx, sx, grp);
 
     // lanes l, l^8, l^16, l^24 hold the same columns for different rows: add them, then across the 8 warps
 #pragma unroll

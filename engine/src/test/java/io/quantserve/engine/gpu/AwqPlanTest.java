@@ -9,14 +9,19 @@ import org.junit.jupiter.api.Test;
 class AwqPlanTest {
 
     @Test
-    void shouldSplitALlama7bProjectionIntoSeveralBlocksPerMultiprocessor() {
+    void shouldSplitALlama7bProjectionIntoOneWaveOfBlocks() {
         AwqPlan plan = AwqPlan.of(4096, 4096, 132);
         assertThat(plan.tiles()).isEqualTo(16);           // 512 words / 32
-        assertThat(plan.rowsPerSplit()).isEqualTo(128);
-        assertThat(plan.splits()).isEqualTo(32);
-        assertThat((long) plan.tiles() * plan.splits()).isGreaterThanOrEqualTo(3L * 132);
-        assertThat(plan.partialShape()).isEqualTo(new LaunchShape(16, 32, 1, 256, 1, 1, 0));
-        assertThat(plan.workspaceBytes(4096)).isEqualTo(4L * 32 * 4096);
+        assertThat(plan.rowsPerSplit()).isEqualTo(256);
+        assertThat(plan.splits()).isEqualTo(16);          // 256 blocks: two per multiprocessor, one wave
+        assertThat(plan.partialShape()).isEqualTo(new LaunchShape(16, 16, 1, 256, 1, 1, 0));
+        assertThat(plan.workspaceBytes(4096)).isEqualTo(4L * 16 * 4096);
+        // the MLP's shapes: never more blocks than the device holds at once, and nearly that many
+        for (int[] kn : new int[][] {{4096, 11008}, {11008, 4096}, {4096, 32000}}) {
+            AwqPlan p = AwqPlan.of(kn[0], kn[1], 132);
+            long blocks = (long) p.tiles() * p.splits();
+            assertThat(blocks).as("%d->%d", kn[0], kn[1]).isLessThanOrEqualTo(2L * 132).isGreaterThan(2L * 132 - p.tiles());
+        }
     }
 
     @Test
