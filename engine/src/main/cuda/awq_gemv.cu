@@ -7,29 +7,52 @@
 // each slice of K (split-K keeps every multiprocessor busy when N alone gives too few blocks); awq_gemv_reduce_*
 // adds the slices in a fixed order.
 //
-// Partial kernel: a block of 256 threads covers a tile of 32 words (256 columns) and the rows of its slice.
-// Lane l of warp w reads the 4 words [4*(l%8), +4) of row 32*i + 4*w + l/8: one 16-byte load per thread, 128
-// contiguous bytes per 8 lanes. Per group the thread sums q*x and x in fp32, then adds s*(sum q*x - z*sum x).
+// Partial kernel: a block of 256 threads covers a tile of 32 words (256 columns) and the rows of its slice. The 32
+// row lanes of a block (r = 4*warp + lane/8) each take a contiguous run of rows_per_split/32 rows; lane l reads the
+// 4 words [4*(l%8), +4) of its row: one 16-byte load per thread, 128 contiguous bytes per 8 lanes. Per group the
+// thread sums q*x and x in fp32, then folds in s*(sum q*x - z*sum x) once - a run of rows inside one group pays
+// that once, where rows dealt round-robin to the lanes paid it every few rows.
 // Bandwidth-bound at one token, so the inner loop is kept short and the loads many:
 //  - a thread loads AWQ_UNROLL rows (and the first group's zeros and scales) before it uses any of them;
 //  - no integer-to-float conversion (a quarter-rate instruction on sm_80/sm_90): field n of a word, masked in place
 //    and OR-ed into the mantissa of 2^23, reads as the float 2^23 + q*16^n exactly; less 2^23 it is q*16^n, which
-//    multiplies x*16^-n (exact: a power of two) - one LOP3, one FADD, one FFMA per weight;
+//    multiplies x*16^-n (exact: a power of two) - one LOP3 (the 2^23 held in a register: with two immediates the
+//    compiler splits it in two), one FADD, one FFMA per weight;
 //  - at most 128 registers (two blocks a multiprocessor), which AwqPlan sizes the grid for.
 #include "common.cuh"
 
 #define AWQ_THREADS 256
 #define AWQ_TILE_WORDS 32
-#define AWQ_ROWS_PER_STEP 32
+#define AWQ_ROW_LANES 32
 #define AWQ_UNROLL 4
 #define AWQ_MAGIC 0x4B000000u  // 2^23 as a float's bits
 
 /** ORDER[n] as arithmetic, so that unrolled loops index registers with constants (a table would spill to the stack). */
 __host__ __device__ constexpr int awq_order(int n) { return (n >> 2) + 2 * (n & 3); }
 
-/** The field of w under mask, read in place: (2^23 + field) as a float, less 2^23. */
-__device__ __forceinline__ float awq_field(unsigned w, unsigned mask) {
-    return __uint_as_float((w & mask) | AWQ_MAGIC) - 8388608.f;
+/** The field of w under MASK, read in place: (w & MASK) | magic as a float, less 2^23 (magic = 2^23's bits). */
+template <unsigned MASK>
+__device__ __forceinline__ float awq_field(unsigned w, unsigned magic) {
+    unsigned bits;
+    asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(bits) : "r"(w), "n"(MASK), "r"(magic));  // (a & b) | c
+    return __uint_as_float(bits) - 8388608.f;
+}
+
+/** The 8 fields of w, each times x scaled back by its place (xs[n] = x * 16^-n; fields 5..7 are 0..2 of w >> 20). */
+__device__ __forceinline__ void awq_fields_times(float out[8], unsigned w, const float xs[5], unsigned magic) {
+    unsigned hi = w >> 20;
+    out[0] = awq_field<0xFu>(w, magic) * xs[0];
+    out[1] = awq_field<0xF0u>(w, magic) * xs[1];
+    out[2] = awq_field<0xF00u>(w, magic) * xs[2];
+    out[3] = awq_field<0xF000u>(w, magic) * xs[3];
+    out[4] = awq_field<0xF0000u>(w, magic) * xs[4];
+    out[5] = awq_field<0xFu>(hi, magic) * xs[0];
+    out[6] = awq_field<0xF0u>(hi, magic) * xs[1];
+    out[7] = awq_field<0xF00u>(hi, magic) * xs[2];
+}
+
+__device__ __forceinline__ void awq_places(float xs[5], float x) {
+    xs[0] = x; xs[1] = x * 0x1p-4f; xs[2] = x * 0x1p-8f; xs[3] = x * 0x1p-12f; xs[4] = x * 0x1p-16f;
 }
 
 /** A group's zeros (one word per packed word) and scales (8 per word, column order) for this thread's 4 words. */
@@ -44,9 +67,9 @@ __device__ __forceinline__ void awq_load_group(AwqGroup& grp, const int* qzeros,
     for (int wi = 0; wi < 4; wi++) {
         int word = word0 + wi;
         if (word < W) {
-            grp.z[wi] = (unsigned) qzeros[(size_t) g * W + word];
+            grp.z[wi] = (unsigned) __ldg(qzeros + (size_t) g * W + word);
             // 16 bytes, aligned since N % 8 == 0
-            grp.s[wi] = *reinterpret_cast<const uint4*>(scales + (size_t) g * N + 8 * word);
+            grp.s[wi] = __ldg(reinterpret_cast<const uint4*>(scales + (size_t) g * N + 8 * word));
         } else {
             grp.z[wi] = 0u;
             grp.s[wi] = make_uint4(0u, 0u, 0u, 0u);
@@ -55,35 +78,33 @@ __device__ __forceinline__ void awq_load_group(AwqGroup& grp, const int* qzeros,
 }
 
 /** acc += s * (qx - z * sx) for this thread's 4 words of one group; then qx and sx restart. */
-__device__ __forceinline__ void awq_flush(float acc[32], float qx[32], float& sx, const AwqGroup& grp) {
+__device__ __forceinline__ void awq_flush(float acc[32], float qx[32], float& sx, const AwqGroup& grp, unsigned magic) {
+    float sxs[5];
+    awq_places(sxs, sx);
 #pragma unroll
     for (int wi = 0; wi < 4; wi++) {
         const half* s = reinterpret_cast<const half*>(&grp.s[wi]);
-        unsigned z = grp.z[wi];
+        float zsx[8];
+        awq_fields_times(zsx, grp.z[wi], sxs, magic);
 #pragma unroll
         for (int n = 0; n < 8; n++) {
-            float zf = __uint_as_float(((z >> (4 * n)) & 15u) | AWQ_MAGIC) - 8388608.f;
-            acc[wi * 8 + n] += __half2float(s[awq_order(n)]) * (qx[wi * 8 + n] - zf * sx);
+            acc[wi * 8 + n] += __half2float(s[awq_order(n)]) * (qx[wi * 8 + n] - zsx[n]);
             qx[wi * 8 + n] = 0.f;
         }
     }
     sx = 0.f;
 }
 
-/** qx[wi*8 + n] += q[wi] field n * x. */
-__device__ __forceinline__ void awq_accumulate(float qx[32], const unsigned q[4], float x) {
-    const float x1 = x * 0.0625f, x2 = x * 0x1p-8f, x3 = x * 0x1p-12f, x4 = x * 0x1p-16f;
+/** qx[wi*8 + n] += field n of q[wi] * x. */
+__device__ __forceinline__ void awq_accumulate(float qx[32], const unsigned q[4], float x, unsigned magic) {
+    float xs[5];
+    awq_places(xs, x);
 #pragma unroll
     for (int wi = 0; wi < 4; wi++) {
-        unsigned w = q[wi], hi = w >> 20;  // fields 5..7 of w are fields 0..2 of hi
-        qx[wi * 8 + 0] += awq_field(w, 0xFu) * x;
-        qx[wi * 8 + 1] += awq_field(w, 0xF0u) * x1;
-        qx[wi * 8 + 2] += awq_field(w, 0xF00u) * x2;
-        qx[wi * 8 + 3] += awq_field(w, 0xF000u) * x3;
-        qx[wi * 8 + 4] += awq_field(w, 0xF0000u) * x4;
-        qx[wi * 8 + 5] += awq_field(hi, 0xFu) * x;
-        qx[wi * 8 + 6] += awq_field(hi, 0xF0u) * x1;
-        qx[wi * 8 + 7] += awq_field(hi, 0xF00u) * x2;
+        float t[8];
+        awq_fields_times(t, q[wi], xs, magic);
+#pragma unroll
+        for (int n = 0; n < 8; n++) qx[wi * 8 + n] += t[n];  // contracted with the product into one FFMA
     }
 }
 
@@ -98,8 +119,11 @@ awq_gemv_partial_f16(float* partial, const int* qweight, const int* qzeros, cons
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     int word0 = blockIdx.x * AWQ_TILE_WORDS + 4 * (lane & 7);
     bool vec = (W & 3) == 0 && word0 + 3 < W;
-    int k_begin = blockIdx.y * rows_per_split;
-    int k_end = min(K, k_begin + rows_per_split);
+    // 2^23's bits, as the compiler cannot fold them into an immediate (K >= 1: the OR changes nothing)
+    unsigned magic = AWQ_MAGIC | ((unsigned) K >> 31);
+    int run = rows_per_split / AWQ_ROW_LANES;
+    int k_begin = blockIdx.y * rows_per_split + (4 * warp + (lane >> 3)) * run;
+    int k_end = min(K, k_begin + run);
 
     float acc[32], qx[32], sx = 0.f;
 #pragma unroll
@@ -107,13 +131,13 @@ awq_gemv_partial_f16(float* partial, const int* qweight, const int* qzeros, cons
     // this thread's current group [group_end - group_size, group_end), loaded in grp
     int group = -1, group_end = 0;
     AwqGroup grp;
-    for (int k0 = k_begin + 4 * warp + (lane >> 3); k0 < k_end; k0 += AWQ_ROWS_PER_STEP * AWQ_UNROLL) {
+    for (int k0 = k_begin; k0 < k_end; k0 += AWQ_UNROLL) {
         // every load of the chunk first: AWQ_UNROLL rows, their x, and the first row's group if it is a new one
         unsigned q[AWQ_UNROLL][4];
         float xk[AWQ_UNROLL];
 #pragma unroll
         for (int u = 0; u < AWQ_UNROLL; u++) {
-            int k = k0 + u * AWQ_ROWS_PER_STEP;
+            int k = k0 + u;
             xk[u] = 0.f;
 #pragma unroll
             for (int wi = 0; wi < 4; wi++) q[u][wi] = 0u;
@@ -132,26 +156,26 @@ awq_gemv_partial_f16(float* partial, const int* qweight, const int* qzeros, cons
         // a chunk that starts a group: the last group's sums are folded in (registers only) and the new group's
         // zeros and scales are loaded now, in flight with the rows above
         if (k0 >= group_end) {
-            if (group >= 0) awq_flush(acc, qx, sx, grp);
+            if (group >= 0) awq_flush(acc, qx, sx, grp, magic);
             group = k0 / group_size;
             group_end = (group + 1) * group_size;
             awq_load_group(grp, qzeros, scales, group, word0, W, N);
         }
 #pragma unroll
         for (int u = 0; u < AWQ_UNROLL; u++) {
-            int k = k0 + u * AWQ_ROWS_PER_STEP;
+            int k = k0 + u;
             if (k >= k_end) break;
-            if (k >= group_end) {  // a group boundary inside the chunk (groups under 128 rows)
-                awq_flush(acc, qx, sx, grp);
+            if (k >= group_end) {  // a group boundary inside the chunk
+                awq_flush(acc, qx, sx, grp, magic);
                 group = k / group_size;
                 group_end = (group + 1) * group_size;
                 awq_load_group(grp, qzeros, scales, group, word0, W, N);
             }
             sx += xk[u];
-            awq_accumulate(qx, q[u], xk[u]);
+            awq_accumulate(qx, q[u], xk[u], magic);
         }
     }
-    if (group >= 0) awq_flush(acc, qx, sx, grp);
+    if (group >= 0) awq_flush(acc, qx, sx, grp, magic);
 
     // lanes l, l^8, l^16, l^24 hold the same columns for different rows: add them, then across the 8 warps
 #pragma unroll
