@@ -24,6 +24,8 @@ import java.util.function.IntConsumer;
  * <p>Timing: CUDA events around a batch of launches, queued behind a GPU-side wait so that the JVM's launch rate is
  * not what is measured; warm-up first; the median of {@value #BATCHES} batches; weights rotate among enough random
  * sets (made on the device) that the sets together exceed the L2 cache several times over. Prints one table.
+ * <p>Arguments: optional shapes {@code K:N} (in -> out features) instead of the Llama-2-7B ones, e.g.
+ * {@code 8192:28672 28672:8192} for a 70B model's MLP, where the fixed costs of a launch weigh less.
  */
 public final class GpuBench {
     static final int BATCHES = 15;
@@ -34,6 +36,7 @@ public final class GpuBench {
     static final int GROUP = 128;
 
     private final CudaDevice device;
+    private int[][] shapes = SHAPES;
     private final GpuKernels kernels;
     private final GpuMatmul matmul;
     private final DeviceFill fill;
@@ -55,9 +58,20 @@ public final class GpuBench {
             System.out.println("GpuBench: no CUDA device (" + probe.detail() + ")");
             System.exit(2);
         }
+        int[][] shapes = args.length == 0 ? SHAPES : Arrays.stream(args).map(GpuBench::shape).toArray(int[][]::new);
         try (CudaDevice device = CudaDevice.open(0)) {
-            new GpuBench(device).run(System.out);
+            GpuBench bench = new GpuBench(device);
+            bench.shapes = shapes;
+            bench.run(System.out);
         }
+    }
+
+    static int[] shape(String kn) {
+        String[] parts = kn.split(":");
+        if (parts.length != 2) {
+            throw new IllegalArgumentException("shape '" + kn + "': expected K:N, e.g. 4096:11008");
+        }
+        return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
     }
 
     void run(PrintStream out) {
@@ -66,10 +80,10 @@ public final class GpuBench {
         double copy = copyBandwidth();
         lines.add(String.format(Locale.ROOT, "%-16s %-13s %5s %10s %9s %9s %7s", "kernel", "K->N", "M", "time us",
                 "TFLOP/s", "GB/s", "%copy"));
-        for (int[] s : SHAPES) {
+        for (int[] s : shapes) {
             awqShapes(s[0], s[1], copy);
         }
-        for (int[] s : SHAPES) {
+        for (int[] s : shapes) {
             denseShapes(s[0], s[1], copy);
         }
         lines.forEach(out::println);
