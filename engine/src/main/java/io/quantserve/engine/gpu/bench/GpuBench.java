@@ -25,7 +25,8 @@ import java.util.function.IntConsumer;
  * not what is measured; warm-up first; the median of {@value #BATCHES} batches; weights rotate among enough random
  * sets (made on the device) that the sets together exceed the L2 cache several times over. Prints one table.
  * <p>Arguments: optional shapes {@code K:N} (in -> out features) instead of the Llama-2-7B ones, e.g.
- * {@code 8192:28672 28672:8192} for a 70B model's MLP, where the fixed costs of a launch weigh less.
+ * {@code 8192:28672 28672:8192} for a 70B model's MLP, where the fixed costs of a launch weigh less;
+ * {@code -Dquantserve.bench.gemv-only=true} times the copy and the AWQ GEMV alone.
  */
 public final class GpuBench {
     static final int BATCHES = 15;
@@ -37,6 +38,7 @@ public final class GpuBench {
 
     private final CudaDevice device;
     private int[][] shapes = SHAPES;
+    private final boolean gemvOnly = Boolean.getBoolean("quantserve.bench.gemv-only");
     private final GpuKernels kernels;
     private final GpuMatmul matmul;
     private final DeviceFill fill;
@@ -83,7 +85,7 @@ public final class GpuBench {
         for (int[] s : shapes) {
             awqShapes(s[0], s[1], copy);
         }
-        for (int[] s : shapes) {
+        for (int[] s : gemvOnly ? new int[0][] : shapes) {
             denseShapes(s[0], s[1], copy);
         }
         lines.forEach(out::println);
@@ -129,7 +131,7 @@ public final class GpuBench {
             DeviceBuffer workspace = own(owned, device.allocate(Math.max(16, ws), "workspace"));
             double gemv = median(i -> kernels.awqGemv(weights.get(i % sets), x, y, false, workspace), sets);
             row("awq_gemv", k, n, 1, gemv, setBytes + 2L * k + 2L * n, copy);
-            for (int m : TOKENS) {
+            for (int m : gemvOnly ? new int[0] : TOKENS) {
                 double ms = median(i -> matmul.awqGemm(weights.get(i % sets), y, x, m, workspace), sets);
                 row("awq_gemm bm" + matmul.awqPlan(m, weights.get(0)).blockM(), k, n, m, ms,
                         setBytes + 2L * m * k + 2L * m * n, copy);

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs ON a device machine: a short loop for AWQ GEMV work - the device tests that use it (kernels, GpuLinear, the
+# model's logits, EngineCore), the GEMV alone on 7B and 70B shapes, and the 7B model bench. Needs gpu/.carry.
+#   run(command="bash gpu/gemv-iteration.sh", carry=["gpu/.carry"], timeout_s=400)
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"; carry="$root/gpu/.carry"
+out="${OUT:-$root/gpu/out}"; mkdir -p "$out"
+source "$root/gpu/device-env.sh"
+unpack_jre "$carry" /tmp/quantserve-jre || exit 2
+[[ -d "$root/shared/fixtures" || -d "$root/../shared/fixtures" ]] || { mkdir -p "$root/shared/fixtures" && ln -s "$carry/fixtures/models" "$root/shared/fixtures/models"; }
+java=(/tmp/quantserve-jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g)
+cp="$carry/classes.jar:$carry/test-classes.jar:$(ls "$carry"/lib/*.jar | paste -sd:)"
+cd "$root/engine"
+sel=(); for c in gpu.GpuKernelsDeviceTest gpu.model.GpuLinearDeviceTest gpu.model.GpuLlamaModelDeviceTest gpu.model.GpuEngineCoreDeviceTest; do sel+=(--select-class "io.quantserve.engine.$c"); done
+timeout "$(limit 150)" "${java[@]}" -jar "$carry/junit-console.jar" execute --class-path "$cp" "${sel[@]}" --details=tree \
+  --disable-banner --disable-ansi-colors > "$out/tests.log" 2>&1; echo "tests exit $?"
+grep -E "✘" -A6 "$out/tests.log" | head -30; grep -E "tests (successful|failed)" "$out/tests.log"
+timeout "$(limit 120)" "${java[@]}" -Dquantserve.bench.gemv-only=true -cp "$cp" io.quantserve.engine.gpu.bench.GpuBench \
+  4096:4096 4096:11008 11008:4096 8192:8192 8192:28672 28672:8192 2>&1 | grep -E "copy|awq_gemv|kernel" | tee "$out/gemv.txt"
+timeout "$(limit 120)" "${java[@]}" -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench llama-7b 128 2>&1 | grep -E "prefill|decode" | tee "$out/model.txt"
