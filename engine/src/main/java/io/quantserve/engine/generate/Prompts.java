@@ -4,6 +4,7 @@ import io.quantserve.engine.chat.ChatMessage;
 import io.quantserve.engine.chat.ChatTemplate;
 import io.quantserve.engine.tokenizer.Tokenizer;
 import java.util.List;
+import java.util.Map;
 
 /** Turning what users send (plain text, a conversation) into prompt ids, the way transformers and vLLM do. */
 public final class Prompts {
@@ -46,7 +47,16 @@ public final class Prompts {
 
     /** As {@link #chat(Tokenizer, ChatTemplate, List)}, ending as asked. */
     public static int[] chat(Tokenizer tokenizer, ChatTemplate template, List<ChatMessage> messages, Ending ending) {
-        String rendered = template.render(messages, ending == Ending.GENERATION_PROMPT);
+        return chat(tokenizer, template, messages, ending, Map.of());
+    }
+
+    /**
+     * As {@link #chat(Tokenizer, ChatTemplate, List, Ending)}, with extra template variables such as {@code tools}
+     * (the function tools offered, as transformers' apply_chat_template passes them).
+     */
+    public static int[] chat(Tokenizer tokenizer, ChatTemplate template, List<ChatMessage> messages, Ending ending,
+            Map<String, ?> variables) {
+        String rendered = template.render(messages, ending == Ending.GENERATION_PROMPT, variables);
         if (ending == Ending.CONTINUE_LAST_MESSAGE) {
             String last = messages.getLast().content();
             int at = last.isEmpty() ? -1 : rendered.lastIndexOf(last);

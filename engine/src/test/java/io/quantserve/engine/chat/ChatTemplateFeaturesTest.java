@@ -151,4 +151,29 @@ class ChatTemplateFeaturesTest {
         assertThat(t.render(CHAT, true)).isEqualTo("system:   be brief  \nuser: hi\nassistant: hello\nassistant:");
         assertThat(t.render(CHAT, false)).isEqualTo("system:   be brief  \nuser: hi\nassistant: hello\n");
     }
+
+    @Test
+    void toolsAndToolCallsReachTheTemplateAsHermesStyleTemplatesReadThem() {
+        // the shapes transformers' apply_chat_template hands templates: tools as given, a call's arguments as a dict
+        String t = "{%- if tools %}<tools>{% for tool in tools %}{{ tool.function.name }};{% endfor %}</tools>{% endif %}"
+                + "{%- for m in messages %}|{{ m.role }}:"
+                + "{%- if m.tool_calls %}{% for c in m.tool_calls %}<tool_call>{\"name\": \"{{ c.function.name }}\","
+                + " \"arguments\": {{ c.function.arguments | tojson }}}</tool_call>{% endfor %}"
+                + "{%- elif m.role == 'tool' %}<tool_response id={{ m.tool_call_id }}>{{ m.content }}</tool_response>"
+                + "{%- else %}{{ m.content }}{% endif %}{% endfor %}";
+        var call = Map.<String, Object>of("id", "c1", "type", "function",
+                "function", Map.of("name", "get_weather", "arguments", Map.of("city", "Paris")));
+        List<ChatMessage> chat = List.of(ChatMessage.user("weather?"),
+                new ChatMessage("assistant", "", List.of(call), null),
+                new ChatMessage("tool", "18C", null, "c1"));
+        var tools = List.of(Map.of("type", "function", "function", Map.of("name", "get_weather")),
+                Map.of("type", "function", "function", Map.of("name", "get_time")));
+        assertThat(ChatTemplate.of(t, "<s>", "</s>").render(chat, false, Map.of("tools", tools)))
+                .isEqualTo("<tools>get_weather;get_time;</tools>|user:weather?"
+                        + "|assistant:<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}</tool_call>"
+                        + "|tool:<tool_response id=c1>18C</tool_response>");
+        // without tools the variable is none, as HF passes it
+        assertThat(ChatTemplate.of(t, "<s>", "</s>").render(List.of(ChatMessage.user("hi")), false))
+                .isEqualTo("|user:hi");
+    }
 }

@@ -27,6 +27,9 @@ import org.springframework.validation.annotation.Validated;
  * @param engine          batching and KV cache
  * @param drainTimeout    on SIGTERM: how long running requests may take to finish before the node stops anyway
  * @param maxRequestSize  larger request bodies are refused with 413
+ * @param toolCallParser  how tool calls are read out of a reply for tool_choice "auto" (vLLM's --tool-call-parser):
+ *                        hermes ({@code <tool_call>{...}</tool_call>}: Hermes, Qwen 2.5/3 ...); empty = "auto" is
+ *                        refused, while "none", "required" and a named function work without a parser
  */
 @Validated
 @ConfigurationProperties("quantserve.node")
@@ -38,7 +41,8 @@ public record NodeProperties(
         @Valid @NotNull @DefaultValue Hub hub,
         @Valid @NotNull @DefaultValue Engine engine,
         @NotNull @DefaultValue("30s") Duration drainTimeout,
-        @NotNull @DefaultValue("8MB") DataSize maxRequestSize) {
+        @NotNull @DefaultValue("8MB") DataSize maxRequestSize,
+        @DefaultValue("") String toolCallParser) {
 
     /**
      * @param endpoint the Hub's address ({@code HF_ENDPOINT} in the Python world)

@@ -5,7 +5,7 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * {@code POST /v1/chat/completions}, with vLLM's extra fields (top_k, min_p, repetition_penalty, ignore_eos, ...;
- * add_generation_prompt and continue_final_message for how the rendered conversation ends).
+ * add_generation_prompt and continue_final_message for how the rendered conversation ends) and function tools.
  */
 record ChatCompletionRequest(
         String model,
@@ -30,13 +30,20 @@ record ChatCompletionRequest(
         JsonNode responseFormat,
         JsonNode logitBias,
         JsonNode tools,
+        JsonNode toolChoice,
+        Boolean parallelToolCalls,
         Integer minTokens,
         List<Integer> stopTokenIds,
         Boolean includeStopStrInOutput,
         Boolean addGenerationPrompt,
         Boolean continueFinalMessage) implements SamplingFields {
 
-    /** @param content a string, or a list of parts of which the text parts count */
-    record Message(String role, JsonNode content) {
+    /**
+     * @param content    a string, or a list of parts of which the text parts count; null beside tool calls
+     * @param toolCalls  an assistant turn's calls: {@code [{"id", "type": "function", "function": {"name",
+     *                   "arguments": "<JSON text>"}}]}
+     * @param toolCallId the call a "tool" turn answers
+     */
+    record Message(String role, JsonNode content, JsonNode toolCalls, String toolCallId) {
     }
 }

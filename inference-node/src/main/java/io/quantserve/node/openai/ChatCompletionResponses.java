@@ -18,10 +18,25 @@ final class ChatCompletionResponses {
     record Choice(int index, AssistantMessage message, Logprobs logprobs, String finishReason) {
     }
 
-    record AssistantMessage(String role, String content, String refusal) {
+    /** {@code content} null when the reply is tool calls alone; {@code tool_calls} only when there are some. */
+    record AssistantMessage(String role, String content, String refusal,
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ToolCallBody> toolCalls) {
         static AssistantMessage of(String content) {
-            return new AssistantMessage("assistant", content, null);
+            return new AssistantMessage("assistant", content, null, List.of());
         }
+
+        static AssistantMessage of(ToolCalling.Reply reply) {
+            return new AssistantMessage("assistant", reply.content(), null, reply.calls().stream()
+                    .map(c -> new ToolCallBody(c.id(), "function", new FunctionBody(c.name(), c.arguments())))
+                    .toList());
+        }
+    }
+
+    record ToolCallBody(String id, String type, FunctionBody function) {
+    }
+
+    /** @param arguments the arguments as a JSON text */
+    record FunctionBody(String name, String arguments) {
     }
 
     record ChatCompletionChunk(String id, String object, long created, String model, List<ChunkChoice> choices,
@@ -34,9 +49,21 @@ final class ChatCompletionResponses {
     record ChunkChoice(int index, Delta delta, Logprobs logprobs, String finishReason) {
     }
 
-    /** The first delta of a choice carries the role, later ones only content. */
+    /** The first delta of a choice carries the role, later ones content or tool-call pieces. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Delta(String role, String content) {
+    record Delta(String role, String content, List<ToolCallDelta> toolCalls) {
+        static Delta content(String content) {
+            return new Delta(null, content, null);
+        }
+    }
+
+    /** A piece of tool call {@code index}: its first piece has the id, type and name, later ones more arguments. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ToolCallDelta(int index, String id, String type, FunctionDelta function) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record FunctionDelta(String name, String arguments) {
     }
 
     record Logprobs(List<TokenLogprobBody> content, List<TokenLogprobBody> refusal) {

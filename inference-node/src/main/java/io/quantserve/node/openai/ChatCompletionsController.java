@@ -2,6 +2,7 @@ package io.quantserve.node.openai;
 
 import io.quantserve.engine.sampling.TokenLogprob;
 import io.quantserve.node.engine.NodeEngine;
+import io.quantserve.node.generation.ChoiceDelta;
 import io.quantserve.node.generation.GenerationParams;
 import io.quantserve.node.generation.TextGeneration;
 import io.quantserve.node.openai.ChatCompletionResponses.AssistantMessage;
@@ -23,19 +24,24 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.json.JsonMapper;
 
-/** {@code POST /v1/chat/completions}: the conversation through the model's chat template, whole or streamed. */
+/**
+ * {@code POST /v1/chat/completions}: the conversation through the model's chat template, whole or streamed; with
+ * function tools the reply may be tool calls ({@link ToolCalling}).
+ */
 @RestController
 class ChatCompletionsController {
     private final TextGeneration generation;
     private final GenerationRequests requests;
+    private final ToolCalling toolCalling;
     private final LogprobBodies logprobBodies;
     private final String modelName;
     private final JsonMapper json;
 
-    ChatCompletionsController(TextGeneration generation, GenerationRequests requests, LogprobBodies logprobBodies,
-            NodeEngine engine, JsonMapper json) {
+    ChatCompletionsController(TextGeneration generation, GenerationRequests requests, ToolCalling toolCalling,
+            LogprobBodies logprobBodies, NodeEngine engine, JsonMapper json) {
         this.generation = generation;
         this.requests = requests;
+        this.toolCalling = toolCalling;
         this.logprobBodies = logprobBodies;
         this.modelName = engine.model().name();
         this.json = json;
@@ -44,7 +50,8 @@ class ChatCompletionsController {
     @PostMapping("/v1/chat/completions")
     ResponseEntity<?> create(@RequestBody ChatCompletionRequest request, HttpServletResponse response)
             throws InterruptedException, IOException {
-        GenerationParams params = requests.chat(request);
+        ToolCalling.Plan tools = toolCalling.plan(request);
+        GenerationParams params = requests.chat(request, tools);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
         GenerationEvents events = new GenerationEvents();
@@ -53,22 +60,43 @@ class ChatCompletionsController {
             GenerationEvents.Collected whole = events.collect(params.choices(), handle);
             List<Choice> choices = new ArrayList<>();
             for (int i = 0; i < params.choices(); i++) {
-                choices.add(new Choice(i, AssistantMessage.of(whole.texts().get(i)),
-                        logprobs(params, whole.logprobs().get(i)), whole.finishReasons().get(i)));
+                ToolCalling.Reply reply = ToolCalling.reply(tools, whole.texts().get(i));
+                choices.add(new Choice(i, AssistantMessage.of(reply), logprobs(params, whole.logprobs().get(i)),
+                        ToolCalling.finishReason(tools, reply, whole.finishReasons().get(i))));
             }
             return ResponseEntity.ok(new ChatCompletion(id, created, modelName, choices, UsageBody.of(whole.usage())));
         }
         List<ChatCompletionChunk> roles = new ArrayList<>(); // the first delta of each choice carries the role
+        List<ToolCallStream> streams = new ArrayList<>();
         for (int i = 0; i < params.choices(); i++) {
-            roles.add(chunk(id, created, new ChunkChoice(i, new Delta("assistant", ""), null, null)));
+            roles.add(chunk(id, created, new ChunkChoice(i, new Delta("assistant", "", null), null, null)));
+            streams.add(new ToolCallStream(tools));
         }
         events.stream(SseWriter.open(response, json), handle, roles,
-                d -> chunk(id, created, new ChunkChoice(d.index(), new Delta(null, d.text()),
-                        logprobs(params, d.logprobs()), d.finishReason())),
+                d -> chunks(id, created, d, streams.get(d.index()).next(d.text(), d.last(), d.finishReason()),
+                        logprobs(params, d.logprobs())),
                 StreamOptions.includeUsage(request.streamOptions())
                         ? usage -> new ChatCompletionChunk(id, created, modelName, List.of(), UsageBody.of(usage))
                         : null);
         return null; // the response is written
+    }
+
+    /**
+     * A delta's chunks: one per delta it became, its log-probabilities on the first and the finish reason on the last;
+     * one chunk with an empty delta when it became none but ends the choice or carries log-probabilities.
+     */
+    private List<ChatCompletionChunk> chunks(String id, long created, ChoiceDelta d, ToolCallStream.Out out,
+            Logprobs logprobs) {
+        List<Delta> deltas = out.deltas();
+        if (deltas.isEmpty() && (d.last() || !d.logprobs().isEmpty())) {
+            deltas = List.of(new Delta(null, null, null));
+        }
+        List<ChatCompletionChunk> chunks = new ArrayList<>(deltas.size());
+        for (int i = 0; i < deltas.size(); i++) {
+            chunks.add(chunk(id, created, new ChunkChoice(d.index(), deltas.get(i), i == 0 ? logprobs : null,
+                    i == deltas.size() - 1 ? out.finishReason() : null)));
+        }
+        return chunks;
     }
 
     private Logprobs logprobs(GenerationParams params, List<TokenLogprob> logprobs) {

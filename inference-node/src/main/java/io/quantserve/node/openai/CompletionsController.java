@@ -75,9 +75,9 @@ class CompletionsController {
             }
             var lp = logprobs ? logprobBodies.legacy(d.logprobs(), offsets[i]) : null;
             offsets[i] += d.text().length();
-            return new Completion(id, created, modelName,
+            return List.of(new Completion(id, created, modelName,
                     List.of(new Choice(i, prefix + d.text(), promptLp == null ? lp : promptLp.then(lp),
-                            d.finishReason())), null);
+                            d.finishReason())), null));
         }, StreamOptions.includeUsage(request.streamOptions())
                 ? usage -> new Completion(id, created, modelName, List.of(), UsageBody.of(usage))
                 : null);

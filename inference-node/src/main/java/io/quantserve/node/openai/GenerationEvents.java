@@ -86,11 +86,11 @@ final class GenerationEvents implements GenerationListener {
     }
 
     /**
-     * Streams the request: {@code first} events, then a chunk per delta that has something to say, the usage chunk
+     * Streams the request: {@code first} events, then the chunks of each delta that has something to say, the usage chunk
      * when {@code usageChunk} is given, and [DONE]; an engine failure becomes an error event. A client that goes away
      * cancels the request at once (its sequences are freed); there is no one left to tell.
      */
-    void stream(SseWriter sse, TextGeneration.Handle handle, List<?> first, Function<ChoiceDelta, ?> chunk,
+    void stream(SseWriter sse, TextGeneration.Handle handle, List<?> first, Function<ChoiceDelta, List<?>> chunks,
             Function<Usage, ?> usageChunk) {
         try {
             for (Object event : first) {
@@ -102,7 +102,9 @@ final class GenerationEvents implements GenerationListener {
                         if (d.text().isEmpty() && !d.last() && d.logprobs().isEmpty() && d.promptLogprobs().isEmpty()) {
                             continue; // text held back (stop-string prefix, partial character): nothing to say yet
                         }
-                        sse.event(chunk.apply(d));
+                        for (Object chunk : chunks.apply(d)) {
+                            sse.event(chunk);
+                        }
                     }
                     case Completed(var usage) -> {
                         if (usageChunk != null) {

@@ -38,13 +38,11 @@ class GenerationRequests {
         this.structuredOutputs = structuredOutputs;
     }
 
-    GenerationParams chat(ChatCompletionRequest request) {
+    /** A chat request with its tool plan ({@link ToolCalling}): the tools go to the template, a call's JSON is guided. */
+    GenerationParams chat(ChatCompletionRequest request, ToolCalling.Plan tools) {
         checkCommon(request);
-        if (request.tools() != null && !request.tools().isEmpty()) {
-            throw OpenAiException.invalid("tools", "tool calling is not supported by this node");
-        }
         int[] prompt = chatPrompt(request.messages(), ending(request.addGenerationPrompt(),
-                request.continueFinalMessage()));
+                request.continueFinalMessage()), tools.templateTools());
         int logprobs = -1;
         if (Boolean.TRUE.equals(request.logprobs())) {
             logprobs = request.topLogprobs() == null ? 0 : request.topLogprobs();
@@ -54,7 +52,8 @@ class GenerationRequests {
         }
         Integer maxTokens = request.maxCompletionTokens() != null ? request.maxCompletionTokens() : request.maxTokens();
         String maxParam = request.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens";
-        return params(request, List.of(prompt), null, "messages", maxTokens, maxParam, 1, logprobs, -1);
+        return params(request, List.of(prompt), null, "messages", maxTokens, maxParam, 1, logprobs, -1,
+                tools.constraint());
     }
 
     /**
@@ -72,8 +71,11 @@ class GenerationRequests {
                 : add ? Prompts.Ending.GENERATION_PROMPT : Prompts.Ending.LAST_MESSAGE;
     }
 
-    /** A conversation through the model's chat template, ending as asked, as ids. */
-    int[] chatPrompt(List<ChatCompletionRequest.Message> chat, Prompts.Ending ending) {
+    /**
+     * A conversation through the model's chat template, ending as asked, as ids; {@code tools} (null: none) are the
+     * function tools the template may describe to the model.
+     */
+    int[] chatPrompt(List<ChatCompletionRequest.Message> chat, Prompts.Ending ending, List<Map<String, Object>> tools) {
         if (chat == null || chat.isEmpty()) {
             throw OpenAiException.invalid("messages", "messages must be a non-empty list");
         }
@@ -83,11 +85,15 @@ class GenerationRequests {
             if (m == null || m.role() == null || m.role().isBlank()) {
                 throw OpenAiException.invalid("messages[" + i + "].role", "every message needs a role");
             }
-            messages.add(new ChatMessage(m.role(), text(m.content(), "messages[" + i + "].content")));
+            String at = "messages[" + i + "]";
+            messages.add(new ChatMessage(m.role(), text(m.content(), at + ".content"),
+                    ToolCalling.templateToolCalls(m.toolCalls(), at + ".tool_calls"), m.toolCallId()));
         }
         ServedModel model = engine.model();
+        Map<String, Object> variables = new HashMap<>();
+        variables.put("tools", tools);
         try {
-            return Prompts.chat(model.tokenizer(), model.chatTemplate(), messages, ending);
+            return Prompts.chat(model.tokenizer(), model.chatTemplate(), messages, ending, variables);
         } catch (RuntimeException e) {
             throw OpenAiException.invalid("messages", "the chat template failed on these messages: " + e.getMessage());
         }
@@ -107,7 +113,7 @@ class GenerationRequests {
         }
         // echo with logprobs: the prompt's tokens are scored too (vLLM); max_tokens 0: only that
         return params(request, prompts, texts, "prompt", request.maxTokens(), "max_tokens", echo ? 0 : 1, logprobs,
-                echo ? logprobs : -1);
+                echo ? logprobs : -1, null);
     }
 
     /** A request naming another model than this node's: 404. No name is this node's model. */
@@ -138,7 +144,8 @@ class GenerationRequests {
      * least max tokens accepted (0 with echo: the prompt only).
      */
     private GenerationParams params(SamplingFields request, List<int[]> prompts, List<String> texts,
-            String promptParam, Integer maxTokens, String maxParam, int leastMax, int logprobs, int promptLogprobs) {
+            String promptParam, Integer maxTokens, String maxParam, int leastMax, int logprobs, int promptLogprobs,
+            Supplier<TokenConstraint> toolConstraint) {
         List<GenerationParams.Prompt> checked = new ArrayList<>(prompts.size());
         for (int i = 0; i < prompts.size(); i++) {
             String which = prompts.size() == 1 ? "" : "prompt " + i + ": ";
@@ -164,8 +171,8 @@ class GenerationRequests {
         } catch (IllegalArgumentException e) {
             throw OpenAiException.invalid(null, e.getMessage());
         }
-        Supplier<TokenConstraint> constraint = structuredOutputs.constraint(request.responseFormat(),
-                Boolean.TRUE.equals(request.ignoreEos()));
+        Supplier<TokenConstraint> constraint = toolConstraint != null ? toolConstraint
+                : structuredOutputs.constraint(request.responseFormat(), Boolean.TRUE.equals(request.ignoreEos()));
         int minTokens = request.minTokens() == null ? 0 : request.minTokens();
         if (minTokens < 0 || (maxTokens != null && minTokens > maxTokens)) {
             throw OpenAiException.invalid("min_tokens", "min_tokens must be between 0 and " + maxParam

@@ -8,6 +8,7 @@ import java.util.List;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
 
 /**
  * vLLM's {@code POST /tokenize} and {@code POST /detokenize}: what the node's own requests would count, without
@@ -20,7 +21,7 @@ class TokenizeController {
      * conversation ends as the chat endpoint's would with the same two fields.
      */
     record TokenizeRequest(String model, String prompt, List<ChatCompletionRequest.Message> messages,
-            Boolean addSpecialTokens, Boolean addGenerationPrompt, Boolean continueFinalMessage) {
+            Boolean addSpecialTokens, Boolean addGenerationPrompt, Boolean continueFinalMessage, JsonNode tools) {
     }
 
     record Tokens(int count, int maxModelLen, List<Integer> tokens) {
@@ -50,7 +51,7 @@ class TokenizeController {
                 throw OpenAiException.invalid("prompt", "give either prompt or messages, not both");
             }
             ids = requests.chatPrompt(request.messages(), GenerationRequests.ending(request.addGenerationPrompt(),
-                    request.continueFinalMessage()));
+                    request.continueFinalMessage()), ToolCalling.offered(request.tools()).templateTools());
         } else if (request.prompt() != null) {
             ids = Boolean.FALSE.equals(request.addSpecialTokens()) ? tokenizer.encode(request.prompt())
                     : Prompts.text(tokenizer, request.prompt());

@@ -509,6 +509,26 @@ class OpenAiApiTest {
         assertThat(ttftCount).isPositive();
     }
 
+    @Test
+    void shouldRefuseAutoToolChoiceWithoutAToolCallParserButHonourANamedOne() throws Exception {
+        String toolList = "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\", \"parameters\":"
+                + " {\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"boolean\"}}, \"required\": [\"a\"],"
+                + " \"additionalProperties\": false}}}]";
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> auto = http.send(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\","
+                + " \"content\": \"hi\"}], " + toolList + "}"), HttpResponse.BodyHandlers.ofString());
+        assertThat(auto.statusCode()).isEqualTo(400);
+        assertThat(auto.body()).contains("\"param\":\"tool_choice\"", "--tool-call-parser");
+        HttpResponse<String> named = http.send(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\","
+                + " \"content\": \"hi\"}], " + toolList + ", \"tool_choice\": {\"type\": \"function\", \"function\":"
+                + " {\"name\": \"f\"}}, \"max_completion_tokens\": 60}"), HttpResponse.BodyHandlers.ofString());
+        assertThat(named.statusCode()).as(named.body()).isEqualTo(200);
+        var json = tools.jackson.databind.json.JsonMapper.builder().build();
+        var call = json.readTree(named.body()).path("choices").get(0).path("message").path("tool_calls").get(0);
+        assertThat(call.path("function").path("name").asString()).isEqualTo("f");
+        assertThat(json.readTree(call.path("function").path("arguments").asString()).path("a").isBoolean()).isTrue();
+    }
+
     private HttpRequest get(String path) {
         return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET().build();
     }

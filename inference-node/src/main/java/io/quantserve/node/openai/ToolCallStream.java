@@ -1,0 +1,81 @@
+package io.quantserve.node.openai;
+
+import io.quantserve.node.openai.ChatCompletionResponses.Delta;
+import io.quantserve.node.openai.ChatCompletionResponses.FunctionDelta;
+import io.quantserve.node.openai.ChatCompletionResponses.ToolCallDelta;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One streamed choice under a tool plan: the deltas the client gets as the text comes. A named function streams its
+ * arguments as they are generated; "auto" streams content up to where a tool-call block may begin and sends the
+ * calls, each whole, at the end; "required" sends its calls at the end (the list is only known whole).
+ */
+final class ToolCallStream {
+    /** What one piece of text becomes: deltas (maybe none yet) and, on the last piece, the finish reason. */
+    record Out(List<Delta> deltas, String finishReason) {
+    }
+
+    private final ToolCalling.Plan plan;
+    private final StringBuilder text = new StringBuilder();
+    private int contentSent;
+    private String namedId;
+
+    ToolCallStream(ToolCalling.Plan plan) {
+        this.plan = plan;
+    }
+
+    Out next(String piece, boolean last, String finishReason) {
+        List<Delta> deltas = new ArrayList<>();
+        switch (plan.mode()) {
+            case NONE -> {
+                if (!piece.isEmpty()) {
+                    deltas.add(Delta.content(piece));
+                }
+                return new Out(deltas, finishReason);
+            }
+            case NAMED -> {
+                if (!piece.isEmpty()) {
+                    boolean first = namedId == null;
+                    if (first) {
+                        namedId = ToolCalling.callId();
+                    }
+                    deltas.add(new Delta(null, null, List.of(first
+                            ? new ToolCallDelta(0, namedId, "function", new FunctionDelta(plan.named(), piece))
+                            : new ToolCallDelta(0, null, null, new FunctionDelta(null, piece)))));
+                }
+                return new Out(deltas, finishReason);
+            }
+            default -> {
+                text.append(piece);
+                if (plan.mode() == ToolCalling.Mode.AUTO && !last) {
+                    sendContent(deltas, HermesToolParser.streamableContent(text.toString()));
+                }
+                if (!last) {
+                    return new Out(deltas, null);
+                }
+                ToolCalling.Reply reply = ToolCalling.reply(plan, text.toString());
+                if (reply.calls().isEmpty()) {
+                    sendContent(deltas, text.length());
+                } else {
+                    if (reply.content() != null) { // "auto": the text before the first call (a prefix of the text)
+                        sendContent(deltas, reply.content().length());
+                    }
+                    for (int i = 0; i < reply.calls().size(); i++) {
+                        ToolCalling.Call call = reply.calls().get(i);
+                        deltas.add(new Delta(null, null, List.of(new ToolCallDelta(i, call.id(), "function",
+                                new FunctionDelta(call.name(), call.arguments())))));
+                    }
+                }
+                return new Out(deltas, ToolCalling.finishReason(plan, reply, finishReason));
+            }
+        }
+    }
+
+    private void sendContent(List<Delta> deltas, int upTo) {
+        if (upTo > contentSent) {
+            deltas.add(Delta.content(text.substring(contentSent, upTo)));
+            contentSent = upTo;
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package io.quantserve.node.openai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quantserve.testing.TestFixtures;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Function tools on chat completions (stories260K, the hermes parser on), over plain HTTP as clients send them. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class ToolCallingApiTest {
+    static final String WEATHER = """
+            {"type": "function", "function": {"name": "get_weather", "description": "The weather in a city",
+             "parameters": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 12},
+              "unit": {"enum": ["celsius", "fahrenheit"]}}, "required": ["city", "unit"],
+              "additionalProperties": false}}}""";
+    static final String TIME = """
+            {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object",
+             "properties": {"zone": {"type": "string", "maxLength": 8}}, "required": ["zone"],
+             "additionalProperties": false}}}""";
+    static final String TOOLS = "[" + WEATHER + ", " + TIME + "]";
+    static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @DynamicPropertySource
+    static void node(DynamicPropertyRegistry registry) {
+        registry.add("quantserve.node.model", () -> TestFixtures.model("stories260K.gguf").toString());
+        registry.add("quantserve.node.tool-call-parser", () -> "hermes");
+    }
+
+    @LocalServerPort
+    int port;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void namedToolChoiceAnswersWithThatFunctionsArgumentsMatchingItsSchema() throws Exception {
+        for (int seed = 0; seed < 3; seed++) {
+            JsonNode choice = chat(body("\"tool_choice\": {\"type\": \"function\", \"function\": {\"name\":"
+                    + " \"get_weather\"}}, \"temperature\": 1.0, \"seed\": " + seed)).path("choices").get(0);
+            assertThat(choice.path("finish_reason").asString()).isEqualTo("stop");
+            JsonNode message = choice.path("message");
+            assertThat(message.path("content").isNull()).isTrue();
+            JsonNode call = message.path("tool_calls").get(0);
+            assertThat(message.path("tool_calls")).hasSize(1);
+            assertThat(call.path("id").asString()).startsWith("chatcmpl-tool-");
+            assertThat(call.path("type").asString()).isEqualTo("function");
+            assertThat(call.path("function").path("name").asString()).isEqualTo("get_weather");
+            JsonNode arguments = JSON.readTree(call.path("function").path("arguments").asString());
+            assertThat(arguments.propertyNames()).containsExactly("city", "unit");
+            assertThat(arguments.path("city").asString().length()).isLessThanOrEqualTo(12);
+            assertThat(arguments.path("unit").asString()).isIn("celsius", "fahrenheit");
+        }
+    }
+
+    @Test
+    void namedToolChoiceStreamsTheArgumentsAsTheyAreGenerated() throws Exception {
+        String fields = "\"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}},"
+                + " \"temperature\": 1.0, \"seed\": 7";
+        String whole = chat(body(fields)).path("choices").get(0).path("message").path("tool_calls").get(0)
+                .path("function").path("arguments").asString();
+        List<JsonNode> chunks = stream(body(fields + ", \"stream\": true"));
+        StringBuilder arguments = new StringBuilder();
+        List<JsonNode> pieces = new ArrayList<>();
+        for (JsonNode chunk : chunks) {
+            JsonNode calls = chunk.path("choices").get(0).path("delta").path("tool_calls");
+            if (calls.isArray()) {
+                pieces.add(calls.get(0));
+                arguments.append(calls.get(0).path("function").path("arguments").asString());
+            }
+        }
+        assertThat(pieces.size()).as("the arguments come in several pieces").isGreaterThan(1);
+        assertThat(pieces.getFirst().path("id").asString()).startsWith("chatcmpl-tool-");
+        assertThat(pieces.getFirst().path("function").path("name").asString()).isEqualTo("get_weather");
+        assertThat(pieces.subList(1, pieces.size())).allSatisfy(p -> {
+            assertThat(p.has("id")).isFalse();
+            assertThat(p.path("index").asInt()).isZero();
+        });
+        assertThat(arguments.toString()).isEqualTo(whole);
+        assertThat(chunks.getLast().path("choices").get(0).path("finish_reason").asString()).isEqualTo("stop");
+    }
+
+    @Test
+    void requiredToolChoiceCallsTheToolsAndFinishesWithToolCalls() throws Exception {
+        for (int seed = 0; seed < 3; seed++) {
+            String fields = "\"tool_choice\": \"required\", \"parallel_tool_calls\": false, \"temperature\": 1.0,"
+                    + " \"seed\": " + seed;
+            JsonNode choice = chat(body(fields)).path("choices").get(0);
+            assertThat(choice.path("finish_reason").asString()).isEqualTo("tool_calls");
+            JsonNode calls = choice.path("message").path("tool_calls");
+            assertThat(calls).hasSize(1); // parallel_tool_calls false: exactly one
+            JsonNode call = calls.get(0);
+            String name = call.path("function").path("name").asString();
+            assertThat(name).isIn("get_weather", "get_time");
+            JsonNode arguments = JSON.readTree(call.path("function").path("arguments").asString());
+            assertThat(arguments.propertyNames()).containsExactlyElementsOf(
+                    name.equals("get_weather") ? List.of("city", "unit") : List.of("zone"));
+
+            // streamed: the same call, sent whole before the finish
+            List<JsonNode> chunks = stream(body(fields + ", \"stream\": true"));
+            JsonNode streamed = chunks.stream().map(c -> c.path("choices").get(0).path("delta").path("tool_calls"))
+                    .filter(JsonNode::isArray).findFirst().orElseThrow().get(0);
+            assertThat(streamed.path("function")).isEqualTo(call.path("function"));
+            assertThat(chunks.getLast().path("choices").get(0).path("finish_reason").asString())
+                    .isEqualTo("tool_calls");
+        }
+    }
+
+    @Test
+    void autoToolChoiceLeavesAReplyWithoutToolCallBlocksAsContent() throws Exception {
+        // stories260K's template ignores tools: the reply is the one the conversation gets without them
+        JsonNode withTools = chat(body("\"temperature\": 0", 12)).path("choices").get(0);
+        JsonNode without = chat("{\"messages\": [{\"role\": \"user\", \"content\": \"What is the weather in Paris?\"}],"
+                + " \"max_completion_tokens\": 12, \"temperature\": 0}").path("choices").get(0);
+        assertThat(withTools.path("message").path("content").asString())
+                .isEqualTo(without.path("message").path("content").asString()).isNotBlank();
+        assertThat(withTools.path("message").has("tool_calls")).isFalse();
+        assertThat(withTools.path("finish_reason").asString()).isIn("stop", "length");
+        // streamed: the same content, nothing held back at the end
+        StringBuilder content = new StringBuilder();
+        for (JsonNode chunk : stream(body("\"temperature\": 0, \"stream\": true", 12))) {
+            content.append(chunk.path("choices").get(0).path("delta").path("content").asString(""));
+        }
+        assertThat(content.toString()).isEqualTo(without.path("message").path("content").asString());
+    }
+
+    @Test
+    void aConversationWithToolCallsAndToolResultsGoesThroughTheTemplate() throws Exception {
+        String messages = """
+                [{"role": "user", "content": "Weather in Paris?"},
+                 {"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
+                   "function": {"name": "get_weather", "arguments": "{\\"city\\": \\"Paris\\", \\"unit\\": \\"celsius\\"}"}}]},
+                 {"role": "tool", "tool_call_id": "call_1", "content": "18 degrees"}]""";
+        JsonNode reply = chat("{\"messages\": " + messages + ", \"tools\": " + TOOLS
+                + ", \"tool_choice\": \"none\", \"max_completion_tokens\": 5, \"temperature\": 0}");
+        assertThat(reply.path("choices").get(0).path("message").path("content").asString()).isNotEmpty();
+
+        HttpResponse<String> bad = post("{\"messages\": " + messages.replace("\\\"celsius\\\"}", "\\\"celsius\\\"")
+                + ", \"max_completion_tokens\": 5}");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(bad.body()).path("error").path("param").asString())
+                .isEqualTo("messages[1].tool_calls[0].function.arguments");
+    }
+
+    @Test
+    void refusesToolChoicesItCannotHonourNamingTheField() throws Exception {
+        assertRefused(body("\"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"get_news\"}}"),
+                "tool_choice", "get_news");
+        assertRefused("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tool_choice\": \"required\"}",
+                "tool_choice", "needs tools");
+        assertRefused(body("\"tool_choice\": \"sometimes\""), "tool_choice", "sometimes");
+        assertRefused(body("\"tool_choice\": \"required\", \"response_format\": {\"type\": \"json_object\"}"),
+                "response_format", "tool_choice");
+        assertRefused("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tools\": [{\"type\": \"function\","
+                + " \"function\": {\"name\": \"has space\"}}]}", "tools[0].function.name", "has space");
+    }
+
+    /** The weather question with both tools, room for a call's JSON, and {@code fields}. */
+    private static String body(String fields) {
+        return body(fields, 300); // stories260K's 512-token vocabulary spells JSON nearly a character a token
+    }
+
+    private static String body(String fields, int maxTokens) {
+        return "{\"messages\": [{\"role\": \"user\", \"content\": \"What is the weather in Paris?\"}], \"tools\": "
+                + TOOLS + ", \"max_completion_tokens\": " + maxTokens + ", " + fields + "}";
+    }
+
+    private void assertRefused(String body, String param, String inMessage) throws Exception {
+        HttpResponse<String> response = post(body);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertThat(error.path("param").asString()).isEqualTo(param);
+        assertThat(error.path("message").asString()).contains(inMessage);
+    }
+
+    private JsonNode chat(String body) throws Exception {
+        HttpResponse<String> response = post(body);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    /** The stream's chunks, in order, up to [DONE]. */
+    private List<JsonNode> stream(String body) throws Exception {
+        HttpResponse<String> response = post(body);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        List<JsonNode> chunks = new ArrayList<>();
+        for (String line : response.body().split("\n")) {
+            if (line.startsWith("data: ") && !line.equals("data: [DONE]")) {
+                chunks.add(JSON.readTree(line.substring(6)));
+            }
+        }
+        assertThat(response.body()).contains("data: [DONE]");
+        return chunks;
+    }
+
+    private HttpResponse<String> post(String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
