@@ -92,8 +92,9 @@ class ToolCalling {
         boolean ignoreEos = Boolean.TRUE.equals(request.ignoreEos());
         if (mode == Mode.NAMED) {
             String name = choice.path("function").path("name").asString();
-            return new Plan(mode, templateTools, name,
-                    structuredOutputs.jsonSchema(parameters.get(name), "tools", ignoreEos));
+            String param = "tools[" + List.copyOf(parameters.keySet()).indexOf(name) + "].function.parameters";
+            return new Plan(mode, templateTools, name, structuredOutputs.jsonSchema(parameters.get(name), param,
+                    ignoreEos));
         }
         boolean parallel = request.parallelToolCalls() == null || request.parallelToolCalls();
         return new Plan(mode, templateTools, null,

@@ -163,6 +163,11 @@ class ToolCallingApiTest {
                 "response_format", "tool_choice");
         assertRefused("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tools\": [{\"type\": \"function\","
                 + " \"function\": {\"name\": \"has space\"}}]}", "tools[0].function.name", "has space");
+        // a schema keyword the guide cannot enforce, in the function the choice names
+        assertRefused("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tools\": [" + WEATHER + ","
+                + " {\"type\": \"function\", \"function\": {\"name\": \"g\", \"parameters\": {\"type\": \"string\","
+                + " \"pattern\": \"^a$\"}}}], \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"g\"}}}",
+                "tools[1].function.parameters", "pattern");
     }
 
     /** The weather question with both tools, room for a call's JSON, and {@code fields}. */
