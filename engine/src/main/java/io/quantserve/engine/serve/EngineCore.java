@@ -48,6 +48,9 @@ public final class EngineCore {
         }
     }
 
+    /** The fp32 logits that prompt-scoring rows of one step may take. */
+    static final long SCORED_LOGITS_BYTES = 64L << 20;
+
     /** The CPU model over {@code pool}, with activations for the scheduler's token budget. */
     public EngineCore(LlamaModel model, KvCachePool pool, SchedulerConfig config) {
         this(new CpuBatchRunner(model, pool, config.maxNumBatchedTokens()), config);
@@ -63,8 +66,17 @@ public final class EngineCore {
                     + " tokens per forward, fewer than the scheduler's budget of " + config.maxNumBatchedTokens());
         }
         this.runner = runner;
-        this.scheduler = new Scheduler(new KvCacheManager(runner.numBlocks(), runner.blockSize(), true), config);
+        this.scheduler = new Scheduler(new KvCacheManager(runner.numBlocks(), runner.blockSize(), true), config,
+                maxScoredRows(runner.config().vocabSize()));
         publishStats();
+    }
+
+    /**
+     * Prompt rows with logits (prompt log-probabilities) one step runs at most: {@value #SCORED_LOGITS_BYTES} bytes of
+     * fp32 logits, e.g. 512 rows at a 32K vocabulary, 128 at 128K (a whole 512-token chunk would be 256 MB).
+     */
+    static int maxScoredRows(int vocabSize) {
+        return (int) Math.max(1, SCORED_LOGITS_BYTES / (4L * vocabSize));
     }
 
     /**

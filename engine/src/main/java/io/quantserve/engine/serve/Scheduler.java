@@ -19,13 +19,26 @@ import java.util.Map;
 public final class Scheduler {
     private final KvCacheManager manager;
     private final SchedulerConfig config;
+    private final int maxScoredRows;
     private final Deque<Sequence> waiting = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>(); // admission order: the last is the newest
     private long preemptions;
 
     public Scheduler(KvCacheManager manager, SchedulerConfig config) {
+        this(manager, config, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param maxScoredRows prompt rows of prompt-log-probability requests one step runs at most: each brings a row of
+     *                      logits over the whole vocabulary (the engine sizes it so that they stay a bounded array)
+     */
+    public Scheduler(KvCacheManager manager, SchedulerConfig config, int maxScoredRows) {
+        if (maxScoredRows < 1) {
+            throw new IllegalArgumentException("max scored rows must be positive, got " + maxScoredRows);
+        }
         this.manager = manager;
         this.config = config;
+        this.maxScoredRows = maxScoredRows;
     }
 
     public void add(Sequence seq) {
@@ -38,6 +51,7 @@ public final class Scheduler {
     /** The state of one step in the making: budget left and what got tokens so far. */
     private final class Step {
         int budget = config.maxNumBatchedTokens();
+        int scoredRows = maxScoredRows;
         final Map<Sequence, Integer> scheduled = new LinkedHashMap<>(); // seq -> tokens, in batch order
         final List<Sequence> failed = new ArrayList<>();
     }
@@ -59,7 +73,10 @@ public final class Scheduler {
                 break;
             }
             if (seq.status() == Sequence.Status.RUNNING && seq.numUncomputed() > 1) {
-                scheduleRunning(step, seq, Math.min(seq.numUncomputed(), step.budget));
+                int count = scoredChunk(step, seq, Math.min(seq.numUncomputed(), step.budget));
+                if (count > 0) {
+                    scheduleRunning(step, seq, count);
+                }
             }
         }
         // 3. admit waiting sequences (preempted ones first) while budget, sequence slots and cache last
@@ -70,7 +87,10 @@ public final class Scheduler {
                 boolean wholePrompt = seq.request().promptLogprobs() >= 0 && seq.numGenerated() == 0;
                 seq.started(wholePrompt ? 0 : manager.computedPrefix(seq.seqId(), seq.tokens()));
             }
-            int count = Math.min(seq.numUncomputed(), step.budget);
+            int count = scoredChunk(step, seq, Math.min(seq.numUncomputed(), step.budget));
+            if (count == 0) {
+                break; // its rows' logits would exceed this step's bound: it starts next step, ahead of later ones
+            }
             if (!manager.allocate(seq.seqId(), seq.tokens(seq.numComputed(), count))) {
                 waiting.pollFirst();
                 manager.free(seq.seqId()); // give back the shared prefix: it stays cached and evictable meanwhile
@@ -92,6 +112,19 @@ public final class Scheduler {
         step.scheduled.forEach((seq, count) -> chunks.add(new ScheduledChunk(seq, seq.numComputed(),
                 seq.tokens(seq.numComputed(), count), seq.numComputed() + count == seq.numTokens())));
         return new SchedulerOutput(List.copyOf(chunks), List.copyOf(step.failed));
+    }
+
+    /**
+     * A prefill chunk of {@code count} tokens, cut to the scored rows this step has left when the sequence's prompt
+     * rows bring logits (prompt log-probabilities); 0 when none are left. The rows are taken from the step's bound.
+     */
+    private int scoredChunk(Step step, Sequence seq, int count) {
+        if (seq.request().promptLogprobs() < 0 || seq.numGenerated() > 0) {
+            return count;
+        }
+        int rows = Math.min(count, step.scoredRows);
+        step.scoredRows -= rows;
+        return rows;
     }
 
     /**

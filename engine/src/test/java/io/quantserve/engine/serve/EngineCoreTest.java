@@ -392,4 +392,11 @@ class EngineCoreTest {
             cpu.close();
         }
     }
+
+    @Test
+    void shouldBoundThePromptScoringLogitsOfAStepTo64MiB() {
+        assertThat(EngineCore.maxScoredRows(32_000)).isEqualTo(524);
+        assertThat(EngineCore.maxScoredRows(128_256)).isEqualTo(130);   // Llama 3: not a 512-row, 256 MB array
+        assertThat(EngineCore.maxScoredRows(Integer.MAX_VALUE)).isEqualTo(1);
+    }
 }

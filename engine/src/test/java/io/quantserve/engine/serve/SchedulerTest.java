@@ -58,6 +58,31 @@ class SchedulerTest {
     }
 
     @Test
+    void shouldBoundThePromptRowsThatBringLogitsInOneStep() {
+        // prompt log-probabilities: every prompt row brings a vocabulary of logits; at most 6 such rows a step
+        Scheduler scheduler = new Scheduler(new KvCacheManager(64, 4, true), new SchedulerConfig(16, 8), 6);
+        Sequence a = scored(10);
+        Sequence b = scored(10);
+        Sequence c = seq(5, 2);
+        scheduler.add(a);
+        scheduler.add(b);
+        scheduler.add(c);
+        // a takes the 6 rows; b gets none, so it waits, and c behind it (first come, first admitted)
+        assertThat(ids(step(scheduler))).containsExactly("r0:6");
+        // a's last 4 rows, b the 2 left, c unbounded
+        assertThat(ids(step(scheduler))).containsExactly("r0:4", "r1:2", "r2:5");
+        // a scored its prompt and decodes as any other sequence; b goes on with 6 rows
+        assertThat(ids(step(scheduler))).containsExactly("r0:1", "r2:1", "r1:6");
+        assertThat(a.numGenerated()).isEqualTo(2);
+    }
+
+    private Sequence scored(int promptLength) {
+        long id = nextId++;
+        return new Sequence(id, new EngineRequest("r" + id, IntStream.range(0, promptLength).toArray(),
+                SamplingParams.greedy(), 4, Set.of(), -1, null, 0, 0), 0);
+    }
+
+    @Test
     void shouldNotPrefillChunksAPromptWhoseChunkIsNotItsEndWithoutSampling() {
         Scheduler scheduler = new Scheduler(new KvCacheManager(64, 4, true), new SchedulerConfig(8, 8));
         Sequence a = seq(10, 5);
