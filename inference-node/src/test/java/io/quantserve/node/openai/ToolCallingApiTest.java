@@ -2,6 +2,16 @@ package io.quantserve.node.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.openai.client.OpenAIClient;
+import com.openai.core.JsonValue;
+import com.openai.core.http.StreamResponse;
+import com.openai.helpers.ChatCompletionAccumulator;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.FunctionParameters;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
 import io.quantserve.testing.TestFixtures;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,6 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -17,7 +28,10 @@ import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Function tools on chat completions (stories260K, the hermes parser on), over plain HTTP as clients send them. */
+/**
+ * Function tools on chat completions (stories260K, the hermes parser on), over plain HTTP as clients send them and
+ * through the official OpenAI SDK.
+ */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class ToolCallingApiTest {
     static final String WEATHER = """
@@ -168,6 +182,38 @@ class ToolCallingApiTest {
                 + " {\"type\": \"function\", \"function\": {\"name\": \"g\", \"parameters\": {\"type\": \"string\","
                 + " \"pattern\": \"^a$\"}}}], \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"g\"}}}",
                 "tools[1].function.parameters", "pattern");
+    }
+
+    @Test
+    void theOfficialSdkReadsTheCallsWholeAndAccumulatesThemStreamed() throws Exception {
+        OpenAIClient client = OpenAiClients.of(port);
+        var parameters = FunctionParameters.builder()
+                .putAdditionalProperty("type", JsonValue.from("object"))
+                .putAdditionalProperty("properties", JsonValue.from(Map.of("zone", Map.of("type", "string",
+                        "maxLength", 8))))
+                .putAdditionalProperty("required", JsonValue.from(List.of("zone")))
+                .putAdditionalProperty("additionalProperties", JsonValue.from(false)).build();
+        var params = ChatCompletionCreateParams.builder().model("stories260K").addUserMessage("What time is it?")
+                .addFunctionTool(FunctionDefinition.builder().name("get_time").parameters(parameters).build())
+                .toolChoice(ChatCompletionToolChoiceOption.Auto.REQUIRED).parallelToolCalls(false)
+                .maxCompletionTokens(300).temperature(1.0)
+                .seed(3L).build();
+        ChatCompletion completion = client.chat().completions().create(params);
+        ChatCompletion.Choice choice = completion.choices().getFirst();
+        assertThat(choice.finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+        assertThat(choice.message().content()).isEmpty();
+        var call = choice.message().toolCalls().orElseThrow().getFirst().asFunction();
+        assertThat(call.function().name()).isEqualTo("get_time");
+        assertThat(JSON.readTree(call.function().arguments()).path("zone").isString()).isTrue();
+
+        ChatCompletionAccumulator accumulated = ChatCompletionAccumulator.create();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+            stream.stream().forEach(accumulated::accumulate);
+        }
+        ChatCompletion.Choice streamed = accumulated.chatCompletion().choices().getFirst();
+        assertThat(streamed.finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+        var streamedCall = streamed.message().toolCalls().orElseThrow().getFirst().asFunction();
+        assertThat(streamedCall.function()).isEqualTo(call.function()); // same seed: the same call
     }
 
     /** The weather question with both tools, room for a call's JSON, and {@code fields}. */
