@@ -38,9 +38,11 @@ class ToolCalling {
      * @param templateTools the tools as the chat template sees them (null: none offered)
      * @param named         the function a NAMED choice calls
      * @param constraint    guided decoding for NAMED and REQUIRED, else null
+     * @param parallel      parallel_tool_calls: false keeps a reply to one call at most
      */
-    record Plan(Mode mode, List<Map<String, Object>> templateTools, String named, Supplier<TokenConstraint> constraint) {
-        static final Plan NO_TOOLS = new Plan(Mode.NONE, null, null, null);
+    record Plan(Mode mode, List<Map<String, Object>> templateTools, String named, Supplier<TokenConstraint> constraint,
+            boolean parallel) {
+        static final Plan NO_TOOLS = new Plan(Mode.NONE, null, null, null, true);
     }
 
     /** A call in a reply, with the id the client answers it by. */
@@ -76,13 +78,14 @@ class ToolCalling {
         List<Map<String, Object>> templateTools = offered.templateTools();
         Map<String, JsonNode> parameters = offered.parameters();
         Mode mode = mode(choice, parameters.keySet());
+        boolean parallel = request.parallelToolCalls() == null || request.parallelToolCalls();
         if (mode == Mode.NONE || mode == Mode.AUTO) {
             if (mode == Mode.AUTO && parser.isEmpty()) {
                 throw OpenAiException.invalid("tool_choice", "\"auto\" tool choice (the default with tools) needs the"
                         + " node started with a tool call parser (--tool-call-parser hermes); \"none\", \"required\" or a"
                         + " named function work without one");
             }
-            return new Plan(mode, templateTools, null, null);
+            return new Plan(mode, templateTools, null, null, parallel);
         }
         if (request.responseFormat() != null && !request.responseFormat().isNull()
                 && !"text".equals(request.responseFormat().path("type").asString(""))) {
@@ -94,11 +97,10 @@ class ToolCalling {
             String name = choice.path("function").path("name").asString();
             String param = "tools[" + List.copyOf(parameters.keySet()).indexOf(name) + "].function.parameters";
             return new Plan(mode, templateTools, name, structuredOutputs.jsonSchema(parameters.get(name), param,
-                    ignoreEos));
+                    ignoreEos), false);
         }
-        boolean parallel = request.parallelToolCalls() == null || request.parallelToolCalls();
         return new Plan(mode, templateTools, null,
-                structuredOutputs.jsonSchema(requiredSchema(parameters, parallel), "tools", ignoreEos));
+                structuredOutputs.jsonSchema(requiredSchema(parameters, parallel), "tools", ignoreEos), parallel);
     }
 
     /** Checked tools: as the chat template sees them, and each function's parameter schema by name. */
@@ -199,7 +201,7 @@ class ToolCalling {
             case REQUIRED -> required(text);
             case AUTO -> {
                 HermesToolParser.Parsed parsed = HermesToolParser.parse(text);
-                yield new Reply(parsed.content(), parsed.calls().stream()
+                yield new Reply(parsed.content(), parsed.calls().stream().limit(plan.parallel() ? Long.MAX_VALUE : 1)
                         .map(c -> new Call(callId(), c.name(), c.arguments())).toList());
             }
         };

@@ -7,7 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ToolCallStreamTest {
-    private static final ToolCalling.Plan AUTO = new ToolCalling.Plan(ToolCalling.Mode.AUTO, List.of(), null, null);
+    private static final ToolCalling.Plan AUTO = new ToolCalling.Plan(ToolCalling.Mode.AUTO, List.of(), null, null, true);
 
     @Test
     void autoStreamsContentUpToABlockAndSendsEachCallWholeAtTheEnd() {
@@ -45,6 +45,15 @@ class ToolCallStreamTest {
         ToolCallStream.Out last = stream.next("Sure.<tool_call>{\"name\": \"f\"}</tool_call>", true, "stop");
         assertThat(last.deltas().getFirst().content()).isEqualTo("Sure.");
         assertThat(last.deltas().get(1).toolCalls().getFirst().function().name()).isEqualTo("f");
+    }
+
+    @Test
+    void autoKeepsOnlyTheFirstCallWithoutParallelToolCalls() {
+        var single = new ToolCalling.Plan(ToolCalling.Mode.AUTO, List.of(), null, null, false);
+        ToolCallStream.Out last = new ToolCallStream(single).next("<tool_call>{\"name\": \"f\"}</tool_call>"
+                + "<tool_call>{\"name\": \"g\"}</tool_call>", true, "stop");
+        assertThat(last.deltas()).singleElement()
+                .satisfies(d -> assertThat(d.toolCalls().getFirst().function().name()).isEqualTo("f"));
     }
 
     private static List<String> contents(ToolCallStream.Out out) {
