@@ -207,19 +207,21 @@ class ToolCalling {
         };
     }
 
-    /** The "required" list read back; a list cut short (the token limit) stays text. */
+    /**
+     * The "required" list read back, each call's arguments as the reply wrote them (as streaming sends them); a list
+     * cut short (the token limit) stays text.
+     */
     private static Reply required(String text) {
         try {
-            JsonNode list = JSON.readTree(text);
-            List<Call> calls = new ArrayList<>();
-            for (JsonNode call : list) {
-                calls.add(new Call(callId(), call.path("name").asString(),
-                        JSON.writeValueAsString(call.path("parameters"))));
+            if (!JSON.readTree(text).isArray()) {
+                return new Reply(text, List.of());
             }
-            return calls.isEmpty() ? new Reply(text, List.of()) : new Reply(null, calls);
         } catch (JacksonException e) {
             return new Reply(text, List.of());
         }
+        List<Call> calls = RequiredCalls.scan(text).stream().filter(RequiredCalls.Seen::complete)
+                .map(c -> new Call(callId(), c.name(), c.arguments(text))).toList();
+        return calls.isEmpty() ? new Reply(text, List.of()) : new Reply(null, calls);
     }
 
     /** "tool_calls" when the model chose to call (auto, required) and stopped by itself; else the engine's reason. */

@@ -56,6 +56,37 @@ class ToolCallStreamTest {
                 .satisfies(d -> assertThat(d.toolCalls().getFirst().function().name()).isEqualTo("f"));
     }
 
+    @Test
+    void requiredStreamsEachCallsArgumentsAsTheyGrowAndEndsWithToolCalls() {
+        var required = new ToolCalling.Plan(ToolCalling.Mode.REQUIRED, List.of(), null, null, true);
+        String whole = "[{\"name\": \"f\", \"parameters\": {\"a\": \"xy\"}}, {\"name\": \"g\", \"parameters\": {}}]";
+        ToolCallStream stream = new ToolCallStream(required);
+        StringBuilder f = new StringBuilder();
+        StringBuilder g = new StringBuilder();
+        List<String> names = new java.util.ArrayList<>();
+        String finish = null;
+        for (int i = 0; i < whole.length(); i += 3) {
+            boolean last = i + 3 >= whole.length();
+            ToolCallStream.Out out = stream.next(whole.substring(i, Math.min(whole.length(), i + 3)), last,
+                    last ? "stop" : null);
+            for (Delta d : out.deltas()) {
+                var call = d.toolCalls().getFirst();
+                if (call.id() != null) {
+                    names.add(call.function().name());
+                }
+                (call.index() == 0 ? f : g).append(call.function().arguments());
+            }
+            finish = out.finishReason();
+        }
+        assertThat(names).containsExactly("f", "g");
+        assertThat(f.toString()).isEqualTo("{\"a\": \"xy\"}");
+        assertThat(g.toString()).isEqualTo("{}");
+        assertThat(finish).isEqualTo("tool_calls");
+        // the whole reply gives the same arguments
+        assertThat(ToolCalling.reply(required, whole).calls()).extracting(ToolCalling.Call::arguments)
+                .containsExactly("{\"a\": \"xy\"}", "{}");
+    }
+
     private static List<String> contents(ToolCallStream.Out out) {
         return out.deltas().stream().map(Delta::content).toList();
     }

@@ -120,11 +120,15 @@ class ToolCallingApiTest {
             assertThat(arguments.propertyNames()).containsExactlyElementsOf(
                     name.equals("get_weather") ? List.of("city", "unit") : List.of("zone"));
 
-            // streamed: the same call, sent whole before the finish
+            // streamed: the same call, its arguments in pieces as they are generated
             List<JsonNode> chunks = stream(body(fields + ", \"stream\": true"));
-            JsonNode streamed = chunks.stream().map(c -> c.path("choices").get(0).path("delta").path("tool_calls"))
-                    .filter(JsonNode::isArray).findFirst().orElseThrow().get(0);
-            assertThat(streamed.path("function")).isEqualTo(call.path("function"));
+            List<JsonNode> pieces = chunks.stream().map(c -> c.path("choices").get(0).path("delta").path("tool_calls"))
+                    .filter(JsonNode::isArray).map(deltaCalls -> deltaCalls.get(0)).toList();
+            assertThat(pieces.size()).as("the arguments come in several pieces").isGreaterThan(1);
+            assertThat(pieces.getFirst().path("function").path("name").asString()).isEqualTo(name);
+            String streamedArguments = pieces.stream().map(p -> p.path("function").path("arguments").asString())
+                    .collect(java.util.stream.Collectors.joining());
+            assertThat(streamedArguments).isEqualTo(call.path("function").path("arguments").asString());
             assertThat(chunks.getLast().path("choices").get(0).path("finish_reason").asString())
                     .isEqualTo("tool_calls");
         }
