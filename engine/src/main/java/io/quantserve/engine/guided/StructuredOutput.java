@@ -1,9 +1,11 @@
 package io.quantserve.engine.guided;
 
+import java.util.List;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Structured output for the OpenAI API's {@code response_format}: a fresh {@link TokenConstraint} per sequence.
+ * Structured output for the OpenAI API's {@code response_format} (and vLLM's guided_json / guided_choice): a fresh
+ * {@link TokenConstraint} per sequence.
  * Grammars and their mask caches are shared through the {@link GuidedVocabulary}, so equal formats cost one
  * compilation.
  */
@@ -27,5 +29,22 @@ public final class StructuredOutput {
             throw new IllegalArgumentException("json_schema.schema is required");
         }
         return new GrammarConstraint(vocabulary.masks("schema:" + schema, () -> JsonGrammar.fromSchema(schema)));
+    }
+
+    /**
+     * vLLM's {@code guided_choice}: exactly one of {@code choices}, as plain text.
+     *
+     * @throws IllegalArgumentException when there are no choices, or one is empty
+     */
+    public static TokenConstraint choice(List<String> choices, GuidedVocabulary vocabulary) {
+        if (choices == null || choices.isEmpty()) {
+            throw new IllegalArgumentException("guided_choice needs at least one choice");
+        }
+        for (int i = 0; i < choices.size(); i++) {
+            if (choices.get(i) == null || choices.get(i).isEmpty()) {
+                throw new IllegalArgumentException("guided_choice[" + i + "] is empty");
+            }
+        }
+        return new ChoiceConstraint(List.copyOf(choices), vocabulary);
     }
 }

@@ -168,4 +168,32 @@ class StructuredOutputTest {
                 vocabulary)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'pattern' at #/properties/x is not supported");
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("tokenizers")
+    void shouldGenerateExactlyOneOfTheChoices(String name, int seeds) {
+        GuidedVocabulary vocabulary = GuidedVocabulary.of(tokenizer(name));
+        RandomWalk walk = new RandomWalk(vocabulary);
+        // prefixes of one another, a space, non-ASCII: the walk must stop only at a whole choice
+        List<String> choices = List.of("positive", "positively", "neg ative", "neutral ☺");
+        List<String> seen = new ArrayList<>();
+        for (long seed = 0; seed < seeds * 4L; seed++) {
+            RandomWalk.Result r = walk.run(StructuredOutput.choice(choices, vocabulary), seed, 100);
+            assertThat(r.ended()).as("seed %d", seed).isTrue();
+            assertThat(r.text()).as("seed %d", seed).isIn(choices);
+            seen.add(r.text());
+        }
+        assertThat(java.util.Set.copyOf(seen)).as("random logits reach several choices").hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void shouldRefuseChoicesThatCannotBeGenerated() {
+        GuidedVocabulary vocabulary = GuidedVocabulary.of(FixtureTokenizers.llama2());
+        assertThatThrownBy(() -> StructuredOutput.choice(List.of(), vocabulary)).hasMessageContaining("at least one");
+        assertThatThrownBy(() -> StructuredOutput.choice(List.of("a", ""), vocabulary))
+                .hasMessageContaining("guided_choice[1]");
+        TokenConstraint constraint = StructuredOutput.choice(List.of("yes", "no"), vocabulary);
+        assertThatThrownBy(() -> constraint.accept(FixtureTokenizers.llama2().encode("maybe")[0]))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

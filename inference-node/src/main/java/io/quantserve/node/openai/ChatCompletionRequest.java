@@ -36,7 +36,11 @@ record ChatCompletionRequest(
         List<Integer> stopTokenIds,
         Boolean includeStopStrInOutput,
         Boolean addGenerationPrompt,
-        Boolean continueFinalMessage) implements SamplingFields {
+        Boolean continueFinalMessage,
+        JsonNode guidedJson,
+        JsonNode guidedChoice,
+        JsonNode guidedRegex,
+        JsonNode guidedGrammar) implements SamplingFields {
 
     /**
      * @param content    a string, or a list of parts of which the text parts count; null beside tool calls

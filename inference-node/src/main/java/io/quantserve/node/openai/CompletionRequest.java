@@ -29,5 +29,9 @@ record CompletionRequest(
         JsonNode logitBias,
         Integer minTokens,
         List<Integer> stopTokenIds,
-        Boolean includeStopStrInOutput) implements SamplingFields {
+        Boolean includeStopStrInOutput,
+        JsonNode guidedJson,
+        JsonNode guidedChoice,
+        JsonNode guidedRegex,
+        JsonNode guidedGrammar) implements SamplingFields {
 }

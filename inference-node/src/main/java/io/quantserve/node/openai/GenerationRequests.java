@@ -172,7 +172,7 @@ class GenerationRequests {
             throw OpenAiException.invalid(null, e.getMessage());
         }
         Supplier<TokenConstraint> constraint = toolConstraint != null ? toolConstraint
-                : structuredOutputs.constraint(request.responseFormat(), Boolean.TRUE.equals(request.ignoreEos()));
+                : structuredOutputs.constraint(request);
         int minTokens = request.minTokens() == null ? 0 : request.minTokens();
         if (minTokens < 0 || (maxTokens != null && minTokens > maxTokens)) {
             throw OpenAiException.invalid("min_tokens", "min_tokens must be between 0 and " + maxParam

@@ -48,4 +48,16 @@ interface SamplingFields {
 
     /** vLLM: the text ends after the stop string that ended it, not before */
     Boolean includeStopStrInOutput();
+
+    /** vLLM: the output is an instance of this JSON schema (an object, or its JSON text) */
+    JsonNode guidedJson();
+
+    /** vLLM: the output is exactly one of these strings */
+    JsonNode guidedChoice();
+
+    /** vLLM: refused (not supported), so that a constraint is never silently dropped */
+    JsonNode guidedRegex();
+
+    /** vLLM: refused, as guided_regex */
+    JsonNode guidedGrammar();
 }

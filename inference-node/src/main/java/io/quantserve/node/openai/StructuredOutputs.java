@@ -4,16 +4,23 @@ import io.quantserve.engine.guided.GuidedVocabulary;
 import io.quantserve.engine.guided.StructuredOutput;
 import io.quantserve.engine.guided.TokenConstraint;
 import io.quantserve.node.engine.NodeEngine;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.MissingNode;
 
 /**
- * {@code response_format} (or a tool call's JSON) → a constraint factory (one constraint per choice), or null for
- * free text. The token vocabulary the constraints mask with is built once, at start-up.
+ * {@code response_format}, vLLM's {@code guided_json} / {@code guided_choice}, or a tool call's JSON → a constraint
+ * factory (one constraint per choice), or null for free text. The token vocabulary the constraints mask with is built once, at start-up.
  */
 @Component
 class StructuredOutputs {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     private final GuidedVocabulary vocabulary; // null: the model has no end-of-sequence token to end a document with
 
     StructuredOutputs(NodeEngine engine) {
@@ -21,7 +28,72 @@ class StructuredOutputs {
         this.vocabulary = model.eosIds().isEmpty() ? null : GuidedVocabulary.of(model.tokenizer(), model.eosIds());
     }
 
-    Supplier<TokenConstraint> constraint(JsonNode responseFormat, boolean ignoreEos) {
+    /**
+     * The request's output constraint: {@code response_format}, or vLLM's {@code guided_json} or
+     * {@code guided_choice} (at most one of the three); null for free text.
+     */
+    Supplier<TokenConstraint> constraint(SamplingFields request) {
+        boolean ignoreEos = Boolean.TRUE.equals(request.ignoreEos());
+        for (var refused : List.of(Map.entry("guided_regex", nullToMissing(request.guidedRegex())),
+                Map.entry("guided_grammar", nullToMissing(request.guidedGrammar())))) {
+            if (!refused.getValue().isMissingNode()) {
+                throw OpenAiException.invalid(refused.getKey(), refused.getKey() + " is not supported (supported:"
+                        + " response_format, guided_json, guided_choice)");
+            }
+        }
+        JsonNode format = nullToMissing(request.responseFormat());
+        JsonNode json = nullToMissing(request.guidedJson());
+        JsonNode choice = nullToMissing(request.guidedChoice());
+        boolean hasFormat = !format.isMissingNode() && !"text".equals(format.path("type").asString(""));
+        if ((hasFormat ? 1 : 0) + (json.isMissingNode() ? 0 : 1) + (choice.isMissingNode() ? 0 : 1) > 1) {
+            throw OpenAiException.invalid(json.isMissingNode() ? "guided_choice" : "guided_json", "only one of"
+                    + " response_format, guided_json and guided_choice may be set");
+        }
+        if (!json.isMissingNode()) {
+            JsonNode schema = json;
+            if (json.isString()) {
+                try {
+                    schema = JSON.readTree(json.asString());
+                } catch (JacksonException e) {
+                    throw OpenAiException.invalid("guided_json", "guided_json is not JSON: " + e.getOriginalMessage());
+                }
+            }
+            if (!schema.isObject()) {
+                throw OpenAiException.invalid("guided_json", "guided_json must be a JSON schema object");
+            }
+            return jsonSchema(schema, "guided_json", ignoreEos);
+        }
+        if (!choice.isMissingNode()) {
+            return choice(choice, ignoreEos);
+        }
+        return constraint(format.isMissingNode() ? null : format, ignoreEos);
+    }
+
+    private Supplier<TokenConstraint> choice(JsonNode choice, boolean ignoreEos) {
+        if (!choice.isArray()) {
+            throw OpenAiException.invalid("guided_choice", "guided_choice must be a list of strings");
+        }
+        List<String> choices = new ArrayList<>();
+        for (JsonNode c : choice) {
+            if (!c.isString()) {
+                throw OpenAiException.invalid("guided_choice", "guided_choice must be a list of strings, got " + c);
+            }
+            choices.add(c.asString());
+        }
+        checkCanEnd("guided_choice", ignoreEos);
+        try {
+            StructuredOutput.choice(choices, vocabulary);
+        } catch (IllegalArgumentException e) {
+            throw OpenAiException.invalid("guided_choice", e.getMessage());
+        }
+        return () -> StructuredOutput.choice(choices, vocabulary);
+    }
+
+    private static JsonNode nullToMissing(JsonNode node) {
+        return node == null || node.isNull() ? MissingNode.getInstance() : node;
+    }
+
+    private Supplier<TokenConstraint> constraint(JsonNode responseFormat, boolean ignoreEos) {
         if (responseFormat == null || responseFormat.isNull()) {
             return null;
         }

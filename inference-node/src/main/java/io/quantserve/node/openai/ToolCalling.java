@@ -87,9 +87,12 @@ class ToolCalling {
             }
             return new Plan(mode, templateTools, null, null, parallel);
         }
-        if (request.responseFormat() != null && !request.responseFormat().isNull()
-                && !"text".equals(request.responseFormat().path("type").asString(""))) {
-            throw OpenAiException.invalid("response_format", "response_format cannot be combined with tool_choice "
+        String guided = request.responseFormat() != null && !request.responseFormat().isNull()
+                && !"text".equals(request.responseFormat().path("type").asString("")) ? "response_format"
+                : request.guidedJson() != null && !request.guidedJson().isNull() ? "guided_json"
+                : request.guidedChoice() != null && !request.guidedChoice().isNull() ? "guided_choice" : null;
+        if (guided != null) {
+            throw OpenAiException.invalid(guided, guided + " cannot be combined with tool_choice "
                     + (mode == Mode.REQUIRED ? "\"required\"" : "naming a function") + ": the reply is the tool call");
         }
         boolean ignoreEos = Boolean.TRUE.equals(request.ignoreEos());

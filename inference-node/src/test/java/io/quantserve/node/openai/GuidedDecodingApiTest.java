@@ -1,0 +1,107 @@
+package io.quantserve.node.openai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quantserve.testing.TestFixtures;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** vLLM's guided_choice and guided_json (extra fields clients send through extra_body), on stories260K. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class GuidedDecodingApiTest {
+    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final List<String> CHOICES = List.of("yes", "no", "not sure");
+
+    @DynamicPropertySource
+    static void node(DynamicPropertyRegistry registry) {
+        registry.add("quantserve.node.model", () -> TestFixtures.model("stories260K.gguf").toString());
+    }
+
+    @LocalServerPort
+    int port;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void guidedChoiceAnswersWithExactlyOneOfTheChoicesWholeAndStreamed() throws Exception {
+        Set<String> seen = new HashSet<>();
+        for (int seed = 0; seed < 8; seed++) {
+            JsonNode choice = ok("/v1/completions", "{\"prompt\": \"Is the sky blue?\", \"max_tokens\": 20,"
+                    + " \"temperature\": 1.5, \"seed\": " + seed + ", \"guided_choice\": [\"yes\", \"no\", \"not sure\"]}")
+                    .path("choices").get(0);
+            assertThat(choice.path("text").asString()).isIn(CHOICES);
+            assertThat(choice.path("finish_reason").asString()).isEqualTo("stop");
+            seen.add(choice.path("text").asString());
+        }
+        assertThat(seen).as("sampling reaches more than one choice").hasSizeGreaterThan(1);
+
+        HttpResponse<String> stream = post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\":"
+                + " \"Is the sky blue?\"}], \"max_tokens\": 20, \"stream\": true, \"guided_choice\": [\"yes\", \"no\","
+                + " \"not sure\"]}");
+        StringBuilder text = new StringBuilder();
+        for (String line : stream.body().split("\n")) {
+            if (line.startsWith("data: {")) {
+                text.append(JSON.readTree(line.substring(6)).path("choices").get(0).path("delta").path("content")
+                        .asString(""));
+            }
+        }
+        assertThat(text.toString()).isIn(CHOICES);
+    }
+
+    @Test
+    void guidedJsonConstrainsTheReplyToTheSchemaGivenAsObjectOrText() throws Exception {
+        String schema = "{\"type\": \"object\", \"properties\": {\"ok\": {\"type\": \"boolean\"}}, \"required\": [\"ok\"],"
+                + " \"additionalProperties\": false}";
+        for (String given : List.of(schema, JSON.writeValueAsString(schema))) {
+            JsonNode message = ok("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"ok?\"}],"
+                    + " \"max_tokens\": 60, \"guided_json\": " + given + "}").path("choices").get(0).path("message");
+            assertThat(JSON.readTree(message.path("content").asString()).path("ok").isBoolean()).isTrue();
+        }
+    }
+
+    @Test
+    void refusesWhatItCannotEnforceNamingTheField() throws Exception {
+        assertRefused("{\"prompt\": \"a\", \"guided_regex\": \"[a-z]+\"}", "guided_regex", "not supported");
+        assertRefused("{\"prompt\": \"a\", \"guided_grammar\": \"root ::= 'a'\"}", "guided_grammar", "not supported");
+        assertRefused("{\"prompt\": \"a\", \"guided_choice\": []}", "guided_choice", "at least one");
+        assertRefused("{\"prompt\": \"a\", \"guided_choice\": \"yes\"}", "guided_choice", "list of strings");
+        assertRefused("{\"prompt\": \"a\", \"guided_choice\": [\"a\"], \"guided_json\": {\"type\": \"object\"}}",
+                "guided_json", "only one of");
+        assertRefused("{\"prompt\": \"a\", \"guided_choice\": [\"a\"], \"response_format\": {\"type\":"
+                + " \"json_object\"}}", "guided_choice", "only one of");
+        assertRefused("{\"prompt\": \"a\", \"guided_choice\": [\"a\"], \"ignore_eos\": true}", "ignore_eos",
+                "guided_choice");
+    }
+
+    private void assertRefused(String body, String param, String inMessage) throws Exception {
+        HttpResponse<String> response = post("/v1/completions", body);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertThat(error.path("param").asString()).isEqualTo(param);
+        assertThat(error.path("message").asString()).contains(inMessage);
+    }
+
+    private JsonNode ok(String path, String body) throws Exception {
+        HttpResponse<String> response = post(path, body);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
