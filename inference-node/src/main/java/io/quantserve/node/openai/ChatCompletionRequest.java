@@ -40,7 +40,8 @@ record ChatCompletionRequest(
         JsonNode guidedJson,
         JsonNode guidedChoice,
         JsonNode guidedRegex,
-        JsonNode guidedGrammar) implements SamplingFields {
+        JsonNode guidedGrammar,
+        JsonNode structuredOutputs) implements SamplingFields {
 
     /**
      * @param content    a string, or a list of parts of which the text parts count; null beside tool calls

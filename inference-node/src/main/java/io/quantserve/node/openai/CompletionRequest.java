@@ -33,5 +33,6 @@ record CompletionRequest(
         JsonNode guidedJson,
         JsonNode guidedChoice,
         JsonNode guidedRegex,
-        JsonNode guidedGrammar) implements SamplingFields {
+        JsonNode guidedGrammar,
+        JsonNode structuredOutputs) implements SamplingFields {
 }

@@ -60,4 +60,7 @@ interface SamplingFields {
 
     /** vLLM: refused, as guided_regex */
     JsonNode guidedGrammar();
+
+    /** vLLM's newer spelling of the guided fields: {@code {"json" | "choice" | "json_object" | "regex" | ...: ...}} */
+    JsonNode structuredOutputs();
 }

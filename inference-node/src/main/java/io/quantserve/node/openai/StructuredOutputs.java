@@ -6,7 +6,6 @@ import io.quantserve.engine.guided.TokenConstraint;
 import io.quantserve.node.engine.NodeEngine;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
@@ -28,63 +27,108 @@ class StructuredOutputs {
         this.vocabulary = model.eosIds().isEmpty() ? null : GuidedVocabulary.of(model.tokenizer(), model.eosIds());
     }
 
+    /** One way the request asks for structured output: the field it came in, and the value. */
+    private record Asked(String param, JsonNode value) {
+    }
+
+    /** The kinds of constraint vLLM's structured_outputs names that no guide here enforces. */
+    private static final List<String> REFUSED = List.of("regex", "grammar", "structural_tag");
+
     /**
-     * The request's output constraint: {@code response_format}, or vLLM's {@code guided_json} or
-     * {@code guided_choice} (at most one of the three); null for free text.
+     * The request's output constraint: {@code response_format}, or vLLM's {@code guided_json} / {@code guided_choice}
+     * or their newer spelling {@code structured_outputs: {"json" | "choice" | "json_object": ...}} — one of them at
+     * most; null for free text. Regular expressions and grammars are refused by name (never silently dropped).
      */
     Supplier<TokenConstraint> constraint(SamplingFields request) {
         boolean ignoreEos = Boolean.TRUE.equals(request.ignoreEos());
-        for (var refused : List.of(Map.entry("guided_regex", nullToMissing(request.guidedRegex())),
-                Map.entry("guided_grammar", nullToMissing(request.guidedGrammar())))) {
-            if (!refused.getValue().isMissingNode()) {
-                throw OpenAiException.invalid(refused.getKey(), refused.getKey() + " is not supported (supported:"
-                        + " response_format, guided_json, guided_choice)");
-            }
-        }
+        List<Asked> asked = new ArrayList<>();
         JsonNode format = nullToMissing(request.responseFormat());
-        JsonNode json = nullToMissing(request.guidedJson());
-        JsonNode choice = nullToMissing(request.guidedChoice());
-        boolean hasFormat = !format.isMissingNode() && !"text".equals(format.path("type").asString(""));
-        if ((hasFormat ? 1 : 0) + (json.isMissingNode() ? 0 : 1) + (choice.isMissingNode() ? 0 : 1) > 1) {
-            throw OpenAiException.invalid(json.isMissingNode() ? "guided_choice" : "guided_json", "only one of"
-                    + " response_format, guided_json and guided_choice may be set");
+        if (!format.isMissingNode() && !"text".equals(format.path("type").asString(""))) {
+            asked.add(new Asked("response_format", format));
         }
-        if (!json.isMissingNode()) {
-            JsonNode schema = json;
-            if (json.isString()) {
-                try {
-                    schema = JSON.readTree(json.asString());
-                } catch (JacksonException e) {
-                    throw OpenAiException.invalid("guided_json", "guided_json is not JSON: " + e.getOriginalMessage());
-                }
+        add(asked, "guided_json", request.guidedJson());
+        add(asked, "guided_choice", request.guidedChoice());
+        refuse("guided_regex", request.guidedRegex());
+        refuse("guided_grammar", request.guidedGrammar());
+        JsonNode structured = nullToMissing(request.structuredOutputs());
+        if (!structured.isMissingNode()) {
+            if (!structured.isObject()) {
+                throw OpenAiException.invalid("structured_outputs", "structured_outputs must be an object such as"
+                        + " {\"json\": <schema>} or {\"choice\": [...]}");
             }
-            if (!schema.isObject()) {
-                throw OpenAiException.invalid("guided_json", "guided_json must be a JSON schema object");
+            for (String kind : REFUSED) {
+                refuse("structured_outputs." + kind, structured.get(kind));
             }
-            return jsonSchema(schema, "guided_json", ignoreEos);
+            add(asked, "structured_outputs.json", structured.get("json"));
+            add(asked, "structured_outputs.choice", structured.get("choice"));
+            if (structured.path("json_object").asBoolean(false)) {
+                asked.add(new Asked("structured_outputs.json_object", structured.get("json_object")));
+            }
         }
-        if (!choice.isMissingNode()) {
-            return choice(choice, ignoreEos);
+        if (asked.size() > 1) {
+            throw OpenAiException.invalid(asked.get(1).param(), "only one structured output may be asked for, got "
+                    + asked.stream().map(Asked::param).toList());
         }
-        return constraint(format.isMissingNode() ? null : format, ignoreEos);
+        if (asked.isEmpty()) {
+            return null;
+        }
+        Asked one = asked.getFirst();
+        return switch (one.param()) {
+            case "response_format" -> constraint(one.value(), ignoreEos);
+            case "guided_choice", "structured_outputs.choice" -> choice(one.param(), one.value(), ignoreEos);
+            case "structured_outputs.json_object" -> {
+                checkCanEnd(one.param(), ignoreEos);
+                yield () -> StructuredOutput.jsonObject(vocabulary);
+            }
+            default -> jsonSchema(schemaOf(one.param(), one.value()), one.param(), ignoreEos);
+        };
     }
 
-    private Supplier<TokenConstraint> choice(JsonNode choice, boolean ignoreEos) {
+    private static void add(List<Asked> asked, String param, JsonNode value) {
+        if (!nullToMissing(value).isMissingNode()) {
+            asked.add(new Asked(param, value));
+        }
+    }
+
+    private static void refuse(String param, JsonNode value) {
+        if (!nullToMissing(value).isMissingNode()) {
+            throw OpenAiException.invalid(param, param + " is not supported (supported: response_format, guided_json,"
+                    + " guided_choice, structured_outputs json / choice / json_object)");
+        }
+    }
+
+    /** A JSON schema given as an object or as its JSON text. */
+    private static JsonNode schemaOf(String param, JsonNode value) {
+        JsonNode schema = value;
+        if (value.isString()) {
+            try {
+                schema = JSON.readTree(value.asString());
+            } catch (JacksonException e) {
+                throw OpenAiException.invalid(param, param + " is not JSON: " + e.getOriginalMessage());
+            }
+        }
+        if (!schema.isObject()) {
+            throw OpenAiException.invalid(param, param + " must be a JSON schema object");
+        }
+        return schema;
+    }
+
+    private Supplier<TokenConstraint> choice(String param, JsonNode choice, boolean ignoreEos) {
         if (!choice.isArray()) {
-            throw OpenAiException.invalid("guided_choice", "guided_choice must be a list of strings");
+            throw OpenAiException.invalid(param, param + " must be a list of strings");
         }
         List<String> choices = new ArrayList<>();
         for (JsonNode c : choice) {
             if (!c.isString()) {
-                throw OpenAiException.invalid("guided_choice", "guided_choice must be a list of strings, got " + c);
+                throw OpenAiException.invalid(param, param + " must be a list of strings, got " + c);
             }
             choices.add(c.asString());
         }
-        checkCanEnd("guided_choice", ignoreEos);
+        checkCanEnd(param, ignoreEos);
         try {
             StructuredOutput.choice(choices, vocabulary);
         } catch (IllegalArgumentException e) {
-            throw OpenAiException.invalid("guided_choice", e.getMessage());
+            throw OpenAiException.invalid(param, e.getMessage());
         }
         return () -> StructuredOutput.choice(choices, vocabulary);
     }

@@ -90,7 +90,9 @@ class ToolCalling {
         String guided = request.responseFormat() != null && !request.responseFormat().isNull()
                 && !"text".equals(request.responseFormat().path("type").asString("")) ? "response_format"
                 : request.guidedJson() != null && !request.guidedJson().isNull() ? "guided_json"
-                : request.guidedChoice() != null && !request.guidedChoice().isNull() ? "guided_choice" : null;
+                : request.guidedChoice() != null && !request.guidedChoice().isNull() ? "guided_choice"
+                : request.structuredOutputs() != null && !request.structuredOutputs().isNull() ? "structured_outputs"
+                : null;
         if (guided != null) {
             throw OpenAiException.invalid(guided, guided + " cannot be combined with tool_choice "
                     + (mode == Mode.REQUIRED ? "\"required\"" : "naming a function") + ": the reply is the tool call");

@@ -78,11 +78,27 @@ class GuidedDecodingApiTest {
         assertRefused("{\"prompt\": \"a\", \"guided_choice\": []}", "guided_choice", "at least one");
         assertRefused("{\"prompt\": \"a\", \"guided_choice\": \"yes\"}", "guided_choice", "list of strings");
         assertRefused("{\"prompt\": \"a\", \"guided_choice\": [\"a\"], \"guided_json\": {\"type\": \"object\"}}",
-                "guided_json", "only one of");
+                "guided_choice", "only one structured output");
         assertRefused("{\"prompt\": \"a\", \"guided_choice\": [\"a\"], \"response_format\": {\"type\":"
-                + " \"json_object\"}}", "guided_choice", "only one of");
+                + " \"json_object\"}}", "guided_choice", "only one structured output");
+        assertRefused("{\"prompt\": \"a\", \"structured_outputs\": {\"regex\": \"[a-z]+\"}}",
+                "structured_outputs.regex", "not supported");
+        assertRefused("{\"prompt\": \"a\", \"structured_outputs\": {\"choice\": [\"a\"], \"json\": {}}}",
+                "structured_outputs.choice", "only one structured output");
         assertRefused("{\"prompt\": \"a\", \"guided_choice\": [\"a\"], \"ignore_eos\": true}", "ignore_eos",
                 "guided_choice");
+    }
+
+    @Test
+    void structuredOutputsIsVllmsNewerSpellingOfTheSame() throws Exception {
+        JsonNode choice = ok("/v1/completions", "{\"prompt\": \"Is the sky blue?\", \"max_tokens\": 20, \"temperature\":"
+                + " 1.5, \"seed\": 3, \"structured_outputs\": {\"choice\": [\"yes\", \"no\", \"not sure\"]}}")
+                .path("choices").get(0);
+        assertThat(choice.path("text").asString()).isIn(CHOICES);
+        JsonNode json = ok("/v1/completions", "{\"prompt\": \"{\", \"max_tokens\": 60, \"structured_outputs\":"
+                + " {\"json\": {\"type\": \"object\", \"properties\": {\"n\": {\"type\": \"integer\"}}, \"required\":"
+                + " [\"n\"], \"additionalProperties\": false}}}").path("choices").get(0);
+        assertThat(JSON.readTree(json.path("text").asString()).path("n").isIntegralNumber()).isTrue();
     }
 
     private void assertRefused(String body, String param, String inMessage) throws Exception {
