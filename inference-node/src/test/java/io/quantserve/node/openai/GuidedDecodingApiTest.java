@@ -3,9 +3,6 @@ package io.quantserve.node.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quantserve.testing.TestFixtures;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.HashSet;
 import java.util.List;
@@ -21,7 +18,7 @@ import tools.jackson.databind.json.JsonMapper;
 /** vLLM's guided_choice and guided_json (extra fields clients send through extra_body), on stories260K. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class GuidedDecodingApiTest {
-    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final JsonMapper JSON = NodeHttp.JSON;
     static final List<String> CHOICES = List.of("yes", "no", "not sure");
 
     @DynamicPropertySource
@@ -31,8 +28,6 @@ class GuidedDecodingApiTest {
 
     @LocalServerPort
     int port;
-
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
     void guidedChoiceAnswersWithExactlyOneOfTheChoicesWholeAndStreamed() throws Exception {
@@ -102,22 +97,14 @@ class GuidedDecodingApiTest {
     }
 
     private void assertRefused(String body, String param, String inMessage) throws Exception {
-        HttpResponse<String> response = post("/v1/completions", body);
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
-        JsonNode error = JSON.readTree(response.body()).path("error");
-        assertThat(error.path("param").asString()).isEqualTo(param);
-        assertThat(error.path("message").asString()).contains(inMessage);
+        new NodeHttp(port).assertRefused("/v1/completions", body, param, inMessage);
     }
 
     private JsonNode ok(String path, String body) throws Exception {
-        HttpResponse<String> response = post(path, body);
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return JSON.readTree(response.body());
+        return new NodeHttp(port).ok(path, body);
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return new NodeHttp(port).post(path, body);
     }
 }

@@ -13,9 +13,6 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
 import io.quantserve.testing.TestFixtures;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +41,8 @@ class ToolCallingApiTest {
              "properties": {"zone": {"type": "string", "maxLength": 8}}, "required": ["zone"],
              "additionalProperties": false}}}""";
     static final String TOOLS = "[" + WEATHER + ", " + TIME + "]";
-    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final JsonMapper JSON = NodeHttp.JSON;
+    static final String CHAT = "/v1/chat/completions";
 
     @DynamicPropertySource
     static void node(DynamicPropertyRegistry registry) {
@@ -54,8 +52,6 @@ class ToolCallingApiTest {
 
     @LocalServerPort
     int port;
-
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
     void namedToolChoiceAnswersWithThatFunctionsArgumentsMatchingItsSchema() throws Exception {
@@ -231,36 +227,22 @@ class ToolCallingApiTest {
     }
 
     private void assertRefused(String body, String param, String inMessage) throws Exception {
-        HttpResponse<String> response = post(body);
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
-        JsonNode error = JSON.readTree(response.body()).path("error");
-        assertThat(error.path("param").asString()).isEqualTo(param);
-        assertThat(error.path("message").asString()).contains(inMessage);
+        http().assertRefused(CHAT, body, param, inMessage);
     }
 
     private JsonNode chat(String body) throws Exception {
-        HttpResponse<String> response = post(body);
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return JSON.readTree(response.body());
+        return http().ok(CHAT, body);
     }
 
-    /** The stream's chunks, in order, up to [DONE]. */
     private List<JsonNode> stream(String body) throws Exception {
-        HttpResponse<String> response = post(body);
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        List<JsonNode> chunks = new ArrayList<>();
-        for (String line : response.body().split("\n")) {
-            if (line.startsWith("data: ") && !line.equals("data: [DONE]")) {
-                chunks.add(JSON.readTree(line.substring(6)));
-            }
-        }
-        assertThat(response.body()).contains("data: [DONE]");
-        return chunks;
+        return http().stream(CHAT, body);
     }
 
     private HttpResponse<String> post(String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/v1/chat/completions"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return http().post(CHAT, body);
+    }
+
+    private NodeHttp http() {
+        return new NodeHttp(port);
     }
 }
