@@ -6,6 +6,7 @@ import io.quantserve.engine.guided.TokenConstraint;
 import io.quantserve.node.engine.NodeEngine;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
@@ -41,6 +42,33 @@ class StructuredOutputs {
      */
     Supplier<TokenConstraint> constraint(SamplingFields request) {
         boolean ignoreEos = Boolean.TRUE.equals(request.ignoreEos());
+        List<Asked> asked = asked(request);
+        if (asked.size() > 1) {
+            throw OpenAiException.invalid(asked.get(1).param(), "only one structured output may be asked for, got "
+                    + asked.stream().map(Asked::param).toList());
+        }
+        if (asked.isEmpty()) {
+            return null;
+        }
+        Asked one = asked.getFirst();
+        return switch (one.param()) {
+            case "response_format" -> constraint(one.value(), ignoreEos);
+            case "guided_choice", "structured_outputs.choice" -> choice(one.param(), one.value(), ignoreEos);
+            case "structured_outputs.json_object" -> {
+                checkCanEnd(one.param(), ignoreEos);
+                yield () -> StructuredOutput.jsonObject(vocabulary);
+            }
+            default -> jsonSchema(schemaOf(one.param(), one.value()), one.param(), ignoreEos);
+        };
+    }
+
+    /** The field a request asks for structured output in, if any (the first, when it names several). */
+    Optional<String> askedIn(SamplingFields request) {
+        return asked(request).stream().map(Asked::param).findFirst();
+    }
+
+    /** Every structured output the request asks for; the kinds no guide here enforces are refused by name. */
+    private static List<Asked> asked(SamplingFields request) {
         List<Asked> asked = new ArrayList<>();
         JsonNode format = nullToMissing(request.responseFormat());
         if (!format.isMissingNode() && !"text".equals(format.path("type").asString(""))) {
@@ -65,23 +93,7 @@ class StructuredOutputs {
                 asked.add(new Asked("structured_outputs.json_object", structured.get("json_object")));
             }
         }
-        if (asked.size() > 1) {
-            throw OpenAiException.invalid(asked.get(1).param(), "only one structured output may be asked for, got "
-                    + asked.stream().map(Asked::param).toList());
-        }
-        if (asked.isEmpty()) {
-            return null;
-        }
-        Asked one = asked.getFirst();
-        return switch (one.param()) {
-            case "response_format" -> constraint(one.value(), ignoreEos);
-            case "guided_choice", "structured_outputs.choice" -> choice(one.param(), one.value(), ignoreEos);
-            case "structured_outputs.json_object" -> {
-                checkCanEnd(one.param(), ignoreEos);
-                yield () -> StructuredOutput.jsonObject(vocabulary);
-            }
-            default -> jsonSchema(schemaOf(one.param(), one.value()), one.param(), ignoreEos);
-        };
+        return asked;
     }
 
     private static void add(List<Asked> asked, String param, JsonNode value) {

@@ -87,16 +87,10 @@ class ToolCalling {
             }
             return new Plan(mode, templateTools, null, null, parallel);
         }
-        String guided = request.responseFormat() != null && !request.responseFormat().isNull()
-                && !"text".equals(request.responseFormat().path("type").asString("")) ? "response_format"
-                : request.guidedJson() != null && !request.guidedJson().isNull() ? "guided_json"
-                : request.guidedChoice() != null && !request.guidedChoice().isNull() ? "guided_choice"
-                : request.structuredOutputs() != null && !request.structuredOutputs().isNull() ? "structured_outputs"
-                : null;
-        if (guided != null) {
+        structuredOutputs.askedIn(request).ifPresent(guided -> {
             throw OpenAiException.invalid(guided, guided + " cannot be combined with tool_choice "
                     + (mode == Mode.REQUIRED ? "\"required\"" : "naming a function") + ": the reply is the tool call");
-        }
+        });
         boolean ignoreEos = Boolean.TRUE.equals(request.ignoreEos());
         if (mode == Mode.NAMED) {
             String name = choice.path("function").path("name").asString();

@@ -175,6 +175,8 @@ class ToolCallingApiTest {
         assertRefused(body("\"tool_choice\": \"sometimes\""), "tool_choice", "sometimes");
         assertRefused(body("\"tool_choice\": \"required\", \"response_format\": {\"type\": \"json_object\"}"),
                 "response_format", "tool_choice");
+        assertRefused(body("\"tool_choice\": \"required\", \"structured_outputs\": {\"choice\": [\"a\"]}"),
+                "structured_outputs.choice", "tool_choice");
         assertRefused("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tools\": [{\"type\": \"function\","
                 + " \"function\": {\"name\": \"has space\"}}]}", "tools[0].function.name", "has space");
         // a schema keyword the guide cannot enforce, in the function the choice names

@@ -37,7 +37,7 @@ public final class GpuBench {
     static final int GROUP = 128;
 
     private final CudaDevice device;
-    private int[][] shapes = SHAPES;
+    private final int[][] shapes;
     private final boolean gemvOnly = Boolean.getBoolean("quantserve.bench.gemv-only");
     private final GpuKernels kernels;
     private final GpuMatmul matmul;
@@ -46,8 +46,9 @@ public final class GpuBench {
     private final List<String> lines = new ArrayList<>();
     private int seed = 1;
 
-    GpuBench(CudaDevice device) {
+    GpuBench(CudaDevice device, int[][] shapes) {
         this.device = device;
+        this.shapes = shapes;
         this.kernels = new GpuKernels(device);
         this.matmul = new GpuMatmul(device);
         this.fill = new DeviceFill(device);
@@ -62,9 +63,7 @@ public final class GpuBench {
         }
         int[][] shapes = args.length == 0 ? SHAPES : Arrays.stream(args).map(GpuBench::shape).toArray(int[][]::new);
         try (CudaDevice device = CudaDevice.open(0)) {
-            GpuBench bench = new GpuBench(device);
-            bench.shapes = shapes;
-            bench.run(System.out);
+            new GpuBench(device, shapes).run(System.out);
         }
     }
 
