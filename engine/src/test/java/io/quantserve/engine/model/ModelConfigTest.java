@@ -1,6 +1,7 @@
 package io.quantserve.engine.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quantserve.engine.format.safetensors.Checkpoint;
@@ -49,12 +50,20 @@ class ModelConfigTest {
         float[] windowed = logits(mistral, ids);
         float[] full = logits(Fixtures.model("tiny-llama"), ids);
         int vocab = 384;
-        // the first three positions see everything either way; later ones differ
-        for (int i = 0; i < 3 * vocab; i++) {
-            assertThat(windowed[i]).isEqualTo(full[i]);
+        // the first three positions see everything either way (equal up to float rounding: the first forward may run
+        // on not yet intrinsified vector code, whose reductions may round differently); later ones differ
+        double scale = 0;
+        for (float v : full) {
+            scale = Math.max(scale, Math.abs(v));
         }
-        assertThat(java.util.Arrays.copyOfRange(windowed, 6 * vocab, 7 * vocab))
-                .isNotEqualTo(java.util.Arrays.copyOfRange(full, 6 * vocab, 7 * vocab));
+        for (int i = 0; i < 3 * vocab; i++) {
+            assertThat((double) windowed[i]).as("logit %d", i).isCloseTo(full[i], within(1e-5 * scale));
+        }
+        double lastRowDiff = 0;
+        for (int i = 6 * vocab; i < 7 * vocab; i++) {
+            lastRowDiff = Math.max(lastRowDiff, Math.abs(windowed[i] - full[i]));
+        }
+        assertThat(lastRowDiff).as("position 6, past the window").isGreaterThan(1e-3 * scale);
     }
 
     @Test
