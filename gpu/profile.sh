@@ -3,7 +3,9 @@
 # for reading what limits a kernel (stall reasons, instructions per byte, occupancy). Needs gpu/.carry (prepare.sh).
 #   run(command="bash gpu/profile.sh [KERNEL_REGEX [MODULE [SKIP]]]", carry=["gpu/.carry"])
 # defaults: awq_gemv_partial, module awq_gemv, the 11th matching launch (the first Llama-7B shape, after warm-up).
-# GpuBench's shapes can be set with QS_BENCH_SHAPES ("K:N ..."). Full report: $OUT/ncu.txt, SASS: $OUT/<module>.sass.
+# GpuBench's shapes can be set with QS_BENCH_SHAPES ("K:N ..."), JVM options with QS_JAVA_OPTS (the ring GEMV:
+# QS_JAVA_OPTS=-Dquantserve.gpu.awq-gemv=ring with KERNEL_REGEX awq_gemv_ring). Full report: $OUT/ncu.txt, SASS:
+# $OUT/<module>.sass.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${OUT:-$root/gpu/out}"; mkdir -p "$out"
@@ -16,6 +18,6 @@ cp="$root/gpu/.carry/classes.jar:$root/gpu/.carry/test-classes.jar:$(ls "$root"/
 ncu="$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu | head -1)"
 (cd "$root/engine" && timeout "$(limit 300)" "$ncu" --clock-control none --set full -k "regex:$kernel" --launch-skip "$skip" \
   --launch-count 1 /tmp/quantserve-jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g \
-  -cp "$cp" io.quantserve.engine.gpu.bench.GpuBench ${QS_BENCH_SHAPES:-}) > "$out/ncu.txt" 2>&1
+  ${QS_JAVA_OPTS:-} -cp "$cp" io.quantserve.engine.gpu.bench.GpuBench ${QS_BENCH_SHAPES:-}) > "$out/ncu.txt" 2>&1
 echo "ncu exit $?"
 grep -E "Duration|DRAM Throughput|Executed Instructions  |Issued Warp Per Scheduler|Eligible Warps|Achieved Occupancy|Registers Per Thread" "$out/ncu.txt"

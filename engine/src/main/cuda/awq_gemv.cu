@@ -199,6 +199,114 @@ awq_gemv_partial_f16(float* partial, const int* qweight, const int* qzeros, cons
     }
 }
 
+// ---- the same partial sums with the rows streamed through a ring in shared memory ----
+// Version 3 above issues its 4 rows' loads, waits for them, computes, then issues the next 4: ncu found it
+// latency-bound (1.1 eligible warps of 3.8 a scheduler). Here each thread keeps AWQ_STAGES - 1 of its rows in flight
+// by cp.async into its own slots of a ring (16 bytes a slot, AWQ_STAGES slots a thread: 32 KB a block), so the loads
+// no longer wait on registers or on the thread's arithmetic. A thread reads only the slots it filled itself, so
+// cp.async.wait_group is the only synchronization the ring needs. x of the block's slice of K is staged in dynamic
+// shared memory once (rows_per_split halves, at most AwqPlan.MAX_ROWS_PER_SPLIT).
+#define AWQ_STAGES 8
+
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+
+template <int PENDING>
+__device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(PENDING) : "memory"); }
+
+/** Starts copying this thread's 4 words of row k into slot (words at or past W land as zeros). */
+__device__ __forceinline__ void awq_ring_fetch(uint4* slot, const int* qweight, int k, int W, int word0, bool vec) {
+    unsigned dst = (unsigned) __cvta_generic_to_shared(slot);
+    const int* row = qweight + (size_t) k * W + word0;
+    if (vec) {
+        asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(row) : "memory");
+    } else {
+#pragma unroll
+        for (int wi = 0; wi < 4; wi++) {
+            bool in = word0 + wi < W;  // src-size 0: nothing read, 4 zero bytes written
+            asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(dst + 4 * wi),
+                         "l"(in ? row + wi : qweight), "r"(in ? 4 : 0) : "memory");
+        }
+    }
+}
+
+/**
+ * The same partial[split][c] as awq_gemv_partial_f16, with the same grid, block and row runs. Dynamic shared
+ * memory: 2 * rows_per_split bytes.
+ */
+extern "C" __global__ void __launch_bounds__(AWQ_THREADS, 2)
+awq_gemv_ring_f16(float* partial, const int* qweight, const int* qzeros, const half* scales, const half* x,
+                  int K, int N, int group_size, int rows_per_split) {
+    __shared__ uint4 ring[AWQ_STAGES][AWQ_THREADS];  // slot s of thread t: ring[s][t] (a warp's 16-byte reads: 4 wavefronts)
+    extern __shared__ half x_slice[];                // x[split_begin ..), rows_per_split values
+    int W = N >> 3;
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    int word0 = blockIdx.x * AWQ_TILE_WORDS + 4 * (lane & 7);
+    bool vec = (W & 3) == 0 && word0 + 3 < W;
+    unsigned magic = AWQ_MAGIC | ((unsigned) K >> 31);
+    int run = rows_per_split / AWQ_ROW_LANES;
+    int split_begin = blockIdx.y * rows_per_split;
+    int k_begin = split_begin + (4 * warp + (lane >> 3)) * run;
+    int rows = word0 < W ? max(0, min(K, k_begin + run) - k_begin) : 0;
+
+    uint4* mine = &ring[0][threadIdx.x];
+#pragma unroll
+    for (int s = 0; s < AWQ_STAGES - 1; s++) {
+        if (s < rows) awq_ring_fetch(mine + s * AWQ_THREADS, qweight, k_begin + s, W, word0, vec);
+        cp_async_commit();  // one group a row, empty past the run: the wait below counts groups
+    }
+    int split_rows = min(rows_per_split, K - split_begin);
+    for (int i = threadIdx.x; i < split_rows; i += AWQ_THREADS) x_slice[i] = x[split_begin + i];
+    __syncthreads();
+
+    float acc[32], qx[32], sx = 0.f;
+#pragma unroll
+    for (int c = 0; c < 32; c++) { acc[c] = 0.f; qx[c] = 0.f; }
+    int group = -1, group_end = 0;
+    AwqGroup grp;
+    for (int i = 0; i < rows; i++) {
+        int k = k_begin + i;
+        cp_async_wait<AWQ_STAGES - 2>();  // row i's group is complete (AWQ_STAGES - 1 + i groups committed)
+        uint4 v = mine[(i & (AWQ_STAGES - 1)) * AWQ_THREADS];
+        // the slot row i - 1 used, read by this thread in the last iteration, takes row i + AWQ_STAGES - 1
+        int ahead = i + AWQ_STAGES - 1;
+        if (ahead < rows) awq_ring_fetch(mine + (ahead & (AWQ_STAGES - 1)) * AWQ_THREADS, qweight, k_begin + ahead, W, word0, vec);
+        cp_async_commit();
+        if (k >= group_end) {
+            if (group >= 0) awq_flush(acc, qx, sx, grp, magic);
+            group = k / group_size;
+            group_end = (group + 1) * group_size;
+            awq_load_group(grp, qzeros, scales, group, word0, W, N);
+        }
+        float xk = __half2float(x_slice[k - split_begin]);
+        unsigned q[4] = {v.x, v.y, v.z, v.w};
+        sx += xk;
+        awq_accumulate(qx, q, xk, magic);
+    }
+    if (group >= 0) awq_flush(acc, qx, sx, grp, magic);
+    cp_async_wait<0>();
+    __syncthreads();  // every ring slot is read: the epilogue's sums reuse the ring
+
+#pragma unroll
+    for (int c = 0; c < 32; c++) {
+        acc[c] += __shfl_xor_sync(FULL_MASK, acc[c], 8);
+        acc[c] += __shfl_xor_sync(FULL_MASK, acc[c], 16);
+    }
+    float (*sums)[AWQ_TILE_WORDS * 8] = reinterpret_cast<float (*)[AWQ_TILE_WORDS * 8]>(&ring[0][0]);
+    if (lane < 8) {
+#pragma unroll
+        for (int c = 0; c < 32; c++) sums[warp][lane * 32 + c] = acc[c];
+    }
+    __syncthreads();
+    int t = threadIdx.x;
+    int word = blockIdx.x * AWQ_TILE_WORDS + 4 * (t >> 5) + ((t >> 3) & 3);
+    if (word < W) {
+        float total = 0.f;
+#pragma unroll
+        for (int w = 0; w < AWQ_THREADS / 32; w++) total += sums[w][t];
+        partial[(size_t) blockIdx.y * N + 8 * word + awq_order(t & 7)] = total;
+    }
+}
+
 template <typename T>
 __device__ void awq_reduce(T* y, const float* partial, int splits, int N) {
     for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < N; c += gridDim.x * blockDim.x) {

@@ -4,7 +4,8 @@ package io.quantserve.engine.gpu;
  * How {@code awq_gemv_partial_f16} splits a [K, N] AWQ matrix: column tiles of 32 words (256 outputs) times slices
  * of K, as many blocks as the device holds at once and no more (N alone gives a 7B model's 4096 outputs only 16
  * tiles; a second, partly filled wave would leave most multiprocessors idle at its end); each slice is a whole
- * number of the kernel's 32-row steps.
+ * number of the kernel's 32-row steps, and at most {@value #MAX_ROWS_PER_SPLIT} rows (the ring kernel stages a
+ * slice's x in 16 KB of shared memory; only a K above that with more tiles than the device holds blocks splits more).
  *
  * @param tiles         grid x: tiles of 32 packed words
  * @param splits        grid y: slices of K, each writing one fp32 partial per output
@@ -16,6 +17,8 @@ public record AwqPlan(int tiles, int splits, int rowsPerSplit) {
     static final int ROWS_PER_STEP = 32;
     /** Blocks a multiprocessor holds at once: the kernel's {@code __launch_bounds__(256, 2)}. */
     static final int BLOCKS_PER_SM = 2;
+    static final int MAX_ROWS_PER_SPLIT = 8192;
+    private static final int MAX_STEPS = MAX_ROWS_PER_SPLIT / ROWS_PER_STEP;
 
     public static AwqPlan of(int k, int n, int multiprocessors) {
         if (k < 1 || n < 8 || n % 8 != 0) {
@@ -26,7 +29,7 @@ public record AwqPlan(int tiles, int splits, int rowsPerSplit) {
         int tiles = (words + TILE_WORDS - 1) / TILE_WORDS;
         int steps = (k + ROWS_PER_STEP - 1) / ROWS_PER_STEP;
         int wanted = Math.max(1, BLOCKS_PER_SM * multiprocessors);
-        int splits = Math.clamp(wanted / tiles, 1, steps);
+        int splits = Math.clamp(wanted / tiles, (steps + MAX_STEPS - 1) / MAX_STEPS, steps);
         int rows = (steps + splits - 1) / splits * ROWS_PER_STEP;
         return new AwqPlan(tiles, (k + rows - 1) / rows, rows);
     }

@@ -30,7 +30,10 @@ public final class GpuKernels {
             all.addAll(List.of(rmsnormSpec(t), addRmsnormSpec(t), ropeSpec(t), addSpec(t), siluMulSpec(t),
                     argmaxSpec(t.suffix())));
         }
-        all.addAll(List.of(EMBEDDING, argmaxSpec("f32"), AWQ_PARTIAL, awqReduceSpec("f16"), awqReduceSpec("f32")));
+        all.addAll(List.of(EMBEDDING, argmaxSpec("f32"), awqReduceSpec("f16"), awqReduceSpec("f32")));
+        for (AwqGemvKernel k : AwqGemvKernel.values()) {
+            all.add(k.spec());
+        }
         // gemm.cu, sampling.cu, bench.cu
         all.addAll(GpuMatmul.specs());
         all.addAll(GpuSampling.specs());
@@ -69,17 +72,24 @@ public final class GpuKernels {
     }
 
     static final KernelSpec EMBEDDING = KernelSpec.of(ELEMENTWISE, "embedding_rows", POINTER, POINTER, POINTER, LONG);
-    static final KernelSpec AWQ_PARTIAL = KernelSpec.of(AWQ, "awq_gemv_partial_f16",
-            POINTER, POINTER, POINTER, POINTER, POINTER, INT, INT, INT, INT);
-
     private final CudaDevice device;
+    private final AwqGemvKernel awqGemv;
 
     public GpuKernels(CudaDevice device) {
+        this(device, AwqGemvKernel.configured());
+    }
+
+    public GpuKernels(CudaDevice device, AwqGemvKernel awqGemv) {
         this.device = device;
+        this.awqGemv = awqGemv;
     }
 
     public CudaDevice device() {
         return device;
+    }
+
+    public AwqGemvKernel awqGemvKernel() {
+        return awqGemv;
     }
 
     // ---- launch shapes (pure; unit-tested without a device) ----
@@ -215,11 +225,12 @@ public final class GpuKernels {
         int k = w.inFeatures();
         int n = w.outFeatures();
         AwqPlan plan = awqPlan(w);
-        need(AWQ_PARTIAL, x, 2L * k);
-        need(AWQ_PARTIAL, workspace, plan.workspaceBytes(n));
+        KernelSpec partial = awqGemv.spec();
+        need(partial, x, 2L * k);
+        need(partial, workspace, plan.workspaceBytes(n));
         KernelSpec reduce = awqReduceSpec(outputF32 ? "f32" : "f16");
         need(reduce, y, (long) n * (outputF32 ? 4 : 2));
-        device.kernel(AWQ_PARTIAL).launch(plan.partialShape(), new KernelArgs().buffer(workspace).buffer(w.qweight())
+        device.kernel(partial).launch(awqGemv.shape(plan), new KernelArgs().buffer(workspace).buffer(w.qweight())
                 .buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(k).i32(n).i32(w.groupSize()).i32(plan.rowsPerSplit()));
         device.kernel(reduce).launch(LaunchShape.gridStride(n, 1, ELEMENTWISE_THREADS, device.multiprocessors() * 8),
                 new KernelArgs().buffer(y).buffer(workspace).i32(plan.splits()).i32(n));

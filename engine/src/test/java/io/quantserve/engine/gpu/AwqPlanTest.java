@@ -33,11 +33,22 @@ class AwqPlanTest {
             int sms = 1 + random.nextInt(200);
             AwqPlan p = AwqPlan.of(k, n, sms);
             assertThat(p.rowsPerSplit() % 32).isZero();
+            assertThat(p.rowsPerSplit()).isLessThanOrEqualTo(AwqPlan.MAX_ROWS_PER_SPLIT);
             assertThat((long) p.splits() * p.rowsPerSplit()).isGreaterThanOrEqualTo(k);
             assertThat((long) (p.splits() - 1) * p.rowsPerSplit()).isLessThan(k);   // no empty slice
             assertThat(p.tiles() * 32).isGreaterThanOrEqualTo(n / 8);
             assertThat((p.tiles() - 1) * 32).isLessThan(n / 8);
         }
+    }
+
+    @Test
+    void shouldSplitALongKOverManyTilesSoThatTheRingKernelsXSliceFitsSharedMemory() {
+        AwqPlan lmHead = AwqPlan.of(16384, 128256, 132);   // 501 tiles: more than one wave already
+        assertThat(lmHead.splits()).isEqualTo(2);
+        assertThat(lmHead.rowsPerSplit()).isEqualTo(8192);
+        assertThat(AwqGemvKernel.RING.shape(lmHead).sharedBytes()).isEqualTo(16384);
+        assertThat(AwqGemvKernel.REGISTERS.shape(lmHead).sharedBytes()).isZero();
+        assertThat(AwqPlan.of(4096, 128256, 132).splits()).isEqualTo(1);
     }
 
     @Test

@@ -30,7 +30,7 @@ class GpuKernelsDeviceTest extends DeviceTest {
 
     @ParameterizedTest(name = "K={0} N={1} group={2}")
     @CsvSource({"96, 40, 32", "320, 264, 64", "200, 24, -1", "4096, 4096, 128", "11008, 4096, 128", "4096, 11008, 128",
-        "4096, 12296, 128", "33, 8, 33"})
+        "4096, 12296, 128", "33, 8, 33", "20000, 72, 128"})
     void shouldMultiplyAwqWeightsAsTheCpuLoaderReadsThem(int k, int n, int groupSize) {
         RandomAwq awq = randomAwq(k, n, groupSize);
         float[] x = rounded(ActivationType.F16, gaussian(k));
@@ -42,12 +42,15 @@ class GpuKernelsDeviceTest extends DeviceTest {
         try (AwqDeviceWeights w = awq.upload()) {
             DeviceBuffer xd = upload(ActivationType.F16, x);
             DeviceBuffer workspace = track(device.allocate(gpu.awqPlan(w).workspaceBytes(n), "workspace"));
-            DeviceBuffer y16 = poisoned(2L * n, "y16");
-            DeviceBuffer y32 = poisoned(4L * n, "y32");
-            gpu.awqGemv(w, xd, y16, false, workspace);
-            gpu.awqGemv(w, xd, y32, true, workspace);
-            assertClose(download(ActivationType.F16, y16, n), expected, 2e-3, "awq f16 out");
-            assertClose(y32.downloadFloats(n), expected, 1e-5, "awq f32 out");
+            for (AwqGemvKernel kernel : AwqGemvKernel.values()) {
+                GpuKernels variant = new GpuKernels(device, kernel);
+                DeviceBuffer y16 = poisoned(2L * n, "y16");
+                DeviceBuffer y32 = poisoned(4L * n, "y32");
+                variant.awqGemv(w, xd, y16, false, workspace);
+                variant.awqGemv(w, xd, y32, true, workspace);
+                assertClose(download(ActivationType.F16, y16, n), expected, 2e-3, kernel + " f16 out");
+                assertClose(y32.downloadFloats(n), expected, 1e-5, kernel + " f32 out");
+            }
         }
     }
 

@@ -79,7 +79,7 @@ public final class GpuBench {
         lines.add(String.format(Locale.ROOT, "== GpuBench: %s, sm_%d%d, %d SMs (median of %d batches, CUDA events) ==",
                 device.name(), device.major(), device.minor(), device.multiprocessors(), BATCHES));
         double copy = copyBandwidth();
-        lines.add(String.format(Locale.ROOT, "%-16s %-13s %5s %10s %9s %9s %7s", "kernel", "K->N", "M", "time us",
+        lines.add(String.format(Locale.ROOT, "%-18s %-13s %5s %10s %9s %9s %7s", "kernel", "K->N", "M", "time us",
                 "TFLOP/s", "GB/s", "%copy"));
         for (int[] s : shapes) {
             awqShapes(s[0], s[1], copy);
@@ -129,7 +129,8 @@ public final class GpuBench {
             }
             DeviceBuffer workspace = own(owned, device.allocate(Math.max(16, ws), "workspace"));
             double gemv = median(i -> kernels.awqGemv(weights.get(i % sets), x, y, false, workspace), sets);
-            row("awq_gemv", k, n, 1, gemv, setBytes + 2L * k + 2L * n, copy);
+            row("awq_gemv " + kernels.awqGemvKernel().name().toLowerCase(Locale.ROOT), k, n, 1, gemv,
+                    setBytes + 2L * k + 2L * n, copy);
             for (int m : gemvOnly ? new int[0] : TOKENS) {
                 double ms = median(i -> matmul.awqGemm(weights.get(i % sets), y, x, m, workspace), sets);
                 row("awq_gemm bm" + matmul.awqPlan(m, weights.get(0)).blockM(), k, n, m, ms,
@@ -176,7 +177,7 @@ public final class GpuBench {
     private void row(String kernel, int k, int n, int m, double ms, long bytes, double copy) {
         double gbs = bytes / (ms * 1e6);
         double tflops = 2.0 * m * n * k / (ms * 1e9);
-        lines.add(String.format(Locale.ROOT, "%-16s %-13s %5d %10.2f %9.1f %9.0f %6.0f%%", kernel, k + "->" + n, m,
+        lines.add(String.format(Locale.ROOT, "%-18s %-13s %5d %10.2f %9.1f %9.0f %6.0f%%", kernel, k + "->" + n, m,
                 ms * 1e3, tflops, gbs, 100 * gbs / copy));
     }
 

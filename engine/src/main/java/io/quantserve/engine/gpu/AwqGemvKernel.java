@@ -1,0 +1,47 @@
+package io.quantserve.engine.gpu;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Which partial-sum kernel of awq_gemv.cu a one-token AWQ product runs (both write the same split-K partials that
+ * the reduce adds): {@code registers}, version 3 of gpu/README.md's GEMV log, each thread's next rows loaded into
+ * registers, the default; or {@code ring}, each thread's next rows streamed into shared memory by cp.async, kept
+ * selectable until a device run has timed it against version 3. Chosen by {@value #PROPERTY}.
+ */
+public enum AwqGemvKernel {
+    REGISTERS("awq_gemv_partial_f16"),
+    RING("awq_gemv_ring_f16");
+
+    public static final String PROPERTY = "quantserve.gpu.awq-gemv";
+
+    private final KernelSpec spec;
+
+    AwqGemvKernel(String entry) {
+        this.spec = KernelSpec.of(GpuKernels.AWQ, entry, KernelSpec.Param.POINTER, KernelSpec.Param.POINTER,
+                KernelSpec.Param.POINTER, KernelSpec.Param.POINTER, KernelSpec.Param.POINTER, KernelSpec.Param.INT,
+                KernelSpec.Param.INT, KernelSpec.Param.INT, KernelSpec.Param.INT);
+    }
+
+    public KernelSpec spec() {
+        return spec;
+    }
+
+    /** The grid and block of {@code plan}, with the ring's x slice in dynamic shared memory. */
+    LaunchShape shape(AwqPlan plan) {
+        LaunchShape s = plan.partialShape();
+        return this == RING ? new LaunchShape(s.gridX(), s.gridY(), 1, s.blockX(), 1, 1, 2 * plan.rowsPerSplit()) : s;
+    }
+
+    /** The kernel {@value #PROPERTY} names (unset: {@link #REGISTERS}). */
+    public static AwqGemvKernel configured() {
+        String value = System.getProperty(PROPERTY);
+        if (value == null || value.isBlank()) {
+            return REGISTERS;
+        }
+        return Arrays.stream(values()).filter(k -> k.name().equalsIgnoreCase(value.strip())).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(PROPERTY + "=" + value + " names no AWQ GEMV kernel"
+                        + " (one of " + Arrays.stream(values()).map(k -> k.name().toLowerCase(Locale.ROOT)).toList()
+                        + ")"));
+    }
+}
