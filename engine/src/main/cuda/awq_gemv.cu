@@ -307,6 +307,149 @@ awq_gemv_ring_f16(float* partial, const int* qweight, const int* qzeros, const h
     }
 }
 
+// ---- a few tokens at once (decode of a batch of 2-32 sequences) ----
+// The GEMV's split-K structure with MT tokens a block (grid z: groups of MT tokens), written without a GPU and not
+// yet timed (gpu/README.md: "The AWQ GEMM at a few tokens"). A warp covers the 32 words (256 columns) of the tile for
+// a contiguous run of rows (8 warps, 8 runs); a thread one word: 8 columns times MT tokens of fp32 sums. Each weight is
+// dequantized once for all the tokens, exactly: field n of the word read in place as q * 16^p (p its place, see
+// awq_field), then w = q * 16^p * (s * 16^-p) - z * s in one FFMA - every product there fits in fp32's mantissa
+// (4-bit times fp16), so w is (q - z) * s without rounding; then MT FFMA with the tokens' x. 3 + MT instructions a
+// weight. x of the block's slice and tokens is staged in shared memory as fp32 [row][token], so one 16-byte load
+// brings four tokens' x. Partials [split][M][N], added by awq_gemv_reduce_* over M * N values.
+#define AWQ_TOK_WARPS 8
+#define AWQ_TOK_AHEAD 8
+
+/** The 8 fields of w as q * 16^p (fields 5..7 from w >> 20), p = n for n < 5, else n - 5. */
+__device__ __forceinline__ void awq_fields(float f[8], unsigned w, unsigned magic) {
+    unsigned hi = w >> 20;
+    f[0] = awq_field<0xFu>(w, magic);
+    f[1] = awq_field<0xF0u>(w, magic);
+    f[2] = awq_field<0xF00u>(w, magic);
+    f[3] = awq_field<0xF000u>(w, magic);
+    f[4] = awq_field<0xF0000u>(w, magic);
+    f[5] = awq_field<0xFu>(hi, magic);
+    f[6] = awq_field<0xF0u>(hi, magic);
+    f[7] = awq_field<0xF00u>(hi, magic);
+}
+
+/** 16^-p for field n's place p. */
+__host__ __device__ constexpr float awq_place_inverse(int n) {
+    return n == 0 || n == 5 ? 1.f : n == 1 || n == 6 ? 0x1p-4f : n == 2 || n == 7 ? 0x1p-8f : n == 3 ? 0x1p-12f : 0x1p-16f;
+}
+
+/** One group's scale of field n times 16^-place (sp) and zero times scale (zs), from its zero word and 8 scales. */
+__device__ __forceinline__ void awq_group_terms(float sp[8], float zs[8], unsigned z, uint4 scales, unsigned magic) {
+    const half* s = reinterpret_cast<const half*>(&scales);
+    float zf[8];
+    awq_fields(zf, z, magic);
+#pragma unroll
+    for (int n = 0; n < 8; n++) {
+        float sn = __half2float(s[awq_order(n)]);
+        sp[n] = sn * awq_place_inverse(n);
+        zs[n] = zf[n] * sp[n];  // z * 16^p * s * 16^-p: exact
+    }
+}
+
+template <int MT>
+__device__ __forceinline__ void awq_tokens(float* partial, const int* qweight, const int* qzeros, const half* scales,
+                                           const half* x, int M, int K, int N, int group_size, int rows_per_split) {
+    extern __shared__ float xt[];  // [rows of the slice][MT]
+    __shared__ float sums[AWQ_TOK_WARPS][AWQ_TILE_WORDS * 8];
+    int W = N >> 3;
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    int word = blockIdx.x * AWQ_TILE_WORDS + lane;
+    int m0 = blockIdx.z * MT;
+    int split_begin = blockIdx.y * rows_per_split;
+    int split_rows = min(rows_per_split, K - split_begin);
+    // x[m0 + t][split_begin + r] -> xt[r * MT + t], zeros for tokens past M (their sums are never written)
+    for (int i = threadIdx.x; i < split_rows * MT; i += blockDim.x) {
+        int t = i / split_rows, r = i - t * split_rows;
+        xt[r * MT + t] = m0 + t < M ? __half2float(x[(size_t) (m0 + t) * K + split_begin + r]) : 0.f;
+    }
+    __syncthreads();
+
+    unsigned magic = AWQ_MAGIC | ((unsigned) K >> 31);
+    int run = rows_per_split / AWQ_TOK_WARPS;
+    int k_begin = split_begin + warp * run;
+    int rows = word < W ? max(0, min(K, k_begin + run) - k_begin) : 0;
+    const unsigned* column = reinterpret_cast<const unsigned*>(qweight) + word;
+
+    float acc[MT][8];
+#pragma unroll
+    for (int t = 0; t < MT; t++)
+#pragma unroll
+        for (int n = 0; n < 8; n++) acc[t][n] = 0.f;
+    float sp[8], zs[8];
+    int group_end = 0;
+    for (int i0 = 0; i0 < rows; i0 += AWQ_TOK_AHEAD) {
+        unsigned q[AWQ_TOK_AHEAD];
+#pragma unroll
+        for (int u = 0; u < AWQ_TOK_AHEAD; u++) q[u] = i0 + u < rows ? __ldg(column + (size_t) (k_begin + i0 + u) * W) : 0u;
+#pragma unroll
+        for (int u = 0; u < AWQ_TOK_AHEAD; u++) {
+            int k = k_begin + i0 + u;
+            if (i0 + u >= rows) break;
+            if (k >= group_end) {
+                int g = k / group_size;
+                group_end = (g + 1) * group_size;
+                unsigned z = (unsigned) __ldg(qzeros + (size_t) g * W + word);
+                uint4 s = __ldg(reinterpret_cast<const uint4*>(scales + (size_t) g * N + 8 * word));
+                awq_group_terms(sp, zs, z, s, magic);
+            }
+            float w[8];
+            awq_fields(w, q[u], magic);
+#pragma unroll
+            for (int n = 0; n < 8; n++) w[n] = fmaf(w[n], sp[n], -zs[n]);
+            const float* xr = xt + (k - split_begin) * MT;
+            float xv[MT];
+            if constexpr (MT % 4 == 0) {
+#pragma unroll
+                for (int t = 0; t < MT; t += 4) {
+                    float4 v = *reinterpret_cast<const float4*>(xr + t);
+                    xv[t] = v.x; xv[t + 1] = v.y; xv[t + 2] = v.z; xv[t + 3] = v.w;
+                }
+            } else {
+#pragma unroll
+                for (int t = 0; t < MT; t++) xv[t] = xr[t];
+            }
+#pragma unroll
+            for (int t = 0; t < MT; t++)
+#pragma unroll
+                for (int n = 0; n < 8; n++) acc[t][n] = fmaf(w[n], xv[t], acc[t][n]);
+        }
+    }
+
+    // the 8 warps' runs of each token's sums, added in shared memory one token at a time
+#pragma unroll
+    for (int t = 0; t < MT; t++) {
+        if (m0 + t < M) {  // the same for the whole block
+#pragma unroll
+            for (int n = 0; n < 8; n++) sums[warp][n * 32 + lane] = acc[t][n];
+            __syncthreads();
+            int slot = threadIdx.x;  // field slot >> 5 of word lane slot & 31
+            int wd = blockIdx.x * AWQ_TILE_WORDS + (slot & 31);
+            if (wd < W) {
+                float total = 0.f;
+#pragma unroll
+                for (int v = 0; v < AWQ_TOK_WARPS; v++) total += sums[v][slot];
+                partial[((size_t) blockIdx.y * M + m0 + t) * N + 8 * wd + awq_order(slot >> 5)] = total;
+            }
+            __syncthreads();
+        }
+    }
+}
+
+#define AWQ_TOKENS_ENTRY(MT)                                                                                           \
+    extern "C" __global__ void __launch_bounds__(AWQ_TOK_WARPS * 32, 2)                                                \
+        awq_gemv_tokens##MT##_f16(float* partial, const int* qweight, const int* qzeros, const half* scales,          \
+                                  const half* x, int M, int K, int N, int group_size, int rows_per_split) {            \
+        awq_tokens<MT>(partial, qweight, qzeros, scales, x, M, K, N, group_size, rows_per_split);                      \
+    }
+
+AWQ_TOKENS_ENTRY(2)
+AWQ_TOKENS_ENTRY(4)
+AWQ_TOKENS_ENTRY(8)
+
 template <typename T>
 __device__ void awq_reduce(T* y, const float* partial, int splits, int N) {
     for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < N; c += gridDim.x * blockDim.x) {

@@ -34,6 +34,9 @@ public final class GpuKernels {
         for (AwqGemvKernel k : AwqGemvKernel.values()) {
             all.add(k.spec());
         }
+        for (int t : new int[] {2, 4, 8}) {
+            all.add(awqTokensSpec(t));
+        }
         // gemm.cu, sampling.cu, bench.cu
         all.addAll(GpuMatmul.specs());
         all.addAll(GpuSampling.specs());
@@ -65,6 +68,11 @@ public final class GpuKernels {
 
     static KernelSpec argmaxSpec(String suffix) {
         return KernelSpec.of(ARGMAX, "argmax_" + suffix, POINTER, POINTER, INT);
+    }
+
+    static KernelSpec awqTokensSpec(int tokensPerBlock) {
+        return KernelSpec.of(AWQ, "awq_gemv_tokens" + tokensPerBlock + "_f16", POINTER, POINTER, POINTER, POINTER,
+                POINTER, INT, INT, INT, INT, INT);
     }
 
     static KernelSpec awqReduceSpec(String suffix) {
@@ -234,6 +242,35 @@ public final class GpuKernels {
                 .buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(k).i32(n).i32(w.groupSize()).i32(plan.rowsPerSplit()));
         device.kernel(reduce).launch(LaunchShape.gridStride(n, 1, ELEMENTWISE_THREADS, device.multiprocessors() * 8),
                 new KernelArgs().buffer(y).buffer(workspace).i32(plan.splits()).i32(n));
+    }
+
+    /**
+     * y [m, N] = x [m, K] (fp16) times W for a few tokens, each weight dequantized once for all of them: y fp16 or
+     * fp32 (logits). {@code workspace} holds the split-K partials: {@link AwqTokensPlan#workspaceBytes} of
+     * {@link #awqTokensPlan}.
+     */
+    public void awqGemvTokens(AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, int m, boolean outputF32,
+            DeviceBuffer workspace) {
+        int k = w.inFeatures();
+        int n = w.outFeatures();
+        AwqTokensPlan plan = awqTokensPlan(m, w);
+        KernelSpec partial = awqTokensSpec(plan.tokensPerBlock());
+        if ((long) m * n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(partial.name() + ": " + m + " x " + n + " outputs exceed int range");
+        }
+        need(partial, x, 2L * m * k);
+        need(partial, workspace, plan.workspaceBytes(m, n));
+        KernelSpec reduce = awqReduceSpec(outputF32 ? "f32" : "f16");
+        need(reduce, y, (long) m * n * (outputF32 ? 4 : 2));
+        device.kernel(partial).launch(plan.shape(), new KernelArgs().buffer(workspace).buffer(w.qweight())
+                .buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(m).i32(k).i32(n).i32(w.groupSize())
+                .i32(plan.rowsPerSplit()));
+        device.kernel(reduce).launch(LaunchShape.gridStride((long) m * n, 1, ELEMENTWISE_THREADS,
+                device.multiprocessors() * 8), new KernelArgs().buffer(y).buffer(workspace).i32(plan.splits()).i32(m * n));
+    }
+
+    public AwqTokensPlan awqTokensPlan(int m, AwqDeviceWeights w) {
+        return AwqTokensPlan.of(m, w.inFeatures(), w.outFeatures(), device.multiprocessors());
     }
 
     public AwqPlan awqPlan(AwqDeviceWeights w) {

@@ -54,6 +54,27 @@ class GpuKernelsDeviceTest extends DeviceTest {
         }
     }
 
+    @ParameterizedTest(name = "M={0} K={1} N={2} group={3}")
+    @CsvSource({"2, 96, 40, 32", "3, 320, 264, 64", "5, 200, 24, -1", "8, 4096, 4096, 128", "9, 33, 8, 33",
+        "32, 4096, 11008, 128", "8, 11008, 4096, 128", "4, 20000, 72, 128", "17, 4096, 12296, 128"})
+    void shouldMultiplyAFewTokensByAwqWeightsAsTheCpuLoaderReadsThem(int m, int k, int n, int groupSize) {
+        RandomAwq awq = randomAwq(k, n, groupSize);
+        float[] x = rounded(ActivationType.F16, gaussian(m * k));
+        float[] expected = new float[m * n];
+        awq.cpu().apply(x, expected, m);
+
+        try (AwqDeviceWeights w = awq.upload()) {
+            DeviceBuffer xd = upload(ActivationType.F16, x);
+            DeviceBuffer workspace = track(device.allocate(gpu.awqTokensPlan(m, w).workspaceBytes(m, n), "workspace"));
+            DeviceBuffer y16 = poisoned(2L * m * n, "y16");
+            DeviceBuffer y32 = poisoned(4L * m * n, "y32");
+            gpu.awqGemvTokens(w, xd, y16, m, false, workspace);
+            gpu.awqGemvTokens(w, xd, y32, m, true, workspace);
+            assertClose(download(ActivationType.F16, y16, m * n), expected, 2e-3, "batched f16 out");
+            assertClose(y32.downloadFloats(m * n), expected, 1e-5, "batched f32 out");
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(ActivationType.class)
     void shouldNormalizeRowsAsTheScalarKernel(ActivationType t) {

@@ -26,7 +26,8 @@ import java.util.function.IntConsumer;
  * sets (made on the device) that the sets together exceed the L2 cache several times over. Prints one table.
  * <p>Arguments: optional shapes {@code K:N} (in -> out features) instead of the Llama-2-7B ones, e.g.
  * {@code 8192:28672 28672:8192} for a 70B model's MLP, where the fixed costs of a launch weigh less;
- * {@code -Dquantserve.bench.gemv-only=true} times the copy and the AWQ GEMV alone.
+ * {@code -Dquantserve.bench.gemv-only=true} times the copy and the AWQ GEMVs alone (one token, and the batched GEMV
+ * beside the AWQ GEMM at 2, 8 and 32 tokens).
  */
 public final class GpuBench {
     static final int BATCHES = 15;
@@ -34,6 +35,8 @@ public final class GpuBench {
     static final long ROTATE_BYTES = 192L << 20;
     static final int[][] SHAPES = {{4096, 4096}, {4096, 11008}, {11008, 4096}};  // {K, N}: in -> out features
     static final int[] TOKENS = {1, 8, 32, 128, 512};
+    /** Token counts of the batched AWQ GEMV (decode of a small batch), each beside the AWQ GEMM at the same count. */
+    static final int[] BATCHED_TOKENS = {2, 8, 32};
     static final int GROUP = 128;
 
     private final CudaDevice device;
@@ -127,11 +130,19 @@ public final class GpuBench {
             for (int m : TOKENS) {
                 ws = Math.max(ws, matmul.awqPlan(m, weights.get(0)).workspaceBytes(m, n));
             }
+            for (int m : BATCHED_TOKENS) {
+                ws = Math.max(ws, kernels.awqTokensPlan(m, weights.get(0)).workspaceBytes(m, n));
+            }
             DeviceBuffer workspace = own(owned, device.allocate(Math.max(16, ws), "workspace"));
             double gemv = median(i -> kernels.awqGemv(weights.get(i % sets), x, y, false, workspace), sets);
             row("awq_gemv " + kernels.awqGemvKernel().name().toLowerCase(Locale.ROOT), k, n, 1, gemv,
                     setBytes + 2L * k + 2L * n, copy);
-            for (int m : gemvOnly ? new int[0] : TOKENS) {
+            for (int m : BATCHED_TOKENS) {
+                double ms = median(i -> kernels.awqGemvTokens(weights.get(i % sets), x, y, m, false, workspace), sets);
+                row("awq_gemv_tokens" + kernels.awqTokensPlan(m, weights.get(0)).tokensPerBlock(), k, n, m, ms,
+                        setBytes + 2L * m * k + 2L * m * n, copy);
+            }
+            for (int m : gemvOnly ? BATCHED_TOKENS : TOKENS) {
                 double ms = median(i -> matmul.awqGemm(weights.get(i % sets), y, x, m, workspace), sets);
                 row("awq_gemm bm" + matmul.awqPlan(m, weights.get(0)).blockM(), k, n, m, ms,
                         setBytes + 2L * m * k + 2L * m * n, copy);

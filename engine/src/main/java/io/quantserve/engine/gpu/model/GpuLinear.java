@@ -100,9 +100,15 @@ sealed interface GpuLinear extends AutoCloseable {
                 ops = new Ops(ops.kernels(), ops.model(), ops.matmul(), ops.type(),
                         ws.slice(head, ws.bytes() - head, ws.label() + " after the gathered input"));
             }
-            if (LinearDispatch.awq(m, outFeatures(), inFeatures(), f32Out) == LinearDispatch.Kernel.AWQ_GEMM) {
+            LinearDispatch.Kernel kernel = LinearDispatch.awq(m, outFeatures(), inFeatures(), f32Out);
+            if (kernel == LinearDispatch.Kernel.AWQ_GEMM) {
                 ops.matmul().awqGemm(weights, y, x, m, ops.workspace());
                 addBias(ops, bias, y, m, weights.outFeatures(), false);
+                return;
+            }
+            if (kernel == LinearDispatch.Kernel.AWQ_BATCHED_GEMV) {
+                ops.kernels().awqGemvTokens(weights, x, y, m, f32Out, ops.workspace());
+                addBias(ops, bias, y, m, weights.outFeatures(), f32Out);
                 return;
             }
             long inBytes = 2L * weights.inFeatures();

@@ -1,6 +1,7 @@
 package io.quantserve.engine.gpu.model;
 
 import io.quantserve.engine.gpu.AwqPlan;
+import io.quantserve.engine.gpu.AwqTokensPlan;
 import io.quantserve.engine.gpu.GemmPlan;
 
 /**
@@ -19,8 +20,17 @@ final class LinearDispatch {
         /** awq_gemv.cu: one bandwidth-bound GEMV per row (split-K partials + reduce). */
         AWQ_GEMV,
         /** gemm.cu {@code awq_gemm_f16_bm16/32/64}: dequantize a weight tile once for every row. */
-        AWQ_GEMM
+        AWQ_GEMM,
+        /** awq_gemv.cu {@code awq_gemv_tokens2/4/8_f16}: the GEMV's structure for 2..32 rows, each weight dequantized once. */
+        AWQ_BATCHED_GEMV
     }
+
+    /**
+     * {@code true}: 2..{@value AwqTokensPlan#MAX_TOKENS} rows of an AWQ layer (a decode step of a small batch) run on
+     * the batched GEMV instead of the GEMM. Off by default until a device run has timed it (gpu/README.md).
+     */
+    static final String BATCHED_GEMV_PROPERTY = "quantserve.gpu.awq-batched-gemv";
+    private static final boolean BATCHED_GEMV = Boolean.getBoolean(BATCHED_GEMV_PROPERTY);
 
     private LinearDispatch() {
     }
@@ -39,6 +49,14 @@ final class LinearDispatch {
      * fp32-output layer (an AWQ LM head) stays on the per-row GEMV.
      */
     static Kernel awq(int m, int n, int k, boolean f32Out) {
+        return awq(m, n, k, f32Out, BATCHED_GEMV);
+    }
+
+    /** As {@link #awq(int, int, int, boolean)}, the batched GEMV taking 2..32 rows (fp16 or fp32 out) when asked for. */
+    static Kernel awq(int m, int n, int k, boolean f32Out, boolean batchedGemv) {
+        if (batchedGemv && m >= 2 && m <= AwqTokensPlan.MAX_TOKENS && (long) m * n <= Integer.MAX_VALUE) {
+            return Kernel.AWQ_BATCHED_GEMV;
+        }
         return m == 1 || f32Out || k % 8 != 0 || (long) m * n > Integer.MAX_VALUE ? Kernel.AWQ_GEMV : Kernel.AWQ_GEMM;
     }
 
@@ -58,10 +76,20 @@ final class LinearDispatch {
      * fp32 outputs) and the GEMM's for every m it serves.
      */
     static long awqWorkspaceBytes(int n, int k, int maxTokens, int multiprocessors) {
+        return awqWorkspaceBytes(n, k, maxTokens, multiprocessors, BATCHED_GEMV);
+    }
+
+    /** As {@link #awqWorkspaceBytes(int, int, int, int)}, with or without the batched GEMV, for either output type. */
+    static long awqWorkspaceBytes(int n, int k, int maxTokens, int multiprocessors, boolean batchedGemv) {
         long bytes = AwqPlan.of(k, n, multiprocessors).workspaceBytes(n);
         for (int m = 2; m <= maxTokens; m++) {
-            if (awq(m, n, k, false) == Kernel.AWQ_GEMM) {
-                bytes = Math.max(bytes, GemmPlan.awq(m, n, k, multiprocessors).workspaceBytes(m, n));
+            for (boolean f32Out : new boolean[] {false, true}) {
+                Kernel kernel = awq(m, n, k, f32Out, batchedGemv);
+                if (kernel == Kernel.AWQ_GEMM) {
+                    bytes = Math.max(bytes, GemmPlan.awq(m, n, k, multiprocessors).workspaceBytes(m, n));
+                } else if (kernel == Kernel.AWQ_BATCHED_GEMV) {
+                    bytes = Math.max(bytes, AwqTokensPlan.of(m, k, n, multiprocessors).workspaceBytes(m, n));
+                }
             }
         }
         return bytes;

@@ -1,5 +1,6 @@
 package io.quantserve.engine.gpu.model;
 
+import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.AWQ_BATCHED_GEMV;
 import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.AWQ_GEMM;
 import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.AWQ_GEMV;
 import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.DENSE_SIMPLE;
@@ -7,6 +8,7 @@ import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.MMA_GEMM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quantserve.engine.gpu.AwqPlan;
+import io.quantserve.engine.gpu.AwqTokensPlan;
 import io.quantserve.engine.gpu.GemmPlan;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -30,6 +32,29 @@ class LinearDispatchTest {
     void shouldRunAwqLayersOnTheGemvForOneRowOrFp32OutputAndTheGemmForSeveral(int m, int n, int k, boolean f32Out,
             LinearDispatch.Kernel expected) {
         assertThat(LinearDispatch.awq(m, n, k, f32Out)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "M={0} N={1} K={2} f32={3} -> {4}")
+    @CsvSource({"1, 4096, 4096, false, AWQ_GEMV", "2, 4096, 4096, false, AWQ_BATCHED_GEMV",
+        "32, 11008, 4096, false, AWQ_BATCHED_GEMV", "33, 11008, 4096, false, AWQ_GEMM", "8, 32000, 4096, true, AWQ_BATCHED_GEMV",
+        "33, 32000, 4096, true, AWQ_GEMV", "5, 64, 100, false, AWQ_BATCHED_GEMV"})
+    void shouldRunTwoToThirtyTwoAwqRowsOnTheBatchedGemvWhenAskedFor(int m, int n, int k, boolean f32Out,
+            LinearDispatch.Kernel expected) {
+        assertThat(LinearDispatch.awq(m, n, k, f32Out, true)).isEqualTo(expected);
+        assertThat(LinearDispatch.awq(m, n, k, f32Out, false)).isNotEqualTo(AWQ_BATCHED_GEMV);
+    }
+
+    @ParameterizedTest(name = "N={0} K={1} maxTokens={2}")
+    @CsvSource({"4096, 4096, 8", "11008, 4096, 64", "32000, 4096, 32", "264, 320, 100"})
+    void shouldSizeTheAwqWorkspaceForTheBatchedGemvAtEveryTokenCountItServes(int n, int k, int maxTokens) {
+        long bytes = LinearDispatch.awqWorkspaceBytes(n, k, maxTokens, H100_SMS, true);
+        long largest = AwqPlan.of(k, n, H100_SMS).workspaceBytes(n);
+        for (int m = 2; m <= maxTokens; m++) {
+            long need = m <= AwqTokensPlan.MAX_TOKENS ? AwqTokensPlan.of(m, k, n, H100_SMS).workspaceBytes(m, n)
+                    : GemmPlan.awq(m, n, k, H100_SMS).workspaceBytes(m, n);
+            largest = Math.max(largest, need);
+        }
+        assertThat(bytes).isEqualTo(largest);
     }
 
     @ParameterizedTest(name = "N={0} K={1} maxTokens={2}")
