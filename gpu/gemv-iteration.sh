@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs ON a device machine: a short loop for AWQ GEMV work - the device tests that use it (kernels, GpuLinear, the
-# model's logits, EngineCore), then for each partial-sum kernel (QS_GEMV_KERNELS, default "registers ring") the GEMV
+# model's logits, EngineCore), then for each partial-sum kernel (QS_GEMV_KERNELS, default "registers ring ring1") the GEMV
 # alone on 7B and 70B shapes (with the batched GEMV beside the AWQ GEMM at 2, 8, 32 tokens) and the 7B model bench;
 # then the model's tests and bench with 2-32 rows on the batched GEMV. Needs gpu/.carry.
 #   run(command="bash gpu/gemv-iteration.sh", carry=["gpu/.carry"], timeout_s=400)
@@ -23,7 +23,7 @@ timeout "$(limit 120)" "${java[@]}" -Dquantserve.gpu.awq-batched-gemv=true -jar 
 echo "tests with the batched GEMV exit $?"
 grep -E "✘" -A6 "$out/tests-batched.log" | head -30; grep -E "tests (successful|failed)" "$out/tests-batched.log"
 # each partial-sum kernel (io.quantserve.engine.gpu.AwqGemvKernel; the device tests above check both)
-for kernel in ${QS_GEMV_KERNELS:-registers ring}; do
+for kernel in ${QS_GEMV_KERNELS:-registers ring ring1}; do
   timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-gemv="$kernel" -Dquantserve.bench.gemv-only=true -cp "$cp" \
     io.quantserve.engine.gpu.bench.GpuBench 4096:4096 4096:11008 11008:4096 8192:8192 8192:28672 28672:8192 2>&1 \
     | grep -E "copy|awq_|kernel" | tee -a "$out/gemv.txt"

@@ -21,6 +21,11 @@ public record AwqPlan(int tiles, int splits, int rowsPerSplit) {
     private static final int MAX_STEPS = MAX_ROWS_PER_SPLIT / ROWS_PER_STEP;
 
     public static AwqPlan of(int k, int n, int multiprocessors) {
+        return of(k, n, multiprocessors, BLOCKS_PER_SM);
+    }
+
+    /** As {@link #of(int, int, int)} with one wave of {@code blocksPerSm} blocks a multiprocessor (1 or 2). */
+    public static AwqPlan of(int k, int n, int multiprocessors, int blocksPerSm) {
         if (k < 1 || n < 8 || n % 8 != 0) {
             throw new IllegalArgumentException("AWQ matrix [" + k + ", " + n + "]: out_features must be a positive "
                     + "multiple of 8 and in_features positive");
@@ -28,7 +33,7 @@ public record AwqPlan(int tiles, int splits, int rowsPerSplit) {
         int words = n / 8;
         int tiles = (words + TILE_WORDS - 1) / TILE_WORDS;
         int steps = (k + ROWS_PER_STEP - 1) / ROWS_PER_STEP;
-        int wanted = Math.max(1, BLOCKS_PER_SM * multiprocessors);
+        int wanted = Math.max(1, blocksPerSm * multiprocessors);
         int splits = Math.clamp(wanted / tiles, (steps + MAX_STEPS - 1) / MAX_STEPS, steps);
         int rows = (steps + splits - 1) / splits * ROWS_PER_STEP;
         return new AwqPlan(tiles, (k + rows - 1) / rows, rows);

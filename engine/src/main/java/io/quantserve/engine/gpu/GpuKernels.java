@@ -32,7 +32,9 @@ public final class GpuKernels {
         }
         all.addAll(List.of(EMBEDDING, argmaxSpec("f32"), awqReduceSpec("f16"), awqReduceSpec("f32")));
         for (AwqGemvKernel k : AwqGemvKernel.values()) {
-            all.add(k.spec());
+            if (!all.contains(k.spec())) {
+                all.add(k.spec());
+            }
         }
         for (int t : new int[] {2, 4, 8}) {
             all.add(awqTokensSpec(t));
@@ -274,7 +276,7 @@ public final class GpuKernels {
     }
 
     public AwqPlan awqPlan(AwqDeviceWeights w) {
-        return AwqPlan.of(w.inFeatures(), w.outFeatures(), device.multiprocessors());
+        return AwqPlan.of(w.inFeatures(), w.outFeatures(), device.multiprocessors(), awqGemv.blocksPerSm());
     }
 
     private static void need(KernelSpec spec, DeviceBuffer buffer, long bytes) {

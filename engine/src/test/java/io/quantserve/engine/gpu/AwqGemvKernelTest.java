@@ -25,7 +25,7 @@ class AwqGemvKernelTest {
         System.setProperty(AwqGemvKernel.PROPERTY, "marlin");
         assertThatThrownBy(AwqGemvKernel::configured)
                 .hasMessageContaining("quantserve.gpu.awq-gemv=marlin")
-                .hasMessageContaining("[registers, ring]");
+                .hasMessageContaining("[registers, ring, ring1]");
     }
 
     @Test
@@ -38,5 +38,16 @@ class AwqGemvKernelTest {
         assertThat(ring.gridY()).isEqualTo(registers.gridY());
         assertThat(ring.blockX()).isEqualTo(256);
         assertThat(ring.sharedBytes()).isEqualTo(2 * plan.rowsPerSplit());
+    }
+
+    @Test
+    void shouldGiveTheOneBlockRingHalfTheSlicesOfTwiceTheRows() {
+        AwqPlan two = AwqPlan.of(4096, 4096, 132, AwqGemvKernel.RING.blocksPerSm());
+        AwqPlan one = AwqPlan.of(4096, 4096, 132, AwqGemvKernel.RING1.blocksPerSm());
+        assertThat(two.splits()).isEqualTo(16);
+        assertThat(one.splits()).isEqualTo(8);
+        assertThat(one.rowsPerSplit()).isEqualTo(2 * two.rowsPerSplit());
+        assertThat(AwqGemvKernel.RING1.spec()).isEqualTo(AwqGemvKernel.RING.spec());
+        assertThat(one.workspaceBytes(4096)).isLessThan(two.workspaceBytes(4096));
     }
 }
