@@ -26,7 +26,7 @@ grep -E "✘" -A6 "$out/tests-batched.log" | head -30; grep -E "tests (successfu
 for kernel in ${QS_GEMV_KERNELS:-registers ring ring1}; do
   timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-gemv="$kernel" -Dquantserve.bench.gemv-only=true -cp "$cp" \
     io.quantserve.engine.gpu.bench.GpuBench 4096:4096 4096:11008 11008:4096 8192:8192 8192:28672 28672:8192 2>&1 \
-    | grep -E "copy|awq_|kernel" | tee -a "$out/gemv.txt"
+    | grep -E "copy|awq_|partials|kernel" | tee -a "$out/gemv.txt"
   timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-gemv="$kernel" -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench \
     llama-7b 128 2>&1 | grep -E "prefill|decode" | sed "s/^/$kernel: /" | tee -a "$out/model.txt"
 done

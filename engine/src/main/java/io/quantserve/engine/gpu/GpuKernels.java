@@ -232,18 +232,28 @@ public final class GpuKernels {
      * partial sums: at least {@link AwqPlan#workspaceBytes} of {@link #awqPlan}.
      */
     public void awqGemv(AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, boolean outputF32, DeviceBuffer workspace) {
+        int n = w.outFeatures();
+        KernelSpec reduce = awqReduceSpec(outputF32 ? "f32" : "f16");
+        need(reduce, y, (long) n * (outputF32 ? 4 : 2));
+        AwqPlan plan = awqGemvPartials(w, x, workspace);
+        device.kernel(reduce).launch(LaunchShape.gridStride(n, 1, ELEMENTWISE_THREADS, device.multiprocessors() * 8),
+                new KernelArgs().buffer(y).buffer(workspace).i32(plan.splits()).i32(n));
+    }
+
+    /**
+     * The first of {@link #awqGemv}'s two launches: the split-K partials into {@code workspace}, not yet added (the
+     * benchmark times it alone to tell the reduce's share of a call).
+     */
+    public AwqPlan awqGemvPartials(AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer workspace) {
         int k = w.inFeatures();
         int n = w.outFeatures();
         AwqPlan plan = awqPlan(w);
         KernelSpec partial = awqGemv.spec();
         need(partial, x, 2L * k);
         need(partial, workspace, plan.workspaceBytes(n));
-        KernelSpec reduce = awqReduceSpec(outputF32 ? "f32" : "f16");
-        need(reduce, y, (long) n * (outputF32 ? 4 : 2));
         device.kernel(partial).launch(awqGemv.shape(plan), new KernelArgs().buffer(workspace).buffer(w.qweight())
                 .buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(k).i32(n).i32(w.groupSize()).i32(plan.rowsPerSplit()));
-        device.kernel(reduce).launch(LaunchShape.gridStride(n, 1, ELEMENTWISE_THREADS, device.multiprocessors() * 8),
-                new KernelArgs().buffer(y).buffer(workspace).i32(plan.splits()).i32(n));
+        return plan;
     }
 
     /**

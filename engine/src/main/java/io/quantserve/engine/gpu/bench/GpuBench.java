@@ -26,8 +26,8 @@ import java.util.function.IntConsumer;
  * sets (made on the device) that the sets together exceed the L2 cache several times over. Prints one table.
  * <p>Arguments: optional shapes {@code K:N} (in -> out features) instead of the Llama-2-7B ones, e.g.
  * {@code 8192:28672 28672:8192} for a 70B model's MLP, where the fixed costs of a launch weigh less;
- * {@code -Dquantserve.bench.gemv-only=true} times the copy and the AWQ GEMVs alone (one token, and the batched GEMV
- * beside the AWQ GEMM at 2, 8 and 32 tokens).
+ * {@code -Dquantserve.bench.gemv-only=true} times the copy and the AWQ GEMVs alone (one token - the whole call and its
+ * partial-sum launch alone - and the batched GEMV beside the AWQ GEMM at 2, 8 and 32 tokens).
  */
 public final class GpuBench {
     static final int BATCHES = 15;
@@ -135,8 +135,10 @@ public final class GpuBench {
             }
             DeviceBuffer workspace = own(owned, device.allocate(Math.max(16, ws), "workspace"));
             double gemv = median(i -> kernels.awqGemv(weights.get(i % sets), x, y, false, workspace), sets);
-            row("awq_gemv " + kernels.awqGemvKernel().name().toLowerCase(Locale.ROOT), k, n, 1, gemv,
-                    setBytes + 2L * k + 2L * n, copy);
+            String name = "awq_gemv " + kernels.awqGemvKernel().name().toLowerCase(Locale.ROOT);
+            row(name, k, n, 1, gemv, setBytes + 2L * k + 2L * n, copy);
+            double partials = median(i -> kernels.awqGemvPartials(weights.get(i % sets), x, workspace), sets);
+            row(name.replace("awq_gemv", "  partials"), k, n, 1, partials, setBytes + 2L * k, copy);
             for (int m : BATCHED_TOKENS) {
                 double ms = median(i -> kernels.awqGemvTokens(weights.get(i % sets), x, y, m, false, workspace), sets);
                 row("awq_gemv_tokens" + kernels.awqTokensPlan(m, weights.get(0)).tokensPerBlock(), k, n, m, ms,
