@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs ON a device machine: a short loop for AWQ GEMV work - the device tests that use it (kernels, GpuLinear, the
 # model's logits, EngineCore), then for each partial-sum kernel (QS_GEMV_KERNELS, default "registers ring ring1") the GEMV
-# alone on 7B and 70B shapes (with the batched GEMV beside the AWQ GEMM at 2, 8, 32 tokens) and the 7B model bench;
-# then the model's tests and bench with 2-32 rows on the batched GEMV. Needs gpu/.carry.
-#   run(command="bash gpu/gemv-iteration.sh", carry=["gpu/.carry"], timeout_s=400)
+# alone on 7B and 70B shapes (with the tensor-core product at 1-32 tokens and the batched GEMV beside the AWQ GEMM at
+# 2, 8, 32 tokens) and the 7B model bench; the model's tests and bench again with quantserve.gpu.awq-decode set to
+# batched-gemv and to mma. Needs gpu/.carry.
+#   run(command="bash gpu/gemv-iteration.sh", carry=["gpu/.carry"], timeout_s=600)  (about 5 minutes)
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"; carry="$root/gpu/.carry"
 out="${OUT:-$root/gpu/out}"; mkdir -p "$out"
@@ -17,12 +18,14 @@ sel=(); for c in gpu.GpuKernelsDeviceTest gpu.model.GpuLinearDeviceTest gpu.mode
 timeout "$(limit 150)" "${java[@]}" -jar "$carry/junit-console.jar" execute --class-path "$cp" "${sel[@]}" --details=tree \
   --disable-banner --disable-ansi-colors > "$out/tests.log" 2>&1; echo "tests exit $?"
 grep -E "✘" -A6 "$out/tests.log" | head -30; grep -E "tests (successful|failed)" "$out/tests.log"
-# the model's device tests again with 2-32 rows on the batched GEMV (io.quantserve.engine.gpu.model.LinearDispatch)
-timeout "$(limit 120)" "${java[@]}" -Dquantserve.gpu.awq-batched-gemv=true -jar "$carry/junit-console.jar" execute \
-  --class-path "$cp" "${sel[@]:2}" --details=tree --disable-banner --disable-ansi-colors > "$out/tests-batched.log" 2>&1
-echo "tests with the batched GEMV exit $?"
-grep -E "✘" -A6 "$out/tests-batched.log" | head -30; grep -E "tests (successful|failed)" "$out/tests-batched.log"
-# each partial-sum kernel (io.quantserve.engine.gpu.AwqGemvKernel; the device tests above check both)
+# the model's device tests again with 1-32 rows on each decode kernel written without a GPU (LinearDispatch.AwqDecode)
+for decode in batched-gemv mma; do
+  timeout "$(limit 120)" "${java[@]}" -Dquantserve.gpu.awq-decode=$decode -jar "$carry/junit-console.jar" execute \
+    --class-path "$cp" "${sel[@]:2}" --details=tree --disable-banner --disable-ansi-colors > "$out/tests-$decode.log" 2>&1
+  echo "tests with awq-decode=$decode exit $?"
+  grep -E "✘" -A6 "$out/tests-$decode.log" | head -30; grep -E "tests (successful|failed)" "$out/tests-$decode.log"
+done
+# each partial-sum kernel (io.quantserve.engine.gpu.AwqGemvKernel; the device tests above check each)
 for kernel in ${QS_GEMV_KERNELS:-registers ring ring1}; do
   timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-gemv="$kernel" -Dquantserve.bench.gemv-only=true -cp "$cp" \
     io.quantserve.engine.gpu.bench.GpuBench 4096:4096 4096:11008 11008:4096 8192:8192 8192:28672 28672:8192 2>&1 \
@@ -30,6 +33,8 @@ for kernel in ${QS_GEMV_KERNELS:-registers ring ring1}; do
   timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-gemv="$kernel" -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench \
     llama-7b 128 2>&1 | grep -E "prefill|decode" | sed "s/^/$kernel: /" | tee -a "$out/model.txt"
 done
-# decode at batch 8 / 32 with those rows on the batched GEMV instead of the AWQ GEMM
-timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-batched-gemv=true -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench \
-  llama-7b 128 2>&1 | grep -E "prefill|decode" | sed "s/^/batched gemv: /" | tee -a "$out/model.txt"
+# decode at batch 1 / 8 / 32 with those rows on the batched GEMV or the tensor cores
+for decode in batched-gemv mma; do
+  timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-decode=$decode -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench \
+    llama-7b 128 2>&1 | grep -E "prefill|decode" | sed "s/^/$decode: /" | tee -a "$out/model.txt"
+done

@@ -18,6 +18,7 @@ public final class GpuKernels {
     static final String ELEMENTWISE = "elementwise";
     static final String ARGMAX = "argmax";
     static final String AWQ = "awq_gemv";
+    static final String AWQ_MMA = "awq_mma";
 
     static final int ELEMENTWISE_THREADS = 256;
     /** Values of a 16-bit type in one 16-byte access. */
@@ -39,6 +40,7 @@ public final class GpuKernels {
         for (int t : new int[] {2, 4, 8}) {
             all.add(awqTokensSpec(t));
         }
+        all.add(AWQ_MMA_PARTIAL);
         // gemm.cu, sampling.cu, bench.cu
         all.addAll(GpuMatmul.specs());
         all.addAll(GpuSampling.specs());
@@ -76,6 +78,9 @@ public final class GpuKernels {
         return KernelSpec.of(AWQ, "awq_gemv_tokens" + tokensPerBlock + "_f16", POINTER, POINTER, POINTER, POINTER,
                 POINTER, INT, INT, INT, INT, INT);
     }
+
+    static final KernelSpec AWQ_MMA_PARTIAL = KernelSpec.of(AWQ_MMA, "awq_mma_partial_f16", POINTER, POINTER, POINTER,
+            POINTER, POINTER, INT, INT, INT, INT, INT);
 
     static KernelSpec awqReduceSpec(String suffix) {
         return KernelSpec.of(AWQ, "awq_gemv_reduce_" + suffix, POINTER, POINTER, INT, INT);
@@ -236,8 +241,7 @@ public final class GpuKernels {
         KernelSpec reduce = awqReduceSpec(outputF32 ? "f32" : "f16");
         need(reduce, y, (long) n * (outputF32 ? 4 : 2));
         AwqPlan plan = awqGemvPartials(w, x, workspace);
-        device.kernel(reduce).launch(LaunchShape.gridStride(n, 1, ELEMENTWISE_THREADS, device.multiprocessors() * 8),
-                new KernelArgs().buffer(y).buffer(workspace).i32(plan.splits()).i32(n));
+        reduceAwqPartials(reduce, y, workspace, plan.splits(), n);
     }
 
     /**
@@ -277,8 +281,39 @@ public final class GpuKernels {
         device.kernel(partial).launch(plan.shape(), new KernelArgs().buffer(workspace).buffer(w.qweight())
                 .buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(m).i32(k).i32(n).i32(w.groupSize())
                 .i32(plan.rowsPerSplit()));
-        device.kernel(reduce).launch(LaunchShape.gridStride((long) m * n, 1, ELEMENTWISE_THREADS,
-                device.multiprocessors() * 8), new KernelArgs().buffer(y).buffer(workspace).i32(plan.splits()).i32(m * n));
+        reduceAwqPartials(reduce, y, workspace, plan.splits(), m * n);
+    }
+
+    /**
+     * y [m, N] = x [m, K] (fp16) times W on the tensor cores (awq_mma.cu): y fp16 or fp32. Needs
+     * {@link AwqMmaPlan#supports}; {@code workspace} holds {@link AwqMmaPlan#workspaceBytes} of {@link #awqMmaPlan}.
+     */
+    public void awqMma(AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, int m, boolean outputF32,
+            DeviceBuffer workspace) {
+        int k = w.inFeatures();
+        int n = w.outFeatures();
+        AwqMmaPlan plan = awqMmaPlan(m, w);
+        if ((long) m * n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(AWQ_MMA_PARTIAL.name() + ": " + m + " x " + n + " outputs exceed int range");
+        }
+        need(AWQ_MMA_PARTIAL, x, 2L * m * k);
+        need(AWQ_MMA_PARTIAL, workspace, plan.workspaceBytes(m, n));
+        KernelSpec reduce = awqReduceSpec(outputF32 ? "f32" : "f16");
+        need(reduce, y, (long) m * n * (outputF32 ? 4 : 2));
+        device.kernel(AWQ_MMA_PARTIAL).launch(plan.shape(), new KernelArgs().buffer(workspace).buffer(w.qweight())
+                .buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(m).i32(k).i32(n).i32(w.groupSize())
+                .i32(plan.rowsPerSplit()));
+        reduceAwqPartials(reduce, y, workspace, plan.splits(), m * n);
+    }
+
+    /** y[c] = the sum over splits of partial[split][c], c < count (awq_gemv_reduce_f16/_f32). */
+    private void reduceAwqPartials(KernelSpec reduce, DeviceBuffer y, DeviceBuffer partials, int splits, int count) {
+        device.kernel(reduce).launch(LaunchShape.gridStride(count, 1, ELEMENTWISE_THREADS, device.multiprocessors() * 8),
+                new KernelArgs().buffer(y).buffer(partials).i32(splits).i32(count));
+    }
+
+    public AwqMmaPlan awqMmaPlan(int m, AwqDeviceWeights w) {
+        return AwqMmaPlan.of(m, w.inFeatures(), w.outFeatures(), w.groupSize(), device.multiprocessors());
     }
 
     public AwqTokensPlan awqTokensPlan(int m, AwqDeviceWeights w) {

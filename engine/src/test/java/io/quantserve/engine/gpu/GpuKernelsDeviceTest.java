@@ -75,6 +75,27 @@ class GpuKernelsDeviceTest extends DeviceTest {
         }
     }
 
+    @ParameterizedTest(name = "M={0} K={1} N={2} group={3}")
+    @CsvSource({"1, 4096, 4096, 128", "1, 11008, 4096, 128", "1, 4096, 11008, 128", "2, 96, 64, 32", "3, 320, 288, 64",
+        "8, 4096, 4096, 128", "5, 208, 32, 208", "9, 4096, 12320, 128", "32, 4096, 4096, 64", "1, 20000, 96, 16"})
+    void shouldMultiplyTokensByAwqWeightsOnTheTensorCoresAsTheCpuLoaderReadsThem(int m, int k, int n, int groupSize) {
+        RandomAwq awq = randomAwq(k, n, groupSize);
+        float[] x = rounded(ActivationType.F16, gaussian(m * k));
+        float[] expected = new float[m * n];
+        awq.cpu().apply(x, expected, m);
+
+        try (AwqDeviceWeights w = awq.upload()) {
+            DeviceBuffer xd = upload(ActivationType.F16, x);
+            DeviceBuffer workspace = track(device.allocate(gpu.awqMmaPlan(m, w).workspaceBytes(m, n), "workspace"));
+            DeviceBuffer y16 = poisoned(2L * m * n, "y16");
+            DeviceBuffer y32 = poisoned(4L * m * n, "y32");
+            gpu.awqMma(w, xd, y16, m, false, workspace);
+            gpu.awqMma(w, xd, y32, m, true, workspace);
+            assertClose(download(ActivationType.F16, y16, m * n), expected, 2e-3, "mma f16 out");
+            assertClose(y32.downloadFloats(m * n), expected, 1e-5, "mma f32 out");
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(ActivationType.class)
     void shouldNormalizeRowsAsTheScalarKernel(ActivationType t) {

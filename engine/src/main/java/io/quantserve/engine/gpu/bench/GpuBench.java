@@ -2,6 +2,7 @@ package io.quantserve.engine.gpu.bench;
 
 import io.quantserve.engine.gpu.ActivationType;
 import io.quantserve.engine.gpu.AwqDeviceWeights;
+import io.quantserve.engine.gpu.AwqMmaPlan;
 import io.quantserve.engine.gpu.CudaDevice;
 import io.quantserve.engine.gpu.CudaProbe;
 import io.quantserve.engine.gpu.DeviceBuffer;
@@ -27,7 +28,8 @@ import java.util.function.IntConsumer;
  * <p>Arguments: optional shapes {@code K:N} (in -> out features) instead of the Llama-2-7B ones, e.g.
  * {@code 8192:28672 28672:8192} for a 70B model's MLP, where the fixed costs of a launch weigh less;
  * {@code -Dquantserve.bench.gemv-only=true} times the copy and the AWQ GEMVs alone (one token - the whole call and its
- * partial-sum launch alone - and the batched GEMV beside the AWQ GEMM at 2, 8 and 32 tokens).
+ * partial-sum launch alone - the tensor-core product at 1, 2, 8 and 32 tokens, and the batched GEMV beside the AWQ
+ * GEMM at 2, 8 and 32 tokens).
  */
 public final class GpuBench {
     static final int BATCHES = 15;
@@ -37,6 +39,8 @@ public final class GpuBench {
     static final int[] TOKENS = {1, 8, 32, 128, 512};
     /** Token counts of the batched AWQ GEMV (decode of a small batch), each beside the AWQ GEMM at the same count. */
     static final int[] BATCHED_TOKENS = {2, 8, 32};
+    /** Token counts of the tensor-core AWQ product (awq_mma.cu): the GEMV's one token and a small batch's. */
+    static final int[] MMA_TOKENS = {1, 2, 8, 32};
     static final int GROUP = 128;
 
     private final CudaDevice device;
@@ -133,12 +137,20 @@ public final class GpuBench {
             for (int m : BATCHED_TOKENS) {
                 ws = Math.max(ws, kernels.awqTokensPlan(m, weights.get(0)).workspaceBytes(m, n));
             }
+            boolean mma = AwqMmaPlan.supports(k, n, GROUP);
+            for (int m : MMA_TOKENS) {
+                ws = Math.max(ws, mma ? kernels.awqMmaPlan(m, weights.get(0)).workspaceBytes(m, n) : 0);
+            }
             DeviceBuffer workspace = own(owned, device.allocate(Math.max(16, ws), "workspace"));
             double gemv = median(i -> kernels.awqGemv(weights.get(i % sets), x, y, false, workspace), sets);
             String name = "awq_gemv " + kernels.awqGemvKernel().name().toLowerCase(Locale.ROOT);
             row(name, k, n, 1, gemv, setBytes + 2L * k + 2L * n, copy);
             double partials = median(i -> kernels.awqGemvPartials(weights.get(i % sets), x, workspace), sets);
             row(name.replace("awq_gemv", "  partials"), k, n, 1, partials, setBytes + 2L * k, copy);
+            for (int m : mma ? MMA_TOKENS : new int[0]) {
+                double ms = median(i -> kernels.awqMma(weights.get(i % sets), x, y, m, false, workspace), sets);
+                row("awq_mma", k, n, m, ms, setBytes + 2L * m * k + 2L * m * n, copy);
+            }
             for (int m : BATCHED_TOKENS) {
                 double ms = median(i -> kernels.awqGemvTokens(weights.get(i % sets), x, y, m, false, workspace), sets);
                 row("awq_gemv_tokens" + kernels.awqTokensPlan(m, weights.get(0)).tokensPerBlock(), k, n, m, ms,

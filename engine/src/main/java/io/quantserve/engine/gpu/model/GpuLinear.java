@@ -80,8 +80,8 @@ sealed interface GpuLinear extends AutoCloseable {
 
         @Override
         public long workspaceBytes(int maxTokens, int multiprocessors) {
-            return gatheredBytes(maxTokens)
-                    + LinearDispatch.awqWorkspaceBytes(outFeatures(), inFeatures(), maxTokens, multiprocessors);
+            return gatheredBytes(maxTokens) + LinearDispatch.awqWorkspaceBytes(outFeatures(), inFeatures(),
+                    weights.groupSize(), maxTokens, multiprocessors);
         }
 
         /** The gathered input of m rows, rounded up to 256 bytes so that the split-K partials after it stay aligned. */
@@ -100,14 +100,18 @@ sealed interface GpuLinear extends AutoCloseable {
                 ops = new Ops(ops.kernels(), ops.model(), ops.matmul(), ops.type(),
                         ws.slice(head, ws.bytes() - head, ws.label() + " after the gathered input"));
             }
-            LinearDispatch.Kernel kernel = LinearDispatch.awq(m, outFeatures(), inFeatures(), f32Out);
+            LinearDispatch.Kernel kernel = LinearDispatch.awq(m, outFeatures(), inFeatures(), weights.groupSize(), f32Out);
             if (kernel == LinearDispatch.Kernel.AWQ_GEMM) {
                 ops.matmul().awqGemm(weights, y, x, m, ops.workspace());
                 addBias(ops, bias, y, m, weights.outFeatures(), false);
                 return;
             }
-            if (kernel == LinearDispatch.Kernel.AWQ_BATCHED_GEMV) {
-                ops.kernels().awqGemvTokens(weights, x, y, m, f32Out, ops.workspace());
+            if (kernel == LinearDispatch.Kernel.AWQ_BATCHED_GEMV || kernel == LinearDispatch.Kernel.AWQ_MMA) {
+                if (kernel == LinearDispatch.Kernel.AWQ_MMA) {
+                    ops.kernels().awqMma(weights, x, y, m, f32Out, ops.workspace());
+                } else {
+                    ops.kernels().awqGemvTokens(weights, x, y, m, f32Out, ops.workspace());
+                }
                 addBias(ops, bias, y, m, weights.outFeatures(), f32Out);
                 return;
             }

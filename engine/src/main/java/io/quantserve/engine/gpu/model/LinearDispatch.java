@@ -1,5 +1,6 @@
 package io.quantserve.engine.gpu.model;
 
+import io.quantserve.engine.gpu.AwqMmaPlan;
 import io.quantserve.engine.gpu.AwqPlan;
 import io.quantserve.engine.gpu.AwqTokensPlan;
 import io.quantserve.engine.gpu.GemmPlan;
@@ -22,15 +23,35 @@ final class LinearDispatch {
         /** gemm.cu {@code awq_gemm_f16_bm16/32/64}: dequantize a weight tile once for every row. */
         AWQ_GEMM,
         /** awq_gemv.cu {@code awq_gemv_tokens2/4/8_f16}: the GEMV's structure for 2..32 rows, each weight dequantized once. */
-        AWQ_BATCHED_GEMV
+        AWQ_BATCHED_GEMV,
+        /** awq_mma.cu {@code awq_mma_partial_f16}: 1..32 rows on the tensor cores, the weights as stored. */
+        AWQ_MMA
     }
 
     /**
-     * {@code true}: 2..{@value AwqTokensPlan#MAX_TOKENS} rows of an AWQ layer (a decode step of a small batch) run on
-     * the batched GEMV instead of the GEMM. Off by default until a device run has timed it (gpu/README.md).
+     * Which kernels run an AWQ layer's decode-sized products (1..{@value AwqTokensPlan#MAX_TOKENS} rows), by
+     * {@value #AWQ_DECODE_PROPERTY}: {@code gemv-gemm} (the default: the GEMV for one row, the GEMM for more),
+     * {@code batched-gemv} (2..32 rows on the batched GEMV) or {@code mma} (1..32 rows on the tensor cores where the
+     * shape allows, {@link AwqMmaPlan#supports}). The last two were written without a GPU and stay off by default
+     * until a device run has timed them (gpu/README.md).
      */
-    static final String BATCHED_GEMV_PROPERTY = "quantserve.gpu.awq-batched-gemv";
-    private static final boolean BATCHED_GEMV = Boolean.getBoolean(BATCHED_GEMV_PROPERTY);
+    enum AwqDecode {
+        GEMV_GEMM, BATCHED_GEMV, MMA;
+
+        static AwqDecode configured() {
+            String value = System.getProperty(AWQ_DECODE_PROPERTY, "gemv-gemm").strip();
+            for (AwqDecode d : values()) {
+                if (d.name().replace('_', '-').equalsIgnoreCase(value)) {
+                    return d;
+                }
+            }
+            throw new IllegalArgumentException(AWQ_DECODE_PROPERTY + "=" + value
+                    + " names no choice (gemv-gemm, batched-gemv or mma)");
+        }
+    }
+
+    static final String AWQ_DECODE_PROPERTY = "quantserve.gpu.awq-decode";
+    private static final AwqDecode AWQ_DECODE = AwqDecode.configured();
 
     private LinearDispatch() {
     }
@@ -46,15 +67,19 @@ final class LinearDispatch {
     /**
      * An AWQ weight: one row is bandwidth-bound (read every weight once: the GEMV); several rows share the dequantized
      * tile (the GEMM), which needs K % 8 == 0 (N % 8 == 0 holds for every AWQ layer) and writes fp16 only, so an
-     * fp32-output layer (an AWQ LM head) stays on the per-row GEMV.
+     * fp32-output layer (an AWQ LM head) stays on the per-row GEMV. {@value #AWQ_DECODE_PROPERTY} may move 1..32 rows
+     * elsewhere ({@link AwqDecode}).
      */
-    static Kernel awq(int m, int n, int k, boolean f32Out) {
-        return awq(m, n, k, f32Out, BATCHED_GEMV);
+    static Kernel awq(int m, int n, int k, int groupSize, boolean f32Out) {
+        return awq(m, n, k, groupSize, f32Out, AWQ_DECODE);
     }
 
-    /** As {@link #awq(int, int, int, boolean)}, the batched GEMV taking 2..32 rows (fp16 or fp32 out) when asked for. */
-    static Kernel awq(int m, int n, int k, boolean f32Out, boolean batchedGemv) {
-        if (batchedGemv && m >= 2 && m <= AwqTokensPlan.MAX_TOKENS && (long) m * n <= Integer.MAX_VALUE) {
+    static Kernel awq(int m, int n, int k, int groupSize, boolean f32Out, AwqDecode decode) {
+        boolean decodeSized = m <= AwqTokensPlan.MAX_TOKENS && (long) m * n <= Integer.MAX_VALUE;
+        if (decode == AwqDecode.MMA && decodeSized && AwqMmaPlan.supports(k, n, groupSize)) {
+            return Kernel.AWQ_MMA;
+        }
+        if (decode == AwqDecode.BATCHED_GEMV && decodeSized && m >= 2) {
             return Kernel.AWQ_BATCHED_GEMV;
         }
         return m == 1 || f32Out || k % 8 != 0 || (long) m * n > Integer.MAX_VALUE ? Kernel.AWQ_GEMV : Kernel.AWQ_GEMM;
@@ -73,23 +98,22 @@ final class LinearDispatch {
 
     /**
      * Bytes of fp32 partials an AWQ layer needs at any m in 1..maxTokens: the GEMV's (it runs at m == 1 and for
-     * fp32 outputs) and the GEMM's for every m it serves.
+     * fp32 outputs) and those of whichever kernel serves each m.
      */
-    static long awqWorkspaceBytes(int n, int k, int maxTokens, int multiprocessors) {
-        return awqWorkspaceBytes(n, k, maxTokens, multiprocessors, BATCHED_GEMV);
+    static long awqWorkspaceBytes(int n, int k, int groupSize, int maxTokens, int multiprocessors) {
+        return awqWorkspaceBytes(n, k, groupSize, maxTokens, multiprocessors, AWQ_DECODE);
     }
 
-    /** As {@link #awqWorkspaceBytes(int, int, int, int)}, with or without the batched GEMV, for either output type. */
-    static long awqWorkspaceBytes(int n, int k, int maxTokens, int multiprocessors, boolean batchedGemv) {
+    static long awqWorkspaceBytes(int n, int k, int groupSize, int maxTokens, int multiprocessors, AwqDecode decode) {
         long bytes = AwqPlan.of(k, n, multiprocessors).workspaceBytes(n);
-        for (int m = 2; m <= maxTokens; m++) {
+        for (int m = 1; m <= maxTokens; m++) {
             for (boolean f32Out : new boolean[] {false, true}) {
-                Kernel kernel = awq(m, n, k, f32Out, batchedGemv);
-                if (kernel == Kernel.AWQ_GEMM) {
-                    bytes = Math.max(bytes, GemmPlan.awq(m, n, k, multiprocessors).workspaceBytes(m, n));
-                } else if (kernel == Kernel.AWQ_BATCHED_GEMV) {
-                    bytes = Math.max(bytes, AwqTokensPlan.of(m, k, n, multiprocessors).workspaceBytes(m, n));
-                }
+                bytes = Math.max(bytes, switch (awq(m, n, k, groupSize, f32Out, decode)) {
+                    case AWQ_GEMM -> GemmPlan.awq(m, n, k, multiprocessors).workspaceBytes(m, n);
+                    case AWQ_BATCHED_GEMV -> AwqTokensPlan.of(m, k, n, multiprocessors).workspaceBytes(m, n);
+                    case AWQ_MMA -> AwqMmaPlan.of(m, k, n, groupSize, multiprocessors).workspaceBytes(m, n);
+                    default -> 0L;
+                });
             }
         }
         return bytes;

@@ -79,7 +79,8 @@ class GpuLinearDeviceTest extends DeviceTest {
             float[] got = f32Out ? y.downloadFloats(m * n) : download(ActivationType.F16, y, m * n);
             // the CPU reference is fp32 over dequantized weights; the device rounds each weight to fp16 (GEMM) or
             // not (GEMV): 2e-3 covers both
-            assertClose(got, expected, 2e-3, LinearDispatch.awq(m, n, k, f32Out) + (f32Out ? " f32 out" : ""));
+            assertClose(got, expected, 2e-3, LinearDispatch.awq(m, n, k, weights.groupSize(), f32Out)
+                    + (f32Out ? " f32 out" : ""));
         }
     }
 

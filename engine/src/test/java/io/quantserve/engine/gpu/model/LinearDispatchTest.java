@@ -6,7 +6,9 @@ import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.AWQ_GEMV;
 import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.DENSE_SIMPLE;
 import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.MMA_GEMM;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quantserve.engine.gpu.AwqMmaPlan;
 import io.quantserve.engine.gpu.AwqPlan;
 import io.quantserve.engine.gpu.AwqTokensPlan;
 import io.quantserve.engine.gpu.GemmPlan;
@@ -31,7 +33,7 @@ class LinearDispatchTest {
         "5, 64, 100, false, AWQ_GEMV"})
     void shouldRunAwqLayersOnTheGemvForOneRowOrFp32OutputAndTheGemmForSeveral(int m, int n, int k, boolean f32Out,
             LinearDispatch.Kernel expected) {
-        assertThat(LinearDispatch.awq(m, n, k, f32Out)).isEqualTo(expected);
+        assertThat(LinearDispatch.awq(m, n, k, 128, f32Out)).isEqualTo(expected);
     }
 
     @ParameterizedTest(name = "M={0} N={1} K={2} f32={3} -> {4}")
@@ -40,18 +42,44 @@ class LinearDispatchTest {
         "33, 32000, 4096, true, AWQ_GEMV", "5, 64, 100, false, AWQ_BATCHED_GEMV"})
     void shouldRunTwoToThirtyTwoAwqRowsOnTheBatchedGemvWhenAskedFor(int m, int n, int k, boolean f32Out,
             LinearDispatch.Kernel expected) {
-        assertThat(LinearDispatch.awq(m, n, k, f32Out, true)).isEqualTo(expected);
-        assertThat(LinearDispatch.awq(m, n, k, f32Out, false)).isNotEqualTo(AWQ_BATCHED_GEMV);
+        assertThat(LinearDispatch.awq(m, n, k, 128, f32Out, LinearDispatch.AwqDecode.BATCHED_GEMV)).isEqualTo(expected);
     }
 
-    @ParameterizedTest(name = "N={0} K={1} maxTokens={2}")
-    @CsvSource({"4096, 4096, 8", "11008, 4096, 64", "32000, 4096, 32", "264, 320, 100"})
-    void shouldSizeTheAwqWorkspaceForTheBatchedGemvAtEveryTokenCountItServes(int n, int k, int maxTokens) {
-        long bytes = LinearDispatch.awqWorkspaceBytes(n, k, maxTokens, H100_SMS, true);
+    @ParameterizedTest(name = "M={0} N={1} K={2} group={3} f32={4} -> {5}")
+    @CsvSource({"1, 4096, 4096, 128, false, AWQ_MMA", "8, 4096, 11008, 128, false, AWQ_MMA",
+        "32, 32000, 4096, 128, true, AWQ_MMA", "33, 4096, 4096, 128, false, AWQ_GEMM", "1, 4096, 4104, 8, false, AWQ_GEMV",
+        "4, 4104, 4096, 128, false, AWQ_GEMM", "4, 4096, 4104, -1, false, AWQ_GEMM", "1, 40, 96, 32, false, AWQ_GEMV"})
+    void shouldRunUpToThirtyTwoAwqRowsOnTheTensorCoresWhereTheShapeAllowsWhenAskedFor(int m, int n, int k, int groupSize,
+            boolean f32Out, LinearDispatch.Kernel expected) {
+        assertThat(LinearDispatch.awq(m, n, k, groupSize, f32Out, LinearDispatch.AwqDecode.MMA)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"gemv-gemm, GEMV_GEMM", "Batched-GEMV, BATCHED_GEMV", " mma , MMA"})
+    void shouldReadTheDecodeChoiceFromItsProperty(String value, LinearDispatch.AwqDecode expected) {
+        System.setProperty(LinearDispatch.AWQ_DECODE_PROPERTY, value);
+        try {
+            assertThat(LinearDispatch.AwqDecode.configured()).isEqualTo(expected);
+            System.setProperty(LinearDispatch.AWQ_DECODE_PROPERTY, "marlin");
+            assertThatThrownBy(LinearDispatch.AwqDecode::configured).hasMessageContaining("awq-decode=marlin")
+                    .hasMessageContaining("batched-gemv");
+        } finally {
+            System.clearProperty(LinearDispatch.AWQ_DECODE_PROPERTY);
+        }
+        assertThat(LinearDispatch.AwqDecode.configured()).isEqualTo(LinearDispatch.AwqDecode.GEMV_GEMM);
+    }
+
+    @ParameterizedTest(name = "N={0} K={1} maxTokens={2} {3}")
+    @CsvSource({"4096, 4096, 8, BATCHED_GEMV", "11008, 4096, 64, BATCHED_GEMV", "32000, 4096, 32, BATCHED_GEMV",
+        "264, 320, 100, BATCHED_GEMV", "4096, 4096, 8, MMA", "11008, 4096, 64, MMA", "32000, 4096, 32, MMA"})
+    void shouldSizeTheAwqWorkspaceForTheDecodeKernelAtEveryTokenCountItServes(int n, int k, int maxTokens,
+            LinearDispatch.AwqDecode decode) {
+        long bytes = LinearDispatch.awqWorkspaceBytes(n, k, 128, maxTokens, H100_SMS, decode);
         long largest = AwqPlan.of(k, n, H100_SMS).workspaceBytes(n);
-        for (int m = 2; m <= maxTokens; m++) {
-            long need = m <= AwqTokensPlan.MAX_TOKENS ? AwqTokensPlan.of(m, k, n, H100_SMS).workspaceBytes(m, n)
-                    : GemmPlan.awq(m, n, k, H100_SMS).workspaceBytes(m, n);
+        for (int m = 1; m <= maxTokens; m++) {
+            long need = m > AwqTokensPlan.MAX_TOKENS ? GemmPlan.awq(m, n, k, H100_SMS).workspaceBytes(m, n)
+                    : decode == LinearDispatch.AwqDecode.MMA ? AwqMmaPlan.of(m, k, n, 128, H100_SMS).workspaceBytes(m, n)
+                    : m >= 2 ? AwqTokensPlan.of(m, k, n, H100_SMS).workspaceBytes(m, n) : 0;
             largest = Math.max(largest, need);
         }
         assertThat(bytes).isEqualTo(largest);
@@ -74,7 +102,7 @@ class LinearDispatchTest {
     @ParameterizedTest(name = "N={0} K={1} maxTokens={2}")
     @CsvSource({"4096, 4096, 1", "4096, 4096, 256", "11008, 4096, 64", "4096, 11008, 2048", "264, 320, 100"})
     void shouldSizeTheAwqWorkspaceForTheGemvAndEveryGemmTokenCount(int n, int k, int maxTokens) {
-        long bytes = LinearDispatch.awqWorkspaceBytes(n, k, maxTokens, H100_SMS);
+        long bytes = LinearDispatch.awqWorkspaceBytes(n, k, 128, maxTokens, H100_SMS);
         long gemv = AwqPlan.of(k, n, H100_SMS).workspaceBytes(n);
         long largest = gemv;
         for (int m = 2; m <= maxTokens; m++) {
