@@ -109,6 +109,33 @@ __device__ __forceinline__ void awq_accumulate(float qx[32], const unsigned q[4]
 }
 
 /**
+ * The block's sums as partial[blockIdx.y][column]: lanes l, l^8, l^16, l^24 of a warp hold the same columns for
+ * different rows (added by shuffles), then the 8 warps' in {@code sums} (8 KB of shared memory) in a fixed order.
+ */
+__device__ __forceinline__ void awq_store_tile(float* partial, float acc[32], float (*sums)[AWQ_TILE_WORDS * 8], int W,
+                                               int N) {
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+#pragma unroll
+    for (int c = 0; c < 32; c++) {
+        acc[c] += __shfl_xor_sync(FULL_MASK, acc[c], 8);
+        acc[c] += __shfl_xor_sync(FULL_MASK, acc[c], 16);
+    }
+    if (lane < 8) {
+#pragma unroll
+        for (int c = 0; c < 32; c++) sums[warp][lane * 32 + c] = acc[c];
+    }
+    __syncthreads();
+    int t = threadIdx.x;  // one tile column slot per thread: lane slot t/32, its word t/8 % 4, nibble t % 8
+    int word = blockIdx.x * AWQ_TILE_WORDS + 4 * (t >> 5) + ((t >> 3) & 3);
+    if (word < W) {
+        float total = 0.f;
+#pragma unroll
+        for (int w = 0; w < AWQ_THREADS / 32; w++) total += sums[w][t];
+        partial[(size_t) blockIdx.y * N + 8 * word + awq_order(t & 7)] = total;
+    }
+}
+
+/**
  * partial[split][c] for split = blockIdx.y over rows [split*rows_per_split, +rows_per_split) of K;
  * rows_per_split is a multiple of 32. Grid (ceil(W / 32), splits), block 256.
  */
@@ -177,26 +204,8 @@ awq_gemv_partial_f16(float* partial, const int* qweight, const int* qzeros, cons
     }
     if (group >= 0) awq_flush(acc, qx, sx, grp, magic);
 
-    // lanes l, l^8, l^16, l^24 hold the same columns for different rows: add them, then across the 8 warps
-#pragma unroll
-    for (int c = 0; c < 32; c++) {
-        acc[c] += __shfl_xor_sync(FULL_MASK, acc[c], 8);
-        acc[c] += __shfl_xor_sync(FULL_MASK, acc[c], 16);
-    }
     __shared__ float sums[AWQ_THREADS / 32][AWQ_TILE_WORDS * 8];
-    if (lane < 8) {
-#pragma unroll
-        for (int c = 0; c < 32; c++) sums[warp][lane * 32 + c] = acc[c];
-    }
-    __syncthreads();
-    int t = threadIdx.x;  // one tile column slot per thread: lane slot t/32, its word t/8 % 4, nibble t % 8
-    int word = blockIdx.x * AWQ_TILE_WORDS + 4 * (t >> 5) + ((t >> 3) & 3);
-    if (word < W) {
-        float total = 0.f;
-#pragma unroll
-        for (int w = 0; w < AWQ_THREADS / 32; w++) total += sums[w][t];
-        partial[(size_t) blockIdx.y * N + 8 * word + awq_order(t & 7)] = total;
-    }
+    awq_store_tile(partial, acc, sums, W, N);
 }
 
 // ---- the same partial sums with the rows streamed through a ring in shared memory ----
@@ -286,25 +295,7 @@ awq_gemv_ring_f16(float* partial, const int* qweight, const int* qzeros, const h
     cp_async_wait<0>();
     __syncthreads();  // every ring slot is read: the epilogue's sums reuse the ring
 
-#pragma unroll
-    for (int c = 0; c < 32; c++) {
-        acc[c] += __shfl_xor_sync(FULL_MASK, acc[c], 8);
-        acc[c] += __shfl_xor_sync(FULL_MASK, acc[c], 16);
-    }
-    float (*sums)[AWQ_TILE_WORDS * 8] = reinterpret_cast<float (*)[AWQ_TILE_WORDS * 8]>(&ring[0][0]);
-    if (lane < 8) {
-#pragma unroll
-        for (int c = 0; c < 32; c++) sums[warp][lane * 32 + c] = acc[c];
-    }
-    __syncthreads();
-    int t = threadIdx.x;
-    int word = blockIdx.x * AWQ_TILE_WORDS + 4 * (t >> 5) + ((t >> 3) & 3);
-    if (word < W) {
-        float total = 0.f;
-#pragma unroll
-        for (int w = 0; w < AWQ_THREADS / 32; w++) total += sums[w][t];
-        partial[(size_t) blockIdx.y * N + 8 * word + awq_order(t & 7)] = total;
-    }
+    awq_store_tile(partial, acc, reinterpret_cast<float (*)[AWQ_TILE_WORDS * 8]>(&ring[0][0]), W, N);
 }
 
 // ---- a few tokens at once (decode of a batch of 2-32 sequences) ----

@@ -267,21 +267,9 @@ public final class GpuKernels {
      */
     public void awqGemvTokens(AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, int m, boolean outputF32,
             DeviceBuffer workspace) {
-        int k = w.inFeatures();
-        int n = w.outFeatures();
         AwqTokensPlan plan = awqTokensPlan(m, w);
-        KernelSpec partial = awqTokensSpec(plan.tokensPerBlock());
-        if ((long) m * n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(partial.name() + ": " + m + " x " + n + " outputs exceed int range");
-        }
-        need(partial, x, 2L * m * k);
-        need(partial, workspace, plan.workspaceBytes(m, n));
-        KernelSpec reduce = awqReduceSpec(outputF32 ? "f32" : "f16");
-        need(reduce, y, (long) m * n * (outputF32 ? 4 : 2));
-        device.kernel(partial).launch(plan.shape(), new KernelArgs().buffer(workspace).buffer(w.qweight())
-                .buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(m).i32(k).i32(n).i32(w.groupSize())
-                .i32(plan.rowsPerSplit()));
-        reduceAwqPartials(reduce, y, workspace, plan.splits(), m * n);
+        awqRows(awqTokensSpec(plan.tokensPerBlock()), plan.shape(), plan.splits(), plan.rowsPerSplit(),
+                plan.workspaceBytes(m, w.outFeatures()), w, x, y, m, outputF32, workspace);
     }
 
     /**
@@ -290,20 +278,26 @@ public final class GpuKernels {
      */
     public void awqMma(AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, int m, boolean outputF32,
             DeviceBuffer workspace) {
+        AwqMmaPlan plan = awqMmaPlan(m, w);
+        awqRows(AWQ_MMA_PARTIAL, plan.shape(), plan.splits(), plan.rowsPerSplit(), plan.workspaceBytes(m, w.outFeatures()),
+                w, x, y, m, outputF32, workspace);
+    }
+
+    /** A partial-sum kernel over m rows of x (partials [split][m][N]), then their reduce into y. */
+    private void awqRows(KernelSpec partial, LaunchShape shape, int splits, int rowsPerSplit, long workspaceBytes,
+            AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, int m, boolean outputF32, DeviceBuffer workspace) {
         int k = w.inFeatures();
         int n = w.outFeatures();
-        AwqMmaPlan plan = awqMmaPlan(m, w);
         if ((long) m * n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(AWQ_MMA_PARTIAL.name() + ": " + m + " x " + n + " outputs exceed int range");
+            throw new IllegalArgumentException(partial.name() + ": " + m + " x " + n + " outputs exceed int range");
         }
-        need(AWQ_MMA_PARTIAL, x, 2L * m * k);
-        need(AWQ_MMA_PARTIAL, workspace, plan.workspaceBytes(m, n));
+        need(partial, x, 2L * m * k);
+        need(partial, workspace, workspaceBytes);
         KernelSpec reduce = awqReduceSpec(outputF32 ? "f32" : "f16");
         need(reduce, y, (long) m * n * (outputF32 ? 4 : 2));
-        device.kernel(AWQ_MMA_PARTIAL).launch(plan.shape(), new KernelArgs().buffer(workspace).buffer(w.qweight())
-                .buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(m).i32(k).i32(n).i32(w.groupSize())
-                .i32(plan.rowsPerSplit()));
-        reduceAwqPartials(reduce, y, workspace, plan.splits(), m * n);
+        device.kernel(partial).launch(shape, new KernelArgs().buffer(workspace).buffer(w.qweight()).buffer(w.qzeros())
+                .buffer(w.scales()).buffer(x).i32(m).i32(k).i32(n).i32(w.groupSize()).i32(rowsPerSplit));
+        reduceAwqPartials(reduce, y, workspace, splits, m * n);
     }
 
     /** y[c] = the sum over splits of partial[split][c], c < count (awq_gemv_reduce_f16/_f32). */

@@ -58,27 +58,21 @@ class GpuKernelsDeviceTest extends DeviceTest {
     @CsvSource({"2, 96, 40, 32", "3, 320, 264, 64", "5, 200, 24, -1", "8, 4096, 4096, 128", "9, 33, 8, 33",
         "32, 4096, 11008, 128", "8, 11008, 4096, 128", "4, 20000, 72, 128", "17, 4096, 12296, 128"})
     void shouldMultiplyAFewTokensByAwqWeightsAsTheCpuLoaderReadsThem(int m, int k, int n, int groupSize) {
-        RandomAwq awq = randomAwq(k, n, groupSize);
-        float[] x = rounded(ActivationType.F16, gaussian(m * k));
-        float[] expected = new float[m * n];
-        awq.cpu().apply(x, expected, m);
-
-        try (AwqDeviceWeights w = awq.upload()) {
-            DeviceBuffer xd = upload(ActivationType.F16, x);
-            DeviceBuffer workspace = track(device.allocate(gpu.awqTokensPlan(m, w).workspaceBytes(m, n), "workspace"));
-            DeviceBuffer y16 = poisoned(2L * m * n, "y16");
-            DeviceBuffer y32 = poisoned(4L * m * n, "y32");
-            gpu.awqGemvTokens(w, xd, y16, m, false, workspace);
-            gpu.awqGemvTokens(w, xd, y32, m, true, workspace);
-            assertClose(download(ActivationType.F16, y16, m * n), expected, 2e-3, "batched f16 out");
-            assertClose(y32.downloadFloats(m * n), expected, 1e-5, "batched f32 out");
-        }
+        checkAwqRows(m, k, n, groupSize, "batched", w -> gpu.awqTokensPlan(m, w).workspaceBytes(m, n),
+                (w, x, y, f32, ws) -> gpu.awqGemvTokens(w, x, y, m, f32, ws));
     }
 
     @ParameterizedTest(name = "M={0} K={1} N={2} group={3}")
     @CsvSource({"1, 4096, 4096, 128", "1, 11008, 4096, 128", "1, 4096, 11008, 128", "2, 96, 64, 32", "3, 320, 288, 64",
         "8, 4096, 4096, 128", "5, 208, 32, 208", "9, 4096, 12320, 128", "32, 4096, 4096, 64", "1, 20000, 96, 16"})
     void shouldMultiplyTokensByAwqWeightsOnTheTensorCoresAsTheCpuLoaderReadsThem(int m, int k, int n, int groupSize) {
+        checkAwqRows(m, k, n, groupSize, "mma", w -> gpu.awqMmaPlan(m, w).workspaceBytes(m, n),
+                (w, x, y, f32, ws) -> gpu.awqMma(w, x, y, m, f32, ws));
+    }
+
+    /** One of the m-row AWQ products, fp16 and fp32 out, against the CPU loader's float weights. */
+    private void checkAwqRows(int m, int k, int n, int groupSize, String what,
+            java.util.function.ToLongFunction<AwqDeviceWeights> workspaceBytes, AwqRows product) {
         RandomAwq awq = randomAwq(k, n, groupSize);
         float[] x = rounded(ActivationType.F16, gaussian(m * k));
         float[] expected = new float[m * n];
@@ -86,14 +80,18 @@ class GpuKernelsDeviceTest extends DeviceTest {
 
         try (AwqDeviceWeights w = awq.upload()) {
             DeviceBuffer xd = upload(ActivationType.F16, x);
-            DeviceBuffer workspace = track(device.allocate(gpu.awqMmaPlan(m, w).workspaceBytes(m, n), "workspace"));
+            DeviceBuffer workspace = track(device.allocate(workspaceBytes.applyAsLong(w), "workspace"));
             DeviceBuffer y16 = poisoned(2L * m * n, "y16");
             DeviceBuffer y32 = poisoned(4L * m * n, "y32");
-            gpu.awqMma(w, xd, y16, m, false, workspace);
-            gpu.awqMma(w, xd, y32, m, true, workspace);
-            assertClose(download(ActivationType.F16, y16, m * n), expected, 2e-3, "mma f16 out");
-            assertClose(y32.downloadFloats(m * n), expected, 1e-5, "mma f32 out");
+            product.run(w, xd, y16, false, workspace);
+            product.run(w, xd, y32, true, workspace);
+            assertClose(download(ActivationType.F16, y16, m * n), expected, 2e-3, what + " f16 out");
+            assertClose(y32.downloadFloats(m * n), expected, 1e-5, what + " f32 out");
         }
+    }
+
+    private interface AwqRows {
+        void run(AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, boolean outputF32, DeviceBuffer workspace);
     }
 
     @ParameterizedTest(name = "{0}")
