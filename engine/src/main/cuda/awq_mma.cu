@@ -171,22 +171,35 @@ awq_mma_partial_f16(float* partial, const int* qweight, const int* qzeros, const
 #pragma unroll
         for (int i = 0; i < 4; i++) { acc[j][i] = 0.f; d[j][i] = 0.f; }
     }
-    int group_end = -1;
-    auto load_group = [&](int k) {
-        int grp = k / group_size;
-        group_end = (grp + 1) * group_size;
+    // a group's zero words and scales are loaded one group ahead (raw), so a new group does not wait on memory
+    unsigned zero_raw[4][2];
+    half scale_raw[4][2];
+    auto fetch_group = [&](int grp) {
 #pragma unroll
         for (int j = 0; j < 4; j++) {
 #pragma unroll
             for (int h = 0; h < 2; h++) {
                 int word = w0 + 2 * j + h;
                 bool in = word < W;
-                unsigned zw = in ? (unsigned) __ldg(qzeros + (size_t) grp * W + word) : 0u;
-                float s = in ? __half2float(scales[(size_t) grp * N + 8 * word + g]) : 0.f;
-                zero[j][h] = mma_zero_pair(zw, pick, g);
+                zero_raw[j][h] = in ? (unsigned) __ldg(qzeros + (size_t) grp * W + word) : 0u;
+                scale_raw[j][h] = in ? scales[(size_t) grp * N + 8 * word + g] : __float2half(0.f);
+            }
+        }
+    };
+    int group_end = -1;
+    auto start_group = [&](int k) {
+        int grp = k / group_size;
+        group_end = (grp + 1) * group_size;
+#pragma unroll
+        for (int j = 0; j < 4; j++) {
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+                zero[j][h] = mma_zero_pair(zero_raw[j][h], pick, g);
+                float s = __half2float(scale_raw[j][h]);
                 scale[j][h] = pick.high ? s * 0.0625f : s;
             }
         }
+        if (group_end < k_end) fetch_group(grp + 1);
     };
     auto flush = [&]() {
 #pragma unroll
@@ -199,6 +212,7 @@ awq_mma_partial_f16(float* partial, const int* qweight, const int* qzeros, const
         }
     };
 
+    if (stages > 0) fetch_group(k_begin / group_size);
 #pragma unroll
     for (int s = 0; s < MMA_STAGES - 1; s++) {
         if (s < stages) fetch(s);
@@ -216,7 +230,7 @@ awq_mma_partial_f16(float* partial, const int* qweight, const int* qzeros, const
             if (k >= k_end) break;
             if (k >= group_end) {  // group_size % 16 == 0: a k16 step never straddles two groups
                 if (group_end >= 0) flush();
-                load_group(k);
+                start_group(k);
             }
             unsigned a[4][4], b[2];
             mma_a_fragments(a, st.w, kk, lane, pick, zero);
