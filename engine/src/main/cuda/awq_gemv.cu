@@ -20,6 +20,7 @@
 //    compiler splits it in two), one FADD, one FFMA per weight;
 //  - at most 128 registers (two blocks a multiprocessor), which AwqPlan sizes the grid for.
 #include "common.cuh"
+#include <string.h>
 
 #define AWQ_THREADS 256
 #define AWQ_TILE_WORDS 32
@@ -32,10 +33,16 @@ __host__ __device__ constexpr int awq_order(int n) { return (n >> 2) + 2 * (n & 
 
 /** The field of w under MASK, read in place: (w & MASK) | magic as a float, less 2^23 (magic = 2^23's bits). */
 template <unsigned MASK>
-__device__ __forceinline__ float awq_field(unsigned w, unsigned magic) {
+__host__ __device__ __forceinline__ float awq_field(unsigned w, unsigned magic) {
     unsigned bits;
+#ifdef __CUDA_ARCH__
     asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(bits) : "r"(w), "n"(MASK), "r"(magic));  // (a & b) | c
-    return __uint_as_float(bits) - 8388608.f;
+#else
+    bits = (w & MASK) | magic;  // the host build of src/test/cuda's checks
+#endif
+    float f;
+    memcpy(&f, &bits, 4);
+    return f - 8388608.f;
 }
 
 /** The 8 fields of w, each times x scaled back by its place (xs[n] = x * 16^-n; fields 5..7 are 0..2 of w >> 20). */
@@ -311,7 +318,7 @@ awq_gemv_ring_f16(float* partial, const int* qweight, const int* qzeros, const h
 #define AWQ_TOK_AHEAD 8
 
 /** The 8 fields of w as q * 16^p (fields 5..7 from w >> 20), p = n for n < 5, else n - 5. */
-__device__ __forceinline__ void awq_fields(float f[8], unsigned w, unsigned magic) {
+__host__ __device__ __forceinline__ void awq_fields(float f[8], unsigned w, unsigned magic) {
     unsigned hi = w >> 20;
     f[0] = awq_field<0xFu>(w, magic);
     f[1] = awq_field<0xF0u>(w, magic);
@@ -329,7 +336,8 @@ __host__ __device__ constexpr float awq_place_inverse(int n) {
 }
 
 /** One group's scale of field n times 16^-place (sp) and zero times scale (zs), from its zero word and 8 scales. */
-__device__ __forceinline__ void awq_group_terms(float sp[8], float zs[8], unsigned z, uint4 scales, unsigned magic) {
+__host__ __device__ __forceinline__ void awq_group_terms(float sp[8], float zs[8], unsigned z, uint4 scales,
+                                                        unsigned magic) {
     const half* s = reinterpret_cast<const half*>(&scales);
     float zf[8];
     awq_fields(zf, z, magic);
@@ -339,6 +347,14 @@ __device__ __forceinline__ void awq_group_terms(float sp[8], float zs[8], unsign
         sp[n] = sn * awq_place_inverse(n);
         zs[n] = zf[n] * sp[n];  // z * 16^p * s * 16^-p: exact
     }
+}
+
+/** The 8 weights of word q, w[n] = (q_n - z_n) * s_n exactly (one FFMA each: see the comment above). */
+__host__ __device__ __forceinline__ void awq_dequantize(float w[8], unsigned q, const float sp[8], const float zs[8],
+                                                       unsigned magic) {
+    awq_fields(w, q, magic);
+#pragma unroll
+    for (int n = 0; n < 8; n++) w[n] = fmaf(w[n], sp[n], -zs[n]);
 }
 
 template <int MT>
@@ -388,9 +404,7 @@ __device__ __forceinline__ void awq_tokens(float* partial, const int* qweight, c
                 awq_group_terms(sp, zs, z, s, magic);
             }
             float w[8];
-            awq_fields(w, q[u], magic);
-#pragma unroll
-            for (int n = 0; n < 8; n++) w[n] = fmaf(w[n], sp[n], -zs[n]);
+            awq_dequantize(w, q[u], sp, zs, magic);
             const float* xr = xt + (k - split_begin) * MT;
             float xv[MT];
             if constexpr (MT % 4 == 0) {

@@ -1,4 +1,4 @@
-// Host check of awq_mma.cu's fragment logic, run by AwqMmaFragmentsTest where nvcc is present: a random stage of
+// Host check of awq_mma.cu's fragment logic, run by CudaHostChecksTest where nvcc is present: a random stage of
 // AWQ words, zeros, scales and 8 tokens' x; every lane's A and B fragments built by the kernel's own functions are
 // placed back into the 16 x 16 and 16 x 8 matrices by PTX's m16n8k16 layout and compared with the dequantized weights
 // and x; then one k16 step's D = A B, scaled as the kernel's flush scales it, against (q - z) s x summed directly.
