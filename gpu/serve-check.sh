@@ -7,7 +7,9 @@
 # Prints a table last; the node's log, bench-serve's reports (text and JSON) go to $OUT (or gpu/out).
 # The KV cache takes the device memory free after the weights, up to QS_GPU_MEMORY_UTILIZATION (0.9) of the whole.
 # Settings (environment): QS_SHAPE (llama-7b), QS_BACKEND (cuda), QS_GPU_MEMORY_UTILIZATION (0.9), QS_INPUT_LEN (512),
-# QS_OUTPUT_LEN (128), QS_CONCURRENCY ("1 8 32"), QS_PORT (8000), QS_MODEL_DIR (/tmp/quantserve-<shape>-awq128).
+# QS_OUTPUT_LEN (128), QS_CONCURRENCY ("1 8 32"), QS_PORT (8000), QS_MODEL_DIR (/tmp/quantserve-<shape>-awq128),
+# QS_NODE_JAVA_OPTS (JVM options of the node, e.g. "-Dquantserve.gpu.awq-decode=mma" for the kernels gpu/README.md
+# lists as not yet timed).
 # Where no GPU is, QS_SHAPE=small QS_BACKEND=cpu QS_KV_CACHE=512MB runs the same path on the CPU (the KV cache then
 # sized by QS_KV_CACHE).
 set -uo pipefail
@@ -55,7 +57,8 @@ healthy() {
 }
 
 start=$(date +%s)
-"${java[@]}" -Xmx24g io.quantserve.node.NodeApplication --quantserve.node.model="$model" \
+# shellcheck disable=SC2086 # QS_NODE_JAVA_OPTS: JVM options, split on spaces
+"${java[@]}" -Xmx24g ${QS_NODE_JAVA_OPTS:-} io.quantserve.node.NodeApplication --quantserve.node.model="$model" \
   --quantserve.node.served-model-name="$shape-awq" --quantserve.node.engine.backend="$backend" \
   "$kv_setting" --quantserve.node.engine.max-num-seqs=64 \
   --quantserve.node.engine.max-num-batched-tokens=2048 --server.port="$port" > "$out/node.log" 2>&1 &
