@@ -3,7 +3,7 @@ package io.quantserve.engine.gpu;
 /**
  * How {@code awq_mma_partial_f16} covers m tokens of a [K, N] AWQ matrix: 8 tokens a block (grid z over groups of
  * 8), tiles of 32 packed words (4 warps of 8 words; grid x) and slices of K (grid y) up to one wave of
- * {@value #BLOCKS_PER_SM} blocks a multiprocessor (43.5 KB of shared memory and ~118 registers a thread each), each
+ * {@value #BLOCKS_PER_SM} blocks a multiprocessor (43.5 KB of shared memory and 124 registers a thread each), each
  * slice a whole number of the kernel's 32-row stages.
  *
  * @param tokenGroups   grid z: ceil(m / 8)
@@ -13,7 +13,6 @@ package io.quantserve.engine.gpu;
  */
 public record AwqMmaPlan(int tokenGroups, int tiles, int splits, int rowsPerSplit) {
     static final int THREADS = 128;
-    static final int TILE_WORDS = 32;
     static final int ROWS_PER_STAGE = 32;
     static final int BLOCKS_PER_SM = 4;
 
@@ -28,11 +27,9 @@ public record AwqMmaPlan(int tokenGroups, int tiles, int splits, int rowsPerSpli
                     + groupSize + ": needs in_features a multiple of 16, out_features of 32, the group size of 16");
         }
         int groups = (m + 7) / 8;
-        int tiles = (n / 8 + TILE_WORDS - 1) / TILE_WORDS;
-        int steps = (k + ROWS_PER_STAGE - 1) / ROWS_PER_STAGE;
-        long wanted = Math.max(1, (long) BLOCKS_PER_SM * multiprocessors);
-        int splits = (int) Math.clamp(wanted / ((long) tiles * groups), 1, steps);
-        int rows = (steps + splits - 1) / splits * ROWS_PER_STAGE;
+        int tiles = AwqPlan.tiles(n);
+        int rows = AwqPlan.rowsPerSlice(k, ROWS_PER_STAGE, Integer.MAX_VALUE, (long) tiles * groups,
+                (long) BLOCKS_PER_SM * multiprocessors);
         return new AwqMmaPlan(groups, tiles, (k + rows - 1) / rows, rows);
     }
 

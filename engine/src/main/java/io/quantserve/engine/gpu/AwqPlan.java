@@ -30,13 +30,25 @@ public record AwqPlan(int tiles, int splits, int rowsPerSplit) {
             throw new IllegalArgumentException("AWQ matrix [" + k + ", " + n + "]: out_features must be a positive "
                     + "multiple of 8 and in_features positive");
         }
-        int words = n / 8;
-        int tiles = (words + TILE_WORDS - 1) / TILE_WORDS;
-        int steps = (k + ROWS_PER_STEP - 1) / ROWS_PER_STEP;
-        int wanted = Math.max(1, blocksPerSm * multiprocessors);
-        int splits = Math.clamp(wanted / tiles, (steps + MAX_STEPS - 1) / MAX_STEPS, steps);
-        int rows = (steps + splits - 1) / splits * ROWS_PER_STEP;
+        int tiles = tiles(n);
+        int rows = rowsPerSlice(k, ROWS_PER_STEP, MAX_STEPS, tiles, (long) blocksPerSm * multiprocessors);
         return new AwqPlan(tiles, (k + rows - 1) / rows, rows);
+    }
+
+    /** Tiles of {@value #TILE_WORDS} packed words (256 outputs) over N. */
+    static int tiles(int n) {
+        return (n / 8 + TILE_WORDS - 1) / TILE_WORDS;
+    }
+
+    /**
+     * Rows of K a slice takes so that {@code blocksPerSlice} blocks times the slices fill at most {@code wanted}
+     * blocks (one wave), at least one slice and at most one per step of {@code stepRows} rows, no slice over
+     * {@code maxSteps} steps; a multiple of {@code stepRows}. The AWQ plans share it.
+     */
+    static int rowsPerSlice(int k, int stepRows, int maxSteps, long blocksPerSlice, long wanted) {
+        int steps = (k + stepRows - 1) / stepRows;
+        int splits = (int) Math.clamp(Math.max(1, wanted) / blocksPerSlice, Math.ceilDiv(steps, maxSteps), steps);
+        return (steps + splits - 1) / splits * stepRows;
     }
 
     public LaunchShape partialShape() {

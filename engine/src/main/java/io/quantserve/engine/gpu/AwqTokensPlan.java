@@ -25,13 +25,9 @@ public record AwqTokensPlan(int tokensPerBlock, int tokenGroups, int tiles, int 
         }
         int perBlock = m <= 2 ? 2 : m <= 4 ? 4 : 8;
         int groups = (m + perBlock - 1) / perBlock;
-        int tiles = (n / 8 + AwqPlan.TILE_WORDS - 1) / AwqPlan.TILE_WORDS;
-        int steps = (k + AwqPlan.ROWS_PER_STEP - 1) / AwqPlan.ROWS_PER_STEP;
-        int maxSteps = MAX_STAGED_VALUES / perBlock / AwqPlan.ROWS_PER_STEP;
-        long blocks = (long) tiles * groups;
-        long wanted = Math.max(1, (long) AwqPlan.BLOCKS_PER_SM * multiprocessors);
-        int splits = (int) Math.clamp(wanted / blocks, (steps + maxSteps - 1) / maxSteps, steps);
-        int rows = (steps + splits - 1) / splits * AwqPlan.ROWS_PER_STEP;
+        int tiles = AwqPlan.tiles(n);
+        int rows = AwqPlan.rowsPerSlice(k, AwqPlan.ROWS_PER_STEP, MAX_STAGED_VALUES / perBlock / AwqPlan.ROWS_PER_STEP,
+                (long) tiles * groups, (long) AwqPlan.BLOCKS_PER_SM * multiprocessors);
         return new AwqTokensPlan(perBlock, groups, tiles, (k + rows - 1) / rows, rows);
     }
 

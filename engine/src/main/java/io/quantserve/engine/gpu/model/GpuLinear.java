@@ -100,26 +100,19 @@ sealed interface GpuLinear extends AutoCloseable {
                 ops = new Ops(ops.kernels(), ops.model(), ops.matmul(), ops.type(),
                         ws.slice(head, ws.bytes() - head, ws.label() + " after the gathered input"));
             }
-            LinearDispatch.Kernel kernel = LinearDispatch.awq(m, outFeatures(), inFeatures(), weights.groupSize(), f32Out);
-            if (kernel == LinearDispatch.Kernel.AWQ_GEMM) {
-                ops.matmul().awqGemm(weights, y, x, m, ops.workspace());
-                addBias(ops, bias, y, m, weights.outFeatures(), false);
-                return;
-            }
-            if (kernel == LinearDispatch.Kernel.AWQ_BATCHED_GEMV || kernel == LinearDispatch.Kernel.AWQ_MMA) {
-                if (kernel == LinearDispatch.Kernel.AWQ_MMA) {
-                    ops.kernels().awqMma(weights, x, y, m, f32Out, ops.workspace());
-                } else {
-                    ops.kernels().awqGemvTokens(weights, x, y, m, f32Out, ops.workspace());
+            DeviceBuffer ws = ops.workspace();
+            switch (LinearDispatch.awq(m, outFeatures(), inFeatures(), weights.groupSize(), f32Out)) {
+                case AWQ_GEMM -> ops.matmul().awqGemm(weights, y, x, m, ws); // fp16 out only: f32Out is false here
+                case AWQ_BATCHED_GEMV -> ops.kernels().awqGemvTokens(weights, x, y, m, f32Out, ws);
+                case AWQ_MMA -> ops.kernels().awqMma(weights, x, y, m, f32Out, ws);
+                default -> {
+                    long inBytes = 2L * weights.inFeatures();
+                    long outBytes = (long) weights.outFeatures() * (f32Out ? 4 : 2);
+                    for (int r = 0; r < m; r++) {
+                        ops.kernels().awqGemv(weights, x.slice(r * inBytes, inBytes, x.label() + "[" + r + "]"),
+                                y.slice(r * outBytes, outBytes, y.label() + "[" + r + "]"), f32Out, ws);
+                    }
                 }
-                addBias(ops, bias, y, m, weights.outFeatures(), f32Out);
-                return;
-            }
-            long inBytes = 2L * weights.inFeatures();
-            long outBytes = (long) weights.outFeatures() * (f32Out ? 4 : 2);
-            for (int r = 0; r < m; r++) {
-                ops.kernels().awqGemv(weights, x.slice(r * inBytes, inBytes, x.label() + "[" + r + "]"),
-                        y.slice(r * outBytes, outBytes, y.label() + "[" + r + "]"), f32Out, ops.workspace());
             }
             addBias(ops, bias, y, m, weights.outFeatures(), f32Out);
         }
