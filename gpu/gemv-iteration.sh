@@ -26,10 +26,14 @@ for decode in batched-gemv mma; do
   grep -E "✘" -A6 "$out/tests-$decode.log" | head -30; grep -E "tests (successful|failed)" "$out/tests-$decode.log"
 done
 # each partial-sum kernel (io.quantserve.engine.gpu.AwqGemvKernel; the device tests above check each)
+# (the multi-token rows - tensor-core product, batched GEMV, AWQ GEMM - with the first kernel only)
+one_token=false
 for kernel in ${QS_GEMV_KERNELS:-registers ring ring1}; do
-  timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-gemv="$kernel" -Dquantserve.bench.gemv-only=true -cp "$cp" \
+  timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-gemv="$kernel" -Dquantserve.bench.gemv-only=true \
+    -Dquantserve.bench.one-token=$one_token -cp "$cp" \
     io.quantserve.engine.gpu.bench.GpuBench 4096:4096 4096:11008 11008:4096 8192:8192 8192:28672 28672:8192 2>&1 \
     | grep -E "copy|awq_|partials|kernel" | tee -a "$out/gemv.txt"
+  one_token=true
   timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-gemv="$kernel" -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench \
     llama-7b 128 2>&1 | grep -E "prefill|decode" | sed "s/^/$kernel: /" | tee -a "$out/model.txt"
 done

@@ -29,7 +29,8 @@ import java.util.function.IntConsumer;
  * {@code 8192:28672 28672:8192} for a 70B model's MLP, where the fixed costs of a launch weigh less;
  * {@code -Dquantserve.bench.gemv-only=true} times the copy and the AWQ GEMVs alone (one token - the whole call and its
  * partial-sum launch alone - the tensor-core product at 1, 2, 8 and 32 tokens, and the batched GEMV beside the AWQ
- * GEMM at 2, 8 and 32 tokens).
+ * GEMM at 2, 8 and 32 tokens); with {@code -Dquantserve.bench.one-token=true} as well, the one-token rows only (a
+ * second run of the GEMV with another partial-sum kernel need not time the multi-token kernels again).
  */
 public final class GpuBench {
     static final int BATCHES = 15;
@@ -46,6 +47,7 @@ public final class GpuBench {
     private final CudaDevice device;
     private final int[][] shapes;
     private final boolean gemvOnly = Boolean.getBoolean("quantserve.bench.gemv-only");
+    private final boolean oneToken = gemvOnly && Boolean.getBoolean("quantserve.bench.one-token");
     private final GpuKernels kernels;
     private final GpuMatmul matmul;
     private final DeviceFill fill;
@@ -147,6 +149,9 @@ public final class GpuBench {
             row(name, k, n, 1, gemv, setBytes + 2L * k + 2L * n, copy);
             double partials = median(i -> kernels.awqGemvPartials(weights.get(i % sets), x, workspace), sets);
             row(name.replace("awq_gemv", "  partials"), k, n, 1, partials, setBytes + 2L * k, copy);
+            if (oneToken) {
+                return;
+            }
             for (int m : mma ? MMA_TOKENS : new int[0]) {
                 double ms = median(i -> kernels.awqMma(weights.get(i % sets), x, y, m, false, workspace), sets);
                 row("awq_mma", k, n, m, ms, setBytes + 2L * m * k + 2L * m * n, copy);
