@@ -20,6 +20,7 @@
 //    compiler splits it in two), one FADD, one FFMA per weight;
 //  - at most 128 registers (two blocks a multiprocessor), which AwqPlan sizes the grid for.
 #include "common.cuh"
+#include "cp_async.cuh"
 #include <string.h>
 
 #define AWQ_THREADS 256
@@ -224,23 +225,16 @@ awq_gemv_partial_f16(float* partial, const int* qweight, const int* qzeros, cons
 // shared memory once (rows_per_split halves, at most AwqPlan.MAX_ROWS_PER_SPLIT).
 #define AWQ_STAGES 8
 
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
-
-template <int PENDING>
-__device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(PENDING) : "memory"); }
-
 /** Starts copying this thread's 4 words of row k into slot (words at or past W land as zeros). */
 __device__ __forceinline__ void awq_ring_fetch(uint4* slot, const int* qweight, int k, int W, int word0, bool vec) {
-    unsigned dst = (unsigned) __cvta_generic_to_shared(slot);
     const int* row = qweight + (size_t) k * W + word0;
     if (vec) {
-        asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(row) : "memory");
+        cp_async16(slot, row, 16);
     } else {
 #pragma unroll
         for (int wi = 0; wi < 4; wi++) {
             bool in = word0 + wi < W;  // src-size 0: nothing read, 4 zero bytes written
-            asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(dst + 4 * wi),
-                         "l"(in ? row + wi : qweight), "r"(in ? 4 : 0) : "memory");
+            cp_async4(reinterpret_cast<unsigned*>(slot) + wi, in ? row + wi : qweight, in ? 4 : 0);
         }
     }
 }
@@ -253,7 +247,7 @@ extern "C" __global__ void __launch_bounds__(AWQ_THREADS, 2)
 awq_gemv_ring_f16(float* partial, const int* qweight, const int* qzeros, const half* scales, const half* x,
                   int K, int N, int group_size, int rows_per_split) {
     __shared__ uint4 ring[AWQ_STAGES][AWQ_THREADS];  // slot s of thread t: ring[s][t] (a warp's 16-byte reads: 4 wavefronts)
-    extern __shared__ half x_slice[];                // x[split_begin ..), rows_per_split values
+    DYNAMIC_SHARED(half, x_slice);                   // x[split_begin ..), rows_per_split values
     int W = N >> 3;
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     int word0 = blockIdx.x * AWQ_TILE_WORDS + 4 * (lane & 7);
@@ -360,7 +354,7 @@ __host__ __device__ __forceinline__ void awq_dequantize(float w[8], unsigned q, 
 template <int MT>
 __device__ __forceinline__ void awq_tokens(float* partial, const int* qweight, const int* qzeros, const half* scales,
                                            const half* x, int M, int K, int N, int group_size, int rows_per_split) {
-    extern __shared__ float xt[];  // [rows of the slice][MT]
+    DYNAMIC_SHARED(float, xt);  // [rows of the slice][MT]
     __shared__ float sums[AWQ_TOK_WARPS][AWQ_TILE_WORDS * 8];
     int W = N >> 3;
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;

@@ -16,6 +16,7 @@
 // awq_gemv_reduce_f16/_f32 over M * N values, as the batched GEMV's. Needs K % 16 == 0, N % 32 == 0 and a group
 // size that is a multiple of 16 (io.quantserve.engine.gpu.AwqMmaPlan checks).
 #include "common.cuh"
+#include "cp_async.cuh"
 #include <string.h>
 
 #define MMA_WARPS 4
@@ -111,18 +112,15 @@ __host__ __device__ inline void mma_b_fragment(unsigned b[2], const half (*x)[MM
     memcpy(&b[1], &x[g][kk + 2 * t + 8], 4);
 }
 
+/** d += a b: one warp's m16n8k16 product (fp16 in, fp32 accumulators), the fragments in PTX's layout. */
+__device__ __forceinline__ void mma_16816(float (&c)[4], const unsigned (&a)[4], const unsigned (&b)[2]);
+
 #ifdef __CUDA_ARCH__
 __device__ __forceinline__ void mma_16816(float (&c)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
     asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
                  "{%0, %1, %2, %3};\n"
                  : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-}
-
-__device__ __forceinline__ void mma_cp16(void* dst, const void* src, int src_bytes) {
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"((unsigned) __cvta_generic_to_shared(dst)),
-                 "l"(src), "r"(src_bytes)
-                 : "memory");
 }
 #endif
 
@@ -133,7 +131,6 @@ __device__ __forceinline__ void mma_cp16(void* dst, const void* src, int src_byt
 extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32)
 awq_mma_partial_f16(float* partial, const int* qweight, const int* qzeros, const half* scales, const half* x, int M,
                     int K, int N, int group_size, int rows_per_split) {
-#ifdef __CUDA_ARCH__
     __shared__ __align__(16) MmaStage ring[MMA_WARPS][MMA_STAGES];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     int g = lane >> 2, t = lane & 3;
@@ -154,12 +151,12 @@ awq_mma_partial_f16(float* partial, const int* qweight, const int* qzeros, const
         for (int piece = 0; piece < 2; piece++) {
             int word = w0 + 4 * piece;
             bool in = row_in && word < W;  // W % 4 == 0: a piece is all in or all out
-            mma_cp16(&st.w[lane][4 * piece], in ? qweight + (size_t) k * W + word : qweight, in ? 16 : 0);
+            cp_async16(&st.w[lane][4 * piece], in ? qweight + (size_t) k * W + word : qweight, in ? 16 : 0);
         }
         int token = m0 + (lane >> 2);
         int kx = k_begin + s * MMA_STAGE_ROWS + 8 * (lane & 3);
         bool in = token < M && kx < k_end;  // K % 16 == 0: 8 rows are all in or all out
-        mma_cp16(&st.x[lane >> 2][8 * (lane & 3)], in ? x + (size_t) token * K + kx : x, in ? 16 : 0);
+        cp_async16(&st.x[lane >> 2][8 * (lane & 3)], in ? x + (size_t) token * K + kx : x, in ? 16 : 0);
     };
 
     MmaLanePick pick = mma_lane_pick(g);
@@ -216,13 +213,13 @@ awq_mma_partial_f16(float* partial, const int* qweight, const int* qzeros, const
 #pragma unroll
     for (int s = 0; s < MMA_STAGES - 1; s++) {
         if (s < stages) fetch(s);
-        asm volatile("cp.async.commit_group;\n" ::: "memory");
+        cp_async_commit();
     }
     for (int s = 0; s < stages; s++) {
-        asm volatile("cp.async.wait_group %0;\n" ::"n"(MMA_STAGES - 2) : "memory");
+        cp_async_wait<MMA_STAGES - 2>();
         __syncwarp();  // every lane's copies of stage s landed; every lane is done with stage s - 1's slot
         if (s + MMA_STAGES - 1 < stages) fetch(s + MMA_STAGES - 1);
-        asm volatile("cp.async.commit_group;\n" ::: "memory");
+        cp_async_commit();
         const MmaStage& st = mine[s % MMA_STAGES];
 #pragma unroll
         for (int kk = 0; kk < MMA_STAGE_ROWS; kk += 16) {
@@ -240,7 +237,7 @@ awq_mma_partial_f16(float* partial, const int* qweight, const int* qzeros, const
         }
     }
     if (group_end >= 0) flush();
-    asm volatile("cp.async.wait_group 0;\n" ::: "memory");
+    cp_async_wait<0>();
 
     // acc[j][2h + e]: column 8 (w0 + 2j + h) + g, token m0 + 2t + e
 #pragma unroll
@@ -255,5 +252,4 @@ awq_mma_partial_f16(float* partial, const int* qweight, const int* qzeros, const
             }
         }
     }
-#endif
 }

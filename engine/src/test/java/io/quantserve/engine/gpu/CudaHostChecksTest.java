@@ -16,16 +16,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The kernels' arithmetic that needs no GPU, checked on the host: each {@code src/test/cuda/*_test.cu} includes a
- * kernel source, calls its {@code __host__ __device__} helpers (awq_mma.cu's fragments against PTX's m16n8k16
- * layout, awq_gemv.cu's exact dequantization) and prints "ok". Needs nvcc; skipped without it.
+ * The kernels' arithmetic and indexing, checked on the host: each {@code src/test/cuda/*_test.cu} (built by nvcc)
+ * includes a kernel source and calls its {@code __host__ __device__} helpers (awq_mma.cu's fragments against PTX's
+ * m16n8k16 layout, awq_gemv.cu's exact dequantization); each {@code *_test.cpp} (built by the host C++ compiler with
+ * the CUDA toolkit's headers) runs whole kernels under {@code src/test/cuda/emu}'s emulation against a reference.
+ * Each prints "ok". Needs nvcc (and c++ for the emulated ones); skipped without.
  */
 class CudaHostChecksTest {
     private static final Path SOURCES = Path.of("src/test/cuda");
 
     static List<String> checks() throws IOException {
         try (Stream<Path> files = Files.list(SOURCES)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith("_test.cu")).sorted().toList();
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith("_test.cu") || n.endsWith("_test.cpp")).sorted().toList();
         }
     }
 
@@ -35,19 +38,33 @@ class CudaHostChecksTest {
         Optional<Path> nvcc = GpuResourcesTest.cudaTool("nvcc");
         assumeTrue(nvcc.isPresent(), "nvcc not found (PATH, /usr/local/cuda/bin): " + check + " not run here");
         Path dir = Files.createDirectories(Path.of("target/cuda-host-checks"));
-        Path binary = dir.resolve(check.replace(".cu", ""));
+        Path binary = dir.resolve(check.substring(0, check.lastIndexOf('.')));
         Files.deleteIfExists(binary);
-        String compiled = run(nvcc.get().toString(), "-std=c++17", "-arch=sm_80", "-o", binary.toString(),
-                SOURCES.resolve(check).toString());
+        String source = SOURCES.resolve(check).toString();
+        String compiled;
+        if (check.endsWith(".cu")) {
+            compiled = run(nvcc.get().toString(), "-std=c++17", "-arch=sm_80", "-o", binary.toString(), source);
+        } else {
+            Optional<Path> cxx = GpuResourcesTest.cudaTool("c++");
+            assumeTrue(cxx.isPresent(), "no host C++ compiler (c++) on PATH: " + check + " not run here");
+            compiled = run(cxx.get().toString(), "-std=c++20", "-O2", "-fno-strict-aliasing", "-pthread",
+                    "-Wno-unknown-pragmas", "-I" + cudaIncludes(nvcc.get()), "-o", binary.toString(), source);
+        }
         assertThat(Files.isExecutable(binary)).as("nvcc output: " + compiled).isTrue();
         assertThat(run(binary.toAbsolutePath().toString())).isEqualTo("ok\n");
+    }
+
+    /** The toolkit's headers beside its nvcc (cuda_fp16.h and the rest). */
+    private static Path cudaIncludes(Path nvcc) throws IOException {
+        Path beside = nvcc.toRealPath().getParent().resolveSibling("include");
+        return Files.exists(beside.resolve("cuda_fp16.h")) ? beside : Path.of("/usr/local/cuda/include");
     }
 
     private static String run(String... command) throws Exception {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         p.getInputStream().transferTo(out);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
         return out.toString(StandardCharsets.UTF_8);
     }
 }

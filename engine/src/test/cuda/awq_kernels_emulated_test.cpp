@@ -1,0 +1,164 @@
+// The AWQ kernels run whole on the host (emu/cuda_emu.h), run by CudaHostChecksTest with the host C++ compiler where
+// nvcc's headers are present: awq_gemv_partial_f16 (the default GEMV, timed on devices), awq_gemv_ring_f16,
+// awq_gemv_tokens2/4/8_f16 and awq_mma_partial_f16 (written without a GPU), each through awq_gemv_reduce_f32, on
+// random AutoAWQ layers of awkward shapes (a tile's words partly past N, N/8 odd, slices of K not on group bounds,
+// token counts that leave a block's last tokens empty), with the cp.async copies landing late (threads in order) and
+// early (threads in reverse order). Compared with sum_k (q - z) s x in double. Prints "ok" and exits 0, or names the first mismatch and exits 1.
+#include "emu/cuda_emu.h"
+
+#include "../../main/cuda/awq_gemv.cu"
+#include "../../main/cuda/awq_mma.cu"
+
+#include <cmath>
+#include <string>
+
+namespace {
+
+unsigned long long state = 0x2545F4914F6CDD1Dull;
+
+unsigned next() {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return (unsigned) (state >> 16);
+}
+
+float uniform(float lo, float hi) { return lo + (hi - lo) * (next() % 1000000) / 1e6f; }
+
+struct Layer {
+    int K, N, G;
+    std::vector<int> qweight, qzeros;
+    std::vector<half> scales;
+
+    Layer(int k, int n, int g) : K(k), N(n), G(g), qweight((size_t) k * (n / 8)), qzeros((size_t) (k / g) * (n / 8)),
+                                 scales((size_t) (k / g) * n) {
+        for (int& w : qweight) w = (int) next();
+        for (int& z : qzeros) z = (int) next();
+        for (half& s : scales) s = __float2half(uniform(0.001f, 0.02f));
+    }
+
+    /** Column c's 4-bit field of an AWQ word (column c sits at nibble (c / 2) + 4 (c % 2)). */
+    static int field(int word, int c) { return (int) (((unsigned) word >> (4 * awq_nibble_of_column(c % 8))) & 15u); }
+
+    double weight(int k, int c) const {
+        int q = field(qweight[(size_t) k * (N / 8) + c / 8], c);
+        int z = field(qzeros[(size_t) (k / G) * (N / 8) + c / 8], c);
+        return (double) (q - z) * __half2float(scales[(size_t) (k / G) * N + c]);
+    }
+};
+
+struct Result {
+    std::vector<float> y;  // [M][N]
+};
+
+/** The reduce over splits as the Java side launches it for M rows: M * N values. */
+std::vector<float> reduce(const std::vector<float>& partial, int splits, int values) {
+    std::vector<float> y(values);
+    float* out = y.data();
+    const float* in = partial.data();
+    emu::launch(dim3((values + 255) / 256), dim3(256), 0, [&] { awq_gemv_reduce_f32(out, in, splits, values); });
+    return y;
+}
+
+int failures = 0;
+
+void check(const std::string& what, const Layer& l, const std::vector<half>& x, int M, const std::vector<float>& y) {
+    for (int m = 0; m < M; m++)
+        for (int c = 0; c < l.N; c++) {
+            double want = 0, magnitude = 0;
+            for (int k = 0; k < l.K; k++) {
+                double term = l.weight(k, c) * __half2float(x[(size_t) m * l.K + k]);
+                want += term;
+                magnitude += std::fabs(term);
+            }
+            double got = y[(size_t) m * l.N + c];
+            if (!(std::fabs(got - want) <= 1e-5 * magnitude + 1e-6)) {
+                std::printf("%s: token %d column %d: %.7g, want %.7g (|terms| %.4g)\n", what.c_str(), m, c, got, want,
+                            magnitude);
+                failures++;
+                return;
+            }
+        }
+}
+
+std::string name(const char* kernel, const Layer& l, int M, int rows, emu::CopyTiming t) {
+    return std::string(kernel) + " K=" + std::to_string(l.K) + " N=" + std::to_string(l.N) + " group=" +
+           std::to_string(l.G) + " M=" + std::to_string(M) + " rows/split=" + std::to_string(rows) +
+           (t == emu::CopyTiming::EARLY ? " (copies early)" : " (copies late)");
+}
+
+/** awq_gemv_partial_f16 or awq_gemv_ring_f16 for one token: grid (tiles of 32 words, splits), 256 threads. */
+void gemv(bool ring, const Layer& l, int rows, emu::CopyTiming t) {
+    std::vector<half> x(l.K);
+    for (half& v : x) v = __float2half(uniform(-1, 1));
+    int splits = (l.K + rows - 1) / rows, tiles = (l.N / 8 + 31) / 32;
+    std::vector<float> partial((size_t) splits * l.N, NAN);
+    emu::timing = t;
+    float* p = partial.data();
+    emu::launch(dim3(tiles, splits), dim3(256), ring ? 2 * rows : 0, [&] {
+        if (ring) {
+            awq_gemv_ring_f16(p, l.qweight.data(), l.qzeros.data(), l.scales.data(), x.data(), l.K, l.N, l.G, rows);
+        } else {
+            awq_gemv_partial_f16(p, l.qweight.data(), l.qzeros.data(), l.scales.data(), x.data(), l.K, l.N, l.G, rows);
+        }
+    });
+    check(name(ring ? "awq_gemv_ring_f16" : "awq_gemv_partial_f16", l, 1, rows, t), l, x, 1, reduce(partial, splits, l.N));
+}
+
+/** awq_gemv_tokens<MT>_f16: grid (tiles, splits, token groups of MT), 256 threads, x staged as fp32 [rows][MT]. */
+template <int MT>
+void tokens(const Layer& l, int M, int rows, emu::CopyTiming t) {
+    std::vector<half> x((size_t) M * l.K);
+    for (half& v : x) v = __float2half(uniform(-1, 1));
+    int splits = (l.K + rows - 1) / rows, tiles = (l.N / 8 + 31) / 32;
+    std::vector<float> partial((size_t) splits * M * l.N, NAN);
+    emu::timing = t;
+    float* p = partial.data();
+    emu::launch(dim3(tiles, splits, (M + MT - 1) / MT), dim3(256), 4 * rows * MT, [&] {
+        awq_tokens<MT>(p, l.qweight.data(), l.qzeros.data(), l.scales.data(), x.data(), M, l.K, l.N, l.G, rows);
+    });
+    check(name(("awq_gemv_tokens" + std::to_string(MT) + "_f16").c_str(), l, M, rows, t), l, x, M,
+          reduce(partial, splits, M * l.N));
+}
+
+/** awq_mma_partial_f16: grid (tiles of 32 words, splits, token groups of 8), 128 threads. */
+void mma(const Layer& l, int M, int rows, emu::CopyTiming t) {
+    std::vector<half> x((size_t) M * l.K);
+    for (half& v : x) v = __float2half(uniform(-1, 1));
+    int splits = (l.K + rows - 1) / rows, tiles = (l.N / 8 + 31) / 32;
+    std::vector<float> partial((size_t) splits * M * l.N, NAN);
+    emu::timing = t;
+    float* p = partial.data();
+    emu::launch(dim3(tiles, splits, (M + 7) / 8), dim3(128), 0, [&] {
+        awq_mma_partial_f16(p, l.qweight.data(), l.qzeros.data(), l.scales.data(), x.data(), M, l.K, l.N, l.G, rows);
+    });
+    check(name("awq_mma_partial_f16", l, M, rows, t), l, x, M, reduce(partial, splits, M * l.N));
+}
+
+}  // namespace
+
+int main() {
+    // {K, N, group}: one whole tile; a tile's last words past N (W = 40, 12); N / 8 odd (W = 25: no 16-byte rows);
+    // groups of 16 and 32; K not a multiple of the slice
+    const int shapes[][3] = {{256, 256, 128}, {512, 320, 64}, {640, 200, 128}, {320, 96, 32}, {480, 64, 16}};
+    for (emu::CopyTiming t : {emu::CopyTiming::LATE, emu::CopyTiming::EARLY}) {
+        emu::reversed = t == emu::CopyTiming::EARLY;
+        for (const auto& s : shapes) {
+            Layer l(s[0], s[1], s[2]);
+            bool mmaShape = l.K % 16 == 0 && l.N % 32 == 0 && l.G % 16 == 0;  // AwqMmaPlan.supports
+            for (int rows : {32, 96, 128, 512}) {  // slices of whole 32-row steps, some not on group bounds
+                gemv(false, l, rows, t);
+                gemv(true, l, rows, t);
+                for (int M : {2, 3}) tokens<2>(l, M, rows, t);
+                for (int M : {3, 4, 7}) tokens<4>(l, M, rows, t);
+                for (int M : {5, 8, 13}) tokens<8>(l, M, rows, t);
+                if (mmaShape) {
+                    for (int M : {1, 2, 8, 9, 32}) mma(l, M, rows, t);
+                }
+            }
+        }
+    }
+    if (failures > 0) return 1;
+    std::printf("ok\n");
+    return 0;
+}

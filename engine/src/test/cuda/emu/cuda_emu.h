@@ -1,0 +1,292 @@
+// Runs CUDA kernels on the host, for checks of their indexing and synchronization where no GPU is at hand (compiled
+// by the host C++ compiler, not nvcc, with -fno-strict-aliasing as CUDA code reinterprets freely; see
+// awq_kernels_emulated_test.cpp). A CUDA thread is a fiber (ucontext), one block at a time, its threads run one after
+// another up to their next barrier, in thread order or reversed: __shared__ variables become statics (one block's
+// shared memory), __syncthreads and __syncwarp barriers, a shuffle an exchange through the warp's scratch, mma.sync
+// (m16n8k16, fp16 in, fp32 accumulators) a warp-wide product over PTX's fragment layout, and cp.async copies land
+// either at once (EARLY) or only when the thread's cp.async.wait_group must have seen them (LATE): a kernel must give
+// the same results every way. Checks as it goes: cp.async alignment, no thread ending with copies in flight, no
+// barrier that some threads never reach. Include this, then the kernels' sources.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <vector_functions.h>
+#include <vector_types.h>
+
+#include <math.h>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <functional>
+#include <ucontext.h>
+#include <vector>
+
+#undef __device__
+#undef __host__
+#undef __global__
+#undef __shared__
+#undef __forceinline__
+#define __device__
+#define __host__
+#define __global__
+#define __shared__ static
+#define __forceinline__ inline
+#define __launch_bounds__(...)
+
+namespace emu {
+
+inline void fail(const char* what) {
+    std::fprintf(stderr, "emulation: %s\n", what);
+    std::exit(2);
+}
+
+struct Copy {
+    void* dst;
+    const void* src;
+    int src_bytes, size;
+};
+
+/** A barrier of cooperative threads: the last to arrive opens it; a thread that ends leaves it. */
+struct Barrier {
+    int expected = 0, arrived = 0;
+    long generation = 0;
+    void open() {
+        arrived = 0;
+        generation++;
+    }
+};
+
+/** One warp's barrier and scratch for its collectives. */
+struct Warp {
+    Barrier bar;
+    uint32_t word[32];
+    uint32_t a[32][4], b[32][2];
+    float c[32][4];
+};
+
+/** A CUDA thread: a fiber (ucontext) with its indices and its cp.async copies not yet landed. */
+struct Thread {
+    uint3 thread, block;
+    dim3 blockDim, gridDim;
+    ucontext_t context;
+    std::vector<char> stack;
+    bool done;
+    std::vector<Copy> pending;
+    std::deque<std::vector<Copy>> groups;
+    int lane() const { return thread.x % 32; }
+};
+
+struct Block {
+    Barrier bar;
+    std::vector<Warp> warps;
+    std::vector<unsigned char> dynamic;
+};
+
+inline Thread* self = nullptr;
+inline Block* block = nullptr;
+inline ucontext_t scheduler;
+inline bool progressed;
+inline std::function<void()> body;
+
+enum class CopyTiming { EARLY, LATE };
+inline CopyTiming timing = CopyTiming::LATE;
+/** Whether a block's threads run last to first between barriers. */
+inline bool reversed = false;
+
+inline Warp& warp() { return block->warps[self->thread.x / 32]; }
+
+/** Back to the scheduler, which resumes the other threads in turn. */
+inline void yield() { swapcontext(&self->context, &scheduler); }
+
+inline void arrive_and_wait(Barrier& b) {
+    if (++b.arrived == b.expected) {
+        b.open();
+        progressed = true;
+        return;
+    }
+    long generation = b.generation;
+    while (b.generation == generation) yield();
+}
+
+inline void drop(Barrier& b) {
+    b.expected--;
+    if (b.arrived > 0 && b.arrived == b.expected) {
+        b.open();
+        progressed = true;
+    }
+}
+
+inline void land(const Copy& c) {
+    std::memcpy(c.dst, c.src, c.src_bytes);
+    std::memset(static_cast<char*>(c.dst) + c.src_bytes, 0, c.size - c.src_bytes);
+}
+
+inline void issue(void* dst, const void* src, int src_bytes, int size) {
+    if (reinterpret_cast<uintptr_t>(dst) % size != 0 || (src_bytes > 0 && reinterpret_cast<uintptr_t>(src) % size != 0)) {
+        fail("cp.async with a misaligned address");
+    }
+    if (src_bytes < 0 || src_bytes > size) fail("cp.async with src-size out of range");
+    Copy c{dst, src, src_bytes, size};
+    if (timing == CopyTiming::EARLY) {
+        land(c);
+    } else {
+        self->pending.push_back(c);
+    }
+}
+
+inline void thread_main() {
+    body();
+    if (!self->pending.empty() || !self->groups.empty()) fail("a thread ended with cp.async copies in flight");
+    self->done = true;
+    progressed = true;
+    drop(warp().bar);
+    drop(block->bar);
+}  // returns to the scheduler (uc_link)
+
+/**
+ * Runs kernel() as every thread of every block of the grid, a block at a time; between barriers the threads of a
+ * block run one after another, first to last or (reversed) last to first. Dynamic shared memory starts NaN-filled.
+ */
+template <typename F>
+void launch(dim3 grid, dim3 threads_per_block, size_t dynamic_bytes, F kernel) {
+    int threads = threads_per_block.x;
+    if (threads_per_block.y != 1 || threads_per_block.z != 1 || threads % 32 != 0) fail("blocks of whole warps along x only");
+    body = kernel;
+    std::vector<Thread> all(threads);
+    for (Thread& t : all) t.stack.resize(256 * 1024);
+    for (unsigned z = 0; z < grid.z; z++)
+        for (unsigned y = 0; y < grid.y; y++)
+            for (unsigned x = 0; x < grid.x; x++) {
+                Block b;
+                b.bar.expected = threads;
+                b.warps.resize(threads / 32);
+                for (Warp& w : b.warps) w.bar.expected = 32;
+                b.dynamic.assign(dynamic_bytes + 16, 0xFF);
+                block = &b;
+                for (int i = 0; i < threads; i++) {
+                    Thread& t = all[i];
+                    t.thread = {(unsigned) i, 0, 0};
+                    t.block = {x, y, z};
+                    t.blockDim = threads_per_block;
+                    t.gridDim = grid;
+                    t.done = false;
+                    getcontext(&t.context);
+                    t.context.uc_stack.ss_sp = t.stack.data();
+                    t.context.uc_stack.ss_size = t.stack.size();
+                    t.context.uc_link = &scheduler;
+                    makecontext(&t.context, thread_main, 0);
+                }
+                for (int left = threads; left > 0;) {
+                    progressed = false;
+                    left = 0;
+                    for (int n = 0; n < threads; n++) {
+                        Thread& t = all[reversed ? threads - 1 - n : n];
+                        if (t.done) continue;
+                        self = &t;
+                        swapcontext(&scheduler, &t.context);
+                        left += t.done ? 0 : 1;
+                    }
+                    if (left > 0 && !progressed) fail("deadlock: threads wait at a barrier that the others never reach");
+                }
+                self = nullptr;
+                block = nullptr;
+            }
+}
+
+inline void* dynamic_shared() { return block->dynamic.data(); }
+
+}  // namespace emu
+
+#define threadIdx (emu::self->thread)
+#define blockIdx (emu::self->block)
+#define blockDim (emu::self->blockDim)
+#define gridDim (emu::self->gridDim)
+
+inline void __syncthreads() { emu::arrive_and_wait(emu::block->bar); }
+inline void __syncwarp(unsigned = 0xffffffffu) { emu::arrive_and_wait(emu::warp().bar); }
+
+template <typename T>
+T __shfl_xor_sync(unsigned, T v, int lane_mask) {
+    static_assert(sizeof(T) == 4, "32-bit shuffles only");
+    emu::Warp& w = emu::warp();
+    int lane = emu::self->lane();
+    std::memcpy(&w.word[lane], &v, 4);
+    emu::arrive_and_wait(w.bar);
+    T out;
+    std::memcpy(&out, &w.word[lane ^ lane_mask], 4);
+    emu::arrive_and_wait(w.bar);
+    return out;
+}
+
+template <typename T>
+T __ldg(const T* p) {
+    return *p;
+}
+
+inline int min(int a, int b) { return a < b ? a : b; }
+inline int max(int a, int b) { return a > b ? a : b; }
+
+// ---- the kernels' shared header, with the primitives it leaves to the host defined here ----
+#include "../../../main/cuda/common.cuh"
+#include "../../../main/cuda/cp_async.cuh"
+
+#undef DYNAMIC_SHARED
+#define DYNAMIC_SHARED(T, name) T* name = static_cast<T*>(emu::dynamic_shared())
+
+inline void cp_async16(void* dst, const void* src, int src_bytes) { emu::issue(dst, src, src_bytes, 16); }
+inline void cp_async4(void* dst, const void* src, int src_bytes) { emu::issue(dst, src, src_bytes, 4); }
+
+inline void cp_async_commit() {
+    emu::self->groups.push_back(std::move(emu::self->pending));
+    emu::self->pending.clear();
+}
+
+template <int PENDING>
+inline void cp_async_wait() {
+    auto& groups = emu::self->groups;
+    while (groups.size() > PENDING) {
+        for (const emu::Copy& c : groups.front()) emu::land(c);
+        groups.pop_front();
+    }
+}
+
+namespace emu {
+inline float half_bits(uint32_t word, int high) {
+    unsigned short bits = (unsigned short) (word >> (16 * high));
+    half h;
+    std::memcpy(&h, &bits, 2);
+    return __half2float(h);
+}
+}  // namespace emu
+
+/**
+ * mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 for the calling lane: lane (g, t) = (lane / 4, lane % 4) holds
+ * A's (g, 2t..2t+1), (g+8, 2t..), (g, 2t+8..), (g+8, 2t+8..) as a[0..3], B's (2t..2t+1, g), (2t+8.., g) as b[0..1],
+ * and C/D's (g, 2t..2t+1), (g+8, 2t..2t+1) as c[0..3].
+ */
+inline void mma_16816(float (&c)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
+    emu::Warp& w = emu::warp();
+    int lane = emu::self->lane();
+    std::memcpy(w.a[lane], a, sizeof a);
+    std::memcpy(w.b[lane], b, sizeof b);
+    std::memcpy(w.c[lane], c, sizeof c);
+    emu::arrive_and_wait(w.bar);
+    int g = lane >> 2, t = lane & 3;
+    float d[4];
+    for (int i = 0; i < 4; i++) {
+        int row = g + 8 * (i >> 1), col = 2 * t + (i & 1);
+        float sum = w.c[(row & 7) * 4 + (col >> 1)][(row >> 3) * 2 + (col & 1)];
+        for (int k = 0; k < 16; k++) {
+            float av = emu::half_bits(w.a[(row & 7) * 4 + ((k & 7) >> 1)][(row >> 3) + 2 * (k >> 3)], k & 1);
+            float bv = emu::half_bits(w.b[col * 4 + ((k & 7) >> 1)][k >> 3], k & 1);
+            sum += av * bv;
+        }
+        d[i] = sum;
+    }
+    emu::arrive_and_wait(w.bar);
+    std::memcpy(c, d, sizeof d);
+}
