@@ -47,10 +47,6 @@ struct Layer {
     }
 };
 
-struct Result {
-    std::vector<float> y;  // [M][N]
-};
-
 /** The reduce over splits as the Java side launches it for M rows: M * N values. */
 std::vector<float> reduce(const std::vector<float>& partial, int splits, int values) {
     std::vector<float> y(values);
@@ -87,52 +83,51 @@ std::string name(const char* kernel, const Layer& l, int M, int rows, emu::CopyT
            (t == emu::CopyTiming::EARLY ? " (copies early)" : " (copies late)");
 }
 
-/** awq_gemv_partial_f16 or awq_gemv_ring_f16 for one token: grid (tiles of 32 words, splits), 256 threads. */
-void gemv(bool ring, const Layer& l, int rows, emu::CopyTiming t) {
-    std::vector<half> x(l.K);
+/**
+ * One kernel's partials for M random tokens over grid (tiles of 32 words, splits of K, groups of tokensPerBlock
+ * tokens), then the reduce and the check; kernel(partial, x) is what each thread runs.
+ */
+template <typename F>
+void run(const char* kernel, const Layer& l, int M, int rows, emu::CopyTiming t, int tokensPerBlock, int threads,
+         size_t dynamic_bytes, F body) {
+    std::vector<half> x((size_t) M * l.K);
     for (half& v : x) v = __float2half(uniform(-1, 1));
     int splits = (l.K + rows - 1) / rows, tiles = (l.N / 8 + 31) / 32;
-    std::vector<float> partial((size_t) splits * l.N, NAN);
+    std::vector<float> partial((size_t) splits * M * l.N, NAN);
     emu::timing = t;
     float* p = partial.data();
-    emu::launch(dim3(tiles, splits), dim3(256), ring ? 2 * rows : 0, [&] {
-        if (ring) {
-            awq_gemv_ring_f16(p, l.qweight.data(), l.qzeros.data(), l.scales.data(), x.data(), l.K, l.N, l.G, rows);
-        } else {
-            awq_gemv_partial_f16(p, l.qweight.data(), l.qzeros.data(), l.scales.data(), x.data(), l.K, l.N, l.G, rows);
-        }
-    });
-    check(name(ring ? "awq_gemv_ring_f16" : "awq_gemv_partial_f16", l, 1, rows, t), l, x, 1, reduce(partial, splits, l.N));
+    const half* xs = x.data();
+    emu::launch(dim3(tiles, splits, (M + tokensPerBlock - 1) / tokensPerBlock), dim3(threads), dynamic_bytes,
+                [&] { body(p, xs); });
+    check(name(kernel, l, M, rows, t), l, x, M, reduce(partial, splits, M * l.N));
 }
 
-/** awq_gemv_tokens<MT>_f16: grid (tiles, splits, token groups of MT), 256 threads, x staged as fp32 [rows][MT]. */
+/** awq_gemv_partial_f16 or awq_gemv_ring_f16 (x of the slice in dynamic shared memory) for one token. */
+void gemv(bool ring, const Layer& l, int rows, emu::CopyTiming t) {
+    run(ring ? "awq_gemv_ring_f16" : "awq_gemv_partial_f16", l, 1, rows, t, 1, 256, ring ? 2 * rows : 0,
+        [&](float* p, const half* x) {
+            if (ring) {
+                awq_gemv_ring_f16(p, l.qweight.data(), l.qzeros.data(), l.scales.data(), x, l.K, l.N, l.G, rows);
+            } else {
+                awq_gemv_partial_f16(p, l.qweight.data(), l.qzeros.data(), l.scales.data(), x, l.K, l.N, l.G, rows);
+            }
+        });
+}
+
+/** awq_gemv_tokens<MT>_f16: MT tokens a block, x staged as fp32 [rows][MT]. */
 template <int MT>
 void tokens(const Layer& l, int M, int rows, emu::CopyTiming t) {
-    std::vector<half> x((size_t) M * l.K);
-    for (half& v : x) v = __float2half(uniform(-1, 1));
-    int splits = (l.K + rows - 1) / rows, tiles = (l.N / 8 + 31) / 32;
-    std::vector<float> partial((size_t) splits * M * l.N, NAN);
-    emu::timing = t;
-    float* p = partial.data();
-    emu::launch(dim3(tiles, splits, (M + MT - 1) / MT), dim3(256), 4 * rows * MT, [&] {
-        awq_tokens<MT>(p, l.qweight.data(), l.qzeros.data(), l.scales.data(), x.data(), M, l.K, l.N, l.G, rows);
+    std::string kernel = "awq_gemv_tokens" + std::to_string(MT) + "_f16";
+    run(kernel.c_str(), l, M, rows, t, MT, 256, 4 * rows * MT, [&](float* p, const half* x) {
+        awq_tokens<MT>(p, l.qweight.data(), l.qzeros.data(), l.scales.data(), x, M, l.K, l.N, l.G, rows);
     });
-    check(name(("awq_gemv_tokens" + std::to_string(MT) + "_f16").c_str(), l, M, rows, t), l, x, M,
-          reduce(partial, splits, M * l.N));
 }
 
-/** awq_mma_partial_f16: grid (tiles of 32 words, splits, token groups of 8), 128 threads. */
+/** awq_mma_partial_f16: 8 tokens a block, 4 warps. */
 void mma(const Layer& l, int M, int rows, emu::CopyTiming t) {
-    std::vector<half> x((size_t) M * l.K);
-    for (half& v : x) v = __float2half(uniform(-1, 1));
-    int splits = (l.K + rows - 1) / rows, tiles = (l.N / 8 + 31) / 32;
-    std::vector<float> partial((size_t) splits * M * l.N, NAN);
-    emu::timing = t;
-    float* p = partial.data();
-    emu::launch(dim3(tiles, splits, (M + 7) / 8), dim3(128), 0, [&] {
-        awq_mma_partial_f16(p, l.qweight.data(), l.qzeros.data(), l.scales.data(), x.data(), M, l.K, l.N, l.G, rows);
+    run("awq_mma_partial_f16", l, M, rows, t, 8, 128, 0, [&](float* p, const half* x) {
+        awq_mma_partial_f16(p, l.qweight.data(), l.qzeros.data(), l.scales.data(), x, M, l.K, l.N, l.G, rows);
     });
-    check(name("awq_mma_partial_f16", l, M, rows, t), l, x, M, reduce(partial, splits, M * l.N));
 }
 
 }  // namespace
