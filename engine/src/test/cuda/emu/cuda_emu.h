@@ -65,7 +65,6 @@ struct Warp {
     Barrier bar;
     uint32_t word[32];
     uint32_t a[32][4], b[32][2];
-    float c[32][4];
 };
 
 /** A CUDA thread: a fiber (ucontext) with its indices and its cp.async copies not yet landed. */
@@ -156,8 +155,9 @@ void launch(dim3 grid, dim3 threads_per_block, size_t dynamic_bytes, F kernel) {
     int threads = threads_per_block.x;
     if (threads_per_block.y != 1 || threads_per_block.z != 1 || threads % 32 != 0) fail("blocks of whole warps along x only");
     body = kernel;
-    std::vector<Thread> all(threads);
-    for (Thread& t : all) t.stack.resize(256 * 1024);
+    static std::vector<Thread> all;  // kept, stacks and all, from launch to launch
+    if ((int) all.size() < threads) all.resize(threads);
+    for (Thread& t : all) t.stack.resize(128 * 1024);
     for (unsigned z = 0; z < grid.z; z++)
         for (unsigned y = 0; y < grid.y; y++)
             for (unsigned x = 0; x < grid.x; x++) {
@@ -273,13 +273,12 @@ inline void mma_16816(float (&c)[4], const unsigned (&a)[4], const unsigned (&b)
     int lane = emu::self->lane();
     std::memcpy(w.a[lane], a, sizeof a);
     std::memcpy(w.b[lane], b, sizeof b);
-    std::memcpy(w.c[lane], c, sizeof c);
     emu::arrive_and_wait(w.bar);
     int g = lane >> 2, t = lane & 3;
     float d[4];
     for (int i = 0; i < 4; i++) {
         int row = g + 8 * (i >> 1), col = 2 * t + (i & 1);
-        float sum = w.c[(row & 7) * 4 + (col >> 1)][(row >> 3) * 2 + (col & 1)];
+        float sum = c[i];  // this lane's own element (row, col) of C
         for (int k = 0; k < 16; k++) {
             float av = emu::half_bits(w.a[(row & 7) * 4 + ((k & 7) >> 1)][(row >> 3) + 2 * (k >> 3)], k & 1);
             float bv = emu::half_bits(w.b[col * 4 + ((k & 7) >> 1)][k >> 3], k & 1);
