@@ -243,7 +243,7 @@ template <typename T>
 __device__ void prefill_attention(T* out, const T* q, const T* k_pool, const T* v_pool, const int* table, int row0,
                                   int start, int n, int num_heads, int num_kv_heads, int head_dim, int block_size,
                                   int window, float scale) {
-    extern __shared__ __align__(16) unsigned char smem[];
+    DYNAMIC_SHARED(unsigned char, smem);
     int stride = head_dim + 2;
     T* ks = reinterpret_cast<T*>(smem);
     T* vs = ks + KEY_TILE * stride;

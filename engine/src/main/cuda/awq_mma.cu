@@ -17,6 +17,7 @@
 // size that is a multiple of 16 (io.quantserve.engine.gpu.AwqMmaPlan checks).
 #include "common.cuh"
 #include "cp_async.cuh"
+#include "mma.cuh"
 #include <string.h>
 
 #define MMA_WARPS 4
@@ -112,17 +113,6 @@ __host__ __device__ inline void mma_b_fragment(unsigned b[2], const half (*x)[MM
     memcpy(&b[1], &x[g][kk + 2 * t + 8], 4);
 }
 
-/** d += a b: one warp's m16n8k16 product (fp16 in, fp32 accumulators), the fragments in PTX's layout. */
-__device__ __forceinline__ void mma_16816(float (&c)[4], const unsigned (&a)[4], const unsigned (&b)[2]);
-
-#ifdef __CUDA_ARCH__
-__device__ __forceinline__ void mma_16816(float (&c)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
-    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-                 "{%0, %1, %2, %3};\n"
-                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-}
-#endif
 
 /**
  * partial[split][m0 + token][c] for the tokens of grid z (8 a group), the rows of grid y's slice and the columns of
@@ -233,7 +223,7 @@ awq_mma_partial_f16(float* partial, const int* qweight, const int* qzeros, const
             mma_a_fragments(a, st.w, kk, lane, pick, zero);
             mma_b_fragment(b, st.x, kk, lane);
 #pragma unroll
-            for (int j = 0; j < 4; j++) mma_16816(d[j], a[j], b);
+            for (int j = 0; j < 4; j++) mma16816<half>(d[j], a[j], b[0], b[1]);
         }
     }
     if (group_end >= 0) flush();

@@ -32,11 +32,20 @@ extern "C" __global__ void fill_uniform_bf16(bf16* p, long long n, unsigned seed
     fill_uniform<bf16>(p, n, seed, lo, hi);
 }
 
+/** The GPU's global timer, in nanoseconds. */
+__device__ __forceinline__ unsigned long long global_timer_ns();
+
+#ifdef __CUDA_ARCH__
+__device__ __forceinline__ unsigned long long global_timer_ns() {
+    unsigned long long t;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    return t;
+}
+#endif
+
 /** One thread waits ns nanoseconds of the GPU's global timer. */
 extern "C" __global__ void spin_ns(long long ns) {
-    unsigned long long start, now;
-    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(start));
-    do {
-        asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(now));
-    } while (now - start < (unsigned long long) ns);
+    unsigned long long start = global_timer_ns();
+    while (global_timer_ns() - start < (unsigned long long) ns) {
+    }
 }

@@ -10,7 +10,7 @@ typedef __nv_bfloat16 bf16;
 #define FULL_MASK 0xffffffffu
 
 /** The block's dynamic shared memory (the launch's sharedMemBytes) as an array of T named name. */
-#define DYNAMIC_SHARED(T, name) extern __shared__ T name[]
+#define DYNAMIC_SHARED(T, name) extern __shared__ __align__(16) T name[]
 
 __device__ __forceinline__ float to_float(half v) { return __half2float(v); }
 __device__ __forceinline__ float to_float(bf16 v) { return __bfloat162float(v); }

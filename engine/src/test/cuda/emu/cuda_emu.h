@@ -23,6 +23,7 @@
 #include <memory>
 #include <functional>
 #include <ucontext.h>
+#include <type_traits>
 #include <vector>
 
 #undef __device__
@@ -63,7 +64,7 @@ struct Barrier {
 /** One warp's barrier and scratch for its collectives. */
 struct Warp {
     Barrier bar;
-    uint32_t word[32];
+    uint64_t word[32];
     uint32_t a[32][4], b[32][2];
 };
 
@@ -150,11 +151,10 @@ inline void thread_main() {
  * Runs kernel() as every thread of every block of the grid, a block at a time; between barriers the threads of a
  * block run one after another, first to last or (reversed) last to first. Dynamic shared memory starts NaN-filled.
  */
-template <typename F>
-void launch(dim3 grid, dim3 threads_per_block, size_t dynamic_bytes, F kernel) {
+inline void launch(dim3 grid, dim3 threads_per_block, size_t dynamic_bytes, std::function<void()> kernel) {
     int threads = threads_per_block.x;
     if (threads_per_block.y != 1 || threads_per_block.z != 1 || threads % 32 != 0) fail("blocks of whole warps along x only");
-    body = kernel;
+    body = std::move(kernel);
     static std::vector<Thread> all;  // kept, stacks and all, from launch to launch
     if ((int) all.size() < threads) all.resize(threads);
     for (Thread& t : all) t.stack.resize(128 * 1024);
@@ -209,17 +209,87 @@ inline void* dynamic_shared() { return block->dynamic.data(); }
 inline void __syncthreads() { emu::arrive_and_wait(emu::block->bar); }
 inline void __syncwarp(unsigned = 0xffffffffu) { emu::arrive_and_wait(emu::warp().bar); }
 
+namespace emu {
+/** Every lane of the warp gives v; each gets the value of lane source(its lane). */
+template <typename T, typename Source>
+T exchange(T v, Source source) {
+    static_assert(sizeof(T) <= 8, "shuffles of at most 64 bits");
+    Warp& w = warp();
+    int lane = self->lane();
+    std::memcpy(&w.word[lane], &v, sizeof(T));
+    arrive_and_wait(w.bar);
+    T out;
+    std::memcpy(&out, &w.word[source(lane)], sizeof(T));
+    arrive_and_wait(w.bar);
+    return out;
+}
+}  // namespace emu
+
 template <typename T>
-T __shfl_xor_sync(unsigned, T v, int lane_mask) {
-    static_assert(sizeof(T) == 4, "32-bit shuffles only");
+T __shfl_xor_sync(unsigned, T v, int lane_mask, int = 32) {
+    return emu::exchange(v, [&](int lane) { return lane ^ lane_mask; });
+}
+
+template <typename T>
+T __shfl_sync(unsigned, T v, int src_lane, int = 32) {
+    return emu::exchange(v, [&](int) { return src_lane & 31; });
+}
+
+template <typename T>
+T __shfl_up_sync(unsigned, T v, unsigned delta, int = 32) {
+    return emu::exchange(v, [&](int lane) { return lane >= (int) delta ? lane - (int) delta : lane; });
+}
+
+inline unsigned __ballot_sync(unsigned, int predicate) {
     emu::Warp& w = emu::warp();
     int lane = emu::self->lane();
-    std::memcpy(&w.word[lane], &v, 4);
+    w.word[lane] = predicate != 0;
     emu::arrive_and_wait(w.bar);
-    T out;
-    std::memcpy(&out, &w.word[lane ^ lane_mask], 4);
+    unsigned bits = 0;
+    for (int i = 0; i < 32; i++) bits |= (unsigned) (w.word[i] & 1) << i;
     emu::arrive_and_wait(w.bar);
-    return out;
+    return bits;
+}
+
+// Threads switch only at barriers, so a read-modify-write is atomic as written.
+template <typename T>
+T atomicAdd(T* p, T v) {
+    T old = *p;
+    *p = old + v;
+    return old;
+}
+
+inline int atomicMin(int* p, int v) {
+    int old = *p;
+    *p = old < v ? old : v;
+    return old;
+}
+
+inline int atomicMax(int* p, int v) {
+    int old = *p;
+    *p = old > v ? old : v;
+    return old;
+}
+
+inline int __popc(unsigned v) { return __builtin_popcount(v); }
+inline int __ffs(int v) { return __builtin_ffs(v); }
+inline float __expf(float v) { return expf(v); }
+inline unsigned __float_as_uint(float v) {
+    unsigned u;
+    std::memcpy(&u, &v, 4);
+    return u;
+}
+inline float __uint_as_float(unsigned u) {
+    float v;
+    std::memcpy(&v, &u, 4);
+    return v;
+}
+/** Byte i of the result is byte (s >> 4i) & 7 of the 8 bytes y:x. */
+inline unsigned __byte_perm(unsigned x, unsigned y, unsigned s) {
+    uint64_t bytes = (uint64_t) y << 32 | x;
+    unsigned r = 0;
+    for (int i = 0; i < 4; i++) r |= (unsigned) ((bytes >> (8 * ((s >> (4 * i)) & 7))) & 0xff) << (8 * i);
+    return r;
 }
 
 template <typename T>
@@ -227,15 +297,17 @@ T __ldg(const T* p) {
     return *p;
 }
 
+inline float rsqrtf(float v) { return 1.f / sqrtf(v); }
 inline int min(int a, int b) { return a < b ? a : b; }
 inline int max(int a, int b) { return a > b ? a : b; }
 
 // ---- the kernels' shared header, with the primitives it leaves to the host defined here ----
 #include "../../../main/cuda/common.cuh"
 #include "../../../main/cuda/cp_async.cuh"
+#include "../../../main/cuda/mma.cuh"
 
 #undef DYNAMIC_SHARED
-#define DYNAMIC_SHARED(T, name) T* name = static_cast<T*>(emu::dynamic_shared())
+#define DYNAMIC_SHARED(T, name) T* name = reinterpret_cast<T*>(emu::dynamic_shared())
 
 inline void cp_async16(void* dst, const void* src, int src_bytes) { emu::issue(dst, src, src_bytes, 16); }
 inline void cp_async4(void* dst, const void* src, int src_bytes) { emu::issue(dst, src, src_bytes, 4); }
@@ -255,37 +327,81 @@ inline void cp_async_wait() {
 }
 
 namespace emu {
-inline float half_bits(uint32_t word, int high) {
+template <typename T>
+float element(uint32_t word, int high) {
     unsigned short bits = (unsigned short) (word >> (16 * high));
-    half h;
-    std::memcpy(&h, &bits, 2);
-    return __half2float(h);
+    T v;
+    std::memcpy(&v, &bits, 2);
+    if constexpr (sizeof(T) == 2 && std::is_same_v<T, half>) return __half2float(v);
+    else return __bfloat162float(v);
 }
-}  // namespace emu
 
 /**
- * mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 for the calling lane: lane (g, t) = (lane / 4, lane % 4) holds
+ * mma.sync.aligned.m16n8k16.row.col.f32.{f16,bf16} for the calling lane: lane (g, t) = (lane / 4, lane % 4) holds
  * A's (g, 2t..2t+1), (g+8, 2t..), (g, 2t+8..), (g+8, 2t+8..) as a[0..3], B's (2t..2t+1, g), (2t+8.., g) as b[0..1],
  * and C/D's (g, 2t..2t+1), (g+8, 2t..2t+1) as c[0..3].
  */
-inline void mma_16816(float (&c)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
-    emu::Warp& w = emu::warp();
-    int lane = emu::self->lane();
+template <typename T>
+void mma(float (&c)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+    Warp& w = warp();
+    int lane = self->lane();
     std::memcpy(w.a[lane], a, sizeof a);
-    std::memcpy(w.b[lane], b, sizeof b);
-    emu::arrive_and_wait(w.bar);
+    w.b[lane][0] = b0;
+    w.b[lane][1] = b1;
+    arrive_and_wait(w.bar);
     int g = lane >> 2, t = lane & 3;
     float d[4];
     for (int i = 0; i < 4; i++) {
         int row = g + 8 * (i >> 1), col = 2 * t + (i & 1);
         float sum = c[i];  // this lane's own element (row, col) of C
         for (int k = 0; k < 16; k++) {
-            float av = emu::half_bits(w.a[(row & 7) * 4 + ((k & 7) >> 1)][(row >> 3) + 2 * (k >> 3)], k & 1);
-            float bv = emu::half_bits(w.b[col * 4 + ((k & 7) >> 1)][k >> 3], k & 1);
+            float av = element<T>(w.a[(row & 7) * 4 + ((k & 7) >> 1)][(row >> 3) + 2 * (k >> 3)], k & 1);
+            float bv = element<T>(w.b[col * 4 + ((k & 7) >> 1)][k >> 3], k & 1);
             sum += av * bv;
         }
         d[i] = sum;
     }
-    emu::arrive_and_wait(w.bar);
+    arrive_and_wait(w.bar);
     std::memcpy(c, d, sizeof d);
 }
+
+/**
+ * ldmatrix.sync.aligned.m8n8.x4[.trans].shared.b16: lanes 8i..8i+7 give the row addresses of matrix i; lane l gets
+ * r[i] = matrix i's (l / 4, 2 (l % 4) .. + 1), or transposed its (2 (l % 4) .. + 1, l / 4).
+ */
+inline void ldmatrix(unsigned (&r)[4], const void* p, bool transposed) {
+    Warp& w = warp();
+    int lane = self->lane();
+    w.word[lane] = reinterpret_cast<uintptr_t>(p);
+    arrive_and_wait(w.bar);
+    for (int i = 0; i < 4; i++) {
+        const unsigned char* rows[8];
+        for (int j = 0; j < 8; j++) {
+            rows[j] = reinterpret_cast<const unsigned char*>(w.word[8 * i + j]);
+            if (reinterpret_cast<uintptr_t>(rows[j]) % 16 != 0) fail("ldmatrix with a row address not 16-byte aligned");
+        }
+        if (!transposed) {
+            std::memcpy(&r[i], rows[lane >> 2] + 4 * (lane & 3), 4);
+        } else {
+            unsigned short lo, hi;
+            std::memcpy(&lo, rows[2 * (lane & 3)] + 2 * (lane >> 2), 2);
+            std::memcpy(&hi, rows[2 * (lane & 3) + 1] + 2 * (lane >> 2), 2);
+            r[i] = (unsigned) hi << 16 | lo;
+        }
+    }
+    arrive_and_wait(w.bar);
+}
+}  // namespace emu
+
+template <>
+inline void mma16816<half>(float (&c)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+    emu::mma<half>(c, a, b0, b1);
+}
+
+template <>
+inline void mma16816<bf16>(float (&c)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+    emu::mma<bf16>(c, a, b0, b1);
+}
+
+inline void ldmatrix_x4(unsigned (&r)[4], const void* p) { emu::ldmatrix(r, p, false); }
+inline void ldmatrix_x4_trans(unsigned (&r)[4], const void* p) { emu::ldmatrix(r, p, true); }

@@ -3,14 +3,12 @@ package io.quantserve.engine.gpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,7 +33,7 @@ class CudaHostChecksTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("checks")
     void shouldPassOnTheHost(String check) throws Exception {
-        Optional<Path> nvcc = GpuResourcesTest.cudaTool("nvcc");
+        Optional<Path> nvcc = CudaToolchain.tool("nvcc");
         assumeTrue(nvcc.isPresent(), "nvcc not found (PATH, /usr/local/cuda/bin): " + check + " not run here");
         Path dir = Files.createDirectories(Path.of("target/cuda-host-checks"));
         Path binary = dir.resolve(check.substring(0, check.lastIndexOf('.')));
@@ -45,26 +43,18 @@ class CudaHostChecksTest {
         if (check.endsWith(".cu")) {
             compiled = run(nvcc.get().toString(), "-std=c++17", "-arch=sm_80", "-o", binary.toString(), source);
         } else {
-            Optional<Path> cxx = GpuResourcesTest.cudaTool("c++");
+            Optional<Path> cxx = CudaToolchain.tool("c++");
             assumeTrue(cxx.isPresent(), "no host C++ compiler (c++) on PATH: " + check + " not run here");
-            compiled = run(cxx.get().toString(), "-std=c++20", "-O2", "-fno-strict-aliasing", "-pthread",
-                    "-Wno-unknown-pragmas", "-I" + cudaIncludes(nvcc.get()), "-o", binary.toString(), source);
+            List<String> command = new ArrayList<>(List.of(cxx.get().toString()));
+            command.addAll(List.of(CudaToolchain.HOST_FLAGS));
+            command.addAll(List.of("-I" + CudaToolchain.includes(nvcc.get()), "-o", binary.toString(), source));
+            compiled = run(command.toArray(String[]::new));
         }
         assertThat(Files.isExecutable(binary)).as("nvcc output: " + compiled).isTrue();
         assertThat(run(binary.toAbsolutePath().toString())).isEqualTo("ok\n");
     }
 
-    /** The toolkit's headers beside its nvcc (cuda_fp16.h and the rest). */
-    private static Path cudaIncludes(Path nvcc) throws IOException {
-        Path beside = nvcc.toRealPath().getParent().resolveSibling("include");
-        return Files.exists(beside.resolve("cuda_fp16.h")) ? beside : Path.of("/usr/local/cuda/include");
-    }
-
     private static String run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        p.getInputStream().transferTo(out);
-        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
-        return out.toString(StandardCharsets.UTF_8);
+        return CudaToolchain.run(command).output();
     }
 }

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.BeforeEach;
  * its kernel; every test skipped with the probe's reason where there is none), buffers freed after each test, outputs
  * poisoned with NaN so unwritten elements fail, fp16/bf16 upload and download, random inputs, relative error, and
  * host tensors for the loaders. A subclass opens its own kernel set in a differently named {@code @BeforeAll}, which
- * JUnit runs after this one.
+ * JUnit runs after this one. With {@code -D}{@value EmulatedCuda#PROPERTY}{@code =true} the device is the host
+ * emulation ({@link EmulatedCuda}).
  */
 public abstract class DeviceTest {
     protected static final byte NAN_BYTES = (byte) 0xff;
@@ -48,6 +49,14 @@ public abstract class DeviceTest {
 
     @BeforeAll
     static void openDevice() {
+        if (EmulatedCuda.requested()) {
+            String missing = EmulatedCuda.load();
+            if (missing != null) {
+                skipReason = "GPU tests skipped: " + missing;
+                System.out.println(skipReason);
+                return;
+            }
+        }
         CudaProbe.Result probe = CudaProbe.probe();
         if (!probe.available()) {
             skipReason = "GPU tests skipped: no CUDA device (" + probe.detail() + ")";

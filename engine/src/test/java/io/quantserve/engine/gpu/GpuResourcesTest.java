@@ -139,13 +139,6 @@ class GpuResourcesTest {
     }
 
     static Optional<Path> ptxas() {
-        return cudaTool("ptxas");
-    }
-
-    /** A CUDA toolkit program on PATH or in /usr/local/cuda/bin. */
-    static Optional<Path> cudaTool(String name) {
-        Stream<Path> onPath = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
-                .filter(d -> !d.isBlank()).map(d -> Path.of(d, name));
-        return Stream.concat(onPath, Stream.of(Path.of("/usr/local/cuda/bin", name))).filter(Files::isExecutable).findFirst();
+        return CudaToolchain.tool("ptxas");
     }
 }

@@ -1,0 +1,47 @@
+package io.quantserve.engine.gpu;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** The CUDA toolkit and host compiler the host-side checks use: where its programs and headers are, and running one. */
+final class CudaToolchain {
+    /** Host C++ flags for CUDA sources: CUDA code reinterprets freely, and its pragmas mean nothing to the host. */
+    static final String[] HOST_FLAGS = {"-std=c++20", "-O2", "-fno-strict-aliasing", "-pthread", "-Wno-unknown-pragmas"};
+
+    private CudaToolchain() {
+    }
+
+    /** A CUDA toolkit program (or the host's c++) on PATH or in /usr/local/cuda/bin. */
+    static Optional<Path> tool(String name) {
+        Stream<Path> onPath = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .filter(d -> !d.isBlank()).map(d -> Path.of(d, name));
+        return Stream.concat(onPath, Stream.of(Path.of("/usr/local/cuda/bin", name))).filter(Files::isExecutable).findFirst();
+    }
+
+    /** The toolkit's headers (cuda.h, cuda_fp16.h and the rest) beside its nvcc. */
+    static Path includes(Path nvcc) throws IOException {
+        Path beside = nvcc.toRealPath().getParent().resolveSibling("include");
+        return Files.exists(beside.resolve("cuda_fp16.h")) ? beside : Path.of("/usr/local/cuda/include");
+    }
+
+    /** Runs a command to its end (5 minutes at most); its output and error, interleaved. */
+    static Result run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        p.getInputStream().transferTo(out);
+        if (!p.waitFor(300, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return new Result(-1, "timed out: " + String.join(" ", command));
+        }
+        return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8));
+    }
+
+    record Result(int exit, String output) {
+    }
+}
