@@ -1,12 +1,14 @@
 // Runs CUDA kernels on the host, for checks of their indexing and synchronization where no GPU is at hand (compiled
-// by the host C++ compiler, not nvcc, with -fno-strict-aliasing as CUDA code reinterprets freely; see
-// awq_kernels_emulated_test.cpp). A CUDA thread is a fiber (ucontext), one block at a time, its threads run one after
-// another up to their next barrier, in thread order or reversed: __shared__ variables become statics (one block's
-// shared memory), __syncthreads and __syncwarp barriers, a shuffle an exchange through the warp's scratch, mma.sync
-// (m16n8k16, fp16 in, fp32 accumulators) a warp-wide product over PTX's fragment layout, and cp.async copies land
-// either at once (EARLY) or only when the thread's cp.async.wait_group must have seen them (LATE): a kernel must give
-// the same results every way. Checks as it goes: cp.async alignment, no thread ending with copies in flight, no
-// barrier that some threads never reach. Include this, then the kernels' sources.
+// by the host C++ compiler, not nvcc, with -fno-strict-aliasing as CUDA code reinterprets freely). Used by
+// awq_kernels_emulated_test.cpp and by driver.cpp (every kernel behind a libcuda.so.1 for the JCuda device tests).
+// A CUDA thread is a fiber (a stack switched by emu_switch on x86-64, ucontext elsewhere), one block at a time, its
+// threads run one after another up to their next barrier, in thread order or reversed: __shared__ variables become
+// statics (one block's shared memory), __syncthreads and __syncwarp barriers, shuffles and ballots exchanges through
+// the warp's scratch, ldmatrix and mma.sync (m16n8k16, fp16 or bf16 in, fp32 accumulators) warp-wide exchanges over
+// PTX's fragment layouts, atomics plain read-modify-writes (threads switch only at barriers), and cp.async copies
+// land either at once (EARLY) or only when the thread's cp.async.wait_group must have seen them (LATE): a kernel must
+// give the same results every way. Checks as it goes: cp.async and ldmatrix alignment, no thread ending with copies
+// in flight, no barrier that some threads never reach. Include this, then the kernels' sources.
 #pragma once
 
 #include <cuda_bf16.h>
@@ -68,13 +70,16 @@ struct Warp {
     uint32_t a[32][4], b[32][2];
 };
 
-/** A CUDA thread: a fiber (ucontext) with its indices and its cp.async copies not yet landed. */
+/** A CUDA thread: a fiber with its indices, the barrier it waits at, and its cp.async copies not yet landed. */
 struct Thread {
     uint3 thread, block;
     dim3 blockDim, gridDim;
+    void* sp;  // its stack pointer while switched out (x86-64), or its ucontext
     ucontext_t context;
     std::vector<char> stack;
     bool done;
+    const Barrier* waiting;  // until this barrier's generation moves on
+    long waitingGeneration;
     std::vector<Copy> pending;
     std::deque<std::vector<Copy>> groups;
     int lane() const { return thread.x % 32; }
@@ -89,6 +94,7 @@ struct Block {
 inline Thread* self = nullptr;
 inline Block* block = nullptr;
 inline ucontext_t scheduler;
+inline void* scheduler_sp;
 inline bool progressed;
 inline std::function<void()> body;
 
@@ -99,17 +105,55 @@ inline bool reversed = false;
 
 inline Warp& warp() { return block->warps[self->thread.x / 32]; }
 
-/** Back to the scheduler, which resumes the other threads in turn. */
-inline void yield() { swapcontext(&self->context, &scheduler); }
+#if defined(__x86_64__)
+// Switching fibers: saves the callee-saved registers on the current stack and its pointer in *save, then continues
+// on the stack at load (ucontext's swapcontext would also save the signal mask, a system call each switch).
+extern "C" void emu_switch(void** save, void* load);
+asm(R"(
+    .text
+    .weak emu_switch
+    .hidden emu_switch
+    .type emu_switch, @function
+emu_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size emu_switch, .-emu_switch
+)");
+#endif
 
+/** Back to the scheduler, which resumes the other threads in turn. */
+inline void yield() {
+#if defined(__x86_64__)
+    emu_switch(&self->sp, scheduler_sp);
+#else
+    swapcontext(&self->context, &scheduler);
+#endif
+}
+
+/** Waits until every thread expected at b has arrived; the scheduler skips this thread until then. */
 inline void arrive_and_wait(Barrier& b) {
     if (++b.arrived == b.expected) {
         b.open();
         progressed = true;
         return;
     }
-    long generation = b.generation;
-    while (b.generation == generation) yield();
+    self->waiting = &b;
+    self->waitingGeneration = b.generation;
+    while (b.generation == self->waitingGeneration) yield();
+    self->waiting = nullptr;
 }
 
 inline void drop(Barrier& b) {
@@ -145,7 +189,39 @@ inline void thread_main() {
     progressed = true;
     drop(warp().bar);
     drop(block->bar);
-}  // returns to the scheduler (uc_link)
+#if defined(__x86_64__)
+    yield();  // never resumed
+    fail("a finished thread was resumed");
+#endif
+}  // (ucontext) returns to the scheduler through uc_link
+
+/** A thread's stack, set up so that the first switch to it enters thread_main. */
+inline void start(Thread& t) {
+#if defined(__x86_64__)
+    uintptr_t top = (reinterpret_cast<uintptr_t>(t.stack.data()) + t.stack.size()) & ~(uintptr_t) 15;
+    void** sp = reinterpret_cast<void**>(top) - 8;  // 6 saved registers, the entry, a return slot: 16-byte aligned
+    for (int i = 0; i < 6; i++) sp[i] = nullptr;
+    sp[6] = reinterpret_cast<void*>(&thread_main);
+    sp[7] = nullptr;
+    t.sp = sp;
+#else
+    getcontext(&t.context);
+    t.context.uc_stack.ss_sp = t.stack.data();
+    t.context.uc_stack.ss_size = t.stack.size();
+    t.context.uc_link = &scheduler;
+    makecontext(&t.context, thread_main, 0);
+#endif
+}
+
+/** Runs thread t until it waits at a barrier or ends. */
+inline void resume(Thread& t) {
+    self = &t;
+#if defined(__x86_64__)
+    emu_switch(&scheduler_sp, t.sp);
+#else
+    swapcontext(&scheduler, &t.context);
+#endif
+}
 
 /**
  * Runs kernel() as every thread of every block of the grid, a block at a time; between barriers the threads of a
@@ -174,11 +250,8 @@ inline void launch(dim3 grid, dim3 threads_per_block, size_t dynamic_bytes, std:
                     t.blockDim = threads_per_block;
                     t.gridDim = grid;
                     t.done = false;
-                    getcontext(&t.context);
-                    t.context.uc_stack.ss_sp = t.stack.data();
-                    t.context.uc_stack.ss_size = t.stack.size();
-                    t.context.uc_link = &scheduler;
-                    makecontext(&t.context, thread_main, 0);
+                    t.waiting = nullptr;
+                    start(t);
                 }
                 for (int left = threads; left > 0;) {
                     progressed = false;
@@ -186,8 +259,7 @@ inline void launch(dim3 grid, dim3 threads_per_block, size_t dynamic_bytes, std:
                     for (int n = 0; n < threads; n++) {
                         Thread& t = all[reversed ? threads - 1 - n : n];
                         if (t.done) continue;
-                        self = &t;
-                        swapcontext(&scheduler, &t.context);
+                        if (t.waiting == nullptr || t.waiting->generation != t.waitingGeneration) resume(t);
                         left += t.done ? 0 : 1;
                     }
                     if (left > 0 && !progressed) fail("deadlock: threads wait at a barrier that the others never reach");
@@ -298,8 +370,15 @@ T __ldg(const T* p) {
 }
 
 inline float rsqrtf(float v) { return 1.f / sqrtf(v); }
-inline int min(int a, int b) { return a < b ? a : b; }
-inline int max(int a, int b) { return a > b ? a : b; }
+// CUDA's integer min/max overloads (the host has none; a template would not take mixed types as CUDA does).
+#define EMU_MIN_MAX(T)                               \
+    inline T min(T a, T b) { return a < b ? a : b; } \
+    inline T max(T a, T b) { return a > b ? a : b; }
+EMU_MIN_MAX(int)
+EMU_MIN_MAX(unsigned)
+EMU_MIN_MAX(long long)
+EMU_MIN_MAX(unsigned long long)
+#undef EMU_MIN_MAX
 
 // ---- the kernels' shared header, with the primitives it leaves to the host defined here ----
 #include "../../../main/cuda/common.cuh"

@@ -6,7 +6,8 @@
 //
 // It checks what the hardware would refuse: copies and fills outside an allocation, frees of unknown pointers,
 // blocks of more than 1024 threads (or not along x: the emulation's limit), dynamic shared memory over 48 KB, sync
-// copies from a thread that is capturing, kernels not in the module's image.
+// copies from a thread that is capturing, kernels not in the module's image; and, which a GPU would not notice, a
+// kernel writing just outside an allocation (256 guard bytes each side, checked after every launch).
 #include <cuda.h>
 
 #include "registry.h"
@@ -27,6 +28,8 @@ namespace {
 
 constexpr size_t TOTAL_MEMORY = 4ull << 30;
 constexpr size_t DEFAULT_DYNAMIC_SHARED = 48 * 1024;
+constexpr size_t GUARD = 256;
+constexpr unsigned char GUARD_BYTE = 0xA5;
 const char* const NAME = "QuantServe CUDA emulation on the host CPU";
 
 struct Module {
@@ -54,6 +57,7 @@ int context;                               // the primary context's identity
 CUstream capturing = nullptr;              // the stream being captured, if any
 Graph* capture = nullptr;
 thread_local bool capturingThread = false;
+CUresult sticky = CUDA_SUCCESS;            // as a device's illegal address: every later call fails
 
 int sms() {
     const char* v = std::getenv("QUANTSERVE_CUDA_EMU_SMS");
@@ -70,6 +74,18 @@ bool inside(CUdeviceptr p, size_t bytes) {
     return (uintptr_t) p >= it->first && (uintptr_t) p + bytes <= it->first + it->second;
 }
 
+/** The first allocation whose guard bytes a write changed, or 0. */
+uintptr_t overwrittenGuard() {
+    for (const auto& [start, bytes] : allocations) {
+        const unsigned char* before = reinterpret_cast<const unsigned char*>(start) - GUARD;
+        const unsigned char* after = reinterpret_cast<const unsigned char*>(start) + bytes;
+        for (size_t i = 0; i < GUARD; i++) {
+            if (before[i] != GUARD_BYTE || after[i] != GUARD_BYTE) return start;
+        }
+    }
+    return 0;
+}
+
 /** Runs op now, or records it into the graph when the stream is being captured. */
 CUresult enqueue(CUstream stream, std::function<void()> op) {
     if (capture != nullptr && stream == capturing) {
@@ -77,7 +93,7 @@ CUresult enqueue(CUstream stream, std::function<void()> op) {
         return CUDA_SUCCESS;
     }
     op();
-    return CUDA_SUCCESS;
+    return sticky;
 }
 
 /** A synchronous call (legacy stream) is illegal on the thread that is capturing (thread-local capture mode). */
@@ -153,7 +169,7 @@ CUresult cuDevicePrimaryCtxRetain(CUcontext* ctx, CUdevice) {
 
 CUresult cuDevicePrimaryCtxRelease_v2(CUdevice) { return CUDA_SUCCESS; }
 CUresult cuCtxSetCurrent(CUcontext) { return CUDA_SUCCESS; }
-CUresult cuCtxSynchronize() { return CUDA_SUCCESS; }
+CUresult cuCtxSynchronize() { return sticky; }
 
 CUresult cuMemGetInfo_v2(size_t* free, size_t* total) {
     std::lock_guard<std::recursive_mutex> g(lock);
@@ -166,11 +182,13 @@ CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
     std::lock_guard<std::recursive_mutex> g(lock);
     if (bytes == 0) return CUDA_ERROR_INVALID_VALUE;
     if (allocated + bytes > TOTAL_MEMORY) return CUDA_ERROR_OUT_OF_MEMORY;
-    void* memory = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
+    unsigned char* memory = static_cast<unsigned char*>(std::aligned_alloc(256, GUARD + (bytes + 255) / 256 * 256 + GUARD));
     if (memory == nullptr) return CUDA_ERROR_OUT_OF_MEMORY;
-    allocations[(uintptr_t) memory] = bytes;
+    std::memset(memory, GUARD_BYTE, GUARD);
+    std::memset(memory + GUARD + bytes, GUARD_BYTE, GUARD);
+    allocations[(uintptr_t) (memory + GUARD)] = bytes;
     allocated += bytes;
-    *p = (CUdeviceptr) memory;
+    *p = (CUdeviceptr) (memory + GUARD);
     return CUDA_SUCCESS;
 }
 
@@ -183,12 +201,13 @@ CUresult cuMemFree_v2(CUdeviceptr p) {
     }
     allocated -= it->second;
     allocations.erase(it);
-    std::free(reinterpret_cast<void*>(p));
+    std::free(reinterpret_cast<unsigned char*>(p) - GUARD);
     return CUDA_SUCCESS;
 }
 
 CUresult cuMemsetD8_v2(CUdeviceptr p, unsigned char value, size_t n) {
     std::lock_guard<std::recursive_mutex> g(lock);
+    if (sticky != CUDA_SUCCESS) return sticky;
     if (forbiddenDuringCapture("cuMemsetD8")) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
     if (!inside(p, n)) return CUDA_ERROR_INVALID_VALUE;
     std::memset(reinterpret_cast<void*>(p), value, n);
@@ -197,6 +216,7 @@ CUresult cuMemsetD8_v2(CUdeviceptr p, unsigned char value, size_t n) {
 
 CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t n) {
     std::lock_guard<std::recursive_mutex> g(lock);
+    if (sticky != CUDA_SUCCESS) return sticky;
     if (forbiddenDuringCapture("cuMemcpyHtoD")) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
     if (!inside(dst, n)) return CUDA_ERROR_INVALID_VALUE;
     std::memcpy(reinterpret_cast<void*>(dst), src, n);
@@ -205,6 +225,7 @@ CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t n) {
 
 CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t n) {
     std::lock_guard<std::recursive_mutex> g(lock);
+    if (sticky != CUDA_SUCCESS) return sticky;
     if (forbiddenDuringCapture("cuMemcpyDtoH")) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
     if (!inside(src, n)) return CUDA_ERROR_INVALID_VALUE;
     std::memcpy(dst, reinterpret_cast<void*>(src), n);
@@ -213,6 +234,7 @@ CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t n) {
 
 CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t n) {
     std::lock_guard<std::recursive_mutex> g(lock);
+    if (sticky != CUDA_SUCCESS) return sticky;
     if (forbiddenDuringCapture("cuMemcpyDtoD")) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
     if (!inside(dst, n) || !inside(src, n)) return CUDA_ERROR_INVALID_VALUE;
     std::memmove(reinterpret_cast<void*>(dst), reinterpret_cast<void*>(src), n);
@@ -259,7 +281,15 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
     }
     emu::BoundLaunch launch = function->binder(params);
     dim3 grid(gx, gy, gz), block(bx, by, bz);
-    return enqueue(stream, [launch, grid, block, sharedBytes] { launch(grid, block, sharedBytes); });
+    std::string name = function->name;
+    return enqueue(stream, [launch, grid, block, sharedBytes, name] {
+        launch(grid, block, sharedBytes);
+        if (uintptr_t start = overwrittenGuard()) {
+            report(name + " wrote outside the allocation at " + std::to_string(start) + " (" +
+                   std::to_string(allocations[start]) + " bytes)");
+            sticky = CUDA_ERROR_ILLEGAL_ADDRESS;
+        }
+    });
 }
 
 CUresult cuStreamCreate(CUstream* stream, unsigned) {
@@ -272,7 +302,7 @@ CUresult cuStreamDestroy_v2(CUstream stream) {
     return CUDA_SUCCESS;
 }
 
-CUresult cuStreamSynchronize(CUstream) { return CUDA_SUCCESS; }
+CUresult cuStreamSynchronize(CUstream) { return sticky; }
 
 CUresult cuStreamBeginCapture_v2(CUstream stream, CUstreamCaptureMode) {
     std::lock_guard<std::recursive_mutex> g(lock);
