@@ -3,7 +3,6 @@ package io.quantserve.engine.gpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -91,12 +89,9 @@ class GpuResourcesTest {
         for (String module : modules()) {
             for (String arch : List.of("sm_80", "sm_90")) {
                 Path ptx = COMMITTED.resolve(module + ".ptx");
-                Process p = new ProcessBuilder(ptxas.get().toString(), "-arch=" + arch, ptx.toString(), "-o", "/dev/null")
-                        .redirectErrorStream(true).start();
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                p.getInputStream().transferTo(out);
-                assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-                assertThat(p.exitValue()).as("ptxas -arch=" + arch + " " + ptx + ": " + out).isZero();
+                CudaToolchain.Result r = CudaToolchain.run(ptxas.get().toString(), "-arch=" + arch, ptx.toString(), "-o",
+                        "/dev/null");
+                assertThat(r.exit()).as("ptxas -arch=" + arch + " " + ptx + ": " + r.output()).isZero();
             }
         }
     }
