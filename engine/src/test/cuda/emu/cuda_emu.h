@@ -74,8 +74,8 @@ struct Warp {
 struct Thread {
     uint3 thread, block;
     dim3 blockDim, gridDim;
-    void* sp;  // its stack pointer while switched out (x86-64), or its ucontext
-    ucontext_t context;
+    void* sp;               // while switched out: its stack pointer (x86-64) ...
+    ucontext_t context;     // ... or its context (elsewhere)
     std::vector<char> stack;
     bool done;
     const Barrier* waiting;  // until this barrier's generation moves on

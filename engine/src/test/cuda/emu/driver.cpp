@@ -19,6 +19,7 @@ extern "C" CUresult cuEventElapsedTime(float* ms, CUevent start, CUevent end);
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <string>
@@ -96,13 +97,22 @@ CUresult enqueue(CUstream stream, std::function<void()> op) {
     return sticky;
 }
 
-/** A synchronous call (legacy stream) is illegal on the thread that is capturing (thread-local capture mode). */
-bool forbiddenDuringCapture(const char* call) {
+/**
+ * A synchronous copy or fill of n bytes at each of the device pointers: refused after an illegal address, on the
+ * thread that is capturing (thread-local capture mode), or outside an allocation.
+ */
+CUresult synchronous(const char* call, size_t n, std::initializer_list<CUdeviceptr> device, const std::function<void()>& op) {
+    std::lock_guard<std::recursive_mutex> g(lock);
+    if (sticky != CUDA_SUCCESS) return sticky;
     if (capture != nullptr && capturingThread) {
         report(std::string(call) + " during stream capture");
-        return true;
+        return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
     }
-    return false;
+    for (CUdeviceptr p : device) {
+        if (!inside(p, n)) return CUDA_ERROR_INVALID_VALUE;
+    }
+    op();
+    return CUDA_SUCCESS;
 }
 
 /** A PTX module's text or a cubin (ELF64: ends with its section headers). */
@@ -206,39 +216,20 @@ CUresult cuMemFree_v2(CUdeviceptr p) {
 }
 
 CUresult cuMemsetD8_v2(CUdeviceptr p, unsigned char value, size_t n) {
-    std::lock_guard<std::recursive_mutex> g(lock);
-    if (sticky != CUDA_SUCCESS) return sticky;
-    if (forbiddenDuringCapture("cuMemsetD8")) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
-    if (!inside(p, n)) return CUDA_ERROR_INVALID_VALUE;
-    std::memset(reinterpret_cast<void*>(p), value, n);
-    return CUDA_SUCCESS;
+    return synchronous("cuMemsetD8", n, {p}, [&] { std::memset(reinterpret_cast<void*>(p), value, n); });
 }
 
 CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t n) {
-    std::lock_guard<std::recursive_mutex> g(lock);
-    if (sticky != CUDA_SUCCESS) return sticky;
-    if (forbiddenDuringCapture("cuMemcpyHtoD")) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
-    if (!inside(dst, n)) return CUDA_ERROR_INVALID_VALUE;
-    std::memcpy(reinterpret_cast<void*>(dst), src, n);
-    return CUDA_SUCCESS;
+    return synchronous("cuMemcpyHtoD", n, {dst}, [&] { std::memcpy(reinterpret_cast<void*>(dst), src, n); });
 }
 
 CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t n) {
-    std::lock_guard<std::recursive_mutex> g(lock);
-    if (sticky != CUDA_SUCCESS) return sticky;
-    if (forbiddenDuringCapture("cuMemcpyDtoH")) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
-    if (!inside(src, n)) return CUDA_ERROR_INVALID_VALUE;
-    std::memcpy(dst, reinterpret_cast<void*>(src), n);
-    return CUDA_SUCCESS;
+    return synchronous("cuMemcpyDtoH", n, {src}, [&] { std::memcpy(dst, reinterpret_cast<void*>(src), n); });
 }
 
 CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t n) {
-    std::lock_guard<std::recursive_mutex> g(lock);
-    if (sticky != CUDA_SUCCESS) return sticky;
-    if (forbiddenDuringCapture("cuMemcpyDtoD")) return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
-    if (!inside(dst, n) || !inside(src, n)) return CUDA_ERROR_INVALID_VALUE;
-    std::memmove(reinterpret_cast<void*>(dst), reinterpret_cast<void*>(src), n);
-    return CUDA_SUCCESS;
+    return synchronous("cuMemcpyDtoD", n, {dst, src},
+                       [&] { std::memmove(reinterpret_cast<void*>(dst), reinterpret_cast<void*>(src), n); });
 }
 
 CUresult cuModuleLoadData(CUmodule* module, const void* image) {

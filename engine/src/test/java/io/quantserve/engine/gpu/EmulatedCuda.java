@@ -8,6 +8,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,6 +32,7 @@ final class EmulatedCuda {
     private static final Path PTX = Path.of("src/main/resources/io/quantserve/engine/gpu");
     private static final Path OUT = Path.of("target/cuda-emu");
     private static final Pattern ENTRY = Pattern.compile("^\\.visible \\.entry (\\w+)\\(", Pattern.MULTILINE);
+    private static Optional<String> missing;  // the first load()'s outcome: empty once loaded
 
     private EmulatedCuda() {
     }
@@ -40,15 +42,22 @@ final class EmulatedCuda {
     }
 
     /**
-     * Builds the driver (unless newer than its sources) and loads it; null when loaded, else what this machine lacks
-     * for it. A source that does not build fails.
+     * Builds the driver (unless newer than its sources) and loads it, once per JVM; null when loaded, else what this
+     * machine lacks for it. A source that does not build fails.
      */
     static synchronized String load() {
+        if (missing == null) {
+            missing = loadNow();
+        }
+        return missing.orElse(null);
+    }
+
+    private static Optional<String> loadNow() {
         try {
             Path nvcc = CudaToolchain.tool("nvcc").orElse(null);
             Path cxx = CudaToolchain.tool("c++").orElse(null);
             if (nvcc == null || cxx == null) {
-                return "the CUDA emulation needs the CUDA toolkit's headers (beside nvcc) and a host c++";
+                return Optional.of("the CUDA emulation needs the CUDA toolkit's headers (beside nvcc) and a host c++");
             }
             Path library = OUT.resolve("libcuda.so.1").toAbsolutePath();
             if (!Files.exists(library) || olderThanSources(library)) {
@@ -58,12 +67,12 @@ final class EmulatedCuda {
                 }
             }
             System.load(library.toString());
-            return null;
+            return Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "interrupted while building the CUDA emulation";
+            return Optional.of("interrupted while building the CUDA emulation");
         }
     }
 
