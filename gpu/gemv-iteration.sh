@@ -31,7 +31,7 @@ one_token=false
 for kernel in ${QS_GEMV_KERNELS:-registers ring ring1}; do
   timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-gemv="$kernel" -Dquantserve.bench.gemv-only=true \
     -Dquantserve.bench.one-token=$one_token -cp "$cp" \
-    io.quantserve.engine.gpu.bench.GpuBench 4096:4096 4096:11008 11008:4096 8192:8192 8192:28672 28672:8192 2>&1 \
+    io.quantserve.engine.gpu.bench.GpuBench 4096:12288 4096:4096 4096:22016 11008:4096 8192:10240 8192:8192 8192:57344 28672:8192 2>&1 \
     | grep -E "copy|awq_|partials|kernel" | tee -a "$out/gemv.txt"
   one_token=true
   timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-gemv="$kernel" -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench \

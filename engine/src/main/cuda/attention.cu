@@ -7,7 +7,8 @@
 // Queries q [rows, num_heads, head_dim] (after rope), outputs [rows, num_heads * head_dim]. Query head h reads kv head
 // h / (num_heads / num_kv_heads) (GQA). Row at position p attends positions first .. p, first = max(0, p - window + 1)
 // with a sliding window, else 0 (causal). Scores q.k * scale, softmax and the weighted sum in fp32, online (running
-// max and sum, rescaled as larger scores arrive), so no score vector is stored. head_dim even, at most 256.
+// max and sum, rescaled as larger scores arrive), so no score vector is stored. head_dim even, at most 256. A step's
+// keys and values reach the pools through rope.cu's rope_qkv.
 #include "common.cuh"
 
 #define ATT_THREADS 128
@@ -60,24 +61,6 @@ __device__ __forceinline__ float dot_key(const float* q, const T* key, int head_
         }
     }
     return dot;
-}
-
-/**
- * Writes this step's keys and values: rows t of k and v [tokens, kv_dim] go to slot slots[t] of the pools.
- * Grid (tokens), block up to 256 threads over kv_dim / 2 pairs (kv_dim is even: head_dim is).
- */
-template <typename T>
-__device__ void kv_append(T* k_pool, T* v_pool, const T* k, const T* v, const int* slots, int kv_dim) {
-    int t = blockIdx.x;
-    size_t dst = (size_t) slots[t] * kv_dim, src = (size_t) t * kv_dim;
-    const unsigned* ks = reinterpret_cast<const unsigned*>(k + src);
-    const unsigned* vs = reinterpret_cast<const unsigned*>(v + src);
-    unsigned* kd = reinterpret_cast<unsigned*>(k_pool + dst);
-    unsigned* vd = reinterpret_cast<unsigned*>(v_pool + dst);
-    for (int i = threadIdx.x; i < (kv_dim >> 1); i += blockDim.x) {
-        kd[i] = ks[i];
-        vd[i] = vs[i];
-    }
 }
 
 /** Running softmax state of one query row in one warp: max m, sum l, lane's share of the weighted values. */
@@ -319,12 +302,6 @@ __device__ void prefill_attention(T* out, const T* q, const T* k_pool, const T* 
     }
 }
 
-extern "C" __global__ void kv_append_f16(half* k_pool, half* v_pool, const half* k, const half* v, const int* slots, int kv_dim) {
-    kv_append<half>(k_pool, v_pool, k, v, slots, kv_dim);
-}
-extern "C" __global__ void kv_append_bf16(bf16* k_pool, bf16* v_pool, const bf16* k, const bf16* v, const int* slots, int kv_dim) {
-    kv_append<bf16>(k_pool, v_pool, k, v, slots, kv_dim);
-}
 
 #define DECODE_PARAMS(T) T* out, const T* q, const T* k_pool, const T* v_pool, const int* block_tables, const int* rows, \
     const int* tables, const int* positions, int max_blocks, int num_heads, int num_kv_heads, int head_dim,           \

@@ -1,32 +1,46 @@
-// Rotary position embedding, Hugging Face's rotate_half layout (as the engine's CPU kernels): within each head of
-// head_dim, x1 = x[i] and x2 = x[i + head_dim/2] turn into x1*c - x2*s and x2*c + x1*s. The cos/sin tables
-// [max_pos, head_dim/2] are filled on the host exactly as the CPU model computes them (double angle, float values).
-// One block per token; queries [tokens, num_heads*head_dim] and keys [tokens, num_kv_heads*head_dim] in place.
+// Rotary position embedding of one layer's fused q/k/v projection, and its keys and values into the paged KV cache.
+// Row t of qkv [tokens, (num_heads + 2 * num_kv_heads) * head_dim] holds the token's query heads, key heads and value
+// heads side by side (the q, k and v projections stacked into one product). Hugging Face's rotate_half layout (as the
+// engine's CPU kernels): within each head of head_dim, x1 = x[i] and x2 = x[i + head_dim/2] turn into x1*c - x2*s and
+// x2*c + x1*s; the cos/sin tables [max_pos, head_dim/2] are filled on the host exactly as the CPU model computes them
+// (double angle, float values). The rotated queries go to q [tokens, num_heads * head_dim] (what attention reads), the
+// rotated keys and the values to token slot slots[t] of the pools (attention.cu's layout: kv_dim values a slot).
+// One block per token; head_dim even.
 #include "common.cuh"
 
 template <typename T>
-__device__ void rope(T* q, T* k, const int* positions, const float* cos_table, const float* sin_table,
-                     int num_heads, int num_kv_heads, int head_dim) {
+__device__ void rope_qkv(T* q, T* k_pool, T* v_pool, const T* qkv, const int* positions, const int* slots,
+                         const float* cos_table, const float* sin_table, int num_heads, int num_kv_heads, int head_dim) {
     int t = blockIdx.x;
     int half_dim = head_dim >> 1;
+    int q_dim = num_heads * head_dim, kv_dim = num_kv_heads * head_dim;
+    const T* row = qkv + (size_t) t * (q_dim + 2 * kv_dim);
     size_t table = (size_t) positions[t] * half_dim;
+    size_t slot = (size_t) slots[t] * kv_dim;
     int pairs = (num_heads + num_kv_heads) * half_dim;
     for (int j = threadIdx.x; j < pairs; j += blockDim.x) {
         int head = j / half_dim, i = j - head * half_dim;
-        T* x = head < num_heads ? q + ((size_t) t * num_heads + head) * head_dim
-                                : k + ((size_t) t * num_kv_heads + head - num_heads) * head_dim;
+        const T* x = row + (size_t) head * head_dim;  // query heads, then key heads, one after the other in the row
+        T* y = head < num_heads ? q + (size_t) t * q_dim + (size_t) head * head_dim
+                                : k_pool + slot + (size_t) (head - num_heads) * head_dim;
         float c = cos_table[table + i], s = sin_table[table + i];
         float x1 = to_float(x[i]), x2 = to_float(x[i + half_dim]);
-        x[i] = from_float<T>(x1 * c - x2 * s);
-        x[i + half_dim] = from_float<T>(x2 * c + x1 * s);
+        y[i] = from_float<T>(x1 * c - x2 * s);
+        y[i + half_dim] = from_float<T>(x2 * c + x1 * s);
     }
+    // the values as they are, two at a time (rows and heads start at even elements: head_dim is even)
+    const unsigned* vs = reinterpret_cast<const unsigned*>(row + q_dim + kv_dim);
+    unsigned* vd = reinterpret_cast<unsigned*>(v_pool + slot);
+    for (int i = threadIdx.x; i < (kv_dim >> 1); i += blockDim.x) vd[i] = vs[i];
 }
 
-extern "C" __global__ void rope_f16(half* q, half* k, const int* positions, const float* cos_table, const float* sin_table,
-                                    int num_heads, int num_kv_heads, int head_dim) {
-    rope<half>(q, k, positions, cos_table, sin_table, num_heads, num_kv_heads, head_dim);
+extern "C" __global__ void rope_qkv_f16(half* q, half* k_pool, half* v_pool, const half* qkv, const int* positions,
+                                        const int* slots, const float* cos_table, const float* sin_table,
+                                        int num_heads, int num_kv_heads, int head_dim) {
+    rope_qkv<half>(q, k_pool, v_pool, qkv, positions, slots, cos_table, sin_table, num_heads, num_kv_heads, head_dim);
 }
-extern "C" __global__ void rope_bf16(bf16* q, bf16* k, const int* positions, const float* cos_table, const float* sin_table,
-                                     int num_heads, int num_kv_heads, int head_dim) {
-    rope<bf16>(q, k, positions, cos_table, sin_table, num_heads, num_kv_heads, head_dim);
+extern "C" __global__ void rope_qkv_bf16(bf16* q, bf16* k_pool, bf16* v_pool, const bf16* qkv, const int* positions,
+                                         const int* slots, const float* cos_table, const float* sin_table,
+                                         int num_heads, int num_kv_heads, int head_dim) {
+    rope_qkv<bf16>(q, k_pool, v_pool, qkv, positions, slots, cos_table, sin_table, num_heads, num_kv_heads, head_dim);
 }

@@ -14,7 +14,6 @@ import java.util.List;
  */
 public final class GpuKernels {
     static final String NORM = "norm";
-    static final String ROPE = "rope";
     static final String ELEMENTWISE = "elementwise";
     static final String ARGMAX = "argmax";
     static final String AWQ = "awq_gemv";
@@ -28,10 +27,9 @@ public final class GpuKernels {
     public static List<KernelSpec> specs() {
         List<KernelSpec> all = new ArrayList<>();
         for (ActivationType t : ActivationType.values()) {
-            all.addAll(List.of(rmsnormSpec(t), addRmsnormSpec(t), ropeSpec(t), addSpec(t), siluMulSpec(t),
-                    argmaxSpec(t.suffix())));
+            all.addAll(List.of(rmsnormSpec(t), addRmsnormSpec(t), addSpec(t), siluMulRowsSpec(t), argmaxSpec(t.suffix())));
         }
-        all.addAll(List.of(EMBEDDING, argmaxSpec("f32"), awqReduceSpec("f16"), awqReduceSpec("f32")));
+        all.addAll(List.of(EMBEDDING, COPY_ROWS, argmaxSpec("f32"), awqReduceSpec("f16"), awqReduceSpec("f32")));
         for (AwqGemvKernel k : AwqGemvKernel.values()) {
             if (!all.contains(k.spec())) {
                 all.add(k.spec());
@@ -58,16 +56,12 @@ public final class GpuKernels {
         return KernelSpec.of(NORM, "add_rmsnorm_" + t.suffix(), POINTER, POINTER, POINTER, POINTER, INT, FLOAT);
     }
 
-    static KernelSpec ropeSpec(ActivationType t) {
-        return KernelSpec.of(ROPE, "rope_" + t.suffix(), POINTER, POINTER, POINTER, POINTER, POINTER, INT, INT, INT);
-    }
-
     static KernelSpec addSpec(ActivationType t) {
         return KernelSpec.of(ELEMENTWISE, "add_" + t.suffix(), POINTER, POINTER, LONG);
     }
 
-    static KernelSpec siluMulSpec(ActivationType t) {
-        return KernelSpec.of(ELEMENTWISE, "silu_mul_" + t.suffix(), POINTER, POINTER, POINTER, LONG);
+    static KernelSpec siluMulRowsSpec(ActivationType t) {
+        return KernelSpec.of(ELEMENTWISE, "silu_mul_rows_" + t.suffix(), POINTER, POINTER, LONG, INT);
     }
 
     static KernelSpec argmaxSpec(String suffix) {
@@ -87,6 +81,7 @@ public final class GpuKernels {
     }
 
     static final KernelSpec EMBEDDING = KernelSpec.of(ELEMENTWISE, "embedding_rows", POINTER, POINTER, POINTER, LONG);
+    static final KernelSpec COPY_ROWS = KernelSpec.of(ELEMENTWISE, "copy_rows", POINTER, LONG, POINTER, LONG, LONG);
     private final CudaDevice device;
     private final AwqGemvKernel awqGemv;
 
@@ -114,16 +109,12 @@ public final class GpuKernels {
         return LaunchShape.perRow(rows, warps((n + VECTOR - 1) / VECTOR, 1024));
     }
 
-    /** One block per token, one thread per rotated pair, at most 256 threads. */
-    static LaunchShape ropeShape(int tokens, int numHeads, int numKvHeads, int headDim) {
-        return LaunchShape.perRow(tokens, warps((numHeads + numKvHeads) * (headDim / 2), 256));
-    }
-
     static LaunchShape elementwiseShape(long n, int multiprocessors) {
         return LaunchShape.gridStride(n, VECTOR, ELEMENTWISE_THREADS, Math.max(1, multiprocessors * 16));
     }
 
-    static LaunchShape embeddingShape(int tokens, long rowBytes) {
+    /** One block per row (embedding rows, row copies), one 16-byte piece per thread per pass, at most 256 threads. */
+    static LaunchShape rowCopyShape(int tokens, long rowBytes) {
         return LaunchShape.perRow(tokens, warps((rowBytes + 15) / 16, 256));
     }
 
@@ -163,25 +154,6 @@ public final class GpuKernels {
                 new KernelArgs().buffer(out).buffer(residual).buffer(delta).buffer(weight).i32(n).f32(eps));
     }
 
-    /**
-     * Rotates q [tokens, numHeads*headDim] and k [tokens, numKvHeads*headDim] in place; token t at positions[t]
-     * (int32), cos/sin tables fp32 [maxPositions, headDim/2] of {@code tablePositions} rows.
-     */
-    public void rope(ActivationType t, DeviceBuffer q, DeviceBuffer k, DeviceBuffer positions, DeviceBuffer cos,
-            DeviceBuffer sin, int tablePositions, int tokens, int numHeads, int numKvHeads, int headDim) {
-        KernelSpec spec = ropeSpec(t);
-        if (headDim % 2 != 0) {
-            throw new IllegalArgumentException(spec.name() + ": head_dim must be even, is " + headDim);
-        }
-        need(spec, q, (long) tokens * numHeads * headDim * t.bytes());
-        need(spec, k, (long) tokens * numKvHeads * headDim * t.bytes());
-        need(spec, positions, 4L * tokens);
-        need(spec, cos, 4L * tablePositions * (headDim / 2));
-        need(spec, sin, 4L * tablePositions * (headDim / 2));
-        device.kernel(spec).launch(ropeShape(tokens, numHeads, numKvHeads, headDim), new KernelArgs().buffer(q)
-                .buffer(k).buffer(positions).buffer(cos).buffer(sin).i32(numHeads).i32(numKvHeads).i32(headDim));
-    }
-
     /** y += x over n values. */
     public void add(ActivationType t, DeviceBuffer y, DeviceBuffer x, long n) {
         KernelSpec spec = addSpec(t);
@@ -191,14 +163,34 @@ public final class GpuKernels {
                 new KernelArgs().buffer(y).buffer(x).i64(n));
     }
 
-    /** out = silu(gate) * up over n values; out may be gate. */
-    public void siluMul(ActivationType t, DeviceBuffer out, DeviceBuffer gate, DeviceBuffer up, long n) {
-        KernelSpec spec = siluMulSpec(t);
-        need(spec, out, n * t.bytes());
-        need(spec, gate, n * t.bytes());
-        need(spec, up, n * t.bytes());
-        device.kernel(spec).launch(elementwiseShape(n, device.multiprocessors()),
-                new KernelArgs().buffer(out).buffer(gate).buffer(up).i64(n));
+    /**
+     * out [rows, n] = silu(gate) * up from gateUp [rows, 2n], each row its n gate values then its n up values (the
+     * gate and up projections as one product).
+     */
+    public void siluMulRows(ActivationType t, DeviceBuffer out, DeviceBuffer gateUp, int rows, int n) {
+        KernelSpec spec = siluMulRowsSpec(t);
+        need(spec, out, (long) rows * n * t.bytes());
+        need(spec, gateUp, 2L * rows * n * t.bytes());
+        device.kernel(spec).launch(elementwiseShape((long) rows * n, device.multiprocessors()),
+                new KernelArgs().buffer(out).buffer(gateUp).i64(rows).i32(n));
+    }
+
+    /**
+     * Copies {@code rows} rows of {@code rowBytes} bytes from src (rows {@code srcPitch} bytes apart) to dst (rows
+     * {@code dstPitch} bytes apart), as a linear layer's output into its columns of a wider one.
+     */
+    public void copyRows(DeviceBuffer dst, long dstPitch, DeviceBuffer src, long srcPitch, long rowBytes, int rows) {
+        if (rowBytes > dstPitch || rowBytes > srcPitch) {
+            throw new IllegalArgumentException(COPY_ROWS.name() + ": rows of " + rowBytes + " bytes overlap at pitches "
+                    + srcPitch + " -> " + dstPitch);
+        }
+        if (rows == 0) {
+            return;
+        }
+        need(COPY_ROWS, dst, (rows - 1) * dstPitch + rowBytes);
+        need(COPY_ROWS, src, (rows - 1) * srcPitch + rowBytes);
+        device.kernel(COPY_ROWS).launch(rowCopyShape(rows, rowBytes),
+                new KernelArgs().buffer(dst).i64(dstPitch).buffer(src).i64(srcPitch).i64(rowBytes));
     }
 
     /** Checks host ids against the vocabulary (the embedding kernel trusts them) and copies them into {@code idsBuffer}. */
@@ -220,7 +212,7 @@ public final class GpuKernels {
         need(EMBEDDING, out, count * rowBytes);
         need(EMBEDDING, table, vocab * rowBytes);
         need(EMBEDDING, idsBuffer, 4L * count);
-        device.kernel(EMBEDDING).launch(embeddingShape(count, rowBytes),
+        device.kernel(EMBEDDING).launch(rowCopyShape(count, rowBytes),
                 new KernelArgs().buffer(out).buffer(table).buffer(idsBuffer).i64(rowBytes));
     }
 

@@ -8,14 +8,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The kernels of the GPU model runner: paged attention and the KV append ({@code attention.cu}), float linear layers,
- * biases and the act-order input gather ({@code dense.cu}). KV pools are {@link ActivationType} values laid out
+ * The kernels of the GPU model runner: rotary embedding of the fused q/k/v rows with the keys and values into the
+ * cache ({@code rope.cu}), paged attention ({@code attention.cu}), float linear layers, biases and the act-order input
+ * gather ({@code dense.cu}). KV pools are {@link ActivationType} values laid out
  * [blocks, blockSize, kvHeads, headDim], a token slot {@code block * blockSize + offset} holding kvDim values (the
  * CPU pool's layout); block tables and the other metadata are int32 buffers the caller has uploaded (the kernels
  * trust them: the caller checks them on the host, see {@code GpuLlamaModel}). Buffer sizes are checked here before
  * any launch.
  */
 public final class ModelKernels {
+    static final String ROPE = "rope";
     static final String ATTENTION = "attention";
     static final String DENSE = "dense";
 
@@ -28,19 +30,20 @@ public final class ModelKernels {
     static final int DENSE_COLUMNS = 8;
     static final int DENSE_ROWS = 8;
 
-    /** Every kernel of attention.cu and dense.cu (registered in {@link GpuKernels#specs()}). */
+    /** Every kernel of rope.cu, attention.cu and dense.cu (registered in {@link GpuKernels#specs()}). */
     static List<KernelSpec> specs() {
         List<KernelSpec> all = new ArrayList<>();
         for (ActivationType t : ActivationType.values()) {
-            all.addAll(List.of(kvAppendSpec(t), decodeSpec(t), mergeSpec(t), prefillSpec(t), denseSpec(t, false),
+            all.addAll(List.of(ropeQkvSpec(t), decodeSpec(t), mergeSpec(t), prefillSpec(t), denseSpec(t, false),
                     denseSpec(t, true), addBiasSpec(t)));
         }
         all.add(GATHER_COLUMNS);
         return all;
     }
 
-    static KernelSpec kvAppendSpec(ActivationType t) {
-        return KernelSpec.of(ATTENTION, "kv_append_" + t.suffix(), POINTER, POINTER, POINTER, POINTER, POINTER, INT);
+    static KernelSpec ropeQkvSpec(ActivationType t) {
+        return KernelSpec.of(ROPE, "rope_qkv_" + t.suffix(), POINTER, POINTER, POINTER, POINTER, POINTER, POINTER,
+                POINTER, POINTER, INT, INT, INT);
     }
 
     static KernelSpec decodeSpec(ActivationType t) {
@@ -148,8 +151,9 @@ public final class ModelKernels {
 
     // ---- launch shapes (pure; unit-tested without a device) ----
 
-    static LaunchShape kvAppendShape(int tokens, int kvDim) {
-        return LaunchShape.perRow(tokens, GpuKernels.warps(kvDim / 2, 256));
+    /** One block per token, one thread per rotated pair (as many as the values' pairs, or more), at most 256. */
+    static LaunchShape ropeQkvShape(int tokens, int numHeads, int numKvHeads, int headDim) {
+        return LaunchShape.perRow(tokens, GpuKernels.warps((numHeads + numKvHeads) * (headDim / 2), 256));
     }
 
     static LaunchShape decodeShape(int items, int numHeads, int splits) {
@@ -177,17 +181,29 @@ public final class ModelKernels {
 
     // ---- kernels ----
 
-    /** Rows t of k and v [tokens, kvDim] to token slot slots[t] (int32) of the pools of {@code poolSlots} slots. */
-    public void kvAppend(ActivationType t, DeviceBuffer kPool, DeviceBuffer vPool, long poolSlots, DeviceBuffer k,
-            DeviceBuffer v, DeviceBuffer slots, int tokens, int kvDim) {
-        KernelSpec spec = kvAppendSpec(t);
-        need(spec, kPool, poolSlots * kvDim * t.bytes());
-        need(spec, vPool, poolSlots * kvDim * t.bytes());
-        need(spec, k, (long) tokens * kvDim * t.bytes());
-        need(spec, v, (long) tokens * kvDim * t.bytes());
+    /**
+     * Rotary embedding of the fused projection rows qkv [tokens, (numHeads + 2 numKvHeads) headDim] (each row its
+     * query heads, key heads, value heads): rotated queries to q [tokens, numHeads headDim], rotated keys and the
+     * values to token slot slots[t] (int32) of the pools of {@code poolSlots} slots. Token t at positions[t] (int32);
+     * cos/sin fp32 [tablePositions, headDim / 2].
+     */
+    public void ropeQkv(ActivationType t, Attention a, DeviceBuffer q, DeviceBuffer kPool, DeviceBuffer vPool,
+            long poolSlots, DeviceBuffer qkv, DeviceBuffer positions, DeviceBuffer slots, DeviceBuffer cos,
+            DeviceBuffer sin, int tablePositions, int tokens) {
+        KernelSpec spec = ropeQkvSpec(t);
+        long qBytes = (long) a.qDim() * t.bytes();
+        long kvBytes = (long) a.kvDim() * t.bytes();
+        need(spec, q, tokens * qBytes);
+        need(spec, kPool, poolSlots * kvBytes);
+        need(spec, vPool, poolSlots * kvBytes);
+        need(spec, qkv, tokens * (qBytes + 2 * kvBytes));
+        need(spec, positions, 4L * tokens);
         need(spec, slots, 4L * tokens);
-        device.kernel(spec).launch(kvAppendShape(tokens, kvDim), new KernelArgs().buffer(kPool).buffer(vPool)
-                .buffer(k).buffer(v).buffer(slots).i32(kvDim));
+        need(spec, cos, 4L * tablePositions * (a.headDim() / 2));
+        need(spec, sin, 4L * tablePositions * (a.headDim() / 2));
+        device.kernel(spec).launch(ropeQkvShape(tokens, a.numHeads(), a.numKvHeads(), a.headDim()), new KernelArgs()
+                .buffer(q).buffer(kPool).buffer(vPool).buffer(qkv).buffer(positions).buffer(slots).buffer(cos)
+                .buffer(sin).i32(a.numHeads()).i32(a.numKvHeads()).i32(a.headDim()));
     }
 
     /**

@@ -1,9 +1,11 @@
 package io.quantserve.engine.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quantserve.engine.kernel.VectorOps;
 import io.quantserve.engine.linear.Linear;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -129,65 +131,69 @@ class GpuKernelsDeviceTest extends DeviceTest {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(ActivationType.class)
-    void shouldRotateQueriesAndKeysAsTheCpuModel(ActivationType t) {
-        int tokens = 5, heads = 6, kvHeads = 2, headDim = 70, half = headDim / 2, maxPos = 4100;
-        double theta = 10000;
-        float[] cos = new float[maxPos * half];
-        float[] sin = new float[maxPos * half];
-        for (int p = 0; p < maxPos; p++) {
-            for (int i = 0; i < half; i++) {
-                double angle = p * Math.pow(theta, -2.0 * i / headDim);   // as LlamaModel fills its tables
-                cos[p * half + i] = (float) Math.cos(angle);
-                sin[p * half + i] = (float) Math.sin(angle);
-            }
-        }
-        int[] positions = {0, 1, 17, 4095, 4099};
-        float[] q = rounded(t, gaussian(tokens * heads * headDim));
-        float[] k = rounded(t, gaussian(tokens * kvHeads * headDim));
-        float[] qRef = q.clone();
-        float[] kRef = k.clone();
-        for (int tok = 0; tok < tokens; tok++) {
-            for (int h = 0; h < heads; h++) {
-                VectorOps.scalar().rope(qRef, (tok * heads + h) * headDim, headDim, cos, sin, positions[tok] * half);
-            }
-            for (int h = 0; h < kvHeads; h++) {
-                VectorOps.scalar().rope(kRef, (tok * kvHeads + h) * headDim, headDim, cos, sin, positions[tok] * half);
-            }
-        }
-        DeviceBuffer qd = upload(t, q);
-        DeviceBuffer kd = upload(t, k);
-        DeviceBuffer pos = track(device.allocate(4L * tokens, "positions"));
-        pos.upload(positions);
-        DeviceBuffer cosd = track(device.allocate(4L * cos.length, "cos"));
-        DeviceBuffer sind = track(device.allocate(4L * sin.length, "sin"));
-        cosd.upload(cos);
-        sind.upload(sin);
-        gpu.rope(t, qd, kd, pos, cosd, sind, maxPos, tokens, heads, kvHeads, headDim);
-        assertClose(download(t, qd, q.length), qRef, tolerance(t), "rope q");
-        assertClose(download(t, kd, k.length), kRef, tolerance(t), "rope k");
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(ActivationType.class)
-    void shouldAddAndGateElementwiseAlignedOrNot(ActivationType t) {
+    void shouldAddElementwiseAlignedOrNot(ActivationType t) {
         for (int n : new int[] {1, 7, 8, 1000003}) {
             for (int offset : new int[] {0, 1}) {   // offset 1: 2-byte aligned only, the single-element path
                 float[] a = rounded(t, gaussian(n));
                 float[] b = rounded(t, gaussian(n));
                 float[] sum = new float[n];
-                float[] gated = a.clone();
                 for (int i = 0; i < n; i++) {
                     sum[i] = a[i] + b[i];
                 }
-                VectorOps.scalar().siluMul(gated, 0, b, 0, n);
                 DeviceBuffer y = at(upload(t, pad(a, offset)), offset, n);
                 gpu.add(t, y, at(upload(t, pad(b, offset)), offset, n), n);
                 assertClose(download(t, y, n), sum, tolerance(t), "add n=" + n + " offset " + offset);
-                DeviceBuffer out = at(poisoned(2L * (n + offset), "gated"), offset, n);
-                gpu.siluMul(t, out, at(upload(t, pad(a, offset)), offset, n), at(upload(t, pad(b, offset)), offset, n), n);
-                assertClose(download(t, out, n), gated, tolerance(t), "silu_mul n=" + n + " offset " + offset);
             }
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(ActivationType.class)
+    void shouldGateTheFusedGateUpRowsAlignedOrNot(ActivationType t) {
+        // n % 8 == 0 and aligned: 16-byte accesses; n = 7 or an odd offset: single elements
+        for (int[] shape : new int[][] {{1, 8}, {3, 7}, {5, 11008}, {1, 1}, {300, 24}}) {
+            int rows = shape[0], n = shape[1];
+            for (int offset : new int[] {0, 1}) {
+                float[] gateUp = rounded(t, gaussian(2 * rows * n));
+                float[] expected = new float[rows * n];
+                for (int r = 0; r < rows; r++) {
+                    float[] up = Arrays.copyOfRange(gateUp, (2 * r + 1) * n, (2 * r + 2) * n);
+                    System.arraycopy(gateUp, 2 * r * n, expected, r * n, n);
+                    VectorOps.scalar().siluMul(expected, r * n, up, 0, n);
+                }
+                DeviceBuffer out = at(poisoned(2L * (rows * n + offset), "gated"), offset, rows * n);
+                gpu.siluMulRows(t, out, at(upload(t, pad(gateUp, offset)), offset, gateUp.length), rows, n);
+                assertClose(download(t, out, rows * n), expected, tolerance(t),
+                        "silu_mul_rows " + rows + "x" + n + " offset " + offset);
+            }
+        }
+    }
+
+    @Test
+    void shouldCopyRowsIntoTheirColumnsOfAWiderMatrix() {
+        int rows = 9, width = 100, left = 36, part = 40; // int16 columns [left, left + part) of [rows, width]
+        for (int offset : new int[] {0, 1}) {           // offset 1: byte copies
+            short[] dst = new short[rows * width];
+            short[] src = new short[rows * part + offset];
+            for (int i = 0; i < src.length; i++) {
+                src[i] = (short) random.nextInt();
+            }
+            DeviceBuffer d = track(device.allocate(2L * dst.length, "dst"));
+            d.upload(dst);
+            DeviceBuffer s = track(device.allocate(2L * src.length, "src"));
+            s.upload(src);
+            gpu.copyRows(d.slice(2L * left, 2L * (dst.length - left), "dst columns"), 2L * width,
+                    s.slice(2L * offset, 2L * rows * part, "src rows"), 2L * part, 2L * part, rows);
+            short[] got = d.downloadShorts(dst.length);
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < width; c++) {
+                    short want = c >= left && c < left + part ? src[offset + r * part + c - left] : 0;
+                    assertThat(got[r * width + c]).as("row %d column %d, offset %d", r, c, offset).isEqualTo(want);
+                }
+            }
+        }
+        assertThatThrownBy(() -> gpu.copyRows(track(device.allocate(64, "a")), 8, track(device.allocate(64, "b")), 16,
+                16, 2)).hasMessageContaining("overlap");
     }
 
     @Test

@@ -38,9 +38,9 @@ class LaunchShapeTest {
         assertThat(GpuKernels.normShape(1, 7)).isEqualTo(LaunchShape.of(1, 32));
         assertThat(GpuKernels.normShape(2, 16384)).isEqualTo(LaunchShape.of(2, 1024));
         // 32 query + 8 key heads of 128: 2560 pairs, capped at 256 threads
-        assertThat(GpuKernels.ropeShape(5, 32, 8, 128)).isEqualTo(LaunchShape.of(5, 256));
-        assertThat(GpuKernels.ropeShape(1, 1, 1, 6)).isEqualTo(LaunchShape.of(1, 32));
-        assertThat(GpuKernels.embeddingShape(7, 74)).isEqualTo(LaunchShape.of(7, 32));
+        assertThat(ModelKernels.ropeQkvShape(5, 32, 8, 128)).isEqualTo(LaunchShape.of(5, 256));
+        assertThat(ModelKernels.ropeQkvShape(1, 1, 1, 6)).isEqualTo(LaunchShape.of(1, 32));
+        assertThat(GpuKernels.rowCopyShape(7, 74)).isEqualTo(LaunchShape.of(7, 32));
         assertThat(GpuKernels.argmaxShape(9)).isEqualTo(LaunchShape.of(9, 1024));
     }
 }

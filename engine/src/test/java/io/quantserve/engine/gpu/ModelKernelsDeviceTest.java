@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quantserve.engine.kernel.VectorOps;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
@@ -149,23 +150,56 @@ class ModelKernelsDeviceTest extends DeviceTest {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(ActivationType.class)
-    void shouldAppendKeysAndValuesToTheirSlots(ActivationType t) {
-        int kvDim = 40, tokens = 5, slotsInPool = 4 * BLOCK;
-        int[] slots = {17, 0, 63, 18, 31};
-        float[] k = rounded(t, gaussian(tokens * kvDim));
-        float[] v = rounded(t, gaussian(tokens * kvDim));
-        DeviceBuffer kPool = poisoned(2L * slotsInPool * kvDim, "k pool");
-        DeviceBuffer vPool = poisoned(2L * slotsInPool * kvDim, "v pool");
-        kernels.kvAppend(t, kPool, vPool, slotsInPool, upload(t, k), upload(t, v), ints(slots), tokens, kvDim);
-        float[] kGot = download(t, kPool, slotsInPool * kvDim);
-        float[] vGot = download(t, vPool, slotsInPool * kvDim);
-        for (int i = 0; i < tokens; i++) {
-            for (int d = 0; d < kvDim; d++) {
-                assertThat(kGot[slots[i] * kvDim + d]).isEqualTo(k[i * kvDim + d]);
-                assertThat(vGot[slots[i] * kvDim + d]).isEqualTo(v[i * kvDim + d]);
+    void shouldRotateTheFusedRowsAndPutKeysAndValuesInTheirSlots(ActivationType t) {
+        int tokens = 5, heads = 6, kvHeads = 2, headDim = 70, half = headDim / 2, maxPos = 4100, slotsInPool = 4 * BLOCK;
+        int qDim = heads * headDim, kvDim = kvHeads * headDim, width = qDim + 2 * kvDim;
+        float[] cos = new float[maxPos * half];
+        float[] sin = new float[maxPos * half];
+        for (int p = 0; p < maxPos; p++) {
+            for (int i = 0; i < half; i++) {
+                double angle = p * Math.pow(10000, -2.0 * i / headDim);   // as LlamaModel fills its tables
+                cos[p * half + i] = (float) Math.cos(angle);
+                sin[p * half + i] = (float) Math.sin(angle);
             }
         }
-        assertThat(Float.isNaN(kGot[kvDim])).as("an unwritten slot is left alone").isTrue();
+        int[] positions = {0, 1, 17, 4095, 4099};
+        int[] slots = {17, 0, 63, 18, 31};
+        float[] qkv = rounded(t, gaussian(tokens * width));
+        float[] q = new float[tokens * qDim];
+        float[] keys = new float[slotsInPool * kvDim];
+        float[] values = new float[slotsInPool * kvDim];
+        for (int tok = 0; tok < tokens; tok++) {
+            System.arraycopy(qkv, tok * width, q, tok * qDim, qDim);
+            System.arraycopy(qkv, tok * width + qDim, keys, slots[tok] * kvDim, kvDim);
+            System.arraycopy(qkv, tok * width + qDim + kvDim, values, slots[tok] * kvDim, kvDim);
+            for (int h = 0; h < heads; h++) {
+                VectorOps.scalar().rope(q, (tok * heads + h) * headDim, headDim, cos, sin, positions[tok] * half);
+            }
+            for (int h = 0; h < kvHeads; h++) {
+                VectorOps.scalar().rope(keys, slots[tok] * kvDim + h * headDim, headDim, cos, sin, positions[tok] * half);
+            }
+        }
+        DeviceBuffer qOut = poisoned(2L * q.length, "q");
+        DeviceBuffer kPool = poisoned(2L * slotsInPool * kvDim, "k pool");
+        DeviceBuffer vPool = poisoned(2L * slotsInPool * kvDim, "v pool");
+        DeviceBuffer cosd = track(device.allocate(4L * cos.length, "cos"));
+        DeviceBuffer sind = track(device.allocate(4L * sin.length, "sin"));
+        cosd.upload(cos);
+        sind.upload(sin);
+        ModelKernels.Attention a = new ModelKernels.Attention(heads, kvHeads, headDim, BLOCK, 0, 1f);
+        kernels.ropeQkv(t, a, qOut, kPool, vPool, slotsInPool, upload(t, qkv), ints(positions), ints(slots), cosd, sind,
+                maxPos, tokens);
+        assertClose(download(t, qOut, q.length), q, tolerance(t), "rotated queries");
+        float[] kGot = download(t, kPool, keys.length);
+        float[] vGot = download(t, vPool, values.length);
+        for (int tok = 0; tok < tokens; tok++) {
+            int at = slots[tok] * kvDim;
+            assertClose(Arrays.copyOfRange(kGot, at, at + kvDim), Arrays.copyOfRange(keys, at, at + kvDim), tolerance(t),
+                    "rotated keys of token " + tok);
+            assertThat(Arrays.copyOfRange(vGot, at, at + kvDim)).as("values of token %d, as they are", tok)
+                    .containsExactly(Arrays.copyOfRange(values, at, at + kvDim));
+        }
+        assertThat(Float.isNaN(kGot[kvDim]) && Float.isNaN(vGot[kvDim])).as("an unwritten slot is left alone").isTrue();
     }
 
     @ParameterizedTest(name = "{0} m={1} n={2} k={3}")

@@ -36,7 +36,8 @@ public final class GpuBench {
     static final int BATCHES = 15;
     /** Weight sets together at least this large, so that a launch does not find its weights in L2 (50-60 MB). */
     static final long ROTATE_BYTES = 192L << 20;
-    static final int[][] SHAPES = {{4096, 4096}, {4096, 11008}, {11008, 4096}};  // {K, N}: in -> out features
+    /** {K, N} (in -> out features) of the Llama-2-7B layers the model runs: q/k/v stacked, o, gate/up stacked, down. */
+    static final int[][] SHAPES = {{4096, 12288}, {4096, 4096}, {4096, 22016}, {11008, 4096}};
     static final int[] TOKENS = {1, 8, 32, 128, 512};
     /** Token counts of the batched AWQ GEMV (decode of a small batch), each beside the AWQ GEMM at the same count. */
     static final int[] BATCHED_TOKENS = {2, 8, 32};

@@ -21,12 +21,11 @@ public final class GpuBatchState implements AutoCloseable {
     final DeviceBuffer x;      // [maxTokens, hidden] residual stream
     final DeviceBuffer xb;     // [maxTokens, hidden] normalised input of a block
     final DeviceBuffer xb2;    // [maxTokens, hidden] block output before the residual add
-    final DeviceBuffer q;      // [maxTokens, heads * headDim]
-    final DeviceBuffer k;      // [maxTokens, kvHeads * headDim]
-    final DeviceBuffer v;      // [maxTokens, kvHeads * headDim]
+    final DeviceBuffer qkv;    // [maxTokens, (heads + 2 kvHeads) * headDim] the q/k/v projections side by side
+    final DeviceBuffer q;      // [maxTokens, heads * headDim] the queries after rope
     final DeviceBuffer att;    // [maxTokens, heads * headDim]
-    final DeviceBuffer hb;     // [maxTokens, intermediate] gate, then silu(gate) * up
-    final DeviceBuffer hb2;    // [maxTokens, intermediate] up
+    final DeviceBuffer gateUp; // [maxTokens, 2 intermediate] the gate and up projections side by side
+    final DeviceBuffer hb;     // [maxTokens, intermediate] silu(gate) * up
     final DeviceBuffer normed; // [maxTokens, hidden] the rows that want logits, normalised
     final DeviceBuffer logits; // [maxTokens, vocab] fp32
     final DeviceBuffer ids;    // [maxTokens] int32 token ids
@@ -56,12 +55,11 @@ public final class GpuBatchState implements AutoCloseable {
             x = own(rows * c.hiddenSize() * b, "x");
             xb = own(rows * c.hiddenSize() * b, "xb");
             xb2 = own(rows * c.hiddenSize() * b, "xb2");
+            qkv = own(rows * (c.qDim() + 2L * c.kvDim()) * b, "qkv");
             q = own(rows * c.qDim() * b, "q");
-            k = own(rows * c.kvDim() * b, "k");
-            v = own(rows * c.kvDim() * b, "v");
             att = own(rows * c.qDim() * b, "att");
+            gateUp = own(rows * 2L * c.intermediateSize() * b, "gate_up");
             hb = own(rows * c.intermediateSize() * b, "hb");
-            hb2 = own(rows * c.intermediateSize() * b, "hb2");
             normed = own(rows * c.hiddenSize() * b, "normed");
             logits = own(rows * c.vocabSize() * 4L, "logits");
             ids = own(rows * 4L, "ids");
@@ -78,7 +76,7 @@ public final class GpuBatchState implements AutoCloseable {
 
     /** Device bytes a state for {@code maxTokens} rows allocates (its metadata buffer and sampler workspace aside). */
     static long bytes(ModelConfig c, ActivationType t, int maxTokens, long workspaceBytes, long attentionPartialBytes) {
-        long perRow = (4L * c.hiddenSize() + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.intermediateSize()) * t.bytes()
+        long perRow = (4L * c.hiddenSize() + 3L * c.qDim() + 2L * c.kvDim() + 3L * c.intermediateSize()) * t.bytes()
                 + 4L * c.vocabSize() + 12 + SampleRow.BYTES;
         return maxTokens * perRow + Math.max(4L, workspaceBytes) + Math.max(4L, attentionPartialBytes);
     }

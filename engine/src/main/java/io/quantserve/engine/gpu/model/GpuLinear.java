@@ -6,12 +6,15 @@ import io.quantserve.engine.gpu.DeviceBuffer;
 import io.quantserve.engine.gpu.GpuKernels;
 import io.quantserve.engine.gpu.GpuMatmul;
 import io.quantserve.engine.gpu.ModelKernels;
+import java.util.List;
 
 /**
  * One linear layer on the device, {@code y [m, out] = x [m, in] . W^T (+ bias)}: a float weight in the activation
  * type, or a packed 4-bit weight in AutoAWQ's layout (AWQ as stored, GPTQ repacked). {@link LinearDispatch} picks
  * the kernel per call: the tensor-core GEMM (else the simple dense kernel) for {@link Dense}; the GEMV for one row,
- * the W4A16 GEMM for several, for {@link Awq}. The bias is added by a kernel of its own.
+ * the W4A16 GEMM for several, for {@link Awq}. The bias is added by a kernel of its own. Layers of one input (q/k/v,
+ * gate/up) are one such layer with their weights stacked ({@link WeightUpload#stacked}), or a {@link Stacked} where
+ * their formats differ.
  */
 sealed interface GpuLinear extends AutoCloseable {
 
@@ -126,6 +129,67 @@ sealed interface GpuLinear extends AutoCloseable {
             if (bias != null) {
                 bias.close();
             }
+        }
+    }
+
+    /**
+     * Layers of one input whose weights cannot be one product (their formats differ), run one after the other, each
+     * into the head of the workspace and copied from there into its columns of y [m, sum of outs].
+     */
+    record Stacked(List<GpuLinear> parts) implements GpuLinear {
+        public Stacked {
+            List<GpuLinear> all = List.copyOf(parts);
+            if (all.stream().anyMatch(p -> p.inFeatures() != all.getFirst().inFeatures())) {
+                throw new IllegalArgumentException("stacked layers of different inputs: " + all.stream()
+                        .map(p -> p.inFeatures() + " -> " + p.outFeatures()).toList());
+            }
+            parts = all;
+        }
+
+        @Override
+        public int inFeatures() {
+            return parts.getFirst().inFeatures();
+        }
+
+        @Override
+        public int outFeatures() {
+            return parts.stream().mapToInt(GpuLinear::outFeatures).sum();
+        }
+
+        @Override
+        public long workspaceBytes(int maxTokens, int multiprocessors) {
+            long most = parts.stream().mapToLong(p -> p.workspaceBytes(maxTokens, multiprocessors)).max().orElseThrow();
+            return outputBytes(maxTokens) + most;
+        }
+
+        /** One part's output of m rows (fp32 at most), rounded up to 256 bytes so that what follows stays aligned. */
+        private long outputBytes(int m) {
+            int widest = parts.stream().mapToInt(GpuLinear::outFeatures).max().orElseThrow();
+            return (4L * m * widest + 255) / 256 * 256;
+        }
+
+        @Override
+        public void apply(Ops ops, DeviceBuffer x, DeviceBuffer y, int m, boolean f32Out) {
+            DeviceBuffer ws = ops.workspace();
+            long head = outputBytes(m);
+            Ops after = new Ops(ops.kernels(), ops.model(), ops.matmul(), ops.type(),
+                    ws.slice(head, ws.bytes() - head, ws.label() + " after a stacked part's output"));
+            int size = f32Out ? 4 : ops.type().bytes();
+            long pitch = (long) outFeatures() * size;
+            long column = 0;
+            for (GpuLinear part : parts) {
+                long rowBytes = (long) part.outFeatures() * size;
+                DeviceBuffer out = ws.slice(0, m * rowBytes, "stacked part output");
+                part.apply(after, x, out, m, f32Out);
+                ops.kernels().copyRows(y.slice(column, y.bytes() - column, y.label() + " columns"), pitch, out, rowBytes,
+                        rowBytes, m);
+                column += rowBytes;
+            }
+        }
+
+        @Override
+        public void close() {
+            parts.forEach(GpuLinear::close);
         }
     }
 

@@ -64,10 +64,14 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
     private DeviceBuffer sin;
     private int tablePositions;
 
-    record Layer(DeviceBuffer attentionNorm, GpuLinear q, GpuLinear k, GpuLinear v, GpuLinear o, DeviceBuffer ffnNorm,
-            GpuLinear gate, GpuLinear up, GpuLinear down) implements AutoCloseable {
+    /**
+     * One decoder layer's weights: q/k/v as one product (their outputs side by side in each row), and gate/up as one
+     * (each row its gate values, then its up values), as vLLM stacks them: one launch where there were three or two.
+     */
+    record Layer(DeviceBuffer attentionNorm, GpuLinear qkv, GpuLinear o, DeviceBuffer ffnNorm, GpuLinear gateUp,
+            GpuLinear down) implements AutoCloseable {
         List<GpuLinear> linears() {
-            return List.of(q, k, v, o, gate, up, down);
+            return List.of(qkv, o, gateUp, down);
         }
 
         @Override
@@ -130,13 +134,12 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
                 String p = "model.layers." + i;
                 layers[i] = track(done, new Layer(
                         track(done, up.vector(p + ".input_layernorm.weight", hidden)),
-                        track(done, up.linear(p + ".self_attn.q_proj", hidden, c.qDim())),
-                        track(done, up.linear(p + ".self_attn.k_proj", hidden, c.kvDim())),
-                        track(done, up.linear(p + ".self_attn.v_proj", hidden, c.kvDim())),
+                        track(done, up.stacked(List.of(p + ".self_attn.q_proj", p + ".self_attn.k_proj",
+                                p + ".self_attn.v_proj"), hidden, c.qDim(), c.kvDim(), c.kvDim())),
                         track(done, up.linear(p + ".self_attn.o_proj", c.qDim(), hidden)),
                         track(done, up.vector(p + ".post_attention_layernorm.weight", hidden)),
-                        track(done, up.linear(p + ".mlp.gate_proj", hidden, c.intermediateSize())),
-                        track(done, up.linear(p + ".mlp.up_proj", hidden, c.intermediateSize())),
+                        track(done, up.stacked(List.of(p + ".mlp.gate_proj", p + ".mlp.up_proj"), hidden,
+                                c.intermediateSize(), c.intermediateSize())),
                         track(done, up.linear(p + ".mlp.down_proj", c.intermediateSize(), hidden))));
             }
             DeviceBuffer finalNorm = track(done, up.vector("model.norm.weight", hidden));
@@ -186,11 +189,9 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
             for (int i = 0; i < layers.length; i++) {
                 String p = "layers." + i;
                 layers[i] = new Layer(r.ones(p + ".input_layernorm", hidden),
-                        r.awq(p + ".q_proj", hidden, c.qDim()), r.awq(p + ".k_proj", hidden, c.kvDim()),
-                        r.awq(p + ".v_proj", hidden, c.kvDim()), r.awq(p + ".o_proj", c.qDim(), hidden),
+                        r.awq(p + ".qkv_proj", hidden, c.qDim() + 2 * c.kvDim()), r.awq(p + ".o_proj", c.qDim(), hidden),
                         r.ones(p + ".post_attention_layernorm", hidden),
-                        r.awq(p + ".gate_proj", hidden, c.intermediateSize()),
-                        r.awq(p + ".up_proj", hidden, c.intermediateSize()),
+                        r.awq(p + ".gate_up_proj", hidden, 2 * c.intermediateSize()),
                         r.awq(p + ".down_proj", c.intermediateSize(), hidden));
             }
             DeviceBuffer finalNorm = r.ones("norm", hidden);
@@ -459,19 +460,14 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
             } else { // the previous layer's FFN output joins the residual here
                 kernels.addRmsnorm(type, s.xb, s.x, s.xb2, layer.attentionNorm(), n, hidden, eps);
             }
-            layer.q().apply(ops, s.xb, s.q, n, false);
-            layer.k().apply(ops, s.xb, s.k, n, false);
-            layer.v().apply(ops, s.xb, s.v, n, false);
-            kernels.rope(type, s.q, s.k, positions, cos, sin, tablePositions, n, config.numHeads(), config.numKvHeads(),
-                    config.headDim());
-            modelKernels.kvAppend(type, s.cache.keys(l), s.cache.values(l), s.cache.slots(), s.k, s.v, slots, n,
-                    config.kvDim());
+            layer.qkv().apply(ops, s.xb, s.qkv, n, false);
+            modelKernels.ropeQkv(type, attention, s.q, s.cache.keys(l), s.cache.values(l), s.cache.slots(), s.qkv,
+                    positions, slots, cos, sin, tablePositions, n);
             attend(s, plan, meta, split, l);
             layer.o().apply(ops, s.att, s.xb2, n, false);
             kernels.addRmsnorm(type, s.xb, s.x, s.xb2, layer.ffnNorm(), n, hidden, eps);
-            layer.gate().apply(ops, s.xb, s.hb, n, false);
-            layer.up().apply(ops, s.xb, s.hb2, n, false);
-            kernels.siluMul(type, s.hb, s.hb, s.hb2, (long) n * config.intermediateSize());
+            layer.gateUp().apply(ops, s.xb, s.gateUp, n, false);
+            kernels.siluMulRows(type, s.hb, s.gateUp, n, config.intermediateSize());
             layer.down().apply(ops, s.hb, s.xb2, n, false);
         }
         kernels.addRmsnorm(type, s.xb, s.x, s.xb2, finalNorm, n, hidden, eps);

@@ -14,9 +14,12 @@ import io.quantserve.engine.linear.Unquantized;
 import io.quantserve.engine.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.reflect.Array;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Reads a checkpoint's tensors and puts them on the device: float tensors (F32/F16/BF16) in the activation type,
@@ -74,28 +77,84 @@ final class WeightUpload {
 
     /** The linear layer at {@code prefix} ({@code model.layers.0.self_attn.q_proj}), [in -> out]. */
     GpuLinear linear(String prefix, int in, int out) {
-        LinearMethod method = quant.linearMethod(prefix);
-        if (method == Unquantized.INSTANCE) {
-            return dense(prefix, in, out);
-        }
-        if (method instanceof AwqConfig awq) {
-            return awq(prefix, awq, in, out);
-        }
-        if (method instanceof GptqConfig gptq) {
-            return gptq(prefix, gptq, in, out);
-        }
-        throw unsupported(prefix, quant);
+        return stacked(List.of(prefix), in, out);
     }
 
-    GpuLinear dense(String prefix, int in, int out) {
+    /**
+     * Layers reading the same input (q/k/v, gate/up) as one product, {@code [in -> sum of outs]}, their outputs side
+     * by side in {@code prefixes}' order: float weights stacked by rows; AWQ (and repacked GPTQ) weights side by side
+     * by columns where they share the group size and the input order. Layers that cannot share one product (their
+     * formats differ) run one by one into their columns ({@link GpuLinear.Stacked}).
+     */
+    GpuLinear stacked(List<String> prefixes, int in, int... outs) {
+        if (outs.length != prefixes.size()) {
+            throw new IllegalArgumentException(prefixes + ": " + outs.length + " output sizes");
+        }
+        List<LinearMethod> methods = prefixes.stream().map(quant::linearMethod).toList();
+        if (methods.stream().allMatch(m -> m == Unquantized.INSTANCE)) {
+            List<short[]> weights = new ArrayList<>();
+            for (int i = 0; i < outs.length; i++) {
+                weights.add(halves(source.tensor(prefixes.get(i) + ".weight").requireShape(outs[i], in), type));
+            }
+            short[] bias = bias(prefixes, outs);
+            String name = String.join("+", prefixes);
+            DeviceBuffer weight = upload(name + ".weight", sideBySide(weights, 1));
+            try {
+                return new GpuLinear.Dense(weight, bias == null ? null : upload(name + ".bias", bias), in,
+                        IntStream.of(outs).sum());
+            } catch (RuntimeException e) {
+                weight.close();
+                throw e;
+            }
+        }
+        if (methods.stream().allMatch(m -> m instanceof AwqConfig || m instanceof GptqConfig)) {
+            List<PackedLayer> layers = new ArrayList<>();
+            for (int i = 0; i < outs.length; i++) {
+                layers.add(packed(prefixes.get(i), methods.get(i), in, outs[i]));
+            }
+            PackedLayer first = layers.getFirst();
+            if (layers.stream().allMatch(l -> l.groupSize() == first.groupSize() && Arrays.equals(l.perm(), first.perm()))) {
+                return upload(String.join("+", prefixes), layers, bias(prefixes, outs));
+            }
+        }
+        List<GpuLinear> parts = new ArrayList<>();
+        try {
+            for (int i = 0; i < outs.length; i++) {
+                String prefix = prefixes.get(i);
+                parts.add(methods.get(i) == Unquantized.INSTANCE ? dense(prefix, in, outs[i])
+                        : upload(prefix, List.of(packed(prefix, methods.get(i), in, outs[i])), bias(List.of(prefix), outs[i])));
+            }
+        } catch (RuntimeException e) {
+            parts.forEach(GpuLinear::close);
+            throw e;
+        }
+        return new GpuLinear.Stacked(parts);
+    }
+
+    private GpuLinear dense(String prefix, int in, int out) {
         DeviceBuffer weight = matrix(prefix + ".weight", out, in);
         DeviceBuffer bias = source.find(prefix + ".bias").map(b -> vector(b.requireShape(out))).orElse(null);
         return new GpuLinear.Dense(weight, bias, in, out);
     }
 
-    private GpuLinear awq(String prefix, AwqConfig awq, int in, int out) {
+    /**
+     * A 4-bit layer in AutoAWQ's gemm packing on the host: qweight int32 [in, out/8], qzeros int32 [groups, out/8],
+     * scales fp16 [groups, out]; {@code perm} the input order of an act-order GPTQ layer, or null.
+     */
+    private record PackedLayer(int[] qweight, int[] qzeros, short[] scales, int in, int out, int groupSize, int[] perm) {
+    }
+
+    private PackedLayer packed(String prefix, LinearMethod method, int in, int out) {
         if (type != ActivationType.F16) {
-            throw new UnsupportedOperationException(prefix + ": AWQ layers run with f16 activations, not " + type.suffix());
+            throw new UnsupportedOperationException(prefix + ": " + (method instanceof AwqConfig ? "AWQ" : "GPTQ")
+                    + " layers run with f16 activations, not " + type.suffix());
+        }
+        if (method instanceof GptqConfig gptq) {
+            GptqRepack r = GptqRepack.of(prefix, gptq.read(source, prefix, in, out));
+            return new PackedLayer(r.layout().qweight(), r.layout().qzeros(), r.scalesF16(), in, out, r.groupSize(), r.perm());
+        }
+        if (!(method instanceof AwqConfig awq)) {
+            throw unsupported(prefix, quant);
         }
         if (out % 8 != 0) {
             throw new IllegalArgumentException(prefix + ": AWQ out_features " + out + " is not a multiple of 8");
@@ -108,39 +167,76 @@ final class WeightUpload {
         int[] qweight = ints(source.tensor(prefix + ".qweight").requireShape(in, words));
         int[] qzeros = ints(source.tensor(prefix + ".qzeros").requireShape(in / group, words));
         short[] scales = halves(source.tensor(prefix + ".scales").requireShape(in / group, out), ActivationType.F16);
-        AwqDeviceWeights w = AwqDeviceWeights.upload(device, prefix, qweight, qzeros, scales, in, out, awq.groupSize());
-        DeviceBuffer bias = source.find(prefix + ".bias").map(b -> vector(b.requireShape(out))).orElse(null);
-        return new GpuLinear.Awq(w, bias);
+        return new PackedLayer(qweight, qzeros, scales, in, out, group, null);
     }
 
-    private GpuLinear gptq(String prefix, GptqConfig gptq, int in, int out) {
-        if (type != ActivationType.F16) {
-            throw new UnsupportedOperationException(prefix + ": GPTQ layers run with f16 activations, not " + type.suffix());
-        }
-        GptqRepack r = GptqRepack.of(prefix, gptq.read(source, prefix, in, out));
-        DeviceBuffer bias = source.find(prefix + ".bias").map(b -> vector(b.requireShape(out))).orElse(null);
-        AwqDeviceWeights w = null;
-        DeviceBuffer perm = null;
+    /** Packed layers of one group size and input order side by side (their columns), on the device. */
+    private GpuLinear upload(String name, List<PackedLayer> layers, short[] bias) {
+        int in = layers.getFirst().in();
+        int groups = in / layers.getFirst().groupSize();
+        int out = layers.stream().mapToInt(PackedLayer::out).sum();
+        List<AutoCloseable> done = new ArrayList<>();
         try {
-            w = AwqDeviceWeights.upload(device, prefix, r.layout().qweight(), r.layout().qzeros(), r.scalesF16(), in, out,
-                    r.groupSize());
-            if (r.perm() != null) {
-                perm = device.allocate(4L * in, prefix + ".perm");
-                perm.upload(r.perm());
+            AwqDeviceWeights w = track(done, AwqDeviceWeights.upload(device, name,
+                    sideBySide(layers.stream().map(PackedLayer::qweight).toList(), in),
+                    sideBySide(layers.stream().map(PackedLayer::qzeros).toList(), groups),
+                    sideBySide(layers.stream().map(PackedLayer::scales).toList(), groups), in, out,
+                    layers.getFirst().groupSize()));
+            int[] order = layers.getFirst().perm();
+            DeviceBuffer perm = order == null ? null : track(done, device.allocate(4L * in, name + ".perm"));
+            if (perm != null) {
+                perm.upload(order);
             }
-            return new GpuLinear.Awq(w, perm, bias);
+            return new GpuLinear.Awq(w, perm, bias == null ? null : track(done, upload(name + ".bias", bias)));
         } catch (RuntimeException e) {
-            for (AutoCloseable c : new AutoCloseable[] {perm, w, bias}) {
-                if (c != null) {
-                    try {
-                        c.close();
-                    } catch (Exception suppressed) {
-                        e.addSuppressed(suppressed);
-                    }
+            for (int i = done.size() - 1; i >= 0; i--) {
+                try {
+                    done.get(i).close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
                 }
             }
             throw e;
         }
+    }
+
+    private static <T extends AutoCloseable> T track(List<AutoCloseable> done, T resource) {
+        done.add(resource);
+        return resource;
+    }
+
+    /** The layers' biases side by side (zeros for a layer without one), or null when none has one. */
+    private short[] bias(List<String> prefixes, int... outs) {
+        List<short[]> parts = new ArrayList<>();
+        boolean any = false;
+        for (int i = 0; i < outs.length; i++) {
+            Tensor t = source.find(prefixes.get(i) + ".bias").orElse(null);
+            any |= t != null;
+            parts.add(t == null ? new short[outs[i]] : halves(t.requireShape(outs[i]), type));
+        }
+        return any ? sideBySide(parts, 1) : null;
+    }
+
+    /**
+     * Row-major matrices of {@code rows} rows each (int[] or short[]), side by side: row r of the result is row r of
+     * each part in turn. With one row, the parts one after the other.
+     */
+    static <A> A sideBySide(List<A> parts, int rows) {
+        if (parts.size() == 1) {
+            return parts.getFirst();
+        }
+        int total = parts.stream().mapToInt(Array::getLength).sum();
+        @SuppressWarnings("unchecked")
+        A out = (A) Array.newInstance(parts.getFirst().getClass().getComponentType(), total);
+        int at = 0;
+        for (int r = 0; r < rows; r++) {
+            for (A part : parts) {
+                int width = Array.getLength(part) / rows;
+                System.arraycopy(part, r * width, out, at, width);
+                at += width;
+            }
+        }
+        return out;
     }
 
     /** A float matrix [rows, cols] in the activation type. */
@@ -158,8 +254,11 @@ final class WeightUpload {
     }
 
     private DeviceBuffer upload(Tensor t) {
-        short[] values = halves(t, type);
-        DeviceBuffer b = device.allocate(2L * values.length, t.name());
+        return upload(t.name(), halves(t, type));
+    }
+
+    private DeviceBuffer upload(String name, short[] values) {
+        DeviceBuffer b = device.allocate(2L * values.length, name);
         try {
             b.upload(values);
         } catch (RuntimeException e) {

@@ -9,7 +9,13 @@ import io.quantserve.engine.gpu.DeviceTest;
 import io.quantserve.engine.gpu.GpuKernels;
 import io.quantserve.engine.gpu.GpuMatmul;
 import io.quantserve.engine.gpu.ModelKernels;
+import io.quantserve.engine.format.safetensors.Tensor;
+import io.quantserve.engine.linear.AwqConfig;
 import io.quantserve.engine.linear.Linear;
+import io.quantserve.engine.testing.MapSource;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -82,6 +88,82 @@ class GpuLinearDeviceTest extends DeviceTest {
             assertClose(got, expected, 2e-3, LinearDispatch.awq(m, n, k, weights.groupSize(), f32Out)
                     + (f32Out ? " f32 out" : ""));
         }
+    }
+
+    /**
+     * q/k/v-like layers through {@link WeightUpload#stacked}: two AWQ layers of one group size become one product
+     * (the bias of one, zeros for the other), a float layer beside them makes a {@link GpuLinear.Stacked} that runs
+     * each part into its columns; both against the CPU layers side by side, at one row (GEMV) and several (GEMM).
+     */
+    @ParameterizedTest(name = "M={0}")
+    @CsvSource({"1", "6"})
+    void layersOfOneInputRunAsOneProductOrEachIntoItsColumns(int m) {
+        int k = 128;
+        RandomAwq q = randomAwq(k, 64, 32);
+        RandomAwq kProj = randomAwq(k, 32, 32);
+        float[] qBias = rounded(ActivationType.F16, gaussian(64, 0.5));
+        float[] v = rounded(ActivationType.F16, gaussian(32 * k, 1 / Math.sqrt(k)));
+        Map<String, Tensor> tensors = new HashMap<>();
+        tensors.put("q_proj.qweight", ints("q_proj.qweight", q.qweight(), k, 8));
+        tensors.put("q_proj.qzeros", ints("q_proj.qzeros", q.qzeros(), k / 32, 8));
+        tensors.put("q_proj.scales", halves("q_proj.scales", q.scales(), k / 32, 64));
+        Tensor bias = halves("q_proj.bias", f16(qBias), 1, 64);
+        tensors.put("q_proj.bias", new Tensor(bias.name(), bias.dtype(), new long[] {64}, bias.data()));
+        tensors.put("k_proj.qweight", ints("k_proj.qweight", kProj.qweight(), k, 4));
+        tensors.put("k_proj.qzeros", ints("k_proj.qzeros", kProj.qzeros(), k / 32, 4));
+        tensors.put("k_proj.scales", halves("k_proj.scales", kProj.scales(), k / 32, 32));
+        tensors.put("v_proj.weight", halves("v_proj.weight", f16(v), 32, k));
+        WeightUpload up = new WeightUpload(device, MapSource.of(tensors), new AwqConfig(32, List.of("v_proj")),
+                ActivationType.F16);
+        float[] x = rounded(ActivationType.F16, gaussian(m * k, 1));
+        float[] qRef = new float[m * 64];
+        q.cpu().apply(x, qRef, m);
+        float[] kRef = new float[m * 32];
+        kProj.cpu().apply(x, kRef, m);
+        double[] vRef = new double[m * 32];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < 32; j++) {
+                for (int c = 0; c < k; c++) {
+                    vRef[i * 32 + j] += (double) x[i * k + c] * v[j * k + c];
+                }
+            }
+        }
+        double[] expected = new double[m * 128];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < 64; j++) {
+                expected[i * 128 + j] = qRef[i * 64 + j] + qBias[j];
+            }
+            for (int j = 0; j < 32; j++) {
+                expected[i * 128 + 64 + j] = kRef[i * 32 + j];
+                expected[i * 128 + 96 + j] = vRef[i * 32 + j];
+            }
+        }
+        try (GpuLinear qk = up.stacked(List.of("q_proj", "k_proj"), k, 64, 32);
+                GpuLinear qkv = up.stacked(List.of("q_proj", "k_proj", "v_proj"), k, 64, 32, 32)) {
+            assertThat(qk).isInstanceOf(GpuLinear.Awq.class);
+            assertThat(qkv).isInstanceOf(GpuLinear.Stacked.class);
+            double[] qkExpected = new double[m * 96];
+            for (int i = 0; i < m; i++) {
+                System.arraycopy(expected, i * 128, qkExpected, i * 96, 96);
+            }
+            assertClose(applied(qk, x, m), qkExpected, 2e-3, "q+k as one AWQ product, M=" + m);
+            assertClose(applied(qkv, x, m), expected, 2e-3, "q+k+v part by part, M=" + m);
+        }
+    }
+
+    private float[] applied(GpuLinear layer, float[] x, int m) {
+        DeviceBuffer y = poisoned(2L * m * layer.outFeatures(), "y");
+        layer.apply(ops(ActivationType.F16, layer.workspaceBytes(m, device.multiprocessors())),
+                upload(ActivationType.F16, x), y, m, false);
+        return download(ActivationType.F16, y, m * layer.outFeatures());
+    }
+
+    private static short[] f16(float[] v) {
+        short[] h = new short[v.length];
+        for (int i = 0; i < v.length; i++) {
+            h[i] = Float.floatToFloat16(v[i]);
+        }
+        return h;
     }
 
     // ---- helpers ----

@@ -36,9 +36,10 @@ class GpuMemoryBudgetTest {
     @Test
     void aBatchStateTakesItsActivationRowsAndTheWorkspace() {
         ModelConfig c = SyntheticModels.byName("llama-7b");
-        long perRow = 2L * (4 * 4096 + 2 * 4096 + 2 * 4096 + 2 * 11008) + 4L * 32000 + 12 + 24;
+        // x, xb, xb2, normed; qkv (q, k, v), q, att; gate_up, hb; fp32 logits; ids, wanted, sampled; sampling row
+        long perRow = 2L * (4 * 4096 + (3 * 4096 + 4096) + 4096 + 2 * 11008 + 11008) + 4L * 32000 + 12 + 24;
         assertThat(GpuBatchState.bytes(c, ActivationType.F16, 2048, 64 * MIB, MIB)).isEqualTo(2048 * perRow + 65 * MIB);
-        // a 7B model's state for a 2048-token step: ~0.4 GiB, a little of an 80 GiB device
-        assertThat(GpuBatchState.bytes(c, ActivationType.F16, 2048, 0, 0)).isBetween(300 * MIB, 500 * MIB);
+        // a 7B model's state for a 2048-token step: ~0.5 GiB, a little of an 80 GiB device
+        assertThat(GpuBatchState.bytes(c, ActivationType.F16, 2048, 0, 0)).isBetween(400 * MIB, 600 * MIB);
     }
 }
