@@ -3,9 +3,10 @@
 //           ORDER = {0, 2, 4, 6, 1, 3, 5, 7} (AutoAWQ's order_map);
 //   qzeros  int32 [K/G][W], the same packing;   scales fp16 [K/G][N];   x fp16 [K].
 //   y[c] = sum_k x[k] * (q[k][c] - z[k/G][c]) * s[k/G][c].
-// Two launches, deterministic (no atomics): awq_gemv_partial_f16 writes one fp32 partial sum per output column for
-// each slice of K (split-K keeps every multiprocessor busy when N alone gives too few blocks); awq_gemv_reduce_*
-// adds the slices in a fixed order.
+// One launch, deterministic: each block writes one fp32 partial sum per output column of its tile for its slice of K
+// (split-K keeps every multiprocessor busy when N alone gives too few blocks), and the block that finishes a tile
+// last - counted by an atomic a tile - adds the tile's slices in a fixed order and writes y (fp16, or fp32 logits).
+// The few-token kernels further down write partials only; awq_gemv_reduce_* adds those in a second launch.
 //
 // Partial kernel: a block of 256 threads covers a tile of 32 words (256 columns) and the rows of its slice. The 32
 // row lanes of a block (r = 4*warp + lane/8) each take a contiguous run of rows_per_split/32 rows; lane l reads the
@@ -117,11 +118,45 @@ __device__ __forceinline__ void awq_accumulate(float qx[32], const unsigned q[4]
 }
 
 /**
- * The block's sums as partial[blockIdx.y][column]: lanes l, l^8, l^16, l^24 of a warp hold the same columns for
- * different rows (added by shuffles), then the 8 warps' in {@code sums} (8 KB of shared memory) in a fixed order.
+ * The tile's outputs y[c] = the sum over slices of partial[slice][c], written by the block that finishes the tile
+ * last: every block publishes its partials (a fence, then its count in counters[tile]); the block whose count is the
+ * last one sets the counter back to 0 (for the next launch, or a graph's next replay) and adds the slices in order,
+ * reading them from L2 (another multiprocessor wrote them). A grid of one slice writes y directly.
  */
-__device__ __forceinline__ void awq_store_tile(float* partial, float acc[32], float (*sums)[AWQ_TILE_WORDS * 8], int W,
-                                               int N) {
+template <typename T>
+__device__ __forceinline__ void awq_finish_tile(T* y, float* partial, unsigned* counters, int column, bool valid,
+                                                float total, int N) {
+    if (gridDim.y == 1) {
+        if (valid) y[column] = from_float<T>(total);
+        return;
+    }
+    if (valid) partial[(size_t) blockIdx.y * N + column] = total;
+    __shared__ bool last;
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        last = atomicAdd(&counters[blockIdx.x], 1u) == gridDim.y - 1;
+        if (last) counters[blockIdx.x] = 0u;
+    }
+    __syncthreads();
+    if (!last) return;
+    __threadfence();
+    int c = blockIdx.x * AWQ_TILE_WORDS * 8 + threadIdx.x;  // the tile's 256 columns, one a thread
+    if (c < N) {
+        float sum = 0.f;
+        for (int split = 0; split < gridDim.y; split++) sum += __ldcg(partial + (size_t) split * N + c);
+        y[c] = from_float<T>(sum);
+    }
+}
+
+/**
+ * The block's sums, then the tile's outputs (awq_finish_tile): lanes l, l^8, l^16, l^24 of a warp hold the same
+ * columns for different rows (added by shuffles), then the 8 warps' in {@code sums} (8 KB of shared memory) in a
+ * fixed order.
+ */
+template <typename T>
+__device__ __forceinline__ void awq_store_tile(T* y, float* partial, unsigned* counters, float acc[32],
+                                               float (*sums)[AWQ_TILE_WORDS * 8], int W, int N) {
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
 #pragma unroll
     for (int c = 0; c < 32; c++) {
@@ -135,21 +170,23 @@ __device__ __forceinline__ void awq_store_tile(float* partial, float acc[32], fl
     __syncthreads();
     int t = threadIdx.x;  // one tile column slot per thread: lane slot t/32, its word t/8 % 4, nibble t % 8
     int word = blockIdx.x * AWQ_TILE_WORDS + 4 * (t >> 5) + ((t >> 3) & 3);
+    float total = 0.f;
     if (word < W) {
-        float total = 0.f;
 #pragma unroll
         for (int w = 0; w < AWQ_THREADS / 32; w++) total += sums[w][t];
-        partial[(size_t) blockIdx.y * N + 8 * word + awq_order(t & 7)] = total;
     }
+    awq_finish_tile(y, partial, counters, 8 * word + awq_order(t & 7), word < W, total, N);
 }
 
 /**
- * partial[split][c] for split = blockIdx.y over rows [split*rows_per_split, +rows_per_split) of K;
- * rows_per_split is a multiple of 32. Grid (ceil(W / 32), splits), block 256.
+ * y = W x: block (tile, split) sums rows [split*rows_per_split, +rows_per_split) of K into partial[split][c], the
+ * tile's last block adds them into y; rows_per_split is a multiple of 32. Grid (ceil(W / 32), splits), block 256;
+ * counters [ceil(W / 32)] zero (and zero again after the launch).
  */
-extern "C" __global__ void __launch_bounds__(AWQ_THREADS, 2)
-awq_gemv_partial_f16(float* partial, const int* qweight, const int* qzeros, const half* scales, const half* x,
-                     int K, int N, int group_size, int rows_per_split) {
+template <typename T>
+__device__ __forceinline__ void awq_gemv(T* y, float* partial, unsigned* counters, const int* qweight,
+                                         const int* qzeros, const half* scales, const half* x, int K, int N,
+                                         int group_size, int rows_per_split) {
     int W = N >> 3;
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     int word0 = blockIdx.x * AWQ_TILE_WORDS + 4 * (lane & 7);
@@ -213,8 +250,14 @@ awq_gemv_partial_f16(float* partial, const int* qweight, const int* qzeros, cons
     if (group >= 0) awq_flush(acc, qx, sx, grp, magic);
 
     __shared__ float sums[AWQ_THREADS / 32][AWQ_TILE_WORDS * 8];
-    awq_store_tile(partial, acc, sums, W, N);
+    awq_store_tile(y, partial, counters, acc, sums, W, N);
 }
+
+#define AWQ_GEMV_PARAMS(T) T* y, float* partial, unsigned* counters, const int* qweight, const int* qzeros, \
+    const half* scales, const half* x, int K, int N, int group_size, int rows_per_split
+#define AWQ_GEMV_ARGS y, partial, counters, qweight, qzeros, scales, x, K, N, group_size, rows_per_split
+extern "C" __global__ void __launch_bounds__(AWQ_THREADS, 2) awq_gemv_f16(AWQ_GEMV_PARAMS(half)) { awq_gemv<half>(AWQ_GEMV_ARGS); }
+extern "C" __global__ void __launch_bounds__(AWQ_THREADS, 2) awq_gemv_f32(AWQ_GEMV_PARAMS(float)) { awq_gemv<float>(AWQ_GEMV_ARGS); }
 
 // ---- the same partial sums with the rows streamed through a ring in shared memory ----
 // Version 3 above issues its 4 rows' loads, waits for them, computes, then issues the next 4: ncu found it
@@ -240,12 +283,13 @@ __device__ __forceinline__ void awq_ring_fetch(uint4* slot, const int* qweight, 
 }
 
 /**
- * The same partial[split][c] as awq_gemv_partial_f16, with the same grid, block and row runs. Dynamic shared
- * memory: 2 * rows_per_split bytes.
+ * The same y as awq_gemv, with the same grid, block, row runs and counters. Dynamic shared memory: 2 *
+ * rows_per_split bytes.
  */
-extern "C" __global__ void __launch_bounds__(AWQ_THREADS, 2)
-awq_gemv_ring_f16(float* partial, const int* qweight, const int* qzeros, const half* scales, const half* x,
-                  int K, int N, int group_size, int rows_per_split) {
+template <typename T>
+__device__ __forceinline__ void awq_gemv_ring(T* y, float* partial, unsigned* counters, const int* qweight,
+                                              const int* qzeros, const half* scales, const half* x, int K, int N,
+                                              int group_size, int rows_per_split) {
     __shared__ uint4 ring[AWQ_STAGES][AWQ_THREADS];  // slot s of thread t: ring[s][t] (a warp's 16-byte reads: 4 wavefronts)
     DYNAMIC_SHARED(half, x_slice);                   // x[split_begin ..), rows_per_split values
     int W = N >> 3;
@@ -296,8 +340,11 @@ awq_gemv_ring_f16(float* partial, const int* qweight, const int* qzeros, const h
     cp_async_wait<0>();
     __syncthreads();  // every ring slot is read: the epilogue's sums reuse the ring
 
-    awq_store_tile(partial, acc, reinterpret_cast<float (*)[AWQ_TILE_WORDS * 8]>(&ring[0][0]), W, N);
+    awq_store_tile(y, partial, counters, acc, reinterpret_cast<float (*)[AWQ_TILE_WORDS * 8]>(&ring[0][0]), W, N);
 }
+
+extern "C" __global__ void __launch_bounds__(AWQ_THREADS, 2) awq_gemv_ring_f16(AWQ_GEMV_PARAMS(half)) { awq_gemv_ring<half>(AWQ_GEMV_ARGS); }
+extern "C" __global__ void __launch_bounds__(AWQ_THREADS, 2) awq_gemv_ring_f32(AWQ_GEMV_PARAMS(float)) { awq_gemv_ring<float>(AWQ_GEMV_ARGS); }
 
 // ---- a few tokens at once (decode of a batch of 2-32 sequences) ----
 // The GEMV's split-K structure with MT tokens a block (grid z: groups of MT tokens), written without a GPU and not

@@ -1,6 +1,6 @@
 // The AWQ kernels run whole on the host (emu/cuda_emu.h), run by CudaHostChecksTest with the host C++ compiler where
-// nvcc's headers are present: awq_gemv_partial_f16 (the default GEMV, timed on devices), awq_gemv_ring_f16,
-// awq_gemv_tokens2/4/8_f16 and awq_mma_partial_f16 (written without a GPU), each through awq_gemv_reduce_f32, on
+// nvcc's headers are present: awq_gemv_f32 (the default GEMV) and awq_gemv_ring_f32, which add their split-K partials
+// in each tile's last block, and awq_gemv_tokens2/4/8_f16 and awq_mma_partial_f16, through awq_gemv_reduce_f32, on
 // random AutoAWQ layers of awkward shapes (a tile's words partly past N, N/8 odd, slices of K not on group bounds,
 // token counts that leave a block's last tokens empty), with the cp.async copies landing late (threads in order) and
 // early (threads in reverse order). Compared with sum_k (q - z) s x in double. Prints "ok" and exits 0, or names the first mismatch and exits 1.
@@ -102,16 +102,36 @@ void run(const char* kernel, const Layer& l, int M, int rows, emu::CopyTiming t,
     check(name(kernel, l, M, rows, t), l, x, M, reduce(partial, splits, M * l.N));
 }
 
-/** awq_gemv_partial_f16 or awq_gemv_ring_f16 (x of the slice in dynamic shared memory) for one token. */
+/**
+ * awq_gemv_f32 or awq_gemv_ring_f32 (x of the slice in dynamic shared memory) for one token: y written by each tile's
+ * last block, and every tile's counter back at 0 after the launch.
+ */
 void gemv(bool ring, const Layer& l, int rows, emu::CopyTiming t) {
-    run(ring ? "awq_gemv_ring_f16" : "awq_gemv_partial_f16", l, 1, rows, t, 1, 256, ring ? 2 * rows : 0,
-        [&](float* p, const half* x) {
-            if (ring) {
-                awq_gemv_ring_f16(p, l.qweight.data(), l.qzeros.data(), l.scales.data(), x, l.K, l.N, l.G, rows);
-            } else {
-                awq_gemv_partial_f16(p, l.qweight.data(), l.qzeros.data(), l.scales.data(), x, l.K, l.N, l.G, rows);
-            }
-        });
+    const char* kernel = ring ? "awq_gemv_ring_f32" : "awq_gemv_f32";
+    std::vector<half> x(l.K);
+    for (half& v : x) v = __float2half(uniform(-1, 1));
+    int splits = (l.K + rows - 1) / rows, tiles = (l.N / 8 + 31) / 32;
+    std::vector<float> partial((size_t) splits * l.N, NAN), y(l.N, NAN);
+    std::vector<unsigned> counters(tiles, 0u);
+    emu::timing = t;
+    float *out = y.data(), *p = partial.data();
+    unsigned* c = counters.data();
+    const half* xs = x.data();
+    emu::launch(dim3(tiles, splits), dim3(256), ring ? 2 * rows : 0, [&] {
+        if (ring) {
+            awq_gemv_ring_f32(out, p, c, l.qweight.data(), l.qzeros.data(), l.scales.data(), xs, l.K, l.N, l.G, rows);
+        } else {
+            awq_gemv_f32(out, p, c, l.qweight.data(), l.qzeros.data(), l.scales.data(), xs, l.K, l.N, l.G, rows);
+        }
+    });
+    std::string what = name(kernel, l, 1, rows, t);
+    check(what, l, x, 1, y);
+    for (int i = 0; i < tiles; i++) {
+        if (counters[i] != 0) {
+            std::printf("%s: tile %d's counter is %u after the launch, not 0\n", what.c_str(), i, counters[i]);
+            failures++;
+        }
+    }
 }
 
 /** awq_gemv_tokens<MT>_f16: MT tokens a block, x staged as fp32 [rows][MT]. */

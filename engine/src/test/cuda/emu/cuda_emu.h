@@ -369,6 +369,15 @@ T __ldg(const T* p) {
     return *p;
 }
 
+/** A load from L2, past L1: host memory is coherent. */
+template <typename T>
+T __ldcg(const T* p) {
+    return *p;
+}
+
+/** Blocks run one after another here, so every write is seen by the blocks after it without a fence. */
+inline void __threadfence() {}
+
 inline float rsqrtf(float v) { return 1.f / sqrtf(v); }
 // CUDA's integer min/max overloads (the host has none; a template would not take mixed types as CUDA does).
 #define EMU_MIN_MAX(T)                               \

@@ -4,32 +4,40 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Which partial-sum kernel of awq_gemv.cu a one-token AWQ product runs (both write the same split-K partials that
- * the reduce adds): {@code registers}, version 3 of gpu/README.md's GEMV log, each thread's next rows loaded into
- * registers, the default; {@code ring}, each thread's next rows streamed into shared memory by cp.async; or
- * {@code ring1}, the ring kernel with one block a multiprocessor (half the threads, each twice the rows: its fixed
+ * Which kernel of awq_gemv.cu a one-token AWQ product runs (all three: split-K partials, added by the last block of
+ * each column tile, same grid): {@code registers}, version 3 of gpu/README.md's GEMV log, each thread's next rows
+ * loaded into registers, the default; {@code ring}, each thread's next rows streamed into shared memory by cp.async;
+ * or {@code ring1}, the ring kernel with one block a multiprocessor (half the threads, each twice the rows: its fixed
  * cost a thread - group fold-in, the block's reduction - spread over twice the weights). Both rings stay selectable
  * until a device run has timed them against version 3. Chosen by {@value #PROPERTY}.
  */
 public enum AwqGemvKernel {
-    REGISTERS("awq_gemv_partial_f16", 2),
-    RING("awq_gemv_ring_f16", 2),
-    RING1("awq_gemv_ring_f16", 1);
+    REGISTERS("awq_gemv", 2),
+    RING("awq_gemv_ring", 2),
+    RING1("awq_gemv_ring", 1);
 
     public static final String PROPERTY = "quantserve.gpu.awq-gemv";
 
-    private final KernelSpec spec;
+    private final KernelSpec f16Out;
+    private final KernelSpec f32Out;
     private final int blocksPerSm;
 
     AwqGemvKernel(String entry, int blocksPerSm) {
         this.blocksPerSm = blocksPerSm;
-        this.spec = KernelSpec.of(GpuKernels.AWQ, entry, KernelSpec.Param.POINTER, KernelSpec.Param.POINTER,
-                KernelSpec.Param.POINTER, KernelSpec.Param.POINTER, KernelSpec.Param.POINTER, KernelSpec.Param.INT,
-                KernelSpec.Param.INT, KernelSpec.Param.INT, KernelSpec.Param.INT);
+        this.f16Out = spec(entry + "_f16");
+        this.f32Out = spec(entry + "_f32");
     }
 
-    public KernelSpec spec() {
-        return spec;
+    /** (y, partials, counters, qweight, qzeros, scales, x, K, N, group size, rows a split). */
+    private static KernelSpec spec(String entry) {
+        KernelSpec.Param p = KernelSpec.Param.POINTER;
+        KernelSpec.Param i = KernelSpec.Param.INT;
+        return KernelSpec.of(GpuKernels.AWQ, entry, p, p, p, p, p, p, p, i, i, i, i);
+    }
+
+    /** The entry writing fp16 y (activations) or fp32 y (logits). */
+    public KernelSpec spec(boolean outputF32) {
+        return outputF32 ? f32Out : f16Out;
     }
 
     /** Blocks a multiprocessor the plan fills one wave with (the kernels allow two: {@code __launch_bounds__(256, 2)}). */

@@ -1,13 +1,13 @@
 package io.quantserve.engine.gpu;
 
 /**
- * How {@code awq_gemv_partial_f16} splits a [K, N] AWQ matrix: column tiles of 32 words (256 outputs) times slices
+ * How {@code awq_gemv_f16/_f32} split a [K, N] AWQ matrix: column tiles of 32 words (256 outputs) times slices
  * of K, as many blocks as the device holds at once and no more (N alone gives a 7B model's 4096 outputs only 16
  * tiles; a second, partly filled wave would leave most multiprocessors idle at its end); each slice is a whole
  * number of the kernel's 32-row steps, and at most {@value #MAX_ROWS_PER_SPLIT} rows (the ring kernel stages a
  * slice's x in 16 KB of shared memory; only a K above that with more tiles than the device holds blocks splits more).
  *
- * @param tiles         grid x: tiles of 32 packed words
+ * @param tiles         grid x: tiles of 32 packed words (one counter each, see awq_gemv.cu)
  * @param splits        grid y: slices of K, each writing one fp32 partial per output
  * @param rowsPerSplit  rows of K per slice, a multiple of 32
  */

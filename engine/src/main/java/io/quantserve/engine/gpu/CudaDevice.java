@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class CudaDevice implements AutoCloseable {
     public static final String SYNC_PROPERTY = "quantserve.cuda.sync-launches";
+    /** int32 counters in {@link #counters()}. */
+    public static final int COUNTERS = 16384;
     private static final Logger LOG = LoggerFactory.getLogger(CudaDevice.class);
 
     private final CUdevice device;
@@ -59,6 +61,7 @@ public final class CudaDevice implements AutoCloseable {
     private volatile String lastLaunch = "none";
     private CUstream graphStream;  // created by the first capture; graphs are recorded and launched on it
     private CUstream launchStream; // null (the legacy default stream), or graphStream while capturing
+    private DeviceBuffer counters;
     private boolean closed;
 
     private CudaDevice(int ordinal) {
@@ -139,6 +142,23 @@ public final class CudaDevice implements AutoCloseable {
         CUdeviceptr p = new CUdeviceptr();
         CudaException.check(cuMemAlloc(p, bytes), () -> "cuMemAlloc(" + bytes + " B for '" + label + "')");
         return new DeviceBuffer(this, p, bytes, label, true);
+    }
+
+    /**
+     * {@value #COUNTERS} int32 counters, zero between launches, for kernels whose blocks count the work they have
+     * finished so that the last one can complete it (awq_gemv.cu: the last block of a tile adds its split-K partials;
+     * it sets its counter back to 0). Allocated by the first call, which may not come during a capture.
+     */
+    public synchronized DeviceBuffer counters() {
+        if (counters == null) {
+            if (launchStream != null) {
+                throw new IllegalStateException("kernel counters allocated during a capture: ask for them before");
+            }
+            DeviceBuffer b = allocate(4L * COUNTERS, "kernel counters");
+            b.fill((byte) 0);
+            counters = b;
+        }
+        return counters;
     }
 
     /** The module built from {@code src/main/cuda/<module>.cu}, loaded once. */
@@ -223,6 +243,10 @@ public final class CudaDevice implements AutoCloseable {
     @Override
     public void close() {
         if (!closed) {
+            if (counters != null) {
+                counters.close();
+                counters = null;
+            }
             if (graphStream != null) {
                 bind();
                 CudaException.check(cuStreamDestroy(graphStream), "cuStreamDestroy (graph stream)");

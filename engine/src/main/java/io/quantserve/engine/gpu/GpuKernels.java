@@ -31,8 +31,10 @@ public final class GpuKernels {
         }
         all.addAll(List.of(EMBEDDING, COPY_ROWS, argmaxSpec("f32"), awqReduceSpec("f16"), awqReduceSpec("f32")));
         for (AwqGemvKernel k : AwqGemvKernel.values()) {
-            if (!all.contains(k.spec())) {
-                all.add(k.spec());
+            for (KernelSpec spec : List.of(k.spec(false), k.spec(true))) {
+                if (!all.contains(spec)) {
+                    all.add(spec);
+                }
             }
         }
         for (int t : new int[] {2, 4, 8}) {
@@ -92,6 +94,7 @@ public final class GpuKernels {
     public GpuKernels(CudaDevice device, AwqGemvKernel awqGemv) {
         this.device = device;
         this.awqGemv = awqGemv;
+        device.counters(); // now, not during a capture
     }
 
     public CudaDevice device() {
@@ -225,31 +228,24 @@ public final class GpuKernels {
     }
 
     /**
-     * y = W x for one fp16 x [K]: y fp16 (activations) or fp32 (logits) [N]. {@code workspace} holds the split-K
-     * partial sums: at least {@link AwqPlan#workspaceBytes} of {@link #awqPlan}.
+     * y = W x for one fp16 x [K]: y fp16 (activations) or fp32 (logits) [N], in one launch. {@code workspace} holds
+     * the split-K partial sums: at least {@link AwqPlan#workspaceBytes} of {@link #awqPlan}.
      */
     public void awqGemv(AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, boolean outputF32, DeviceBuffer workspace) {
-        int n = w.outFeatures();
-        KernelSpec reduce = awqReduceSpec(outputF32 ? "f32" : "f16");
-        need(reduce, y, (long) n * (outputF32 ? 4 : 2));
-        AwqPlan plan = awqGemvPartials(w, x, workspace);
-        reduceAwqPartials(reduce, y, workspace, plan.splits(), n);
-    }
-
-    /**
-     * The first of {@link #awqGemv}'s two launches: the split-K partials into {@code workspace}, not yet added (the
-     * benchmark times it alone to tell the reduce's share of a call).
-     */
-    public AwqPlan awqGemvPartials(AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer workspace) {
         int k = w.inFeatures();
         int n = w.outFeatures();
         AwqPlan plan = awqPlan(w);
-        KernelSpec partial = awqGemv.spec();
-        need(partial, x, 2L * k);
-        need(partial, workspace, plan.workspaceBytes(n));
-        device.kernel(partial).launch(awqGemv.shape(plan), new KernelArgs().buffer(workspace).buffer(w.qweight())
-                .buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(k).i32(n).i32(w.groupSize()).i32(plan.rowsPerSplit()));
-        return plan;
+        KernelSpec spec = awqGemv.spec(outputF32);
+        need(spec, x, 2L * k);
+        need(spec, y, (long) n * (outputF32 ? 4 : 2));
+        need(spec, workspace, plan.workspaceBytes(n));
+        if (plan.tiles() > CudaDevice.COUNTERS) {
+            throw new IllegalArgumentException(spec.name() + ": " + n + " outputs make " + plan.tiles()
+                    + " column tiles, more than the " + CudaDevice.COUNTERS + " counters");
+        }
+        device.kernel(spec).launch(awqGemv.shape(plan), new KernelArgs().buffer(y).buffer(workspace)
+                .buffer(device.counters()).buffer(w.qweight()).buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(k)
+                .i32(n).i32(w.groupSize()).i32(plan.rowsPerSplit()));
     }
 
     /**

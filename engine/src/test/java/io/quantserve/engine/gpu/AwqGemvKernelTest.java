@@ -47,7 +47,9 @@ class AwqGemvKernelTest {
         assertThat(two.splits()).isEqualTo(16);
         assertThat(one.splits()).isEqualTo(8);
         assertThat(one.rowsPerSplit()).isEqualTo(2 * two.rowsPerSplit());
-        assertThat(AwqGemvKernel.RING1.spec()).isEqualTo(AwqGemvKernel.RING.spec());
+        assertThat(AwqGemvKernel.RING1.spec(false)).isEqualTo(AwqGemvKernel.RING.spec(false));
+        assertThat(AwqGemvKernel.RING.spec(true).name()).isEqualTo("awq_gemv_ring_f32");
+        assertThat(AwqGemvKernel.REGISTERS.spec(false).name()).isEqualTo("awq_gemv_f16");
         assertThat(one.workspaceBytes(4096)).isLessThan(two.workspaceBytes(4096));
     }
 }

@@ -51,8 +51,13 @@ class GpuKernelsDeviceTest extends DeviceTest {
                 variant.awqGemv(w, xd, y16, false, workspace);
                 variant.awqGemv(w, xd, y32, true, workspace);
                 assertClose(download(ActivationType.F16, y16, n), expected, 2e-3, kernel + " f16 out");
-                assertClose(y32.downloadFloats(n), expected, 1e-5, kernel + " f32 out");
+                float[] first = y32.downloadFloats(n);
+                assertClose(first, expected, 1e-5, kernel + " f32 out");
+                variant.awqGemv(w, xd, y32, true, workspace);
+                assertThat(y32.downloadFloats(n)).as("%s: a second call, the same bits", kernel).isEqualTo(first);
             }
+            assertThat(device.counters().downloadInts(CudaDevice.COUNTERS)).as("the tiles' counters, back at 0")
+                    .containsOnly(0);
         }
     }
 

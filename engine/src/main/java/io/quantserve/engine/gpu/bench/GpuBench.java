@@ -27,10 +27,10 @@ import java.util.function.IntConsumer;
  * sets (made on the device) that the sets together exceed the L2 cache several times over. Prints one table.
  * <p>Arguments: optional shapes {@code K:N} (in -> out features) instead of the Llama-2-7B ones, e.g.
  * {@code 8192:28672 28672:8192} for a 70B model's MLP, where the fixed costs of a launch weigh less;
- * {@code -Dquantserve.bench.gemv-only=true} times the copy and the AWQ GEMVs alone (one token - the whole call and its
- * partial-sum launch alone - the tensor-core product at 1, 2, 8 and 32 tokens, and the batched GEMV beside the AWQ
- * GEMM at 2, 8 and 32 tokens); with {@code -Dquantserve.bench.one-token=true} as well, the one-token rows only (a
- * second run of the GEMV with another partial-sum kernel need not time the multi-token kernels again).
+ * {@code -Dquantserve.bench.gemv-only=true} times the copy and the AWQ GEMVs alone (one token, the tensor-core product
+ * at 1, 2, 8 and 32 tokens, and the batched GEMV beside the AWQ GEMM at 2, 8 and 32 tokens); with
+ * {@code -Dquantserve.bench.one-token=true} as well, the one-token rows only (a second run of the GEMV with another
+ * kernel need not time the multi-token kernels again).
  */
 public final class GpuBench {
     static final int BATCHES = 15;
@@ -148,8 +148,6 @@ public final class GpuBench {
             double gemv = median(i -> kernels.awqGemv(weights.get(i % sets), x, y, false, workspace), sets);
             String name = "awq_gemv " + kernels.awqGemvKernel().name().toLowerCase(Locale.ROOT);
             row(name, k, n, 1, gemv, setBytes + 2L * k + 2L * n, copy);
-            double partials = median(i -> kernels.awqGemvPartials(weights.get(i % sets), x, workspace), sets);
-            row(name.replace("awq_gemv", "  partials"), k, n, 1, partials, setBytes + 2L * k, copy);
             if (oneToken) {
                 return;
             }
