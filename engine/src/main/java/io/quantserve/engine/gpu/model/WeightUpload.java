@@ -107,22 +107,21 @@ final class WeightUpload {
                 throw e;
             }
         }
-        if (methods.stream().allMatch(m -> m instanceof AwqConfig || m instanceof GptqConfig)) {
-            List<PackedLayer> layers = new ArrayList<>();
-            for (int i = 0; i < outs.length; i++) {
-                layers.add(packed(prefixes.get(i), methods.get(i), in, outs[i]));
-            }
-            PackedLayer first = layers.getFirst();
-            if (layers.stream().allMatch(l -> l.groupSize() == first.groupSize() && Arrays.equals(l.perm(), first.perm()))) {
-                return upload(String.join("+", prefixes), layers, bias(prefixes, outs));
-            }
+        List<PackedLayer> packed = new ArrayList<>();
+        for (int i = 0; i < outs.length; i++) {
+            packed.add(methods.get(i) == Unquantized.INSTANCE ? null : packed(prefixes.get(i), methods.get(i), in, outs[i]));
+        }
+        PackedLayer first = packed.getFirst();
+        if (packed.stream().allMatch(l -> l != null && l.groupSize() == first.groupSize()
+                && Arrays.equals(l.perm(), first.perm()))) {
+            return upload(String.join("+", prefixes), packed, bias(prefixes, outs));
         }
         List<GpuLinear> parts = new ArrayList<>();
         try {
             for (int i = 0; i < outs.length; i++) {
                 String prefix = prefixes.get(i);
-                parts.add(methods.get(i) == Unquantized.INSTANCE ? dense(prefix, in, outs[i])
-                        : upload(prefix, List.of(packed(prefix, methods.get(i), in, outs[i])), bias(List.of(prefix), outs[i])));
+                parts.add(packed.get(i) == null ? dense(prefix, in, outs[i])
+                        : upload(prefix, List.of(packed.get(i)), bias(List.of(prefix), outs[i])));
             }
         } catch (RuntimeException e) {
             parts.forEach(GpuLinear::close);
