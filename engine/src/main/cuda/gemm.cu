@@ -12,8 +12,9 @@
 //   multiplies it with the token tile (ldmatrix.trans for the [k][n] tile). N % 8 == 0 (AWQ packing), K % 8 == 0.
 //
 // Split-K: gridDim.z slices of K, k_per_split rows each (a multiple of the K tile). With one slice the kernel writes
-// out directly; with several each writes fp32 partial sums partial[z][M][N] and gemm_reduce_<t> adds the slices in
-// a fixed order (deterministic, no atomics). See io.quantserve.engine.gpu.GemmPlan.
+// out directly; with several each writes fp32 partial sums partial[z][M][N], and the block that finishes an output
+// tile last - counted by an atomic a tile - adds the tile's slices in a fixed order into out (deterministic; the
+// counters are zero before and after a launch). See io.quantserve.engine.gpu.GemmPlan.
 #include "common.cuh"
 #include "cp_async.cuh"
 #include "mma.cuh"
@@ -49,6 +50,37 @@ __device__ __forceinline__ void store_tile(T* out, float* partial, const float (
     }
 }
 
+/**
+ * With several slices, once each has written its partials for this block's output tile [m0, +BM) x [n0, +BN): every
+ * block fences and counts itself in counters[tile]; the last to count sets it back to 0 and adds the slices in order,
+ * read from L2 (other multiprocessors wrote them), into out.
+ */
+template <typename T, int BM, int BN>
+__device__ __forceinline__ void finish_split_tile(T* out, const float* partial, unsigned* counters, int m0, int n0,
+                                                  int M, int N) {
+    if (gridDim.z == 1) return;
+    __shared__ bool last;
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        unsigned tile = blockIdx.y * gridDim.x + blockIdx.x;
+        last = atomicAdd(&counters[tile], 1u) == gridDim.z - 1;
+        if (last) counters[tile] = 0u;
+    }
+    __syncthreads();
+    if (!last) return;
+    __threadfence();
+    for (int i = threadIdx.x; i < BM * BN; i += blockDim.x) {
+        int row = m0 + i / BN, col = n0 + i % BN;
+        if (row < M && col < N) {
+            size_t at = (size_t) row * N + col;
+            float sum = 0.f;
+            for (int z = 0; z < gridDim.z; z++) sum += __ldcg(partial + (size_t) z * M * N + at);
+            out[at] = from_float<T>(sum);
+        }
+    }
+}
+
 // ---- dense GEMM ----
 
 #define GEMM_BN 128
@@ -56,7 +88,8 @@ __device__ __forceinline__ void store_tile(T* out, float* partial, const float (
 #define GEMM_LD (GEMM_BK + 8)  // 80-byte shared rows: 8 consecutive rows of ldmatrix hit distinct banks
 
 template <typename T, typename O, int BM, int WARPS_M, int STAGES>
-__device__ __forceinline__ void gemm(O* out, float* partial, const T* a, const T* w, int M, int N, int K, int k_per_split) {
+__device__ __forceinline__ void gemm(O* out, float* partial, unsigned* counters, const T* a, const T* w, int M, int N,
+                                     int K, int k_per_split) {
     constexpr int WARPS_N = 4;
     constexpr int THREADS = WARPS_M * WARPS_N * 32;
     constexpr int WM = BM / WARPS_M;
@@ -135,12 +168,13 @@ __device__ __forceinline__ void gemm(O* out, float* partial, const T* a, const T
     }
     cp_async_wait<0>();
     store_tile<O, MT, NT>(out, partial, acc, m0 + warp_m * WM, n0 + warp_n * 32, M, N);
+    finish_split_tile<O, BM, GEMM_BN>(out, partial, counters, m0, n0, M, N);
 }
 
 #define GEMM_ENTRY(T, O, NAME, BM, WARPS_M, STAGES)                                                                  \
     extern "C" __global__ void __launch_bounds__(WARPS_M * 128)                                                       \
-        NAME(O* out, float* partial, const T* a, const T* w, int M, int N, int K, int k_per_split) {                  \
-        gemm<T, O, BM, WARPS_M, STAGES>(out, partial, a, w, M, N, K, k_per_split);                                     \
+        NAME(O* out, float* partial, unsigned* counters, const T* a, const T* w, int M, int N, int K, int k_per_split) { \
+        gemm<T, O, BM, WARPS_M, STAGES>(out, partial, counters, a, w, M, N, K, k_per_split);                           \
     }
 
 GEMM_ENTRY(half, half, gemm_f16_bm32, 32, 1, 3)
@@ -168,8 +202,9 @@ __device__ __forceinline__ half2 awq_pair(unsigned word, int i) {
 }
 
 template <int BM, int STAGES>
-__device__ __forceinline__ void awq_gemm(half* out, float* partial, const half* a, const int* qweight, const int* qzeros,
-                                         const half* scales, int M, int N, int K, int group_size, int k_per_split) {
+__device__ __forceinline__ void awq_gemm(half* out, float* partial, unsigned* counters, const half* a, const int* qweight,
+                                         const int* qzeros, const half* scales, int M, int N, int K, int group_size,
+                                         int k_per_split) {
     constexpr int THREADS = AWQ_GEMM_THREADS;
     constexpr int MT = BM / 16;
     constexpr int NT = 4;  // each of the 4 warps: every row of the tile, 32 columns
@@ -291,37 +326,17 @@ __device__ __forceinline__ void awq_gemm(half* out, float* partial, const half* 
     }
     cp_async_wait<0>();
     store_tile<half, MT, NT>(out, partial, acc, m0, n0 + warp * 32, M, N);
+    finish_split_tile<half, BM, AWQ_BN>(out, partial, counters, m0, n0, M, N);
 }
 
 #define AWQ_GEMM_ENTRY(BM, STAGES)                                                                                  \
     extern "C" __global__ void __launch_bounds__(AWQ_GEMM_THREADS)                                                  \
-        awq_gemm_f16_bm##BM(half* out, float* partial, const half* a, const int* qweight, const int* qzeros,        \
-                            const half* scales, int M, int N, int K, int group_size, int k_per_split) {             \
-        awq_gemm<BM, STAGES>(out, partial, a, qweight, qzeros, scales, M, N, K, group_size, k_per_split);          \
+        awq_gemm_f16_bm##BM(half* out, float* partial, unsigned* counters, const half* a, const int* qweight,       \
+                            const int* qzeros, const half* scales, int M, int N, int K, int group_size,              \
+                            int k_per_split) {                                                                       \
+        awq_gemm<BM, STAGES>(out, partial, counters, a, qweight, qzeros, scales, M, N, K, group_size, k_per_split); \
     }
 
 AWQ_GEMM_ENTRY(16, 3)
 AWQ_GEMM_ENTRY(32, 3)
 AWQ_GEMM_ENTRY(64, 2)
-
-// ---- split-K reduction ----
-
-template <typename T>
-__device__ __forceinline__ void reduce_splits(T* out, const float* partial, int splits, int count) {
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
-        float total = 0.f;
-        for (int s = 0; s < splits; s++) total += partial[(size_t) s * count + i];
-        out[i] = from_float<T>(total);
-    }
-}
-
-/** out[i] = sum over s of partial[s][i] for i < count (= M * N), slices in order. */
-extern "C" __global__ void gemm_reduce_f16(half* out, const float* partial, int splits, int count) {
-    reduce_splits<half>(out, partial, splits, count);
-}
-extern "C" __global__ void gemm_reduce_bf16(bf16* out, const float* partial, int splits, int count) {
-    reduce_splits<bf16>(out, partial, splits, count);
-}
-extern "C" __global__ void gemm_reduce_f32(float* out, const float* partial, int splits, int count) {
-    reduce_splits<float>(out, partial, splits, count);
-}

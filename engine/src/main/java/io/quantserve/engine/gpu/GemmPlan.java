@@ -3,7 +3,8 @@ package io.quantserve.engine.gpu;
 /**
  * How a tensor-core GEMM of gemm.cu covers out[M, N]: blocks of {@code blockM} x {@value #BLOCK_N} outputs (grid x
  * over N, y over M), and slices of K (grid z) when those blocks alone would leave multiprocessors idle. With more than
- * one slice each writes fp32 partial sums ({@link #workspaceBytes}) that {@code gemm_reduce_*} adds in order.
+ * one slice each writes fp32 partial sums ({@link #workspaceBytes}) that the last block of each output tile adds in
+ * order (one launch).
  *
  * @param blockM     rows of M per block: the kernel variant ({@code _bm<blockM>})
  * @param threads    threads per block

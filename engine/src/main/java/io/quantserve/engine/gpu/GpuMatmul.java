@@ -11,18 +11,19 @@ import java.util.List;
  * per token): dense f16/bf16 weights, and AutoAWQ W4A16 weights as stored ({@link AwqDeviceWeights}) for a few
  * tokens. Requirements, checked here with the kernel's name: K a positive multiple of 8 (16-byte rows), M x N below
  * 2^31, buffers large enough; the kernels also need a, w and out 16-byte aligned (every allocation is; a slice must
- * start at a multiple of 16 B). A plan with several K slices needs a workspace of {@link GemmPlan#workspaceBytes}.
+ * start at a multiple of 16 B). A plan with several K slices needs a workspace of {@link GemmPlan#workspaceBytes}
+ * for its partials, which the last block of each output tile adds ({@link CudaDevice#counters()} count them).
  */
 public final class GpuMatmul {
     static final String MODULE = "gemm";
     static final int[] DENSE_BLOCK_M = {32, 128};
     static final int[] AWQ_BLOCK_M = {16, 32, 64};
-    static final int REDUCE_THREADS = 256;
 
     private final CudaDevice device;
 
     public GpuMatmul(CudaDevice device) {
         this.device = device;
+        device.counters(); // now, not during a capture
     }
 
     /** Every kernel of gemm.cu (GpuKernels.specs lists them with the others). */
@@ -33,9 +34,7 @@ public final class GpuMatmul {
                 all.add(denseSpec(t, bm, false));
                 all.add(denseSpec(t, bm, true));
             }
-            all.add(reduceSpec(t.suffix()));
         }
-        all.add(reduceSpec("f32"));
         for (int bm : AWQ_BLOCK_M) {
             all.add(awqSpec(bm));
         }
@@ -44,18 +43,13 @@ public final class GpuMatmul {
 
     /** {@code gemm_<t>_bm<blockM>}, or with {@code f32Out} its fp32-output twin {@code gemm_<t>_bm<blockM>_f32}. */
     static KernelSpec denseSpec(ActivationType t, int blockM, boolean f32Out) {
-        return KernelSpec.of(MODULE, "gemm_" + t.suffix() + "_bm" + blockM + (f32Out ? "_f32" : ""), POINTER, POINTER, POINTER, POINTER, INT,
-                INT, INT, INT);
+        return KernelSpec.of(MODULE, "gemm_" + t.suffix() + "_bm" + blockM + (f32Out ? "_f32" : ""), POINTER, POINTER,
+                POINTER, POINTER, POINTER, INT, INT, INT, INT);
     }
 
     static KernelSpec awqSpec(int blockM) {
         return KernelSpec.of(MODULE, "awq_gemm_f16_bm" + blockM, POINTER, POINTER, POINTER, POINTER, POINTER, POINTER,
-                INT, INT, INT, INT, INT);
-    }
-
-    /** {@code gemm_reduce_<out>}: out is f16, bf16 or f32. */
-    static KernelSpec reduceSpec(String out) {
-        return KernelSpec.of(MODULE, "gemm_reduce_" + out, POINTER, POINTER, INT, INT);
+                POINTER, INT, INT, INT, INT, INT);
     }
 
     public GemmPlan densePlan(int m, int n, int k) {
@@ -84,9 +78,8 @@ public final class GpuMatmul {
         checkGemm(spec, out, f32Out ? 4 : 2, a, w, m, n, k);
         need(spec, "w", w, 2L * n * k);
         DeviceBuffer partial = workspaceFor(spec, plan, workspace, out, m, n);
-        device.kernel(spec).launch(plan.shape(), new KernelArgs().buffer(out).buffer(partial).buffer(a).buffer(w)
-                .i32(m).i32(n).i32(k).i32(plan.kPerSplit()));
-        reduce(f32Out ? "f32" : t.suffix(), plan, out, partial, m, n);
+        device.kernel(spec).launch(plan.shape(), new KernelArgs().buffer(out).buffer(partial)
+                .buffer(device.counters()).buffer(a).buffer(w).i32(m).i32(n).i32(k).i32(plan.kPerSplit()));
     }
 
     /** out[M, N] (fp16) = a[M, K] (fp16) . dequantized(w)^T; any M, meant for 2..64 tokens. */
@@ -97,10 +90,9 @@ public final class GpuMatmul {
         KernelSpec spec = awqSpec(plan.blockM());
         checkGemm(spec, out, 2, a, null, m, n, k);
         DeviceBuffer partial = workspaceFor(spec, plan, workspace, out, m, n);
-        device.kernel(spec).launch(plan.shape(), new KernelArgs().buffer(out).buffer(partial).buffer(a)
-                .buffer(w.qweight()).buffer(w.qzeros()).buffer(w.scales()).i32(m).i32(n).i32(k).i32(w.groupSize())
-                .i32(plan.kPerSplit()));
-        reduce("f16", plan, out, partial, m, n);
+        device.kernel(spec).launch(plan.shape(), new KernelArgs().buffer(out).buffer(partial)
+                .buffer(device.counters()).buffer(a).buffer(w.qweight()).buffer(w.qzeros()).buffer(w.scales()).i32(m)
+                .i32(n).i32(k).i32(w.groupSize()).i32(plan.kPerSplit()));
     }
 
     /** Sizes every launch of gemm.cu needs; the weights' own sizes are checked by the caller or the weights record. */
@@ -133,19 +125,12 @@ public final class GpuMatmul {
                     + " K slices and needs a workspace of " + plan.workspaceBytes(m, n) + " B, given none");
         }
         need(spec, "workspace", workspace, plan.workspaceBytes(m, n));
-        return workspace;
-    }
-
-    private void reduce(String outType, GemmPlan plan, DeviceBuffer out, DeviceBuffer partial, int m, int n) {
-        if (plan.splits() > 1) {
-            int count = m * n;
-            device.kernel(reduceSpec(outType)).launch(reduceShape(count, device.multiprocessors()),
-                    new KernelArgs().buffer(out).buffer(partial).i32(plan.splits()).i32(count));
+        LaunchShape shape = plan.shape();
+        if ((long) shape.gridX() * shape.gridY() > CudaDevice.COUNTERS) {
+            throw new IllegalArgumentException(spec.name() + ": M=" + m + " N=" + n + " in " + plan.splits()
+                    + " K slices makes more output tiles than the " + CudaDevice.COUNTERS + " counters");
         }
-    }
-
-    static LaunchShape reduceShape(int count, int multiprocessors) {
-        return LaunchShape.gridStride(count, 1, REDUCE_THREADS, Math.max(1, multiprocessors * 8));
+        return workspace;
     }
 
     static void need(KernelSpec spec, String role, DeviceBuffer buffer, long bytes) {

@@ -95,8 +95,7 @@ class GemmPlanTest {
             GemmPlan a = GemmPlan.awq(m, 4096, 4096, H100_SMS);
             assertThat(names).contains("gemm_f16_bm" + d.blockM(), "gemm_bf16_bm" + d.blockM(), "awq_gemm_f16_bm" + a.blockM());
         }
-        assertThat(names).contains("gemm_reduce_f16", "gemm_reduce_bf16");
-        assertThat(GpuMatmul.reduceShape(4096 * 16, H100_SMS)).isEqualTo(LaunchShape.of(256, 256));
+        assertThat(names).noneMatch(n -> n.startsWith("gemm_reduce")); // split-K sums added by each tile's last block
     }
 
     private static DeviceBuffer buffer(String label, long bytes) {

@@ -1,5 +1,7 @@
 package io.quantserve.engine.gpu;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.quantserve.engine.linear.Linear;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,9 +46,15 @@ class GpuMatmulDeviceTest extends DeviceTest {
             GemmPlan plan = gpu.densePlan(m, n, k);
             DeviceBuffer out = poisoned(2L * m * n, "out");
             DeviceBuffer ws = plan.splits() > 1 ? poisoned(plan.workspaceBytes(m, n), "workspace") : null;
-            gpu.gemm(t, out, upload(t, a), upload(t, w), m, n, k, ws);
-            assertClose(download(t, out, m * n), expected, t == ActivationType.F16 ? 2e-3 : 1e-2,
-                    "gemm_" + t.suffix() + " " + plan);
+            DeviceBuffer ad = upload(t, a);
+            DeviceBuffer wd = upload(t, w);
+            gpu.gemm(t, out, ad, wd, m, n, k, ws);
+            float[] got = download(t, out, m * n);
+            assertClose(got, expected, t == ActivationType.F16 ? 2e-3 : 1e-2, "gemm_" + t.suffix() + " " + plan);
+            gpu.gemm(t, out, ad, wd, m, n, k, ws);
+            assertThat(download(t, out, m * n)).as("a second call, the same bits").isEqualTo(got);
+            assertThat(device.counters().downloadInts(CudaDevice.COUNTERS)).as("the tiles' counters, back at 0")
+                    .containsOnly(0);
         }
     }
 
@@ -66,6 +74,8 @@ class GpuMatmulDeviceTest extends DeviceTest {
             DeviceBuffer ws = plan.splits() > 1 ? poisoned(plan.workspaceBytes(m, n), "workspace") : null;
             gpu.awqGemm(w, out, upload(ActivationType.F16, x), m, ws);
             assertClose(download(ActivationType.F16, out, m * n), expected, 2e-3, "awq_gemm " + plan);
+            assertThat(device.counters().downloadInts(CudaDevice.COUNTERS)).as("the tiles' counters, back at 0")
+                    .containsOnly(0);
         }
     }
 
