@@ -119,9 +119,8 @@ __device__ __forceinline__ void awq_accumulate(float qx[32], const unsigned q[4]
 
 /**
  * The tile's outputs y[c] = the sum over slices of partial[slice][c], written by the block that finishes the tile
- * last: every block publishes its partials (a fence, then its count in counters[tile]); the block whose count is the
- * last one sets the counter back to 0 (for the next launch, or a graph's next replay) and adds the slices in order,
- * reading them from L2 (another multiprocessor wrote them). A grid of one slice writes y directly.
+ * last (counters[tile], last_to_arrive), adding the slices in order from L2 (other multiprocessors wrote them). A
+ * grid of one slice writes y directly.
  */
 template <typename T>
 __device__ __forceinline__ void awq_finish_tile(T* y, float* partial, unsigned* counters, int column, bool valid,
@@ -131,16 +130,7 @@ __device__ __forceinline__ void awq_finish_tile(T* y, float* partial, unsigned* 
         return;
     }
     if (valid) partial[(size_t) blockIdx.y * N + column] = total;
-    __shared__ bool last;
-    __threadfence();
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        last = atomicAdd(&counters[blockIdx.x], 1u) == gridDim.y - 1;
-        if (last) counters[blockIdx.x] = 0u;
-    }
-    __syncthreads();
-    if (!last) return;
-    __threadfence();
+    if (!last_to_arrive(&counters[blockIdx.x], gridDim.y)) return;
     int c = blockIdx.x * AWQ_TILE_WORDS * 8 + threadIdx.x;  // the tile's 256 columns, one a thread
     if (c < N) {
         float sum = 0.f;

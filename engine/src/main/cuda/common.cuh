@@ -42,3 +42,21 @@ __device__ __forceinline__ float block_sum(float v) {
     __syncthreads();
     return total;
 }
+
+/**
+ * Whether this block is the last of `arrivals` blocks to count itself in *counter: its global writes are fenced
+ * before its count, and the last block sets the counter back to 0 (zero again for the next launch or graph replay)
+ * and fences before reading what the others wrote. Every thread of the block gets the answer; call it from all.
+ */
+__device__ __forceinline__ bool last_to_arrive(unsigned* counter, unsigned arrivals) {
+    __shared__ bool last;
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        last = atomicAdd(counter, 1u) == arrivals - 1;
+        if (last) *counter = 0u;
+    }
+    __syncthreads();
+    if (last) __threadfence();
+    return last;
+}

@@ -51,25 +51,14 @@ __device__ __forceinline__ void store_tile(T* out, float* partial, const float (
 }
 
 /**
- * With several slices, once each has written its partials for this block's output tile [m0, +BM) x [n0, +BN): every
- * block fences and counts itself in counters[tile]; the last to count sets it back to 0 and adds the slices in order,
- * read from L2 (other multiprocessors wrote them), into out.
+ * With several slices, once each has written its partials for this block's output tile [m0, +BM) x [n0, +BN): the
+ * last block to arrive (counters[tile], last_to_arrive) adds the slices in order, read from L2 (other multiprocessors
+ * wrote them), into out.
  */
 template <typename T, int BM, int BN>
 __device__ __forceinline__ void finish_split_tile(T* out, const float* partial, unsigned* counters, int m0, int n0,
                                                   int M, int N) {
-    if (gridDim.z == 1) return;
-    __shared__ bool last;
-    __threadfence();
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        unsigned tile = blockIdx.y * gridDim.x + blockIdx.x;
-        last = atomicAdd(&counters[tile], 1u) == gridDim.z - 1;
-        if (last) counters[tile] = 0u;
-    }
-    __syncthreads();
-    if (!last) return;
-    __threadfence();
+    if (gridDim.z == 1 || !last_to_arrive(&counters[blockIdx.y * gridDim.x + blockIdx.x], gridDim.z)) return;
     for (int i = threadIdx.x; i < BM * BN; i += blockDim.x) {
         int row = m0 + i / BN, col = n0 + i % BN;
         if (row < M && col < N) {

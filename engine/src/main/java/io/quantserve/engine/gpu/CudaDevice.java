@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CudaDevice implements AutoCloseable {
     public static final String SYNC_PROPERTY = "quantserve.cuda.sync-launches";
-    /** int32 counters in {@link #counters()}. */
+    /** int32 counters in {@link #counters}. */
     public static final int COUNTERS = 16384;
     private static final Logger LOG = LoggerFactory.getLogger(CudaDevice.class);
 
@@ -61,7 +61,7 @@ public final class CudaDevice implements AutoCloseable {
     private volatile String lastLaunch = "none";
     private CUstream graphStream;  // created by the first capture; graphs are recorded and launched on it
     private CUstream launchStream; // null (the legacy default stream), or graphStream while capturing
-    private DeviceBuffer counters;
+    private DeviceBuffer counters; // COUNTERS int32, zeroed at open
     private boolean closed;
 
     private CudaDevice(int ordinal) {
@@ -86,6 +86,8 @@ public final class CudaDevice implements AutoCloseable {
     /** Opens device {@code ordinal} (loads JCuda's driver binding: only where a device is wanted). */
     public static CudaDevice open(int ordinal) {
         CudaDevice d = new CudaDevice(ordinal);
+        d.counters = d.allocate(4L * COUNTERS, "kernel counters");
+        d.counters.fill((byte) 0);
         LOG.info("CUDA device {}: {}, compute capability {}.{}, {} multiprocessors, {} MiB", ordinal, d.name, d.major,
                 d.minor, d.multiprocessors, d.totalMemory >> 20);
         return d;
@@ -145,18 +147,14 @@ public final class CudaDevice implements AutoCloseable {
     }
 
     /**
-     * {@value #COUNTERS} int32 counters, zero between launches, for kernels whose blocks count the work they have
-     * finished so that the last one can complete it (awq_gemv.cu: the last block of a tile adds its split-K partials;
-     * it sets its counter back to 0). Allocated by the first call, which may not come during a capture.
+     * The device's {@value #COUNTERS} int32 counters (zero between launches) for a kernel whose blocks count their
+     * finished work so that the last one completes it (the split-K sums of awq_gemv.cu and gemm.cu: the last block of
+     * a tile adds them and sets its counter back to 0); fails, naming {@code kernel}, when it needs more than there are.
      */
-    public synchronized DeviceBuffer counters() {
-        if (counters == null) {
-            if (launchStream != null) {
-                throw new IllegalStateException("kernel counters allocated during a capture: ask for them before");
-            }
-            DeviceBuffer b = allocate(4L * COUNTERS, "kernel counters");
-            b.fill((byte) 0);
-            counters = b;
+    public DeviceBuffer counters(long needed, String kernel) {
+        if (needed > COUNTERS) {
+            throw new IllegalArgumentException(kernel + ": " + needed + " output tiles, more than the " + COUNTERS
+                    + " counters");
         }
         return counters;
     }

@@ -94,7 +94,6 @@ public final class GpuKernels {
     public GpuKernels(CudaDevice device, AwqGemvKernel awqGemv) {
         this.device = device;
         this.awqGemv = awqGemv;
-        device.counters(); // now, not during a capture
     }
 
     public CudaDevice device() {
@@ -239,12 +238,8 @@ public final class GpuKernels {
         need(spec, x, 2L * k);
         need(spec, y, (long) n * (outputF32 ? 4 : 2));
         need(spec, workspace, plan.workspaceBytes(n));
-        if (plan.tiles() > CudaDevice.COUNTERS) {
-            throw new IllegalArgumentException(spec.name() + ": " + n + " outputs make " + plan.tiles()
-                    + " column tiles, more than the " + CudaDevice.COUNTERS + " counters");
-        }
-        device.kernel(spec).launch(awqGemv.shape(plan), new KernelArgs().buffer(y).buffer(workspace)
-                .buffer(device.counters()).buffer(w.qweight()).buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(k)
+        DeviceBuffer counters = device.counters(plan.tiles(), spec.name());
+        device.kernel(spec).launch(awqGemv.shape(plan), new KernelArgs().buffer(y).buffer(workspace).buffer(counters).buffer(w.qweight()).buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(k)
                 .i32(n).i32(w.groupSize()).i32(plan.rowsPerSplit()));
     }
 

@@ -12,7 +12,7 @@ import java.util.List;
  * tokens. Requirements, checked here with the kernel's name: K a positive multiple of 8 (16-byte rows), M x N below
  * 2^31, buffers large enough; the kernels also need a, w and out 16-byte aligned (every allocation is; a slice must
  * start at a multiple of 16 B). A plan with several K slices needs a workspace of {@link GemmPlan#workspaceBytes}
- * for its partials, which the last block of each output tile adds ({@link CudaDevice#counters()} count them).
+ * for its partials, which the last block of each output tile adds ({@link CudaDevice#counters} count them).
  */
 public final class GpuMatmul {
     static final String MODULE = "gemm";
@@ -23,7 +23,6 @@ public final class GpuMatmul {
 
     public GpuMatmul(CudaDevice device) {
         this.device = device;
-        device.counters(); // now, not during a capture
     }
 
     /** Every kernel of gemm.cu (GpuKernels.specs lists them with the others). */
@@ -79,7 +78,7 @@ public final class GpuMatmul {
         need(spec, "w", w, 2L * n * k);
         DeviceBuffer partial = workspaceFor(spec, plan, workspace, out, m, n);
         device.kernel(spec).launch(plan.shape(), new KernelArgs().buffer(out).buffer(partial)
-                .buffer(device.counters()).buffer(a).buffer(w).i32(m).i32(n).i32(k).i32(plan.kPerSplit()));
+                .buffer(counters(spec, plan)).buffer(a).buffer(w).i32(m).i32(n).i32(k).i32(plan.kPerSplit()));
     }
 
     /** out[M, N] (fp16) = a[M, K] (fp16) . dequantized(w)^T; any M, meant for 2..64 tokens. */
@@ -91,7 +90,7 @@ public final class GpuMatmul {
         checkGemm(spec, out, 2, a, null, m, n, k);
         DeviceBuffer partial = workspaceFor(spec, plan, workspace, out, m, n);
         device.kernel(spec).launch(plan.shape(), new KernelArgs().buffer(out).buffer(partial)
-                .buffer(device.counters()).buffer(a).buffer(w.qweight()).buffer(w.qzeros()).buffer(w.scales()).i32(m)
+                .buffer(counters(spec, plan)).buffer(a).buffer(w.qweight()).buffer(w.qzeros()).buffer(w.scales()).i32(m)
                 .i32(n).i32(k).i32(w.groupSize()).i32(plan.kPerSplit()));
     }
 
@@ -125,12 +124,12 @@ public final class GpuMatmul {
                     + " K slices and needs a workspace of " + plan.workspaceBytes(m, n) + " B, given none");
         }
         need(spec, "workspace", workspace, plan.workspaceBytes(m, n));
-        LaunchShape shape = plan.shape();
-        if ((long) shape.gridX() * shape.gridY() > CudaDevice.COUNTERS) {
-            throw new IllegalArgumentException(spec.name() + ": M=" + m + " N=" + n + " in " + plan.splits()
-                    + " K slices makes more output tiles than the " + CudaDevice.COUNTERS + " counters");
-        }
         return workspace;
+    }
+
+    /** A counter per output tile, used when the plan splits K. */
+    private DeviceBuffer counters(KernelSpec spec, GemmPlan plan) {
+        return device.counters(plan.splits() > 1 ? (long) plan.tilesN() * plan.tilesM() : 0, spec.name());
     }
 
     static void need(KernelSpec spec, String role, DeviceBuffer buffer, long bytes) {

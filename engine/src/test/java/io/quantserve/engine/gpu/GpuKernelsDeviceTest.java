@@ -56,7 +56,7 @@ class GpuKernelsDeviceTest extends DeviceTest {
                 variant.awqGemv(w, xd, y32, true, workspace);
                 assertThat(y32.downloadFloats(n)).as("%s: a second call, the same bits", kernel).isEqualTo(first);
             }
-            assertThat(device.counters().downloadInts(CudaDevice.COUNTERS)).as("the tiles' counters, back at 0")
+            assertThat(device.counters(0, "test").downloadInts(CudaDevice.COUNTERS)).as("the tiles' counters, back at 0")
                     .containsOnly(0);
         }
     }

@@ -53,7 +53,7 @@ class GpuMatmulDeviceTest extends DeviceTest {
             assertClose(got, expected, t == ActivationType.F16 ? 2e-3 : 1e-2, "gemm_" + t.suffix() + " " + plan);
             gpu.gemm(t, out, ad, wd, m, n, k, ws);
             assertThat(download(t, out, m * n)).as("a second call, the same bits").isEqualTo(got);
-            assertThat(device.counters().downloadInts(CudaDevice.COUNTERS)).as("the tiles' counters, back at 0")
+            assertThat(device.counters(0, "test").downloadInts(CudaDevice.COUNTERS)).as("the tiles' counters, back at 0")
                     .containsOnly(0);
         }
     }
@@ -74,7 +74,7 @@ class GpuMatmulDeviceTest extends DeviceTest {
             DeviceBuffer ws = plan.splits() > 1 ? poisoned(plan.workspaceBytes(m, n), "workspace") : null;
             gpu.awqGemm(w, out, upload(ActivationType.F16, x), m, ws);
             assertClose(download(ActivationType.F16, out, m * n), expected, 2e-3, "awq_gemm " + plan);
-            assertThat(device.counters().downloadInts(CudaDevice.COUNTERS)).as("the tiles' counters, back at 0")
+            assertThat(device.counters(0, "test").downloadInts(CudaDevice.COUNTERS)).as("the tiles' counters, back at 0")
                     .containsOnly(0);
         }
     }
