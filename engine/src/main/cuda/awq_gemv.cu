@@ -6,7 +6,7 @@
 // One launch, deterministic: each block writes one fp32 partial sum per output column of its tile for its slice of K
 // (split-K keeps every multiprocessor busy when N alone gives too few blocks), and the block that finishes a tile
 // last - counted by an atomic a tile - adds the tile's slices in a fixed order and writes y (fp16, or fp32 logits).
-// The few-token kernels further down write partials only; awq_gemv_reduce_* adds those in a second launch.
+// The few-token kernels further down fold their slices the same way, over their tokens' rows of the tile.
 //
 // Partial kernel: a block of 256 threads covers a tile of 32 words (256 columns) and the rows of its slice. The 32
 // row lanes of a block (r = 4*warp + lane/8) each take a contiguous run of rows_per_split/32 rows; lane l reads the
@@ -130,12 +130,8 @@ __device__ __forceinline__ void awq_finish_tile(T* y, float* partial, unsigned* 
         return;
     }
     if (valid) partial[(size_t) blockIdx.y * N + column] = total;
-    if (!last_to_arrive(&counters[blockIdx.x], gridDim.y)) return;
-    int c = blockIdx.x * AWQ_TILE_WORDS * 8 + threadIdx.x;  // the tile's 256 columns, one a thread
-    if (c < N) {
-        float sum = 0.f;
-        for (int split = 0; split < gridDim.y; split++) sum += __ldcg(partial + (size_t) split * N + c);
-        y[c] = from_float<T>(sum);
+    if (last_to_arrive(&counters[blockIdx.x], gridDim.y)) {
+        add_slices(y, partial, gridDim.y, 0, 1, blockIdx.x * AWQ_TILE_WORDS * 8, AWQ_TILE_WORDS * 8, 1, N);
     }
 }
 
@@ -344,7 +340,8 @@ extern "C" __global__ void __launch_bounds__(AWQ_THREADS, 2) awq_gemv_ring_f32(A
 // awq_field), then w = q * 16^p * (s * 16^-p) - z * s in one FFMA - every product there fits in fp32's mantissa
 // (4-bit times fp16), so w is (q - z) * s without rounding; then MT FFMA with the tokens' x. 3 + MT instructions a
 // weight. x of the block's slice and tokens is staged in shared memory as fp32 [row][token], so one 16-byte load
-// brings four tokens' x. Partials [split][M][N], added by awq_gemv_reduce_* over M * N values.
+// brings four tokens' x. One slice writes y; several write partials [split][M][N], which the last block of each
+// (tile, token group) adds into y (counters[z * tiles + x]).
 #define AWQ_TOK_WARPS 8
 #define AWQ_TOK_AHEAD 8
 
@@ -388,9 +385,10 @@ __host__ __device__ __forceinline__ void awq_dequantize(float w[8], unsigned q, 
     for (int n = 0; n < 8; n++) w[n] = fmaf(w[n], sp[n], -zs[n]);
 }
 
-template <int MT>
-__device__ __forceinline__ void awq_tokens(float* partial, const int* qweight, const int* qzeros, const half* scales,
-                                           const half* x, int M, int K, int N, int group_size, int rows_per_split) {
+template <int MT, typename T>
+__device__ __forceinline__ void awq_tokens(T* y, float* partial, unsigned* counters, const int* qweight,
+                                           const int* qzeros, const half* scales, const half* x, int M, int K, int N,
+                                           int group_size, int rows_per_split) {
     DYNAMIC_SHARED(float, xt);  // [rows of the slice][MT]
     __shared__ float sums[AWQ_TOK_WARPS][AWQ_TILE_WORDS * 8];
     int W = N >> 3;
@@ -456,6 +454,7 @@ __device__ __forceinline__ void awq_tokens(float* partial, const int* qweight, c
     }
 
     // the 8 warps' runs of each token's sums, added in shared memory one token at a time
+    bool direct = gridDim.y == 1;
 #pragma unroll
     for (int t = 0; t < MT; t++) {
         if (m0 + t < M) {  // the same for the whole block
@@ -468,33 +467,32 @@ __device__ __forceinline__ void awq_tokens(float* partial, const int* qweight, c
                 float total = 0.f;
 #pragma unroll
                 for (int v = 0; v < AWQ_TOK_WARPS; v++) total += sums[v][slot];
-                partial[((size_t) blockIdx.y * M + m0 + t) * N + 8 * wd + awq_order(slot >> 5)] = total;
+                size_t at = (size_t) (m0 + t) * N + 8 * wd + awq_order(slot >> 5);
+                if (direct) {
+                    y[at] = from_float<T>(total);
+                } else {
+                    partial[(size_t) blockIdx.y * M * N + at] = total;
+                }
             }
             __syncthreads();
         }
     }
+    if (!direct && last_to_arrive(&counters[blockIdx.z * gridDim.x + blockIdx.x], gridDim.y)) {
+        add_slices(y, partial, gridDim.y, m0, MT, blockIdx.x * AWQ_TILE_WORDS * 8, AWQ_TILE_WORDS * 8, M, N);
+    }
 }
 
-#define AWQ_TOKENS_ENTRY(MT)                                                                                           \
+#define AWQ_TOKENS_ENTRY(MT, T, suffix)                                                                                \
     extern "C" __global__ void __launch_bounds__(AWQ_TOK_WARPS * 32, 2)                                                \
-        awq_gemv_tokens##MT##_f16(float* partial, const int* qweight, const int* qzeros, const half* scales,          \
-                                  const half* x, int M, int K, int N, int group_size, int rows_per_split) {            \
-        awq_tokens<MT>(partial, qweight, qzeros, scales, x, M, K, N, group_size, rows_per_split);                      \
+        awq_gemv_tokens##MT##_##suffix(T* y, float* partial, unsigned* counters, const int* qweight,                  \
+                                       const int* qzeros, const half* scales, const half* x, int M, int K, int N,      \
+                                       int group_size, int rows_per_split) {                                           \
+        awq_tokens<MT, T>(y, partial, counters, qweight, qzeros, scales, x, M, K, N, group_size, rows_per_split);      \
     }
 
-AWQ_TOKENS_ENTRY(2)
-AWQ_TOKENS_ENTRY(4)
-AWQ_TOKENS_ENTRY(8)
-
-template <typename T>
-__device__ void awq_reduce(T* y, const float* partial, int splits, int N) {
-    for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < N; c += gridDim.x * blockDim.x) {
-        float total = 0.f;
-        for (int s = 0; s < splits; s++) total += partial[(size_t) s * N + c];
-        y[c] = from_float<T>(total);
-    }
-}
-
-/** y[c] = sum over splits of partial[split][c], as fp16 (activations) or fp32 (logits). */
-extern "C" __global__ void awq_gemv_reduce_f16(half* y, const float* partial, int splits, int N) { awq_reduce<half>(y, partial, splits, N); }
-extern "C" __global__ void awq_gemv_reduce_f32(float* y, const float* partial, int splits, int N) { awq_reduce<float>(y, partial, splits, N); }
+AWQ_TOKENS_ENTRY(2, half, f16)
+AWQ_TOKENS_ENTRY(4, half, f16)
+AWQ_TOKENS_ENTRY(8, half, f16)
+AWQ_TOKENS_ENTRY(2, float, f32)
+AWQ_TOKENS_ENTRY(4, float, f32)
+AWQ_TOKENS_ENTRY(8, float, f32)

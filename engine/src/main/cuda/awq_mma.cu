@@ -12,9 +12,10 @@
 //
 // A block is 4 independent warps; a warp owns 8 packed words (64 columns) of the block's 32-word tile and all rows
 // of the block's slice of K, streamed through its own ring of shared memory by cp.async (32 rows of weights and of
-// the 8 tokens' x a stage; only __syncwarp between lanes). Partials [split][M][N] are added by
-// awq_gemv_reduce_f16/_f32 over M * N values, as the batched GEMV's. Needs K % 16 == 0, N % 32 == 0 and a group
-// size that is a multiple of 16 (io.quantserve.engine.gpu.AwqMmaPlan checks).
+// the 8 tokens' x a stage; only __syncwarp between lanes). One slice of K writes y; several write partials
+// [split][M][N], which the last block of each (tile, token group) adds into y (counters[z * tiles + x], as the
+// GEMV's: one launch). Needs K % 16 == 0, N % 32 == 0 and a group size that is a multiple of 16
+// (io.quantserve.engine.gpu.AwqMmaPlan checks).
 #include "common.cuh"
 #include "cp_async.cuh"
 #include "mma.cuh"
@@ -115,12 +116,14 @@ __host__ __device__ inline void mma_b_fragment(unsigned b[2], const half (*x)[MM
 
 
 /**
- * partial[split][m0 + token][c] for the tokens of grid z (8 a group), the rows of grid y's slice and the columns of
- * grid x's 32-word tile. Block 128 threads (4 warps), no dynamic shared memory.
+ * y[m0 + token][c] (fp16 or fp32) for the tokens of grid z (8 a group) and the columns of grid x's 32-word tile, over
+ * the rows of grid y's slice of K (partials when there are several slices). Block 128 threads (4 warps), no dynamic
+ * shared memory.
  */
-extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32)
-awq_mma_partial_f16(float* partial, const int* qweight, const int* qzeros, const half* scales, const half* x, int M,
-                    int K, int N, int group_size, int rows_per_split) {
+template <typename T>
+__device__ __forceinline__ void awq_mma(T* y, float* partial, unsigned* counters, const int* qweight,
+                                        const int* qzeros, const half* scales, const half* x, int M, int K, int N,
+                                        int group_size, int rows_per_split) {
     __shared__ __align__(16) MmaStage ring[MMA_WARPS][MMA_STAGES];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     int g = lane >> 2, t = lane & 3;
@@ -230,6 +233,7 @@ awq_mma_partial_f16(float* partial, const int* qweight, const int* qzeros, const
     cp_async_wait<0>();
 
     // acc[j][2h + e]: column 8 (w0 + 2j + h) + g, token m0 + 2t + e
+    bool direct = gridDim.y == 1;
 #pragma unroll
     for (int j = 0; j < 4; j++) {
 #pragma unroll
@@ -238,8 +242,24 @@ awq_mma_partial_f16(float* partial, const int* qweight, const int* qzeros, const
 #pragma unroll
             for (int e = 0; e < 2; e++) {
                 int token = m0 + 2 * t + e;
-                if (word < W && token < M) partial[((size_t) blockIdx.y * M + token) * N + 8 * word + g] = acc[j][2 * h + e];
+                if (word < W && token < M) {
+                    size_t at = (size_t) token * N + 8 * word + g;
+                    if (direct) {
+                        y[at] = from_float<T>(acc[j][2 * h + e]);
+                    } else {
+                        partial[(size_t) blockIdx.y * M * N + at] = acc[j][2 * h + e];
+                    }
+                }
             }
         }
     }
+    if (!direct && last_to_arrive(&counters[blockIdx.z * gridDim.x + blockIdx.x], gridDim.y)) {
+        add_slices(y, partial, gridDim.y, m0, 8, blockIdx.x * MMA_WARPS * MMA_WORDS * 8, MMA_WARPS * MMA_WORDS * 8, M, N);
+    }
 }
+
+#define AWQ_MMA_PARAMS(T) T* y, float* partial, unsigned* counters, const int* qweight, const int* qzeros, \
+    const half* scales, const half* x, int M, int K, int N, int group_size, int rows_per_split
+#define AWQ_MMA_ARGS y, partial, counters, qweight, qzeros, scales, x, M, K, N, group_size, rows_per_split
+extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32) awq_mma_f16(AWQ_MMA_PARAMS(half)) { awq_mma<half>(AWQ_MMA_ARGS); }
+extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32) awq_mma_f32(AWQ_MMA_PARAMS(float)) { awq_mma<float>(AWQ_MMA_ARGS); }

@@ -60,3 +60,23 @@ __device__ __forceinline__ bool last_to_arrive(unsigned* counter, unsigned arriv
     if (last) __threadfence();
     return last;
 }
+
+/**
+ * What the last block of a split-K output tile does (after last_to_arrive): out[row][col] = the sum over `slices` of
+ * partial[slice][row][col] (fp32 [slices][M][N]) for rows [m0, m0 + rows) and columns [n0, n0 + cols) inside [M, N],
+ * added in slice order (deterministic) and read from L2 (__ldcg: other multiprocessors wrote them). The whole block
+ * shares the work.
+ */
+template <typename T>
+__device__ __forceinline__ void add_slices(T* out, const float* partial, int slices, int m0, int rows, int n0,
+                                           int cols, int M, int N) {
+    for (int i = threadIdx.x; i < rows * cols; i += blockDim.x) {
+        int row = m0 + i / cols, col = n0 + i % cols;
+        if (row < M && col < N) {
+            size_t at = (size_t) row * N + col;
+            float sum = 0.f;
+            for (int s = 0; s < slices; s++) sum += __ldcg(partial + (size_t) s * M * N + at);
+            out[at] = from_float<T>(sum);
+        }
+    }
+}

@@ -59,15 +59,7 @@ template <typename T, int BM, int BN>
 __device__ __forceinline__ void finish_split_tile(T* out, const float* partial, unsigned* counters, int m0, int n0,
                                                   int M, int N) {
     if (gridDim.z == 1 || !last_to_arrive(&counters[blockIdx.y * gridDim.x + blockIdx.x], gridDim.z)) return;
-    for (int i = threadIdx.x; i < BM * BN; i += blockDim.x) {
-        int row = m0 + i / BN, col = n0 + i % BN;
-        if (row < M && col < N) {
-            size_t at = (size_t) row * N + col;
-            float sum = 0.f;
-            for (int z = 0; z < gridDim.z; z++) sum += __ldcg(partial + (size_t) z * M * N + at);
-            out[at] = from_float<T>(sum);
-        }
-    }
+    add_slices(out, partial, gridDim.z, m0, BM, n0, BN, M, N);
 }
 
 // ---- dense GEMM ----
@@ -329,3 +321,52 @@ __device__ __forceinline__ void awq_gemm(half* out, float* partial, unsigned* co
 AWQ_GEMM_ENTRY(16, 3)
 AWQ_GEMM_ENTRY(32, 3)
 AWQ_GEMM_ENTRY(64, 2)
+
+// ---- AWQ weights for many tokens: dequantized once into [N][K] fp16, then the dense GEMM ----
+// From a few hundred tokens on, a block of the W4A16 GEMM re-dequantizes its weight tile for every tile of tokens
+// and runs at a lower rate than the dense GEMM (vLLM's AWQ switches at 256 tokens likewise), so the runner writes the
+// layer's weights once as the dense GEMM's w [N][K] ((q - z) * s, the same rounding as awq_gemm's tile) into its
+// workspace and runs gemm_f16 (io.quantserve.engine.gpu.model.LinearDispatch picks it).
+#define DEQ_ROWS 64   // K rows a block: one 128-byte run of each output column
+#define DEQ_WORDS 8   // packed words a block: 64 output columns
+#define DEQ_THREADS 256
+
+/**
+ * w[n][k] = (q[k][n] - z[k / G][n]) * s[k / G][n] for the block's 64 rows of K and 64 columns: a thread reads one
+ * packed word (8 lanes read a row's 32 contiguous bytes) and writes its 8 values into their columns of a shared
+ * [64 columns][64 rows] tile, whose 16-byte chunks are swizzled by the column's word (chunk ^ word % 8: the 8 words of
+ * a warp's store land in distinct banks); then 8 threads write each column's 128 contiguous bytes. K % 8 == 0 (a
+ * chunk is all in or all out); grid (ceil(W / 8), ceil(K / 64)).
+ */
+extern "C" __global__ void __launch_bounds__(DEQ_THREADS)
+awq_dequantize_f16(half* w, const int* qweight, const int* qzeros, const half* scales, int K, int N, int group_size) {
+    __shared__ __align__(16) half tile[DEQ_WORDS * 8][DEQ_ROWS];
+    int W = N >> 3;
+    int k0 = blockIdx.y * DEQ_ROWS, w0 = blockIdx.x * DEQ_WORDS;
+    for (int i = threadIdx.x; i < DEQ_ROWS * DEQ_WORDS; i += DEQ_THREADS) {
+        int r = i / DEQ_WORDS, wc = i % DEQ_WORDS;
+        int k = k0 + r, word = w0 + wc;
+        if (k >= K || word >= W) continue;
+        unsigned q = (unsigned) __ldg(qweight + (size_t) k * W + word);
+        int g = k / group_size;
+        unsigned z = (unsigned) __ldg(qzeros + (size_t) g * W + word);
+        uint4 s = __ldg(reinterpret_cast<const uint4*>(scales + (size_t) g * N + 8 * word));
+        const half2* sh = reinterpret_cast<const half2*>(&s);
+        int at = (((r >> 3) ^ wc) << 3) | (r & 7);  // row r's place in its (swizzled) chunk
+#pragma unroll
+        for (int p = 0; p < 4; p++) {  // awq_pair p: columns 2p and 2p + 1 of the word
+            half2 v = __hmul2(__hsub2(awq_pair(q, p), awq_pair(z, p)), sh[p]);
+            tile[8 * wc + 2 * p][at] = __low2half(v);
+            tile[8 * wc + 2 * p + 1][at] = __high2half(v);
+        }
+    }
+    __syncthreads();
+    for (int i = threadIdx.x; i < DEQ_WORDS * 8 * (DEQ_ROWS / 8); i += DEQ_THREADS) {
+        int c = i / (DEQ_ROWS / 8), chunk = i % (DEQ_ROWS / 8);
+        int n = 8 * w0 + c, k = k0 + 8 * chunk;
+        if (n < N && k < K) {
+            *reinterpret_cast<uint4*>(w + (size_t) n * K + k) =
+                *reinterpret_cast<const uint4*>(&tile[c][(chunk ^ (c >> 3)) << 3]);
+        }
+    }
+}

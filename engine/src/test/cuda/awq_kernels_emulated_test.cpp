@@ -1,7 +1,7 @@
 // The AWQ kernels run whole on the host (emu/cuda_emu.h), run by CudaHostChecksTest with the host C++ compiler where
-// nvcc's headers are present: awq_gemv_f32 (the default GEMV) and awq_gemv_ring_f32, which add their split-K partials
-// in each tile's last block, and awq_gemv_tokens2/4/8_f16 and awq_mma_partial_f16, through awq_gemv_reduce_f32, on
-// random AutoAWQ layers of awkward shapes (a tile's words partly past N, N/8 odd, slices of K not on group bounds,
+// nvcc's headers are present: awq_gemv_f32 (the default GEMV), awq_gemv_ring_f32, awq_gemv_tokens2/4/8_f32 and
+// awq_mma_f32, each adding its split-K partials in the last block of each output tile (every tile's counter back at
+// 0 after the launch), on random AutoAWQ layers of awkward shapes (a tile's words partly past N, N/8 odd, slices of K not on group bounds,
 // token counts that leave a block's last tokens empty), with the cp.async copies landing late (threads in order) and
 // early (threads in reverse order). Compared with sum_k (q - z) s x in double. Prints "ok" and exits 0, or names the first mismatch and exits 1.
 #include "emu/cuda_emu.h"
@@ -47,15 +47,6 @@ struct Layer {
     }
 };
 
-/** The reduce over splits as the Java side launches it for M rows: M * N values. */
-std::vector<float> reduce(const std::vector<float>& partial, int splits, int values) {
-    std::vector<float> y(values);
-    float* out = y.data();
-    const float* in = partial.data();
-    emu::launch(dim3((values + 255) / 256), dim3(256), 0, [&] { awq_gemv_reduce_f32(out, in, splits, values); });
-    return y;
-}
-
 int failures = 0;
 
 void check(const std::string& what, const Layer& l, const std::vector<half>& x, int M, const std::vector<float>& y) {
@@ -83,23 +74,37 @@ std::string name(const char* kernel, const Layer& l, int M, int rows, emu::CopyT
            (t == emu::CopyTiming::EARLY ? " (copies early)" : " (copies late)");
 }
 
+/** Every tile's counter must be 0 again after a launch (the next launch, or a graph replay, counts from 0). */
+void check_counters(const std::string& what, const std::vector<unsigned>& counters) {
+    for (size_t i = 0; i < counters.size(); i++) {
+        if (counters[i] != 0) {
+            std::printf("%s: tile %zu's counter is %u after the launch, not 0\n", what.c_str(), i, counters[i]);
+            failures++;
+            return;
+        }
+    }
+}
+
 /**
- * One kernel's partials for M random tokens over grid (tiles of 32 words, splits of K, groups of tokensPerBlock
- * tokens), then the reduce and the check; kernel(partial, x) is what each thread runs.
+ * One few-token kernel over M random tokens on grid (tiles of 32 words, splits of K, groups of tokensPerBlock tokens),
+ * then the checks; kernel(y, partial, counters, x) is what each thread runs.
  */
 template <typename F>
 void run(const char* kernel, const Layer& l, int M, int rows, emu::CopyTiming t, int tokensPerBlock, int threads,
          size_t dynamic_bytes, F body) {
     std::vector<half> x((size_t) M * l.K);
     for (half& v : x) v = __float2half(uniform(-1, 1));
-    int splits = (l.K + rows - 1) / rows, tiles = (l.N / 8 + 31) / 32;
-    std::vector<float> partial((size_t) splits * M * l.N, NAN);
+    int splits = (l.K + rows - 1) / rows, tiles = (l.N / 8 + 31) / 32, groups = (M + tokensPerBlock - 1) / tokensPerBlock;
+    std::vector<float> partial((size_t) splits * M * l.N, NAN), y((size_t) M * l.N, NAN);
+    std::vector<unsigned> counters((size_t) tiles * groups, 0u);
     emu::timing = t;
-    float* p = partial.data();
+    float *out = y.data(), *p = partial.data();
+    unsigned* c = counters.data();
     const half* xs = x.data();
-    emu::launch(dim3(tiles, splits, (M + tokensPerBlock - 1) / tokensPerBlock), dim3(threads), dynamic_bytes,
-                [&] { body(p, xs); });
-    check(name(kernel, l, M, rows, t), l, x, M, reduce(partial, splits, M * l.N));
+    emu::launch(dim3(tiles, splits, groups), dim3(threads), dynamic_bytes, [&] { body(out, p, c, xs); });
+    std::string what = name(kernel, l, M, rows, t);
+    check(what, l, x, M, y);
+    check_counters(what, counters);
 }
 
 /**
@@ -126,27 +131,22 @@ void gemv(bool ring, const Layer& l, int rows, emu::CopyTiming t) {
     });
     std::string what = name(kernel, l, 1, rows, t);
     check(what, l, x, 1, y);
-    for (int i = 0; i < tiles; i++) {
-        if (counters[i] != 0) {
-            std::printf("%s: tile %d's counter is %u after the launch, not 0\n", what.c_str(), i, counters[i]);
-            failures++;
-        }
-    }
+    check_counters(what, counters);
 }
 
-/** awq_gemv_tokens<MT>_f16: MT tokens a block, x staged as fp32 [rows][MT]. */
+/** awq_gemv_tokens<MT>_f32: MT tokens a block, x staged as fp32 [rows][MT]. */
 template <int MT>
 void tokens(const Layer& l, int M, int rows, emu::CopyTiming t) {
-    std::string kernel = "awq_gemv_tokens" + std::to_string(MT) + "_f16";
-    run(kernel.c_str(), l, M, rows, t, MT, 256, 4 * rows * MT, [&](float* p, const half* x) {
-        awq_tokens<MT>(p, l.qweight.data(), l.qzeros.data(), l.scales.data(), x, M, l.K, l.N, l.G, rows);
+    std::string kernel = "awq_gemv_tokens" + std::to_string(MT) + "_f32";
+    run(kernel.c_str(), l, M, rows, t, MT, 256, 4 * rows * MT, [&](float* y, float* p, unsigned* c, const half* x) {
+        awq_tokens<MT, float>(y, p, c, l.qweight.data(), l.qzeros.data(), l.scales.data(), x, M, l.K, l.N, l.G, rows);
     });
 }
 
-/** awq_mma_partial_f16: 8 tokens a block, 4 warps. */
+/** awq_mma_f32: 8 tokens a block, 4 warps. */
 void mma(const Layer& l, int M, int rows, emu::CopyTiming t) {
-    run("awq_mma_partial_f16", l, M, rows, t, 8, 128, 0, [&](float* p, const half* x) {
-        awq_mma_partial_f16(p, l.qweight.data(), l.qzeros.data(), l.scales.data(), x, M, l.K, l.N, l.G, rows);
+    run("awq_mma_f32", l, M, rows, t, 8, 128, 0, [&](float* y, float* p, unsigned* c, const half* x) {
+        awq_mma_f32(y, p, c, l.qweight.data(), l.qzeros.data(), l.scales.data(), x, M, l.K, l.N, l.G, rows);
     });
 }
 

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -377,6 +378,12 @@ T __ldcg(const T* p) {
 
 /** Blocks run one after another here, so every write is seen by the blocks after it without a fence. */
 inline void __threadfence() {}
+
+/** bench.cu's %globaltimer read (spin_ns): the host's monotonic clock. */
+inline unsigned long long global_timer_ns() {
+    return (unsigned long long) std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 inline float rsqrtf(float v) { return 1.f / sqrtf(v); }
 // CUDA's integer min/max overloads (the host has none; a template would not take mixed types as CUDA does).

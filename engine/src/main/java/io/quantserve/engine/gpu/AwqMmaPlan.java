@@ -1,14 +1,15 @@
 package io.quantserve.engine.gpu;
 
 /**
- * How {@code awq_mma_partial_f16} covers m tokens of a [K, N] AWQ matrix: 8 tokens a block (grid z over groups of
+ * How {@code awq_mma_f16/_f32} cover m tokens of a [K, N] AWQ matrix: 8 tokens a block (grid z over groups of
  * 8), tiles of 32 packed words (4 warps of 8 words; grid x) and slices of K (grid y) up to one wave of
  * {@value #BLOCKS_PER_SM} blocks a multiprocessor (43.5 KB of shared memory and 124 registers a thread each), each
  * slice a whole number of the kernel's 32-row stages.
  *
  * @param tokenGroups   grid z: ceil(m / 8)
  * @param tiles         grid x: tiles of 32 packed words
- * @param splits        grid y: slices of K, each writing fp32 partials [m, N]
+ * @param splits        grid y: slices of K, each writing fp32 partials [m, N] (added by the last block of each
+ *                      tile and group of 8 tokens; one slice writes y)
  * @param rowsPerSplit  rows of K per slice, a multiple of 32
  */
 public record AwqMmaPlan(int tokenGroups, int tiles, int splits, int rowsPerSplit) {

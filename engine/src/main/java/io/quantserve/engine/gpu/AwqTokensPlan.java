@@ -1,7 +1,7 @@
 package io.quantserve.engine.gpu;
 
 /**
- * How {@code awq_gemv_tokens<T>_f16} covers m tokens of a [K, N] AWQ matrix: {@code tokensPerBlock} tokens a block (2,
+ * How {@code awq_gemv_tokens<T>_f16/_f32} cover m tokens of a [K, N] AWQ matrix: {@code tokensPerBlock} tokens a block (2,
  * 4 or 8: the kernel variant; groups of 8 above 8 tokens, grid z), column tiles of 32 words (grid x) and slices of K
  * (grid y) up to one wave of blocks, as {@link AwqPlan}. A slice's x is staged in shared memory as fp32 [row][token],
  * so a slice holds at most {@value #MAX_STAGED_VALUES} / tokensPerBlock rows (32 KB).
@@ -9,7 +9,8 @@ package io.quantserve.engine.gpu;
  * @param tokensPerBlock  2, 4 or 8
  * @param tokenGroups     grid z: ceil(m / tokensPerBlock)
  * @param tiles           grid x: tiles of 32 packed words
- * @param splits          grid y: slices of K, each writing fp32 partials [m, N]
+ * @param splits          grid y: slices of K, each writing fp32 partials [m, N] (added by the last block of each
+ *                        tile and token group; one slice writes y)
  * @param rowsPerSplit    rows of K per slice, a multiple of 32
  */
 public record AwqTokensPlan(int tokensPerBlock, int tokenGroups, int tiles, int splits, int rowsPerSplit) {

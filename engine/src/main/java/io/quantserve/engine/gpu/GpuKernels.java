@@ -29,7 +29,7 @@ public final class GpuKernels {
         for (ActivationType t : ActivationType.values()) {
             all.addAll(List.of(rmsnormSpec(t), addRmsnormSpec(t), addSpec(t), siluMulRowsSpec(t), argmaxSpec(t.suffix())));
         }
-        all.addAll(List.of(EMBEDDING, COPY_ROWS, argmaxSpec("f32"), awqReduceSpec("f16"), awqReduceSpec("f32")));
+        all.addAll(List.of(EMBEDDING, COPY_ROWS, argmaxSpec("f32")));
         for (AwqGemvKernel k : AwqGemvKernel.values()) {
             for (KernelSpec spec : List.of(k.spec(false), k.spec(true))) {
                 if (!all.contains(spec)) {
@@ -37,10 +37,12 @@ public final class GpuKernels {
                 }
             }
         }
-        for (int t : new int[] {2, 4, 8}) {
-            all.add(awqTokensSpec(t));
+        for (boolean outputF32 : new boolean[] {false, true}) {
+            for (int t : new int[] {2, 4, 8}) {
+                all.add(awqTokensSpec(t, outputF32));
+            }
+            all.add(awqMmaSpec(outputF32));
         }
-        all.add(AWQ_MMA_PARTIAL);
         // gemm.cu, sampling.cu, bench.cu
         all.addAll(GpuMatmul.specs());
         all.addAll(GpuSampling.specs());
@@ -70,16 +72,20 @@ public final class GpuKernels {
         return KernelSpec.of(ARGMAX, "argmax_" + suffix, POINTER, POINTER, INT);
     }
 
-    static KernelSpec awqTokensSpec(int tokensPerBlock) {
-        return KernelSpec.of(AWQ, "awq_gemv_tokens" + tokensPerBlock + "_f16", POINTER, POINTER, POINTER, POINTER,
-                POINTER, INT, INT, INT, INT, INT);
+    /** {@code awq_gemv_tokens<2|4|8>_f16}, or with {@code outputF32} {@code _f32}: the type of y. */
+    static KernelSpec awqTokensSpec(int tokensPerBlock, boolean outputF32) {
+        return awqRowsSpec(AWQ, "awq_gemv_tokens" + tokensPerBlock + (outputF32 ? "_f32" : "_f16"));
     }
 
-    static final KernelSpec AWQ_MMA_PARTIAL = KernelSpec.of(AWQ_MMA, "awq_mma_partial_f16", POINTER, POINTER, POINTER,
-            POINTER, POINTER, INT, INT, INT, INT, INT);
+    /** {@code awq_mma_f16}, or with {@code outputF32} {@code awq_mma_f32}: the type of y. */
+    static KernelSpec awqMmaSpec(boolean outputF32) {
+        return awqRowsSpec(AWQ_MMA, outputF32 ? "awq_mma_f32" : "awq_mma_f16");
+    }
 
-    static KernelSpec awqReduceSpec(String suffix) {
-        return KernelSpec.of(AWQ, "awq_gemv_reduce_" + suffix, POINTER, POINTER, INT, INT);
+    /** (y, partial, counters, qweight, qzeros, scales, x, M, K, N, group size, rows per split). */
+    private static KernelSpec awqRowsSpec(String module, String name) {
+        return KernelSpec.of(module, name, POINTER, POINTER, POINTER, POINTER, POINTER, POINTER, POINTER, INT, INT, INT,
+                INT, INT);
     }
 
     static final KernelSpec EMBEDDING = KernelSpec.of(ELEMENTWISE, "embedding_rows", POINTER, POINTER, POINTER, LONG);
@@ -251,8 +257,8 @@ public final class GpuKernels {
     public void awqGemvTokens(AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, int m, boolean outputF32,
             DeviceBuffer workspace) {
         AwqTokensPlan plan = awqTokensPlan(m, w);
-        awqRows(awqTokensSpec(plan.tokensPerBlock()), plan.shape(), plan.splits(), plan.rowsPerSplit(),
-                plan.workspaceBytes(m, w.outFeatures()), w, x, y, m, outputF32, workspace);
+        awqRows(awqTokensSpec(plan.tokensPerBlock(), outputF32), plan.shape(), plan.tiles() * plan.tokenGroups(),
+                plan.rowsPerSplit(), plan.workspaceBytes(m, w.outFeatures()), w, x, y, m, outputF32, workspace);
     }
 
     /**
@@ -262,31 +268,28 @@ public final class GpuKernels {
     public void awqMma(AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, int m, boolean outputF32,
             DeviceBuffer workspace) {
         AwqMmaPlan plan = awqMmaPlan(m, w);
-        awqRows(AWQ_MMA_PARTIAL, plan.shape(), plan.splits(), plan.rowsPerSplit(), plan.workspaceBytes(m, w.outFeatures()),
-                w, x, y, m, outputF32, workspace);
+        awqRows(awqMmaSpec(outputF32), plan.shape(), plan.tiles() * plan.tokenGroups(), plan.rowsPerSplit(),
+                plan.workspaceBytes(m, w.outFeatures()), w, x, y, m, outputF32, workspace);
     }
 
-    /** A partial-sum kernel over m rows of x (partials [split][m][N]), then their reduce into y. */
-    private void awqRows(KernelSpec partial, LaunchShape shape, int splits, int rowsPerSplit, long workspaceBytes,
+    /**
+     * One launch over m rows of x: split-K partials [split][m][N] in the workspace, added into y by the last block of
+     * each (column tile, token group), counted in {@code tiles} of the device's counters.
+     */
+    private void awqRows(KernelSpec spec, LaunchShape shape, int tiles, int rowsPerSplit, long workspaceBytes,
             AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, int m, boolean outputF32, DeviceBuffer workspace) {
         int k = w.inFeatures();
         int n = w.outFeatures();
         if ((long) m * n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(partial.name() + ": " + m + " x " + n + " outputs exceed int range");
+            throw new IllegalArgumentException(spec.name() + ": " + m + " x " + n + " outputs exceed int range");
         }
-        need(partial, x, 2L * m * k);
-        need(partial, workspace, workspaceBytes);
-        KernelSpec reduce = awqReduceSpec(outputF32 ? "f32" : "f16");
-        need(reduce, y, (long) m * n * (outputF32 ? 4 : 2));
-        device.kernel(partial).launch(shape, new KernelArgs().buffer(workspace).buffer(w.qweight()).buffer(w.qzeros())
-                .buffer(w.scales()).buffer(x).i32(m).i32(k).i32(n).i32(w.groupSize()).i32(rowsPerSplit));
-        reduceAwqPartials(reduce, y, workspace, splits, m * n);
-    }
-
-    /** y[c] = the sum over splits of partial[split][c], c < count (awq_gemv_reduce_f16/_f32). */
-    private void reduceAwqPartials(KernelSpec reduce, DeviceBuffer y, DeviceBuffer partials, int splits, int count) {
-        device.kernel(reduce).launch(LaunchShape.gridStride(count, 1, ELEMENTWISE_THREADS, device.multiprocessors() * 8),
-                new KernelArgs().buffer(y).buffer(partials).i32(splits).i32(count));
+        need(spec, x, 2L * m * k);
+        need(spec, workspace, workspaceBytes);
+        need(spec, y, (long) m * n * (outputF32 ? 4 : 2));
+        DeviceBuffer counters = device.counters(tiles, spec.name());
+        device.kernel(spec).launch(shape, new KernelArgs().buffer(y).buffer(workspace).buffer(counters)
+                .buffer(w.qweight()).buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(m).i32(k).i32(n)
+                .i32(w.groupSize()).i32(rowsPerSplit));
     }
 
     public AwqMmaPlan awqMmaPlan(int m, AwqDeviceWeights w) {

@@ -37,6 +37,7 @@ public final class GpuMatmul {
         for (int bm : AWQ_BLOCK_M) {
             all.add(awqSpec(bm));
         }
+        all.add(AWQ_DEQUANTIZE);
         return List.copyOf(all);
     }
 
@@ -50,6 +51,12 @@ public final class GpuMatmul {
         return KernelSpec.of(MODULE, "awq_gemm_f16_bm" + blockM, POINTER, POINTER, POINTER, POINTER, POINTER, POINTER,
                 POINTER, INT, INT, INT, INT, INT);
     }
+
+    static final KernelSpec AWQ_DEQUANTIZE = KernelSpec.of(MODULE, "awq_dequantize_f16", POINTER, POINTER, POINTER,
+            POINTER, INT, INT, INT);
+    /** awq_dequantize_f16's block: 64 rows of K by 8 packed words (64 output columns). */
+    static final int DEQUANTIZE_ROWS = 64;
+    static final int DEQUANTIZE_WORDS = 8;
 
     public GemmPlan densePlan(int m, int n, int k) {
         return GemmPlan.dense(m, n, k, device.multiprocessors());
@@ -92,6 +99,49 @@ public final class GpuMatmul {
         device.kernel(spec).launch(plan.shape(), new KernelArgs().buffer(out).buffer(partial)
                 .buffer(counters(spec, plan)).buffer(a).buffer(w.qweight()).buffer(w.qzeros()).buffer(w.scales()).i32(m)
                 .i32(n).i32(k).i32(w.groupSize()).i32(plan.kPerSplit()));
+    }
+
+    /**
+     * w [N, K] fp16 = the layer's weights, (q - z) * s rounded once (as {@link #awqGemm}'s tiles are): the dense
+     * GEMM's layout. K a multiple of 8.
+     */
+    public void awqDequantize(AwqDeviceWeights weights, DeviceBuffer w) {
+        int n = weights.outFeatures();
+        int k = weights.inFeatures();
+        if (k % 8 != 0) {
+            throw new IllegalArgumentException(AWQ_DEQUANTIZE.name() + ": K (input features) must be a multiple of 8 "
+                    + "(rows of w are written in 16-byte chunks), is " + k);
+        }
+        need(AWQ_DEQUANTIZE, "w", w, 2L * n * k);
+        LaunchShape shape = new LaunchShape((n / 8 + DEQUANTIZE_WORDS - 1) / DEQUANTIZE_WORDS,
+                (k + DEQUANTIZE_ROWS - 1) / DEQUANTIZE_ROWS, 1, 256, 1, 1, 0);
+        device.kernel(AWQ_DEQUANTIZE).launch(shape, new KernelArgs().buffer(w).buffer(weights.qweight())
+                .buffer(weights.qzeros()).buffer(weights.scales()).i32(k).i32(n).i32(weights.groupSize()));
+    }
+
+    /**
+     * out[M, N] (fp16) = a[M, K] . dequantized(w)^T for many tokens: the whole layer dequantized into the head of
+     * {@code workspace} ({@link #awqDequantize}), then the dense GEMM with the rest as its split-K workspace; the
+     * workspace holds {@link #awqDequantGemmWorkspaceBytes}.
+     */
+    public void awqDequantGemm(AwqDeviceWeights w, DeviceBuffer out, DeviceBuffer a, int m, DeviceBuffer workspace) {
+        int n = w.outFeatures();
+        int k = w.inFeatures();
+        long head = dequantizedBytes(n, k);
+        need(AWQ_DEQUANTIZE, "workspace", workspace, awqDequantGemmWorkspaceBytes(m, n, k, device.multiprocessors()));
+        DeviceBuffer dense = workspace.slice(0, 2L * n * k, "dequantized weights");
+        awqDequantize(w, dense);
+        gemm(ActivationType.F16, out, a, dense, m, n, k,
+                workspace.slice(head, workspace.bytes() - head, workspace.label() + " after the dequantized weights"));
+    }
+
+    /** What {@link #awqDequantGemm} needs: the dequantized weights (rounded up to 256 B), then the GEMM's partials. */
+    public static long awqDequantGemmWorkspaceBytes(int m, int n, int k, int multiprocessors) {
+        return dequantizedBytes(n, k) + GemmPlan.dense(m, n, k, multiprocessors).workspaceBytes(m, n);
+    }
+
+    private static long dequantizedBytes(int n, int k) {
+        return (2L * n * k + 255) / 256 * 256;
     }
 
     /** Sizes every launch of gemm.cu needs; the weights' own sizes are checked by the caller or the weights record. */

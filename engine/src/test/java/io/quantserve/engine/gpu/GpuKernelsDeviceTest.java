@@ -77,7 +77,10 @@ class GpuKernelsDeviceTest extends DeviceTest {
                 (w, x, y, f32, ws) -> gpu.awqMma(w, x, y, m, f32, ws));
     }
 
-    /** One of the m-row AWQ products, fp16 and fp32 out, against the CPU loader's float weights. */
+    /**
+     * One of the m-row AWQ products, fp16 and fp32 out, against the CPU loader's float weights; a second call gives the
+     * same bits and leaves the split-K counters at 0.
+     */
     private void checkAwqRows(int m, int k, int n, int groupSize, String what,
             java.util.function.ToLongFunction<AwqDeviceWeights> workspaceBytes, AwqRows product) {
         RandomAwq awq = randomAwq(k, n, groupSize);
@@ -93,7 +96,12 @@ class GpuKernelsDeviceTest extends DeviceTest {
             product.run(w, xd, y16, false, workspace);
             product.run(w, xd, y32, true, workspace);
             assertClose(download(ActivationType.F16, y16, m * n), expected, 2e-3, what + " f16 out");
-            assertClose(y32.downloadFloats(m * n), expected, 1e-5, what + " f32 out");
+            float[] first = y32.downloadFloats(m * n);
+            assertClose(first, expected, 1e-5, what + " f32 out");
+            product.run(w, xd, y32, true, workspace);
+            assertThat(y32.downloadFloats(m * n)).as("%s: a second call, the same bits", what).isEqualTo(first);
+            assertThat(device.counters(0, "test").downloadInts(CudaDevice.COUNTERS))
+                    .as("the (tile, token group) counters, back at 0").containsOnly(0);
         }
     }
 

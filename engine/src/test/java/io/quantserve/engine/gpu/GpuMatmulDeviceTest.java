@@ -1,6 +1,7 @@
 package io.quantserve.engine.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quantserve.engine.linear.Linear;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,6 +77,50 @@ class GpuMatmulDeviceTest extends DeviceTest {
             assertClose(download(ActivationType.F16, out, m * n), expected, 2e-3, "awq_gemm " + plan);
             assertThat(device.counters(0, "test").downloadInts(CudaDevice.COUNTERS)).as("the tiles' counters, back at 0")
                     .containsOnly(0);
+        }
+    }
+
+    @ParameterizedTest(name = "K={0} N={1} group={2}")
+    @CsvSource({"64, 64, 32", "200, 40, -1", "320, 264, 64", "136, 8, 8", "4096, 4104, 128"})
+    void shouldDequantizeAwqWeightsIntoTheDenseLayoutRoundedOnce(int k, int n, int groupSize) {
+        RandomAwq awq = randomAwq(k, n, groupSize);
+        int g = groupSize == -1 ? k : groupSize;
+        short[] expected = new short[n * k];
+        for (int c = 0; c < n; c++) {
+            int nibble = 4 * ((c % 8) / 2 + 4 * (c % 2));  // AutoAWQ packs columns 0..7 as nibbles 0, 4, 1, 5, 2, 6, 3, 7
+            for (int r = 0; r < k; r++) {
+                int q = (awq.qweight()[r * (n / 8) + c / 8] >>> nibble) & 15;
+                int z = (awq.qzeros()[r / g * (n / 8) + c / 8] >>> nibble) & 15;
+                float s = Float.float16ToFloat(awq.scales()[r / g * n + c]);
+                expected[c * k + r] = Float.floatToFloat16((q - z) * s);  // exact in fp32, rounded once to fp16
+            }
+        }
+        try (AwqDeviceWeights w = awq.upload()) {
+            DeviceBuffer dense = poisoned(2L * n * k, "dense");
+            gpu.awqDequantize(w, dense);
+            assertThat(dense.downloadShorts(n * k)).as("w [N, K] in fp16 bits").isEqualTo(expected);
+        }
+    }
+
+    @ParameterizedTest(name = "M={0} K={1} N={2} group={3}")
+    @CsvSource({"256, 4096, 4096, 128", "300, 200, 24, -1", "2, 320, 264, 64", "33, 11008, 4096, 128"})
+    void shouldMultiplyManyTokensByTheDequantizedAwqLayer(int m, int k, int n, int groupSize) {
+        RandomAwq awq = randomAwq(k, n, groupSize);
+        float[] x = rounded(ActivationType.F16, gaussian(m * k, 1));
+        float[] expected = new float[m * n];
+        awq.cpu().apply(x, expected, m);
+
+        try (AwqDeviceWeights w = awq.upload()) {
+            DeviceBuffer out = poisoned(2L * m * n, "out");
+            DeviceBuffer ws = poisoned(GpuMatmul.awqDequantGemmWorkspaceBytes(m, n, k, device.multiprocessors()),
+                    "workspace");
+            gpu.awqDequantGemm(w, out, upload(ActivationType.F16, x), m, ws);
+            assertClose(download(ActivationType.F16, out, m * n), expected, 2e-3, "awq_dequantize + gemm_f16");
+            assertThat(device.counters(0, "test").downloadInts(CudaDevice.COUNTERS)).as("the tiles' counters, back at 0")
+                    .containsOnly(0);
+            DeviceBuffer small = track(device.allocate(2L * n * k - 2, "small"));
+            assertThatThrownBy(() -> gpu.awqDequantGemm(w, out, upload(ActivationType.F16, x), m, small))
+                    .hasMessageContaining("awq_dequantize_f16").hasMessageContaining("workspace");
         }
     }
 

@@ -21,7 +21,9 @@ import java.util.function.IntConsumer;
 /**
  * GPU micro-benchmark (run by gpu/check.sh on a device machine): device-to-device copy bandwidth (bytes read +
  * written), the AWQ GEMV on Llama-2-7B shapes against it (issue 7's target: at least 80% of the copy), and the
- * tensor-core GEMMs (dense f16/bf16, AWQ W4A16) at M = 1, 8, 32, 128, 512 in TFLOP/s.
+ * tensor-core GEMMs (dense f16/bf16, AWQ W4A16) at M = 1, 8, 32, 128, 512 in TFLOP/s, and for prefill-sized M the
+ * AWQ layer dequantized once then the dense GEMM ({@code awq_deq+gemm}; {@code awq_dequantize} alone: GB/s of the
+ * packed layer read and the fp16 weights written).
  * <p>Timing: CUDA events around a batch of launches, queued behind a GPU-side wait so that the JVM's launch rate is
  * not what is measured; warm-up first; the median of {@value #BATCHES} batches; weights rotate among enough random
  * sets (made on the device) that the sets together exceed the L2 cache several times over. Prints one table.
@@ -43,6 +45,8 @@ public final class GpuBench {
     static final int[] BATCHED_TOKENS = {2, 8, 32};
     /** Token counts of the tensor-core AWQ product (awq_mma.cu): the GEMV's one token and a small batch's. */
     static final int[] MMA_TOKENS = {1, 2, 8, 32};
+    /** Token counts where the AWQ GEMM is timed beside the dequantized layer on the dense GEMM (prefill). */
+    static final int[] DEQUANT_TOKENS = {128, 256, 512};
     static final int GROUP = 128;
 
     private final CudaDevice device;
@@ -165,9 +169,30 @@ public final class GpuBench {
                 row("awq_gemm bm" + matmul.awqPlan(m, weights.get(0)).blockM(), k, n, m, ms,
                         setBytes + 2L * m * k + 2L * m * n, copy);
             }
+            if (!gemvOnly) {
+                dequantized(weights, x, y, k, n, setBytes, copy);
+            }
         } finally {
             weights.forEach(AwqDeviceWeights::close);
             owned.forEach(DeviceBuffer::close);
+        }
+    }
+
+    /** The layer dequantized into [N, K] fp16 alone, then with the dense GEMM after it at prefill token counts. */
+    private void dequantized(List<AwqDeviceWeights> weights, DeviceBuffer x, DeviceBuffer y, int k, int n, long setBytes,
+            double copy) {
+        int sets = weights.size();
+        long ws = 0;
+        for (int m : DEQUANT_TOKENS) {
+            ws = Math.max(ws, GpuMatmul.awqDequantGemmWorkspaceBytes(m, n, k, device.multiprocessors()));
+        }
+        try (DeviceBuffer workspace = device.allocate(ws, "dequantized workspace")) {
+            double deq = median(i -> matmul.awqDequantize(weights.get(i % sets), workspace), sets);
+            row("awq_dequantize", k, n, 0, deq, setBytes + 2L * n * k, copy);
+            for (int m : DEQUANT_TOKENS) {
+                double ms = median(i -> matmul.awqDequantGemm(weights.get(i % sets), y, x, m, workspace), sets);
+                row("awq_deq+gemm", k, n, m, ms, setBytes + 2L * m * k + 2L * m * n, copy);
+            }
         }
     }
 

@@ -12,7 +12,7 @@ import java.util.List;
  * One linear layer on the device, {@code y [m, out] = x [m, in] . W^T (+ bias)}: a float weight in the activation
  * type, or a packed 4-bit weight in AutoAWQ's layout (AWQ as stored, GPTQ repacked). {@link LinearDispatch} picks
  * the kernel per call: the tensor-core GEMM (else the simple dense kernel) for {@link Dense}; the GEMV for one row,
- * the W4A16 GEMM for several, for {@link Awq}. The bias is added by a kernel of its own. Layers of one input (q/k/v,
+ * the W4A16 GEMM for several, the layer dequantized for the dense GEMM for many (prefill), for {@link Awq}. The bias is added by a kernel of its own. Layers of one input (q/k/v,
  * gate/up) are one such layer with their weights stacked ({@link WeightUpload#stacked}), or a {@link Stacked} where
  * their formats differ.
  */
@@ -106,6 +106,7 @@ sealed interface GpuLinear extends AutoCloseable {
             DeviceBuffer ws = ops.workspace();
             switch (LinearDispatch.awq(m, outFeatures(), inFeatures(), weights.groupSize(), f32Out)) {
                 case AWQ_GEMM -> ops.matmul().awqGemm(weights, y, x, m, ws); // fp16 out only: f32Out is false here
+                case AWQ_DEQUANT_GEMM -> ops.matmul().awqDequantGemm(weights, y, x, m, ws); // likewise
                 case AWQ_BATCHED_GEMV -> ops.kernels().awqGemvTokens(weights, x, y, m, f32Out, ws);
                 case AWQ_MMA -> ops.kernels().awqMma(weights, x, y, m, f32Out, ws);
                 default -> {

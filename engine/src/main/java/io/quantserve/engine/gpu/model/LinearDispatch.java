@@ -4,6 +4,7 @@ import io.quantserve.engine.gpu.AwqMmaPlan;
 import io.quantserve.engine.gpu.AwqPlan;
 import io.quantserve.engine.gpu.AwqTokensPlan;
 import io.quantserve.engine.gpu.GemmPlan;
+import io.quantserve.engine.gpu.GpuMatmul;
 
 /**
  * Which kernel runs a {@link GpuLinear} for m rows, and the split-K workspace that choice needs. Pure: the runner
@@ -18,14 +19,16 @@ final class LinearDispatch {
         MMA_GEMM,
         /** dense.cu {@code dense_matmul_<t>[_f32]}: a warp per output column, any K. */
         DENSE_SIMPLE,
-        /** awq_gemv.cu: one bandwidth-bound GEMV per row (split-K partials + reduce). */
+        /** awq_gemv.cu: one bandwidth-bound GEMV per row (split-K, the slices added by each tile's last block). */
         AWQ_GEMV,
         /** gemm.cu {@code awq_gemm_f16_bm16/32/64}: dequantize a weight tile once for every row. */
         AWQ_GEMM,
         /** awq_gemv.cu {@code awq_gemv_tokens2/4/8_f16}: the GEMV's structure for 2..32 rows, each weight dequantized once. */
         AWQ_BATCHED_GEMV,
-        /** awq_mma.cu {@code awq_mma_partial_f16}: 1..32 rows on the tensor cores, the weights as stored. */
-        AWQ_MMA
+        /** awq_mma.cu {@code awq_mma_f16/_f32}: 1..32 rows on the tensor cores, the weights as stored. */
+        AWQ_MMA,
+        /** gemm.cu {@code awq_dequantize_f16} into the workspace, then {@code gemm_f16}: many rows (prefill). */
+        AWQ_DEQUANT_GEMM
     }
 
     /**
@@ -53,6 +56,29 @@ final class LinearDispatch {
     static final String AWQ_DECODE_PROPERTY = "quantserve.gpu.awq-decode";
     private static final AwqDecode AWQ_DECODE = AwqDecode.configured();
 
+    /**
+     * From how many rows an AWQ product dequantizes the whole layer once and runs the dense GEMM
+     * ({@value #AWQ_DEQUANT_ROWS_PROPERTY}, default {@value #DEFAULT_AWQ_DEQUANT_ROWS}, as vLLM's AWQ layer; 0: never):
+     * the W4A16 GEMM re-dequantizes its weight tile for every 64 rows, the dense GEMM does not.
+     */
+    static final String AWQ_DEQUANT_ROWS_PROPERTY = "quantserve.gpu.awq-dequant-rows";
+    static final int DEFAULT_AWQ_DEQUANT_ROWS = 256;
+    private static final int AWQ_DEQUANT_ROWS = dequantRowsConfigured();
+
+    static int dequantRowsConfigured() {
+        String value = System.getProperty(AWQ_DEQUANT_ROWS_PROPERTY, String.valueOf(DEFAULT_AWQ_DEQUANT_ROWS)).strip();
+        try {
+            int rows = Integer.parseInt(value);
+            if (rows >= 0) {
+                return rows;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(AWQ_DEQUANT_ROWS_PROPERTY + "=" + value
+                + " is not a row count (0 or more; 0: never dequantize)");
+    }
+
     private LinearDispatch() {
     }
 
@@ -68,13 +94,14 @@ final class LinearDispatch {
      * An AWQ weight: one row is bandwidth-bound (read every weight once: the GEMV); several rows share the dequantized
      * tile (the GEMM), which needs K % 8 == 0 (N % 8 == 0 holds for every AWQ layer) and writes fp16 only, so an
      * fp32-output layer (an AWQ LM head) stays on the per-row GEMV. {@value #AWQ_DECODE_PROPERTY} may move 1..32 rows
-     * elsewhere ({@link AwqDecode}).
+     * elsewhere ({@link AwqDecode}); from {@code dequantRows} rows on (0: never) the layer is dequantized for the dense
+     * GEMM, under the GEMM's own conditions.
      */
     static Kernel awq(int m, int n, int k, int groupSize, boolean f32Out) {
-        return awq(m, n, k, groupSize, f32Out, AWQ_DECODE);
+        return awq(m, n, k, groupSize, f32Out, AWQ_DECODE, AWQ_DEQUANT_ROWS);
     }
 
-    static Kernel awq(int m, int n, int k, int groupSize, boolean f32Out, AwqDecode decode) {
+    static Kernel awq(int m, int n, int k, int groupSize, boolean f32Out, AwqDecode decode, int dequantRows) {
         boolean decodeSized = m <= AwqTokensPlan.MAX_TOKENS && (long) m * n <= Integer.MAX_VALUE;
         if (decode == AwqDecode.MMA && decodeSized && AwqMmaPlan.supports(k, n, groupSize)) {
             return Kernel.AWQ_MMA;
@@ -82,7 +109,10 @@ final class LinearDispatch {
         if (decode == AwqDecode.BATCHED_GEMV && decodeSized && m >= 2) {
             return Kernel.AWQ_BATCHED_GEMV;
         }
-        return m == 1 || f32Out || k % 8 != 0 || (long) m * n > Integer.MAX_VALUE ? Kernel.AWQ_GEMV : Kernel.AWQ_GEMM;
+        if (m == 1 || f32Out || k % 8 != 0 || (long) m * n > Integer.MAX_VALUE) {
+            return Kernel.AWQ_GEMV;
+        }
+        return dequantRows > 0 && m >= dequantRows ? Kernel.AWQ_DEQUANT_GEMM : Kernel.AWQ_GEMM;
     }
 
     /** Bytes of fp32 partials a float layer needs at any m in 1..maxTokens. */
@@ -101,17 +131,19 @@ final class LinearDispatch {
      * fp32 outputs) and those of whichever kernel serves each m.
      */
     static long awqWorkspaceBytes(int n, int k, int groupSize, int maxTokens, int multiprocessors) {
-        return awqWorkspaceBytes(n, k, groupSize, maxTokens, multiprocessors, AWQ_DECODE);
+        return awqWorkspaceBytes(n, k, groupSize, maxTokens, multiprocessors, AWQ_DECODE, AWQ_DEQUANT_ROWS);
     }
 
-    static long awqWorkspaceBytes(int n, int k, int groupSize, int maxTokens, int multiprocessors, AwqDecode decode) {
+    static long awqWorkspaceBytes(int n, int k, int groupSize, int maxTokens, int multiprocessors, AwqDecode decode,
+            int dequantRows) {
         long bytes = AwqPlan.of(k, n, multiprocessors).workspaceBytes(n);
         for (int m = 1; m <= maxTokens; m++) {
             for (boolean f32Out : new boolean[] {false, true}) {
-                bytes = Math.max(bytes, switch (awq(m, n, k, groupSize, f32Out, decode)) {
+                bytes = Math.max(bytes, switch (awq(m, n, k, groupSize, f32Out, decode, dequantRows)) {
                     case AWQ_GEMM -> GemmPlan.awq(m, n, k, multiprocessors).workspaceBytes(m, n);
                     case AWQ_BATCHED_GEMV -> AwqTokensPlan.of(m, k, n, multiprocessors).workspaceBytes(m, n);
                     case AWQ_MMA -> AwqMmaPlan.of(m, k, n, groupSize, multiprocessors).workspaceBytes(m, n);
+                    case AWQ_DEQUANT_GEMM -> GpuMatmul.awqDequantGemmWorkspaceBytes(m, n, k, multiprocessors);
                     default -> 0L;
                 });
             }

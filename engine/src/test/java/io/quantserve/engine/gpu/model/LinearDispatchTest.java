@@ -1,6 +1,7 @@
 package io.quantserve.engine.gpu.model;
 
 import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.AWQ_BATCHED_GEMV;
+import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.AWQ_DEQUANT_GEMM;
 import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.AWQ_GEMM;
 import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.AWQ_GEMV;
 import static io.quantserve.engine.gpu.model.LinearDispatch.Kernel.DENSE_SIMPLE;
@@ -12,6 +13,7 @@ import io.quantserve.engine.gpu.AwqMmaPlan;
 import io.quantserve.engine.gpu.AwqPlan;
 import io.quantserve.engine.gpu.AwqTokensPlan;
 import io.quantserve.engine.gpu.GemmPlan;
+import io.quantserve.engine.gpu.GpuMatmul;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -29,11 +31,36 @@ class LinearDispatchTest {
 
     @ParameterizedTest(name = "M={0} N={1} K={2} f32={3} -> {4}")
     @CsvSource({"1, 4096, 4096, false, AWQ_GEMV", "2, 4096, 4096, false, AWQ_GEMM", "64, 11008, 4096, false, AWQ_GEMM",
-        "512, 4096, 11008, false, AWQ_GEMM", "1, 32000, 4096, true, AWQ_GEMV", "5, 32000, 4096, true, AWQ_GEMV",
-        "5, 64, 100, false, AWQ_GEMV"})
-    void shouldRunAwqLayersOnTheGemvForOneRowOrFp32OutputAndTheGemmForSeveral(int m, int n, int k, boolean f32Out,
-            LinearDispatch.Kernel expected) {
+        "255, 4096, 11008, false, AWQ_GEMM", "256, 4096, 11008, false, AWQ_DEQUANT_GEMM",
+        "512, 4096, 11008, false, AWQ_DEQUANT_GEMM", "1, 32000, 4096, true, AWQ_GEMV", "5, 32000, 4096, true, AWQ_GEMV",
+        "512, 32000, 4096, true, AWQ_GEMV", "5, 64, 100, false, AWQ_GEMV", "512, 64, 100, false, AWQ_GEMV"})
+    void shouldRunAwqLayersOnTheGemvForOneRowOrFp32OutputTheGemmForSeveralAndDequantizeForMany(int m, int n, int k,
+            boolean f32Out, LinearDispatch.Kernel expected) {
         assertThat(LinearDispatch.awq(m, n, k, 128, f32Out)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "M={0} rows={1} -> {2}")
+    @CsvSource({"512, 0, AWQ_GEMM", "65536, 0, AWQ_GEMM", "16, 16, AWQ_DEQUANT_GEMM", "15, 16, AWQ_GEMM",
+        "2, 2, AWQ_DEQUANT_GEMM", "1, 1, AWQ_GEMV"})
+    void shouldDequantizeFromTheConfiguredRowCountAndNeverAtZero(int m, int dequantRows, LinearDispatch.Kernel expected) {
+        assertThat(LinearDispatch.awq(m, 4096, 4096, 128, false, LinearDispatch.AwqDecode.GEMV_GEMM, dequantRows))
+                .isEqualTo(expected);
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldReadTheDequantizationRowCountFromItsProperty() {
+        assertThat(LinearDispatch.dequantRowsConfigured()).isEqualTo(256);
+        try {
+            System.setProperty(LinearDispatch.AWQ_DEQUANT_ROWS_PROPERTY, " 0 ");
+            assertThat(LinearDispatch.dequantRowsConfigured()).isZero();
+            for (String bad : new String[] {"-1", "many", ""}) {
+                System.setProperty(LinearDispatch.AWQ_DEQUANT_ROWS_PROPERTY, bad);
+                assertThatThrownBy(LinearDispatch::dequantRowsConfigured)
+                        .hasMessageContaining("awq-dequant-rows=" + bad.strip()).hasMessageContaining("0: never");
+            }
+        } finally {
+            System.clearProperty(LinearDispatch.AWQ_DEQUANT_ROWS_PROPERTY);
+        }
     }
 
     @ParameterizedTest(name = "M={0} N={1} K={2} f32={3} -> {4}")
@@ -42,7 +69,8 @@ class LinearDispatchTest {
         "33, 32000, 4096, true, AWQ_GEMV", "5, 64, 100, false, AWQ_BATCHED_GEMV"})
     void shouldRunTwoToThirtyTwoAwqRowsOnTheBatchedGemvWhenAskedFor(int m, int n, int k, boolean f32Out,
             LinearDispatch.Kernel expected) {
-        assertThat(LinearDispatch.awq(m, n, k, 128, f32Out, LinearDispatch.AwqDecode.BATCHED_GEMV)).isEqualTo(expected);
+        assertThat(LinearDispatch.awq(m, n, k, 128, f32Out, LinearDispatch.AwqDecode.BATCHED_GEMV, 256))
+                .isEqualTo(expected);
     }
 
     @ParameterizedTest(name = "M={0} N={1} K={2} group={3} f32={4} -> {5}")
@@ -51,7 +79,8 @@ class LinearDispatchTest {
         "4, 4104, 4096, 128, false, AWQ_GEMM", "4, 4096, 4104, -1, false, AWQ_GEMM", "1, 40, 96, 32, false, AWQ_GEMV"})
     void shouldRunUpToThirtyTwoAwqRowsOnTheTensorCoresWhereTheShapeAllowsWhenAskedFor(int m, int n, int k, int groupSize,
             boolean f32Out, LinearDispatch.Kernel expected) {
-        assertThat(LinearDispatch.awq(m, n, k, groupSize, f32Out, LinearDispatch.AwqDecode.MMA)).isEqualTo(expected);
+        assertThat(LinearDispatch.awq(m, n, k, groupSize, f32Out, LinearDispatch.AwqDecode.MMA, 256))
+                .isEqualTo(expected);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -74,7 +103,7 @@ class LinearDispatchTest {
         "264, 320, 100, BATCHED_GEMV", "4096, 4096, 8, MMA", "11008, 4096, 64, MMA", "32000, 4096, 32, MMA"})
     void shouldSizeTheAwqWorkspaceForTheDecodeKernelAtEveryTokenCountItServes(int n, int k, int maxTokens,
             LinearDispatch.AwqDecode decode) {
-        long bytes = LinearDispatch.awqWorkspaceBytes(n, k, 128, maxTokens, H100_SMS, decode);
+        long bytes = LinearDispatch.awqWorkspaceBytes(n, k, 128, maxTokens, H100_SMS, decode, 0);
         long largest = AwqPlan.of(k, n, H100_SMS).workspaceBytes(n);
         for (int m = 1; m <= maxTokens; m++) {
             long need = m > AwqTokensPlan.MAX_TOKENS ? GemmPlan.awq(m, n, k, H100_SMS).workspaceBytes(m, n)
@@ -100,16 +129,21 @@ class LinearDispatchTest {
     }
 
     @ParameterizedTest(name = "N={0} K={1} maxTokens={2}")
-    @CsvSource({"4096, 4096, 1", "4096, 4096, 256", "11008, 4096, 64", "4096, 11008, 2048", "264, 320, 100"})
-    void shouldSizeTheAwqWorkspaceForTheGemvAndEveryGemmTokenCount(int n, int k, int maxTokens) {
+    @CsvSource({"4096, 4096, 1", "4096, 4096, 255", "4096, 4096, 256", "11008, 4096, 64", "4096, 11008, 2048",
+        "264, 320, 100", "264, 320, 300"})
+    void shouldSizeTheAwqWorkspaceForTheGemvEveryGemmTokenCountAndTheDequantizedLayer(int n, int k, int maxTokens) {
         long bytes = LinearDispatch.awqWorkspaceBytes(n, k, 128, maxTokens, H100_SMS);
         long gemv = AwqPlan.of(k, n, H100_SMS).workspaceBytes(n);
         long largest = gemv;
         for (int m = 2; m <= maxTokens; m++) {
-            largest = Math.max(largest, GemmPlan.awq(m, n, k, H100_SMS).workspaceBytes(m, n));
+            largest = Math.max(largest, m >= 256 ? GpuMatmul.awqDequantGemmWorkspaceBytes(m, n, k, H100_SMS)
+                    : GemmPlan.awq(m, n, k, H100_SMS).workspaceBytes(m, n));
         }
         assertThat(gemv).isPositive();
         assertThat(bytes).isEqualTo(largest);
+        if (maxTokens >= 256) {
+            assertThat(bytes).as("the dequantized fp16 weights").isGreaterThanOrEqualTo(2L * n * k);
+        }
     }
 
     @org.junit.jupiter.api.Test
