@@ -54,9 +54,10 @@ public final class GpuMatmul {
 
     static final KernelSpec AWQ_DEQUANTIZE = KernelSpec.of(MODULE, "awq_dequantize_f16", POINTER, POINTER, POINTER,
             POINTER, INT, INT, INT);
-    /** awq_dequantize_f16's block: 64 rows of K by 8 packed words (64 output columns). */
+    /** awq_dequantize_f16's block: 64 rows of K by 8 packed words (64 output columns), 256 threads. */
     static final int DEQUANTIZE_ROWS = 64;
     static final int DEQUANTIZE_WORDS = 8;
+    static final int DEQUANTIZE_THREADS = 256;
 
     public GemmPlan densePlan(int m, int n, int k) {
         return GemmPlan.dense(m, n, k, device.multiprocessors());
@@ -114,7 +115,7 @@ public final class GpuMatmul {
         }
         need(AWQ_DEQUANTIZE, "w", w, 2L * n * k);
         LaunchShape shape = new LaunchShape((n / 8 + DEQUANTIZE_WORDS - 1) / DEQUANTIZE_WORDS,
-                (k + DEQUANTIZE_ROWS - 1) / DEQUANTIZE_ROWS, 1, 256, 1, 1, 0);
+                (k + DEQUANTIZE_ROWS - 1) / DEQUANTIZE_ROWS, 1, DEQUANTIZE_THREADS, 1, 1, 0);
         device.kernel(AWQ_DEQUANTIZE).launch(shape, new KernelArgs().buffer(w).buffer(weights.qweight())
                 .buffer(weights.qzeros()).buffer(weights.scales()).i32(k).i32(n).i32(weights.groupSize()));
     }
