@@ -2,9 +2,11 @@
 // in the engine's Linear convention: out[M][N] = a[M][K] . w[N][K]^T (a row per token, w a row per output).
 //
 // gemm_<t>_bm32 / _bm128 (t = f16, bf16): dense weights. Block tile BM x 128 (N) x 32 (K), cp.async multi-stage
-//   pipeline (bm32: 3 stages, 4 warps as 1 x 4, warp tile 32 x 32; bm128: 2 stages, 8 warps as 2 x 4, warp tile
+//   pipeline in dynamic shared memory (bm32: 3 stages, 37.5 KB, 4 warps as 1 x 4, warp tile 32 x 32; bm128: 4
+//   stages, 80 KB - over the default 48 KB, so the launch raises the kernel's limit - 8 warps as 2 x 4, warp tile
 //   64 x 32), operands through ldmatrix from shared rows padded by 16 B (conflict-free). Any M and N; K % 8 == 0
-//   (16-byte chunks, zero-filled past M, N and K); a and w 16-byte aligned.
+//   (16-byte chunks, zero-filled past M, N and K); a and w 16-byte aligned. io.quantserve.engine.gpu.GemmPlan
+//   mirrors the stages (its shared memory size).
 // gemm_<t>_bm32_f32 / _bm128_f32: the same with fp32 out (the LM head's logits, no rounding to 16 bits).
 // awq_gemm_f16_bm16 / _bm32 / _bm64: AutoAWQ W4A16 for a few tokens, weights in their stored layout (as awq_gemv.cu):
 //   each block copies a 64-row tile of qweight into shared memory (cp.async, pipelined), dequantizes it ONCE into an
@@ -80,8 +82,10 @@ __device__ __forceinline__ void gemm(O* out, float* partial, unsigned* counters,
     constexpr int W_CHUNKS = GEMM_BN * (GEMM_BK / 8) / THREADS;
     static_assert(BM * (GEMM_BK / 8) % THREADS == 0 && GEMM_BN * (GEMM_BK / 8) % THREADS == 0, "whole chunks per thread");
     static_assert(NT % 2 == 0 && MT >= 1, "warp tile");
-    __shared__ __align__(16) T sa[STAGES][BM][GEMM_LD];
-    __shared__ __align__(16) T sw[STAGES][GEMM_BN][GEMM_LD];
+    // [STAGES][BM][GEMM_LD] of a, then [STAGES][GEMM_BN][GEMM_LD] of w (bytes: the launch's dynamic shared memory)
+    DYNAMIC_SHARED(unsigned char, gemm_smem);
+    T (*sa)[BM][GEMM_LD] = reinterpret_cast<T (*)[BM][GEMM_LD]>(gemm_smem);
+    T (*sw)[GEMM_BN][GEMM_LD] = reinterpret_cast<T (*)[GEMM_BN][GEMM_LD]>(gemm_smem + sizeof(T) * STAGES * BM * GEMM_LD);
 
     int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     int warp_m = warp / WARPS_N, warp_n = warp % WARPS_N;
@@ -159,13 +163,13 @@ __device__ __forceinline__ void gemm(O* out, float* partial, unsigned* counters,
     }
 
 GEMM_ENTRY(half, half, gemm_f16_bm32, 32, 1, 3)
-GEMM_ENTRY(half, half, gemm_f16_bm128, 128, 2, 2)
+GEMM_ENTRY(half, half, gemm_f16_bm128, 128, 2, 4)
 GEMM_ENTRY(bf16, bf16, gemm_bf16_bm32, 32, 1, 3)
-GEMM_ENTRY(bf16, bf16, gemm_bf16_bm128, 128, 2, 2)
+GEMM_ENTRY(bf16, bf16, gemm_bf16_bm128, 128, 2, 4)
 GEMM_ENTRY(half, float, gemm_f16_bm32_f32, 32, 1, 3)
-GEMM_ENTRY(half, float, gemm_f16_bm128_f32, 128, 2, 2)
+GEMM_ENTRY(half, float, gemm_f16_bm128_f32, 128, 2, 4)
 GEMM_ENTRY(bf16, float, gemm_bf16_bm32_f32, 32, 1, 3)
-GEMM_ENTRY(bf16, float, gemm_bf16_bm128_f32, 128, 2, 2)
+GEMM_ENTRY(bf16, float, gemm_bf16_bm128_f32, 128, 2, 4)
 
 // ---- AWQ W4A16 GEMM ----
 

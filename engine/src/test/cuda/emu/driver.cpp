@@ -29,6 +29,7 @@ namespace {
 
 constexpr size_t TOTAL_MEMORY = 4ull << 30;
 constexpr size_t DEFAULT_DYNAMIC_SHARED = 48 * 1024;
+constexpr int MAX_DYNAMIC_SHARED = 227 * 1024;
 constexpr size_t GUARD = 256;
 constexpr unsigned char GUARD_BYTE = 0xA5;
 const char* const NAME = "QuantServe CUDA emulation on the host CPU";
@@ -40,6 +41,7 @@ struct Module {
 struct Function {
     std::string name;
     emu::Binder binder;
+    size_t max_dynamic_shared = DEFAULT_DYNAMIC_SHARED;  // raised by cuFuncSetAttribute, as on a device
 };
 
 struct Graph {
@@ -266,8 +268,9 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
         return CUDA_ERROR_INVALID_VALUE;
     }
     if (gx == 0 || gy == 0 || gz == 0 || gy > 65535 || gz > 65535) return CUDA_ERROR_INVALID_VALUE;
-    if (sharedBytes > DEFAULT_DYNAMIC_SHARED) {
-        report(function->name + ": dynamic shared memory over 48 KB without cuFuncSetAttribute");
+    if (sharedBytes > function->max_dynamic_shared) {
+        report(function->name + ": " + std::to_string(sharedBytes) + " B of dynamic shared memory, over the kernel's " +
+               std::to_string(function->max_dynamic_shared) + " B (cuFuncSetAttribute raises the 48 KB default)");
         return CUDA_ERROR_INVALID_VALUE;
     }
     emu::BoundLaunch launch = function->binder(params);
@@ -281,6 +284,23 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
             sticky = CUDA_ERROR_ILLEGAL_ADDRESS;
         }
     });
+}
+
+/** Only the dynamic shared memory limit, up to sm_90's 227 KB a block. */
+CUresult cuFuncSetAttribute(CUfunction f, CUfunction_attribute attribute, int value) {
+    std::lock_guard<std::recursive_mutex> g(lock);
+    Function* function = reinterpret_cast<Function*>(f);
+    if (attribute != CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES) {
+        report(function->name + ": function attribute " + std::to_string((int) attribute) + " is not emulated");
+        return CUDA_ERROR_NOT_SUPPORTED;
+    }
+    if (value < 0 || value > MAX_DYNAMIC_SHARED) {
+        report(function->name + ": " + std::to_string(value) + " B of dynamic shared memory, over sm_90's " +
+               std::to_string(MAX_DYNAMIC_SHARED) + " B a block");
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    function->max_dynamic_shared = (size_t) value;
+    return CUDA_SUCCESS;
 }
 
 CUresult cuStreamCreate(CUstream* stream, unsigned) {

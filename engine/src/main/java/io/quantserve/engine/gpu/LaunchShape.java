@@ -8,8 +8,10 @@ public record LaunchShape(int gridX, int gridY, int gridZ, int blockX, int block
     public static final int MAX_THREADS_PER_BLOCK = 1024;
     static final int MAX_GRID_YZ = 65535;
     static final int MAX_BLOCK_Z = 64;
-    /** Dynamic shared memory a launch gets without raising the kernel's attribute first. */
+    /** Dynamic shared memory a launch gets without raising the kernel's attribute first ({@link Kernel} does). */
     static final int DEFAULT_SHARED_LIMIT = 48 * 1024;
+    /** The most a block may opt in to on sm_90 (sm_80: 163 KB; the driver refuses more than the device has). */
+    static final int MAX_SHARED = 227 * 1024;
 
     public LaunchShape {
         if (gridX < 1 || gridY < 1 || gridZ < 1 || gridY > MAX_GRID_YZ || gridZ > MAX_GRID_YZ) {
@@ -21,9 +23,8 @@ public record LaunchShape(int gridX, int gridY, int gridZ, int blockX, int block
             throw new IllegalArgumentException("block " + dims(blockX, blockY, blockZ) + " is outside CUDA's limits"
                     + " (at most " + MAX_THREADS_PER_BLOCK + " threads, z at most " + MAX_BLOCK_Z + ")");
         }
-        if (sharedBytes < 0 || sharedBytes > DEFAULT_SHARED_LIMIT) {
-            throw new IllegalArgumentException("dynamic shared memory " + sharedBytes + " B is outside 0.."
-                    + DEFAULT_SHARED_LIMIT);
+        if (sharedBytes < 0 || sharedBytes > MAX_SHARED) {
+            throw new IllegalArgumentException("dynamic shared memory " + sharedBytes + " B is outside 0.." + MAX_SHARED);
         }
     }
 

@@ -18,7 +18,7 @@ class GemmPlanTest {
         assertThat(p.blockM()).isEqualTo(32);
         assertThat(p.splits()).isEqualTo(16);
         assertThat(p.kPerSplit()).isEqualTo(256);
-        assertThat(p.shape()).isEqualTo(new LaunchShape(32, 1, 16, 128, 1, 1, 0));
+        assertThat(p.shape()).isEqualTo(new LaunchShape(32, 1, 16, 128, 1, 1, 3 * (32 + 128) * 40 * 2));
         assertThat(p.workspaceBytes(1, 4096)).isEqualTo(4L * 16 * 4096);
     }
 
@@ -29,7 +29,8 @@ class GemmPlanTest {
         assertThat(p.threads()).isEqualTo(256);
         assertThat(p.splits()).isEqualTo(1);
         assertThat(p.workspaceBytes(512, 4096)).isZero();
-        assertThat(p.shape()).isEqualTo(new LaunchShape(32, 4, 1, 256, 1, 1, 0));
+        // 4 stages of a [128][40] and w [128][40] tiles: 80 KB, over the 48 KB a launch gets without asking
+        assertThat(p.shape()).isEqualTo(new LaunchShape(32, 4, 1, 256, 1, 1, 81920));
     }
 
     @Test
@@ -40,6 +41,7 @@ class GemmPlanTest {
         // 32 tiles; 528 blocks wanted, but partials are capped at a quarter of the 8 MiB of packed weights
         assertThat(p.splits()).isEqualTo(8);
         assertThat(p.kPerSplit()).isEqualTo(512);
+        assertThat(p.shape().sharedBytes()).as("static shared memory only").isZero();
         assertThat(GemmPlan.awq(130, 4096, 4096, H100_SMS).tilesM()).isEqualTo(3);
     }
 

@@ -19,7 +19,10 @@ class LaunchShapeTest {
                 .hasMessageContaining("block (64, 32, 1)").hasMessageContaining("1024 threads");
         assertThatThrownBy(() -> LaunchShape.of(0, 32)).hasMessageContaining("grid (0, 1, 1)");
         assertThatThrownBy(() -> new LaunchShape(1, 65536, 1, 32, 1, 1, 0)).hasMessageContaining("65535");
-        assertThatThrownBy(() -> new LaunchShape(1, 1, 1, 32, 1, 1, 49 * 1024)).hasMessageContaining("shared memory");
+        // over 48 KB a kernel must opt in (Kernel.launch does); over 227 KB no device has it
+        assertThat(new LaunchShape(1, 1, 1, 32, 1, 1, 80 * 1024).sharedBytes()).isEqualTo(80 * 1024);
+        assertThatThrownBy(() -> new LaunchShape(1, 1, 1, 32, 1, 1, 228 * 1024)).hasMessageContaining("shared memory")
+                .hasMessageContaining(String.valueOf(227 * 1024));
     }
 
     @Test
