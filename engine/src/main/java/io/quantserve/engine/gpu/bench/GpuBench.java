@@ -38,6 +38,8 @@ public final class GpuBench {
     static final int BATCHES = 15;
     /** Weight sets together at least this large, so that a launch does not find its weights in L2 (50-60 MB). */
     static final long ROTATE_BYTES = 192L << 20;
+    /** The device-to-device copy the kernels' bandwidth is measured against. */
+    static final long COPY_BYTES = 1L << 30;
     /** {K, N} (in -> out features) of the Llama-2-7B layers the model runs: q/k/v stacked, o, gate/up stacked, down. */
     static final int[][] SHAPES = {{4096, 12288}, {4096, 4096}, {4096, 22016}, {11008, 4096}};
     static final int[] TOKENS = {1, 8, 32, 128, 512};
@@ -51,6 +53,9 @@ public final class GpuBench {
 
     private final CudaDevice device;
     private final int[][] shapes;
+    private final long copyBytes;
+    private final long rotateBytes;
+    private final boolean smoke;
     private final boolean gemvOnly = Boolean.getBoolean("quantserve.bench.gemv-only");
     private final boolean oneToken = gemvOnly && Boolean.getBoolean("quantserve.bench.one-token");
     private final GpuKernels kernels;
@@ -61,12 +66,27 @@ public final class GpuBench {
     private int seed = 1;
 
     GpuBench(CudaDevice device, int[][] shapes) {
+        this(device, shapes, COPY_BYTES, ROTATE_BYTES, false);
+    }
+
+    private GpuBench(CudaDevice device, int[][] shapes, long copyBytes, long rotateBytes, boolean smoke) {
         this.device = device;
         this.shapes = shapes;
+        this.copyBytes = copyBytes;
+        this.rotateBytes = rotateBytes;
+        this.smoke = smoke;
         this.kernels = new GpuKernels(device);
         this.matmul = new GpuMatmul(device);
         this.fill = new DeviceFill(device);
         this.timer = new GpuTimer(device);
+    }
+
+    /**
+     * Every row once, untimed in earnest (one launch each, a 1 MiB copy and weight rotation): the device test's run
+     * of the whole bench on small shapes, so that a device run is not the first to find a row that cannot run.
+     */
+    static GpuBench smoke(CudaDevice device, int[][] shapes) {
+        return new GpuBench(device, shapes, 1L << 20, 1L << 20, true);
     }
 
     public static void main(String[] args) {
@@ -104,9 +124,9 @@ public final class GpuBench {
         lines.forEach(out::println);
     }
 
-    /** cuMemcpyDtoD of 1 GiB: GB/s counting the bytes read and the bytes written. */
+    /** cuMemcpyDtoD of 1 GiB (copyBytes): GB/s counting the bytes read and the bytes written. */
     private double copyBandwidth() {
-        long bytes = 1L << 30;
+        long bytes = copyBytes;
         try (DeviceBuffer src = device.allocate(bytes, "copy src"); DeviceBuffer dst = device.allocate(bytes, "copy dst")) {
             fill.randomBits(src, seed++);
             double ms = median(i -> GpuTimer.copy(dst, src, bytes), 1);
@@ -235,8 +255,8 @@ public final class GpuBench {
                 ms * 1e3, tflops, gbs, 100 * gbs / copy));
     }
 
-    private static int sets(long setBytes) {
-        return (int) Math.clamp((ROTATE_BYTES + setBytes - 1) / setBytes, 1, 32);
+    private int sets(long setBytes) {
+        return (int) Math.clamp((rotateBytes + setBytes - 1) / setBytes, 1, 32);
     }
 
     private static DeviceBuffer own(List<DeviceBuffer> owned, DeviceBuffer b) {
@@ -249,6 +269,12 @@ public final class GpuBench {
      * GPU-side wait long enough for the host to queue the whole batch, timed by events; the median batch.
      */
     private double median(IntConsumer launch, int sets) {
+        if (smoke) {
+            timer.start();
+            launch.accept(0);
+            timer.stop();
+            return Math.max(1e-6, timer.elapsedMillis());
+        }
         for (int i = 0; i < Math.max(3, sets); i++) {
             launch.accept(i);
         }
