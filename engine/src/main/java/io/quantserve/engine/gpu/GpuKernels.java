@@ -274,9 +274,9 @@ public final class GpuKernels {
 
     /**
      * One launch over m rows of x: split-K partials [split][m][N] in the workspace, added into y by the last block of
-     * each (column tile, token group), counted in {@code tiles} of the device's counters.
+     * each output tile (column tile x token group), counted in one of the device's counters a tile.
      */
-    private void awqRows(KernelSpec spec, LaunchShape shape, int tiles, int rowsPerSplit, long workspaceBytes,
+    private void awqRows(KernelSpec spec, LaunchShape shape, int outputTiles, int rowsPerSplit, long workspaceBytes,
             AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, int m, boolean outputF32, DeviceBuffer workspace) {
         int k = w.inFeatures();
         int n = w.outFeatures();
@@ -286,7 +286,7 @@ public final class GpuKernels {
         need(spec, x, 2L * m * k);
         need(spec, workspace, workspaceBytes);
         need(spec, y, (long) m * n * (outputF32 ? 4 : 2));
-        DeviceBuffer counters = device.counters(tiles, spec.name());
+        DeviceBuffer counters = device.counters(outputTiles, spec.name());
         device.kernel(spec).launch(shape, new KernelArgs().buffer(y).buffer(workspace).buffer(counters)
                 .buffer(w.qweight()).buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(m).i32(k).i32(n)
                 .i32(w.groupSize()).i32(rowsPerSplit));
