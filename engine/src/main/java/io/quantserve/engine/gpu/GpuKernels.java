@@ -245,8 +245,9 @@ public final class GpuKernels {
         need(spec, y, (long) n * (outputF32 ? 4 : 2));
         need(spec, workspace, plan.workspaceBytes(n));
         DeviceBuffer counters = device.counters(plan.tiles(), spec.name());
-        device.kernel(spec).launch(awqGemv.shape(plan), new KernelArgs().buffer(y).buffer(workspace).buffer(counters).buffer(w.qweight()).buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(k)
-                .i32(n).i32(w.groupSize()).i32(plan.rowsPerSplit()));
+        device.kernel(spec).launch(awqGemv.shape(plan), new KernelArgs().buffer(y).buffer(workspace).buffer(counters)
+                .buffer(w.qweight()).buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(k).i32(n).i32(w.groupSize())
+                .i32(plan.rowsPerSplit()));
     }
 
     /**

@@ -12,9 +12,9 @@ import java.util.List;
  * One linear layer on the device, {@code y [m, out] = x [m, in] . W^T (+ bias)}: a float weight in the activation
  * type, or a packed 4-bit weight in AutoAWQ's layout (AWQ as stored, GPTQ repacked). {@link LinearDispatch} picks
  * the kernel per call: the tensor-core GEMM (else the simple dense kernel) for {@link Dense}; the GEMV for one row,
- * the W4A16 GEMM for several, the layer dequantized for the dense GEMM for many (prefill), for {@link Awq}. The bias is added by a kernel of its own. Layers of one input (q/k/v,
- * gate/up) are one such layer with their weights stacked ({@link WeightUpload#stacked}), or a {@link Stacked} where
- * their formats differ.
+ * the W4A16 GEMM for several, the layer dequantized for the dense GEMM for many (prefill), for {@link Awq}. The
+ * bias is added by a kernel of its own. Layers of one input (q/k/v, gate/up) are one such layer with their weights
+ * stacked ({@link WeightUpload#stacked}), or a {@link Stacked} where their formats differ.
  */
 sealed interface GpuLinear extends AutoCloseable {
 
