@@ -13,11 +13,15 @@ import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuProfilerStart;
+import static jcuda.driver.JCudaDriver.cuProfilerStop;
 import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
 import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import jcuda.driver.CUcontext;
@@ -62,6 +66,7 @@ public final class CudaDevice implements AutoCloseable {
     private CUstream graphStream;  // created by the first capture; graphs are recorded and launched on it
     private CUstream launchStream; // null (the legacy default stream), or graphStream while capturing
     private DeviceBuffer counters; // COUNTERS int32, zeroed at open
+    private List<String> profiled; // the kernels launched inside profile(), else null
     private boolean closed;
 
     private CudaDevice(int ordinal) {
@@ -186,8 +191,11 @@ public final class CudaDevice implements AutoCloseable {
         return graphStream;
     }
 
-    void launched(String description) {
+    void launched(String kernel, String description) {
         lastLaunch = description;
+        if (profiled != null && launchStream == null) {
+            profiled.add(kernel);
+        }
         if (syncLaunches && launchStream == null) { // a capture records launches; nothing runs until the graph does
             synchronize();
         }
@@ -230,6 +238,29 @@ public final class CudaDevice implements AutoCloseable {
         }
         CudaException.check(ended, () -> "cuStreamEndCapture(" + label + ") (last launch recorded: " + lastLaunch + ")");
         return CudaGraph.instantiate(this, label, graph);
+    }
+
+    /**
+     * Runs {@code work} between cuProfilerStart and cuProfilerStop and waits for it before the stop, so that a
+     * profiler attached with its collection off (Nsight Compute's {@code --profile-from-start off}, gpu/step-profile.sh)
+     * measures those launches alone; returns the names of the kernels {@code work} launched, in order. With no
+     * profiler attached the two calls do nothing.
+     */
+    public List<String> profile(Runnable work) {
+        bind();
+        if (profiled != null || launchStream != null) {
+            throw new IllegalStateException("profile inside a profile or a capture");
+        }
+        profiled = new ArrayList<>();
+        CudaException.check(cuProfilerStart(), "cuProfilerStart");
+        try {
+            work.run();
+            synchronize();
+            return List.copyOf(profiled);
+        } finally {
+            profiled = null;
+            CudaException.check(cuProfilerStop(), "cuProfilerStop");
+        }
     }
 
     /** Waits for all work; a failure names the last launch, the likeliest culprit. */

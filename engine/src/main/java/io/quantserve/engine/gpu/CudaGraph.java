@@ -49,7 +49,8 @@ public final class CudaGraph implements AutoCloseable {
         }
         device.bind();
         CudaException.check(cuGraphLaunch(exec, device.graphStream()), () -> "cuGraphLaunch(" + label + ")");
-        device.launched("graph " + label);
+        String replay = "graph " + label;
+        device.launched(replay, replay);
     }
 
     @Override

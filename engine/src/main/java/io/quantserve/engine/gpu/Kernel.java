@@ -36,7 +36,7 @@ public final class Kernel {
         CudaException.check(cuLaunchKernel(function, shape.gridX(), shape.gridY(), shape.gridZ(), shape.blockX(),
                 shape.blockY(), shape.blockZ(), shape.sharedBytes(), device.launchStream(), args.toKernelParams(), null),
                 () -> "launch " + describe(spec, shape, args));
-        device.launched(describe(spec, shape, args));
+        device.launched(spec.name(), describe(spec, shape, args));
     }
 
     private synchronized void raiseSharedLimit(LaunchShape shape) {

@@ -40,6 +40,25 @@ class CudaGraphDeviceTest extends DeviceTest {
         assertThat(download(T, y, n)).containsOnly(6.5f);
     }
 
+    /** {@link CudaDevice#profile}: the kernels of its work in launch order; not inside a capture or another profile. */
+    @Test
+    void aProfileListsItsLaunchesInOrderAndIsRefusedInsideACapture() {
+        GpuKernels kernels = warmKernels();
+        DeviceBuffer y = upload(T, filled(16, 1));
+        DeviceBuffer x = upload(T, filled(16, 2));
+        kernels.add(T, y, x, 16); // before the profile: not listed
+        assertThat(device.profile(() -> {
+            kernels.add(T, y, x, 16);
+            kernels.rmsnorm(T, y, x, x, 1, 16, 1e-5f);
+        })).containsExactly("add_f16", "rmsnorm_f16");
+        assertThat(download(T, y, 16)).as("the profiled work ran").containsOnly(2f);
+        assertThatThrownBy(() -> device.profile(() -> device.profile(() -> { })))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("profile inside");
+        assertThatThrownBy(() -> device.capture("profile inside", () -> device.profile(() -> { })))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(device.profile(() -> kernels.add(T, y, x, 16))).as("after the refusals").containsExactly("add_f16");
+    }
+
     @Test
     void aCopyDuringACaptureFailsTheCaptureAndLeavesTheDeviceUsable() {
         GpuKernels kernels = warmKernels();

@@ -142,13 +142,14 @@ public class NodeEngine implements SmartLifecycle {
                     + " tokens, quantserve.node.engine.block-size is " + settings.blockSize());
         }
         Double utilization = settings.gpuMemoryUtilization();
+        int logitRows = Math.min(settings.maxNumSeqs(), settings.maxNumBatchedTokens()); // a step's rows with logits
         int blocks = utilization != null
-                ? GpuBatchRunner.blocksForUtilization(gpu, settings.maxNumBatchedTokens(), utilization)
+                ? GpuBatchRunner.blocksForUtilization(gpu, settings.maxNumBatchedTokens(), logitRows, utilization)
                 : GpuBatchRunner.blocksFor(gpu, settings.kvCacheMemory().toBytes());
         log.info("GPU KV cache: {} blocks of {} tokens ({} MiB), sized from {}", blocks, gpu.blockSize(),
                 blocks * GpuKvCache.bytesPerBlock(gpu.config(), gpu.activationType(), gpu.blockSize()) >> 20,
                 utilization != null ? "gpu-memory-utilization " + utilization : "kv-cache-memory " + settings.kvCacheMemory());
-        return new GpuBatchRunner(gpu, blocks, settings.maxNumBatchedTokens());
+        return new GpuBatchRunner(gpu, blocks, settings.maxNumBatchedTokens(), logitRows);
     }
 
     /** Frees the device KV cache, the weights and the device (nothing on the CPU backend). */

@@ -3,16 +3,13 @@ package io.quantserve.engine.gpu.bench;
 import io.quantserve.engine.bench.SyntheticModels;
 import io.quantserve.engine.gpu.CudaDevice;
 import io.quantserve.engine.gpu.CudaProbe;
-import io.quantserve.engine.gpu.SampleRow;
 import io.quantserve.engine.gpu.model.GpuBatchState;
 import io.quantserve.engine.gpu.model.GpuKvCache;
 import io.quantserve.engine.gpu.model.GpuLlamaModel;
 import io.quantserve.engine.kvcache.BlockTable;
 import io.quantserve.engine.model.BatchSegment;
 import io.quantserve.engine.model.ModelConfig;
-import io.quantserve.engine.sampling.SamplingParams;
 import java.io.PrintStream;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -68,23 +65,23 @@ public final class GpuModelBench {
                     shape, c.numLayers(), c.hiddenSize(), c.vocabSize(), group, device.name(),
                     (System.nanoTime() - start) / 1e9, blocks, blockSize);
             try (GpuKvCache cache = model.newKvCache(blocks);
-                    GpuBatchState state = model.newBatchState(cache, Math.max(PROMPT, maxBatch))) {
+                    GpuBatchState state = model.newBatchState(cache, Math.max(PROMPT, maxBatch), maxBatch)) {
                 Random rnd = new Random(11);
-                double prefill = prefillSeconds(model, state, blockSize, rnd, c.vocabSize());
+                double prefill = prefillSeconds(model, state, rnd);
                 out.printf(Locale.ROOT, "  prefill %d tokens      %8.0f tok/s  (%.1f ms)%n", PROMPT, PROMPT / prefill,
                         1e3 * prefill);
                 for (int batch : BATCHES) {
                     state.useGraphs(true);
-                    double step = decodeStepSeconds(model, state, blockSize, CONTEXT, batch, rnd, c.vocabSize(), false);
-                    double sampled = decodeStepSeconds(model, state, blockSize, CONTEXT, batch, rnd, c.vocabSize(), true);
+                    double step = decodeStepSeconds(model, state, CONTEXT, batch, rnd, false);
+                    double sampled = decodeStepSeconds(model, state, CONTEXT, batch, rnd, true);
                     state.useGraphs(false);
-                    double plain = decodeStepSeconds(model, state, blockSize, CONTEXT, batch, rnd, c.vocabSize(), false);
+                    double plain = decodeStepSeconds(model, state, CONTEXT, batch, rnd, false);
                     out.printf(Locale.ROOT, "  decode batch %-3d       %8.0f tok/s  TPOT %.2f ms  (tokens drawn on the"
                             + " device: TPOT %.2f ms; plain launches: %.0f tok/s, TPOT %.2f ms)%n", batch, batch / step,
                             1e3 * step, 1e3 * sampled, batch / plain, 1e3 * plain);
                 }
                 state.useGraphs(true);
-                double step = decodeStepSeconds(model, state, blockSize, longContext, 1, rnd, c.vocabSize(), false);
+                double step = decodeStepSeconds(model, state, longContext, 1, rnd, false);
                 out.printf(Locale.ROOT, "  decode batch 1, context %d %6.0f tok/s  TPOT %.2f ms%n", longContext,
                         1 / step, 1e3 * step);
             }
@@ -94,25 +91,20 @@ public final class GpuModelBench {
                 GpuKvCache cache = model.newKvCache(Math.max(blocksFor(PROMPT, blockSize), blocksFor(CONTEXT, blockSize)));
                 GpuBatchState state = model.newBatchState(cache, PROMPT)) {
             Random rnd = new Random(11);
-            double prefill = prefillSeconds(model, state, blockSize, rnd, c.vocabSize());
-            double step = decodeStepSeconds(model, state, blockSize, CONTEXT, 1, rnd, c.vocabSize(), false);
+            double prefill = prefillSeconds(model, state, rnd);
+            double step = decodeStepSeconds(model, state, CONTEXT, 1, rnd, false);
             out.printf(Locale.ROOT, "  GPTQ act-order (input gathered per layer): prefill %.0f tok/s, decode batch 1"
                     + " %.0f tok/s  TPOT %.2f ms%n", PROMPT / prefill, 1 / step, 1e3 * step);
         }
     }
 
-    /** Median time of one forward over a {@value #PROMPT}-token prompt (blocks 0.. of the cache). */
-    private static double prefillSeconds(GpuLlamaModel model, GpuBatchState state, int blockSize, Random rnd,
-            int vocab) {
-        BlockTable table = new BlockTable(blockSize);
-        for (int b = 0; b * blockSize < PROMPT; b++) {
-            table.add(b);
-        }
-        int[] prompt = rnd.ints(PROMPT, 0, vocab).toArray();
+    /** Median time of one forward over a {@value #PROMPT}-token prompt ({@link #prompt}). */
+    private static double prefillSeconds(GpuLlamaModel model, GpuBatchState state, Random rnd) {
+        List<BatchSegment> prompt = prompt(model, PROMPT, rnd);
         double[] times = new double[RUNS];
         for (int run = -1; run < RUNS; run++) {
             long t0 = System.nanoTime();
-            model.forwardBatch(state, List.of(BatchSegment.of(table, 0, prompt)));
+            model.forwardBatch(state, prompt);
             if (run >= 0) {
                 times[run] = (System.nanoTime() - t0) / 1e9;
             }
@@ -120,51 +112,33 @@ public final class GpuModelBench {
         return median(times);
     }
 
+    /** A random prompt of {@code tokens} tokens on blocks 0.. of the cache, as one segment. */
+    static List<BatchSegment> prompt(GpuLlamaModel model, int tokens, Random rnd) {
+        BlockTable table = new BlockTable(model.blockSize());
+        for (int b = 0; b * model.blockSize() < tokens; b++) {
+            table.add(b);
+        }
+        return List.of(BatchSegment.of(table, 0, rnd.ints(tokens, 0, model.config().vocabSize()).toArray()));
+    }
+
     /** KV blocks for a sequence of {@code context} tokens and the decode steps of every run after it. */
-    private static int blocksFor(int context, int blockSize) {
+    static int blocksFor(int context, int blockSize) {
         return (context + STEPS * (RUNS + 1) + blockSize - 1) / blockSize;
     }
 
     /**
-     * Median time of one decode step of {@code batch} sequences: each gets its own blocks and a {@code context}-token
-     * context first (prefilled in chunks of the state's size), then every run takes {@value #STEPS} steps further;
-     * each step copies the logits to the host, or with {@code drawOnDevice} draws top-p tokens on the device and
-     * copies only those (what the node does for requests without log-probabilities or penalties).
+     * Median time of one decode step of {@code batch} sequences, each with a {@code context}-token context prefilled
+     * first (its own blocks), then {@value #STEPS} steps a run ({@link DecodeBatch#step}).
      */
-    private static double decodeStepSeconds(GpuLlamaModel model, GpuBatchState state, int blockSize, int context,
-            int batch, Random rnd, int vocab, boolean drawOnDevice) {
-        SamplingParams topP = SamplingParams.defaults().withTemperature(0.8f).withTopP(0.95f);
-        int perSequence = blocksFor(context, blockSize);
-        BlockTable[] tables = new BlockTable[batch];
-        for (int s = 0; s < batch; s++) {
-            tables[s] = new BlockTable(blockSize);
-            for (int b = 0; b < perSequence; b++) {
-                tables[s].add(s * perSequence + b);
-            }
-            int[] prompt = rnd.ints(context, 0, vocab).toArray();
-            for (int done = 0; done < context; done += state.maxTokens()) {
-                int[] chunk = Arrays.copyOfRange(prompt, done, Math.min(context, done + state.maxTokens()));
-                model.forwardBatch(state, List.of(BatchSegment.of(tables[s], done, chunk)));
-            }
-        }
-        int pos = context;
+    static double decodeStepSeconds(GpuLlamaModel model, GpuBatchState state, int context, int batch, Random rnd,
+            boolean drawOnDevice) {
+        DecodeBatch sequences = DecodeBatch.prefilled(model, state, batch, context,
+                blocksFor(context, model.blockSize()), rnd);
         double[] times = new double[RUNS];
         for (int run = -1; run < RUNS; run++) {
             long t0 = System.nanoTime();
-            for (int step = 0; step < STEPS; step++, pos++) {
-                List<BatchSegment> segments = new ArrayList<>(batch);
-                for (int s = 0; s < batch; s++) {
-                    segments.add(BatchSegment.of(tables[s], pos, rnd.nextInt(vocab)));
-                }
-                if (drawOnDevice) {
-                    List<SampleRow> rows = new ArrayList<>(batch);
-                    for (int s = 0; s < batch; s++) {
-                        rows.add(SampleRow.of(topP, rnd.nextDouble()));
-                    }
-                    model.forwardBatchSample(state, segments, rows);
-                } else {
-                    model.forwardBatch(state, segments);
-                }
+            for (int step = 0; step < STEPS; step++) {
+                sequences.step(drawOnDevice);
             }
             if (run >= 0) {
                 times[run] = (System.nanoTime() - t0) / 1e9 / STEPS;

@@ -20,11 +20,16 @@ public final class GpuBatchRunner implements BatchRunner {
     private final GpuKvCache cache;
     private final GpuBatchState state;
 
-    public GpuBatchRunner(GpuLlamaModel model, int numBlocks, int maxTokens) {
+    /**
+     * A cache of {@code numBlocks} blocks and activations for steps of up to {@code maxTokens} tokens (the scheduler's
+     * max-num-batched-tokens), logits for {@code logitRows} rows at once (its max-num-seqs, at most maxTokens: a
+     * step's rows that want logits; more, where prompts are scored, go through the LM head in chunks).
+     */
+    public GpuBatchRunner(GpuLlamaModel model, int numBlocks, int maxTokens, int logitRows) {
         this.model = model;
         this.cache = model.newKvCache(numBlocks);
         try {
-            this.state = model.newBatchState(cache, maxTokens);
+            this.state = model.newBatchState(cache, maxTokens, logitRows);
         } catch (RuntimeException e) {
             cache.close();
             throw e;
@@ -46,14 +51,14 @@ public final class GpuBatchRunner implements BatchRunner {
     /**
      * KV cache blocks for a device that may fill to {@code utilization} of its memory (vLLM's
      * gpu_memory_utilization): what is free now, after the weights, less the activations of a batch of
-     * {@code maxTokens} rows and the share held back ({@code 1 - utilization} of the device's memory, for the CUDA
+     * {@code maxTokens} rows ({@code logitRows} with logits) and the share held back ({@code 1 - utilization} of the device's memory, for the CUDA
      * context, graphs and other processes). Call it with the weights uploaded and nothing else allocated.
      */
-    public static int blocksForUtilization(GpuLlamaModel model, int maxTokens, double utilization) {
+    public static int blocksForUtilization(GpuLlamaModel model, int maxTokens, int logitRows, double utilization) {
         CudaDevice device = model.device();
         long perBlock = GpuKvCache.bytesPerBlock(model.config(), model.activationType(), model.blockSize());
         return blocksFor(model, utilizationBudget(device.totalMemory(), device.freeMemory(),
-                model.batchStateBytes(maxTokens), utilization, perBlock));
+                model.batchStateBytes(maxTokens, logitRows), utilization, perBlock));
     }
 
     /** Bytes for the KV cache: free memory less the activations and the held-back share; at least one block. */

@@ -13,11 +13,15 @@ import java.util.List;
  * The device activations of batched forwards over one {@link GpuKvCache}, for up to {@code maxTokens} rows at once
  * (the CPU {@link io.quantserve.engine.model.InferenceState}'s buffers), plus the int32 metadata of a batch
  * (positions, slots, block tables), uploaded once per forward, and the CUDA graphs of decode steps over these
- * buffers ({@link DecodeGraphs}).
+ * buffers ({@link DecodeGraphs}). The fp32 logits hold {@code logitRows} rows, in a serving node its max-num-seqs
+ * (a step's rows that want logits are one a sequence, unless a prompt is scored): a batch that wants more runs the
+ * LM head over them in chunks of that many ({@link GpuLlamaModel#forwardBatch}), rather than the logits of every
+ * batched token taking device memory from the KV cache (256 MB for 2048 tokens of a 32K vocabulary, 1 GB at 128K).
  */
 public final class GpuBatchState implements AutoCloseable {
     final GpuKvCache cache;
     final int maxTokens;
+    final int logitRows;
     final DeviceBuffer x;      // [maxTokens, hidden] residual stream
     final DeviceBuffer xb;     // [maxTokens, hidden] normalised input of a block
     final DeviceBuffer xb2;    // [maxTokens, hidden] block output before the residual add
@@ -26,28 +30,27 @@ public final class GpuBatchState implements AutoCloseable {
     final DeviceBuffer att;    // [maxTokens, heads * headDim]
     final DeviceBuffer gateUp; // [maxTokens, 2 intermediate] the gate and up projections side by side
     final DeviceBuffer hb;     // [maxTokens, intermediate] silu(gate) * up
-    final DeviceBuffer normed; // [maxTokens, hidden] the rows that want logits, normalised
-    final DeviceBuffer logits; // [maxTokens, vocab] fp32
+    final DeviceBuffer normed; // [logitRows, hidden] the rows that want logits, normalised
+    final DeviceBuffer logits; // [logitRows, vocab] fp32
     final DeviceBuffer ids;    // [maxTokens] int32 token ids
     final DeviceBuffer wanted; // [maxTokens] int32 rows that want logits
     final DeviceBuffer workspace; // split-K fp32 partial sums of the GEMMs/GEMV, sized for the largest layer at maxTokens
     final DeviceBuffer attentionPartials; // fp32 states of split decode attention (flash-decoding)
     final DecodeGraphs graphs;
-    final DeviceBuffer sampled;    // [maxTokens] int32 tokens drawn on the device
-    final DeviceBuffer sampleRows; // [maxTokens] SampleRow parameters
+    final DeviceBuffer sampled;    // [logitRows] int32 tokens drawn on the device
+    final DeviceBuffer sampleRows; // [logitRows] SampleRow parameters
     private final CudaDevice device;
     private final List<DeviceBuffer> owned = new ArrayList<>();
     private DeviceBuffer meta; // int32 metadata of the current batch, grown as needed
     private DeviceBuffer sampleWorkspace; // fp32 weights of the device sampler, grown with the rows sampled at once
 
-    GpuBatchState(CudaDevice device, ModelConfig c, ActivationType t, GpuKvCache cache, int maxTokens,
+    GpuBatchState(CudaDevice device, ModelConfig c, ActivationType t, GpuKvCache cache, int maxTokens, int logitRows,
             long workspaceBytes, long attentionPartialBytes) {
-        if (maxTokens < 1) {
-            throw new IllegalArgumentException("a batch state for " + maxTokens + " tokens");
-        }
+        checkRows(maxTokens, logitRows);
         this.device = device;
         this.cache = cache;
         this.maxTokens = maxTokens;
+        this.logitRows = logitRows;
         this.graphs = new DecodeGraphs(device);
         long rows = maxTokens;
         int b = t.bytes();
@@ -60,25 +63,38 @@ public final class GpuBatchState implements AutoCloseable {
             att = own(rows * c.qDim() * b, "att");
             gateUp = own(rows * 2L * c.intermediateSize() * b, "gate_up");
             hb = own(rows * c.intermediateSize() * b, "hb");
-            normed = own(rows * c.hiddenSize() * b, "normed");
-            logits = own(rows * c.vocabSize() * 4L, "logits");
+            normed = own((long) logitRows * c.hiddenSize() * b, "normed");
+            logits = own((long) logitRows * c.vocabSize() * 4L, "logits");
             ids = own(rows * 4L, "ids");
             wanted = own(rows * 4L, "wanted rows");
             workspace = own(Math.max(4L, workspaceBytes), "split-K workspace");
             attentionPartials = own(Math.max(4L, attentionPartialBytes), "split decode attention states");
-            sampled = own(rows * 4L, "sampled tokens");
-            sampleRows = own(rows * SampleRow.BYTES, "sampling parameters");
+            sampled = own(logitRows * 4L, "sampled tokens");
+            sampleRows = own((long) logitRows * SampleRow.BYTES, "sampling parameters");
         } catch (RuntimeException e) {
             close();
             throw e;
         }
     }
 
-    /** Device bytes a state for {@code maxTokens} rows allocates (its metadata buffer and sampler workspace aside). */
-    static long bytes(ModelConfig c, ActivationType t, int maxTokens, long workspaceBytes, long attentionPartialBytes) {
-        long perRow = (4L * c.hiddenSize() + 3L * c.qDim() + 2L * c.kvDim() + 3L * c.intermediateSize()) * t.bytes()
-                + 4L * c.vocabSize() + 12 + SampleRow.BYTES;
-        return maxTokens * perRow + Math.max(4L, workspaceBytes) + Math.max(4L, attentionPartialBytes);
+    static void checkRows(int maxTokens, int logitRows) {
+        if (maxTokens < 1 || logitRows < 1 || logitRows > maxTokens) {
+            throw new IllegalArgumentException("a batch state for " + maxTokens + " tokens with logits for "
+                    + logitRows + " rows: both at least 1, the logit rows at most the tokens");
+        }
+    }
+
+    /**
+     * Device bytes a state for {@code maxTokens} rows, {@code logitRows} of them with logits, allocates (its metadata
+     * buffer and sampler workspace aside).
+     */
+    static long bytes(ModelConfig c, ActivationType t, int maxTokens, int logitRows, long workspaceBytes,
+            long attentionPartialBytes) {
+        checkRows(maxTokens, logitRows);
+        long perRow = (3L * c.hiddenSize() + 3L * c.qDim() + 2L * c.kvDim() + 3L * c.intermediateSize()) * t.bytes() + 8;
+        long perLogitRow = (long) c.hiddenSize() * t.bytes() + 4L * c.vocabSize() + 4 + SampleRow.BYTES;
+        return maxTokens * perRow + logitRows * perLogitRow + Math.max(4L, workspaceBytes)
+                + Math.max(4L, attentionPartialBytes);
     }
 
     private DeviceBuffer own(long bytes, String label) {
@@ -95,10 +111,15 @@ public final class GpuBatchState implements AutoCloseable {
         return maxTokens;
     }
 
+    /** Rows whose logits the state holds at once (more are computed in chunks of this many). */
+    public int logitRows() {
+        return logitRows;
+    }
+
     /** The device sampler's workspace for {@code rows} rows of {@code vocab} logits (grown by doubling). */
     DeviceBuffer sampleWorkspace(int rows, int vocab) {
         sampleWorkspace = grown(sampleWorkspace, GpuSampling.workspaceBytes(rows, vocab), 4,
-                GpuSampling.workspaceBytes(maxTokens, vocab), "sampling workspace");
+                GpuSampling.workspaceBytes(logitRows, vocab), "sampling workspace");
         return sampleWorkspace;
     }
 

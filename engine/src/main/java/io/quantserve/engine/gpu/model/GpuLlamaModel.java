@@ -292,14 +292,24 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         return new GpuKvCache(device, config, type, attention.blockSize(), numBlocks);
     }
 
-    /** Activation buffers for batches of up to {@code maxTokens} rows over {@code cache}. */
+    /** Activation buffers for batches of up to {@code maxTokens} rows over {@code cache}, logits for all of them. */
     public GpuBatchState newBatchState(GpuKvCache cache, int maxTokens) {
-        return new GpuBatchState(device, config, type, cache, maxTokens, workspaceBytes(maxTokens), partialBytes());
+        return newBatchState(cache, maxTokens, maxTokens);
     }
 
-    /** Device bytes {@link #newBatchState} allocates for {@code maxTokens} rows. */
-    public long batchStateBytes(int maxTokens) {
-        return GpuBatchState.bytes(config, type, maxTokens, workspaceBytes(maxTokens), partialBytes());
+    /**
+     * Activation buffers for batches of up to {@code maxTokens} rows over {@code cache}, logits for {@code logitRows}
+     * of them at once (a serving node's max-num-seqs; see {@link GpuBatchState}).
+     */
+    public GpuBatchState newBatchState(GpuKvCache cache, int maxTokens, int logitRows) {
+        return new GpuBatchState(device, config, type, cache, maxTokens, logitRows,
+                workspaceBytes(maxTokens, logitRows), partialBytes());
+    }
+
+    /** Device bytes {@link #newBatchState} allocates for {@code maxTokens} rows, {@code logitRows} with logits. */
+    public long batchStateBytes(int maxTokens, int logitRows) {
+        return GpuBatchState.bytes(config, type, maxTokens, logitRows, workspaceBytes(maxTokens, logitRows),
+                partialBytes());
     }
 
     /** The split decode attention's fp32 states for any plan on this device. */
@@ -311,10 +321,13 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         return device;
     }
 
-    /** The split-K workspace of the largest layer at up to maxTokens rows (one buffer serves every launch in turn). */
-    private long workspaceBytes(int maxTokens) {
+    /**
+     * The split-K workspace of the largest layer at up to maxTokens rows, the LM head's at logitRows (one buffer
+     * serves every launch in turn).
+     */
+    private long workspaceBytes(int maxTokens, int logitRows) {
         int sms = device.multiprocessors();
-        long ws = lmHead.workspaceBytes(maxTokens, sms);
+        long ws = lmHead.workspaceBytes(logitRows, sms);
         for (Layer l : layers) {
             for (GpuLinear linear : l.linears()) {
                 ws = Math.max(ws, linear.workspaceBytes(maxTokens, sms));
@@ -410,6 +423,10 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
                 draws.add(rows.get(i));
             }
         }
+        if (draws.size() > s.logitRows) {
+            throw new IllegalArgumentException(draws.size() + " rows to draw a token for, the batch state holds logits"
+                    + " for " + s.logitRows + " at once (its logit rows, a node's max-num-seqs)");
+        }
         run(s, segments);
         int[] tokens = new int[segments.size()];
         Arrays.fill(tokens, -1);
@@ -434,7 +451,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         DeviceBuffer meta = s.uploadMeta(plan.meta());
         kernels.uploadIds(s.ids, plan.tokens(), config.vocabSize());
         int[] wanted = plan.logitRows();
-        if (wanted.length > 0 && wanted.length != plan.rows()) {
+        if (wanted.length > 0 && wanted.length != plan.rows() && wanted.length <= s.logitRows) {
             s.wanted.upload(wanted); // the rows to gather before the LM head (in range: the plan made them)
         }
         // from here on kernel launches only, so that a decode step can be a CUDA graph's replay
@@ -472,14 +489,19 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         }
         kernels.addRmsnorm(type, s.xb, s.x, s.xb2, finalNorm, n, hidden, eps);
         int wanted = plan.logitRows().length;
-        if (wanted > 0) {
-            DeviceBuffer normed = s.xb;
-            if (wanted != n) { // gather the rows that want logits (token rows of xb, as an embedding lookup)
-                kernels.embedding(s.normed, s.xb, s.wanted, wanted, n, (long) hidden * type.bytes());
-                normed = s.normed;
-            }
-            lmHead.apply(ops, normed, s.logits, wanted, true);
+        if (wanted > 0 && wanted <= s.logitRows) { // else in chunks after (downloadLogits)
+            lmHead(s, ops, wanted, n);
         }
+    }
+
+    /** Logits of {@code wanted} of the n final-normed rows in xb (those s.wanted lists unless all n want them). */
+    private void lmHead(GpuBatchState s, GpuLinear.Ops ops, int wanted, int n) {
+        DeviceBuffer normed = s.xb;
+        if (wanted != n) { // gather the rows that want logits (token rows of xb, as an embedding lookup)
+            kernels.embedding(s.normed, s.xb, s.wanted, wanted, n, (long) config.hiddenSize() * type.bytes());
+            normed = s.normed;
+        }
+        lmHead.apply(ops, normed, s.logits, wanted, true);
     }
 
     /** How the decode items' attention is split over their keys: from the shape only, so a graph keeps it. */
@@ -507,7 +529,10 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         }
     }
 
-    /** Per segment its logits from the state's fp32 logits rows (in the order of the plan's logit rows). */
+    /**
+     * Per segment its logits from the state's fp32 logits rows (in the order of the plan's logit rows); where more
+     * rows want logits than the state holds, the LM head runs over them here, a chunk at a time.
+     */
     private float[][] downloadLogits(GpuBatchState s, BatchPlan plan) {
         float[][] out = new float[plan.segments()][];
         int wanted = plan.logitRows().length;
@@ -515,7 +540,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
             return out;
         }
         int vocab = config.vocabSize();
-        float[] all = s.logits.downloadFloats(wanted * vocab);
+        float[] all = wanted <= s.logitRows ? s.logits.downloadFloats(wanted * vocab) : chunkedLogits(s, plan);
         int offset = 0;
         for (int i = 0; i < plan.segments(); i++) {
             int rows = plan.logitRowsOf(i);
@@ -525,6 +550,20 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
             }
         }
         return out;
+    }
+
+    private float[] chunkedLogits(GpuBatchState s, BatchPlan plan) {
+        int[] wanted = plan.logitRows();
+        int vocab = config.vocabSize();
+        float[] all = new float[Math.multiplyExact(wanted.length, vocab)];
+        GpuLinear.Ops ops = new GpuLinear.Ops(kernels, modelKernels, matmul, type, s.workspace);
+        for (int from = 0; from < wanted.length; from += s.logitRows) {
+            int rows = Math.min(s.logitRows, wanted.length - from);
+            s.wanted.upload(Arrays.copyOfRange(wanted, from, from + rows));
+            lmHead(s, ops, rows, plan.rows()); // a gather: a chunk is fewer rows than want logits, so than the batch
+            System.arraycopy(s.logits.downloadFloats(rows * vocab), 0, all, from * vocab, rows * vocab);
+        }
+        return all;
     }
 
     /** Positions a sequence may reach: the model's maximum, or the cache's size where the config names none. */

@@ -56,7 +56,8 @@ class GpuEngineCoreDeviceTest extends DeviceTest {
         List<EngineRequest> requests = requests();
         try (LoadedModel loaded = LoadedModel.open(Fixtures.model("stories260K"));
                 GpuLlamaModel gpu = GpuLlamaModel.load(device, loaded);
-                GpuBatchRunner runner = new GpuBatchRunner(gpu, 64, SCHEDULER.maxNumBatchedTokens())) {
+                GpuBatchRunner runner = new GpuBatchRunner(gpu, 64, SCHEDULER.maxNumBatchedTokens(),
+                        SCHEDULER.maxNumSeqs())) {
             LlamaModel cpu = loaded.model();
             Map<String, int[]> cpuEngine = runAll(new EngineCore(cpu, new KvCachePool(cpu.config(), 16, 64), SCHEDULER),
                     requests);

@@ -1,6 +1,7 @@
 package io.quantserve.engine.gpu.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quantserve.engine.format.safetensors.SafetensorsFile;
 import io.quantserve.engine.generate.Generator;
@@ -180,6 +181,48 @@ class GpuLlamaModelDeviceTest extends DeviceTest {
                 // batching error (wrong row, position or block) moves logits by O(max|logit|)
                 assertClose("segment " + i + " batched vs alone", together[i], alone, BATCH_TOLERANCE);
             }
+        }
+    }
+
+    /**
+     * A state with logits for 3 rows (a node's max-num-seqs) scoring prompts of more: the LM head runs over the rows
+     * in chunks of 3, and the logits equal those of a state that holds them all (a prefill alone, and a batch of two
+     * prefills, one scoring its prompt, and a decode); drawing tokens for more rows than 3 is refused.
+     */
+    @Test
+    void logitsOfMoreRowsThanTheStateHoldsComeInChunks() throws Exception {
+        try (LoadedModel loaded = LoadedModel.open(Fixtures.model("tiny-llama"));
+                GpuLlamaModel gpu = GpuLlamaModel.load(device, loaded);
+                GpuKvCache cache = gpu.newKvCache(12);
+                GpuBatchState whole = gpu.newBatchState(cache, 64);
+                GpuBatchState three = gpu.newBatchState(cache, 64, 3)) {
+            assertThat(three.logitRows()).isEqualTo(3);
+            for (Golden g : goldens(Fixtures.model("tiny-llama"))) {
+                float[] expected = gpu.forward(whole, table(0, 1, 2, 3), g.ids, 0, true);
+                float[] chunked = gpu.forward(three, table(0, 1, 2, 3), g.ids, 0, true);
+                assertClose("prompt of " + g.ids.length + " in chunks", chunked, expected, BATCH_TOLERANCE);
+                assertClose("prompt of " + g.ids.length + " in chunks vs golden", chunked, g.logits, F16_TOLERANCE);
+            }
+            int[] prompt = {1, 44, 45, 46, 47, 48, 49};
+            gpu.forward(whole, table(8), prompt, 0, false); // a context for the decode row
+            List<BatchSegment> segments = List.of(
+                    new BatchSegment(table(4, 5), 0, new int[] {1, 5, 9, 200, 17}, BatchSegment.Logits.ALL),
+                    BatchSegment.of(table(8), prompt.length, 77),
+                    BatchSegment.of(table(6, 7), 0, 1, 300, 301, 302));
+            float[][] expected = gpu.forwardBatch(whole, segments);
+            float[][] chunked = gpu.forwardBatch(three, segments); // 7 rows want logits: chunks of 3, 3, 1
+            for (int i = 0; i < segments.size(); i++) {
+                assertClose("segment " + i + " in chunks", chunked[i], expected[i], BATCH_TOLERANCE);
+            }
+            List<BatchSegment> decodes = new ArrayList<>();
+            List<io.quantserve.engine.gpu.SampleRow> rows = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                decodes.add(BatchSegment.of(table(9 + i % 3), 0, 7 + i));
+                rows.add(io.quantserve.engine.gpu.SampleRow.of(SamplingParams.greedy(), 0.5));
+            }
+            assertThatThrownBy(() -> gpu.forwardBatchSample(three, decodes, rows))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("4 rows to draw a token for").hasMessageContaining("logits for 3");
         }
     }
 

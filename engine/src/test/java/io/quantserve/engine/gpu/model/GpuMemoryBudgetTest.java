@@ -34,12 +34,27 @@ class GpuMemoryBudgetTest {
     }
 
     @Test
-    void aBatchStateTakesItsActivationRowsAndTheWorkspace() {
+    void aBatchStateTakesItsActivationRowsItsLogitRowsAndTheWorkspace() {
         ModelConfig c = SyntheticModels.byName("llama-7b");
-        // x, xb, xb2, normed; qkv (q, k, v), q, att; gate_up, hb; fp32 logits; ids, wanted, sampled; sampling row
-        long perRow = 2L * (4 * 4096 + (3 * 4096 + 4096) + 4096 + 2 * 11008 + 11008) + 4L * 32000 + 12 + 24;
-        assertThat(GpuBatchState.bytes(c, ActivationType.F16, 2048, 64 * MIB, MIB)).isEqualTo(2048 * perRow + 65 * MIB);
-        // a 7B model's state for a 2048-token step: ~0.5 GiB, a little of an 80 GiB device
-        assertThat(GpuBatchState.bytes(c, ActivationType.F16, 2048, 0, 0)).isBetween(400 * MIB, 600 * MIB);
+        // a token row: x, xb, xb2; qkv (q, k, v), q, att; gate_up, hb; ids, wanted
+        long perRow = 2L * (3 * 4096 + (3 * 4096 + 4096) + 4096 + 2 * 11008 + 11008) + 8;
+        // a logit row: normed, fp32 logits, the token drawn, its sampling row
+        long perLogitRow = 2L * 4096 + 4L * 32000 + 4 + 24;
+        assertThat(GpuBatchState.bytes(c, ActivationType.F16, 2048, 64, 64 * MIB, MIB))
+                .isEqualTo(2048 * perRow + 64 * perLogitRow + 65 * MIB);
+        // a 7B model's state for a 2048-token step of up to 64 sequences: ~0.26 GiB, a little of an 80 GiB device;
+        // logits for every token would take 258 MiB more
+        assertThat(GpuBatchState.bytes(c, ActivationType.F16, 2048, 64, 0, 0)).isBetween(260 * MIB, 270 * MIB);
+        assertThat(GpuBatchState.bytes(c, ActivationType.F16, 2048, 2048, 0, 0)
+                - GpuBatchState.bytes(c, ActivationType.F16, 2048, 64, 0, 0)).isEqualTo(1984 * perLogitRow);
+    }
+
+    @Test
+    void logitRowsMustBeBetweenOneAndTheTokens() {
+        ModelConfig c = SyntheticModels.byName("llama-7b");
+        assertThatThrownBy(() -> GpuBatchState.bytes(c, ActivationType.F16, 16, 17, 0, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("16 tokens with logits for 17 rows");
+        assertThatThrownBy(() -> GpuBatchState.bytes(c, ActivationType.F16, 16, 0, 0, 0))
+                .hasMessageContaining("at least 1");
     }
 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs ON a device machine: where a forward's time goes, kernel by kernel. GpuStepProfile runs the model bench's rows
+# (7B-shaped AWQ model: prefill 512 tokens, a decode step at batch 1 / 8 / 32, batch 1 at a long context) twice: once
+# alone for the wall times and launch lists, once under Nsight Compute (collection only inside its profile ranges, one
+# metric: each kernel's duration, clocks and caches as the card runs them); StepProfileTable prints per row the
+# kernels' time summed by kernel name against the wall time. Needs gpu/.carry (prepare.sh).
+#   run(command="bash gpu/step-profile.sh", carry=["gpu/.carry"], timeout_s=600)  (QS_JAVA_OPTS: JVM options)
+# Logs and the table under $OUT: steps.txt, ncu.csv, step-profile.txt.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"; carry="$root/gpu/.carry"
+out="${OUT:-$root/gpu/out}"; mkdir -p "$out"
+source "$root/gpu/device-env.sh"
+unpack_jre "$carry" /tmp/quantserve-jre || exit 2
+java=(/tmp/quantserve-jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g ${QS_JAVA_OPTS:-})
+cp="$carry/classes.jar:$carry/test-classes.jar:$(ls "$carry"/lib/*.jar | paste -sd:)"
+profile=(io.quantserve.engine.gpu.bench.GpuStepProfile "${QS_SHAPE:-llama-7b}" 128)
+cd "$root/engine"
+timeout "$(limit 150)" "${java[@]}" -cp "$cp" "${profile[@]}" > "$out/steps.txt" 2> "$out/steps.err"
+echo "GpuStepProfile exit $?"; grep '^step' "$out/steps.txt"
+ncu="$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu | head -1)"
+timeout "$(limit 300)" "$ncu" --profile-from-start off --clock-control none --cache-control none \
+  --metrics gpu__time_duration.sum --csv --print-units base --log-file "$out/ncu.csv" \
+  "${java[@]}" -cp "$cp" "${profile[@]}" > "$out/steps-ncu.txt" 2>&1
+echo "ncu exit $? ($(grep -c '^"' "$out/ncu.csv") CSV lines)"
+"${java[@]}" -cp "$cp" io.quantserve.engine.gpu.bench.StepProfileTable "$out/steps.txt" "$out/ncu.csv" \
+  | tee "$out/step-profile.txt"
