@@ -20,7 +20,8 @@ import java.util.function.IntConsumer;
 
 /**
  * GPU micro-benchmark (run by gpu/check.sh on a device machine): device-to-device copy bandwidth (bytes read +
- * written), the AWQ GEMV on Llama-2-7B shapes against it (issue 7's target: at least 80% of the copy), and the
+ * written), the AWQ GEMV on Llama-2-7B shapes against it (issue 7's target: at least 80% of the copy) and beside a
+ * copy of the layer's bytes ({@code copy same bytes}: what one launch moving that much reaches), and the
  * tensor-core GEMMs (dense f16/bf16, AWQ W4A16) at M = 1, 8, 32, 128, 512 in TFLOP/s, and for prefill-sized M the
  * AWQ layer dequantized once then the dense GEMM ({@code awq_deq+gemm}; {@code awq_dequantize} alone: GB/s of the
  * packed layer read and the fp16 weights written).
@@ -172,6 +173,7 @@ public final class GpuBench {
             double gemv = median(i -> kernels.awqGemv(weights.get(i % sets), x, y, false, workspace), sets);
             String name = "awq_gemv " + kernels.awqGemvKernel().name().toLowerCase(Locale.ROOT);
             row(name, k, n, 1, gemv, setBytes + 2L * k + 2L * n, copy);
+            row("copy same bytes", k, n, 0, sameBytesCopy(setBytes + 2L * k + 2L * n), setBytes + 2L * k + 2L * n, copy);
             if (oneToken) {
                 return;
             }
@@ -195,6 +197,25 @@ public final class GpuBench {
         } finally {
             weights.forEach(AwqDeviceWeights::close);
             owned.forEach(DeviceBuffer::close);
+        }
+    }
+
+    /**
+     * Milliseconds a device-to-device copy takes that reads and writes {@code bytes} in all (half each way, rotating
+     * among slices as the weights rotate): what one launch moving a layer's bytes can reach at that size, beside the
+     * large copy the GEMV's target is set against.
+     */
+    private double sameBytesCopy(long bytes) {
+        long half = Math.max(16, bytes / 2 / 16 * 16);
+        int sets = sets(bytes);
+        try (DeviceBuffer src = device.allocate(half * sets, "copy src"); DeviceBuffer dst = device.allocate(half * sets,
+                "copy dst")) {
+            fill.randomBits(src, seed++);
+            List<DeviceBuffer[]> pairs = new ArrayList<>();
+            for (int i = 0; i < sets; i++) {
+                pairs.add(new DeviceBuffer[] {dst.slice(i * half, half, "dst" + i), src.slice(i * half, half, "src" + i)});
+            }
+            return median(i -> GpuTimer.copy(pairs.get(i % sets)[0], pairs.get(i % sets)[1], half), sets);
         }
     }
 
