@@ -21,6 +21,7 @@ ncu="$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu | head -1)"
 timeout "$(limit 300)" "$ncu" --profile-from-start off --clock-control none --cache-control none \
   --metrics gpu__time_duration.sum --csv --print-units base --log-file "$out/ncu.csv" \
   "${java[@]}" -cp "$cp" "${profile[@]}" > "$out/steps-ncu.txt" 2>&1
-echo "ncu exit $? ($(grep -c '^"' "$out/ncu.csv") CSV lines)"
-"${java[@]}" -cp "$cp" io.quantserve.engine.gpu.bench.StepProfileTable "$out/steps.txt" "$out/ncu.csv" \
+echo "ncu exit $? ($(grep -c '^"' "$out/ncu.csv" 2>/dev/null) CSV lines in ncu.csv)"
+csv="$out/ncu.csv"; grep -q '^"' "$csv" 2>/dev/null || csv="$out/steps-ncu.txt"  # where ncu printed it with the program
+"${java[@]}" -cp "$cp" io.quantserve.engine.gpu.bench.StepProfileTable "$out/steps.txt" "$csv" \
   | tee "$out/step-profile.txt"
