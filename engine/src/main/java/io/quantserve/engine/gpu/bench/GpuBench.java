@@ -4,7 +4,6 @@ import io.quantserve.engine.gpu.ActivationType;
 import io.quantserve.engine.gpu.AwqDeviceWeights;
 import io.quantserve.engine.gpu.AwqMmaPlan;
 import io.quantserve.engine.gpu.CudaDevice;
-import io.quantserve.engine.gpu.CudaProbe;
 import io.quantserve.engine.gpu.DeviceBuffer;
 import io.quantserve.engine.gpu.DeviceFill;
 import io.quantserve.engine.gpu.GemmPlan;
@@ -91,13 +90,8 @@ public final class GpuBench {
     }
 
     public static void main(String[] args) {
-        CudaProbe.Result probe = CudaProbe.probe();
-        if (!probe.available()) {
-            System.out.println("GpuBench: no CUDA device (" + probe.detail() + ")");
-            System.exit(2);
-        }
         int[][] shapes = args.length == 0 ? SHAPES : Arrays.stream(args).map(GpuBench::shape).toArray(int[][]::new);
-        try (CudaDevice device = CudaDevice.open(0)) {
+        try (CudaDevice device = BenchDevice.open("GpuBench")) {
             new GpuBench(device, shapes).run(System.out);
         }
     }

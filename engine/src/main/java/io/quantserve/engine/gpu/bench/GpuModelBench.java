@@ -2,7 +2,6 @@ package io.quantserve.engine.gpu.bench;
 
 import io.quantserve.engine.bench.SyntheticModels;
 import io.quantserve.engine.gpu.CudaDevice;
-import io.quantserve.engine.gpu.CudaProbe;
 import io.quantserve.engine.gpu.model.GpuBatchState;
 import io.quantserve.engine.gpu.model.GpuKvCache;
 import io.quantserve.engine.gpu.model.GpuLlamaModel;
@@ -41,12 +40,7 @@ public final class GpuModelBench {
     public static void main(String[] args) {
         String shape = args.length > 0 ? args[0] : "llama-7b";
         int group = args.length > 1 ? Integer.parseInt(args[1]) : 128;
-        CudaProbe.Result probe = CudaProbe.probe();
-        if (!probe.available()) {
-            System.out.println("GpuModelBench: no CUDA device (" + probe.detail() + ")");
-            System.exit(2);
-        }
-        try (CudaDevice device = CudaDevice.open(0)) {
+        try (CudaDevice device = BenchDevice.open("GpuModelBench")) {
             run(device, SyntheticModels.byName(shape), shape, group, System.out);
         }
     }

@@ -2,7 +2,6 @@ package io.quantserve.engine.gpu.bench;
 
 import io.quantserve.engine.bench.SyntheticModels;
 import io.quantserve.engine.gpu.CudaDevice;
-import io.quantserve.engine.gpu.CudaProbe;
 import io.quantserve.engine.gpu.model.GpuBatchState;
 import io.quantserve.engine.gpu.model.GpuKvCache;
 import io.quantserve.engine.gpu.model.GpuLlamaModel;
@@ -49,13 +48,8 @@ public final class GpuStepProfile {
     public static void main(String[] args) {
         String shape = args.length > 0 ? args[0] : "llama-7b";
         int group = args.length > 1 ? Integer.parseInt(args[1]) : 128;
-        CudaProbe.Result probe = CudaProbe.probe();
-        if (!probe.available()) {
-            System.out.println("GpuStepProfile: no CUDA device (" + probe.detail() + ")");
-            System.exit(2);
-        }
         ModelConfig c = SyntheticModels.byName(shape);
-        try (CudaDevice device = CudaDevice.open(0)) {
+        try (CudaDevice device = BenchDevice.open("GpuStepProfile")) {
             System.out.printf(Locale.ROOT, "GpuStepProfile: %s (%d layers, hidden %d), AWQ 4-bit group %d, on %s%n",
                     shape, c.numLayers(), c.hiddenSize(), group, device.name());
             run(device, c, group, Rows.of(c), System.out);
