@@ -116,7 +116,7 @@ public final class GpuModelBench {
     }
 
     /** KV blocks for a sequence of {@code context} tokens and the decode steps of every run after it. */
-    static int blocksFor(int context, int blockSize) {
+    private static int blocksFor(int context, int blockSize) {
         return (context + STEPS * (RUNS + 1) + blockSize - 1) / blockSize;
     }
 
@@ -141,7 +141,7 @@ public final class GpuModelBench {
         return median(times);
     }
 
-    private static double median(double[] values) {
+    static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         return sorted[sorted.length / 2];

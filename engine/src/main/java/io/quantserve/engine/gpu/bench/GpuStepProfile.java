@@ -60,8 +60,9 @@ public final class GpuStepProfile {
         int maxBatch = Arrays.stream(rows.batches()).max().orElseThrow();
         try (GpuLlamaModel model = GpuLlamaModel.random(device, c, group, 7)) {
             int blockSize = model.blockSize();
-            int blocks = Math.max(maxBatch * blocks(rows.context() + rows.steps(), blockSize),
-                    Math.max(blocks(rows.longContext() + rows.steps(), blockSize), blocks(rows.prompt(), blockSize)));
+            int blocks = Math.max(maxBatch * Math.ceilDiv(rows.context() + rows.steps(), blockSize),
+                    Math.max(Math.ceilDiv(rows.longContext() + rows.steps(), blockSize),
+                            Math.ceilDiv(rows.prompt(), blockSize)));
             try (GpuKvCache cache = model.newKvCache(blocks);
                     GpuBatchState state = model.newBatchState(cache, Math.max(rows.prompt(), maxBatch), maxBatch)) {
                 Random rnd = new Random(11);
@@ -81,7 +82,7 @@ public final class GpuStepProfile {
     private static void decode(PrintStream out, String name, GpuLlamaModel model, GpuBatchState state, Rows rows,
             int batch, int context, Random rnd) {
         DecodeBatch sequences = DecodeBatch.prefilled(model, state, batch, context,
-                blocks(context + rows.steps(), model.blockSize()), rnd);
+                Math.ceilDiv(context + rows.steps(), model.blockSize()), rnd);
         state.useGraphs(true);
         sequences.step(false); // the shape's first step runs plain (a warm-up), the second is recorded as a graph
         sequences.step(false);
@@ -96,10 +97,6 @@ public final class GpuStepProfile {
         out.println("launched " + String.join(" ", launched));
     }
 
-    private static int blocks(int tokens, int blockSize) {
-        return (tokens + blockSize - 1) / blockSize;
-    }
-
     /** Seconds: the median of {@code runs} runs of {@code work}. */
     private static double median(int runs, Runnable work) {
         double[] times = new double[runs];
@@ -108,7 +105,6 @@ public final class GpuStepProfile {
             work.run();
             times[i] = (System.nanoTime() - t0) / 1e9;
         }
-        Arrays.sort(times);
-        return times[runs / 2];
+        return GpuModelBench.median(times);
     }
 }

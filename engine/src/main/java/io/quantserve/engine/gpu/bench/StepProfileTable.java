@@ -39,10 +39,9 @@ public final class StepProfileTable {
             System.err.println("usage: StepProfileTable STEPS_FILE NCU_CSV_FILE");
             System.exit(2);
         }
-        List<Step> steps = readSteps(Files.readAllLines(Path.of(args[0])));
-        List<Timed> timed = readNcu(Files.readAllLines(Path.of(args[1])));
         try {
-            table(steps, timed).forEach(System.out::println);
+            List<Step> steps = readSteps(Files.readAllLines(Path.of(args[0])));
+            table(steps, readNcu(Files.readAllLines(Path.of(args[1])))).forEach(System.out::println);
         } catch (IllegalArgumentException e) {
             System.out.println("StepProfileTable: " + e.getMessage());
             System.exit(1);

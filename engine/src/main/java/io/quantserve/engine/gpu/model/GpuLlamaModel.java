@@ -451,7 +451,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         DeviceBuffer meta = s.uploadMeta(plan.meta());
         kernels.uploadIds(s.ids, plan.tokens(), config.vocabSize());
         int[] wanted = plan.logitRows();
-        if (wanted.length > 0 && wanted.length != plan.rows() && wanted.length <= s.logitRows) {
+        if (headInStep(s, wanted.length) && wanted.length != plan.rows()) {
             s.wanted.upload(wanted); // the rows to gather before the LM head (in range: the plan made them)
         }
         // from here on kernel launches only, so that a decode step can be a CUDA graph's replay
@@ -489,9 +489,14 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         }
         kernels.addRmsnorm(type, s.xb, s.x, s.xb2, finalNorm, n, hidden, eps);
         int wanted = plan.logitRows().length;
-        if (wanted > 0 && wanted <= s.logitRows) { // else in chunks after (downloadLogits)
+        if (headInStep(s, wanted)) {
             lmHead(s, ops, wanted, n);
         }
+    }
+
+    /** Whether the LM head runs in the step's launches: rows want logits and the state holds them all (else chunks). */
+    private static boolean headInStep(GpuBatchState s, int wanted) {
+        return wanted > 0 && wanted <= s.logitRows;
     }
 
     /** Logits of {@code wanted} of the n final-normed rows in xb (those s.wanted lists unless all n want them). */
