@@ -102,5 +102,5 @@ printf '%-28s %s\n' "bench (exit $bench_rc)" "table below; log $out/bench.txt"
 printf '%-28s %s\n' "model bench (exit $model_bench_rc)" "table below; log $out/model-bench.txt"
 echo
 [[ -f "$out/bench.txt" ]] && tail -n 115 "$out/bench.txt"
-[[ -f "$out/model-bench.txt" ]] && tail -n 12 "$out/model-bench.txt"
+[[ -f "$out/model-bench.txt" ]] && tail -n 16 "$out/model-bench.txt"
 [[ "$rc_cubin" == 0 && "$rc_ptx" == 0 && "$ptxas_result" == ok ]]

@@ -8,8 +8,9 @@ import java.util.Locale;
  * each column tile, same grid): {@code registers}, version 3 of gpu/README.md's GEMV log, each thread's next rows
  * loaded into registers, the default; {@code ring}, each thread's next rows streamed into shared memory by cp.async;
  * or {@code ring1}, the ring kernel with one block a multiprocessor (half the threads, each twice the rows: its fixed
- * cost a thread - group fold-in, the block's reduction - spread over twice the weights). Both rings stay selectable
- * until a device run has timed them against version 3. Chosen by {@value #PROPERTY}.
+ * cost a thread - group fold-in, the block's reduction - spread over twice the weights). A model loaded on a device
+ * times all three per layer shape (gpu.model.AwqKernelTuner); {@value #PROPERTY} names one for every shape instead
+ * (and turns that timing off).
  */
 public enum AwqGemvKernel {
     REGISTERS("awq_gemv", 2),

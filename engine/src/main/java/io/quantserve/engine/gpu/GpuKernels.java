@@ -237,15 +237,24 @@ public final class GpuKernels {
      * the split-K partial sums: at least {@link AwqPlan#workspaceBytes} of {@link #awqPlan}.
      */
     public void awqGemv(AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, boolean outputF32, DeviceBuffer workspace) {
+        awqGemv(awqGemv, w, x, y, outputF32, workspace);
+    }
+
+    /**
+     * {@link #awqGemv} on the partial-sum kernel {@code kernel}: the workspace holds the partials of
+     * {@link #awqPlan(AwqGemvKernel, AwqDeviceWeights)}.
+     */
+    public void awqGemv(AwqGemvKernel kernel, AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, boolean outputF32,
+            DeviceBuffer workspace) {
         int k = w.inFeatures();
         int n = w.outFeatures();
-        AwqPlan plan = awqPlan(w);
-        KernelSpec spec = awqGemv.spec(outputF32);
+        AwqPlan plan = awqPlan(kernel, w);
+        KernelSpec spec = kernel.spec(outputF32);
         need(spec, x, 2L * k);
         need(spec, y, (long) n * (outputF32 ? 4 : 2));
         need(spec, workspace, plan.workspaceBytes(n));
         DeviceBuffer counters = device.counters(plan.tiles(), spec.name());
-        device.kernel(spec).launch(awqGemv.shape(plan), new KernelArgs().buffer(y).buffer(workspace).buffer(counters)
+        device.kernel(spec).launch(kernel.shape(plan), new KernelArgs().buffer(y).buffer(workspace).buffer(counters)
                 .buffer(w.qweight()).buffer(w.qzeros()).buffer(w.scales()).buffer(x).i32(k).i32(n).i32(w.groupSize())
                 .i32(plan.rowsPerSplit()));
     }
@@ -302,7 +311,11 @@ public final class GpuKernels {
     }
 
     public AwqPlan awqPlan(AwqDeviceWeights w) {
-        return AwqPlan.of(w.inFeatures(), w.outFeatures(), device.multiprocessors(), awqGemv.blocksPerSm());
+        return awqPlan(awqGemv, w);
+    }
+
+    public AwqPlan awqPlan(AwqGemvKernel kernel, AwqDeviceWeights w) {
+        return AwqPlan.of(w.inFeatures(), w.outFeatures(), device.multiprocessors(), kernel.blocksPerSm());
     }
 
     private static void need(KernelSpec spec, DeviceBuffer buffer, long bytes) {

@@ -25,7 +25,8 @@ import java.util.Random;
  * as serving pays it. Decode steps run replayed from CUDA graphs, then with the tokens drawn on the device as the
  * node draws them (top-p), then as plain launches (graphs off) to show what the graphs save. Last, the same model as a
  * GPTQ act-order checkpoint runs (each layer's input gathered through a permutation first): prefill and batch-1
- * decode. Median of {@value #RUNS} runs after a warm-up. Usage:
+ * decode. Median of {@value #RUNS} runs after a warm-up. The AWQ kernels the model chose at load (per layer shape
+ * and row count, {@code quantserve.gpu.awq-tune}) are printed first. Usage:
  * {@code GpuModelBench [shape [group]]}.
  */
 public final class GpuModelBench {
@@ -55,9 +56,10 @@ public final class GpuModelBench {
             int longContext = Math.min(LONG_CONTEXT, c.maxPositions() - STEPS * (RUNS + 1));
             int blocks = Math.max(maxBatch * perSequence, blocksFor(Math.max(PROMPT, longContext), blockSize));
             out.printf(Locale.ROOT, "GpuModelBench: %s (%d layers, hidden %d, vocab %d), AWQ 4-bit group %d, fp16"
-                    + " activations, on %s; random weights made in %.1f s; KV cache %d blocks of %d tokens%n",
+                    + " activations, on %s; random weights made (and AWQ kernels timed) in %.1f s; KV cache %d blocks of %d tokens%n",
                     shape, c.numLayers(), c.hiddenSize(), c.vocabSize(), group, device.name(),
                     (System.nanoTime() - start) / 1e9, blocks, blockSize);
+            model.awqKernelChoices().forEach(line -> out.println("  AWQ kernels timed at load: " + line));
             try (GpuKvCache cache = model.newKvCache(blocks);
                     GpuBatchState state = model.newBatchState(cache, Math.max(PROMPT, maxBatch), maxBatch)) {
                 Random rnd = new Random(11);

@@ -31,8 +31,16 @@ sealed interface GpuLinear extends AutoCloseable {
     @Override
     void close();
 
-    /** What a layer needs to run: the kernels, the activation type and the split-K workspace (shared by all). */
-    record Ops(GpuKernels kernels, ModelKernels model, GpuMatmul matmul, ActivationType type, DeviceBuffer workspace) {
+    /**
+     * What a layer needs to run: the kernels, the activation type, the split-K workspace (shared by all) and the
+     * AWQ kernel each decode-sized product runs on.
+     */
+    record Ops(GpuKernels kernels, ModelKernels model, GpuMatmul matmul, ActivationType type, DeviceBuffer workspace,
+            AwqKernelTable awq) {
+        /** The same with another workspace (a slice of this one). */
+        Ops withWorkspace(DeviceBuffer ws) {
+            return new Ops(kernels, model, matmul, type, ws, awq);
+        }
     }
 
     /** A float weight [out, in] in the activation type; bias [out] or null. */
@@ -100,25 +108,32 @@ sealed interface GpuLinear extends AutoCloseable {
                 DeviceBuffer gathered = ws.slice(0, 2L * m * inFeatures(), "gathered input");
                 ops.model().gatherColumns(gathered, x, perm, m, inFeatures());
                 x = gathered;
-                ops = new Ops(ops.kernels(), ops.model(), ops.matmul(), ops.type(),
-                        ws.slice(head, ws.bytes() - head, ws.label() + " after the gathered input"));
+                ops = ops.withWorkspace(ws.slice(head, ws.bytes() - head, ws.label() + " after the gathered input"));
             }
+            product(ops, ops.awq().choose(weights, m, f32Out), weights, x, y, m, f32Out);
+            addBias(ops, bias, y, m, weights.outFeatures(), f32Out);
+        }
+
+        /** y [m, N] = x [m, K] W on the kernel {@code choice} names (the tuner times the same calls). */
+        static void product(Ops ops, LinearDispatch.AwqChoice choice, AwqDeviceWeights weights, DeviceBuffer x,
+                DeviceBuffer y, int m, boolean f32Out) {
             DeviceBuffer ws = ops.workspace();
-            switch (LinearDispatch.awq(m, outFeatures(), inFeatures(), weights.groupSize(), f32Out)) {
-                case AWQ_GEMM -> ops.matmul().awqGemm(weights, y, x, m, ws); // fp16 out only: f32Out is false here
+            switch (choice.kernel()) {
+                case AWQ_GEMM -> ops.matmul().awqGemm(weights, y, x, m, ws); // fp16 out only: never chosen for f32
                 case AWQ_DEQUANT_GEMM -> ops.matmul().awqDequantGemm(weights, y, x, m, ws); // likewise
                 case AWQ_BATCHED_GEMV -> ops.kernels().awqGemvTokens(weights, x, y, m, f32Out, ws);
                 case AWQ_MMA -> ops.kernels().awqMma(weights, x, y, m, f32Out, ws);
-                default -> {
+                case AWQ_GEMV -> {
                     long inBytes = 2L * weights.inFeatures();
                     long outBytes = (long) weights.outFeatures() * (f32Out ? 4 : 2);
                     for (int r = 0; r < m; r++) {
-                        ops.kernels().awqGemv(weights, x.slice(r * inBytes, inBytes, x.label() + "[" + r + "]"),
+                        ops.kernels().awqGemv(choice.gemv(), weights,
+                                x.slice(r * inBytes, inBytes, x.label() + "[" + r + "]"),
                                 y.slice(r * outBytes, outBytes, y.label() + "[" + r + "]"), f32Out, ws);
                     }
                 }
+                case MMA_GEMM, DENSE_SIMPLE -> throw new IllegalArgumentException(choice + " runs no AWQ layer");
             }
-            addBias(ops, bias, y, m, weights.outFeatures(), f32Out);
         }
 
         @Override
@@ -173,7 +188,7 @@ sealed interface GpuLinear extends AutoCloseable {
         public void apply(Ops ops, DeviceBuffer x, DeviceBuffer y, int m, boolean f32Out) {
             DeviceBuffer ws = ops.workspace();
             long head = outputBytes(m);
-            Ops after = new Ops(ops.kernels(), ops.model(), ops.matmul(), ops.type(),
+            Ops after = ops.withWorkspace(
                     ws.slice(head, ws.bytes() - head, ws.label() + " after a stacked part's output"));
             int size = f32Out ? 4 : ops.type().bytes();
             long pitch = (long) outFeatures() * size;

@@ -27,6 +27,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
     private final GpuMatmul matmul;
     private final GpuSampling sampling;
     private final double[] inverseFrequencies;
+    private AwqKernelTable awqKernels = AwqKernelTable.CONFIGURED;
     private DeviceBuffer cos;             // [tablePositions, headDim / 2] fp32
     private DeviceBuffer sin;
     private int tablePositions;
@@ -149,6 +151,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
             GpuLlamaModel model = new GpuLlamaModel(device, c, type, embedding, layers, finalNorm, lmHead,
                     c.tieWordEmbeddings());
             model.ensureRotary(Math.min(Math.max(c.maxPositions(), 1), 4096));
+            model.tuneAwqKernels();
             LOG.info("GPU model {} on {}: {} layers, weights ({}) in {} activations, uploaded in {} ms", dir.getFileName(),
                     device.name(), c.numLayers(), quant.name(), type.suffix(), (System.nanoTime() - start) / 1_000_000);
             return model;
@@ -199,6 +202,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
             GpuLlamaModel model = new GpuLlamaModel(device, c, ActivationType.F16, embedding, layers, finalNorm,
                     new GpuLinear.Dense(head, null, hidden, c.vocabSize()), false);
             model.ensureRotary(Math.min(Math.max(c.maxPositions(), 1), 4096));
+            model.tuneAwqKernels();
             device.synchronize();
             return model;
         } catch (RuntimeException e) {
@@ -257,6 +261,23 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
             }
             return new GpuLinear.Awq(new AwqDeviceWeights(qw, qz, sc, in, out, groupSize), perm, null);
         }
+    }
+
+    /** Times the AWQ layers' decode kernels on this device ({@link AwqKernelTuner}) where that is on. */
+    private void tuneAwqKernels() {
+        List<AwqDeviceWeights> awq = Stream.concat(Arrays.stream(layers).flatMap(l -> l.linears().stream()),
+                Stream.of(lmHead)).flatMap(AwqKernelTuner::awqWeights).toList();
+        if (!awq.isEmpty() && AwqKernelTuner.enabled()) {
+            awqKernels = AwqKernelTuner.tune(device, kernels, modelKernels, matmul, awq);
+        }
+    }
+
+    /**
+     * The AWQ kernels each layer shape's decode-sized products run on, one line a shape with what each candidate
+     * took; empty where they were not timed (no AWQ layers, or {@value AwqKernelTuner#PROPERTY} off).
+     */
+    public List<String> awqKernelChoices() {
+        return awqKernels.describe();
     }
 
     private static <T extends AutoCloseable> T track(List<AutoCloseable> done, T resource) {
@@ -466,7 +487,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         float eps = config.rmsNormEps();
         DeviceBuffer positions = plan.slice(meta, BatchPlan.Part.POSITIONS);
         DeviceBuffer slots = plan.slice(meta, BatchPlan.Part.SLOTS);
-        GpuLinear.Ops ops = new GpuLinear.Ops(kernels, modelKernels, matmul, type, s.workspace);
+        GpuLinear.Ops ops = new GpuLinear.Ops(kernels, modelKernels, matmul, type, s.workspace, awqKernels);
         ModelKernels.DecodeSplit split = decodeSplit(plan);
 
         kernels.embedding(s.x, embedding, s.ids, n, config.vocabSize(), (long) hidden * type.bytes());
@@ -561,7 +582,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         int[] wanted = plan.logitRows();
         int vocab = config.vocabSize();
         float[] all = new float[Math.multiplyExact(wanted.length, vocab)];
-        GpuLinear.Ops ops = new GpuLinear.Ops(kernels, modelKernels, matmul, type, s.workspace);
+        GpuLinear.Ops ops = new GpuLinear.Ops(kernels, modelKernels, matmul, type, s.workspace, awqKernels);
         for (int from = 0; from < wanted.length; from += s.logitRows) {
             int rows = Math.min(s.logitRows, wanted.length - from);
             s.wanted.upload(Arrays.copyOfRange(wanted, from, from + rows));

@@ -1,14 +1,19 @@
 package io.quantserve.engine.gpu.model;
 
+import io.quantserve.engine.gpu.AwqGemvKernel;
 import io.quantserve.engine.gpu.AwqMmaPlan;
 import io.quantserve.engine.gpu.AwqPlan;
 import io.quantserve.engine.gpu.AwqTokensPlan;
 import io.quantserve.engine.gpu.GemmPlan;
 import io.quantserve.engine.gpu.GpuMatmul;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Which kernel runs a {@link GpuLinear} for m rows, and the split-K workspace that choice needs. Pure: the runner
- * asks it per launch, tests ask it without a device. The runner passes whole allocations only (activations of a
+ * asks it per launch, tests ask it without a device. An AWQ layer's decode-sized products may instead run on what
+ * {@link AwqKernelTuner} timed fastest among {@link #awqCandidates} (an {@link AwqKernelTable}). The runner passes whole allocations only (activations of a
  * {@link GpuBatchState}, uploaded weights), so the GEMMs' 16-byte alignment holds by construction.
  */
 final class LinearDispatch {
@@ -35,8 +40,8 @@ final class LinearDispatch {
      * Which kernels run an AWQ layer's decode-sized products (1..{@value AwqTokensPlan#MAX_TOKENS} rows), by
      * {@value #AWQ_DECODE_PROPERTY}: {@code gemv-gemm} (the default: the GEMV for one row, the GEMM for more),
      * {@code batched-gemv} (2..32 rows on the batched GEMV) or {@code mma} (1..32 rows on the tensor cores where the
-     * shape allows, {@link AwqMmaPlan#supports}). The last two were written without a GPU and stay off by default
-     * until a device run has timed them (gpu/README.md).
+     * shape allows, {@link AwqMmaPlan#supports}). Unset, a model loaded on a device times every candidate instead
+     * ({@link AwqKernelTuner}); set, this choice holds for every shape and the untuned rule below applies.
      */
     enum AwqDecode {
         GEMV_GEMM, BATCHED_GEMV, MMA;
@@ -53,8 +58,26 @@ final class LinearDispatch {
         }
     }
 
+    /**
+     * An AWQ product's kernel and, where that is the one-token GEMV (run once a row), which of awq_gemv.cu's
+     * partial-sum kernels ({@code gemv} is {@link AwqGemvKernel#REGISTERS} for the other kernels, which ignore it).
+     */
+    record AwqChoice(Kernel kernel, AwqGemvKernel gemv) {
+        AwqChoice(Kernel kernel) {
+            this(kernel, AwqGemvKernel.REGISTERS);
+        }
+
+        /** Short name for logs and bench tables: the GEMV's variant, else the kernel. */
+        @Override
+        public String toString() {
+            return (kernel == Kernel.AWQ_GEMV ? "gemv-" + gemv.name() : kernel.name().replaceFirst("^AWQ_", ""))
+                    .toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
     static final String AWQ_DECODE_PROPERTY = "quantserve.gpu.awq-decode";
     private static final AwqDecode AWQ_DECODE = AwqDecode.configured();
+    private static final AwqGemvKernel AWQ_GEMV = AwqGemvKernel.configured();
 
     /**
      * From how many rows an AWQ product dequantizes the whole layer once and runs the dense GEMM
@@ -101,6 +124,38 @@ final class LinearDispatch {
         return awq(m, n, k, groupSize, f32Out, AWQ_DECODE, AWQ_DEQUANT_ROWS);
     }
 
+    /** {@link #awq} with the one-token GEMV's variant {@value AwqGemvKernel#PROPERTY} names: the untuned choice. */
+    static AwqChoice awqConfigured(int m, int n, int k, int groupSize, boolean f32Out) {
+        return new AwqChoice(awq(m, n, k, groupSize, f32Out), AWQ_GEMV);
+    }
+
+    /**
+     * Every kernel that can run m rows (1..{@value AwqTokensPlan#MAX_TOKENS}) of an AWQ layer with fp16 outputs: for
+     * one row each of the GEMV's variants and the tensor-core product; for more, the W4A16 GEMM, the batched GEMV,
+     * the tensor-core product, and up to 4 rows the GEMV once a row. {@link AwqKernelTuner} times them all.
+     */
+    static List<AwqChoice> awqCandidates(int m, int n, int k, int groupSize) {
+        if (m < 1 || m > AwqTokensPlan.MAX_TOKENS) {
+            throw new IllegalArgumentException("AWQ decode candidates for " + m + " rows: 1.." + AwqTokensPlan.MAX_TOKENS);
+        }
+        List<AwqChoice> all = new ArrayList<>();
+        if (m <= 4) {
+            for (AwqGemvKernel gemv : AwqGemvKernel.values()) {
+                all.add(new AwqChoice(Kernel.AWQ_GEMV, gemv));
+            }
+        }
+        if (m >= 2 && k % 8 == 0) {
+            all.add(new AwqChoice(Kernel.AWQ_GEMM));
+        }
+        if (m >= 2) {
+            all.add(new AwqChoice(Kernel.AWQ_BATCHED_GEMV));
+        }
+        if (AwqMmaPlan.supports(k, n, groupSize)) {
+            all.add(new AwqChoice(Kernel.AWQ_MMA));
+        }
+        return all;
+    }
+
     static Kernel awq(int m, int n, int k, int groupSize, boolean f32Out, AwqDecode decode, int dequantRows) {
         boolean decodeSized = m <= AwqTokensPlan.MAX_TOKENS && (long) m * n <= Integer.MAX_VALUE;
         if (decode == AwqDecode.MMA && decodeSized && AwqMmaPlan.supports(k, n, groupSize)) {
@@ -128,10 +183,17 @@ final class LinearDispatch {
 
     /**
      * Bytes of fp32 partials an AWQ layer needs at any m in 1..maxTokens: the GEMV's (it runs at m == 1 and for
-     * fp32 outputs) and those of whichever kernel serves each m.
+     * fp32 outputs), those of whichever kernel serves each m, and those of every {@link #awqCandidates candidate}
+     * for decode-sized m (a tuned layer may run any of them).
      */
     static long awqWorkspaceBytes(int n, int k, int groupSize, int maxTokens, int multiprocessors) {
-        return awqWorkspaceBytes(n, k, groupSize, maxTokens, multiprocessors, AWQ_DECODE, AWQ_DEQUANT_ROWS);
+        long bytes = awqWorkspaceBytes(n, k, groupSize, maxTokens, multiprocessors, AWQ_DECODE, AWQ_DEQUANT_ROWS);
+        for (int m = 1; m <= Math.min(maxTokens, AwqTokensPlan.MAX_TOKENS); m++) {
+            for (AwqChoice c : awqCandidates(m, n, k, groupSize)) {
+                bytes = Math.max(bytes, workspaceBytes(c, m, n, k, groupSize, multiprocessors));
+            }
+        }
+        return bytes;
     }
 
     static long awqWorkspaceBytes(int n, int k, int groupSize, int maxTokens, int multiprocessors, AwqDecode decode,
@@ -139,15 +201,22 @@ final class LinearDispatch {
         long bytes = AwqPlan.of(k, n, multiprocessors).workspaceBytes(n);
         for (int m = 1; m <= maxTokens; m++) {
             for (boolean f32Out : new boolean[] {false, true}) {
-                bytes = Math.max(bytes, switch (awq(m, n, k, groupSize, f32Out, decode, dequantRows)) {
-                    case AWQ_GEMM -> GemmPlan.awq(m, n, k, multiprocessors).workspaceBytes(m, n);
-                    case AWQ_BATCHED_GEMV -> AwqTokensPlan.of(m, k, n, multiprocessors).workspaceBytes(m, n);
-                    case AWQ_MMA -> AwqMmaPlan.of(m, k, n, groupSize, multiprocessors).workspaceBytes(m, n);
-                    case AWQ_DEQUANT_GEMM -> GpuMatmul.awqDequantGemmWorkspaceBytes(m, n, k, multiprocessors);
-                    default -> 0L;
-                });
+                Kernel kernel = awq(m, n, k, groupSize, f32Out, decode, dequantRows);
+                bytes = Math.max(bytes, workspaceBytes(new AwqChoice(kernel), m, n, k, groupSize, multiprocessors));
             }
         }
         return bytes;
+    }
+
+    /** Bytes of fp32 partials (or the dequantized layer) one AWQ choice needs for m rows. */
+    static long workspaceBytes(AwqChoice c, int m, int n, int k, int groupSize, int multiprocessors) {
+        return switch (c.kernel()) {
+            case AWQ_GEMV -> AwqPlan.of(k, n, multiprocessors, c.gemv().blocksPerSm()).workspaceBytes(n);
+            case AWQ_GEMM -> GemmPlan.awq(m, n, k, multiprocessors).workspaceBytes(m, n);
+            case AWQ_BATCHED_GEMV -> AwqTokensPlan.of(m, k, n, multiprocessors).workspaceBytes(m, n);
+            case AWQ_MMA -> AwqMmaPlan.of(m, k, n, groupSize, multiprocessors).workspaceBytes(m, n);
+            case AWQ_DEQUANT_GEMM -> GpuMatmul.awqDequantGemmWorkspaceBytes(m, n, k, multiprocessors);
+            case MMA_GEMM, DENSE_SIMPLE -> throw new IllegalArgumentException(c.kernel() + " is not an AWQ kernel");
+        };
     }
 }

@@ -170,7 +170,8 @@ class GpuLinearDeviceTest extends DeviceTest {
 
     private GpuLinear.Ops ops(ActivationType t, long workspaceBytes) {
         DeviceBuffer ws = poisoned(Math.max(4, workspaceBytes), "workspace");
-        return new GpuLinear.Ops(new GpuKernels(device), new ModelKernels(device), new GpuMatmul(device), t, ws);
+        return new GpuLinear.Ops(new GpuKernels(device), new ModelKernels(device), new GpuMatmul(device), t, ws,
+                AwqKernelTable.CONFIGURED);
     }
 
     private static void assertClose(float[] got, double[] expected, double tolerance, String what) {

@@ -131,7 +131,8 @@ class LinearDispatchTest {
     @ParameterizedTest(name = "N={0} K={1} maxTokens={2}")
     @CsvSource({"4096, 4096, 1", "4096, 4096, 255", "4096, 4096, 256", "11008, 4096, 64", "4096, 11008, 2048",
         "264, 320, 100", "264, 320, 300"})
-    void shouldSizeTheAwqWorkspaceForTheGemvEveryGemmTokenCountAndTheDequantizedLayer(int n, int k, int maxTokens) {
+    void shouldSizeTheAwqWorkspaceForTheGemvEveryGemmTokenCountTheDequantizedLayerAndEveryTunable(int n, int k,
+            int maxTokens) {
         long bytes = LinearDispatch.awqWorkspaceBytes(n, k, 128, maxTokens, H100_SMS);
         long gemv = AwqPlan.of(k, n, H100_SMS).workspaceBytes(n);
         long largest = gemv;
@@ -139,11 +140,38 @@ class LinearDispatchTest {
             largest = Math.max(largest, m >= 256 ? GpuMatmul.awqDequantGemmWorkspaceBytes(m, n, k, H100_SMS)
                     : GemmPlan.awq(m, n, k, H100_SMS).workspaceBytes(m, n));
         }
+        for (int m = 1; m <= Math.min(maxTokens, AwqTokensPlan.MAX_TOKENS); m++) { // what AwqKernelTuner may pick
+            largest = Math.max(largest, AwqTokensPlan.of(m, k, n, H100_SMS).workspaceBytes(m, n));
+            if (AwqMmaPlan.supports(k, n, 128)) {
+                largest = Math.max(largest, AwqMmaPlan.of(m, k, n, 128, H100_SMS).workspaceBytes(m, n));
+            }
+        }
         assertThat(gemv).isPositive();
         assertThat(bytes).isEqualTo(largest);
         if (maxTokens >= 256) {
             assertThat(bytes).as("the dequantized fp16 weights").isGreaterThanOrEqualTo(2L * n * k);
         }
+    }
+
+    @ParameterizedTest(name = "M={0} N={1} K={2} group={3}")
+    @CsvSource(delimiter = '|', value = {
+        "1 | 4096 | 4096 | 128 | gemv-registers, gemv-ring, gemv-ring1, mma",
+        "2 | 4096 | 4096 | 128 | gemv-registers, gemv-ring, gemv-ring1, gemm, batched-gemv, mma",
+        "4 | 11008 | 4096 | 128 | gemv-registers, gemv-ring, gemv-ring1, gemm, batched-gemv, mma",
+        "5 | 4096 | 11008 | 128 | gemm, batched-gemv, mma",
+        "32 | 4096 | 4096 | 128 | gemm, batched-gemv, mma",
+        "8 | 40 | 96 | 32 | gemm, batched-gemv",
+        "8 | 64 | 100 | 100 | batched-gemv",
+        "1 | 40 | 96 | 32 | gemv-registers, gemv-ring, gemv-ring1"})
+    void shouldOfferTheTunerEveryKernelThatTakesTheShape(int m, int n, int k, int groupSize, String expected) {
+        assertThat(LinearDispatch.awqCandidates(m, n, k, groupSize)).map(LinearDispatch.AwqChoice::toString)
+                .containsExactly(expected.split(", "));
+    }
+
+    @ParameterizedTest(name = "M={0}")
+    @CsvSource({"0", "33"})
+    void shouldRefuseCandidatesPastTheDecodeSizes(int m) {
+        assertThatThrownBy(() -> LinearDispatch.awqCandidates(m, 4096, 4096, 128)).hasMessageContaining(m + " rows");
     }
 
     @org.junit.jupiter.api.Test

@@ -1,0 +1,213 @@
+package io.quantserve.engine.gpu.model;
+
+import io.quantserve.engine.gpu.ActivationType;
+import io.quantserve.engine.gpu.AwqDeviceWeights;
+import io.quantserve.engine.gpu.AwqGemvKernel;
+import io.quantserve.engine.gpu.AwqTokensPlan;
+import io.quantserve.engine.gpu.CudaDevice;
+import io.quantserve.engine.gpu.CudaException;
+import io.quantserve.engine.gpu.DeviceBuffer;
+import io.quantserve.engine.gpu.DeviceFill;
+import io.quantserve.engine.gpu.GpuKernels;
+import io.quantserve.engine.gpu.GpuMatmul;
+import io.quantserve.engine.gpu.GpuTimer;
+import io.quantserve.engine.gpu.ModelKernels;
+import io.quantserve.engine.gpu.model.AwqKernelTable.Bucket;
+import io.quantserve.engine.gpu.model.AwqKernelTable.Shape;
+import io.quantserve.engine.gpu.model.LinearDispatch.AwqChoice;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Chooses, on the device at load, the kernel of every AWQ layer shape's decode-sized products by timing them: which
+ * of awq_gemv.cu's partial-sum kernels, the W4A16 GEMM, the batched GEMV or the tensor-core product is fastest
+ * depends on the GPU, the shape and the row count, so a measurement decides instead of a rule
+ * ({@link LinearDispatch#awqCandidates}, for each of {@link AwqKernelTable#BUCKETS}).
+ *
+ * <p>Each candidate runs on random x ±1 over the model's layers of that shape in turn (as a decode step reads them:
+ * for real models more weights than the L2 cache holds), once to warm up, then {@value #PASSES} times between CUDA
+ * events; µs a call. It is checked against the untuned choice ({@link LinearDispatch#awqConfigured}, the reference)
+ * before and after its timing, its output poisoned with NaN first: a candidate that differs by more than
+ * {@value #TOLERANCE} of the reference's largest output, writes a non-finite value, or whose launch the driver
+ * refuses, is left out (logged). On unless {@value #PROPERTY}{@code =false} or a kernel is named by
+ * {@value LinearDispatch#AWQ_DECODE_PROPERTY} or {@value AwqGemvKernel#PROPERTY} (that choice then holds).
+ */
+final class AwqKernelTuner {
+    static final String PROPERTY = "quantserve.gpu.awq-tune";
+    static final int PASSES = 3;
+    static final double TOLERANCE = 1e-2;
+    private static final Logger LOG = LoggerFactory.getLogger(AwqKernelTuner.class);
+
+    /** One product on one choice: y [m, N] = x [m, K] W, fp16 outputs. */
+    interface Product {
+        void run(AwqChoice choice, AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, int m);
+    }
+
+    private final CudaDevice device;
+    private final Product product;
+
+    AwqKernelTuner(CudaDevice device, Product product) {
+        this.device = device;
+        this.product = product;
+    }
+
+    /** Whether a model's AWQ kernels are tuned at load: {@value #PROPERTY} not false and no kernel named. */
+    static boolean enabled() {
+        return !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").strip())
+                && System.getProperty(LinearDispatch.AWQ_DECODE_PROPERTY) == null
+                && System.getProperty(AwqGemvKernel.PROPERTY) == null;
+    }
+
+    /** The AWQ weights of a layer: itself, a stacked layer's AWQ parts, none for a float layer. */
+    static Stream<AwqDeviceWeights> awqWeights(GpuLinear linear) {
+        return switch (linear) {
+            case GpuLinear.Awq a -> Stream.of(a.weights());
+            case GpuLinear.Stacked s -> s.parts().stream().flatMap(AwqKernelTuner::awqWeights);
+            case GpuLinear.Dense d -> Stream.empty();
+        };
+    }
+
+    /** Tunes {@code layers} (the model's AWQ weights) with the kernels the model runs, in a workspace of its own. */
+    static AwqKernelTable tune(CudaDevice device, GpuKernels kernels, ModelKernels model, GpuMatmul matmul,
+            List<AwqDeviceWeights> layers) {
+        long bytes = 0;
+        for (Shape s : byShape(layers).keySet()) {
+            bytes = Math.max(bytes, LinearDispatch.awqWorkspaceBytes(s.outFeatures(), s.inFeatures(), s.groupSize(),
+                    AwqTokensPlan.MAX_TOKENS, device.multiprocessors()));
+        }
+        try (DeviceBuffer ws = device.allocate(Math.max(bytes, 256), "AWQ tuning workspace")) {
+            GpuLinear.Ops ops = new GpuLinear.Ops(kernels, model, matmul, ActivationType.F16, ws,
+                    AwqKernelTable.CONFIGURED);
+            return new AwqKernelTuner(device, (c, w, x, y, m) -> GpuLinear.Awq.product(ops, c, w, x, y, m, false))
+                    .tune(layers);
+        }
+    }
+
+    AwqKernelTable tune(List<AwqDeviceWeights> layers) {
+        long start = System.nanoTime();
+        Map<Shape, List<AwqDeviceWeights>> shapes = byShape(layers);
+        int rows = AwqTokensPlan.MAX_TOKENS;
+        long xBytes = 2L * rows * shapes.keySet().stream().mapToInt(Shape::inFeatures).max().orElse(1);
+        long yBytes = 2L * rows * shapes.keySet().stream().mapToInt(Shape::outFeatures).max().orElse(1);
+        Map<Shape, List<Bucket>> table = new LinkedHashMap<>();
+        try (DeviceBuffer x = device.allocate(xBytes, "AWQ tuning x");
+                DeviceBuffer y = device.allocate(yBytes, "AWQ tuning y");
+                GpuTimer timer = new GpuTimer(device)) {
+            new DeviceFill(device).uniform(ActivationType.F16, x, 1, -1f, 1f);
+            shapes.forEach((shape, same) -> {
+                List<Bucket> buckets = new ArrayList<>();
+                for (int m : AwqKernelTable.BUCKETS) {
+                    buckets.add(bucket(shape, same, m, x, y, timer));
+                }
+                table.put(shape, buckets);
+            });
+        }
+        AwqKernelTable tuned = new AwqKernelTable(table);
+        LOG.info("AWQ kernels timed on {} in {} ms (µs a call at m rows):\n  {}", device.name(),
+                (System.nanoTime() - start) / 1_000_000, String.join("\n  ", tuned.describe()));
+        return tuned;
+    }
+
+    private Bucket bucket(Shape shape, List<AwqDeviceWeights> same, int m, DeviceBuffer x, DeviceBuffer y,
+            GpuTimer timer) {
+        int n = shape.outFeatures();
+        AwqChoice reference = LinearDispatch.awqConfigured(m, n, shape.inFeatures(), shape.groupSize(), false);
+        List<AwqChoice> candidates = new ArrayList<>(
+                LinearDispatch.awqCandidates(m, n, shape.inFeatures(), shape.groupSize()));
+        if (!candidates.contains(reference)) {
+            candidates.addFirst(reference);
+        }
+        AwqDeviceWeights first = same.getFirst();
+        float[] expected = outputs(reference, first, x, y, m);
+        String where = shape + " at " + m + " rows";
+        if (!allFinite(expected)) {
+            LOG.warn("AWQ tuning of {}: the reference {} wrote non-finite outputs; not tuned", where, reference);
+            return new Bucket(reference, Map.of());
+        }
+        Map<AwqChoice, Double> micros = new LinkedHashMap<>();
+        AwqChoice best = reference;
+        for (AwqChoice c : candidates) {
+            try {
+                String wrong = mismatch(expected, outputs(c, first, x, y, m));
+                double us = wrong == null ? micros(c, same, x, y, m, timer) : Double.NaN;
+                wrong = wrong == null ? mismatch(expected, outputs(c, first, x, y, m)) : wrong;
+                if (wrong != null) {
+                    LOG.warn("AWQ tuning of {}: {} left out, its output differs from {}'s: {}", where, c, reference, wrong);
+                    continue;
+                }
+                micros.put(c, us);
+                if (us < micros.getOrDefault(best, Double.MAX_VALUE)) {
+                    best = c;
+                }
+            } catch (CudaException e) {
+                if (c.equals(reference)) {
+                    throw e;
+                }
+                LOG.warn("AWQ tuning of {}: {} left out, the driver refused it: {}", where, c, e.getMessage());
+            }
+        }
+        return new Bucket(best, micros);
+    }
+
+    /** One product on the first layer of the shape, into y poisoned with NaN first; the outputs as floats. */
+    private float[] outputs(AwqChoice c, AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, int m) {
+        y.fill((byte) 0xFF);
+        product.run(c, w, x, y, m);
+        int count = m * w.outFeatures();
+        short[] half = y.downloadShorts(count);
+        float[] out = new float[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = Float.float16ToFloat(half[i]);
+        }
+        return out;
+    }
+
+    /** µs a call: a warm-up pass over the layers, then {@value #PASSES} passes between two events. */
+    private double micros(AwqChoice c, List<AwqDeviceWeights> layers, DeviceBuffer x, DeviceBuffer y, int m,
+            GpuTimer timer) {
+        layers.forEach(w -> product.run(c, w, x, y, m));
+        timer.start();
+        for (int p = 0; p < PASSES; p++) {
+            layers.forEach(w -> product.run(c, w, x, y, m));
+        }
+        timer.stop();
+        return 1000.0 * timer.elapsedMillis() / (PASSES * layers.size());
+    }
+
+    /** Null where {@code got} is within {@value #TOLERANCE} of the largest |expected| everywhere, else why not. */
+    static String mismatch(float[] expected, float[] got) {
+        double largest = 0;
+        for (float e : expected) {
+            largest = Math.max(largest, Math.abs(e));
+        }
+        double bound = TOLERANCE * Math.max(largest, 1e-6);
+        for (int i = 0; i < expected.length; i++) {
+            if (!Float.isFinite(got[i]) || Math.abs(got[i] - expected[i]) > bound) {
+                return "output " + i + " is " + got[i] + ", expected " + expected[i] + " (bound " + (float) bound + ")";
+            }
+        }
+        return null;
+    }
+
+    private static boolean allFinite(float[] values) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Map<Shape, List<AwqDeviceWeights>> byShape(List<AwqDeviceWeights> layers) {
+        Map<Shape, List<AwqDeviceWeights>> shapes = new LinkedHashMap<>();
+        for (AwqDeviceWeights w : layers) {
+            shapes.computeIfAbsent(Shape.of(w), s -> new ArrayList<>()).add(w);
+        }
+        return shapes;
+    }
+}

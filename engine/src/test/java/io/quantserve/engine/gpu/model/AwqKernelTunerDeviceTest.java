@@ -1,0 +1,144 @@
+package io.quantserve.engine.gpu.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quantserve.engine.gpu.ActivationType;
+import io.quantserve.engine.gpu.AwqDeviceWeights;
+import io.quantserve.engine.gpu.DeviceBuffer;
+import io.quantserve.engine.gpu.DeviceTest;
+import io.quantserve.engine.gpu.GpuKernels;
+import io.quantserve.engine.gpu.GpuMatmul;
+import io.quantserve.engine.gpu.ModelKernels;
+import io.quantserve.engine.gpu.model.LinearDispatch.AwqChoice;
+import io.quantserve.engine.gpu.model.LinearDispatch.Kernel;
+import io.quantserve.engine.kvcache.BlockTable;
+import io.quantserve.engine.model.Architecture;
+import io.quantserve.engine.model.ModelConfig;
+import io.quantserve.engine.model.RopeScaling;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link AwqKernelTuner} on random AWQ layers: every candidate timed and the fastest kept per shape and bucket; a
+ * candidate that writes wrong or no outputs left out; a tuned layer against the CPU; a model tuned at load against
+ * the same model untuned. Timings on the emulated device mean nothing; what the choice is made of does.
+ */
+class AwqKernelTunerDeviceTest extends DeviceTest {
+
+    AwqKernelTunerDeviceTest() {
+        super(new Random(3));
+    }
+
+    @Test
+    void timesEveryCandidateAndRunsTheFastestPerShapeAndBucket() {
+        List<RandomAwq> layers = List.of(randomAwq(128, 64, 32), randomAwq(128, 64, 32), randomAwq(64, 96, 64));
+        List<AwqDeviceWeights> weights = new ArrayList<>();
+        for (RandomAwq l : layers) {
+            weights.add(trackWeights(l.upload()));
+        }
+        AwqKernelTable table = AwqKernelTuner.tune(device, new GpuKernels(device), new ModelKernels(device),
+                new GpuMatmul(device), weights);
+
+        assertThat(table.describe()).hasSize(2).allSatisfy(line -> assertThat(line).contains("m=1 ", "m=32 "));
+        for (AwqDeviceWeights w : List.of(weights.get(0), weights.get(2))) {
+            for (int m : AwqKernelTable.BUCKETS) {
+                List<AwqChoice> candidates = LinearDispatch.awqCandidates(m, w.outFeatures(), w.inFeatures(),
+                        w.groupSize());
+                AwqChoice chosen = table.choose(w, m, false);
+                assertThat(candidates).as("m=%d", m).contains(chosen);
+            }
+        }
+        // every candidate matched the reference here, so each was timed
+        assertThat(table.describe()).allSatisfy(line -> assertThat(line)
+                .contains("gemv-registers", "gemv-ring ", "gemv-ring1", "gemm", "batched-gemv", "mma"));
+
+        // a tuned layer's product at a row count between buckets against the CPU
+        RandomAwq awq = layers.getFirst();
+        int m = 3;
+        float[] x = rounded(ActivationType.F16, gaussian(m * awq.k(), 1));
+        float[] expected = new float[m * awq.n()];
+        awq.cpu().apply(x, expected, m);
+        GpuLinear.Awq layer = new GpuLinear.Awq(weights.getFirst(), null);
+        DeviceBuffer ws = track(device.allocate(layer.workspaceBytes(m, device.multiprocessors()), "workspace"));
+        DeviceBuffer y = poisoned(2L * m * awq.n(), "y");
+        layer.apply(new GpuLinear.Ops(new GpuKernels(device), new ModelKernels(device), new GpuMatmul(device),
+                ActivationType.F16, ws, table), upload(ActivationType.F16, x), y, m, false);
+        assertClose(download(ActivationType.F16, y, m * awq.n()), expected, 2e-3, "tuned " + table.choose(
+                weights.getFirst(), m, false));
+    }
+
+    @Test
+    void leavesOutACandidateWhoseOutputIsWrongOrNeverWritten() {
+        AwqDeviceWeights w = trackWeights(randomAwq(128, 64, 32).upload());
+        GpuKernels kernels = new GpuKernels(device);
+        DeviceBuffer ws = track(device.allocate(LinearDispatch.awqWorkspaceBytes(64, 128, 32, 32,
+                device.multiprocessors()), "workspace"));
+        GpuLinear.Ops ops = new GpuLinear.Ops(kernels, new ModelKernels(device), new GpuMatmul(device),
+                ActivationType.F16, ws, AwqKernelTable.CONFIGURED);
+        AwqKernelTuner tuner = new AwqKernelTuner(device, (c, weights, x, y, m) -> {
+            if (c.kernel() == Kernel.AWQ_MMA) {
+                return; // writes nothing: the poison stays
+            }
+            GpuLinear.Awq.product(ops, c, weights, x, y, m, false);
+            if (c.kernel() == Kernel.AWQ_BATCHED_GEMV) {
+                y.fill((byte) 0); // wrong: zeros
+            }
+        });
+        AwqKernelTable table = tuner.tune(List.of(w));
+
+        String line = table.describe().getFirst();
+        assertThat(line).doesNotContain("mma", "batched-gemv").contains("gemv-registers", "gemv-ring1", "gemm");
+        for (int m : AwqKernelTable.BUCKETS) {
+            assertThat(table.choose(w, m, false).kernel()).isNotIn(Kernel.AWQ_MMA, Kernel.AWQ_BATCHED_GEMV);
+        }
+    }
+
+    /** A tiny model tuned at load computes what the same weights untuned do (within fp16 sums' order). */
+    @Test
+    void aModelTunedAtLoadMatchesTheSameModelUntuned() {
+        // smaller than the "tiny" shape: the emulation times every candidate 6 x 4 shapes over
+        ModelConfig c = new ModelConfig(Architecture.LLAMA, 128, 192, 2, 4, 2, 32, 512, 1e-5f, 10000.0,
+                new RopeScaling.None(), 256, false, false, 0, 1, List.of(2));
+        String before = System.getProperty(AwqKernelTuner.PROPERTY);
+        try {
+            System.setProperty(AwqKernelTuner.PROPERTY, "true");
+            try (GpuLlamaModel tuned = GpuLlamaModel.random(device, c, 32, 3)) {
+                System.setProperty(AwqKernelTuner.PROPERTY, "false");
+                try (GpuLlamaModel plain = GpuLlamaModel.random(device, c, 32, 3)) {
+                    assertThat(tuned.awqKernelChoices()).hasSize(4); // qkv, o, gate/up, down
+                    assertThat(plain.awqKernelChoices()).isEmpty();
+                    int[] prompt = {5, 17, 300, 42, 9};
+                    float[][] got = logits(tuned, prompt);
+                    float[][] expected = logits(plain, prompt);
+                    GpuLlamaModelDeviceTest.assertClose("prefill of 5", got[0], expected[0], 1e-2);
+                    GpuLlamaModelDeviceTest.assertClose("decode step", got[1], expected[1], 1e-2);
+                }
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(AwqKernelTuner.PROPERTY);
+            } else {
+                System.setProperty(AwqKernelTuner.PROPERTY, before);
+            }
+        }
+    }
+
+    /** The prompt's logits (all rows), then one decode step's. */
+    private static float[][] logits(GpuLlamaModel model, int[] prompt) {
+        try (GpuKvCache cache = model.newKvCache(2); GpuBatchState state = model.newBatchState(cache, 8)) {
+            BlockTable table = BlockTable.of(16, 1, 0);
+            float[] prefill = model.forward(state, table, prompt, 0, true);
+            float[] step = model.forward(state, table, new int[] {7}, prompt.length, false);
+            return new float[][] {prefill, step};
+        }
+    }
+
+    private AwqDeviceWeights trackWeights(AwqDeviceWeights w) {
+        track(w.qweight());
+        track(w.qzeros());
+        track(w.scales());
+        return w;
+    }
+}
