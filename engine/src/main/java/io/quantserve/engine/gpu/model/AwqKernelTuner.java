@@ -149,9 +149,28 @@ final class AwqKernelTuner {
                     throw e;
                 }
                 LOG.warn("AWQ tuning of {}: {} left out, the driver refused it: {}", where, c, e.getMessage());
+                requireUsableContext(reference, first, x, y, m, c, where, e);
             }
         }
         return new Bucket(best, micros);
+    }
+
+    /**
+     * After a candidate's failure, whether the context still runs the reference: a launch refused (too many resources,
+     * say) leaves it usable; a fault inside a kernel (an illegal address) does not, and nothing on this device can
+     * run any more, so the model's load fails naming the candidate and how to start without tuning.
+     */
+    private void requireUsableContext(AwqChoice reference, AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, int m,
+            AwqChoice failed, String where, CudaException cause) {
+        try {
+            outputs(reference, w, x, y, m);
+        } catch (CudaException e) {
+            IllegalStateException fatal = new IllegalStateException("AWQ kernel tuning: " + failed + " failed on "
+                    + where + " (" + cause.getMessage() + ") and the CUDA context no longer runs kernels; start with -D"
+                    + PROPERTY + "=false to run the configured kernels without timing the others", cause);
+            fatal.addSuppressed(e);
+            throw fatal;
+        }
     }
 
     /** One product on the first layer of the shape, into y poisoned with NaN first; the outputs as floats. */

@@ -1,9 +1,11 @@
 package io.quantserve.engine.gpu.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quantserve.engine.gpu.ActivationType;
 import io.quantserve.engine.gpu.AwqDeviceWeights;
+import io.quantserve.engine.gpu.CudaException;
 import io.quantserve.engine.gpu.DeviceBuffer;
 import io.quantserve.engine.gpu.DeviceTest;
 import io.quantserve.engine.gpu.GpuKernels;
@@ -93,6 +95,39 @@ class AwqKernelTunerDeviceTest extends DeviceTest {
         for (int m : AwqKernelTable.BUCKETS) {
             assertThat(table.choose(w, m, false).kernel()).isNotIn(Kernel.AWQ_MMA, Kernel.AWQ_BATCHED_GEMV);
         }
+    }
+
+    /**
+     * A launch the driver refuses leaves the candidate out and tuning goes on; where the context runs nothing after a
+     * candidate (a fault inside a kernel), the load fails naming it and the property that starts without tuning.
+     */
+    @Test
+    void goesOnPastARefusedLaunchAndStopsByNameWhereTheContextIsLost() {
+        AwqDeviceWeights w = trackWeights(randomAwq(128, 64, 32).upload());
+        DeviceBuffer ws = track(device.allocate(LinearDispatch.awqWorkspaceBytes(64, 128, 32, 32,
+                device.multiprocessors()), "workspace"));
+        GpuLinear.Ops ops = new GpuLinear.Ops(new GpuKernels(device), new ModelKernels(device), new GpuMatmul(device),
+                ActivationType.F16, ws, AwqKernelTable.CONFIGURED);
+        int launchOutOfResources = 701;
+        AwqKernelTable table = new AwqKernelTuner(device, (c, weights, x, y, m) -> {
+            if (c.kernel() == Kernel.AWQ_MMA) {
+                throw new CudaException("cuLaunchKernel(awq_mma_f16)", launchOutOfResources);
+            }
+            GpuLinear.Awq.product(ops, c, weights, x, y, m, false);
+        }).tune(List.of(w));
+        assertThat(table.describe().getFirst()).doesNotContain("mma").contains("batched-gemv");
+
+        boolean[] lost = {false};
+        AwqKernelTuner broken = new AwqKernelTuner(device, (c, weights, x, y, m) -> {
+            if (lost[0] || c.kernel() == Kernel.AWQ_MMA) {
+                lost[0] = true;
+                throw new CudaException("cuLaunchKernel(" + c + ")", 700); // CUDA_ERROR_ILLEGAL_ADDRESS: sticky
+            }
+            GpuLinear.Awq.product(ops, c, weights, x, y, m, false);
+        });
+        assertThatThrownBy(() -> broken.tune(List.of(w))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("mma failed on 128->64 group 32 at 1 rows")
+                .hasMessageContaining("-Dquantserve.gpu.awq-tune=false");
     }
 
     /** A tiny model tuned at load computes what the same weights untuned do (within fp16 sums' order). */
