@@ -78,7 +78,7 @@ final class AwqKernelTable {
         return !tuned.isEmpty();
     }
 
-    /** One line a shape: each bucket's choice and what every candidate took, e.g. {@code m=1 gemv-ring 10.2 µs (...)}. */
+    /** One line a shape: each bucket's choice and what the others took, e.g. {@code m=1 gemv-ring 10.2 µs (...)}. */
     List<String> describe() {
         return tuned.entrySet().stream()
                 .sorted(Map.Entry.comparingByKey((a, b) -> a.toString().compareTo(b.toString())))
@@ -92,8 +92,9 @@ final class AwqKernelTable {
             String others = b.micros().entrySet().stream().filter(e -> !e.getKey().equals(b.choice()))
                     .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue()))
                     .collect(Collectors.joining(", "));
-            line.append(i == 0 ? "" : "; ").append(String.format(Locale.ROOT, "m=%d %s %.1f µs", BUCKETS[i], b.choice(),
-                    b.micros().getOrDefault(b.choice(), Double.NaN))).append(others.isEmpty() ? "" : " (" + others + ")");
+            line.append(i == 0 ? "" : "; ").append(String.format(Locale.ROOT, "m=%d %s %.1f µs", BUCKETS[i],
+                    b.choice(), b.micros().getOrDefault(b.choice(), Double.NaN)));
+            line.append(others.isEmpty() ? "" : " (" + others + ")");
         }
         return line.toString();
     }

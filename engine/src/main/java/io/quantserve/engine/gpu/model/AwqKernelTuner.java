@@ -137,7 +137,8 @@ final class AwqKernelTuner {
                 double us = wrong == null ? micros(c, same, x, y, m, timer) : Double.NaN;
                 wrong = wrong == null ? mismatch(expected, outputs(c, first, x, y, m)) : wrong;
                 if (wrong != null) {
-                    LOG.warn("AWQ tuning of {}: {} left out, its output differs from {}'s: {}", where, c, reference, wrong);
+                    LOG.warn("AWQ tuning of {}: {} left out, its output differs from {}'s: {}", where, c, reference,
+                            wrong);
                     continue;
                 }
                 micros.put(c, us);

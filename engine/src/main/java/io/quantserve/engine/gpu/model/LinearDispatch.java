@@ -13,8 +13,9 @@ import java.util.Locale;
 /**
  * Which kernel runs a {@link GpuLinear} for m rows, and the split-K workspace that choice needs. Pure: the runner
  * asks it per launch, tests ask it without a device. An AWQ layer's decode-sized products may instead run on what
- * {@link AwqKernelTuner} timed fastest among {@link #awqCandidates} (an {@link AwqKernelTable}). The runner passes whole allocations only (activations of a
- * {@link GpuBatchState}, uploaded weights), so the GEMMs' 16-byte alignment holds by construction.
+ * {@link AwqKernelTuner} timed fastest among {@link #awqCandidates} (an {@link AwqKernelTable}). The runner passes
+ * whole allocations only (activations of a {@link GpuBatchState}, uploaded weights), so the GEMMs' 16-byte alignment
+ * holds by construction.
  */
 final class LinearDispatch {
 
@@ -136,7 +137,8 @@ final class LinearDispatch {
      */
     static List<AwqChoice> awqCandidates(int m, int n, int k, int groupSize) {
         if (m < 1 || m > AwqTokensPlan.MAX_TOKENS) {
-            throw new IllegalArgumentException("AWQ decode candidates for " + m + " rows: 1.." + AwqTokensPlan.MAX_TOKENS);
+            throw new IllegalArgumentException("AWQ decode candidates for " + m + " rows: 1.."
+                    + AwqTokensPlan.MAX_TOKENS);
         }
         List<AwqChoice> all = new ArrayList<>();
         if (m <= 4) {
@@ -202,7 +204,8 @@ final class LinearDispatch {
         for (int m = 1; m <= maxTokens; m++) {
             for (boolean f32Out : new boolean[] {false, true}) {
                 Kernel kernel = awq(m, n, k, groupSize, f32Out, decode, dequantRows);
-                bytes = Math.max(bytes, workspaceBytes(new AwqChoice(kernel), m, n, k, groupSize, multiprocessors));
+                bytes = Math.max(bytes, workspaceBytes(new AwqChoice(kernel, AWQ_GEMV), m, n, k, groupSize,
+                        multiprocessors));
             }
         }
         return bytes;

@@ -91,7 +91,8 @@ class AwqKernelTableTest {
 
     @Test
     void shouldTuneUnlessSwitchedOffOrAKernelIsNamed() {
-        List<String> names = List.of(AwqKernelTuner.PROPERTY, AwqGemvKernel.PROPERTY, LinearDispatch.AWQ_DECODE_PROPERTY);
+        List<String> names = List.of(AwqKernelTuner.PROPERTY, AwqGemvKernel.PROPERTY,
+                LinearDispatch.AWQ_DECODE_PROPERTY);
         Map<String, String> before = new HashMap<>();
         names.forEach(n -> before.put(n, System.getProperty(n)));
         try {
