@@ -74,10 +74,6 @@ final class AwqKernelTable {
         throw new IllegalArgumentException(m + " rows is past the largest bucket, " + BUCKETS[BUCKETS.length - 1]);
     }
 
-    boolean isTuned() {
-        return !tuned.isEmpty();
-    }
-
     /** One line a shape: each bucket's choice and what the others took, e.g. {@code m=1 gemv-ring 10.2 µs (...)}. */
     List<String> describe() {
         return tuned.entrySet().stream()
@@ -97,10 +93,5 @@ final class AwqKernelTable {
             line.append(others.isEmpty() ? "" : " (" + others + ")");
         }
         return line.toString();
-    }
-
-    @Override
-    public String toString() {
-        return isTuned() ? String.join("\n", describe()) : "AWQ kernels as configured (not tuned)";
     }
 }
