@@ -4,8 +4,8 @@
 # alone on 7B and 70B shapes (with the tensor-core product at 1-32 tokens and the batched GEMV beside the AWQ GEMM at
 # 2, 8, 32 tokens) and the 7B model bench; the model's tests and bench again with quantserve.gpu.awq-decode set to
 # batched-gemv and to mma; last the model bench with AWQ prefill on the W4A16 GEMM throughout (awq-dequant-rows=0)
-# against the default (the layer dequantized for the dense GEMM from 256 rows), and the model bench as it loads by default
-# (each shape's decode kernels timed at load, the fastest kept: AwqKernelTuner). Needs gpu/.carry.
+# against the untuned default (the layer dequantized for the dense GEMM from 256 rows), and the model bench as it loads by
+# default (each shape's kernels timed at load at 1-512 rows, the fastest kept: AwqKernelTuner). Needs gpu/.carry.
 #   run(command="bash gpu/gemv-iteration.sh", carry=["gpu/.carry"], timeout_s=600)  (about 5 minutes)
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"; carry="$root/gpu/.carry"
@@ -44,7 +44,7 @@ for decode in batched-gemv mma; do
   timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-decode=$decode -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench \
     llama-7b 128 2>&1 | grep -E "prefill|decode" | sed "s/^/$decode: /" | tee -a "$out/model.txt"
 done
-# prefill 512 tokens with every AWQ product on the W4A16 GEMM (the default above dequantizes from 256 rows)
+# prefill 512 tokens with every AWQ product on the W4A16 GEMM (the untuned runs above dequantize from 256 rows)
 timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-dequant-rows=0 -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench \
   llama-7b 128 2>&1 | grep -E "prefill" | sed "s/^/awq-dequant-rows=0: /" | tee -a "$out/model.txt"
 # the model as it loads by default: every AWQ layer shape's kernels timed at load (AwqKernelTuner), the choice printed

@@ -24,23 +24,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Chooses, on the device at load, the kernel of every AWQ layer shape's decode-sized products by timing them: which
- * of awq_gemv.cu's partial-sum kernels, the W4A16 GEMM, the batched GEMV or the tensor-core product is fastest
- * depends on the GPU, the shape and the row count, so a measurement decides instead of a rule
- * ({@link LinearDispatch#awqCandidates}, for each of {@link AwqKernelTable#BUCKETS}).
+ * Chooses, on the device at load, the kernel of every AWQ layer shape's fp16 products by timing them: which of
+ * awq_gemv.cu's partial-sum kernels, the W4A16 GEMM, the batched GEMV or the tensor-core product is fastest for a few
+ * rows, and from how many rows dequantizing the layer for the dense GEMM beats the W4A16 GEMM, depends on the GPU, the
+ * shape and the row count, so a measurement decides instead of a rule ({@link LinearDispatch#awqCandidates}, for each
+ * of {@link AwqKernelTable#BUCKETS}).
  *
  * <p>Each candidate runs on random x ±1 over the model's layers of that shape in turn (as a decode step reads them:
- * for real models more weights than the L2 cache holds), once to warm up, then {@value #PASSES} times between CUDA
- * events; µs a call. It is checked against the untuned choice ({@link LinearDispatch#awqConfigured}, the reference)
- * before and after its timing, its output poisoned with NaN first: a candidate that differs by more than
- * {@value #TOLERANCE} of the reference's largest output, writes a non-finite value, or whose launch the driver
- * refuses, is left out (logged). On unless {@value #PROPERTY}{@code =false} or a kernel is named by
- * {@value LinearDispatch#AWQ_DECODE_PROPERTY} or {@value AwqGemvKernel#PROPERTY} (that choice then holds).
+ * for real models more weights than the L2 cache holds; at prefill sizes, compute-bound, over the first {@value
+ * #PREFILL_LAYERS}), once to warm up, then {@value #PASSES} times between CUDA events; µs a call. It is checked against
+ * the untuned choice ({@link LinearDispatch#awqConfigured}, the reference) before and after its timing, its output
+ * poisoned with NaN first: a candidate that differs by more than {@value #TOLERANCE} of the reference's largest output,
+ * writes a non-finite value, or whose launch the driver refuses, is left out (logged). A bucket with one candidate is
+ * not timed. On unless {@value #PROPERTY}{@code =false} or a kernel is named by {@value
+ * LinearDispatch#AWQ_DECODE_PROPERTY}, {@value AwqGemvKernel#PROPERTY} or {@value
+ * LinearDispatch#AWQ_DEQUANT_ROWS_PROPERTY} (the properties' choice then holds).
  */
 final class AwqKernelTuner {
     static final String PROPERTY = "quantserve.gpu.awq-tune";
     static final int PASSES = 3;
     static final double TOLERANCE = 1e-2;
+    static final int PREFILL_LAYERS = 4;
     private static final Logger LOG = LoggerFactory.getLogger(AwqKernelTuner.class);
 
     /** One product on one choice: y [m, N] = x [m, K] W, fp16 outputs. */
@@ -60,7 +64,8 @@ final class AwqKernelTuner {
     static boolean enabled() {
         return !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").strip())
                 && System.getProperty(LinearDispatch.AWQ_DECODE_PROPERTY) == null
-                && System.getProperty(AwqGemvKernel.PROPERTY) == null;
+                && System.getProperty(AwqGemvKernel.PROPERTY) == null
+                && System.getProperty(LinearDispatch.AWQ_DEQUANT_ROWS_PROPERTY) == null;
     }
 
     /** The AWQ weights of a layer: itself, a stacked layer's AWQ parts, none for a float layer. */
@@ -77,8 +82,8 @@ final class AwqKernelTuner {
             List<AwqDeviceWeights> layers) {
         long bytes = 0;
         for (Shape s : byShape(layers).keySet()) {
-            bytes = Math.max(bytes, LinearDispatch.awqWorkspaceBytes(s.outFeatures(), s.inFeatures(), s.groupSize(),
-                    AwqTokensPlan.MAX_TOKENS, device.multiprocessors()));
+            bytes = Math.max(bytes, LinearDispatch.awqCandidatesWorkspaceBytes(s.outFeatures(), s.inFeatures(),
+                    s.groupSize(), AwqKernelTable.LARGEST_BUCKET, device.multiprocessors()));
         }
         try (DeviceBuffer ws = device.allocate(Math.max(bytes, 256), "AWQ tuning workspace")) {
             GpuLinear.Ops ops = new GpuLinear.Ops(kernels, model, matmul, ActivationType.F16, ws,
@@ -91,7 +96,7 @@ final class AwqKernelTuner {
     AwqKernelTable tune(List<AwqDeviceWeights> layers) {
         long start = System.nanoTime();
         Map<Shape, List<AwqDeviceWeights>> shapes = byShape(layers);
-        int rows = AwqTokensPlan.MAX_TOKENS;
+        int rows = AwqKernelTable.LARGEST_BUCKET;
         long xBytes = 2L * rows * shapes.keySet().stream().mapToInt(Shape::inFeatures).max().orElse(1);
         long yBytes = 2L * rows * shapes.keySet().stream().mapToInt(Shape::outFeatures).max().orElse(1);
         Map<Shape, List<Bucket>> table = new LinkedHashMap<>();
@@ -122,6 +127,11 @@ final class AwqKernelTuner {
         if (!candidates.contains(reference)) {
             candidates.addFirst(reference);
         }
+        if (candidates.size() == 1) {
+            return new Bucket(reference, Map.of());
+        }
+        List<AwqDeviceWeights> timed = m > AwqTokensPlan.MAX_TOKENS
+                ? same.subList(0, Math.min(same.size(), PREFILL_LAYERS)) : same;
         AwqDeviceWeights first = same.getFirst();
         float[] expected = outputs(reference, first, x, y, m);
         String where = shape + " at " + m + " rows";
@@ -134,7 +144,7 @@ final class AwqKernelTuner {
             try {
                 String wrong = mismatch(expected, outputs(c, first, x, y, m));
                 if (wrong == null) {
-                    double us = micros(c, same, x, y, m, timer);
+                    double us = micros(c, timed, x, y, m, timer);
                     wrong = mismatch(expected, outputs(c, first, x, y, m)); // and after its timing
                     if (wrong == null) {
                         micros.put(c, us);

@@ -22,8 +22,8 @@ sealed interface GpuLinear extends AutoCloseable {
 
     int outFeatures();
 
-    /** Bytes of split-K partial sums this layer needs for any m up to {@code maxTokens}. */
-    long workspaceBytes(int maxTokens, int multiprocessors);
+    /** Bytes of split-K partial sums this layer needs for any m up to {@code maxTokens}, AWQ products on {@code awq}. */
+    long workspaceBytes(int maxTokens, int multiprocessors, AwqKernelTable awq);
 
     /** y = x W^T (+ bias) for m rows; y in the activation type, or fp32 when {@code f32Out} (logits). */
     void apply(Ops ops, DeviceBuffer x, DeviceBuffer y, int m, boolean f32Out);
@@ -33,7 +33,7 @@ sealed interface GpuLinear extends AutoCloseable {
 
     /**
      * What a layer needs to run: the kernels, the activation type, the split-K workspace (shared by all) and the
-     * AWQ kernel each decode-sized product runs on.
+     * AWQ kernel each fp16 product runs on.
      */
     record Ops(GpuKernels kernels, ModelKernels model, GpuMatmul matmul, ActivationType type, DeviceBuffer workspace,
             AwqKernelTable awq) {
@@ -46,7 +46,7 @@ sealed interface GpuLinear extends AutoCloseable {
     /** A float weight [out, in] in the activation type; bias [out] or null. */
     record Dense(DeviceBuffer weight, DeviceBuffer bias, int inFeatures, int outFeatures) implements GpuLinear {
         @Override
-        public long workspaceBytes(int maxTokens, int multiprocessors) {
+        public long workspaceBytes(int maxTokens, int multiprocessors, AwqKernelTable awq) {
             return LinearDispatch.denseWorkspaceBytes(outFeatures, inFeatures, maxTokens, multiprocessors);
         }
 
@@ -90,9 +90,8 @@ sealed interface GpuLinear extends AutoCloseable {
         }
 
         @Override
-        public long workspaceBytes(int maxTokens, int multiprocessors) {
-            return gatheredBytes(maxTokens) + LinearDispatch.awqWorkspaceBytes(outFeatures(), inFeatures(),
-                    weights.groupSize(), maxTokens, multiprocessors);
+        public long workspaceBytes(int maxTokens, int multiprocessors, AwqKernelTable awq) {
+            return gatheredBytes(maxTokens) + awq.workspaceBytes(weights, maxTokens, multiprocessors);
         }
 
         /** The gathered input of m rows, rounded up to 256 bytes so that the split-K partials after it stay aligned. */
@@ -173,8 +172,9 @@ sealed interface GpuLinear extends AutoCloseable {
         }
 
         @Override
-        public long workspaceBytes(int maxTokens, int multiprocessors) {
-            long most = parts.stream().mapToLong(p -> p.workspaceBytes(maxTokens, multiprocessors)).max().orElseThrow();
+        public long workspaceBytes(int maxTokens, int multiprocessors, AwqKernelTable awq) {
+            long most = parts.stream().mapToLong(p -> p.workspaceBytes(maxTokens, multiprocessors, awq)).max()
+                    .orElseThrow();
             return outputBytes(maxTokens) + most;
         }
 

@@ -263,7 +263,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         }
     }
 
-    /** Times the AWQ layers' decode kernels on this device ({@link AwqKernelTuner}) where that is on. */
+    /** Times the AWQ layers' kernels on this device ({@link AwqKernelTuner}) where that is on. */
     private void tuneAwqKernels() {
         List<AwqDeviceWeights> awq = Stream.concat(Arrays.stream(layers).flatMap(l -> l.linears().stream()),
                 Stream.of(lmHead)).flatMap(AwqKernelTuner::awqWeights).toList();
@@ -273,7 +273,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
     }
 
     /**
-     * The AWQ kernels each layer shape's decode-sized products run on, one line a shape with what each candidate
+     * The AWQ kernels each layer shape's products run on by row count, one line a shape with what each candidate
      * took; empty where they were not timed (no AWQ layers, or {@value AwqKernelTuner#PROPERTY} off).
      */
     public List<String> awqKernelChoices() {
@@ -348,10 +348,10 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
      */
     private long workspaceBytes(int maxTokens, int logitRows) {
         int sms = device.multiprocessors();
-        long ws = lmHead.workspaceBytes(logitRows, sms);
+        long ws = lmHead.workspaceBytes(logitRows, sms, awqKernels);
         for (Layer l : layers) {
             for (GpuLinear linear : l.linears()) {
-                ws = Math.max(ws, linear.workspaceBytes(maxTokens, sms));
+                ws = Math.max(ws, linear.workspaceBytes(maxTokens, sms, awqKernels));
             }
         }
         return ws;

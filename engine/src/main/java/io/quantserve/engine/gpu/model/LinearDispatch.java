@@ -12,7 +12,7 @@ import java.util.Locale;
 
 /**
  * Which kernel runs a {@link GpuLinear} for m rows, and the split-K workspace that choice needs. Pure: the runner
- * asks it per launch, tests ask it without a device. An AWQ layer's decode-sized products may instead run on what
+ * asks it per launch, tests ask it without a device. An AWQ layer's fp16 products may instead run on what
  * {@link AwqKernelTuner} timed fastest among {@link #awqCandidates} (an {@link AwqKernelTable}). The runner passes
  * whole allocations only (activations of a {@link GpuBatchState}, uploaded weights), so the GEMMs' 16-byte alignment
  * holds by construction.
@@ -83,7 +83,8 @@ final class LinearDispatch {
     /**
      * From how many rows an AWQ product dequantizes the whole layer once and runs the dense GEMM
      * ({@value #AWQ_DEQUANT_ROWS_PROPERTY}, default {@value #DEFAULT_AWQ_DEQUANT_ROWS}, as vLLM's AWQ layer; 0: never):
-     * the W4A16 GEMM re-dequantizes its weight tile for every 64 rows, the dense GEMM does not.
+     * the W4A16 GEMM re-dequantizes its weight tile for every 64 rows, the dense GEMM does not. Unset, a model loaded
+     * on a device times both per shape instead ({@link AwqKernelTuner}); set, it holds for every shape.
      */
     static final String AWQ_DEQUANT_ROWS_PROPERTY = "quantserve.gpu.awq-dequant-rows";
     static final int DEFAULT_AWQ_DEQUANT_ROWS = 256;
@@ -131,16 +132,24 @@ final class LinearDispatch {
     }
 
     /**
-     * Every kernel that can run m rows (1..{@value AwqTokensPlan#MAX_TOKENS}) of an AWQ layer with fp16 outputs: for
-     * one row each of the GEMV's variants and the tensor-core product; for more, the W4A16 GEMM, the batched GEMV,
-     * the tensor-core product, and up to 4 rows the GEMV once a row. {@link AwqKernelTuner} times them all.
+     * Every kernel that can run m rows of an AWQ layer with fp16 outputs. Decode-sized (1..{@value
+     * AwqTokensPlan#MAX_TOKENS}): for one row each of the GEMV's variants and the tensor-core product; for more, the
+     * W4A16 GEMM, the batched GEMV, the tensor-core product, and up to 4 rows the GEMV once a row. Prefill-sized: the
+     * W4A16 GEMM and the layer dequantized for the dense GEMM (none where K % 8 != 0 or m x N passes int range: the
+     * GEMV once a row is all there is). {@link AwqKernelTuner} times them all.
      */
     static List<AwqChoice> awqCandidates(int m, int n, int k, int groupSize) {
-        if (m < 1 || m > AwqTokensPlan.MAX_TOKENS) {
-            throw new IllegalArgumentException("AWQ decode candidates for " + m + " rows: 1.."
-                    + AwqTokensPlan.MAX_TOKENS);
+        if (m < 1) {
+            throw new IllegalArgumentException("AWQ candidates for " + m + " rows: 1 or more");
         }
         List<AwqChoice> all = new ArrayList<>();
+        if (m > AwqTokensPlan.MAX_TOKENS) {
+            if (k % 8 == 0 && (long) m * n <= Integer.MAX_VALUE) {
+                all.add(new AwqChoice(Kernel.AWQ_GEMM));
+                all.add(new AwqChoice(Kernel.AWQ_DEQUANT_GEMM));
+            }
+            return all;
+        }
         if (m <= 4) {
             for (AwqGemvKernel gemv : AwqGemvKernel.values()) {
                 all.add(new AwqChoice(Kernel.AWQ_GEMV, gemv));
@@ -184,13 +193,21 @@ final class LinearDispatch {
     }
 
     /**
-     * Bytes of fp32 partials an AWQ layer needs at any m in 1..maxTokens: the GEMV's (it runs at m == 1 and for
-     * fp32 outputs), those of whichever kernel serves each m, and those of every {@link #awqCandidates candidate}
-     * for decode-sized m (a tuned layer may run any of them).
+     * Bytes of fp32 partials (and the dequantized layer) an untuned AWQ layer needs at any m in 1..maxTokens: the
+     * GEMV's (it runs at m == 1 and for fp32 outputs) and those of whichever kernel the properties' rule picks for
+     * each m.
      */
     static long awqWorkspaceBytes(int n, int k, int groupSize, int maxTokens, int multiprocessors) {
-        long bytes = awqWorkspaceBytes(n, k, groupSize, maxTokens, multiprocessors, AWQ_DECODE, AWQ_DEQUANT_ROWS);
-        for (int m = 1; m <= Math.min(maxTokens, AwqTokensPlan.MAX_TOKENS); m++) {
+        return awqWorkspaceBytes(n, k, groupSize, maxTokens, multiprocessors, AWQ_DECODE, AWQ_DEQUANT_ROWS);
+    }
+
+    /**
+     * {@link #awqWorkspaceBytes} and what every {@link #awqCandidates candidate} needs at each m in 1..maxRows: any of
+     * them may run while {@link AwqKernelTuner} times them (from 33 rows on, the dequantized layer).
+     */
+    static long awqCandidatesWorkspaceBytes(int n, int k, int groupSize, int maxRows, int multiprocessors) {
+        long bytes = awqWorkspaceBytes(n, k, groupSize, maxRows, multiprocessors);
+        for (int m = 1; m <= maxRows; m++) {
             for (AwqChoice c : awqCandidates(m, n, k, groupSize)) {
                 bytes = Math.max(bytes, workspaceBytes(c, m, n, k, groupSize, multiprocessors));
             }

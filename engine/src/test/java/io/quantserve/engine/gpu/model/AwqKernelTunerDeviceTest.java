@@ -43,9 +43,10 @@ class AwqKernelTunerDeviceTest extends DeviceTest {
         AwqKernelTable table = AwqKernelTuner.tune(device, new GpuKernels(device), new ModelKernels(device),
                 new GpuMatmul(device), weights);
 
-        assertThat(table.describe()).hasSize(2).allSatisfy(line -> assertThat(line).contains("m=1 ", "m=32 "));
+        assertThat(table.describe()).hasSize(2).allSatisfy(line -> assertThat(line).contains("m=1 ", "m=32 ",
+                "m=512 "));
         for (AwqDeviceWeights w : List.of(weights.get(0), weights.get(2))) {
-            for (int m : AwqKernelTable.BUCKETS) {
+            for (int m : new int[] {1, 2, 3, 4, 5, 8, 9, 16, 17, 32, 33, 100, 300, 512, 700}) {
                 List<AwqChoice> candidates = LinearDispatch.awqCandidates(m, w.outFeatures(), w.inFeatures(),
                         w.groupSize());
                 AwqChoice chosen = table.choose(w, m, false);
@@ -54,29 +55,32 @@ class AwqKernelTunerDeviceTest extends DeviceTest {
         }
         // every candidate matched the reference here, so each was timed
         assertThat(table.describe()).allSatisfy(line -> assertThat(line)
-                .contains("gemv-registers", "gemv-ring ", "gemv-ring1", "gemm", "batched-gemv", "mma"));
+                .contains("gemv-registers", "gemv-ring ", "gemv-ring1", "gemm", "batched-gemv", "mma",
+                        "dequant-gemm"));
 
-        // a tuned layer's product at a row count between buckets against the CPU
+        // a tuned layer's products at row counts between buckets (decode, prefill) against the CPU
         RandomAwq awq = layers.getFirst();
-        int m = 3;
-        float[] x = rounded(ActivationType.F16, gaussian(m * awq.k(), 1));
-        float[] expected = new float[m * awq.n()];
-        awq.cpu().apply(x, expected, m);
         GpuLinear.Awq layer = new GpuLinear.Awq(weights.getFirst(), null);
-        DeviceBuffer ws = track(device.allocate(layer.workspaceBytes(m, device.multiprocessors()), "workspace"));
-        DeviceBuffer y = poisoned(2L * m * awq.n(), "y");
-        layer.apply(new GpuLinear.Ops(new GpuKernels(device), new ModelKernels(device), new GpuMatmul(device),
-                ActivationType.F16, ws, table), upload(ActivationType.F16, x), y, m, false);
-        assertClose(download(ActivationType.F16, y, m * awq.n()), expected, 2e-3, "tuned " + table.choose(
-                weights.getFirst(), m, false));
+        for (int m : new int[] {3, 100}) {
+            float[] x = rounded(ActivationType.F16, gaussian(m * awq.k(), 1));
+            float[] expected = new float[m * awq.n()];
+            awq.cpu().apply(x, expected, m);
+            DeviceBuffer ws = track(device.allocate(layer.workspaceBytes(m, device.multiprocessors(), table),
+                    "workspace"));
+            DeviceBuffer y = poisoned(2L * m * awq.n(), "y");
+            layer.apply(new GpuLinear.Ops(new GpuKernels(device), new ModelKernels(device), new GpuMatmul(device),
+                    ActivationType.F16, ws, table), upload(ActivationType.F16, x), y, m, false);
+            assertClose(download(ActivationType.F16, y, m * awq.n()), expected, 2e-3, "tuned " + table.choose(
+                    weights.getFirst(), m, false) + " at " + m + " rows");
+        }
     }
 
     @Test
     void leavesOutACandidateWhoseOutputIsWrongOrNeverWritten() {
         AwqDeviceWeights w = trackWeights(randomAwq(128, 64, 32).upload());
         GpuKernels kernels = new GpuKernels(device);
-        DeviceBuffer ws = track(device.allocate(LinearDispatch.awqWorkspaceBytes(64, 128, 32, 32,
-                device.multiprocessors()), "workspace"));
+        DeviceBuffer ws = track(device.allocate(LinearDispatch.awqCandidatesWorkspaceBytes(64, 128, 32,
+                AwqKernelTable.LARGEST_BUCKET, device.multiprocessors()), "workspace"));
         GpuLinear.Ops ops = new GpuLinear.Ops(kernels, new ModelKernels(device), new GpuMatmul(device),
                 ActivationType.F16, ws, AwqKernelTable.CONFIGURED);
         AwqKernelTuner tuner = new AwqKernelTuner(device, (c, weights, x, y, m) -> {
@@ -104,8 +108,8 @@ class AwqKernelTunerDeviceTest extends DeviceTest {
     @Test
     void goesOnPastARefusedLaunchAndStopsByNameWhereTheContextIsLost() {
         AwqDeviceWeights w = trackWeights(randomAwq(128, 64, 32).upload());
-        DeviceBuffer ws = track(device.allocate(LinearDispatch.awqWorkspaceBytes(64, 128, 32, 32,
-                device.multiprocessors()), "workspace"));
+        DeviceBuffer ws = track(device.allocate(LinearDispatch.awqCandidatesWorkspaceBytes(64, 128, 32,
+                AwqKernelTable.LARGEST_BUCKET, device.multiprocessors()), "workspace"));
         GpuLinear.Ops ops = new GpuLinear.Ops(new GpuKernels(device), new ModelKernels(device), new GpuMatmul(device),
                 ActivationType.F16, ws, AwqKernelTable.CONFIGURED);
         int launchOutOfResources = 701;
@@ -133,8 +137,8 @@ class AwqKernelTunerDeviceTest extends DeviceTest {
     /** A tiny model tuned at load computes what the same weights untuned do (within fp16 sums' order). */
     @Test
     void aModelTunedAtLoadMatchesTheSameModelUntuned() {
-        // smaller than the "tiny" shape: the emulation times every candidate 6 x 4 shapes over
-        ModelConfig c = new ModelConfig(Architecture.LLAMA, 128, 192, 2, 4, 2, 32, 512, 1e-5f, 10000.0,
+        // smaller than the "tiny" shape, one layer: the emulation times every candidate 10 buckets x 4 shapes over
+        ModelConfig c = new ModelConfig(Architecture.LLAMA, 128, 192, 1, 4, 2, 32, 512, 1e-5f, 10000.0,
                 new RopeScaling.None(), 256, false, false, 0, 1, List.of(2));
         String before = System.getProperty(AwqKernelTuner.PROPERTY);
         try {

@@ -54,7 +54,7 @@ class GpuLinearDeviceTest extends DeviceTest {
             }
             GpuLinear.Dense layer = new GpuLinear.Dense(upload(t, w), withBias ? upload(t, b) : null, k, n);
             DeviceBuffer y = poisoned((long) m * n * (f32Out ? 4 : 2), "y");
-            layer.apply(ops(t, layer.workspaceBytes(m, device.multiprocessors())), upload(t, x), y, m, f32Out);
+            layer.apply(ops(t, layer, m), upload(t, x), y, m, f32Out);
             float[] got = f32Out ? y.downloadFloats(m * n) : download(t, y, m * n);
             String what = LinearDispatch.dense(m, n, k) + " " + t.suffix() + (f32Out ? " f32 out" : "");
             assertClose(got, expected, f32Out ? 1e-4 : t == ActivationType.F16 ? 2e-3 : 1e-2, what);
@@ -80,8 +80,7 @@ class GpuLinearDeviceTest extends DeviceTest {
         AwqDeviceWeights weights = awq.upload();
         try (GpuLinear.Awq layer = new GpuLinear.Awq(weights, withBias ? deviceCopy(ActivationType.F16, b) : null)) {
             DeviceBuffer y = poisoned((long) m * n * (f32Out ? 4 : 2), "y");
-            layer.apply(ops(ActivationType.F16, layer.workspaceBytes(m, device.multiprocessors())),
-                    upload(ActivationType.F16, x), y, m, f32Out);
+            layer.apply(ops(ActivationType.F16, layer, m), upload(ActivationType.F16, x), y, m, f32Out);
             float[] got = f32Out ? y.downloadFloats(m * n) : download(ActivationType.F16, y, m * n);
             // the CPU reference is fp32 over dequantized weights; the device rounds each weight to fp16 (GEMM) or
             // not (GEMV): 2e-3 covers both
@@ -153,8 +152,7 @@ class GpuLinearDeviceTest extends DeviceTest {
 
     private float[] applied(GpuLinear layer, float[] x, int m) {
         DeviceBuffer y = poisoned(2L * m * layer.outFeatures(), "y");
-        layer.apply(ops(ActivationType.F16, layer.workspaceBytes(m, device.multiprocessors())),
-                upload(ActivationType.F16, x), y, m, false);
+        layer.apply(ops(ActivationType.F16, layer, m), upload(ActivationType.F16, x), y, m, false);
         return download(ActivationType.F16, y, m * layer.outFeatures());
     }
 
@@ -168,8 +166,10 @@ class GpuLinearDeviceTest extends DeviceTest {
 
     // ---- helpers ----
 
-    private GpuLinear.Ops ops(ActivationType t, long workspaceBytes) {
-        DeviceBuffer ws = poisoned(Math.max(4, workspaceBytes), "workspace");
+    /** The untuned kernels with the workspace {@code layer} needs for m rows. */
+    private GpuLinear.Ops ops(ActivationType t, GpuLinear layer, int m) {
+        long bytes = layer.workspaceBytes(m, device.multiprocessors(), AwqKernelTable.CONFIGURED);
+        DeviceBuffer ws = poisoned(Math.max(4, bytes), "workspace");
         return new GpuLinear.Ops(new GpuKernels(device), new ModelKernels(device), new GpuMatmul(device), t, ws,
                 AwqKernelTable.CONFIGURED);
     }

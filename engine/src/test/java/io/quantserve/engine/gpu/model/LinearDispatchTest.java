@@ -129,28 +129,48 @@ class LinearDispatchTest {
     }
 
     @ParameterizedTest(name = "N={0} K={1} maxTokens={2}")
-    @CsvSource({"4096, 4096, 1", "4096, 4096, 255", "4096, 4096, 256", "11008, 4096, 64", "4096, 11008, 2048",
-        "264, 320, 100", "264, 320, 300"})
-    void shouldSizeTheAwqWorkspaceForTheGemvEveryGemmTokenCountTheDequantizedLayerAndEveryTunable(int n, int k,
-            int maxTokens) {
-        long bytes = LinearDispatch.awqWorkspaceBytes(n, k, 128, maxTokens, H100_SMS);
+    @CsvSource({"4096, 4096, 1", "4096, 4096, 32", "4096, 4096, 255", "4096, 4096, 256", "11008, 4096, 64",
+        "4096, 11008, 2048", "264, 320, 100", "264, 320, 300"})
+    void shouldSizeTheAwqWorkspaceForTheGemvEveryGemmTokenCountAndTheDequantizedLayer(int n, int k, int maxTokens) {
         long gemv = AwqPlan.of(k, n, H100_SMS).workspaceBytes(n);
-        long largest = gemv;
+        assertThat(gemv).isPositive();
+        assertThat(LinearDispatch.awqWorkspaceBytes(n, k, 128, maxTokens, H100_SMS))
+                .isEqualTo(Math.max(gemv, untunedBytes(n, k, maxTokens)));
+        if (maxTokens >= 256) {
+            assertThat(untunedBytes(n, k, maxTokens)).as("the dequantized fp16 weights")
+                    .isGreaterThanOrEqualTo(2L * n * k);
+        } else {
+            assertThat(untunedBytes(n, k, maxTokens)).as("no dequantized weights").isLessThan(2L * n * k);
+        }
+    }
+
+    @ParameterizedTest(name = "N={0} K={1} maxRows={2}")
+    @CsvSource({"4096, 4096, 1", "4096, 4096, 32", "4096, 4096, 33", "11008, 4096, 512", "264, 320, 100"})
+    void shouldSizeTheTunersWorkspaceForEveryCandidateAtEveryRowCount(int n, int k, int maxRows) {
+        long largest = Math.max(AwqPlan.of(k, n, H100_SMS).workspaceBytes(n), untunedBytes(n, k, maxRows));
+        for (int m = 1; m <= maxRows; m++) {
+            if (m <= AwqTokensPlan.MAX_TOKENS) {
+                largest = Math.max(largest, AwqTokensPlan.of(m, k, n, H100_SMS).workspaceBytes(m, n));
+                if (AwqMmaPlan.supports(k, n, 128)) {
+                    largest = Math.max(largest, AwqMmaPlan.of(m, k, n, 128, H100_SMS).workspaceBytes(m, n));
+                }
+            } else {
+                largest = Math.max(largest, GpuMatmul.awqDequantGemmWorkspaceBytes(m, n, k, H100_SMS));
+            }
+        }
+        long bytes = LinearDispatch.awqCandidatesWorkspaceBytes(n, k, 128, maxRows, H100_SMS);
+        assertThat(bytes).isEqualTo(largest);
+        assertThat(bytes >= 2L * n * k).as("the dequantized layer from 33 rows").isEqualTo(maxRows > 32);
+    }
+
+    /** The untuned rule's GEMM at 2..255 rows, the dequantized layer from 256. */
+    private static long untunedBytes(int n, int k, int maxTokens) {
+        long largest = 0;
         for (int m = 2; m <= maxTokens; m++) {
             largest = Math.max(largest, m >= 256 ? GpuMatmul.awqDequantGemmWorkspaceBytes(m, n, k, H100_SMS)
                     : GemmPlan.awq(m, n, k, H100_SMS).workspaceBytes(m, n));
         }
-        for (int m = 1; m <= Math.min(maxTokens, AwqTokensPlan.MAX_TOKENS); m++) { // what AwqKernelTuner may pick
-            largest = Math.max(largest, AwqTokensPlan.of(m, k, n, H100_SMS).workspaceBytes(m, n));
-            if (AwqMmaPlan.supports(k, n, 128)) {
-                largest = Math.max(largest, AwqMmaPlan.of(m, k, n, 128, H100_SMS).workspaceBytes(m, n));
-            }
-        }
-        assertThat(gemv).isPositive();
-        assertThat(bytes).isEqualTo(largest);
-        if (maxTokens >= 256) {
-            assertThat(bytes).as("the dequantized fp16 weights").isGreaterThanOrEqualTo(2L * n * k);
-        }
+        return largest;
     }
 
     @ParameterizedTest(name = "M={0} N={1} K={2} group={3}")
@@ -162,16 +182,20 @@ class LinearDispatchTest {
         "32 | 4096 | 4096 | 128 | gemm, batched-gemv, mma",
         "8 | 40 | 96 | 32 | gemm, batched-gemv",
         "8 | 64 | 100 | 100 | batched-gemv",
-        "1 | 40 | 96 | 32 | gemv-registers, gemv-ring, gemv-ring1"})
+        "1 | 40 | 96 | 32 | gemv-registers, gemv-ring, gemv-ring1",
+        "33 | 4096 | 4096 | 128 | gemm, dequant-gemm",
+        "512 | 11008 | 4096 | 128 | gemm, dequant-gemm",
+        "100000 | 4096 | 11008 | 128 | gemm, dequant-gemm"})
     void shouldOfferTheTunerEveryKernelThatTakesTheShape(int m, int n, int k, int groupSize, String expected) {
         assertThat(LinearDispatch.awqCandidates(m, n, k, groupSize)).map(LinearDispatch.AwqChoice::toString)
                 .containsExactly(expected.split(", "));
     }
 
-    @ParameterizedTest(name = "M={0}")
-    @CsvSource({"0", "33"})
-    void shouldRefuseCandidatesPastTheDecodeSizes(int m) {
-        assertThatThrownBy(() -> LinearDispatch.awqCandidates(m, 4096, 4096, 128)).hasMessageContaining(m + " rows");
+    @org.junit.jupiter.api.Test
+    void shouldOfferNoPrefillCandidateWhereOnlyTheGemvTakesTheShapeAndRefuseNoRows() {
+        assertThat(LinearDispatch.awqCandidates(64, 64, 100, 100)).isEmpty(); // K % 8 != 0
+        assertThat(LinearDispatch.awqCandidates(600_000, 4096, 4096, 128)).isEmpty(); // m x N past int range
+        assertThatThrownBy(() -> LinearDispatch.awqCandidates(0, 4096, 4096, 128)).hasMessageContaining("0 rows");
     }
 
     @org.junit.jupiter.api.Test
