@@ -32,11 +32,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each candidate runs on random x ±1 over the model's layers of that shape in turn (as a decode step reads them:
  * for real models more weights than the L2 cache holds; at prefill sizes, compute-bound, over the first {@value
- * #PREFILL_LAYERS}), once to warm up, then {@value #PASSES} times between CUDA events; µs a call. It is checked against
- * the untuned choice ({@link LinearDispatch#awqConfigured}, the reference) before and after its timing, its output
- * poisoned with NaN first: a candidate that differs by more than {@value #TOLERANCE} of the reference's largest output,
- * writes a non-finite value, or whose launch the driver refuses, is left out (logged). A bucket with one candidate is
- * not timed. On unless {@value #PROPERTY}{@code =false} or a kernel is named by {@value
+ * #PREFILL_LAYERS}), once to warm up, then {@value #PASSES} times between CUDA events; µs a call. It is checked
+ * against the untuned choice ({@link LinearDispatch#awqConfigured}, the reference) before and after its timing, its
+ * output poisoned with NaN first: a candidate that differs by more than {@value #TOLERANCE} of the reference's largest
+ * output, writes a non-finite value, or whose launch the driver refuses, is left out (logged). A bucket with one
+ * candidate is not timed. On unless {@value #PROPERTY}{@code =false} or a kernel is named by {@value
  * LinearDispatch#AWQ_DECODE_PROPERTY}, {@value AwqGemvKernel#PROPERTY} or {@value
  * LinearDispatch#AWQ_DEQUANT_ROWS_PROPERTY} (the properties' choice then holds).
  */

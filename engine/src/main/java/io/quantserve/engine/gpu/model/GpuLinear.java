@@ -22,7 +22,7 @@ sealed interface GpuLinear extends AutoCloseable {
 
     int outFeatures();
 
-    /** Bytes of split-K partial sums this layer needs for any m up to {@code maxTokens}, AWQ products on {@code awq}. */
+    /** Bytes of split-K partials this layer needs for any m up to {@code maxTokens}, AWQ products on {@code awq}. */
     long workspaceBytes(int maxTokens, int multiprocessors, AwqKernelTable awq);
 
     /** y = x W^T (+ bias) for m rows; y in the activation type, or fp32 when {@code f32Out} (logits). */

@@ -98,8 +98,8 @@ class AwqKernelTableTest {
                 + " 12.5); m=2 mma 10.0 µs (gemv-registers 12.5); m=4 batched-gemv 10.0 µs (gemv-registers 12.5); m=8"
                 + " batched-gemv 10.0 µs (gemv-registers 12.5); m=16 batched-gemv 10.0 µs (gemv-registers 12.5); m=32"
                 + " gemm 10.0 µs (gemv-registers 12.5); m=64 gemm 10.0 µs (gemv-registers 12.5); m=128 gemm 10.0 µs"
-                + " (gemv-registers 12.5); m=256 dequant-gemm 10.0 µs (gemv-registers 12.5); m=512 dequant-gemm 10.0 µs"
-                + " (gemv-registers 12.5)");
+                + " (gemv-registers 12.5); m=256 dequant-gemm 10.0 µs (gemv-registers 12.5); m=512 dequant-gemm"
+                + " 10.0 µs (gemv-registers 12.5)");
         assertThat(AwqKernelTable.CONFIGURED.describe()).isEmpty();
         List<Bucket> untimed = new ArrayList<>();
         for (int i = 0; i < AwqKernelTable.BUCKETS.length; i++) {
