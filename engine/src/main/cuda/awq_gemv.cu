@@ -342,6 +342,9 @@ extern "C" __global__ void __launch_bounds__(AWQ_THREADS, 2) awq_gemv_ring_f32(A
 // weight. x of the block's slice and tokens is staged in shared memory as fp32 [row][token], so one 16-byte load
 // brings four tokens' x. One slice writes y; several write partials [split][M][N], which the last block of each
 // (tile, token group) adds into y (counters[z * tiles + x]).
+// With one token (awq_gemv_tokens1_*: a candidate for the one-row product that gpu.model.AwqKernelTuner times against
+// the GEMVs above) a thread holds 8 sums instead of version 3's 32 and 64 registers: four blocks a multiprocessor, so
+// more warps keep loads in flight where version 3 relies on each thread's rows (4 instructions a weight against 3.25).
 #define AWQ_TOK_WARPS 8
 #define AWQ_TOK_AHEAD 8
 
@@ -482,17 +485,20 @@ __device__ __forceinline__ void awq_tokens(T* y, float* partial, unsigned* count
     }
 }
 
-#define AWQ_TOKENS_ENTRY(MT, T, suffix)                                                                                \
-    extern "C" __global__ void __launch_bounds__(AWQ_TOK_WARPS * 32, 2)                                                \
+// MIN_BLOCKS: the blocks a multiprocessor AwqTokensPlan fills one wave with (the registers a thread may use follow)
+#define AWQ_TOKENS_ENTRY(MT, MIN_BLOCKS, T, suffix)                                                                    \
+    extern "C" __global__ void __launch_bounds__(AWQ_TOK_WARPS * 32, MIN_BLOCKS)                                       \
         awq_gemv_tokens##MT##_##suffix(T* y, float* partial, unsigned* counters, const int* qweight,                  \
                                        const int* qzeros, const half* scales, const half* x, int M, int K, int N,      \
                                        int group_size, int rows_per_split) {                                           \
         awq_tokens<MT, T>(y, partial, counters, qweight, qzeros, scales, x, M, K, N, group_size, rows_per_split);      \
     }
 
-AWQ_TOKENS_ENTRY(2, half, f16)
-AWQ_TOKENS_ENTRY(4, half, f16)
-AWQ_TOKENS_ENTRY(8, half, f16)
-AWQ_TOKENS_ENTRY(2, float, f32)
-AWQ_TOKENS_ENTRY(4, float, f32)
-AWQ_TOKENS_ENTRY(8, float, f32)
+AWQ_TOKENS_ENTRY(1, 4, half, f16)
+AWQ_TOKENS_ENTRY(2, 2, half, f16)
+AWQ_TOKENS_ENTRY(4, 2, half, f16)
+AWQ_TOKENS_ENTRY(8, 2, half, f16)
+AWQ_TOKENS_ENTRY(1, 4, float, f32)
+AWQ_TOKENS_ENTRY(2, 2, float, f32)
+AWQ_TOKENS_ENTRY(4, 2, float, f32)
+AWQ_TOKENS_ENTRY(8, 2, float, f32)

@@ -1,5 +1,5 @@
 // The AWQ kernels run whole on the host (emu/cuda_emu.h), run by CudaHostChecksTest with the host C++ compiler where
-// nvcc's headers are present: awq_gemv_f32 (the default GEMV), awq_gemv_ring_f32, awq_gemv_tokens2/4/8_f32 and
+// nvcc's headers are present: awq_gemv_f32 (the default GEMV), awq_gemv_ring_f32, awq_gemv_tokens1/2/4/8_f32 and
 // awq_mma_f32, each adding its split-K partials in the last block of each output tile (every tile's counter back at
 // 0 after the launch), on random AutoAWQ layers of awkward shapes (a tile's words partly past N, N/8 odd, slices of K not on group bounds,
 // token counts that leave a block's last tokens empty), with the cp.async copies landing late (threads in order) and
@@ -164,6 +164,7 @@ int main() {
             for (int rows : {32, 96, 128, 512}) {  // slices of whole 32-row steps, some not on group bounds
                 gemv(false, l, rows, t);
                 gemv(true, l, rows, t);
+                tokens<1>(l, 1, rows, t);
                 for (int M : {2, 3}) tokens<2>(l, M, rows, t);
                 for (int M : {3, 4, 7}) tokens<4>(l, M, rows, t);
                 for (int M : {5, 8, 13}) tokens<8>(l, M, rows, t);

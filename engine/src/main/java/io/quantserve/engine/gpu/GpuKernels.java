@@ -38,7 +38,7 @@ public final class GpuKernels {
             }
         }
         for (boolean outputF32 : new boolean[] {false, true}) {
-            for (int t : new int[] {2, 4, 8}) {
+            for (int t : new int[] {1, 2, 4, 8}) {
                 all.add(awqTokensSpec(t, outputF32));
             }
             all.add(awqMmaSpec(outputF32));

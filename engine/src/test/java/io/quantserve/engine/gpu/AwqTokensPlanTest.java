@@ -26,7 +26,12 @@ class AwqTokensPlanTest {
 
     @Test
     void shouldPickTheSmallestVariantThatHoldsTheTokens() {
-        assertThat(AwqTokensPlan.of(1, 64, 64, 132).tokensPerBlock()).isEqualTo(2);
+        AwqTokensPlan one = AwqTokensPlan.of(1, 4096, 4096, 132);
+        assertThat(one.tokensPerBlock()).isEqualTo(1);
+        // four blocks a multiprocessor: 16 tiles x 32 slices of 128 rows, within the 528 of one wave
+        assertThat(one.tiles()).isEqualTo(16);
+        assertThat(one.splits()).isEqualTo(32);
+        assertThat(one.rowsPerSplit()).isEqualTo(128);
         assertThat(AwqTokensPlan.of(2, 64, 64, 132).tokensPerBlock()).isEqualTo(2);
         assertThat(AwqTokensPlan.of(3, 64, 64, 132).tokensPerBlock()).isEqualTo(4);
         assertThat(AwqTokensPlan.of(5, 64, 64, 132).tokensPerBlock()).isEqualTo(8);

@@ -62,8 +62,9 @@ class GpuKernelsDeviceTest extends DeviceTest {
     }
 
     @ParameterizedTest(name = "M={0} K={1} N={2} group={3}")
-    @CsvSource({"2, 96, 40, 32", "3, 320, 264, 64", "5, 200, 24, -1", "8, 4096, 4096, 128", "9, 33, 8, 33",
-        "32, 4096, 11008, 128", "8, 11008, 4096, 128", "4, 20096, 72, 128", "17, 4096, 12296, 128"})
+    @CsvSource({"1, 96, 40, 32", "1, 4096, 4096, 128", "1, 20096, 72, 128", "2, 96, 40, 32", "3, 320, 264, 64",
+        "5, 200, 24, -1", "8, 4096, 4096, 128", "9, 33, 8, 33", "32, 4096, 11008, 128", "8, 11008, 4096, 128",
+        "4, 20096, 72, 128", "17, 4096, 12296, 128"})
     void shouldMultiplyAFewTokensByAwqWeightsAsTheCpuLoaderReadsThem(int m, int k, int n, int groupSize) {
         checkAwqRows(m, k, n, groupSize, "batched", w -> gpu.awqTokensPlan(m, w).workspaceBytes(m, n),
                 (w, x, y, f32, ws) -> gpu.awqGemvTokens(w, x, y, m, f32, ws));

@@ -29,7 +29,7 @@ final class LinearDispatch {
         AWQ_GEMV,
         /** gemm.cu {@code awq_gemm_f16_bm16/32/64}: dequantize a weight tile once for every row. */
         AWQ_GEMM,
-        /** awq_gemv.cu {@code awq_gemv_tokens2/4/8_f16}: the GEMV's structure for 2..32 rows, each weight dequantized once. */
+        /** awq_gemv.cu {@code awq_gemv_tokens1/2/4/8_f16}: the GEMV's structure for 1..32 rows, each weight dequantized once. */
         AWQ_BATCHED_GEMV,
         /** awq_mma.cu {@code awq_mma_f16/_f32}: 1..32 rows on the tensor cores, the weights as stored. */
         AWQ_MMA,
@@ -133,8 +133,9 @@ final class LinearDispatch {
 
     /**
      * Every kernel that can run m rows of an AWQ layer with fp16 outputs. Decode-sized (1..{@value
-     * AwqTokensPlan#MAX_TOKENS}): for one row each of the GEMV's variants and the tensor-core product; for more, the
-     * W4A16 GEMM, the batched GEMV, the tensor-core product, and up to 4 rows the GEMV once a row. Prefill-sized: the
+     * AwqTokensPlan#MAX_TOKENS}): for one row each of the GEMV's variants, the batched GEMV's one-token variant and the
+     * tensor-core product; for more, the W4A16 GEMM, the batched GEMV, the tensor-core product, and up to 4 rows the
+     * GEMV once a row. Prefill-sized: the
      * W4A16 GEMM and the layer dequantized for the dense GEMM (none where K % 8 != 0 or m x N passes int range: the
      * GEMV once a row is all there is). {@link AwqKernelTuner} times them all.
      */
@@ -158,9 +159,7 @@ final class LinearDispatch {
         if (m >= 2 && k % 8 == 0) {
             all.add(new AwqChoice(Kernel.AWQ_GEMM));
         }
-        if (m >= 2) {
-            all.add(new AwqChoice(Kernel.AWQ_BATCHED_GEMV));
-        }
+        all.add(new AwqChoice(Kernel.AWQ_BATCHED_GEMV)); // at one row, its one-token variant
         if (AwqMmaPlan.supports(k, n, groupSize)) {
             all.add(new AwqChoice(Kernel.AWQ_MMA));
         }
