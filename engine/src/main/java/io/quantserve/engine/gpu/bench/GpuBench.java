@@ -43,8 +43,11 @@ public final class GpuBench {
     /** {K, N} (in -> out features) of the Llama-2-7B layers the model runs: q/k/v stacked, o, gate/up stacked, down. */
     static final int[][] SHAPES = {{4096, 12288}, {4096, 4096}, {4096, 22016}, {11008, 4096}};
     static final int[] TOKENS = {1, 8, 32, 128, 512};
-    /** Token counts of the batched AWQ GEMV (decode of a small batch), each beside the AWQ GEMM at the same count. */
-    static final int[] BATCHED_TOKENS = {2, 8, 32};
+    /**
+     * Token counts of the batched AWQ GEMV: its one-token variant beside the GEMV, then decode of a small batch (with
+     * {@code gemv-only}, the AWQ GEMM at the same counts).
+     */
+    static final int[] BATCHED_TOKENS = {1, 2, 8, 32};
     /** Token counts of the tensor-core AWQ product (awq_mma.cu): the GEMV's one token and a small batch's. */
     static final int[] MMA_TOKENS = {1, 2, 8, 32};
     /** Token counts where the AWQ GEMM is timed beside the dequantized layer on the dense GEMM (prefill). */
@@ -180,7 +183,8 @@ public final class GpuBench {
                 row("awq_gemv_tokens" + kernels.awqTokensPlan(m, weights.get(0)).tokensPerBlock(), k, n, m, ms,
                         setBytes + 2L * m * k + 2L * m * n, copy);
             }
-            for (int m : gemvOnly ? BATCHED_TOKENS : TOKENS) {
+            // with gemv-only, the GEMM beside the batched GEMV where both serve the rows (two or more)
+            for (int m : gemvOnly ? Arrays.stream(BATCHED_TOKENS).filter(m -> m > 1).toArray() : TOKENS) {
                 double ms = median(i -> matmul.awqGemm(weights.get(i % sets), y, x, m, workspace), sets);
                 row("awq_gemm bm" + matmul.awqPlan(m, weights.get(0)).blockM(), k, n, m, ms,
                         setBytes + 2L * m * k + 2L * m * n, copy);
