@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs ON a device machine: a short loop for AWQ GEMV work - the device tests that use it (kernels, GpuLinear, the
 # model's logits, EngineCore), then for each partial-sum kernel (QS_GEMV_KERNELS, default "registers ring ring1") the GEMV
-# alone on 7B and 70B shapes (with the tensor-core product at 1-32 tokens and the batched GEMV beside the AWQ GEMM at
-# 2, 8, 32 tokens) and the 7B model bench; the model's tests and bench again with quantserve.gpu.awq-decode set to
+# alone on 7B and 70B shapes (with the tensor-core product at 1-32 tokens, the batched GEMV's one-token variant, and
+# the batched GEMV beside the AWQ GEMM at 2, 8, 32 tokens) and the 7B model bench; the model's tests and bench again with quantserve.gpu.awq-decode set to
 # batched-gemv and to mma; last the model bench with AWQ prefill on the W4A16 GEMM throughout (awq-dequant-rows=0)
 # against the untuned default (the layer dequantized for the dense GEMM from 256 rows), and the model bench as it loads by
 # default (each shape's kernels timed at load at 1-512 rows, the fastest kept: AwqKernelTuner). Needs gpu/.carry.
