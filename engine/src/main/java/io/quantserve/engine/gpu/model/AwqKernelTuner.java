@@ -35,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * #PREFILL_LAYERS}), once to warm up, then {@value #PASSES} times between CUDA events; µs a call. It is checked
  * against the untuned choice ({@link LinearDispatch#awqConfigured}, the reference) before and after its timing, its
  * output poisoned with NaN first: a candidate that differs by more than {@value #TOLERANCE} of the reference's largest
- * output, writes a non-finite value, or whose launch the driver refuses, is left out (logged). A bucket with one
- * candidate is not timed. On unless {@value #PROPERTY}{@code =false} or a kernel is named by {@value
+ * output, writes a non-finite value, or whose launch the driver refuses, is left out (logged). The choice is the first
+ * candidate, the reference first, within {@value #NOISE} of the fastest: two starts of a node choose alike where
+ * timings differ by noise only, and a kernel measured before stays unless another is clearly faster. A bucket with
+ * one candidate is not timed. On unless {@value #PROPERTY}{@code =false} or a kernel is named by {@value
  * LinearDispatch#AWQ_DECODE_PROPERTY}, {@value AwqGemvKernel#PROPERTY} or {@value
  * LinearDispatch#AWQ_DEQUANT_ROWS_PROPERTY} (the properties' choice then holds).
  */
@@ -45,6 +47,8 @@ final class AwqKernelTuner {
     static final int PASSES = 3;
     static final double TOLERANCE = 1e-2;
     static final int PREFILL_LAYERS = 4;
+    /** How much slower than the fastest a candidate ahead of it in order may be and still be chosen. */
+    static final double NOISE = 0.03;
     private static final Logger LOG = LoggerFactory.getLogger(AwqKernelTuner.class);
 
     /** One product on one choice: y [m, N] = x [m, K] W, fp16 outputs. */
@@ -124,9 +128,8 @@ final class AwqKernelTuner {
         AwqChoice reference = LinearDispatch.awqConfigured(m, n, shape.inFeatures(), shape.groupSize(), false);
         List<AwqChoice> candidates = new ArrayList<>(
                 LinearDispatch.awqCandidates(m, n, shape.inFeatures(), shape.groupSize()));
-        if (!candidates.contains(reference)) {
-            candidates.addFirst(reference);
-        }
+        candidates.remove(reference);
+        candidates.addFirst(reference);
         if (candidates.size() == 1) {
             return new Bucket(reference, Map.of());
         }
@@ -160,9 +163,14 @@ final class AwqKernelTuner {
                 requireUsableContext(reference, first, x, y, m, c, where, e);
             }
         }
-        AwqChoice fastest = micros.entrySet().stream().min(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
-                .orElse(reference);
-        return new Bucket(fastest, micros);
+        return new Bucket(choice(micros, reference), micros);
+    }
+
+    /** The first of {@code micros} (in candidate order) within {@value #NOISE} of the fastest; none timed: fallback. */
+    static AwqChoice choice(Map<AwqChoice, Double> micros, AwqChoice fallback) {
+        double fastest = micros.values().stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        return micros.entrySet().stream().filter(e -> e.getValue() <= fastest * (1 + NOISE)).map(Map.Entry::getKey)
+                .findFirst().orElse(fallback);
     }
 
     /**

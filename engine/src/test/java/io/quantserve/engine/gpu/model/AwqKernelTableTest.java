@@ -116,6 +116,20 @@ class AwqKernelTableTest {
     }
 
     @Test
+    void shouldChooseTheFirstCandidateWithinNoiseOfTheFastest() {
+        Map<AwqChoice, Double> micros = new LinkedHashMap<>();
+        micros.put(GEMM, 10.25); // the reference, first
+        micros.put(BATCHED, 10.0);
+        micros.put(MMA, 9.0);
+        assertThat(AwqKernelTuner.choice(micros, GEMM)).isEqualTo(MMA); // 10% faster
+        micros.put(MMA, 9.97);
+        assertThat(AwqKernelTuner.choice(micros, GEMM)).isEqualTo(GEMM); // within 3% of 9.97
+        micros.put(GEMM, 10.5);
+        assertThat(AwqKernelTuner.choice(micros, GEMM)).isEqualTo(BATCHED);
+        assertThat(AwqKernelTuner.choice(Map.of(), RING)).isEqualTo(RING);
+    }
+
+    @Test
     void shouldFindAnOutputOffByMoreThanTheToleranceOfTheLargestOrNotFinite() {
         float[] expected = {1f, -2f, 0.5f};
         assertThat(AwqKernelTuner.mismatch(expected, new float[] {1.01f, -2.015f, 0.49f})).isNull();
