@@ -14,7 +14,7 @@
 #define ATT_THREADS 128
 #define ATT_WARPS (ATT_THREADS / 32)
 #define MAX_HEAD_DIM 256
-/** Output dimensions each lane accumulates: d = lane + 32 * j. */
+/** Output dimensions each lane accumulates (dim_of). */
 #define DIMS_PER_LANE (MAX_HEAD_DIM / 32)
 /** Keys per step: one per lane. */
 #define KEY_TILE 32
@@ -63,9 +63,15 @@ __device__ __forceinline__ float dot_key(const float* q, const T* key, int head_
     return dot;
 }
 
+/**
+ * Output dimension i (0 .. DIMS_PER_LANE) of a lane: pairs d = 2 * lane + 64 * (i / 2) and d + 1, so that a warp reads
+ * a value row as 4-byte pairs, 128 contiguous bytes a load.
+ */
+__device__ __forceinline__ int dim_of(int lane, int i) { return 2 * lane + 64 * (i >> 1) + (i & 1); }
+
 /** Running softmax state of one query row in one warp: max m, sum l, lane's share of the weighted values. */
 struct Online {
-    float m, l, acc[DIMS_PER_LANE];
+    float m, l, acc[DIMS_PER_LANE];  // acc[i] for output dimension dim_of(lane, i)
     __device__ __forceinline__ void init() {
         m = -INFINITY;
         l = 0.f;
@@ -75,11 +81,20 @@ struct Online {
 };
 
 /**
- * Folds one tile of up to 32 keys into the state: lane i scored key i (s = -inf where masked, at least one lane not),
- * and values[t] gives the value row of tile key t (t < count; keys at t >= count are masked).
- * Returns p for this lane's key (for callers that need it; unused here).
+ * Keys whose value rows a warp loads before adding any of them, so that their latencies overlap instead of adding up
+ * key by key: 8 for rows in global memory (decode); 1 for rows staged in shared memory (prefill: a short latency,
+ * which its blocks' other warps hide, and 2 would take its registers from 80 to 96, a block less a multiprocessor).
  */
-template <typename T, typename ValueRow>
+#define GLOBAL_VALUE_BATCH 8
+#define SHARED_VALUE_BATCH 1
+
+/**
+ * Folds one tile of up to 32 keys into the state: lane i scored key i (s = -inf where masked, at least one lane not),
+ * and values(t) gives the value row of tile key t (t < count; keys at t >= count are masked and never read). All
+ * lanes call values(t) for every t of a batch (it may shuffle). The value rows of BATCH keys are loaded before any
+ * is used.
+ */
+template <typename T, int BATCH, typename ValueRow>
 __device__ __forceinline__ void online_step(Online& st, float s, int count, int head_dim, int lane, ValueRow values) {
     float m_new = fmaxf(st.m, warp_max(s));
     float corr = __expf(st.m - m_new);  // 0 while m is -inf
@@ -87,14 +102,27 @@ __device__ __forceinline__ void online_step(Online& st, float s, int count, int 
     st.l = st.l * corr + warp_sum(p);
 #pragma unroll
     for (int j = 0; j < DIMS_PER_LANE; j++) st.acc[j] *= corr;
-    for (int t = 0; t < count; t++) {
-        float pt = __shfl_sync(FULL_MASK, p, t);
-        if (pt != 0.f) {  // warp-uniform
-            const T* v = values(t);
+    for (int t0 = 0; t0 < count; t0 += BATCH) {
+        unsigned raw[BATCH][DIMS_PER_LANE / 2];
+        float pt[BATCH];
 #pragma unroll
-            for (int j = 0; j < DIMS_PER_LANE; j++) {
-                int d = lane + 32 * j;
-                if (d < head_dim) st.acc[j] += pt * to_float(v[d]);
+        for (int u = 0; u < BATCH; u++) {
+            int t = t0 + u;
+            pt[u] = __shfl_sync(FULL_MASK, p, t & 31);
+            const T* v = values(t & 31);
+#pragma unroll
+            for (int j = 0; j < DIMS_PER_LANE / 2; j++) {
+                int d = dim_of(lane, 2 * j);
+                raw[u][j] = t < count && d < head_dim ? *reinterpret_cast<const unsigned*>(v + d) : 0u;
+            }
+        }
+#pragma unroll
+        for (int u = 0; u < BATCH; u++) {
+#pragma unroll
+            for (int j = 0; j < DIMS_PER_LANE / 2; j++) {
+                const T* e = reinterpret_cast<const T*>(&raw[u][j]);
+                st.acc[2 * j] += pt[u] * to_float(e[0]);
+                st.acc[2 * j + 1] += pt[u] * to_float(e[1]);
             }
         }
     }
@@ -135,12 +163,16 @@ __device__ void paged_decode(T* out, const T* q, const T* k_pool, const T* v_poo
     Online st;
     st.init();
     for (int tile = k0 + warp * KEY_TILE; tile < k1; tile += ATT_WARPS * KEY_TILE) {
-        int p = first + tile + lane;
+        // lane i scores key i of the tile; its slot then serves every lane's value load of key i (a shuffle, not a
+        // second block-table read a key)
+        unsigned long long slot = 0;
         float s = -INFINITY;
-        if (tile + lane < k1) s = dot_key(qs, k_pool + slot_of(table, p, block_size) * kv_dim + head_off, head_dim) * scale;
-        int base = first + tile;
-        online_step<T>(st, s, min(KEY_TILE, k1 - tile), head_dim, lane, [&](int t) {
-            return v_pool + slot_of(table, base + t, block_size) * kv_dim + head_off;
+        if (tile + lane < k1) {
+            slot = slot_of(table, first + tile + lane, block_size);
+            s = dot_key(qs, k_pool + slot * kv_dim + head_off, head_dim) * scale;
+        }
+        online_step<T, GLOBAL_VALUE_BATCH>(st, s, min(KEY_TILE, k1 - tile), head_dim, lane, [&](int t) {
+            return v_pool + __shfl_sync(FULL_MASK, slot, t) * kv_dim + head_off;
         });
     }
 
@@ -150,7 +182,7 @@ __device__ void paged_decode(T* out, const T* q, const T* k_pool, const T* v_poo
     if (lane == 0) { wm[warp] = st.m; wl[warp] = st.l; }
 #pragma unroll
     for (int j = 0; j < DIMS_PER_LANE; j++) {
-        int d = lane + 32 * j;
+        int d = dim_of(lane, j);
         if (d < head_dim) wacc[warp][d] = st.acc[j];
     }
     __syncthreads();
@@ -282,7 +314,7 @@ __device__ void prefill_attention(T* out, const T* q, const T* k_pool, const T* 
                     }
                     s = dot * scale;
                 }
-                online_step<T>(st[r], s, min(KEY_TILE, pos - t0 + 1), head_dim, lane,
+                online_step<T, SHARED_VALUE_BATCH>(st[r], s, min(KEY_TILE, pos - t0 + 1), head_dim, lane,
                                [&](int t) { return static_cast<const T*>(vs + t * stride); });
             }
         }
@@ -295,7 +327,7 @@ __device__ void prefill_attention(T* out, const T* q, const T* k_pool, const T* 
             float inv = 1.f / st[r].l;
 #pragma unroll
             for (int j = 0; j < DIMS_PER_LANE; j++) {
-                int d = lane + 32 * j;
+                int d = dim_of(lane, j);
                 if (d < head_dim) orow[d] = from_float<T>(st[r].acc[j] * inv);
             }
         }
