@@ -10,11 +10,14 @@ import io.quantserve.engine.gpu.GemmPlan;
 import io.quantserve.engine.gpu.GpuKernels;
 import io.quantserve.engine.gpu.GpuMatmul;
 import io.quantserve.engine.gpu.GpuTimer;
+import io.quantserve.engine.gpu.ModelKernels;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.function.IntConsumer;
 
 /**
@@ -23,7 +26,8 @@ import java.util.function.IntConsumer;
  * copy of the layer's bytes ({@code copy same bytes}: what one launch moving that much reaches), and the
  * tensor-core GEMMs (dense f16/bf16, AWQ W4A16) at M = 1, 8, 32, 128, 512 in TFLOP/s, and for prefill-sized M the
  * AWQ layer dequantized once then the dense GEMM ({@code awq_deq+gemm}; {@code awq_dequantize} alone: GB/s of the
- * packed layer read and the fp16 weights written).
+ * packed layer read and the fp16 weights written); last, decode attention over a paged KV cache (GB/s of the keys
+ * and values read).
  * <p>Timing: CUDA events around a batch of launches, queued behind a GPU-side wait so that the JVM's launch rate is
  * not what is measured; warm-up first; the median of {@value #BATCHES} batches; weights rotate among enough random
  * sets (made on the device) that the sets together exceed the L2 cache several times over. Prints one table.
@@ -53,6 +57,15 @@ public final class GpuBench {
     /** Token counts where the AWQ GEMM is timed beside the dequantized layer on the dense GEMM (prefill). */
     static final int[] DEQUANT_TOKENS = {128, 256, 512};
     static final int GROUP = 128;
+    /**
+     * Decode attention cases {heads, KV heads, batch, context}, head_dim 128, f16, 16-token blocks: Llama-2-7B at
+     * one sequence of 4096 tokens (split over the keys) and at 32 of 640 (serve-check's 512 + 128), Llama-3-8B's
+     * grouped KV heads at 32 of 640.
+     */
+    static final int[][] ATTENTION = {{32, 32, 1, 4096}, {32, 32, 32, 640}, {32, 8, 32, 640}};
+    static final int[][] SMOKE_ATTENTION = {{4, 2, 3, 600}};
+    static final int HEAD_DIM = 128;
+    static final int KV_BLOCK = 16;
 
     private final CudaDevice device;
     private final int[][] shapes;
@@ -63,6 +76,7 @@ public final class GpuBench {
     private final boolean oneToken = gemvOnly && Boolean.getBoolean("quantserve.bench.one-token");
     private final GpuKernels kernels;
     private final GpuMatmul matmul;
+    private final ModelKernels modelKernels;
     private final DeviceFill fill;
     private final GpuTimer timer;
     private final List<String> lines = new ArrayList<>();
@@ -80,6 +94,7 @@ public final class GpuBench {
         this.smoke = smoke;
         this.kernels = new GpuKernels(device);
         this.matmul = new GpuMatmul(device);
+        this.modelKernels = new ModelKernels(device);
         this.fill = new DeviceFill(device);
         this.timer = new GpuTimer(device);
     }
@@ -118,6 +133,9 @@ public final class GpuBench {
         }
         for (int[] s : gemvOnly ? new int[0][] : shapes) {
             denseShapes(s[0], s[1], copy);
+        }
+        for (int[] c : gemvOnly ? new int[0][] : smoke ? SMOKE_ATTENTION : ATTENTION) {
+            decodeAttention(c[0], c[1], c[2], c[3], copy);
         }
         lines.forEach(out::println);
     }
@@ -267,11 +285,77 @@ public final class GpuBench {
         }
     }
 
+    /**
+     * Decode attention of {@code batch} sequences of {@code context} tokens each (the planned split, merge included):
+     * the KV cache holds two sets of the batch's blocks, shuffled as a cache is after some traffic, and launches
+     * alternate between them, so that a launch does not find the previous one's keys in L2. The row's bytes are the
+     * keys and values read (the queries and outputs are a few KB); its TFLOP/s counts q.k and p.v.
+     */
+    private void decodeAttention(int heads, int kvHeads, int batch, int context, double copy) {
+        ModelKernels.Attention a = new ModelKernels.Attention(heads, kvHeads, HEAD_DIM, KV_BLOCK, 0,
+                (float) (1 / Math.sqrt(HEAD_DIM)));
+        int width = (context + KV_BLOCK - 1) / KV_BLOCK;
+        int blocks = 2 * batch * width;
+        List<Integer> order = new ArrayList<>();
+        for (int b = 0; b < blocks; b++) {
+            order.add(b);
+        }
+        Collections.shuffle(order, new Random(seed++));
+        int[] tables = order.stream().mapToInt(Integer::intValue).toArray(); // set s, sequence i: row s * batch + i
+        int[] rows = new int[batch];
+        int[] positions = new int[batch];
+        int[][] tableRows = new int[2][batch];
+        for (int i = 0; i < batch; i++) {
+            rows[i] = i;
+            positions[i] = context - 1;
+            tableRows[0][i] = i;
+            tableRows[1][i] = batch + i;
+        }
+        ModelKernels.DecodeSplit split = ModelKernels.DecodeSplit.plan(batch, heads, (long) width * KV_BLOCK,
+                device.multiprocessors());
+        long poolBytes = (long) blocks * KV_BLOCK * a.kvDim() * 2;
+        List<DeviceBuffer> owned = new ArrayList<>();
+        try {
+            DeviceBuffer keys = own(owned, device.allocate(poolBytes, "k pool"));
+            DeviceBuffer values = own(owned, device.allocate(poolBytes, "v pool"));
+            DeviceBuffer q = own(owned, device.allocate(2L * batch * a.qDim(), "q"));
+            DeviceBuffer out = own(owned, device.allocate(2L * batch * a.qDim(), "attention out"));
+            DeviceBuffer partial = own(owned, device.allocate(Math.max(16, split.partialBytes(batch, heads, HEAD_DIM)),
+                    "partial"));
+            fill.uniform(ActivationType.F16, keys, seed++, -1f, 1f);
+            fill.uniform(ActivationType.F16, values, seed++, -1f, 1f);
+            fill.uniform(ActivationType.F16, q, seed++, -1f, 1f);
+            DeviceBuffer table = own(owned, device.allocate(4L * tables.length, "block tables"));
+            table.upload(tables);
+            DeviceBuffer rowBuffer = own(owned, device.allocate(4L * batch, "rows"));
+            rowBuffer.upload(rows);
+            DeviceBuffer positionBuffer = own(owned, device.allocate(4L * batch, "positions"));
+            positionBuffer.upload(positions);
+            List<DeviceBuffer> sets = new ArrayList<>();
+            for (int[] r : tableRows) {
+                DeviceBuffer b = own(owned, device.allocate(4L * batch, "table rows"));
+                b.upload(r);
+                sets.add(b);
+            }
+            double ms = median(i -> modelKernels.decode(ActivationType.F16, a, out, q, batch, keys, values, table,
+                    2 * batch, width, rowBuffer, sets.get(i % 2), positionBuffer, batch, split, partial), 2);
+            long kvBytes = 2L * batch * context * a.kvDim() * 2;
+            double gbs = kvBytes / (ms * 1e6);
+            double tflops = 4.0 * batch * heads * context * HEAD_DIM / (ms * 1e9);
+            line("decode_attn " + heads + "/" + kvHeads, "ctx " + context + (split.splits() > 1 ? " x" + split.splits()
+                    : ""), batch, ms, tflops, gbs, copy);
+        } finally {
+            owned.forEach(DeviceBuffer::close);
+        }
+    }
+
     private void row(String kernel, int k, int n, int m, double ms, long bytes, double copy) {
-        double gbs = bytes / (ms * 1e6);
-        double tflops = 2.0 * m * n * k / (ms * 1e9);
-        lines.add(String.format(Locale.ROOT, "%-18s %-13s %5d %10.2f %9.1f %9.0f %6.0f%%", kernel, k + "->" + n, m,
-                ms * 1e3, tflops, gbs, 100 * gbs / copy));
+        line(kernel, k + "->" + n, m, ms, 2.0 * m * n * k / (ms * 1e9), bytes / (ms * 1e6), copy);
+    }
+
+    private void line(String kernel, String shape, int m, double ms, double tflops, double gbs, double copy) {
+        lines.add(String.format(Locale.ROOT, "%-18s %-13s %5d %10.2f %9.1f %9.0f %6.0f%%", kernel, shape, m, ms * 1e3,
+                tflops, gbs, 100 * gbs / copy));
     }
 
     private int sets(long setBytes) {

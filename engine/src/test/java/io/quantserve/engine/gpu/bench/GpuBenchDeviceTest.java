@@ -25,6 +25,7 @@ class GpuBenchDeviceTest extends DeviceTest {
                 "gemm_f16 bm32", "gemm_f16 bm128", "gemm_bf16 bm128");
         assertThat(table.lines().filter(l -> l.contains("256->64")).count()).as("rows of the shape")
                 .isEqualTo(2 + 4 + 4 + 5 + 1 + 3 + 2 * 5);
+        assertThat(table).as("decode attention, split over the keys").contains("decode_attn 4/2    ctx 600 x2");
         assertThat(table).doesNotContain("NaN", "Infinity");
     }
 }
