@@ -26,8 +26,8 @@ import java.util.function.IntConsumer;
  * copy of the layer's bytes ({@code copy same bytes}: what one launch moving that much reaches), and the
  * tensor-core GEMMs (dense f16/bf16, AWQ W4A16) at M = 1, 8, 32, 128, 512 in TFLOP/s, and for prefill-sized M the
  * AWQ layer dequantized once then the dense GEMM ({@code awq_deq+gemm}; {@code awq_dequantize} alone: GB/s of the
- * packed layer read and the fp16 weights written); last, decode attention over a paged KV cache (GB/s of the keys
- * and values read).
+ * packed layer read and the fp16 weights written); last, attention over a paged KV cache: decode (GB/s of the keys
+ * and values read) and prefill (TFLOP/s).
  * <p>Timing: CUDA events around a batch of launches, queued behind a GPU-side wait so that the JVM's launch rate is
  * not what is measured; warm-up first; the median of {@value #BATCHES} batches; weights rotate among enough random
  * sets (made on the device) that the sets together exceed the L2 cache several times over. Prints one table.
@@ -64,6 +64,9 @@ public final class GpuBench {
      */
     static final int[][] ATTENTION = {{32, 32, 1, 4096}, {32, 32, 32, 640}, {32, 8, 32, 640}};
     static final int[][] SMOKE_ATTENTION = {{4, 2, 3, 600}};
+    /** Prefill attention cases {heads, KV heads, prompt tokens}: Llama-2-7B's heads over one prompt, causal. */
+    static final int[][] PREFILL_ATTENTION = {{32, 32, 512}, {32, 32, 4096}};
+    static final int[][] SMOKE_PREFILL_ATTENTION = {{4, 2, 40}};
     static final int HEAD_DIM = 128;
     static final int KV_BLOCK = 16;
 
@@ -136,6 +139,9 @@ public final class GpuBench {
         }
         for (int[] c : gemvOnly ? new int[0][] : smoke ? SMOKE_ATTENTION : ATTENTION) {
             decodeAttention(c[0], c[1], c[2], c[3], copy);
+        }
+        for (int[] c : gemvOnly ? new int[0][] : smoke ? SMOKE_PREFILL_ATTENTION : PREFILL_ATTENTION) {
+            prefillAttention(c[0], c[1], c[2], copy);
         }
         lines.forEach(out::println);
     }
@@ -296,12 +302,6 @@ public final class GpuBench {
                 (float) (1 / Math.sqrt(HEAD_DIM)));
         int width = (context + KV_BLOCK - 1) / KV_BLOCK;
         int blocks = 2 * batch * width;
-        List<Integer> order = new ArrayList<>();
-        for (int b = 0; b < blocks; b++) {
-            order.add(b);
-        }
-        Collections.shuffle(order, new Random(seed++));
-        int[] tables = order.stream().mapToInt(Integer::intValue).toArray(); // set s, sequence i: row s * batch + i
         int[] rows = new int[batch];
         int[] positions = new int[batch];
         int[][] tableRows = new int[2][batch];
@@ -325,8 +325,7 @@ public final class GpuBench {
             fill.uniform(ActivationType.F16, keys, seed++, -1f, 1f);
             fill.uniform(ActivationType.F16, values, seed++, -1f, 1f);
             fill.uniform(ActivationType.F16, q, seed++, -1f, 1f);
-            DeviceBuffer table = own(owned, device.allocate(4L * tables.length, "block tables"));
-            table.upload(tables);
+            DeviceBuffer table = own(owned, shuffledBlocks(blocks)); // set s, sequence i: row s * batch + i
             DeviceBuffer rowBuffer = own(owned, device.allocate(4L * batch, "rows"));
             rowBuffer.upload(rows);
             DeviceBuffer positionBuffer = own(owned, device.allocate(4L * batch, "positions"));
@@ -347,6 +346,48 @@ public final class GpuBench {
         } finally {
             owned.forEach(DeviceBuffer::close);
         }
+    }
+
+    /**
+     * Prefill attention over one prompt of {@code tokens} tokens, its keys and values already in the cache (shuffled
+     * blocks), causal: TFLOP/s of q.k and p.v over the causal half; GB/s of the queries, outputs, keys and values
+     * once.
+     */
+    private void prefillAttention(int heads, int kvHeads, int tokens, double copy) {
+        ModelKernels.Attention a = new ModelKernels.Attention(heads, kvHeads, HEAD_DIM, KV_BLOCK, 0,
+                (float) (1 / Math.sqrt(HEAD_DIM)));
+        int blocks = (tokens + KV_BLOCK - 1) / KV_BLOCK;
+        long poolBytes = (long) blocks * KV_BLOCK * a.kvDim() * 2;
+        List<DeviceBuffer> owned = new ArrayList<>();
+        try {
+            DeviceBuffer keys = own(owned, device.allocate(poolBytes, "k pool"));
+            DeviceBuffer values = own(owned, device.allocate(poolBytes, "v pool"));
+            DeviceBuffer q = own(owned, device.allocate(2L * tokens * a.qDim(), "q"));
+            DeviceBuffer out = own(owned, device.allocate(2L * tokens * a.qDim(), "attention out"));
+            fill.uniform(ActivationType.F16, keys, seed++, -1f, 1f);
+            fill.uniform(ActivationType.F16, values, seed++, -1f, 1f);
+            fill.uniform(ActivationType.F16, q, seed++, -1f, 1f);
+            DeviceBuffer table = own(owned, shuffledBlocks(blocks));
+            double ms = median(i -> modelKernels.prefill(ActivationType.F16, a, out, q, tokens, keys, values, table,
+                    blocks, 0, 0, tokens), 1);
+            double tflops = 4.0 * heads * HEAD_DIM * tokens * (tokens + 1) / 2 / (ms * 1e9);
+            long bytes = 2L * 2 * tokens * a.qDim() + 2L * 2 * tokens * a.kvDim();
+            line("prefill_attn " + heads + "/" + kvHeads, tokens + " tokens", 1, ms, tflops, bytes / (ms * 1e6), copy);
+        } finally {
+            owned.forEach(DeviceBuffer::close);
+        }
+    }
+
+    /** A block table of blocks 0 .. blocks-1 in a shuffled order (as a cache hands them out after some traffic). */
+    private DeviceBuffer shuffledBlocks(int blocks) {
+        List<Integer> order = new ArrayList<>();
+        for (int b = 0; b < blocks; b++) {
+            order.add(b);
+        }
+        Collections.shuffle(order, new Random(seed++));
+        DeviceBuffer table = device.allocate(4L * blocks, "block table");
+        table.upload(order.stream().mapToInt(Integer::intValue).toArray());
+        return table;
     }
 
     private void row(String kernel, int k, int n, int m, double ms, long bytes, double copy) {
