@@ -5,8 +5,9 @@
 # the batched GEMV beside the AWQ GEMM at 2, 8, 32 tokens) and the 7B model bench; the model's tests and bench again with quantserve.gpu.awq-decode set to
 # batched-gemv and to mma; last the model bench with AWQ prefill on the W4A16 GEMM throughout (awq-dequant-rows=0)
 # against the untuned default (the layer dequantized for the dense GEMM from 256 rows), and the model bench as it loads by
-# default (each shape's kernels timed at load at 1-512 rows, the fastest kept: AwqKernelTuner). Needs gpu/.carry.
-#   run(command="bash gpu/gemv-iteration.sh", carry=["gpu/.carry"], timeout_s=600)  (about 5 minutes)
+# default (each shape's kernels timed at load at 1-512 rows, the fastest kept: AwqKernelTuner); the model's tests and
+# its prefill with prefill attention on the tensor cores (quantserve.gpu.prefill-attention=mma). Needs gpu/.carry.
+#   run(command="bash gpu/gemv-iteration.sh", carry=["gpu/.carry"], timeout_s=600)  (about 7 minutes)
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"; carry="$root/gpu/.carry"
 out="${OUT:-$root/gpu/out}"; mkdir -p "$out"
@@ -27,6 +28,11 @@ for decode in batched-gemv mma; do
   echo "tests with awq-decode=$decode exit $?"
   grep -E "✘" -A6 "$out/tests-$decode.log" | head -30; grep -E "tests (successful|failed)" "$out/tests-$decode.log"
 done
+# the model's device tests again with prefill attention on the tensor cores (ModelKernels.PrefillKernel)
+timeout "$(limit 120)" "${java[@]}" -Dquantserve.gpu.prefill-attention=mma -jar "$carry/junit-console.jar" execute \
+  --class-path "$cp" "${sel[@]:2}" --details=tree --disable-banner --disable-ansi-colors > "$out/tests-prefill-mma.log" 2>&1
+echo "tests with prefill-attention=mma exit $?"
+grep -E "✘" -A6 "$out/tests-prefill-mma.log" | head -30; grep -E "tests (successful|failed)" "$out/tests-prefill-mma.log"
 # each partial-sum kernel (io.quantserve.engine.gpu.AwqGemvKernel; the device tests above check each)
 # (the multi-token rows - tensor-core product, batched GEMV, AWQ GEMM - with the first kernel only)
 one_token=false
@@ -47,6 +53,9 @@ done
 # prefill 512 tokens with every AWQ product on the W4A16 GEMM (the untuned runs above dequantize from 256 rows)
 timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-dequant-rows=0 -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench \
   llama-7b 128 2>&1 | grep -E "prefill" | sed "s/^/awq-dequant-rows=0: /" | tee -a "$out/model.txt"
+# prefill 512 tokens with attention on the tensor cores
+timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.prefill-attention=mma -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench \
+  llama-7b 128 2>&1 | grep -E "prefill" | sed "s/^/prefill-attention=mma: /" | tee -a "$out/model.txt"
 # the model as it loads by default: every AWQ layer shape's kernels timed at load (AwqKernelTuner), the choice printed
 timeout "$(limit 90)" "${java[@]}" -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench llama-7b 128 2>&1 \
   | grep -E "AWQ kernels|prefill|decode" | sed "s/^/tuned: /" | tee -a "$out/model.txt"

@@ -5,6 +5,7 @@ import static io.quantserve.engine.gpu.KernelSpec.Param.INT;
 import static io.quantserve.engine.gpu.KernelSpec.Param.POINTER;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -25,6 +26,8 @@ public final class ModelKernels {
     public static final int MAX_HEAD_DIM = 256;
     static final int ATTENTION_THREADS = 128;
     static final int PREFILL_ROWS = 16;
+    static final int MMA_PREFILL_ROWS = 64;
+    static final int MMA_MAX_HEAD_DIM = 128;
     static final int KEY_TILE = 32;
     static final int DENSE_THREADS = 256;
     static final int DENSE_COLUMNS = 8;
@@ -34,7 +37,8 @@ public final class ModelKernels {
     static List<KernelSpec> specs() {
         List<KernelSpec> all = new ArrayList<>();
         for (ActivationType t : ActivationType.values()) {
-            all.addAll(List.of(ropeQkvSpec(t), decodeSpec(t), mergeSpec(t), prefillSpec(t), denseSpec(t, false),
+            all.addAll(List.of(ropeQkvSpec(t), decodeSpec(t), mergeSpec(t), prefillSpec(t, PrefillKernel.SIMT),
+                    prefillSpec(t, PrefillKernel.MMA), denseSpec(t, false),
                     denseSpec(t, true), addBiasSpec(t)));
         }
         all.add(GATHER_COLUMNS);
@@ -55,9 +59,36 @@ public final class ModelKernels {
         return KernelSpec.of(ATTENTION, "paged_attention_merge_" + t.suffix(), POINTER, POINTER, POINTER, INT, INT, INT);
     }
 
-    static KernelSpec prefillSpec(ActivationType t) {
-        return KernelSpec.of(ATTENTION, "prefill_attention_" + t.suffix(), POINTER, POINTER, POINTER, POINTER, POINTER,
-                INT, INT, INT, INT, INT, INT, INT, INT, FLOAT);
+    static KernelSpec prefillSpec(ActivationType t, PrefillKernel kernel) {
+        return KernelSpec.of(ATTENTION, "prefill_attention_" + (kernel == PrefillKernel.MMA ? "mma_" : "") + t.suffix(),
+                POINTER, POINTER, POINTER, POINTER, POINTER, INT, INT, INT, INT, INT, INT, INT, INT, FLOAT);
+    }
+
+    /**
+     * The prefill attention kernels: {@code SIMT} scores and sums on the CUDA cores (16 rows a block, any even
+     * head_dim up to 256); {@code MMA} on tensor cores (64 rows a block, FlashAttention-2's loop; head_dim a multiple
+     * of 16 up to 128, else SIMT runs). Chosen by {@value #PREFILL_PROPERTY} ({@code simt} or {@code mma}); unset,
+     * SIMT, the kernel checked on a device (MMA was written without one: a device run's GpuBench rows decide).
+     */
+    public enum PrefillKernel {
+        SIMT, MMA;
+
+        public static final String PREFILL_PROPERTY = "quantserve.gpu.prefill-attention";
+
+        /** Whether this kernel takes the geometry (SIMT takes every one {@link Attention} accepts). */
+        public boolean supports(Attention a) {
+            return this == SIMT || (a.headDim() % 16 == 0 && a.headDim() <= MMA_MAX_HEAD_DIM);
+        }
+
+        public static PrefillKernel configured() {
+            String value = System.getProperty(PREFILL_PROPERTY);
+            if (value == null || value.isBlank()) {
+                return SIMT;
+            }
+            return Arrays.stream(values()).filter(k -> k.name().equalsIgnoreCase(value.strip())).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException(PREFILL_PROPERTY + "=" + value
+                            + " names no prefill attention kernel (simt or mma)"));
+        }
     }
 
     static KernelSpec denseSpec(ActivationType t, boolean f32Out) {
@@ -144,6 +175,7 @@ public final class ModelKernels {
     }
 
     private final CudaDevice device;
+    private final PrefillKernel prefillKernel = PrefillKernel.configured();
 
     public ModelKernels(CudaDevice device) {
         this.device = device;
@@ -164,13 +196,20 @@ public final class ModelKernels {
         return new LaunchShape(numHeads, items, 1, GpuKernels.warps(headDim, 256), 1, 1, 0);
     }
 
-    static LaunchShape prefillShape(int n, int numHeads, int headDim, ActivationType t) {
-        return new LaunchShape((n + PREFILL_ROWS - 1) / PREFILL_ROWS, numHeads, 1, ATTENTION_THREADS, 1, 1,
-                prefillSharedBytes(headDim, t));
+    static LaunchShape prefillShape(int n, int numHeads, int headDim, ActivationType t, PrefillKernel kernel) {
+        int rows = kernel == PrefillKernel.MMA ? MMA_PREFILL_ROWS : PREFILL_ROWS;
+        return new LaunchShape((n + rows - 1) / rows, numHeads, 1, ATTENTION_THREADS, 1, 1,
+                prefillSharedBytes(headDim, t, kernel));
     }
 
-    /** K and V tiles of 32 keys padded by 2 values per row, and 16 query rows. */
-    static int prefillSharedBytes(int headDim, ActivationType t) {
+    /**
+     * SIMT: K and V tiles of 32 keys padded by 2 values per row, and 16 query rows. MMA: 64 query rows and K and V
+     * tiles of 32 keys, every row padded by 8 values (16 bytes: ldmatrix without bank conflicts).
+     */
+    static int prefillSharedBytes(int headDim, ActivationType t, PrefillKernel kernel) {
+        if (kernel == PrefillKernel.MMA) {
+            return (MMA_PREFILL_ROWS + 2 * KEY_TILE) * (headDim + 8) * t.bytes();
+        }
         return (2 * KEY_TILE * (headDim + 2) + PREFILL_ROWS * headDim) * t.bytes();
     }
 
@@ -247,7 +286,14 @@ public final class ModelKernels {
      */
     public void prefill(ActivationType t, Attention a, DeviceBuffer out, DeviceBuffer q, int qRows, DeviceBuffer kPool,
             DeviceBuffer vPool, DeviceBuffer table, int tableBlocks, int row0, int start, int n) {
-        KernelSpec spec = prefillSpec(t);
+        prefill(prefillKernel, t, a, out, q, qRows, kPool, vPool, table, tableBlocks, row0, start, n);
+    }
+
+    /** As {@link #prefill}, on {@code kernel} where it takes the geometry, else on SIMT. */
+    public void prefill(PrefillKernel kernel, ActivationType t, Attention a, DeviceBuffer out, DeviceBuffer q, int qRows,
+            DeviceBuffer kPool, DeviceBuffer vPool, DeviceBuffer table, int tableBlocks, int row0, int start, int n) {
+        PrefillKernel k = kernel.supports(a) ? kernel : PrefillKernel.SIMT;
+        KernelSpec spec = prefillSpec(t, k);
         if (row0 < 0 || n < 1 || row0 + n > qRows || start < 0) {
             throw new IllegalArgumentException(spec.name() + ": rows [" + row0 + ", " + (row0 + n) + ") of " + qRows
                     + " at start position " + start);
@@ -259,7 +305,7 @@ public final class ModelKernels {
         need(spec, out, (long) qRows * a.qDim() * t.bytes());
         need(spec, q, (long) qRows * a.qDim() * t.bytes());
         need(spec, table, 4L * tableBlocks);
-        device.kernel(spec).launch(prefillShape(n, a.numHeads(), a.headDim(), t), new KernelArgs().buffer(out)
+        device.kernel(spec).launch(prefillShape(n, a.numHeads(), a.headDim(), t, k), new KernelArgs().buffer(out)
                 .buffer(q).buffer(kPool).buffer(vPool).buffer(table).i32(row0).i32(start).i32(n).i32(a.numHeads())
                 .i32(a.numKvHeads()).i32(a.headDim()).i32(a.blockSize()).i32(a.window()).f32(a.scale()));
     }

@@ -120,9 +120,17 @@ class ModelKernelsDeviceTest extends DeviceTest {
     @ParameterizedTest(name = "{0} heads={1}/{2} headDim={3} window={4} start={5} n={6}")
     @CsvSource({"F16, 8, 4, 8, 0, 0, 33", "BF16, 6, 2, 16, 0, 0, 5", "F16, 32, 8, 128, 0, 0, 100",
         "BF16, 32, 8, 128, 0, 47, 70", "F16, 4, 1, 256, 0, 20, 17", "F16, 5, 5, 10, 0, 3, 1", "F16, 12, 4, 64, 20, 5, 61",
-        "F16, 8, 8, 96, 0, 250, 256"})
+        "F16, 8, 8, 96, 0, 250, 256", "BF16, 16, 2, 64, 100, 30, 200"})
     void shouldPrefillAChunkCausallyAsTheCpuPagedAttention(ActivationType t, int heads, int kvHeads, int headDim,
             int window, int start, int n) {
+        for (ModelKernels.PrefillKernel kernel : ModelKernels.PrefillKernel.values()) {
+            prefillAsTheCpu(kernel, t, heads, kvHeads, headDim, window, start, n);
+        }
+    }
+
+    /** One prefill kernel (SIMT where the tensor-core one does not take the geometry) against the CPU. */
+    private void prefillAsTheCpu(ModelKernels.PrefillKernel kernel, ActivationType t, int heads, int kvHeads,
+            int headDim, int window, int start, int n) {
         ModelKernels.Attention a = new ModelKernels.Attention(heads, kvHeads, headDim, BLOCK, window,
                 (float) (1.0 / Math.sqrt(headDim)));
         Pool p = pool(t, a.kvDim(), new int[] {start + n});
@@ -136,15 +144,17 @@ class ModelKernelsDeviceTest extends DeviceTest {
         }
         System.arraycopy(all, row0 * a.qDim(), expected, 0, expected.length);
         DeviceBuffer out = poisoned(2L * q.length, "out");
-        kernels.prefill(t, a, out, upload(t, q), qRows, upload(t, p.keys), upload(t, p.values), ints(p.tables[0]),
-                p.tables[0].length, row0, start, n);
+        kernels.prefill(kernel, t, a, out, upload(t, q), qRows, upload(t, p.keys), upload(t, p.values),
+                ints(p.tables[0]), p.tables[0].length, row0, start, n);
         float[] got = download(t, out, q.length);
         float[] chunk = new float[expected.length];
         System.arraycopy(got, row0 * a.qDim(), chunk, 0, chunk.length);
-        assertClose(chunk, expected, tolerance(t), "prefill");
-        short[] raw = out.downloadShorts(row0 * a.qDim());
+        assertClose(chunk, expected, tolerance(t), "prefill " + kernel);
+        short[] raw = out.downloadShorts(qRows * a.qDim());
         for (int i = 0; i < raw.length; i++) {
-            assertThat(raw[i]).as("rows before the chunk are left alone").isEqualTo((short) 0xffff);
+            if (i < row0 * a.qDim() || i >= (row0 + n) * a.qDim()) {
+                assertThat(raw[i]).as("%s: rows outside the chunk are left alone", kernel).isEqualTo((short) 0xffff);
+            }
         }
     }
 

@@ -9,10 +9,43 @@ class ModelKernelsTest {
 
     @Test
     void prefillTilesFitTheDefaultSharedMemoryUpToTheLargestHeadDim() {
-        LaunchShape shape = ModelKernels.prefillShape(100, 32, ModelKernels.MAX_HEAD_DIM, ActivationType.F16);
+        LaunchShape shape = ModelKernels.prefillShape(100, 32, ModelKernels.MAX_HEAD_DIM, ActivationType.F16,
+                ModelKernels.PrefillKernel.SIMT);
         assertThat(shape.sharedBytes()).isEqualTo((2 * 32 * 258 + 16 * 256) * 2).isLessThanOrEqualTo(48 * 1024);
         assertThat(shape.gridX()).isEqualTo(7);
         assertThat(shape.gridY()).isEqualTo(32);
+        // tensor cores: 64 rows a block; 64 query rows and 2 x 32 key rows of head_dim + 8 values
+        LaunchShape mma = ModelKernels.prefillShape(100, 32, 128, ActivationType.BF16, ModelKernels.PrefillKernel.MMA);
+        assertThat(mma.sharedBytes()).isEqualTo(128 * 136 * 2).isLessThanOrEqualTo(48 * 1024);
+        assertThat(mma.gridX()).isEqualTo(2);
+        assertThat(mma.blockX()).isEqualTo(128);
+    }
+
+    @Test
+    void tensorCorePrefillTakesHeadDimsOfSixteensUpTo128AndIsChosenByAProperty() {
+        ModelKernels.PrefillKernel mma = ModelKernels.PrefillKernel.MMA;
+        assertThat(mma.supports(new ModelKernels.Attention(32, 8, 128, 16, 0, 1f))).isTrue();
+        assertThat(mma.supports(new ModelKernels.Attention(8, 8, 64, 16, 0, 1f))).isTrue();
+        assertThat(mma.supports(new ModelKernels.Attention(8, 8, 72, 16, 0, 1f))).isFalse();
+        assertThat(mma.supports(new ModelKernels.Attention(4, 1, 256, 16, 0, 1f))).isFalse();
+        assertThat(ModelKernels.PrefillKernel.SIMT.supports(new ModelKernels.Attention(5, 5, 10, 16, 0, 1f))).isTrue();
+        String key = ModelKernels.PrefillKernel.PREFILL_PROPERTY;
+        String before = System.getProperty(key);
+        try {
+            System.clearProperty(key);
+            assertThat(ModelKernels.PrefillKernel.configured()).isEqualTo(ModelKernels.PrefillKernel.SIMT);
+            System.setProperty(key, " MMA ");
+            assertThat(ModelKernels.PrefillKernel.configured()).isEqualTo(mma);
+            System.setProperty(key, "flash");
+            assertThatThrownBy(ModelKernels.PrefillKernel::configured).hasMessageContaining(key + "=flash")
+                    .hasMessageContaining("simt or mma");
+        } finally {
+            if (before == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, before);
+            }
+        }
     }
 
     @Test

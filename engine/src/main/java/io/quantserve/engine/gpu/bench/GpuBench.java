@@ -27,7 +27,7 @@ import java.util.function.IntConsumer;
  * tensor-core GEMMs (dense f16/bf16, AWQ W4A16) at M = 1, 8, 32, 128, 512 in TFLOP/s, and for prefill-sized M the
  * AWQ layer dequantized once then the dense GEMM ({@code awq_deq+gemm}; {@code awq_dequantize} alone: GB/s of the
  * packed layer read and the fp16 weights written); last, attention over a paged KV cache: decode (GB/s of the keys
- * and values read) and prefill (TFLOP/s).
+ * and values read) and prefill on either kernel (TFLOP/s).
  * <p>Timing: CUDA events around a batch of launches, queued behind a GPU-side wait so that the JVM's launch rate is
  * not what is measured; warm-up first; the median of {@value #BATCHES} batches; weights rotate among enough random
  * sets (made on the device) that the sets together exceed the L2 cache several times over. Prints one table.
@@ -350,8 +350,8 @@ public final class GpuBench {
 
     /**
      * Prefill attention over one prompt of {@code tokens} tokens, its keys and values already in the cache (shuffled
-     * blocks), causal: TFLOP/s of q.k and p.v over the causal half; GB/s of the queries, outputs, keys and values
-     * once.
+     * blocks), causal, on each kernel (CUDA cores, tensor cores): TFLOP/s of q.k and p.v over the causal half; GB/s
+     * of the queries, outputs, keys and values once.
      */
     private void prefillAttention(int heads, int kvHeads, int tokens, double copy) {
         ModelKernels.Attention a = new ModelKernels.Attention(heads, kvHeads, HEAD_DIM, KV_BLOCK, 0,
@@ -368,11 +368,14 @@ public final class GpuBench {
             fill.uniform(ActivationType.F16, values, seed++, -1f, 1f);
             fill.uniform(ActivationType.F16, q, seed++, -1f, 1f);
             DeviceBuffer table = own(owned, shuffledBlocks(blocks));
-            double ms = median(i -> modelKernels.prefill(ActivationType.F16, a, out, q, tokens, keys, values, table,
-                    blocks, 0, 0, tokens), 1);
-            double tflops = 4.0 * heads * HEAD_DIM * tokens * (tokens + 1) / 2 / (ms * 1e9);
-            long bytes = 2L * 2 * tokens * a.qDim() + 2L * 2 * tokens * a.kvDim();
-            line("prefill_attn " + heads + "/" + kvHeads, tokens + " tokens", 1, ms, tflops, bytes / (ms * 1e6), copy);
+            for (ModelKernels.PrefillKernel kernel : ModelKernels.PrefillKernel.values()) {
+                double ms = median(i -> modelKernels.prefill(kernel, ActivationType.F16, a, out, q, tokens, keys, values,
+                        table, blocks, 0, 0, tokens), 1);
+                double tflops = 4.0 * heads * HEAD_DIM * tokens * (tokens + 1) / 2 / (ms * 1e9);
+                long bytes = 2L * 2 * tokens * a.qDim() + 2L * 2 * tokens * a.kvDim();
+                line("prefill " + kernel.name().toLowerCase(Locale.ROOT) + " " + heads + "/" + kvHeads,
+                        tokens + " tokens", 1, ms, tflops, bytes / (ms * 1e6), copy);
+            }
         } finally {
             owned.forEach(DeviceBuffer::close);
         }
