@@ -313,18 +313,11 @@ public final class GpuBench {
         }
         ModelKernels.DecodeSplit split = ModelKernels.DecodeSplit.plan(batch, heads, (long) width * KV_BLOCK,
                 device.multiprocessors());
-        long poolBytes = (long) blocks * KV_BLOCK * a.kvDim() * 2;
         List<DeviceBuffer> owned = new ArrayList<>();
         try {
-            DeviceBuffer keys = own(owned, device.allocate(poolBytes, "k pool"));
-            DeviceBuffer values = own(owned, device.allocate(poolBytes, "v pool"));
-            DeviceBuffer q = own(owned, device.allocate(2L * batch * a.qDim(), "q"));
-            DeviceBuffer out = own(owned, device.allocate(2L * batch * a.qDim(), "attention out"));
+            AttentionBuffers b = attentionBuffers(a, blocks, batch, owned);
             DeviceBuffer partial = own(owned, device.allocate(Math.max(16, split.partialBytes(batch, heads, HEAD_DIM)),
                     "partial"));
-            fill.uniform(ActivationType.F16, keys, seed++, -1f, 1f);
-            fill.uniform(ActivationType.F16, values, seed++, -1f, 1f);
-            fill.uniform(ActivationType.F16, q, seed++, -1f, 1f);
             DeviceBuffer table = own(owned, shuffledBlocks(blocks)); // set s, sequence i: row s * batch + i
             DeviceBuffer rowBuffer = own(owned, device.allocate(4L * batch, "rows"));
             rowBuffer.upload(rows);
@@ -332,12 +325,12 @@ public final class GpuBench {
             positionBuffer.upload(positions);
             List<DeviceBuffer> sets = new ArrayList<>();
             for (int[] r : tableRows) {
-                DeviceBuffer b = own(owned, device.allocate(4L * batch, "table rows"));
-                b.upload(r);
-                sets.add(b);
+                DeviceBuffer set = own(owned, device.allocate(4L * batch, "table rows"));
+                set.upload(r);
+                sets.add(set);
             }
-            double ms = median(i -> modelKernels.decode(ActivationType.F16, a, out, q, batch, keys, values, table,
-                    2 * batch, width, rowBuffer, sets.get(i % 2), positionBuffer, batch, split, partial), 2);
+            double ms = median(i -> modelKernels.decode(ActivationType.F16, a, b.out(), b.q(), batch, b.keys(), b.values(),
+                    table, 2 * batch, width, rowBuffer, sets.get(i % 2), positionBuffer, batch, split, partial), 2);
             long kvBytes = 2L * batch * context * a.kvDim() * 2;
             double gbs = kvBytes / (ms * 1e6);
             double tflops = 4.0 * batch * heads * context * HEAD_DIM / (ms * 1e9);
@@ -357,20 +350,13 @@ public final class GpuBench {
         ModelKernels.Attention a = new ModelKernels.Attention(heads, kvHeads, HEAD_DIM, KV_BLOCK, 0,
                 (float) (1 / Math.sqrt(HEAD_DIM)));
         int blocks = (tokens + KV_BLOCK - 1) / KV_BLOCK;
-        long poolBytes = (long) blocks * KV_BLOCK * a.kvDim() * 2;
         List<DeviceBuffer> owned = new ArrayList<>();
         try {
-            DeviceBuffer keys = own(owned, device.allocate(poolBytes, "k pool"));
-            DeviceBuffer values = own(owned, device.allocate(poolBytes, "v pool"));
-            DeviceBuffer q = own(owned, device.allocate(2L * tokens * a.qDim(), "q"));
-            DeviceBuffer out = own(owned, device.allocate(2L * tokens * a.qDim(), "attention out"));
-            fill.uniform(ActivationType.F16, keys, seed++, -1f, 1f);
-            fill.uniform(ActivationType.F16, values, seed++, -1f, 1f);
-            fill.uniform(ActivationType.F16, q, seed++, -1f, 1f);
+            AttentionBuffers b = attentionBuffers(a, blocks, tokens, owned);
             DeviceBuffer table = own(owned, shuffledBlocks(blocks));
             for (ModelKernels.PrefillKernel kernel : ModelKernels.PrefillKernel.values()) {
-                double ms = median(i -> modelKernels.prefill(kernel, ActivationType.F16, a, out, q, tokens, keys, values,
-                        table, blocks, 0, 0, tokens), 1);
+                double ms = median(i -> modelKernels.prefill(kernel, ActivationType.F16, a, b.out(), b.q(), tokens,
+                        b.keys(), b.values(), table, blocks, 0, 0, tokens), 1);
                 double tflops = 4.0 * heads * HEAD_DIM * tokens * (tokens + 1) / 2 / (ms * 1e9);
                 long bytes = 2L * 2 * tokens * a.qDim() + 2L * 2 * tokens * a.kvDim();
                 line("prefill " + kernel.name().toLowerCase(Locale.ROOT) + " " + heads + "/" + kvHeads,
@@ -379,6 +365,22 @@ public final class GpuBench {
         } finally {
             owned.forEach(DeviceBuffer::close);
         }
+    }
+
+    /** f16 K and V pools of a layer, query rows and their output rows. */
+    private record AttentionBuffers(DeviceBuffer keys, DeviceBuffer values, DeviceBuffer q, DeviceBuffer out) {
+    }
+
+    /** Random pools of {@code blocks} KV blocks for {@code a}, and {@code rows} random query rows (outputs unset). */
+    private AttentionBuffers attentionBuffers(ModelKernels.Attention a, int blocks, int rows, List<DeviceBuffer> owned) {
+        long poolBytes = (long) blocks * KV_BLOCK * a.kvDim() * 2;
+        AttentionBuffers b = new AttentionBuffers(own(owned, device.allocate(poolBytes, "k pool")),
+                own(owned, device.allocate(poolBytes, "v pool")), own(owned, device.allocate(2L * rows * a.qDim(), "q")),
+                own(owned, device.allocate(2L * rows * a.qDim(), "attention out")));
+        fill.uniform(ActivationType.F16, b.keys(), seed++, -1f, 1f);
+        fill.uniform(ActivationType.F16, b.values(), seed++, -1f, 1f);
+        fill.uniform(ActivationType.F16, b.q(), seed++, -1f, 1f);
+        return b;
     }
 
     /** A block table of blocks 0 .. blocks-1 in a shuffled order (as a cache hands them out after some traffic). */
