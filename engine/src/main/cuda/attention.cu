@@ -353,13 +353,14 @@ template <typename T> __device__ __forceinline__ unsigned pack_pair(float lo, fl
 /**
  * Prefill attention on tensor cores (FlashAttention-2's loop): the same chunk, positions, masks and online softmax as
  * prefill_attention, grid (ceil(n / 64), num_heads), block 128. A block holds 64 query rows of one head in shared
- * memory, each warp 16 of them; per tile of 32 keys (K and V rows copied by cp.async through the block table, rows
- * padded by 16 bytes so that ldmatrix reads them without bank conflicts), a warp computes its 16 x 32 scores S = Q K^T
+ * memory, each warp 16 of them; per tile of 32 keys (K and V rows copied by cp.async through the block table into
+ * one of two buffers, the next tile's copies running while this one is computed; rows padded by 16 bytes so that
+ * ldmatrix reads them without bank conflicts), a warp computes its 16 x 32 scores S = Q K^T
  * with mma.sync m16n8k16 (fp32 sums), scales and masks them, updates each row's running max and sum, and adds
  * P V into its 16 x head_dim fp32 outputs, P going from the score fragments to the A fragments of the second product
  * in registers (an m16n8 C fragment pair is an m16k16 A fragment). The 4 lanes of a row share its max by shuffles
  * and keep partial sums, added at the end. head_dim % 16 == 0 and at most 128; q, out and the pools 16-byte aligned
- * (every allocation is). Dynamic shared memory (64 + 2 * 32) * (head_dim + 8) * sizeof(T): 34 KB at head_dim 128.
+ * (every allocation is). Dynamic shared memory (64 + 4 * 32) * (head_dim + 8) * sizeof(T): 51 KB at head_dim 128.
  */
 template <typename T>
 __device__ void prefill_attention_mma(T* out, const T* q, const T* k_pool, const T* v_pool, const int* table, int row0,
@@ -367,9 +368,9 @@ __device__ void prefill_attention_mma(T* out, const T* q, const T* k_pool, const
                                       int window, float scale) {
     DYNAMIC_SHARED(unsigned char, smem);
     int ld = head_dim + 8;
-    T* qs = reinterpret_cast<T*>(smem);  // [64][ld]
-    T* ks = qs + MMA_ROWS * ld;           // [32][ld]
-    T* vs = ks + MMA_KEYS * ld;           // [32][ld]
+    T* qs = reinterpret_cast<T*>(smem);  // [64][ld], then two buffers of a tile: keys [32][ld], values [32][ld]
+    T* tiles = qs + MMA_ROWS * ld;
+    int tile_size = 2 * MMA_KEYS * ld;
     int head = blockIdx.y;
     int kv_dim = num_kv_heads * head_dim;
     size_t head_off = (size_t) (head / (num_heads / num_kv_heads)) * head_dim;
@@ -404,99 +405,111 @@ __device__ void prefill_attention_mma(T* out, const T* q, const T* k_pool, const
     for (int nt = 0; nt < MMA_MAX_DIM / 8; nt++) o[nt][0] = o[nt][1] = o[nt][2] = o[nt][3] = 0.f;
     float m_a = -INFINITY, m_b = -INFINITY, l_a = 0.f, l_b = 0.f;
 
-    for (int t0 = lowest; t0 <= last; t0 += MMA_KEYS) {
-        __syncthreads();  // every warp is done with the previous tile
+    // the keys and values of tile t0 into buffer buf by cp.async (keys past the block's last row: zero rows, masked)
+    auto load_tile = [&](int t0, int buf) {
+        T* kb = tiles + buf * tile_size;
+        T* vb = kb + MMA_KEYS * ld;
         for (int i = threadIdx.x; i < MMA_KEYS * chunks; i += blockDim.x) {
             int t = i / chunks, c = (i - t * chunks) << 3;
             int p = t0 + t;
-            bool real = p <= last;  // keys past the block's last row: zero rows, masked below
+            bool real = p <= last;
             size_t at = real ? slot_of(table, p, block_size) * kv_dim + head_off + c : 0;
-            cp_async16(ks + t * ld + c, k_pool + at, real ? 16 : 0);
-            cp_async16(vs + t * ld + c, v_pool + at, real ? 16 : 0);
+            cp_async16(kb + t * ld + c, k_pool + at, real ? 16 : 0);
+            cp_async16(vb + t * ld + c, v_pool + at, real ? 16 : 0);
         }
+    };
+    load_tile(lowest, 0);
+    cp_async_commit();
+    int buf = 0;
+    for (int t0 = lowest; t0 <= last; t0 += MMA_KEYS, buf ^= 1) {
+        // the next tile's copies run while this one is computed
+        if (t0 + MMA_KEYS <= last) load_tile(t0 + MMA_KEYS, buf ^ 1);
         cp_async_commit();
-        cp_async_wait<0>();  // this thread's copies (and, the first time, the query rows) ...
+        cp_async_wait<1>();  // this thread's copies of this tile (and, the first time, the query rows) ...
         __syncthreads();     // ... and everyone's
+        const T* ks = tiles + buf * tile_size;
+        const T* vs = ks + MMA_KEYS * ld;
         // warp-uniform: a warp whose rows see none of this tile's keys skips it
-        if (!warp_rows || t0 > warp_last || t0 + MMA_KEYS <= warp_lowest) continue;
-
-        float s[4][4];
+        if (warp_rows && t0 <= warp_last && t0 + MMA_KEYS > warp_lowest) {
+            float s[4][4];
 #pragma unroll
-        for (int nt = 0; nt < 4; nt++) s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.f;
-        for (int kk = 0; kk < head_dim; kk += 16) {
-            unsigned a[4];
-            ldmatrix_x4(a, qs + (w_row + (lane & 15)) * ld + kk + (lane >> 4) * 8);
+            for (int nt = 0; nt < 4; nt++) s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.f;
+            for (int kk = 0; kk < head_dim; kk += 16) {
+                unsigned a[4];
+                ldmatrix_x4(a, qs + (w_row + (lane & 15)) * ld + kk + (lane >> 4) * 8);
 #pragma unroll
-            for (int np = 0; np < 2; np++) {
-                unsigned r[4];
-                ldmatrix_x4(r, ks + (np * 16 + (lane & 7) + ((lane >> 4) << 3)) * ld + kk + ((lane >> 3) & 1) * 8);
-                mma16816<T>(s[2 * np], a, r[0], r[1]);
-                mma16816<T>(s[2 * np + 1], a, r[2], r[3]);
-            }
-        }
-
-        // scale and mask; each row's max over its 4 lanes
-        float mx_a = -INFINITY, mx_b = -INFINITY;
-#pragma unroll
-        for (int nt = 0; nt < 4; nt++) {
-#pragma unroll
-            for (int e = 0; e < 2; e++) {
-                int key = t0 + nt * 8 + 2 * c4 + e;
-                s[nt][e] = key <= pos_a && key >= first_a ? s[nt][e] * scale : -INFINITY;
-                s[nt][2 + e] = key <= pos_b && key >= first_b ? s[nt][2 + e] * scale : -INFINITY;
-                mx_a = fmaxf(mx_a, s[nt][e]);
-                mx_b = fmaxf(mx_b, s[nt][2 + e]);
-            }
-        }
-        for (int o2 = 1; o2 < 4; o2 <<= 1) {
-            mx_a = fmaxf(mx_a, __shfl_xor_sync(FULL_MASK, mx_a, o2));
-            mx_b = fmaxf(mx_b, __shfl_xor_sync(FULL_MASK, mx_b, o2));
-        }
-        float mn_a = fmaxf(m_a, mx_a), mn_b = fmaxf(m_b, mx_b);
-        // a row with no key yet keeps its state (max -inf: nothing to rescale, every p 0)
-        float corr_a = mn_a == -INFINITY ? 1.f : __expf(m_a - mn_a);
-        float corr_b = mn_b == -INFINITY ? 1.f : __expf(m_b - mn_b);
-        float sum_a = 0.f, sum_b = 0.f;
-#pragma unroll
-        for (int nt = 0; nt < 4; nt++) {
-#pragma unroll
-            for (int e = 0; e < 2; e++) {
-                s[nt][e] = s[nt][e] == -INFINITY ? 0.f : __expf(s[nt][e] - mn_a);
-                s[nt][2 + e] = s[nt][2 + e] == -INFINITY ? 0.f : __expf(s[nt][2 + e] - mn_b);
-                sum_a += s[nt][e];
-                sum_b += s[nt][2 + e];
-            }
-        }
-        l_a = l_a * corr_a + sum_a;
-        l_b = l_b * corr_b + sum_b;
-        m_a = mn_a;
-        m_b = mn_b;
-#pragma unroll
-        for (int nt = 0; nt < MMA_MAX_DIM / 8; nt++) {
-            o[nt][0] *= corr_a;
-            o[nt][1] *= corr_a;
-            o[nt][2] *= corr_b;
-            o[nt][3] *= corr_b;
-        }
-
-        // O += P V, 16 keys a step: P's fragments from the scores', V's by ldmatrix.trans of its [key][dim] rows
-#pragma unroll
-        for (int j = 0; j < 2; j++) {
-            unsigned pa[4] = {pack_pair<T>(s[2 * j][0], s[2 * j][1]), pack_pair<T>(s[2 * j][2], s[2 * j][3]),
-                              pack_pair<T>(s[2 * j + 1][0], s[2 * j + 1][1]),
-                              pack_pair<T>(s[2 * j + 1][2], s[2 * j + 1][3])};
-#pragma unroll
-            for (int np = 0; np < MMA_MAX_DIM / 16; np++) {
-                if (np * 16 < head_dim) {
+                for (int np = 0; np < 2; np++) {
                     unsigned r[4];
-                    ldmatrix_x4_trans(r, vs + (j * 16 + (lane & 15)) * ld + np * 16 + (lane >> 4) * 8);
-                    mma16816<T>(o[2 * np], pa, r[0], r[1]);
-                    mma16816<T>(o[2 * np + 1], pa, r[2], r[3]);
+                    ldmatrix_x4(r, ks + (np * 16 + (lane & 7) + ((lane >> 4) << 3)) * ld + kk + ((lane >> 3) & 1) * 8);
+                    mma16816<T>(s[2 * np], a, r[0], r[1]);
+                    mma16816<T>(s[2 * np + 1], a, r[2], r[3]);
+                }
+            }
+
+            // scale and mask; each row's max over its 4 lanes
+            float mx_a = -INFINITY, mx_b = -INFINITY;
+#pragma unroll
+            for (int nt = 0; nt < 4; nt++) {
+#pragma unroll
+                for (int e = 0; e < 2; e++) {
+                    int key = t0 + nt * 8 + 2 * c4 + e;
+                    s[nt][e] = key <= pos_a && key >= first_a ? s[nt][e] * scale : -INFINITY;
+                    s[nt][2 + e] = key <= pos_b && key >= first_b ? s[nt][2 + e] * scale : -INFINITY;
+                    mx_a = fmaxf(mx_a, s[nt][e]);
+                    mx_b = fmaxf(mx_b, s[nt][2 + e]);
+                }
+            }
+            for (int o2 = 1; o2 < 4; o2 <<= 1) {
+                mx_a = fmaxf(mx_a, __shfl_xor_sync(FULL_MASK, mx_a, o2));
+                mx_b = fmaxf(mx_b, __shfl_xor_sync(FULL_MASK, mx_b, o2));
+            }
+            float mn_a = fmaxf(m_a, mx_a), mn_b = fmaxf(m_b, mx_b);
+            // a row with no key yet keeps its state (max -inf: nothing to rescale, every p 0)
+            float corr_a = mn_a == -INFINITY ? 1.f : __expf(m_a - mn_a);
+            float corr_b = mn_b == -INFINITY ? 1.f : __expf(m_b - mn_b);
+            float sum_a = 0.f, sum_b = 0.f;
+#pragma unroll
+            for (int nt = 0; nt < 4; nt++) {
+#pragma unroll
+                for (int e = 0; e < 2; e++) {
+                    s[nt][e] = s[nt][e] == -INFINITY ? 0.f : __expf(s[nt][e] - mn_a);
+                    s[nt][2 + e] = s[nt][2 + e] == -INFINITY ? 0.f : __expf(s[nt][2 + e] - mn_b);
+                    sum_a += s[nt][e];
+                    sum_b += s[nt][2 + e];
+                }
+            }
+            l_a = l_a * corr_a + sum_a;
+            l_b = l_b * corr_b + sum_b;
+            m_a = mn_a;
+            m_b = mn_b;
+#pragma unroll
+            for (int nt = 0; nt < MMA_MAX_DIM / 8; nt++) {
+                o[nt][0] *= corr_a;
+                o[nt][1] *= corr_a;
+                o[nt][2] *= corr_b;
+                o[nt][3] *= corr_b;
+            }
+
+            // O += P V, 16 keys a step: P's fragments from the scores', V's by ldmatrix.trans of its [key][dim] rows
+#pragma unroll
+            for (int j = 0; j < 2; j++) {
+                unsigned pa[4] = {pack_pair<T>(s[2 * j][0], s[2 * j][1]), pack_pair<T>(s[2 * j][2], s[2 * j][3]),
+                                  pack_pair<T>(s[2 * j + 1][0], s[2 * j + 1][1]),
+                                  pack_pair<T>(s[2 * j + 1][2], s[2 * j + 1][3])};
+#pragma unroll
+                for (int np = 0; np < MMA_MAX_DIM / 16; np++) {
+                    if (np * 16 < head_dim) {
+                        unsigned r[4];
+                        ldmatrix_x4_trans(r, vs + (j * 16 + (lane & 15)) * ld + np * 16 + (lane >> 4) * 8);
+                        mma16816<T>(o[2 * np], pa, r[0], r[1]);
+                        mma16816<T>(o[2 * np + 1], pa, r[2], r[3]);
+                    }
                 }
             }
         }
+        __syncthreads();  // every warp is done with this buffer before the copies of the tile after next
     }
-    cp_async_wait<0>();  // a block with no tile still waits for its query rows' copies
+    cp_async_wait<0>();  // (the last group is empty: nothing is left in flight)
 
     // each row's sum over its 4 lanes, then the outputs, a pair a lane per n8 tile
     for (int o2 = 1; o2 < 4; o2 <<= 1) {

@@ -203,12 +203,13 @@ public final class ModelKernels {
     }
 
     /**
-     * SIMT: K and V tiles of 32 keys padded by 2 values per row, and 16 query rows. MMA: 64 query rows and K and V
-     * tiles of 32 keys, every row padded by 8 values (16 bytes: ldmatrix without bank conflicts).
+     * SIMT: K and V tiles of 32 keys padded by 2 values per row, and 16 query rows. MMA: 64 query rows and two
+     * buffers of K and V tiles of 32 keys, every row padded by 8 values (16 bytes: ldmatrix without bank conflicts);
+     * 51 KB at head_dim 128, past the 48 KB default ({@link Kernel} raises the kernel's limit).
      */
     static int prefillSharedBytes(int headDim, ActivationType t, PrefillKernel kernel) {
         if (kernel == PrefillKernel.MMA) {
-            return (MMA_PREFILL_ROWS + 2 * KEY_TILE) * (headDim + 8) * t.bytes();
+            return (MMA_PREFILL_ROWS + 4 * KEY_TILE) * (headDim + 8) * t.bytes();
         }
         return (2 * KEY_TILE * (headDim + 2) + PREFILL_ROWS * headDim) * t.bytes();
     }

@@ -14,9 +14,10 @@ class ModelKernelsTest {
         assertThat(shape.sharedBytes()).isEqualTo((2 * 32 * 258 + 16 * 256) * 2).isLessThanOrEqualTo(48 * 1024);
         assertThat(shape.gridX()).isEqualTo(7);
         assertThat(shape.gridY()).isEqualTo(32);
-        // tensor cores: 64 rows a block; 64 query rows and 2 x 32 key rows of head_dim + 8 values
+        // tensor cores: 64 rows a block; 64 query rows and two buffers of 2 x 32 key rows of head_dim + 8 values,
+        // within what an A100 block may ask for (163 KB) even at the largest head_dim it takes
         LaunchShape mma = ModelKernels.prefillShape(100, 32, 128, ActivationType.BF16, ModelKernels.PrefillKernel.MMA);
-        assertThat(mma.sharedBytes()).isEqualTo(128 * 136 * 2).isLessThanOrEqualTo(48 * 1024);
+        assertThat(mma.sharedBytes()).isEqualTo(192 * 136 * 2).isLessThanOrEqualTo(163 * 1024);
         assertThat(mma.gridX()).isEqualTo(2);
         assertThat(mma.blockX()).isEqualTo(128);
     }
