@@ -6,25 +6,21 @@
 // is what the barrier closing each tile is for). Compared with softmax(q.k * scale) v in double over the CPU's keys;
 // rows outside the chunk must stay as they were. Prints "ok" and exits 0, or names the first mismatch and exits 1.
 #include "emu/cuda_emu.h"
+#include "emu/random.h"
 
 #include "../../main/cuda/attention.cu"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 namespace {
 
-unsigned long long state = 0x9E3779B97F4A7C15ull;
-
-unsigned next() {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return (unsigned) (state >> 16);
-}
-
-float uniform(float lo, float hi) { return lo + (hi - lo) * (next() % 1000000) / 1e6f; }
+using host_random::next;
+using host_random::uniform;
 
 constexpr int BLOCK = 16;
 int failures = 0;

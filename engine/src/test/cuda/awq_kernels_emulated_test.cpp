@@ -5,6 +5,7 @@
 // token counts that leave a block's last tokens empty), with the cp.async copies landing late (threads in order) and
 // early (threads in reverse order). Compared with sum_k (q - z) s x in double. Prints "ok" and exits 0, or names the first mismatch and exits 1.
 #include "emu/cuda_emu.h"
+#include "emu/random.h"
 
 #include "../../main/cuda/awq_gemv.cu"
 #include "../../main/cuda/awq_mma.cu"
@@ -14,16 +15,8 @@
 
 namespace {
 
-unsigned long long state = 0x2545F4914F6CDD1Dull;
-
-unsigned next() {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return (unsigned) (state >> 16);
-}
-
-float uniform(float lo, float hi) { return lo + (hi - lo) * (next() % 1000000) / 1e6f; }
+using host_random::next;
+using host_random::uniform;
 
 struct Layer {
     int K, N, G;
