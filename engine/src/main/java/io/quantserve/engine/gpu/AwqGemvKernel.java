@@ -1,8 +1,5 @@
 package io.quantserve.engine.gpu;
 
-import java.util.Arrays;
-import java.util.Locale;
-
 /**
  * Which kernel of awq_gemv.cu a one-token AWQ product runs (all three: split-K partials, added by the last block of
  * each column tile, same grid): {@code registers}, version 3 of gpu/README.md's GEMV log, each thread's next rows
@@ -54,13 +51,6 @@ public enum AwqGemvKernel {
 
     /** The kernel {@value #PROPERTY} names (unset: {@link #REGISTERS}). */
     public static AwqGemvKernel configured() {
-        String value = System.getProperty(PROPERTY);
-        if (value == null || value.isBlank()) {
-            return REGISTERS;
-        }
-        return Arrays.stream(values()).filter(k -> k.name().equalsIgnoreCase(value.strip())).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException(PROPERTY + "=" + value + " names no AWQ GEMV kernel"
-                        + " (one of " + Arrays.stream(values()).map(k -> k.name().toLowerCase(Locale.ROOT)).toList()
-                        + ")"));
+        return KernelChoice.fromProperty(PROPERTY, AwqGemvKernel.class, REGISTERS, "AWQ GEMV kernel");
     }
 }

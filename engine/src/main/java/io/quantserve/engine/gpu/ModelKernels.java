@@ -5,7 +5,6 @@ import static io.quantserve.engine.gpu.KernelSpec.Param.INT;
 import static io.quantserve.engine.gpu.KernelSpec.Param.POINTER;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -81,13 +80,7 @@ public final class ModelKernels {
         }
 
         public static PrefillKernel configured() {
-            String value = System.getProperty(PREFILL_PROPERTY);
-            if (value == null || value.isBlank()) {
-                return SIMT;
-            }
-            return Arrays.stream(values()).filter(k -> k.name().equalsIgnoreCase(value.strip())).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException(PREFILL_PROPERTY + "=" + value
-                            + " names no prefill attention kernel (simt or mma)"));
+            return KernelChoice.fromProperty(PREFILL_PROPERTY, PrefillKernel.class, SIMT, "prefill attention kernel");
         }
     }
 

@@ -39,7 +39,7 @@ class ModelKernelsTest {
             assertThat(ModelKernels.PrefillKernel.configured()).isEqualTo(mma);
             System.setProperty(key, "flash");
             assertThatThrownBy(ModelKernels.PrefillKernel::configured).hasMessageContaining(key + "=flash")
-                    .hasMessageContaining("simt or mma");
+                    .hasMessageContaining("[simt, mma]");
         } finally {
             if (before == null) {
                 System.clearProperty(key);

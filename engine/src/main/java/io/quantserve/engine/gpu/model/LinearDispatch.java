@@ -6,6 +6,7 @@ import io.quantserve.engine.gpu.AwqPlan;
 import io.quantserve.engine.gpu.AwqTokensPlan;
 import io.quantserve.engine.gpu.GemmPlan;
 import io.quantserve.engine.gpu.GpuMatmul;
+import io.quantserve.engine.gpu.KernelChoice;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -48,14 +49,7 @@ final class LinearDispatch {
         GEMV_GEMM, BATCHED_GEMV, MMA;
 
         static AwqDecode configured() {
-            String value = System.getProperty(AWQ_DECODE_PROPERTY, "gemv-gemm").strip();
-            for (AwqDecode d : values()) {
-                if (d.name().replace('_', '-').equalsIgnoreCase(value)) {
-                    return d;
-                }
-            }
-            throw new IllegalArgumentException(AWQ_DECODE_PROPERTY + "=" + value
-                    + " names no choice (gemv-gemm, batched-gemv or mma)");
+            return KernelChoice.fromProperty(AWQ_DECODE_PROPERTY, AwqDecode.class, GEMV_GEMM, "AWQ decode choice");
         }
     }
 
