@@ -18,6 +18,9 @@
 #define MAX_HEAD_DIM 256
 /** Output dimensions each lane accumulates (dim_of). */
 #define DIMS_PER_LANE (MAX_HEAD_DIM / 32)
+/** Output dimensions a lane accumulates per head in the decode kernels that attend several heads a block. */
+#define GROUPED_MAX_HEAD_DIM 128
+#define GROUPED_DIMS (GROUPED_MAX_HEAD_DIM / 32)
 /** Keys per step: one per lane. */
 #define KEY_TILE 32
 /** Query rows per block of the prefill kernel: 4 per warp. */
@@ -45,24 +48,31 @@ __device__ __forceinline__ size_t slot_of(const int* table, int p, int block_siz
     return (size_t) table[p / block_size] * block_size + p % block_size;
 }
 
-/** q (fp32, shared or registers-broadcast) . key[0 .. head_dim), key 4-byte aligned; 16-byte loads when possible. */
-template <typename T>
-__device__ __forceinline__ float dot_key(const float* q, const T* key, int head_dim) {
-    float dot = 0.f;
+/**
+ * dot[h] = q[h] . key[0 .. head_dim) for HEADS query rows in shared memory (fp32, rows of WIDTH), the key row read
+ * once for all of them; key 4-byte aligned, 16-byte loads when possible.
+ */
+template <typename T, int HEADS, int WIDTH>
+__device__ __forceinline__ void dot_keys(const float (*q)[WIDTH], const T* key, int head_dim, float* dot) {
+#pragma unroll
+    for (int h = 0; h < HEADS; h++) dot[h] = 0.f;
     if ((head_dim & 7) == 0 && aligned16(key)) {
         for (int d = 0; d < head_dim; d += 8) {
             uint4 raw = *reinterpret_cast<const uint4*>(key + d);
             const T* e = reinterpret_cast<const T*>(&raw);
 #pragma unroll
-            for (int i = 0; i < 8; i++) dot += q[d + i] * to_float(e[i]);
+            for (int h = 0; h < HEADS; h++) {
+#pragma unroll
+                for (int i = 0; i < 8; i++) dot[h] += q[h][d + i] * to_float(e[i]);
+            }
         }
     } else {
         for (int d = 0; d < head_dim; d += 2) {
             float2 k = pair_at(key + d);
-            dot += q[d] * k.x + q[d + 1] * k.y;
+#pragma unroll
+            for (int h = 0; h < HEADS; h++) dot[h] += q[h][d] * k.x + q[h][d + 1] * k.y;
         }
     }
-    return dot;
 }
 
 /**
@@ -72,13 +82,14 @@ __device__ __forceinline__ float dot_key(const float* q, const T* key, int head_
 __device__ __forceinline__ int dim_of(int lane, int i) { return 2 * lane + 64 * (i >> 1) + (i & 1); }
 
 /** Running softmax state of one query row in one warp: max m, sum l, lane's share of the weighted values. */
+template <int DIMS = DIMS_PER_LANE>
 struct Online {
-    float m, l, acc[DIMS_PER_LANE];  // acc[i] for output dimension dim_of(lane, i)
+    float m, l, acc[DIMS];  // acc[i] for output dimension dim_of(lane, i)
     __device__ __forceinline__ void init() {
         m = -INFINITY;
         l = 0.f;
 #pragma unroll
-        for (int j = 0; j < DIMS_PER_LANE; j++) acc[j] = 0.f;
+        for (int j = 0; j < DIMS; j++) acc[j] = 0.f;
     }
 };
 
@@ -91,29 +102,34 @@ struct Online {
 #define SHARED_VALUE_BATCH 1
 
 /**
- * Folds one tile of up to 32 keys into the state: lane i scored key i (s = -inf where masked, at least one lane not),
- * and values(t) gives the value row of tile key t (t < count; keys at t >= count are masked and never read). All
- * lanes call values(t) for every t of a batch (it may shuffle). The value rows of BATCH keys are loaded before any
- * is used.
+ * Folds one tile of up to 32 keys into the states of HEADS query rows that read the same keys and values (a GQA
+ * group's heads in decode; one row in prefill): lane i scored key i against row h as s[h] (-inf where masked, for
+ * each row at least one lane not), and values(t) gives the value row of tile key t (t < count; keys at t >= count are
+ * masked and never read). All lanes call values(t) for every t of a batch (it may shuffle). The value rows of BATCH
+ * keys are loaded before any is used, and each is added to all HEADS rows' sums.
  */
-template <typename T, int BATCH, typename ValueRow>
-__device__ __forceinline__ void online_step(Online& st, float s, int count, int head_dim, int lane, ValueRow values) {
-    float m_new = fmaxf(st.m, warp_max(s));
-    float corr = __expf(st.m - m_new);  // 0 while m is -inf
-    float p = s == -INFINITY ? 0.f : __expf(s - m_new);
-    st.l = st.l * corr + warp_sum(p);
+template <typename T, int BATCH, int HEADS, int DIMS, typename ValueRow>
+__device__ __forceinline__ void online_step(Online<DIMS>* st, const float* s, int count, int head_dim, int lane,
+                                            ValueRow values) {
+    float p[HEADS];
 #pragma unroll
-    for (int j = 0; j < DIMS_PER_LANE; j++) st.acc[j] *= corr;
+    for (int h = 0; h < HEADS; h++) {
+        float m_new = fmaxf(st[h].m, warp_max(s[h]));
+        float corr = __expf(st[h].m - m_new);  // 0 while m is -inf
+        p[h] = s[h] == -INFINITY ? 0.f : __expf(s[h] - m_new);
+        st[h].l = st[h].l * corr + warp_sum(p[h]);
+        st[h].m = m_new;
+#pragma unroll
+        for (int j = 0; j < DIMS; j++) st[h].acc[j] *= corr;
+    }
     for (int t0 = 0; t0 < count; t0 += BATCH) {
-        unsigned raw[BATCH][DIMS_PER_LANE / 2];
-        float pt[BATCH];
+        unsigned raw[BATCH][DIMS / 2];
 #pragma unroll
         for (int u = 0; u < BATCH; u++) {
             int t = t0 + u;
-            pt[u] = __shfl_sync(FULL_MASK, p, t & 31);
             const T* v = values(t & 31);
 #pragma unroll
-            for (int j = 0; j < DIMS_PER_LANE / 2; j++) {
+            for (int j = 0; j < DIMS / 2; j++) {
                 int d = dim_of(lane, 2 * j);
                 raw[u][j] = t < count && d < head_dim ? *reinterpret_cast<const unsigned*>(v + d) : 0u;
             }
@@ -121,102 +137,113 @@ __device__ __forceinline__ void online_step(Online& st, float s, int count, int 
 #pragma unroll
         for (int u = 0; u < BATCH; u++) {
 #pragma unroll
-            for (int j = 0; j < DIMS_PER_LANE / 2; j++) {
-                const T* e = reinterpret_cast<const T*>(&raw[u][j]);
-                st.acc[2 * j] += pt[u] * to_float(e[0]);
-                st.acc[2 * j + 1] += pt[u] * to_float(e[1]);
+            for (int h = 0; h < HEADS; h++) {
+                float pt = __shfl_sync(FULL_MASK, p[h], (t0 + u) & 31);
+#pragma unroll
+                for (int j = 0; j < DIMS / 2; j++) {
+                    const T* e = reinterpret_cast<const T*>(&raw[u][j]);
+                    st[h].acc[2 * j] += pt * to_float(e[0]);
+                    st[h].acc[2 * j + 1] += pt * to_float(e[1]);
+                }
             }
         }
     }
-    st.m = m_new;
 }
 
 /**
  * Decode (and any row-wise) attention: item i is query row rows[i] of q, at position positions[i] of the sequence
- * whose block table is block_tables[tables[i] * max_blocks ..]. Grid (num_heads, items, splits), block 128: the 4
- * warps take tiles of 32 keys in turn (lane i scores key i, reading its key row; then the tile's values are summed
- * across lanes by output dimension), and their states are merged at the end. With one split a block attends all of
- * the row's keys and writes the output row. With several (flash-decoding, for few rows over long contexts: more
- * blocks than heads x items), split z attends keys [z * split_keys, (z + 1) * split_keys) of the row's window and
- * writes its (max, sum, unnormalised weighted values) to partial[(item * num_heads + head) * splits + z]
- * [head_dim + 2] (fp32), a split past the row's keys (-inf, 0, 0); paged_attention_merge combines them.
+ * whose block table is block_tables[tables[i] * max_blocks ..]. Grid (num_heads / HEADS, items, splits), block 128: a
+ * block attends HEADS query heads of one KV head's group (GQA: each key and value row is read once for all of them;
+ * HEADS divides the group, and DIMS * 32 >= head_dim); the 4 warps take tiles of 32 keys in turn (lane i scores key i
+ * against the HEADS queries, reading its key row once; then the tile's values are summed across lanes by output
+ * dimension, each value row into every head's sums), and their states are merged at the end. With one split a block
+ * attends all of the row's keys and writes the output rows. With several (flash-decoding, for few rows over long
+ * contexts: more blocks than head groups x items), split z attends keys [z * split_keys, (z + 1) * split_keys) of the
+ * row's window and writes each head's (max, sum, unnormalised weighted values) to
+ * partial[(item * num_heads + head) * splits + z][head_dim + 2] (fp32), a split past the row's keys (-inf, 0, 0);
+ * paged_attention_merge combines them.
  */
-template <typename T>
+template <typename T, int HEADS, int DIMS>
 __device__ void paged_decode(T* out, const T* q, const T* k_pool, const T* v_pool, const int* block_tables,
                              const int* rows, const int* tables, const int* positions, int max_blocks, int num_heads,
                              int num_kv_heads, int head_dim, int block_size, int window, float scale, float* partial,
                              int split_keys) {
-    int head = blockIdx.x, item = blockIdx.y, split = blockIdx.z;
+    constexpr int WIDTH = DIMS * 32;  // the widest head this instance takes
+    int head0 = blockIdx.x * HEADS, item = blockIdx.y, split = blockIdx.z;
     int row = rows[item], pos = positions[item];
     const int* table = block_tables + (size_t) tables[item] * max_blocks;
     int kv_dim = num_kv_heads * head_dim;
-    size_t head_off = (size_t) (head / (num_heads / num_kv_heads)) * head_dim;
+    size_t head_off = (size_t) (head0 / (num_heads / num_kv_heads)) * head_dim;
     int first = window > 0 ? max(0, pos - window + 1) : 0;
     int len = pos - first + 1;
     int k0 = split * split_keys;            // this split's keys, counted from first
     int k1 = min(len, k0 + split_keys);
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
 
-    __shared__ float qs[MAX_HEAD_DIM];
-    const T* qrow = q + ((size_t) row * num_heads + head) * head_dim;
-    for (int d = threadIdx.x; d < head_dim; d += blockDim.x) qs[d] = to_float(qrow[d]);
+    __shared__ float qs[HEADS][WIDTH];
+    const T* qrows = q + ((size_t) row * num_heads + head0) * head_dim;  // the HEADS query rows, one after another
+    for (int i = threadIdx.x; i < HEADS * head_dim; i += blockDim.x) {
+        int h = i / head_dim;
+        qs[h][i - h * head_dim] = to_float(qrows[i]);
+    }
     __syncthreads();
 
-    Online st;
-    st.init();
+    Online<DIMS> st[HEADS];
+#pragma unroll
+    for (int h = 0; h < HEADS; h++) st[h].init();
     for (int tile = k0 + warp * KEY_TILE; tile < k1; tile += ATT_WARPS * KEY_TILE) {
         // lane i scores key i of the tile; its slot then serves every lane's value load of key i (a shuffle, not a
         // second block-table read a key)
         unsigned long long slot = 0;
-        float s = -INFINITY;
+        float s[HEADS];
+#pragma unroll
+        for (int h = 0; h < HEADS; h++) s[h] = -INFINITY;
         if (tile + lane < k1) {
             slot = slot_of(table, first + tile + lane, block_size);
-            s = dot_key(qs, k_pool + slot * kv_dim + head_off, head_dim) * scale;
+            dot_keys<T, HEADS, WIDTH>(qs, k_pool + slot * kv_dim + head_off, head_dim, s);
+#pragma unroll
+            for (int h = 0; h < HEADS; h++) s[h] *= scale;
         }
-        online_step<T, GLOBAL_VALUE_BATCH>(st, s, min(KEY_TILE, k1 - tile), head_dim, lane, [&](int t) {
+        online_step<T, GLOBAL_VALUE_BATCH, HEADS>(st, s, min(KEY_TILE, k1 - tile), head_dim, lane, [&](int t) {
             return v_pool + __shfl_sync(FULL_MASK, slot, t) * kv_dim + head_off;
         });
     }
 
-    // merge the warps: out = sum_w acc_w * e^(m_w - M) / sum_w l_w * e^(m_w - M)
-    __shared__ float wm[ATT_WARPS], wl[ATT_WARPS];
-    __shared__ float wacc[ATT_WARPS][MAX_HEAD_DIM];
-    if (lane == 0) { wm[warp] = st.m; wl[warp] = st.l; }
+    // merge the warps, head by head: out = sum_w acc_w * e^(m_w - M) / sum_w l_w * e^(m_w - M)
+    __shared__ float wm[ATT_WARPS][HEADS], wl[ATT_WARPS][HEADS];
+    __shared__ float wacc[ATT_WARPS][HEADS][WIDTH];
 #pragma unroll
-    for (int j = 0; j < DIMS_PER_LANE; j++) {
-        int d = dim_of(lane, j);
-        if (d < head_dim) wacc[warp][d] = st.acc[j];
+    for (int h = 0; h < HEADS; h++) {
+        if (lane == 0) { wm[warp][h] = st[h].m; wl[warp][h] = st[h].l; }
+#pragma unroll
+        for (int j = 0; j < DIMS; j++) {
+            int d = dim_of(lane, j);
+            if (d < head_dim) wacc[warp][h][d] = st[h].acc[j];
+        }
     }
     __syncthreads();
-    float big = -INFINITY;
+    for (int i = threadIdx.x; i < HEADS * head_dim; i += blockDim.x) {
+        int h = i / head_dim, d = i - h * head_dim;
+        float big = -INFINITY;
 #pragma unroll
-    for (int w = 0; w < ATT_WARPS; w++) big = fmaxf(big, wm[w]);
-    float total = 0.f, weight[ATT_WARPS];
+        for (int w = 0; w < ATT_WARPS; w++) big = fmaxf(big, wm[w][h]);
+        float total = 0.f, sum = 0.f;
 #pragma unroll
-    for (int w = 0; w < ATT_WARPS; w++) {
-        weight[w] = wm[w] == -INFINITY ? 0.f : __expf(wm[w] - big);  // a warp with no keys adds nothing
-        total += wl[w] * weight[w];
-    }
-    if (gridDim.z > 1) {  // a split: its state, for paged_attention_merge
-        float* part = partial + (((size_t) item * num_heads + head) * gridDim.z + split) * (head_dim + 2);
-        if (threadIdx.x == 0) {
-            part[0] = big;
-            part[1] = total;
+        for (int w = 0; w < ATT_WARPS; w++) {
+            float weight = wm[w][h] == -INFINITY ? 0.f : __expf(wm[w][h] - big);  // a warp with no keys adds nothing
+            total += wl[w][h] * weight;
+            sum += wacc[w][h][d] * weight;
         }
-        for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
-            float sum = 0.f;
-#pragma unroll
-            for (int w = 0; w < ATT_WARPS; w++) sum += wacc[w][d] * weight[w];
+        if (gridDim.z > 1) {  // a split: its state, for paged_attention_merge
+            float* part = partial + (((size_t) item * num_heads + head0 + h) * gridDim.z + split) * (head_dim + 2);
+            if (d == 0) {
+                part[0] = big;
+                part[1] = total;
+            }
             part[2 + d] = sum;
+        } else {
+            out[((size_t) row * num_heads + head0 + h) * head_dim + d] = from_float<T>(sum / total);
         }
-        return;
-    }
-    T* orow = out + ((size_t) row * num_heads + head) * head_dim;
-    for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
-        float sum = 0.f;
-#pragma unroll
-        for (int w = 0; w < ATT_WARPS; w++) sum += wacc[w][d] * weight[w];
-        orow[d] = from_float<T>(sum / total);
     }
 }
 
@@ -280,7 +307,7 @@ __device__ void prefill_attention(T* out, const T* q, const T* k_pool, const T* 
         *reinterpret_cast<unsigned*>(qs + r * head_dim + d) = v;
     }
 
-    Online st[ROWS_PER_WARP];
+    Online<> st[ROWS_PER_WARP];
 #pragma unroll
     for (int r = 0; r < ROWS_PER_WARP; r++) st[r].init();
     int last = start + r_first + r_count - 1;                           // position of the block's last row
@@ -316,7 +343,7 @@ __device__ void prefill_attention(T* out, const T* q, const T* k_pool, const T* 
                     }
                     s = dot * scale;
                 }
-                online_step<T, SHARED_VALUE_BATCH>(st[r], s, min(KEY_TILE, pos - t0 + 1), head_dim, lane,
+                online_step<T, SHARED_VALUE_BATCH, 1>(&st[r], &s, min(KEY_TILE, pos - t0 + 1), head_dim, lane,
                                [&](int t) { return static_cast<const T*>(vs + t * stride); });
             }
         }
@@ -535,8 +562,17 @@ __device__ void prefill_attention_mma(T* out, const T* q, const T* k_pool, const
     int block_size, int window, float scale, float* partial, int split_keys
 #define DECODE_ARGS out, q, k_pool, v_pool, block_tables, rows, tables, positions, max_blocks, num_heads, num_kv_heads, \
     head_dim, block_size, window, scale, partial, split_keys
-extern "C" __global__ void __launch_bounds__(ATT_THREADS) paged_attention_decode_f16(DECODE_PARAMS(half)) { paged_decode<half>(DECODE_ARGS); }
-extern "C" __global__ void __launch_bounds__(ATT_THREADS) paged_attention_decode_bf16(DECODE_PARAMS(bf16)) { paged_decode<bf16>(DECODE_ARGS); }
+// one query head a block (any head_dim), and 2, 4 or 8 heads of a GQA group a block (head_dim <= 128)
+#define DECODE_ENTRY(NAME, T, HEADS, DIMS) \
+    extern "C" __global__ void __launch_bounds__(ATT_THREADS) NAME(DECODE_PARAMS(T)) { paged_decode<T, HEADS, DIMS>(DECODE_ARGS); }
+DECODE_ENTRY(paged_attention_decode_f16, half, 1, DIMS_PER_LANE)
+DECODE_ENTRY(paged_attention_decode_bf16, bf16, 1, DIMS_PER_LANE)
+DECODE_ENTRY(paged_attention_decode_h2_f16, half, 2, GROUPED_DIMS)
+DECODE_ENTRY(paged_attention_decode_h2_bf16, bf16, 2, GROUPED_DIMS)
+DECODE_ENTRY(paged_attention_decode_h4_f16, half, 4, GROUPED_DIMS)
+DECODE_ENTRY(paged_attention_decode_h4_bf16, bf16, 4, GROUPED_DIMS)
+DECODE_ENTRY(paged_attention_decode_h8_f16, half, 8, GROUPED_DIMS)
+DECODE_ENTRY(paged_attention_decode_h8_bf16, bf16, 8, GROUPED_DIMS)
 
 extern "C" __global__ void paged_attention_merge_f16(half* out, const float* partial, const int* rows, int splits,
                                                      int num_heads, int head_dim) {

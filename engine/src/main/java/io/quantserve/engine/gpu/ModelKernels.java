@@ -36,9 +36,12 @@ public final class ModelKernels {
     static List<KernelSpec> specs() {
         List<KernelSpec> all = new ArrayList<>();
         for (ActivationType t : ActivationType.values()) {
-            all.addAll(List.of(ropeQkvSpec(t), decodeSpec(t), mergeSpec(t), prefillSpec(t, PrefillKernel.SIMT),
+            all.addAll(List.of(ropeQkvSpec(t), mergeSpec(t), prefillSpec(t, PrefillKernel.SIMT),
                     prefillSpec(t, PrefillKernel.MMA), denseSpec(t, false),
                     denseSpec(t, true), addBiasSpec(t)));
+            for (int heads : DECODE_HEADS) {
+                all.add(decodeSpec(t, heads));
+            }
         }
         all.add(GATHER_COLUMNS);
         return all;
@@ -49,9 +52,49 @@ public final class ModelKernels {
                 POINTER, POINTER, INT, INT, INT);
     }
 
-    static KernelSpec decodeSpec(ActivationType t) {
-        return KernelSpec.of(ATTENTION, "paged_attention_decode_" + t.suffix(), POINTER, POINTER, POINTER, POINTER,
-                POINTER, POINTER, POINTER, POINTER, INT, INT, INT, INT, INT, INT, FLOAT, POINTER, INT);
+    /** The decode kernel attending {@code heads} query heads a block ({@link #DECODE_HEADS}). */
+    static KernelSpec decodeSpec(ActivationType t, int heads) {
+        return KernelSpec.of(ATTENTION, "paged_attention_decode_" + (heads == 1 ? "" : "h" + heads + "_") + t.suffix(),
+                POINTER, POINTER, POINTER, POINTER, POINTER, POINTER, POINTER, POINTER, INT, INT, INT, INT, INT, INT,
+                FLOAT, POINTER, INT);
+    }
+
+    /** Query heads a decode block attends: attention.cu has a kernel for each. */
+    static final int[] DECODE_HEADS = {1, 2, 4, 8};
+    /** Widest head the decode kernels of several heads a block take (4 output dimensions a lane per head). */
+    static final int GROUPED_MAX_HEAD_DIM = 128;
+
+    /**
+     * The decode attention kernels: {@code GROUPED} attends several query heads of one KV head's group a block (GQA:
+     * each key and value row is read once for them all instead of once a query head), {@code PER_HEAD} one query
+     * head a block. Chosen by {@value #DECODE_PROPERTY} ({@code grouped} or {@code per-head}); unset, GROUPED, which
+     * is PER_HEAD where the model has no groups (one query head a KV head).
+     */
+    public enum DecodeKernel {
+        GROUPED, PER_HEAD;
+
+        public static final String DECODE_PROPERTY = "quantserve.gpu.decode-attention";
+
+        /**
+         * Query heads one block attends: GROUPED, the most of {@link #DECODE_HEADS} that divides the group (query heads
+         * a KV head) where head_dim is at most {@value #GROUPED_MAX_HEAD_DIM}, else 1; PER_HEAD, 1.
+         */
+        public int headsPerBlock(Attention a) {
+            int group = a.numHeads() / a.numKvHeads();
+            int best = 1;
+            if (this == GROUPED && a.headDim() <= GROUPED_MAX_HEAD_DIM) {
+                for (int heads : DECODE_HEADS) {
+                    if (group % heads == 0) {
+                        best = heads;
+                    }
+                }
+            }
+            return best;
+        }
+
+        public static DecodeKernel configured() {
+            return KernelChoice.fromProperty(DECODE_PROPERTY, DecodeKernel.class, GROUPED, "decode attention kernel");
+        }
     }
 
     static KernelSpec mergeSpec(ActivationType t) {
@@ -124,8 +167,8 @@ public final class ModelKernels {
     }
 
     /**
-     * How decode attention is split over a row's keys (flash-decoding): {@code splits} blocks per (head, row), each
-     * over {@code splitKeys} keys; one split attends all keys and writes the output directly.
+     * How decode attention is split over a row's keys (flash-decoding): {@code splits} blocks per (block of heads,
+     * row), each over {@code splitKeys} keys; one split attends all keys and writes the output directly.
      */
     public record DecodeSplit(int splits, int splitKeys) {
         public static final DecodeSplit NONE = new DecodeSplit(1, Integer.MAX_VALUE);
@@ -134,13 +177,14 @@ public final class ModelKernels {
         static final int MAX_SPLITS = 32;
 
         /**
-         * The split for {@code items} rows of {@code numHeads} heads whose keys number at most {@code maxKeys}: none
-         * while the blocks of (head, row) fill the device; else enough splits for about two blocks per multiprocessor,
-         * at most {@value #MAX_SPLITS} and no fewer than {@value #MIN_KEYS} keys each, the keys per split a multiple
-         * of a pass of the 4 warps (128). Depends on the shape only, so a CUDA graph of a decode step keeps it.
+         * The split for {@code items} rows of {@code headBlocks} blocks each (query heads over the heads a block
+         * attends) whose keys number at most {@code maxKeys}: none while the blocks of (heads, row) fill the device;
+         * else enough splits for about two blocks per multiprocessor, at most {@value #MAX_SPLITS} and no fewer than
+         * {@value #MIN_KEYS} keys each, the keys per split a multiple of a pass of the 4 warps (128). Depends on the
+         * shape only, so a CUDA graph of a decode step keeps it.
          */
-        public static DecodeSplit plan(int items, int numHeads, long maxKeys, int multiprocessors) {
-            long blocks = (long) items * numHeads;
+        public static DecodeSplit plan(int items, int headBlocks, long maxKeys, int multiprocessors) {
+            long blocks = (long) items * headBlocks;
             if (blocks == 0 || blocks >= multiprocessors) { // no decode rows (a prefill-only step), or enough blocks
                 return NONE;
             }
@@ -160,15 +204,20 @@ public final class ModelKernels {
             return splits == 1 ? 0 : 4L * items * numHeads * splits * (headDim + 2);
         }
 
-        /** The most partial bytes any {@link #plan} for a device of {@code multiprocessors} asks for. */
-        public static long maxPartialBytes(int multiprocessors, int headDim) {
-            // items * heads < sms and splits <= ceil(2 sms / (items * heads)): items * heads * splits < 3 sms
-            return 4L * 3 * multiprocessors * (headDim + 2);
+        /**
+         * The most partial bytes any {@link #plan} for a device of {@code multiprocessors} asks for, blocks attending
+         * up to {@code headsPerBlock} query heads.
+         */
+        public static long maxPartialBytes(int multiprocessors, int headDim, int headsPerBlock) {
+            // items * blocks < sms and splits <= ceil(2 sms / (items * blocks)): items * blocks * splits < 3 sms,
+            // a block's heads each a state
+            return 4L * 3 * multiprocessors * headsPerBlock * (headDim + 2);
         }
     }
 
     private final CudaDevice device;
     private final PrefillKernel prefillKernel = PrefillKernel.configured();
+    private final DecodeKernel decodeKernel = DecodeKernel.configured();
 
     public ModelKernels(CudaDevice device) {
         this.device = device;
@@ -181,8 +230,8 @@ public final class ModelKernels {
         return LaunchShape.perRow(tokens, GpuKernels.warps((numHeads + numKvHeads) * (headDim / 2), 256));
     }
 
-    static LaunchShape decodeShape(int items, int numHeads, int splits) {
-        return new LaunchShape(numHeads, items, splits, ATTENTION_THREADS, 1, 1, 0);
+    static LaunchShape decodeShape(int items, int headBlocks, int splits) {
+        return new LaunchShape(headBlocks, items, splits, ATTENTION_THREADS, 1, 1, 0);
     }
 
     static LaunchShape mergeShape(int items, int numHeads, int headDim) {
@@ -240,6 +289,19 @@ public final class ModelKernels {
     }
 
     /**
+     * How this device splits the decode attention of {@code items} rows whose keys number at most {@code maxKeys}
+     * ({@link DecodeSplit#plan}, over the blocks of the configured decode kernel).
+     */
+    public DecodeSplit decodeSplit(Attention a, int items, long maxKeys) {
+        return DecodeSplit.plan(items, a.numHeads() / decodeKernel.headsPerBlock(a), maxKeys, device.multiprocessors());
+    }
+
+    /** Bytes of split states any {@link #decodeSplit} of this geometry needs at most. */
+    public long maxDecodePartialBytes(Attention a) {
+        return DecodeSplit.maxPartialBytes(device.multiprocessors(), a.headDim(), decodeKernel.headsPerBlock(a));
+    }
+
+    /**
      * Decode attention over {@code items} query rows, each of its own sequence and position: item i is row rows[i] of
      * q/out [qRows, qDim], at position positions[i], its block table row tables[i] of blockTables [.., maxBlocks].
      * With {@code split} of several splits, the splits' states go to {@code partial} (fp32, at least
@@ -248,7 +310,17 @@ public final class ModelKernels {
     public void decode(ActivationType t, Attention a, DeviceBuffer out, DeviceBuffer q, int qRows, DeviceBuffer kPool,
             DeviceBuffer vPool, DeviceBuffer blockTables, int tableCount, int maxBlocks, DeviceBuffer rows,
             DeviceBuffer tables, DeviceBuffer positions, int items, DecodeSplit split, DeviceBuffer partial) {
-        KernelSpec spec = decodeSpec(t);
+        decode(decodeKernel, t, a, out, q, qRows, kPool, vPool, blockTables, tableCount, maxBlocks, rows, tables,
+                positions, items, split, partial);
+    }
+
+    /** As {@link #decode}, on {@code kernel}. */
+    public void decode(DecodeKernel kernel, ActivationType t, Attention a, DeviceBuffer out, DeviceBuffer q, int qRows,
+            DeviceBuffer kPool, DeviceBuffer vPool, DeviceBuffer blockTables, int tableCount, int maxBlocks,
+            DeviceBuffer rows, DeviceBuffer tables, DeviceBuffer positions, int items, DecodeSplit split,
+            DeviceBuffer partial) {
+        int heads = kernel.headsPerBlock(a);
+        KernelSpec spec = decodeSpec(t, heads);
         need(spec, out, (long) qRows * a.qDim() * t.bytes());
         need(spec, q, (long) qRows * a.qDim() * t.bytes());
         need(spec, blockTables, 4L * tableCount * maxBlocks);
@@ -263,10 +335,10 @@ public final class ModelKernels {
             need(spec, partial, split.partialBytes(items, a.numHeads(), a.headDim()));
         }
         DeviceBuffer partials = splitting ? partial : out; // unread with one split: any valid pointer
-        device.kernel(spec).launch(decodeShape(items, a.numHeads(), split.splits()), new KernelArgs().buffer(out)
-                .buffer(q).buffer(kPool).buffer(vPool).buffer(blockTables).buffer(rows).buffer(tables).buffer(positions)
-                .i32(maxBlocks).i32(a.numHeads()).i32(a.numKvHeads()).i32(a.headDim()).i32(a.blockSize())
-                .i32(a.window()).f32(a.scale()).buffer(partials).i32(split.splitKeys()));
+        device.kernel(spec).launch(decodeShape(items, a.numHeads() / heads, split.splits()), new KernelArgs()
+                .buffer(out).buffer(q).buffer(kPool).buffer(vPool).buffer(blockTables).buffer(rows).buffer(tables)
+                .buffer(positions).i32(maxBlocks).i32(a.numHeads()).i32(a.numKvHeads()).i32(a.headDim())
+                .i32(a.blockSize()).i32(a.window()).f32(a.scale()).buffer(partials).i32(split.splitKeys()));
         if (splitting) {
             device.kernel(mergeSpec(t)).launch(mergeShape(items, a.numHeads(), a.headDim()), new KernelArgs()
                     .buffer(out).buffer(partial).buffer(rows).i32(split.splits()).i32(a.numHeads()).i32(a.headDim()));

@@ -77,7 +77,8 @@ class ModelKernelsDeviceTest extends DeviceTest {
 
     @ParameterizedTest(name = "{0} heads={1}/{2} headDim={3} window={4}")
     @CsvSource({"F16, 8, 4, 8, 0", "BF16, 8, 4, 8, 0", "F16, 6, 2, 16, 0", "F16, 32, 8, 128, 0", "BF16, 32, 8, 128, 0",
-        "F16, 4, 1, 256, 0", "F16, 5, 5, 10, 0", "F16, 12, 4, 64, 20", "BF16, 7, 7, 72, 37"})
+        "F16, 4, 1, 256, 0", "F16, 5, 5, 10, 0", "F16, 12, 4, 64, 20", "BF16, 7, 7, 72, 37", "F16, 16, 2, 64, 0",
+        "BF16, 16, 2, 128, 50", "F16, 12, 2, 40, 0", "BF16, 14, 2, 128, 0", "F16, 8, 1, 104, 0"})
     void shouldDecodeABatchOfSequencesAsTheCpuPagedAttention(ActivationType t, int heads, int kvHeads, int headDim,
             int window) {
         ModelKernels.Attention a = new ModelKernels.Attention(heads, kvHeads, headDim, BLOCK, window,
@@ -105,15 +106,20 @@ class ModelKernelsDeviceTest extends DeviceTest {
         DeviceBuffer qd = upload(t, q);
         DeviceBuffer keys = upload(t, p.keys);
         DeviceBuffer values = upload(t, p.values);
-        // whole rows, and split over the keys (flash-decoding): 5 splits of 256 keys, 9 of 128 (short rows and
-        // windows leave most splits without keys), and the plan for this shape on a 132-multiprocessor device
-        for (ModelKernels.DecodeSplit split : List.of(ModelKernels.DecodeSplit.NONE, new ModelKernels.DecodeSplit(5, 256),
-                new ModelKernels.DecodeSplit(9, 128), ModelKernels.DecodeSplit.plan(items, heads, 16L * width, 132))) {
-            DeviceBuffer out = poisoned(2L * q.length, "out");
-            DeviceBuffer partial = poisoned(Math.max(4, split.partialBytes(items, heads, headDim)), "partial");
-            kernels.decode(t, a, out, qd, items, keys, values, ints(flat), items, width, ints(rows), ints(tables),
-                    ints(positions), items, split, partial);
-            assertClose(download(t, out, q.length), expected, tolerance(t), "decode " + split);
+        // each kernel (a block a query head; a block a GQA group's heads: 8, 4, 2 or, for groups of 7 or head_dim
+        // past 128, 1), whole rows and split over the keys (flash-decoding): 5 splits of 256 keys, 9 of 128 (short
+        // rows and windows leave most splits without keys), and the kernel's plan on a 132-multiprocessor device
+        for (ModelKernels.DecodeKernel kernel : ModelKernels.DecodeKernel.values()) {
+            int headBlocks = heads / kernel.headsPerBlock(a);
+            for (ModelKernels.DecodeSplit split : List.of(ModelKernels.DecodeSplit.NONE,
+                    new ModelKernels.DecodeSplit(5, 256), new ModelKernels.DecodeSplit(9, 128),
+                    ModelKernels.DecodeSplit.plan(items, headBlocks, 16L * width, 132))) {
+                DeviceBuffer out = poisoned(2L * q.length, "out");
+                DeviceBuffer partial = poisoned(Math.max(4, split.partialBytes(items, heads, headDim)), "partial");
+                kernels.decode(kernel, t, a, out, qd, items, keys, values, ints(flat), items, width, ints(rows),
+                        ints(tables), ints(positions), items, split, partial);
+                assertClose(download(t, out, q.length), expected, tolerance(t), "decode " + kernel + " " + split);
+            }
         }
     }
 

@@ -31,8 +31,7 @@ class ModelKernelsTest {
         assertThat(mma.supports(new ModelKernels.Attention(4, 1, 256, 16, 0, 1f))).isFalse();
         assertThat(ModelKernels.PrefillKernel.SIMT.supports(new ModelKernels.Attention(5, 5, 10, 16, 0, 1f))).isTrue();
         String key = ModelKernels.PrefillKernel.PREFILL_PROPERTY;
-        String before = System.getProperty(key);
-        try {
+        withPropertyRestored(key, () -> {
             System.clearProperty(key);
             assertThat(ModelKernels.PrefillKernel.configured()).isEqualTo(ModelKernels.PrefillKernel.SIMT);
             System.setProperty(key, " MMA ");
@@ -40,6 +39,14 @@ class ModelKernelsTest {
             System.setProperty(key, "flash");
             assertThatThrownBy(ModelKernels.PrefillKernel::configured).hasMessageContaining(key + "=flash")
                     .hasMessageContaining("[simt, mma]");
+        });
+    }
+
+    /** Runs {@code body}, then sets system property {@code key} back to what it was. */
+    private static void withPropertyRestored(String key, Runnable body) {
+        String before = System.getProperty(key);
+        try {
+            body.run();
         } finally {
             if (before == null) {
                 System.clearProperty(key);
@@ -50,7 +57,7 @@ class ModelKernelsTest {
     }
 
     @Test
-    void decodeTakesOneBlockPerHeadItemAndSplit() {
+    void decodeTakesOneBlockPerHeadsItemAndSplit() {
         LaunchShape shape = ModelKernels.decodeShape(5, 32, 3);
         assertThat(shape.gridX()).isEqualTo(32);
         assertThat(shape.gridY()).isEqualTo(5);
@@ -84,10 +91,50 @@ class ModelKernelsTest {
                     assertThat((long) s.splits() * s.splitKeys()).isGreaterThanOrEqualTo(Math.min(keys, Integer.MAX_VALUE));
                     assertThat(s.splits()).isLessThanOrEqualTo(32);
                     assertThat(s.partialBytes(items, heads, 128)).isLessThanOrEqualTo(
-                            ModelKernels.DecodeSplit.maxPartialBytes(132, 128));
+                            ModelKernels.DecodeSplit.maxPartialBytes(132, 128, 1));
+                    // the same query heads attended 8 a block: fewer blocks, more splits, each head a state
+                    ModelKernels.DecodeSplit grouped = ModelKernels.DecodeSplit.plan(items, Math.max(1, heads / 8),
+                            keys, 132);
+                    assertThat(grouped.partialBytes(items, heads, 128)).isLessThanOrEqualTo(
+                            ModelKernels.DecodeSplit.maxPartialBytes(132, 128, 8));
                 }
             }
         }
+    }
+
+    @Test
+    void groupedDecodeAttendsTheMostHeadsOfAGroupItsKernelsTake() {
+        ModelKernels.DecodeKernel grouped = ModelKernels.DecodeKernel.GROUPED;
+        // Llama-3-8B (32/8), 70B (64/8), Qwen2.5-1.5B (12/2), Qwen2-7B (28/4), Llama-2-7B (32/32), MQA (8/1)
+        assertThat(grouped.headsPerBlock(new ModelKernels.Attention(32, 8, 128, 16, 0, 0.1f))).isEqualTo(4);
+        assertThat(grouped.headsPerBlock(new ModelKernels.Attention(64, 8, 128, 16, 0, 0.1f))).isEqualTo(8);
+        assertThat(grouped.headsPerBlock(new ModelKernels.Attention(12, 2, 128, 16, 0, 0.1f))).isEqualTo(2);
+        assertThat(grouped.headsPerBlock(new ModelKernels.Attention(28, 4, 128, 16, 0, 0.1f))).isEqualTo(1);
+        assertThat(grouped.headsPerBlock(new ModelKernels.Attention(32, 32, 128, 16, 0, 0.1f))).isEqualTo(1);
+        assertThat(grouped.headsPerBlock(new ModelKernels.Attention(16, 1, 64, 16, 0, 0.1f))).isEqualTo(8);
+        // past head_dim 128 (Gemma's 256) one head a block; per-head always one
+        assertThat(grouped.headsPerBlock(new ModelKernels.Attention(8, 1, 256, 16, 0, 0.1f))).isEqualTo(1);
+        assertThat(ModelKernels.DecodeKernel.PER_HEAD.headsPerBlock(new ModelKernels.Attention(32, 8, 128, 16, 0,
+                0.1f))).isEqualTo(1);
+        // each count has its kernel in attention.cu (GpuResourcesTest checks the specs against the PTX)
+        assertThat(ModelKernels.decodeSpec(ActivationType.F16, 1).name()).isEqualTo("paged_attention_decode_f16");
+        assertThat(ModelKernels.decodeSpec(ActivationType.BF16, 4).name()).isEqualTo("paged_attention_decode_h4_bf16");
+        assertThat(ModelKernels.specs()).extracting(KernelSpec::name).contains("paged_attention_decode_h2_f16",
+                "paged_attention_decode_h8_bf16");
+    }
+
+    @Test
+    void decodeKernelIsChosenByItsProperty() {
+        String key = ModelKernels.DecodeKernel.DECODE_PROPERTY;
+        withPropertyRestored(key, () -> {
+            System.clearProperty(key);
+            assertThat(ModelKernels.DecodeKernel.configured()).isEqualTo(ModelKernels.DecodeKernel.GROUPED);
+            System.setProperty(key, "per-head");
+            assertThat(ModelKernels.DecodeKernel.configured()).isEqualTo(ModelKernels.DecodeKernel.PER_HEAD);
+            System.setProperty(key, "paged");
+            assertThatThrownBy(ModelKernels.DecodeKernel::configured).hasMessageContaining(key + "=paged")
+                    .hasMessageContaining("[grouped, per-head]");
+        });
     }
 
     @Test

@@ -60,9 +60,9 @@ public final class GpuBench {
     /**
      * Decode attention cases {heads, KV heads, batch, context}, head_dim 128, f16, 16-token blocks: Llama-2-7B at
      * one sequence of 4096 tokens (split over the keys) and at 32 of 640 (serve-check's 512 + 128), Llama-3-8B's
-     * grouped KV heads at 32 of 640.
+     * grouped KV heads (4 query heads a KV head) at 32 of 640 and at one sequence of 4096.
      */
-    static final int[][] ATTENTION = {{32, 32, 1, 4096}, {32, 32, 32, 640}, {32, 8, 32, 640}};
+    static final int[][] ATTENTION = {{32, 32, 1, 4096}, {32, 32, 32, 640}, {32, 8, 32, 640}, {32, 8, 1, 4096}};
     static final int[][] SMOKE_ATTENTION = {{4, 2, 3, 600}};
     /** Prefill attention cases {heads, KV heads, prompt tokens}: Llama-2-7B's heads over one prompt, causal. */
     static final int[][] PREFILL_ATTENTION = {{32, 32, 512}, {32, 32, 4096}};
@@ -129,7 +129,7 @@ public final class GpuBench {
         lines.add(String.format(Locale.ROOT, "== GpuBench: %s, sm_%d%d, %d SMs (median of %d batches, CUDA events) ==",
                 device.name(), device.major(), device.minor(), device.multiprocessors(), BATCHES));
         double copy = copyBandwidth();
-        lines.add(String.format(Locale.ROOT, "%-18s %-13s %5s %10s %9s %9s %7s", "kernel", "K->N", "M", "time us",
+        lines.add(String.format(Locale.ROOT, "%-20s %-13s %5s %10s %9s %9s %7s", "kernel", "K->N", "M", "time us",
                 "TFLOP/s", "GB/s", "%copy"));
         for (int[] s : shapes) {
             awqShapes(s[0], s[1], copy);
@@ -292,10 +292,11 @@ public final class GpuBench {
     }
 
     /**
-     * Decode attention of {@code batch} sequences of {@code context} tokens each (the planned split, merge included):
-     * the KV cache holds two sets of the batch's blocks, shuffled as a cache is after some traffic, and launches
-     * alternate between them, so that a launch does not find the previous one's keys in L2. The row's bytes are the
-     * keys and values read (the queries and outputs are a few KB); its TFLOP/s counts q.k and p.v.
+     * Decode attention of {@code batch} sequences of {@code context} tokens each (the planned split, merge included),
+     * on each decode kernel that differs for the shape (a block a query head; a block a GQA group's heads): the KV
+     * cache holds two sets of the batch's blocks, shuffled as a cache is after some traffic, and launches alternate
+     * between them, so that a launch does not find the previous one's keys in L2. The row's bytes are the keys and
+     * values read once (the queries and outputs are a few KB); its TFLOP/s counts q.k and p.v.
      */
     private void decodeAttention(int heads, int kvHeads, int batch, int context, double copy) {
         ModelKernels.Attention a = new ModelKernels.Attention(heads, kvHeads, HEAD_DIM, KV_BLOCK, 0,
@@ -311,13 +312,9 @@ public final class GpuBench {
             tableRows[0][i] = i;
             tableRows[1][i] = batch + i;
         }
-        ModelKernels.DecodeSplit split = ModelKernels.DecodeSplit.plan(batch, heads, (long) width * KV_BLOCK,
-                device.multiprocessors());
         List<DeviceBuffer> owned = new ArrayList<>();
         try {
             AttentionBuffers b = attentionBuffers(a, blocks, batch, owned);
-            DeviceBuffer partial = own(owned, device.allocate(Math.max(16, split.partialBytes(batch, heads, HEAD_DIM)),
-                    "partial"));
             DeviceBuffer table = own(owned, shuffledBlocks(blocks)); // set s, sequence i: row s * batch + i
             DeviceBuffer rowBuffer = own(owned, device.allocate(4L * batch, "rows"));
             rowBuffer.upload(rows);
@@ -329,13 +326,26 @@ public final class GpuBench {
                 set.upload(r);
                 sets.add(set);
             }
-            double ms = median(i -> modelKernels.decode(ActivationType.F16, a, b.out(), b.q(), batch, b.keys(), b.values(),
-                    table, 2 * batch, width, rowBuffer, sets.get(i % 2), positionBuffer, batch, split, partial), 2);
-            long kvBytes = 2L * batch * context * a.kvDim() * 2;
-            double gbs = kvBytes / (ms * 1e6);
-            double tflops = 4.0 * batch * heads * context * HEAD_DIM / (ms * 1e9);
-            line("decode_attn " + heads + "/" + kvHeads, "ctx " + context + (split.splits() > 1 ? " x" + split.splits()
-                    : ""), batch, ms, tflops, gbs, copy);
+            for (ModelKernels.DecodeKernel kernel : ModelKernels.DecodeKernel.values()) {
+                int perBlock = kernel.headsPerBlock(a);
+                if (kernel != ModelKernels.DecodeKernel.GROUPED
+                        && perBlock == ModelKernels.DecodeKernel.GROUPED.headsPerBlock(a)) {
+                    continue; // the same kernel as the row above
+                }
+                ModelKernels.DecodeSplit split = ModelKernels.DecodeSplit.plan(batch, heads / perBlock,
+                        (long) width * KV_BLOCK, device.multiprocessors());
+                DeviceBuffer partial = own(owned, device.allocate(
+                        Math.max(16, split.partialBytes(batch, heads, HEAD_DIM)), "partial"));
+                double ms = median(i -> modelKernels.decode(kernel, ActivationType.F16, a, b.out(), b.q(), batch,
+                        b.keys(), b.values(), table, 2 * batch, width, rowBuffer, sets.get(i % 2), positionBuffer,
+                        batch, split, partial), 2);
+                long kvBytes = 2L * batch * context * a.kvDim() * 2;
+                double gbs = kvBytes / (ms * 1e6);
+                double tflops = 4.0 * batch * heads * context * HEAD_DIM / (ms * 1e9);
+                line("decode_attn" + (perBlock > 1 ? "_h" + perBlock : "") + " " + heads + "/" + kvHeads,
+                        "ctx " + context + (split.splits() > 1 ? " x" + split.splits() : ""), batch, ms, tflops, gbs,
+                        copy);
+            }
         } finally {
             owned.forEach(DeviceBuffer::close);
         }
@@ -400,7 +410,7 @@ public final class GpuBench {
     }
 
     private void line(String kernel, String shape, int m, double ms, double tflops, double gbs, double copy) {
-        lines.add(String.format(Locale.ROOT, "%-18s %-13s %5d %10.2f %9.1f %9.0f %6.0f%%", kernel, shape, m, ms * 1e3,
+        lines.add(String.format(Locale.ROOT, "%-20s %-13s %5d %10.2f %9.1f %9.0f %6.0f%%", kernel, shape, m, ms * 1e3,
                 tflops, gbs, 100 * gbs / copy));
     }
 

@@ -335,7 +335,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
 
     /** The split decode attention's fp32 states for any plan on this device. */
     private long partialBytes() {
-        return ModelKernels.DecodeSplit.maxPartialBytes(device.multiprocessors(), config.headDim());
+        return modelKernels.maxDecodePartialBytes(attention);
     }
 
     public CudaDevice device() {
@@ -536,7 +536,7 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         if (attention.window() > 0) {
             maxKeys = Math.min(maxKeys, attention.window());
         }
-        return ModelKernels.DecodeSplit.plan(plan.decodeItems(), attention.numHeads(), maxKeys, device.multiprocessors());
+        return modelKernels.decodeSplit(attention, plan.decodeItems(), maxKeys);
     }
 
     private void attend(GpuBatchState s, BatchPlan plan, DeviceBuffer meta, ModelKernels.DecodeSplit split, int layer) {

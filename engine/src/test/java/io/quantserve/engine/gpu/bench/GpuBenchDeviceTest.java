@@ -25,8 +25,9 @@ class GpuBenchDeviceTest extends DeviceTest {
                 "gemm_f16 bm32", "gemm_f16 bm128", "gemm_bf16 bm128");
         assertThat(table.lines().filter(l -> l.contains("256->64")).count()).as("rows of the shape")
                 .isEqualTo(2 + 4 + 4 + 5 + 1 + 3 + 2 * 5);
-        assertThat(table).as("decode attention, split over the keys").contains("decode_attn 4/2    ctx 600 x2");
-        assertThat(table).as("prefill attention").contains("prefill simt 4/2   40 tokens", "prefill mma 4/2    40 tokens");
+        assertThat(table).as("decode attention, split over the keys, a block a query head and a block two")
+                .contains("decode_attn 4/2      ctx 600 x2", "decode_attn_h2 4/2   ctx 600 x2");
+        assertThat(table).as("prefill attention").contains("prefill simt 4/2     40 tokens", "prefill mma 4/2      40 tokens");
         assertThat(table).doesNotContain("NaN", "Infinity");
     }
 }
