@@ -75,8 +75,8 @@ if [[ -z "$up" ]]; then
 fi
 echo "node up in $(( $(date +%s) - start )) s; $(grep -m1 -o 'Backend: .*' "$out/node.log")"
 grep -m1 -o 'GPU KV cache: .*' "$out/node.log"
-# the AWQ kernels the node timed at load (one line a layer shape; none with quantserve.gpu.awq-tune=false)
-grep -A4 'AWQ kernels timed' "$out/node.log" | cut -c1-700
+# the AWQ kernels the node timed (or found kept) at load (one line a layer shape; none with quantserve.gpu.awq-tune=false)
+grep -A4 'AWQ kernels for' "$out/node.log" | cut -c1-700
 
 rc=0
 for c in $concurrency; do

@@ -7,6 +7,7 @@ import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
 import static jcuda.driver.JCudaDriver.cuDeviceGetName;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
 import static jcuda.driver.JCudaDriver.cuDeviceTotalMem;
 import static jcuda.driver.JCudaDriver.cuGraphDestroy;
 import static jcuda.driver.JCudaDriver.cuInit;
@@ -112,6 +113,13 @@ public final class CudaDevice implements AutoCloseable {
 
     public int multiprocessors() {
         return multiprocessors;
+    }
+
+    /** The driver's CUDA version, e.g. 13000 for 13.0 ({@code cuDriverGetVersion}). */
+    public int driverVersion() {
+        int[] version = new int[1];
+        CudaException.check(cuDriverGetVersion(version), "cuDriverGetVersion");
+        return version[0];
     }
 
     public long totalMemory() {

@@ -332,23 +332,43 @@ public final class GpuBench {
                         && perBlock == ModelKernels.DecodeKernel.GROUPED.headsPerBlock(a)) {
                     continue; // the same kernel as the row above
                 }
-                ModelKernels.DecodeSplit split = ModelKernels.DecodeSplit.plan(batch, heads / perBlock,
+                ModelKernels.DecodeSplit planned = ModelKernels.DecodeSplit.plan(batch, heads / perBlock,
                         (long) width * KV_BLOCK, device.multiprocessors());
-                DeviceBuffer partial = own(owned, device.allocate(
-                        Math.max(16, split.partialBytes(batch, heads, HEAD_DIM)), "partial"));
-                double ms = median(i -> modelKernels.decode(kernel, ActivationType.F16, a, b.out(), b.q(), batch,
-                        b.keys(), b.values(), table, 2 * batch, width, rowBuffer, sets.get(i % 2), positionBuffer,
-                        batch, split, partial), 2);
-                long kvBytes = 2L * batch * context * a.kvDim() * 2;
-                double gbs = kvBytes / (ms * 1e6);
-                double tflops = 4.0 * batch * heads * context * HEAD_DIM / (ms * 1e9);
-                line("decode_attn" + (perBlock > 1 ? "_h" + perBlock : "") + " " + heads + "/" + kvHeads,
-                        "ctx " + context + (split.splits() > 1 ? " x" + split.splits() : ""), batch, ms, tflops, gbs,
-                        copy);
+                for (ModelKernels.DecodeSplit split : decodeSplits(planned, context)) {
+                    DeviceBuffer partial = own(owned, device.allocate(
+                            Math.max(16, split.partialBytes(batch, heads, HEAD_DIM)), "partial"));
+                    double ms = median(i -> modelKernels.decode(kernel, ActivationType.F16, a, b.out(), b.q(), batch,
+                            b.keys(), b.values(), table, 2 * batch, width, rowBuffer, sets.get(i % 2),
+                            positionBuffer, batch, split, partial), 2);
+                    long kvBytes = 2L * batch * context * a.kvDim() * 2;
+                    double gbs = kvBytes / (ms * 1e6);
+                    double tflops = 4.0 * batch * heads * context * HEAD_DIM / (ms * 1e9);
+                    line("decode_attn" + (perBlock > 1 ? "_h" + perBlock : "") + " " + heads + "/" + kvHeads,
+                            "ctx " + context + (split.splits() > 1 ? " x" + split.splits() : "")
+                                    + (split.equals(planned) ? "" : "?"), batch, ms, tflops, gbs, copy);
+                }
             }
         } finally {
             owned.forEach(DeviceBuffer::close);
         }
+    }
+
+    /**
+     * The planned split and, where the plan splits, twice and four times as many splits (keys a split a multiple of
+     * 128, at least 128; rows marked "?"): whether more blocks in flight than the plan's ~2 a multiprocessor pay.
+     */
+    private static List<ModelKernels.DecodeSplit> decodeSplits(ModelKernels.DecodeSplit planned, int context) {
+        List<ModelKernels.DecodeSplit> splits = new ArrayList<>(List.of(planned));
+        if (planned.splits() > 1) {
+            for (int more : new int[] {2, 4}) {
+                int keys = Math.max(128, planned.splitKeys() / more / 128 * 128);
+                ModelKernels.DecodeSplit s = new ModelKernels.DecodeSplit((context + keys - 1) / keys, keys);
+                if (!splits.contains(s)) {
+                    splits.add(s);
+                }
+            }
+        }
+        return splits;
     }
 
     /**

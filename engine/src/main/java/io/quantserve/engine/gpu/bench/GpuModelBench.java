@@ -56,11 +56,11 @@ public final class GpuModelBench {
             int longContext = Math.min(LONG_CONTEXT, c.maxPositions() - STEPS * (RUNS + 1));
             int blocks = Math.max(maxBatch * perSequence, blocksFor(Math.max(PROMPT, longContext), blockSize));
             out.printf(Locale.ROOT, "GpuModelBench: %s (%d layers, hidden %d, vocab %d), AWQ 4-bit group %d, fp16"
-                    + " activations, on %s; random weights made (and AWQ kernels timed) in %.1f s; KV cache %d blocks"
+                    + " activations, on %s; random weights made (and AWQ kernels chosen) in %.1f s; KV cache %d blocks"
                     + " of %d tokens%n",
                     shape, c.numLayers(), c.hiddenSize(), c.vocabSize(), group, device.name(),
                     (System.nanoTime() - start) / 1e9, blocks, blockSize);
-            model.awqKernelChoices().forEach(line -> out.println("  AWQ kernels timed at load: " + line));
+            model.awqKernelChoices().forEach(line -> out.println("  AWQ kernels chosen at load: " + line));
             try (GpuKvCache cache = model.newKvCache(blocks);
                     GpuBatchState state = model.newBatchState(cache, Math.max(PROMPT, maxBatch), maxBatch)) {
                 Random rnd = new Random(11);

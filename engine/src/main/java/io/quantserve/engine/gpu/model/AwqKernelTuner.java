@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * output, writes a non-finite value, or whose launch the driver refuses, is left out (logged). The choice is the first
  * candidate, the reference first, within {@value #NOISE} of the fastest: two starts of a node choose alike where
  * timings differ by noise only, and a kernel measured before stays unless another is clearly faster. A bucket with
- * one candidate is not timed. On unless {@value #PROPERTY}{@code =false} or a kernel is named by {@value
+ * one candidate is not timed. What was chosen is kept on disk ({@link AwqKernelCache}) and run at the next load on
+ * the same device and kernel build, each kept choice checked against the reference first. On unless {@value
+ * #PROPERTY}{@code =false} or a kernel is named by {@value
  * LinearDispatch#AWQ_DECODE_PROPERTY}, {@value AwqGemvKernel#PROPERTY} or {@value
  * LinearDispatch#AWQ_DEQUANT_ROWS_PROPERTY} (the properties' choice then holds).
  */
@@ -58,10 +60,17 @@ final class AwqKernelTuner {
 
     private final CudaDevice device;
     private final Product product;
+    private final AwqKernelCache cache;
 
-    AwqKernelTuner(CudaDevice device, Product product) {
+    AwqKernelTuner(CudaDevice device, Product product, AwqKernelCache cache) {
         this.device = device;
         this.product = product;
+        this.cache = cache;
+    }
+
+    /** A tuner that keeps nothing on disk. */
+    AwqKernelTuner(CudaDevice device, Product product) {
+        this(device, product, AwqKernelCache.OFF);
     }
 
     /** Whether a model's AWQ kernels are tuned at load: {@value #PROPERTY} not false and no kernel named. */
@@ -92,34 +101,86 @@ final class AwqKernelTuner {
         try (DeviceBuffer ws = device.allocate(Math.max(bytes, 256), "AWQ tuning workspace")) {
             GpuLinear.Ops ops = new GpuLinear.Ops(kernels, model, matmul, ActivationType.F16, ws,
                     AwqKernelTable.CONFIGURED);
-            return new AwqKernelTuner(device, (c, w, x, y, m) -> GpuLinear.Awq.product(ops, c, w, x, y, m, false))
-                    .tune(layers);
+            return new AwqKernelTuner(device, (c, w, x, y, m) -> GpuLinear.Awq.product(ops, c, w, x, y, m, false),
+                    AwqKernelCache.configured(device)).tune(layers);
         }
     }
 
+    /**
+     * The kernel table for {@code layers}: each shape's choices as kept in the cache where they still match the
+     * reference on this device, else timed (and then kept).
+     */
     AwqKernelTable tune(List<AwqDeviceWeights> layers) {
         long start = System.nanoTime();
         Map<Shape, List<AwqDeviceWeights>> shapes = byShape(layers);
+        Map<Shape, List<Bucket>> kept = cache.load();
         int rows = AwqKernelTable.LARGEST_BUCKET;
         long xBytes = 2L * rows * shapes.keySet().stream().mapToInt(Shape::inFeatures).max().orElse(1);
         long yBytes = 2L * rows * shapes.keySet().stream().mapToInt(Shape::outFeatures).max().orElse(1);
         Map<Shape, List<Bucket>> table = new LinkedHashMap<>();
+        Map<Shape, List<Bucket>> timed = new LinkedHashMap<>();
         try (DeviceBuffer x = device.allocate(xBytes, "AWQ tuning x");
                 DeviceBuffer y = device.allocate(yBytes, "AWQ tuning y");
                 GpuTimer timer = new GpuTimer(device)) {
             new DeviceFill(device).uniform(ActivationType.F16, x, 1, -1f, 1f);
             shapes.forEach((shape, same) -> {
+                List<Bucket> before = kept.get(shape);
+                if (before != null && stillMatch(shape, same.getFirst(), before, x, y)) {
+                    table.put(shape, before);
+                    return;
+                }
                 List<Bucket> buckets = new ArrayList<>();
                 for (int m : AwqKernelTable.BUCKETS) {
                     buckets.add(bucket(shape, same, m, x, y, timer));
                 }
                 table.put(shape, buckets);
+                timed.put(shape, buckets);
             });
         }
+        if (!timed.isEmpty()) {
+            cache.save(timed);
+        }
         AwqKernelTable tuned = new AwqKernelTable(table);
-        LOG.info("AWQ kernels timed on {} in {} ms (µs a call at m rows):\n  {}", device.name(),
-                (System.nanoTime() - start) / 1_000_000, String.join("\n  ", tuned.describe()));
+        LOG.info("AWQ kernels for {} chosen in {} ms: {} shape(s) timed, {} as kept in {} (µs a call at m rows):\n  {}",
+                device.name(), (System.nanoTime() - start) / 1_000_000, timed.size(), table.size() - timed.size(),
+                cache.file() == null ? "no cache" : cache.file(), String.join("\n  ", tuned.describe()));
         return tuned;
+    }
+
+    /**
+     * Whether the kept choices of a shape still hold: each one a candidate for its bucket now, and its output within
+     * {@value #TOLERANCE} of the reference's on this device (as when it was timed). Where not, the shape is timed
+     * again (logged).
+     */
+    private boolean stillMatch(Shape shape, AwqDeviceWeights first, List<Bucket> buckets, DeviceBuffer x,
+            DeviceBuffer y) {
+        for (int i = 0; i < AwqKernelTable.BUCKETS.length; i++) {
+            int m = AwqKernelTable.BUCKETS[i];
+            AwqChoice c = buckets.get(i).choice();
+            AwqChoice reference = LinearDispatch.awqConfigured(m, shape.outFeatures(), shape.inFeatures(),
+                    shape.groupSize(), false);
+            if (c.equals(reference)) {
+                continue;
+            }
+            String where = shape + " at " + m + " rows";
+            String wrong;
+            if (!LinearDispatch.awqCandidates(m, shape.outFeatures(), shape.inFeatures(), shape.groupSize()).contains(c)) {
+                wrong = "not a candidate there";
+            } else {
+                try {
+                    wrong = mismatch(outputs(reference, first, x, y, m), outputs(c, first, x, y, m));
+                } catch (CudaException e) {
+                    wrong = "the driver refused it: " + e.getMessage();
+                    requireUsableContext(reference, first, x, y, m, c, where, e);
+                }
+            }
+            if (wrong != null) {
+                LOG.warn("AWQ kernel choice kept for {}, {}, no longer holds ({}); timing the shape again", where, c,
+                        wrong);
+                return false;
+            }
+        }
+        return true;
     }
 
     private Bucket bucket(Shape shape, List<AwqDeviceWeights> same, int m, DeviceBuffer x, DeviceBuffer y,

@@ -8,8 +8,11 @@ import io.quantserve.engine.gpu.GemmPlan;
 import io.quantserve.engine.gpu.GpuMatmul;
 import io.quantserve.engine.gpu.KernelChoice;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Which kernel runs a {@link GpuLinear} for m rows, and the split-K workspace that choice needs. Pure: the runner
@@ -62,11 +65,19 @@ final class LinearDispatch {
             this(kernel, AwqGemvKernel.REGISTERS);
         }
 
-        /** Short name for logs and bench tables: the GEMV's variant, else the kernel. */
+        /** Short name for logs, bench tables and the tuning cache: the GEMV's variant, else the kernel. */
         @Override
         public String toString() {
             return (kernel == Kernel.AWQ_GEMV ? "gemv-" + gemv.name() : kernel.name().replaceFirst("^AWQ_", ""))
                     .toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        /** The AWQ choice {@link #toString} names, if any. */
+        static Optional<AwqChoice> named(String name) {
+            return Arrays.stream(Kernel.values()).filter(k -> k.name().startsWith("AWQ_"))
+                    .flatMap(k -> k == Kernel.AWQ_GEMV ? Arrays.stream(AwqGemvKernel.values()).map(g -> new AwqChoice(k, g))
+                            : Stream.of(new AwqChoice(k)))
+                    .filter(c -> c.toString().equals(name)).findFirst();
         }
     }
 

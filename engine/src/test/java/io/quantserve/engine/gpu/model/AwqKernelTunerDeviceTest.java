@@ -17,10 +17,17 @@ import io.quantserve.engine.kvcache.BlockTable;
 import io.quantserve.engine.model.Architecture;
 import io.quantserve.engine.model.ModelConfig;
 import io.quantserve.engine.model.RopeScaling;
+import io.quantserve.engine.gpu.model.AwqKernelTable.Bucket;
+import io.quantserve.engine.gpu.model.AwqKernelTable.Shape;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link AwqKernelTuner} on random AWQ layers: every candidate timed and the fastest kept per shape and bucket; a
@@ -28,9 +35,28 @@ import org.junit.jupiter.api.Test;
  * the same model untuned. Timings on the emulated device mean nothing; what the choice is made of does.
  */
 class AwqKernelTunerDeviceTest extends DeviceTest {
+    @TempDir
+    static Path cacheFolder;
+    private static String cacheBefore;
 
     AwqKernelTunerDeviceTest() {
         super(new Random(3));
+    }
+
+    /** Tuning at load keeps its choices in a folder of the test's, not the user's cache. */
+    @BeforeAll
+    static void cacheInATemporaryFolder() {
+        cacheBefore = System.getProperty(AwqKernelCache.PROPERTY);
+        System.setProperty(AwqKernelCache.PROPERTY, cacheFolder.toString());
+    }
+
+    @AfterAll
+    static void cacheAsBefore() {
+        if (cacheBefore == null) {
+            System.clearProperty(AwqKernelCache.PROPERTY);
+        } else {
+            System.setProperty(AwqKernelCache.PROPERTY, cacheBefore);
+        }
     }
 
     @Test
@@ -45,6 +71,8 @@ class AwqKernelTunerDeviceTest extends DeviceTest {
 
         assertThat(table.describe()).hasSize(2).allSatisfy(line -> assertThat(line).contains("m=1 ", "m=32 ",
                 "m=512 "));
+        assertThat(AwqKernelCache.configured(device).load()).as("kept in the configured folder")
+                .containsOnlyKeys(AwqKernelTable.Shape.of(weights.get(0)), AwqKernelTable.Shape.of(weights.get(2)));
         for (AwqDeviceWeights w : List.of(weights.get(0), weights.get(2))) {
             for (int m : new int[] {1, 2, 3, 4, 5, 8, 9, 16, 17, 32, 33, 100, 300, 512, 700}) {
                 List<AwqChoice> candidates = LinearDispatch.awqCandidates(m, w.outFeatures(), w.inFeatures(),
@@ -99,6 +127,48 @@ class AwqKernelTunerDeviceTest extends DeviceTest {
         for (int m : AwqKernelTable.BUCKETS) {
             assertThat(table.choose(w, m, false).kernel()).isNotIn(Kernel.AWQ_MMA, Kernel.AWQ_BATCHED_GEMV);
         }
+    }
+
+    /**
+     * Choices kept on disk run at the next load after one check each against the reference (no timing); a kept
+     * choice whose output no longer matches sends its shape back to timing, and the file is rewritten.
+     */
+    @Test
+    void runsTheChoicesKeptOnDiskOnceEachMatchesTheReferenceAgain() {
+        AwqDeviceWeights w = trackWeights(randomAwq(128, 64, 32).upload());
+        Shape shape = Shape.of(w);
+        DeviceBuffer ws = track(device.allocate(LinearDispatch.awqCandidatesWorkspaceBytes(64, 128, 32,
+                AwqKernelTable.LARGEST_BUCKET, device.multiprocessors()), "workspace"));
+        GpuLinear.Ops ops = new GpuLinear.Ops(new GpuKernels(device), new ModelKernels(device), new GpuMatmul(device),
+                ActivationType.F16, ws, AwqKernelTable.CONFIGURED);
+        AwqKernelCache cache = new AwqKernelCache(cacheFolder.resolve("kept.json"), "this device");
+        // as a start before left it: the tensor-core product at one row, the untuned choice elsewhere
+        AwqChoice mma = new AwqChoice(Kernel.AWQ_MMA);
+        List<Bucket> kept = new ArrayList<>();
+        for (int m : AwqKernelTable.BUCKETS) {
+            AwqChoice c = m == 1 ? mma : LinearDispatch.awqConfigured(m, 64, 128, 32, false);
+            kept.add(new Bucket(c, Map.of(c, 5.0)));
+        }
+        cache.save(Map.of(shape, kept));
+
+        List<AwqChoice> ran = new ArrayList<>();
+        AwqKernelTable table = new AwqKernelTuner(device, (c, weights, x, y, m) -> {
+            ran.add(c);
+            GpuLinear.Awq.product(ops, c, weights, x, y, m, false);
+        }, cache).tune(List.of(w));
+        assertThat(table.choose(w, 1, false)).isEqualTo(mma);
+        assertThat(ran).as("the reference and the kept choice once, nothing timed")
+                .containsExactly(LinearDispatch.awqConfigured(1, 64, 128, 32, false), mma);
+
+        // the tensor-core product now writes zeros: the shape is timed again, without it, and kept so
+        AwqKernelTable retimed = new AwqKernelTuner(device, (c, weights, x, y, m) -> {
+            GpuLinear.Awq.product(ops, c, weights, x, y, m, false);
+            if (c.kernel() == Kernel.AWQ_MMA) {
+                y.fill((byte) 0);
+            }
+        }, cache).tune(List.of(w));
+        assertThat(retimed.describe().getFirst()).doesNotContain("mma");
+        assertThat(cache.load().get(shape)).extracting(Bucket::choice).doesNotContain(mma);
     }
 
     /**
