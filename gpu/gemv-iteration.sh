@@ -56,6 +56,8 @@ timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-dequant-rows=0 -cp "$cp"
 # prefill 512 tokens with attention on the tensor cores
 timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.prefill-attention=mma -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench \
   llama-7b 128 2>&1 | grep -E "prefill" | sed "s/^/prefill-attention=mma: /" | tee -a "$out/model.txt"
-# the model as it loads by default: every AWQ layer shape's kernels timed at load (AwqKernelTuner), the choice printed
-timeout "$(limit 90)" "${java[@]}" -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench llama-7b 128 2>&1 \
+# the model as it loads by default: every AWQ layer shape's kernels timed at load (AwqKernelTuner), the choice printed;
+# the choices kept in $OUT/awq-kernels (a fresh folder each call, so timed anew; the JSON, every candidate's µs, comes back)
+timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-tune-cache="$out/awq-kernels" -cp "$cp" \
+  io.quantserve.engine.gpu.bench.GpuModelBench llama-7b 128 2>&1 \
   | grep -E "AWQ kernels|prefill|decode" | sed "s/^/tuned: /" | tee -a "$out/model.txt"
