@@ -11,7 +11,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
@@ -140,14 +139,12 @@ final class AwqKernelCache {
      */
     Map<Shape, List<Bucket>> load() {
         Map<Shape, List<Bucket>> shapes = new LinkedHashMap<>();
-        if (file == null) {
+        if (file == null || !Files.isRegularFile(file)) {
             return shapes;
         }
         Saved saved;
         try {
             saved = JSON.readValue(file.toFile(), Saved.class);
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-            return shapes;
         } catch (IOException e) {
             LOG.warn("AWQ kernel choices in {} cannot be read ({}); timing the kernels again", file, e.getMessage());
             return shapes;
