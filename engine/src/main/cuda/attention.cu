@@ -23,6 +23,11 @@
 #define GROUPED_DIMS (GROUPED_MAX_HEAD_DIM / 32)
 /** Keys per step: one per lane. */
 #define KEY_TILE 32
+/**
+ * 16-byte loads of a key row a lane has in flight when scoring it (decode): 8 (a head_dim 128 row in two round trips
+ * instead of 16), 4 where a block attends 8 heads (their sums take the registers).
+ */
+#define KEY_LOADS(HEADS) ((HEADS) >= 8 ? 4 : 8)
 /** Query rows per block of the prefill kernel: 4 per warp. */
 #define PREFILL_ROWS 16
 #define ROWS_PER_WARP (PREFILL_ROWS / ATT_WARPS)
@@ -57,13 +62,26 @@ __device__ __forceinline__ void dot_keys(const float (*q)[WIDTH], const T* key, 
 #pragma unroll
     for (int h = 0; h < HEADS; h++) dot[h] = 0.f;
     if ((head_dim & 7) == 0 && aligned16(key)) {
-        for (int d = 0; d < head_dim; d += 8) {
-            uint4 raw = *reinterpret_cast<const uint4*>(key + d);
-            const T* e = reinterpret_cast<const T*>(&raw);
+        // LOADS 16-byte loads issued before any is used
+        constexpr int LOADS = KEY_LOADS(HEADS);
+        for (int d0 = 0; d0 < head_dim; d0 += 8 * LOADS) {
+            uint4 raw[LOADS];
 #pragma unroll
-            for (int h = 0; h < HEADS; h++) {
+            for (int c = 0; c < LOADS; c++) {
+                int d = d0 + 8 * c;
+                raw[c] = d < head_dim ? *reinterpret_cast<const uint4*>(key + d) : make_uint4(0u, 0u, 0u, 0u);
+            }
 #pragma unroll
-                for (int i = 0; i < 8; i++) dot[h] += q[h][d + i] * to_float(e[i]);
+            for (int c = 0; c < LOADS; c++) {
+                int d = d0 + 8 * c;
+                if (d < head_dim) {
+                    const T* e = reinterpret_cast<const T*>(&raw[c]);
+#pragma unroll
+                    for (int h = 0; h < HEADS; h++) {
+#pragma unroll
+                        for (int i = 0; i < 8; i++) dot[h] += q[h][d + i] * to_float(e[i]);
+                    }
+                }
             }
         }
     } else {
@@ -96,7 +114,7 @@ struct Online {
 /**
  * Keys whose value rows a warp loads before adding any of them, so that their latencies overlap instead of adding up
  * key by key: 8 for rows in global memory (decode); 1 for rows staged in shared memory (prefill: a short latency,
- * which its blocks' other warps hide, and 2 would take its registers from 80 to 96, a block less a multiprocessor).
+ * which its blocks' other warps hide; more would cost registers, of which the prefill kernel has none to spare).
  */
 #define GLOBAL_VALUE_BATCH 8
 #define SHARED_VALUE_BATCH 1
@@ -283,6 +301,64 @@ __device__ void attention_merge(T* out, const float* partial, const int* rows, i
  * (2 * 32 * (head_dim + 2) + 16 * head_dim) * sizeof(T); key rows are padded by 2 values so that the lanes, each
  * reading its own key, fall into different banks.
  */
+/** 16-byte chunks of key and value rows a thread of the prefill kernel loads before storing any. */
+#define STAGE_CHUNKS 4
+
+/**
+ * Stages the keys and values of positions t0 .. min(t0 + 31, last) into rows t of ks and vs (stride values apart; a
+ * row 4-byte aligned), all of the block's threads taking part. With head_dim a multiple of 8, each thread reads the
+ * block-table entries of STAGE_CHUNKS 16-byte chunks, then all their keys' and values' chunks, then stores them: two
+ * round trips to memory for a tile of head_dim 128 instead of one a chunk. Else 4-byte pairs, one at a time.
+ */
+template <typename T>
+__device__ __forceinline__ void stage_tile(T* ks, T* vs, int stride, const T* k_pool, const T* v_pool,
+                                           const int* table, int t0, int last, int block_size, int kv_dim,
+                                           size_t head_off, int head_dim) {
+    if ((head_dim & 7) == 0) {
+        int chunks = head_dim >> 3;  // a row's 16-byte chunks
+        int total = KEY_TILE * chunks;
+        for (int c0 = threadIdx.x; c0 < total; c0 += STAGE_CHUNKS * blockDim.x) {
+            size_t at[STAGE_CHUNKS];
+            bool live[STAGE_CHUNKS];
+#pragma unroll
+            for (int u = 0; u < STAGE_CHUNKS; u++) {
+                int c = c0 + u * blockDim.x, t = c / chunks;
+                live[u] = c < total && t0 + t <= last;
+                at[u] = live[u] ? slot_of(table, t0 + t, block_size) * kv_dim + head_off + 8 * (c - t * chunks) : 0;
+            }
+            uint4 kr[STAGE_CHUNKS], vr[STAGE_CHUNKS];
+#pragma unroll
+            for (int u = 0; u < STAGE_CHUNKS; u++) {
+                if (live[u]) {
+                    kr[u] = *reinterpret_cast<const uint4*>(k_pool + at[u]);
+                    vr[u] = *reinterpret_cast<const uint4*>(v_pool + at[u]);
+                }
+            }
+#pragma unroll
+            for (int u = 0; u < STAGE_CHUNKS; u++) {
+                if (live[u]) {
+                    int c = c0 + u * blockDim.x, t = c / chunks;
+                    unsigned* kd = reinterpret_cast<unsigned*>(ks + t * stride + 8 * (c - t * chunks));
+                    unsigned* vd = reinterpret_cast<unsigned*>(vs + t * stride + 8 * (c - t * chunks));
+                    kd[0] = kr[u].x; kd[1] = kr[u].y; kd[2] = kr[u].z; kd[3] = kr[u].w;
+                    vd[0] = vr[u].x; vd[1] = vr[u].y; vd[2] = vr[u].z; vd[3] = vr[u].w;
+                }
+            }
+        }
+        return;
+    }
+    int half_dim = head_dim >> 1;
+    for (int i = threadIdx.x; i < KEY_TILE * half_dim; i += blockDim.x) {
+        int t = i / half_dim, d = 2 * (i - t * half_dim);
+        int p = t0 + t;
+        if (p <= last) {
+            size_t at = slot_of(table, p, block_size) * kv_dim + head_off + d;
+            *reinterpret_cast<unsigned*>(ks + t * stride + d) = *reinterpret_cast<const unsigned*>(k_pool + at);
+            *reinterpret_cast<unsigned*>(vs + t * stride + d) = *reinterpret_cast<const unsigned*>(v_pool + at);
+        }
+    }
+}
+
 template <typename T>
 __device__ void prefill_attention(T* out, const T* q, const T* k_pool, const T* v_pool, const int* table, int row0,
                                   int start, int n, int num_heads, int num_kv_heads, int head_dim, int block_size,
@@ -314,15 +390,7 @@ __device__ void prefill_attention(T* out, const T* q, const T* k_pool, const T* 
     int lowest = window > 0 ? max(0, start + r_first - window + 1) : 0;  // first key any of its rows sees
     for (int t0 = lowest; t0 <= last; t0 += KEY_TILE) {
         __syncthreads();  // the previous tile is no longer read (and, the first time, q is staged)
-        for (int i = threadIdx.x; i < KEY_TILE * half_dim; i += blockDim.x) {
-            int t = i / half_dim, d = 2 * (i - t * half_dim);
-            int p = t0 + t;
-            if (p <= last) {
-                size_t at = slot_of(table, p, block_size) * kv_dim + head_off + d;
-                *reinterpret_cast<unsigned*>(ks + t * stride + d) = *reinterpret_cast<const unsigned*>(k_pool + at);
-                *reinterpret_cast<unsigned*>(vs + t * stride + d) = *reinterpret_cast<const unsigned*>(v_pool + at);
-            }
-        }
+        stage_tile(ks, vs, stride, k_pool, v_pool, table, t0, last, block_size, kv_dim, head_off, head_dim);
         __syncthreads();
 #pragma unroll
         for (int r = 0; r < ROWS_PER_WARP; r++) {
