@@ -22,6 +22,8 @@
 #define SAMPLE_WARPS (SAMPLE_THREADS / 32)
 #define SAMPLE_BINS 64
 #define SAMPLE_CAP 4096
+/** Loads of a row a thread has in flight in a pass over it. */
+#define SAMPLE_UNROLL 8
 #define ONE_BITS 0x3f800000u
 
 /** Per-row parameters as the host packs them (24 bytes, little-endian). */
@@ -85,15 +87,42 @@ struct Source {
     int count;
 };
 
+/**
+ * Calls f(w, id) for this thread's tokens of the source, j = threadIdx.x, + SAMPLE_THREADS, ... in that order, their
+ * weights (and ids) loaded SAMPLE_UNROLL at a time before any is used: a pass over a 32K-token row in the workspace
+ * is 63 loads a thread, which one at a time are 63 round trips to L2 (a search makes ~30-50 passes).
+ */
+template <bool IDS, typename F>
+__device__ __forceinline__ void for_each_token_of(const Source& s, F f) {
+    int j = threadIdx.x;
+    for (; j + (SAMPLE_UNROLL - 1) * SAMPLE_THREADS < s.count; j += SAMPLE_UNROLL * SAMPLE_THREADS) {
+        float w[SAMPLE_UNROLL];
+        int id[SAMPLE_UNROLL];
+#pragma unroll
+        for (int u = 0; u < SAMPLE_UNROLL; u++) {
+            int k = j + u * SAMPLE_THREADS;
+            w[u] = s.w[k];
+            id[u] = IDS ? s.ids[k] : k;
+        }
+#pragma unroll
+        for (int u = 0; u < SAMPLE_UNROLL; u++) f(w[u], id[u]);
+    }
+    for (; j < s.count; j += SAMPLE_THREADS) f(s.w[j], IDS ? s.ids[j] : j);
+}
+
+template <typename F>
+__device__ __forceinline__ void for_each_token(const Source& s, F f) {
+    if (s.ids) for_each_token_of<true>(s, f);
+    else for_each_token_of<false>(s, f);
+}
+
 /** Sum over the source of (count ? 1 : w) for keys >= pivot. */
 template <bool COUNT>
 __device__ double mass_from(const Source& s, u64 pivot, double* scratch) {
     double acc = 0.0;
-    for (int j = threadIdx.x; j < s.count; j += SAMPLE_THREADS) {
-        float w = s.w[j];
-        int id = s.ids ? s.ids[j] : j;
+    for_each_token(s, [&](float w, int id) {
         if (sample_key(w, id) >= pivot) acc += COUNT ? 1.0 : (double) w;
-    }
+    });
     return block_sum_d(acc, scratch);
 }
 
@@ -125,12 +154,11 @@ __device__ __forceinline__ uint2 block_min_max(unsigned lo, unsigned hi) {
 template <bool COUNT, bool TIES>
 __device__ __forceinline__ uint2 key_span(const Source& s, unsigned bits) {
     unsigned lo = 0xffffffffu, hi = 0u;
-    for (int j = threadIdx.x; j < s.count; j += SAMPLE_THREADS) {
-        float w = s.w[j];
+    for_each_token(s, [&](float w, int id) {
         unsigned wb = __float_as_uint(w);
         if (TIES) {
             if (wb == bits) {
-                unsigned low = 0xffffffffu - (unsigned) (s.ids ? s.ids[j] : j);
+                unsigned low = 0xffffffffu - (unsigned) id;
                 lo = min(lo, low);
                 hi = max(hi, low);
             }
@@ -138,7 +166,7 @@ __device__ __forceinline__ uint2 key_span(const Source& s, unsigned bits) {
             lo = min(lo, wb);
             hi = max(hi, wb);
         }
-    }
+    });
     return block_min_max(lo, hi);
 }
 
@@ -179,6 +207,20 @@ __device__ u64 find_key(const Source& s, double target, double* scratch) {
     return high | lo;
 }
 
+/** As for_each_token, over a row of logits: f(value as float, index). */
+template <typename T, typename F>
+__device__ __forceinline__ void for_each_logit(const T* x, int n, F f) {
+    int i = threadIdx.x;
+    for (; i + (SAMPLE_UNROLL - 1) * SAMPLE_THREADS < n; i += SAMPLE_UNROLL * SAMPLE_THREADS) {
+        T v[SAMPLE_UNROLL];
+#pragma unroll
+        for (int u = 0; u < SAMPLE_UNROLL; u++) v[u] = x[i + u * SAMPLE_THREADS];
+#pragma unroll
+        for (int u = 0; u < SAMPLE_UNROLL; u++) f(to_float(v[u]), i + u * SAMPLE_THREADS);
+    }
+    for (; i < n; i += SAMPLE_THREADS) f(to_float(x[i]), i);
+}
+
 template <typename T>
 __device__ void sample_row(int* out, float* weights, const T* logits, const SampleRow* rows, int n) {
     __shared__ double scratch[32];
@@ -199,10 +241,9 @@ __device__ void sample_row(int* out, float* weights, const T* logits, const Samp
     // maximum (NaN never wins) and the lowest index holding it
     float best = -INFINITY;
     int at = 0x7fffffff;
-    for (int i = tid; i < n; i += SAMPLE_THREADS) {
-        float v = to_float(x[i]);
+    for_each_logit(x, n, [&](float v, int i) {
         if (v > best) { best = v; at = i; }  // i grows: the first maximum of this thread stays
-    }
+    });
     for (int o = 16; o > 0; o >>= 1) {
         float v = __shfl_xor_sync(FULL_MASK, best, o);
         int i = __shfl_xor_sync(FULL_MASK, at, o);
@@ -232,15 +273,14 @@ __device__ void sample_row(int* out, float* weights, const T* logits, const Samp
     float inv_t = 1.f / p.temperature;
     bool min_p_on = p.min_p > 0.f;
     double local = 0.0;
-    for (int i = tid; i < n; i += SAMPLE_THREADS) {
-        float v = to_float(x[i]);
+    for_each_logit(x, n, [&](float v, int i) {
         float wi = isnan(v) ? 0.f : (float) exp((double) ((v - best) * inv_t));
         w[i] = wi;
         local += wi;
         int b = weight_bin(wi);
         atomicAdd(&hist_mass[warp * SAMPLE_BINS + b], wi);
         atomicAdd(&hist_count[warp * SAMPLE_BINS + b], 1);
-    }
+    });
     double total = block_sum_d(local, scratch);  // its barriers also order the histogram atomics before the reads
 
     bool top_k_on = p.top_k > 0 && p.top_k < n;
