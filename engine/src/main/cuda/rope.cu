@@ -8,6 +8,9 @@
 // One block per token; head_dim even.
 #include "common.cuh"
 
+/** Pairs (and value words) a thread loads before storing any: a token's 4096 pairs (7B) in one round trip. */
+#define ROPE_UNROLL 4
+
 template <typename T>
 __device__ void rope_qkv(T* q, T* k_pool, T* v_pool, const T* qkv, const int* positions, const int* slots,
                          const float* cos_table, const float* sin_table, int num_heads, int num_kv_heads, int head_dim) {
@@ -18,20 +21,51 @@ __device__ void rope_qkv(T* q, T* k_pool, T* v_pool, const T* qkv, const int* po
     size_t table = (size_t) positions[t] * half_dim;
     size_t slot = (size_t) slots[t] * kv_dim;
     int pairs = (num_heads + num_kv_heads) * half_dim;
-    for (int j = threadIdx.x; j < pairs; j += blockDim.x) {
-        int head = j / half_dim, i = j - head * half_dim;
-        const T* x = row + (size_t) head * head_dim;  // query heads, then key heads, one after the other in the row
-        T* y = head < num_heads ? q + (size_t) t * q_dim + (size_t) head * head_dim
-                                : k_pool + slot + (size_t) (head - num_heads) * head_dim;
-        float c = cos_table[table + i], s = sin_table[table + i];
-        float x1 = to_float(x[i]), x2 = to_float(x[i + half_dim]);
-        y[i] = from_float<T>(x1 * c - x2 * s);
-        y[i + half_dim] = from_float<T>(x2 * c + x1 * s);
+    // ROPE_UNROLL pairs a thread, all loaded before any is stored (stores may alias loads as far as the compiler
+    // knows, so it would not hoist the next pair's loads above this one's stores: one round trip a pair)
+    for (int j0 = threadIdx.x; j0 < pairs; j0 += ROPE_UNROLL * blockDim.x) {
+        float c[ROPE_UNROLL], s[ROPE_UNROLL], x1[ROPE_UNROLL], x2[ROPE_UNROLL];
+#pragma unroll
+        for (int u = 0; u < ROPE_UNROLL; u++) {
+            int j = j0 + u * blockDim.x;
+            if (j < pairs) {
+                int head = j / half_dim, i = j - head * half_dim;
+                const T* x = row + (size_t) head * head_dim;  // query heads, then key heads, one after the other
+                c[u] = cos_table[table + i];
+                s[u] = sin_table[table + i];
+                x1[u] = to_float(x[i]);
+                x2[u] = to_float(x[i + half_dim]);
+            }
+        }
+#pragma unroll
+        for (int u = 0; u < ROPE_UNROLL; u++) {
+            int j = j0 + u * blockDim.x;
+            if (j < pairs) {
+                int head = j / half_dim, i = j - head * half_dim;
+                T* y = head < num_heads ? q + (size_t) t * q_dim + (size_t) head * head_dim
+                                        : k_pool + slot + (size_t) (head - num_heads) * head_dim;
+                y[i] = from_float<T>(x1[u] * c[u] - x2[u] * s[u]);
+                y[i + half_dim] = from_float<T>(x2[u] * c[u] + x1[u] * s[u]);
+            }
+        }
     }
     // the values as they are, two at a time (rows and heads start at even elements: head_dim is even)
     const unsigned* vs = reinterpret_cast<const unsigned*>(row + q_dim + kv_dim);
     unsigned* vd = reinterpret_cast<unsigned*>(v_pool + slot);
-    for (int i = threadIdx.x; i < (kv_dim >> 1); i += blockDim.x) vd[i] = vs[i];
+    int words = kv_dim >> 1;
+    for (int i0 = threadIdx.x; i0 < words; i0 += ROPE_UNROLL * blockDim.x) {
+        unsigned v[ROPE_UNROLL];
+#pragma unroll
+        for (int u = 0; u < ROPE_UNROLL; u++) {
+            int i = i0 + u * blockDim.x;
+            if (i < words) v[u] = vs[i];
+        }
+#pragma unroll
+        for (int u = 0; u < ROPE_UNROLL; u++) {
+            int i = i0 + u * blockDim.x;
+            if (i < words) vd[i] = v[u];
+        }
+    }
 }
 
 extern "C" __global__ void rope_qkv_f16(half* q, half* k_pool, half* v_pool, const half* qkv, const int* positions,

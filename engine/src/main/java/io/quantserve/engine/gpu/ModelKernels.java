@@ -24,6 +24,8 @@ public final class ModelKernels {
     /** Largest head_dim the attention kernels take: 8 output dimensions per lane. */
     public static final int MAX_HEAD_DIM = 256;
     static final int ATTENTION_THREADS = 128;
+    /** Pairs a thread of rope.cu rotates in one pass (its ROPE_UNROLL). */
+    static final int ROPE_UNROLL = 4;
     static final int PREFILL_ROWS = 16;
     static final int MMA_PREFILL_ROWS = 64;
     static final int MMA_MAX_HEAD_DIM = 128;
@@ -225,9 +227,13 @@ public final class ModelKernels {
 
     // ---- launch shapes (pure; unit-tested without a device) ----
 
-    /** One block per token, one thread per rotated pair (as many as the values' pairs, or more), at most 256. */
+    /**
+     * One block per token, a thread per {@value #ROPE_UNROLL} rotated pairs (each thread loads that many before
+     * storing any, rope.cu), at most 1024: a 7B token's 4096 pairs in one pass.
+     */
     static LaunchShape ropeQkvShape(int tokens, int numHeads, int numKvHeads, int headDim) {
-        return LaunchShape.perRow(tokens, GpuKernels.warps((numHeads + numKvHeads) * (headDim / 2), 256));
+        int pairs = (numHeads + numKvHeads) * (headDim / 2);
+        return LaunchShape.perRow(tokens, GpuKernels.warps((pairs + ROPE_UNROLL - 1) / ROPE_UNROLL, 1024));
     }
 
     static LaunchShape decodeShape(int items, int headBlocks, int splits) {

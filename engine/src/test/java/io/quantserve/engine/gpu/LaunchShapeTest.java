@@ -40,8 +40,10 @@ class LaunchShapeTest {
         assertThat(GpuKernels.normShape(3, 4096)).isEqualTo(LaunchShape.of(3, 512));
         assertThat(GpuKernels.normShape(1, 7)).isEqualTo(LaunchShape.of(1, 32));
         assertThat(GpuKernels.normShape(2, 16384)).isEqualTo(LaunchShape.of(2, 1024));
-        // 32 query + 8 key heads of 128: 2560 pairs, capped at 256 threads
-        assertThat(ModelKernels.ropeQkvShape(5, 32, 8, 128)).isEqualTo(LaunchShape.of(5, 256));
+        // 32 query + 8 key heads of 128: 2560 pairs, 4 a thread; Llama-2-7B's 4096 pairs: 1024 threads, the most
+        assertThat(ModelKernels.ropeQkvShape(5, 32, 8, 128)).isEqualTo(LaunchShape.of(5, 640));
+        assertThat(ModelKernels.ropeQkvShape(2, 32, 32, 128)).isEqualTo(LaunchShape.of(2, 1024));
+        assertThat(ModelKernels.ropeQkvShape(2, 64, 64, 128)).isEqualTo(LaunchShape.of(2, 1024));
         assertThat(ModelKernels.ropeQkvShape(1, 1, 1, 6)).isEqualTo(LaunchShape.of(1, 32));
         assertThat(GpuKernels.rowCopyShape(7, 74)).isEqualTo(LaunchShape.of(7, 32));
         assertThat(GpuKernels.argmaxShape(9)).isEqualTo(LaunchShape.of(9, 1024));

@@ -12,7 +12,6 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The model runner's kernels (attention.cu, dense.cu) against the CPU: {@link VectorOps#pagedAttention} (scale
@@ -164,10 +163,15 @@ class ModelKernelsDeviceTest extends DeviceTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(ActivationType.class)
-    void shouldRotateTheFusedRowsAndPutKeysAndValuesInTheirSlots(ActivationType t) {
-        int tokens = 5, heads = 6, kvHeads = 2, headDim = 70, half = headDim / 2, maxPos = 4100, slotsInPool = 4 * BLOCK;
+    /**
+     * Awkward heads; Llama-3-70B's 64 + 8 heads of 128 (4608 pairs, more than one pass of a 1024-thread block); MHA
+     * (more value words than threads).
+     */
+    @ParameterizedTest(name = "{0} heads={1}/{2} headDim={3}")
+    @CsvSource({"F16, 6, 2, 70", "BF16, 6, 2, 70", "F16, 64, 8, 128", "BF16, 8, 8, 64"})
+    void shouldRotateTheFusedRowsAndPutKeysAndValuesInTheirSlots(ActivationType t, int heads, int kvHeads,
+            int headDim) {
+        int tokens = 5, half = headDim / 2, maxPos = 4100, slotsInPool = 4 * BLOCK;
         int qDim = heads * headDim, kvDim = kvHeads * headDim, width = qDim + 2 * kvDim;
         float[] cos = new float[maxPos * half];
         float[] sin = new float[maxPos * half];
