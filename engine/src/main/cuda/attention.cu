@@ -23,6 +23,8 @@
 #define GROUPED_DIMS (GROUPED_MAX_HEAD_DIM / 32)
 /** Keys per step: one per lane. */
 #define KEY_TILE 32
+/** Most splits a merge takes (ModelKernels.DecodeSplit.MAX_SPLITS). */
+#define MAX_MERGE_SPLITS 32
 /**
  * 16-byte loads of a key row a lane has in flight when scoring it (decode): 8 (a head_dim 128 row in two round trips
  * instead of 16), 4 where a block attends 8 heads (their sums take the registers).
@@ -200,9 +202,20 @@ __device__ void paged_decode(T* out, const T* q, const T* k_pool, const T* v_poo
 
     __shared__ float qs[HEADS][WIDTH];
     const T* qrows = q + ((size_t) row * num_heads + head0) * head_dim;  // the HEADS query rows, one after another
-    for (int i = threadIdx.x; i < HEADS * head_dim; i += blockDim.x) {
-        int h = i / head_dim;
-        qs[h][i - h * head_dim] = to_float(qrows[i]);
+    // up to 4 values a thread loaded before any is stored (8 heads of 128: two round trips, not 8)
+    constexpr int Q_LOADS = HEADS < 4 ? HEADS : 4;
+    for (int i0 = threadIdx.x; i0 < HEADS * head_dim; i0 += Q_LOADS * blockDim.x) {
+        float v[Q_LOADS];
+#pragma unroll
+        for (int u = 0; u < Q_LOADS; u++) {
+            int i = i0 + u * blockDim.x;
+            v[u] = i < HEADS * head_dim ? to_float(qrows[i]) : 0.f;
+        }
+#pragma unroll
+        for (int u = 0; u < Q_LOADS; u++) {
+            int i = i0 + u * blockDim.x, h = i / head_dim;
+            if (i < HEADS * head_dim) qs[h][i - h * head_dim] = v[u];
+        }
     }
     __syncthreads();
 
@@ -267,28 +280,47 @@ __device__ void paged_decode(T* out, const T* q, const T* k_pool, const T* v_poo
 
 /**
  * Combines the splits of paged_decode: out = sum_z acc_z e^(m_z - M) / sum_z l_z e^(m_z - M), M the largest m_z
- * (a split without keys has m = -inf and adds nothing). Grid (num_heads, items), threads over head_dim.
+ * (a split without keys has m = -inf and adds nothing). Grid (num_heads, items), threads over head_dim. The splits'
+ * (m, l) are read once, by a thread each, into shared memory with their weights e^(m_z - M); each output then sums
+ * its splits' values with MERGE_LOADS loads in flight (one at a time, a merge of 32 splits was ~3 x 32 round trips).
  */
+#define MERGE_LOADS 8
 template <typename T>
 __device__ void attention_merge(T* out, const float* partial, const int* rows, int splits, int num_heads, int head_dim) {
+    __shared__ float weight[MAX_MERGE_SPLITS];
+    __shared__ float total_shared;
     int head = blockIdx.x, item = blockIdx.y;
     int stride = head_dim + 2;
     const float* part = partial + ((size_t) item * num_heads + head) * splits * stride;
-    float big = -INFINITY;
-    for (int z = 0; z < splits; z++) big = fmaxf(big, part[z * stride]);
-    float total = 0.f;
-    for (int z = 0; z < splits; z++) {
-        float m = part[z * stride];
-        if (m != -INFINITY) total += part[z * stride + 1] * __expf(m - big);
+    if (threadIdx.x < 32) {  // one warp: split z's (m, l) at lane z (and z + 32, ... past 32 splits)
+        float big = -INFINITY;
+        for (int z = threadIdx.x; z < splits; z += 32) big = fmaxf(big, part[z * stride]);
+        big = warp_max(big);
+        float total = 0.f;
+        for (int z = threadIdx.x; z < splits; z += 32) {
+            float m = part[z * stride];
+            float wz = m == -INFINITY ? 0.f : __expf(m - big);
+            weight[z] = wz;
+            total += part[z * stride + 1] * wz;
+        }
+        total = warp_sum(total);
+        if (threadIdx.x == 0) total_shared = total;
     }
+    __syncthreads();
+    float inv = 1.f / total_shared;
     T* orow = out + ((size_t) rows[item] * num_heads + head) * head_dim;
     for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
         float sum = 0.f;
-        for (int z = 0; z < splits; z++) {
-            float m = part[z * stride];
-            if (m != -INFINITY) sum += part[z * stride + 2 + d] * __expf(m - big);
+        for (int z0 = 0; z0 < splits; z0 += MERGE_LOADS) {
+            float v[MERGE_LOADS];
+#pragma unroll
+            for (int u = 0; u < MERGE_LOADS; u++) v[u] = z0 + u < splits ? part[(z0 + u) * stride + 2 + d] : 0.f;
+#pragma unroll
+            for (int u = 0; u < MERGE_LOADS; u++) {
+                if (z0 + u < splits) sum += v[u] * weight[z0 + u];
+            }
         }
-        orow[d] = from_float<T>(sum / total);
+        orow[d] = from_float<T>(sum * inv);
     }
 }
 
@@ -630,17 +662,19 @@ __device__ void prefill_attention_mma(T* out, const T* q, const T* k_pool, const
     int block_size, int window, float scale, float* partial, int split_keys
 #define DECODE_ARGS out, q, k_pool, v_pool, block_tables, rows, tables, positions, max_blocks, num_heads, num_kv_heads, \
     head_dim, block_size, window, scale, partial, split_keys
-// one query head a block (any head_dim), and 2, 4 or 8 heads of a GQA group a block (head_dim <= 128)
-#define DECODE_ENTRY(NAME, T, HEADS, DIMS) \
-    extern "C" __global__ void __launch_bounds__(ATT_THREADS) NAME(DECODE_PARAMS(T)) { paged_decode<T, HEADS, DIMS>(DECODE_ARGS); }
-DECODE_ENTRY(paged_attention_decode_f16, half, 1, DIMS_PER_LANE)
-DECODE_ENTRY(paged_attention_decode_bf16, bf16, 1, DIMS_PER_LANE)
-DECODE_ENTRY(paged_attention_decode_h2_f16, half, 2, GROUPED_DIMS)
-DECODE_ENTRY(paged_attention_decode_h2_bf16, bf16, 2, GROUPED_DIMS)
-DECODE_ENTRY(paged_attention_decode_h4_f16, half, 4, GROUPED_DIMS)
-DECODE_ENTRY(paged_attention_decode_h4_bf16, bf16, 4, GROUPED_DIMS)
-DECODE_ENTRY(paged_attention_decode_h8_f16, half, 8, GROUPED_DIMS)
-DECODE_ENTRY(paged_attention_decode_h8_bf16, bf16, 8, GROUPED_DIMS)
+// one query head a block (any head_dim), and 2, 4 or 8 heads of a GQA group a block (head_dim <= 128); 8 heads at 3
+// blocks a multiprocessor (ptxas otherwise held the bf16 one to 128 registers on sm_90, and spilled)
+#define DECODE_ENTRY(NAME, T, HEADS, DIMS, MIN_BLOCKS) \
+    extern "C" __global__ void __launch_bounds__(ATT_THREADS, MIN_BLOCKS) NAME(DECODE_PARAMS(T)) { \
+        paged_decode<T, HEADS, DIMS>(DECODE_ARGS); }
+DECODE_ENTRY(paged_attention_decode_f16, half, 1, DIMS_PER_LANE, 1)
+DECODE_ENTRY(paged_attention_decode_bf16, bf16, 1, DIMS_PER_LANE, 1)
+DECODE_ENTRY(paged_attention_decode_h2_f16, half, 2, GROUPED_DIMS, 1)
+DECODE_ENTRY(paged_attention_decode_h2_bf16, bf16, 2, GROUPED_DIMS, 1)
+DECODE_ENTRY(paged_attention_decode_h4_f16, half, 4, GROUPED_DIMS, 1)
+DECODE_ENTRY(paged_attention_decode_h4_bf16, bf16, 4, GROUPED_DIMS, 1)
+DECODE_ENTRY(paged_attention_decode_h8_f16, half, 8, GROUPED_DIMS, 3)
+DECODE_ENTRY(paged_attention_decode_h8_bf16, bf16, 8, GROUPED_DIMS, 3)
 
 extern "C" __global__ void paged_attention_merge_f16(half* out, const float* partial, const int* rows, int splits,
                                                      int num_heads, int head_dim) {

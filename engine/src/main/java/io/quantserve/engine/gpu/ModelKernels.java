@@ -334,6 +334,10 @@ public final class ModelKernels {
         need(spec, tables, 4L * items);
         need(spec, positions, 4L * items);
         boolean splitting = split.splits() > 1;
+        if (split.splits() > DecodeSplit.MAX_SPLITS) {
+            throw new IllegalArgumentException(spec.name() + ": " + split + ", more than the merge's "
+                    + DecodeSplit.MAX_SPLITS + " splits");
+        }
         if (splitting) {
             if (partial == null) {
                 throw new IllegalArgumentException(spec.name() + ": " + split + " needs a partial-state buffer");

@@ -1,6 +1,7 @@
 package io.quantserve.engine.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quantserve.engine.kernel.VectorOps;
 import java.util.ArrayList;
@@ -120,6 +121,13 @@ class ModelKernelsDeviceTest extends DeviceTest {
                 assertClose(download(t, out, q.length), expected, tolerance(t), "decode " + kernel + " " + split);
             }
         }
+        // the merge holds at most 32 splits' weights
+        ModelKernels.DecodeSplit tooMany = new ModelKernels.DecodeSplit(33, 32);
+        DeviceBuffer partial = poisoned(tooMany.partialBytes(items, heads, headDim), "partial");
+        int tableWidth = width;
+        assertThatThrownBy(() -> kernels.decode(t, a, qd, qd, items, keys, values, ints(flat), items, tableWidth,
+                ints(rows), ints(tables), ints(positions), items, tooMany, partial))
+                .hasMessageContaining("more than the merge's 32");
     }
 
     @ParameterizedTest(name = "{0} heads={1}/{2} headDim={3} window={4} start={5} n={6}")
