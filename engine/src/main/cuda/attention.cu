@@ -202,21 +202,9 @@ __device__ void paged_decode(T* out, const T* q, const T* k_pool, const T* v_poo
 
     __shared__ float qs[HEADS][WIDTH];
     const T* qrows = q + ((size_t) row * num_heads + head0) * head_dim;  // the HEADS query rows, one after another
-    // up to 4 values a thread loaded before any is stored (8 heads of 128: two round trips, not 8)
-    constexpr int Q_LOADS = HEADS < 4 ? HEADS : 4;
-    for (int i0 = threadIdx.x; i0 < HEADS * head_dim; i0 += Q_LOADS * blockDim.x) {
-        float v[Q_LOADS];
-#pragma unroll
-        for (int u = 0; u < Q_LOADS; u++) {
-            int i = i0 + u * blockDim.x;
-            v[u] = i < HEADS * head_dim ? to_float(qrows[i]) : 0.f;
-        }
-#pragma unroll
-        for (int u = 0; u < Q_LOADS; u++) {
-            int i = i0 + u * blockDim.x, h = i / head_dim;
-            if (i < HEADS * head_dim) qs[h][i - h * head_dim] = v[u];
-        }
-    }
+    // up to 4 loads a thread in flight (8 heads of 128: two round trips, not 8)
+    block_strided<HEADS < 4 ? HEADS : 4>(HEADS * head_dim, [&](int i) { return to_float(qrows[i]); },
+                                         [&](int i, float v) { int h = i / head_dim; qs[h][i - h * head_dim] = v; });
     __syncthreads();
 
     Online<DIMS> st[HEADS];
@@ -664,17 +652,16 @@ __device__ void prefill_attention_mma(T* out, const T* q, const T* k_pool, const
     head_dim, block_size, window, scale, partial, split_keys
 // one query head a block (any head_dim), and 2, 4 or 8 heads of a GQA group a block (head_dim <= 128); 8 heads at 3
 // blocks a multiprocessor (ptxas otherwise held the bf16 one to 128 registers on sm_90, and spilled)
-#define DECODE_ENTRY(NAME, T, HEADS, DIMS, MIN_BLOCKS) \
-    extern "C" __global__ void __launch_bounds__(ATT_THREADS, MIN_BLOCKS) NAME(DECODE_PARAMS(T)) { \
-        paged_decode<T, HEADS, DIMS>(DECODE_ARGS); }
-DECODE_ENTRY(paged_attention_decode_f16, half, 1, DIMS_PER_LANE, 1)
-DECODE_ENTRY(paged_attention_decode_bf16, bf16, 1, DIMS_PER_LANE, 1)
-DECODE_ENTRY(paged_attention_decode_h2_f16, half, 2, GROUPED_DIMS, 1)
-DECODE_ENTRY(paged_attention_decode_h2_bf16, bf16, 2, GROUPED_DIMS, 1)
-DECODE_ENTRY(paged_attention_decode_h4_f16, half, 4, GROUPED_DIMS, 1)
-DECODE_ENTRY(paged_attention_decode_h4_bf16, bf16, 4, GROUPED_DIMS, 1)
-DECODE_ENTRY(paged_attention_decode_h8_f16, half, 8, GROUPED_DIMS, 3)
-DECODE_ENTRY(paged_attention_decode_h8_bf16, bf16, 8, GROUPED_DIMS, 3)
+#define DECODE_ENTRY(NAME, T, HEADS, DIMS, BOUNDS) \
+    extern "C" __global__ void __launch_bounds__ BOUNDS NAME(DECODE_PARAMS(T)) { paged_decode<T, HEADS, DIMS>(DECODE_ARGS); }
+DECODE_ENTRY(paged_attention_decode_f16, half, 1, DIMS_PER_LANE, (ATT_THREADS))
+DECODE_ENTRY(paged_attention_decode_bf16, bf16, 1, DIMS_PER_LANE, (ATT_THREADS))
+DECODE_ENTRY(paged_attention_decode_h2_f16, half, 2, GROUPED_DIMS, (ATT_THREADS))
+DECODE_ENTRY(paged_attention_decode_h2_bf16, bf16, 2, GROUPED_DIMS, (ATT_THREADS))
+DECODE_ENTRY(paged_attention_decode_h4_f16, half, 4, GROUPED_DIMS, (ATT_THREADS))
+DECODE_ENTRY(paged_attention_decode_h4_bf16, bf16, 4, GROUPED_DIMS, (ATT_THREADS))
+DECODE_ENTRY(paged_attention_decode_h8_f16, half, 8, GROUPED_DIMS, (ATT_THREADS, 3))
+DECODE_ENTRY(paged_attention_decode_h8_bf16, bf16, 8, GROUPED_DIMS, (ATT_THREADS, 3))
 
 extern "C" __global__ void paged_attention_merge_f16(half* out, const float* partial, const int* rows, int splits,
                                                      int num_heads, int head_dim) {

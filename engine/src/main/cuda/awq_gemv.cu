@@ -403,20 +403,13 @@ __device__ __forceinline__ void awq_tokens(T* y, float* partial, unsigned* count
     // x[m0 + t][split_begin + r] -> xt[r * MT + t], zeros for tokens past M (their sums are never written);
     // AWQ_TOK_AHEAD values a thread loaded before any is stored (one at a time, a slice of 512 rows of 8 tokens took
     // 16 round trips before the first weight)
-    int staged = split_rows * MT;
-    for (int i0 = threadIdx.x; i0 < staged; i0 += AWQ_TOK_AHEAD * blockDim.x) {
-        float v[AWQ_TOK_AHEAD];
-#pragma unroll
-        for (int u = 0; u < AWQ_TOK_AHEAD; u++) {
-            int i = i0 + u * blockDim.x, t = i / split_rows, r = i - t * split_rows;
-            v[u] = i < staged && m0 + t < M ? __half2float(x[(size_t) (m0 + t) * K + split_begin + r]) : 0.f;
-        }
-#pragma unroll
-        for (int u = 0; u < AWQ_TOK_AHEAD; u++) {
-            int i = i0 + u * blockDim.x, t = i / split_rows, r = i - t * split_rows;
-            if (i < staged) xt[r * MT + t] = v[u];
-        }
-    }
+    block_strided<AWQ_TOK_AHEAD>(split_rows * MT, [&](int i) {
+        int t = i / split_rows, r = i - t * split_rows;
+        return m0 + t < M ? __half2float(x[(size_t) (m0 + t) * K + split_begin + r]) : 0.f;
+    }, [&](int i, float v) {
+        int t = i / split_rows, r = i - t * split_rows;
+        xt[r * MT + t] = v;
+    });
     __syncthreads();
 
     unsigned magic = AWQ_MAGIC | ((unsigned) K >> 31);

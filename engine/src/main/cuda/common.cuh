@@ -26,6 +26,30 @@ __device__ __forceinline__ bool aligned16(const void* p) { return (reinterpret_c
 /** Elements of T in one 16-byte access. */
 template <typename T> struct Vec { static constexpr int N = 16 / sizeof(T); };
 
+/**
+ * For i = threadIdx.x, + blockDim.x, ... < n, in that order: use(i, load(i)), with UNROLL loads a thread issued
+ * before any of their values is used. A loop that loads a value and stores (or adds) it before the next iteration
+ * makes one round trip to memory an iteration: the compiler does not move the next load above a store that might
+ * alias it, nor unroll a loop whose trip count it does not know.
+ */
+template <int UNROLL, typename Load, typename Use>
+__device__ __forceinline__ void block_strided(int n, Load load, Use use) {
+    using V = decltype(load(0));
+    for (int i0 = threadIdx.x; i0 < n; i0 += UNROLL * blockDim.x) {
+        V v[UNROLL] = {};
+#pragma unroll
+        for (int u = 0; u < UNROLL; u++) {
+            int i = i0 + u * blockDim.x;
+            if (i < n) v[u] = load(i);
+        }
+#pragma unroll
+        for (int u = 0; u < UNROLL; u++) {
+            int i = i0 + u * blockDim.x;
+            if (i < n) use(i, v[u]);
+        }
+    }
+}
+
 /** Sum over the whole block; every thread gets the total. Needs blockDim.x a multiple of 32, at most 1024. */
 __device__ __forceinline__ float block_sum(float v) {
     __shared__ float warp_sums[32];

@@ -21,51 +21,23 @@ __device__ void rope_qkv(T* q, T* k_pool, T* v_pool, const T* qkv, const int* po
     size_t table = (size_t) positions[t] * half_dim;
     size_t slot = (size_t) slots[t] * kv_dim;
     int pairs = (num_heads + num_kv_heads) * half_dim;
-    // ROPE_UNROLL pairs a thread, all loaded before any is stored (stores may alias loads as far as the compiler
-    // knows, so it would not hoist the next pair's loads above this one's stores: one round trip a pair)
-    for (int j0 = threadIdx.x; j0 < pairs; j0 += ROPE_UNROLL * blockDim.x) {
-        float c[ROPE_UNROLL], s[ROPE_UNROLL], x1[ROPE_UNROLL], x2[ROPE_UNROLL];
-#pragma unroll
-        for (int u = 0; u < ROPE_UNROLL; u++) {
-            int j = j0 + u * blockDim.x;
-            if (j < pairs) {
-                int head = j / half_dim, i = j - head * half_dim;
-                const T* x = row + (size_t) head * head_dim;  // query heads, then key heads, one after the other
-                c[u] = cos_table[table + i];
-                s[u] = sin_table[table + i];
-                x1[u] = to_float(x[i]);
-                x2[u] = to_float(x[i + half_dim]);
-            }
-        }
-#pragma unroll
-        for (int u = 0; u < ROPE_UNROLL; u++) {
-            int j = j0 + u * blockDim.x;
-            if (j < pairs) {
-                int head = j / half_dim, i = j - head * half_dim;
-                T* y = head < num_heads ? q + (size_t) t * q_dim + (size_t) head * head_dim
-                                        : k_pool + slot + (size_t) (head - num_heads) * head_dim;
-                y[i] = from_float<T>(x1[u] * c[u] - x2[u] * s[u]);
-                y[i + half_dim] = from_float<T>(x2[u] * c[u] + x1[u] * s[u]);
-            }
-        }
-    }
+    // ROPE_UNROLL pairs a thread, all loaded before any is stored (block_strided)
+    struct Pair { float c, s, x1, x2; };
+    block_strided<ROPE_UNROLL>(pairs, [&](int j) {
+        int head = j / half_dim, i = j - head * half_dim;
+        const T* x = row + (size_t) head * head_dim;  // query heads, then key heads, one after the other in the row
+        return Pair{cos_table[table + i], sin_table[table + i], to_float(x[i]), to_float(x[i + half_dim])};
+    }, [&](int j, Pair p) {
+        int head = j / half_dim, i = j - head * half_dim;
+        T* y = head < num_heads ? q + (size_t) t * q_dim + (size_t) head * head_dim
+                                : k_pool + slot + (size_t) (head - num_heads) * head_dim;
+        y[i] = from_float<T>(p.x1 * p.c - p.x2 * p.s);
+        y[i + half_dim] = from_float<T>(p.x2 * p.c + p.x1 * p.s);
+    });
     // the values as they are, two at a time (rows and heads start at even elements: head_dim is even)
     const unsigned* vs = reinterpret_cast<const unsigned*>(row + q_dim + kv_dim);
     unsigned* vd = reinterpret_cast<unsigned*>(v_pool + slot);
-    int words = kv_dim >> 1;
-    for (int i0 = threadIdx.x; i0 < words; i0 += ROPE_UNROLL * blockDim.x) {
-        unsigned v[ROPE_UNROLL];
-#pragma unroll
-        for (int u = 0; u < ROPE_UNROLL; u++) {
-            int i = i0 + u * blockDim.x;
-            if (i < words) v[u] = vs[i];
-        }
-#pragma unroll
-        for (int u = 0; u < ROPE_UNROLL; u++) {
-            int i = i0 + u * blockDim.x;
-            if (i < words) vd[i] = v[u];
-        }
-    }
+    block_strided<ROPE_UNROLL>(kv_dim >> 1, [&](int i) { return vs[i]; }, [&](int i, unsigned v) { vd[i] = v; });
 }
 
 extern "C" __global__ void rope_qkv_f16(half* q, half* k_pool, half* v_pool, const half* qkv, const int* positions,

@@ -89,31 +89,18 @@ struct Source {
 
 /**
  * Calls f(w, id) for this thread's tokens of the source, j = threadIdx.x, + SAMPLE_THREADS, ... in that order, their
- * weights (and ids) loaded SAMPLE_UNROLL at a time before any is used: a pass over a 32K-token row in the workspace
- * is 63 loads a thread, which one at a time are 63 round trips to L2 (a search makes ~30-50 passes).
+ * weights (and ids) loaded SAMPLE_UNROLL at a time before any is used (block_strided): a pass over a 32K-token row in
+ * the workspace is 63 loads a thread, which one at a time are 63 round trips to L2 (a search makes ~30-50 passes).
  */
-template <bool IDS, typename F>
-__device__ __forceinline__ void for_each_token_of(const Source& s, F f) {
-    int j = threadIdx.x;
-    for (; j + (SAMPLE_UNROLL - 1) * SAMPLE_THREADS < s.count; j += SAMPLE_UNROLL * SAMPLE_THREADS) {
-        float w[SAMPLE_UNROLL];
-        int id[SAMPLE_UNROLL];
-#pragma unroll
-        for (int u = 0; u < SAMPLE_UNROLL; u++) {
-            int k = j + u * SAMPLE_THREADS;
-            w[u] = s.w[k];
-            id[u] = IDS ? s.ids[k] : k;
-        }
-#pragma unroll
-        for (int u = 0; u < SAMPLE_UNROLL; u++) f(w[u], id[u]);
-    }
-    for (; j < s.count; j += SAMPLE_THREADS) f(s.w[j], IDS ? s.ids[j] : j);
-}
-
 template <typename F>
 __device__ __forceinline__ void for_each_token(const Source& s, F f) {
-    if (s.ids) for_each_token_of<true>(s, f);
-    else for_each_token_of<false>(s, f);
+    struct Token { float w; int id; };
+    if (s.ids) {
+        block_strided<SAMPLE_UNROLL>(s.count, [&](int j) { return Token{s.w[j], s.ids[j]}; },
+                                     [&](int, Token t) { f(t.w, t.id); });
+    } else {
+        block_strided<SAMPLE_UNROLL>(s.count, [&](int j) { return s.w[j]; }, [&](int j, float w) { f(w, j); });
+    }
 }
 
 /** Sum over the source of (count ? 1 : w) for keys >= pivot. */
@@ -210,15 +197,7 @@ __device__ u64 find_key(const Source& s, double target, double* scratch) {
 /** As for_each_token, over a row of logits: f(value as float, index). */
 template <typename T, typename F>
 __device__ __forceinline__ void for_each_logit(const T* x, int n, F f) {
-    int i = threadIdx.x;
-    for (; i + (SAMPLE_UNROLL - 1) * SAMPLE_THREADS < n; i += SAMPLE_UNROLL * SAMPLE_THREADS) {
-        T v[SAMPLE_UNROLL];
-#pragma unroll
-        for (int u = 0; u < SAMPLE_UNROLL; u++) v[u] = x[i + u * SAMPLE_THREADS];
-#pragma unroll
-        for (int u = 0; u < SAMPLE_UNROLL; u++) f(to_float(v[u]), i + u * SAMPLE_THREADS);
-    }
-    for (; i < n; i += SAMPLE_THREADS) f(to_float(x[i]), i);
+    block_strided<SAMPLE_UNROLL>(n, [&](int i) { return to_float(x[i]); }, [&](int i, float v) { f(v, i); });
 }
 
 template <typename T>
