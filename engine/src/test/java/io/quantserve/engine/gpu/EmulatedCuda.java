@@ -23,21 +23,23 @@ import java.util.stream.Stream;
  * entry names of its PTX) into {@code target/cuda-emu/libcuda.so.1} and loaded before JCuda's binding, whose own
  * {@code libcuda.so.1} dependency then resolves to it. The device tests do so when {@value #PROPERTY} is true (the
  * engine's {@code emulated-device-tests} run); everything above the driver — JCuda, the engine's launches, plans,
- * graphs and buffers — is the product's own code.
+ * graphs and buffers — is the product's own code. Public for the inference node's device tests (the engine's test jar),
+ * which load the same library: the engine's folder is found above the working directory, whichever module runs.
  */
-final class EmulatedCuda {
-    static final String PROPERTY = "quantserve.test.cuda-emulation";
-    private static final Path KERNELS = Path.of("src/main/cuda");
-    private static final Path EMULATION = Path.of("src/test/cuda/emu");
-    private static final Path PTX = Path.of("src/main/resources/io/quantserve/engine/gpu");
-    private static final Path OUT = Path.of("target/cuda-emu");
+public final class EmulatedCuda {
+    public static final String PROPERTY = "quantserve.test.cuda-emulation";
+    private static final Path ENGINE = engineFolder();
+    private static final Path KERNELS = ENGINE.resolve("src/main/cuda");
+    private static final Path EMULATION = ENGINE.resolve("src/test/cuda/emu");
+    private static final Path PTX = ENGINE.resolve("src/main/resources/io/quantserve/engine/gpu");
+    private static final Path OUT = ENGINE.resolve("target/cuda-emu");
     private static final Pattern ENTRY = Pattern.compile("^\\.visible \\.entry (\\w+)\\(", Pattern.MULTILINE);
     private static Optional<String> missing;  // the first load()'s outcome: empty once loaded
 
     private EmulatedCuda() {
     }
 
-    static boolean requested() {
+    public static boolean requested() {
         return Boolean.getBoolean(PROPERTY);
     }
 
@@ -45,7 +47,7 @@ final class EmulatedCuda {
      * Builds the driver (unless newer than its sources) and loads it, once per JVM; null when loaded, else what this
      * machine lacks for it. A source that does not build fails.
      */
-    static synchronized String load() {
+    public static synchronized String load() {
         if (missing == null) {
             missing = loadNow();
         }
@@ -53,6 +55,9 @@ final class EmulatedCuda {
     }
 
     private static Optional<String> loadNow() {
+        if (!Files.isDirectory(EMULATION)) {
+            return Optional.of("the CUDA emulation's sources are not at " + EMULATION);
+        }
         try {
             Path nvcc = CudaToolchain.tool("nvcc").orElse(null);
             Path cxx = CudaToolchain.tool("c++").orElse(null);
@@ -131,6 +136,16 @@ final class EmulatedCuda {
         Path file = dir.resolve(module + ".cpp").toAbsolutePath();
         Files.writeString(file, unit);
         return file;
+    }
+
+    /** The engine module's folder: the working directory's own, or engine/ beside the module that runs. */
+    private static Path engineFolder() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isDirectory(dir.resolve("engine/src/test/cuda/emu"))) {
+                return dir.resolve("engine");
+            }
+        }
+        return Path.of("").toAbsolutePath();
     }
 
     private static boolean olderThanSources(Path library) throws IOException {
