@@ -54,9 +54,9 @@ class GpuServingDeviceTest {
     // 2 layers, hidden 128, GQA 4/2 of 32 dims, Llama 2's 32K vocabulary; AWQ groups of 128 divide every input size
     static final ModelConfig SHAPE = new ModelConfig(Architecture.LLAMA, 128, 256, 2, 4, 2, 32, 32000, 1e-5f, 10000.0,
             new RopeScaling.None(), 2048, false, false, 0, 1, List.of(2));
-    // GPU KV cache: 2 layers x (keys + values) x 64 dims x 2 bytes x 16 tokens = 8 KiB a block; 6 blocks (96 tokens)
-    // where the requests need ~2 each
-    static final int KV_BLOCKS = 6;
+    // GPU KV cache: 2 layers x (keys + values) x 64 dims x 2 bytes x 16 tokens = 8 KiB a block; 3 blocks (48 tokens),
+    // where all but the shortest request end up needing 2: any two of them running together preempt
+    static final int KV_BLOCKS = 3;
 
     @TempDir
     static Path dir;
