@@ -188,6 +188,28 @@ class GpuServingDeviceTest {
     }
 
     @Test
+    void shouldScoreEchoedPromptsOnTheDeviceAsTheCpuDoes() throws Exception {
+        // lm-eval's loglikelihood request: every prompt token's logprob (the LM head over every prompt row, in chunks
+        // where there are more rows than the state holds logits for), a batch of two prompts
+        String body = """
+                {"model": "awq", "prompt": ["Once upon a time there was a little dog who liked to run", "ab"],
+                 "max_tokens": 1, "temperature": 0, "logprobs": 1, "echo": true}""";
+        JsonNode onDevice = http(gpu).ok("/v1/completions", body).path("choices");
+        JsonNode onCpu = http(cpu).ok("/v1/completions", body).path("choices");
+        for (int p = 0; p < 2; p++) {
+            JsonNode want = onCpu.get(p).path("logprobs");
+            JsonNode got = onDevice.get(p).path("logprobs");
+            assertThat(got.path("tokens")).as("prompt %d tokens", p).isEqualTo(want.path("tokens"));
+            int promptTokens = want.path("tokens").size() - 1;
+            assertThat(got.path("token_logprobs").get(0).isNull()).isTrue();
+            for (int t = 1; t < promptTokens; t++) {
+                assertThat(got.path("token_logprobs").get(t).asDouble()).as("prompt %d token %d", p, t)
+                        .isCloseTo(want.path("token_logprobs").get(t).asDouble(), offset(LOGPROB_TOLERANCE));
+            }
+        }
+    }
+
+    @Test
     void shouldSampleOnTheDeviceWithASeedAsOften() throws Exception {
         String body = """
                 {"model": "awq", "prompt": "Once upon a time", "max_tokens": 6, "temperature": 0.9, "top_p": 0.9, "top_k": 50,
