@@ -38,7 +38,8 @@ import tools.jackson.databind.JsonNode;
  * front as on the CPU: greedy completions sent all at once, half of them streamed, on a KV cache too small for all of
  * them (so they preempt each other), must give the tokens each gets alone from a CPU node serving the same folder. The
  * one allowance: the device computes activations in fp16 and the CPU in fp32, so where the CPU's two best tokens lie
- * within {@link #NEAR_TIE} of each other either may come first, and the sequences part there.
+ * within {@link #NEAR_TIE} of each other either may come first, and the sequences part there. Besides: echoed
+ * prompts scored as the CPU scores them (lm-eval), and a seeded completion drawn on the device the same each time.
  */
 class GpuServingDeviceTest {
     /** Logprob gap (nats) under which two tokens count as tied at fp16 rounding. */
