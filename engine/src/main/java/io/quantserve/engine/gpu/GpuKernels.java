@@ -15,7 +15,6 @@ import java.util.List;
 public final class GpuKernels {
     static final String NORM = "norm";
     static final String ELEMENTWISE = "elementwise";
-    static final String ARGMAX = "argmax";
     static final String AWQ = "awq_gemv";
     static final String AWQ_MMA = "awq_mma";
 
@@ -27,9 +26,9 @@ public final class GpuKernels {
     public static List<KernelSpec> specs() {
         List<KernelSpec> all = new ArrayList<>();
         for (ActivationType t : ActivationType.values()) {
-            all.addAll(List.of(rmsnormSpec(t), addRmsnormSpec(t), addSpec(t), siluMulRowsSpec(t), argmaxSpec(t.suffix())));
+            all.addAll(List.of(rmsnormSpec(t), addRmsnormSpec(t), addSpec(t), siluMulRowsSpec(t)));
         }
-        all.addAll(List.of(EMBEDDING, COPY_ROWS, argmaxSpec("f32")));
+        all.addAll(List.of(EMBEDDING, COPY_ROWS));
         for (AwqGemvKernel k : AwqGemvKernel.values()) {
             for (KernelSpec spec : List.of(k.spec(false), k.spec(true))) {
                 if (!all.contains(spec)) {
@@ -66,10 +65,6 @@ public final class GpuKernels {
 
     static KernelSpec siluMulRowsSpec(ActivationType t) {
         return KernelSpec.of(ELEMENTWISE, "silu_mul_rows_" + t.suffix(), POINTER, POINTER, LONG, INT);
-    }
-
-    static KernelSpec argmaxSpec(String suffix) {
-        return KernelSpec.of(ARGMAX, "argmax_" + suffix, POINTER, POINTER, INT);
     }
 
     /** {@code awq_gemv_tokens<2|4|8>_f16}, or with {@code outputF32} {@code _f32}: the type of y. */
@@ -124,10 +119,6 @@ public final class GpuKernels {
     /** One block per row (embedding rows, row copies), one 16-byte piece per thread per pass, at most 256 threads. */
     static LaunchShape rowCopyShape(int tokens, long rowBytes) {
         return LaunchShape.perRow(tokens, warps((rowBytes + 15) / 16, 256));
-    }
-
-    static LaunchShape argmaxShape(int rows) {
-        return LaunchShape.perRow(rows, 1024);
     }
 
     /** threads rounded up to whole warps, at least one warp, at most {@code max}. */
@@ -222,14 +213,6 @@ public final class GpuKernels {
         need(EMBEDDING, idsBuffer, 4L * count);
         device.kernel(EMBEDDING).launch(rowCopyShape(count, rowBytes),
                 new KernelArgs().buffer(out).buffer(table).buffer(idsBuffer).i64(rowBytes));
-    }
-
-    /** out[r] (int32) = the lowest index of the maximum of logits[r][0..n); logits are "f32", "f16" or "bf16". */
-    public void argmax(String logitsType, DeviceBuffer out, DeviceBuffer logits, int rows, int n) {
-        KernelSpec spec = argmaxSpec(logitsType);
-        need(spec, out, 4L * rows);
-        need(spec, logits, (long) rows * n * (logitsType.equals("f32") ? 4 : 2));
-        device.kernel(spec).launch(argmaxShape(rows), new KernelArgs().buffer(out).buffer(logits).i32(n));
     }
 
     /**

@@ -235,41 +235,6 @@ class GpuKernelsDeviceTest extends DeviceTest {
         }
     }
 
-    @Test
-    void shouldPickTheLowestIndexOfTheMaximumAsTheCpuSampler() {
-        int rows = 4, n = 32003;
-        float[] logits = gaussian(rows * n);
-        logits[1 * n + 7] = 50f;       // a tie within row 1: the lower index wins
-        logits[1 * n + 30000] = 50f;
-        logits[2 * n + n - 1] = 60f;   // the last element
-        logits[3 * n] = Float.NaN;     // NaN never wins
-        for (String type : List.of("f32", "f16", "bf16")) {
-            DeviceBuffer in;
-            float[] seen;
-            if (type.equals("f32")) {
-                in = track(device.allocate(4L * logits.length, "logits"));
-                in.upload(logits);
-                seen = logits;
-            } else {
-                ActivationType t = type.equals("f16") ? ActivationType.F16 : ActivationType.BF16;
-                seen = rounded(t, logits);
-                in = upload(t, seen);
-            }
-            DeviceBuffer out = poisoned(4L * rows, "argmax");
-            gpu.argmax(type, out, in, rows, n);
-            int[] got = out.downloadInts(rows);
-            for (int r = 0; r < rows; r++) {
-                int best = -1;
-                for (int i = 0; i < n; i++) {
-                    if (!Float.isNaN(seen[r * n + i]) && (best < 0 || seen[r * n + i] > seen[r * n + best])) {
-                        best = i;
-                    }
-                }
-                assertThat(got[r]).as("argmax_%s row %d", type, r).isEqualTo(best);
-            }
-        }
-    }
-
     // ---- helpers ----
 
     private static double tolerance(ActivationType t) {

@@ -46,6 +46,5 @@ class LaunchShapeTest {
         assertThat(ModelKernels.ropeQkvShape(2, 64, 64, 128)).isEqualTo(LaunchShape.of(2, 1024));
         assertThat(ModelKernels.ropeQkvShape(1, 1, 1, 6)).isEqualTo(LaunchShape.of(1, 32));
         assertThat(GpuKernels.rowCopyShape(7, 74)).isEqualTo(LaunchShape.of(7, 32));
-        assertThat(GpuKernels.argmaxShape(9)).isEqualTo(LaunchShape.of(9, 1024));
     }
 }
