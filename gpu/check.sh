@@ -29,7 +29,7 @@ run_tests() {  # name, extra JVM flags...
   # a kernel that never returns would hang its synchronize (a native call no JUnit timeout interrupts): the whole run
   # is bounded instead, so the benchmarks and the table still come within the device call's limit
   (cd "$root/engine" && timeout "$(limit "${QUANTSERVE_TEST_TIMEOUT:-200}")" "$jre/bin/java" --add-modules jdk.incubator.vector \
-    --enable-native-access=ALL-UNNAMED -Xmx8g "$@" \
+    --enable-native-access=ALL-UNNAMED -Xmx8g -Dquantserve.gpu.awq-tune-cache="$out/awq-kernels-$name" "$@" \
     -jar "$carry/junit-console.jar" execute --class-path "$cp" --select-package io.quantserve.engine.gpu --select-package io.quantserve.engine.gpu.model --select-package io.quantserve.engine.gpu.bench \
     --reports-dir "$out/junit-$name" --details=tree --disable-banner --disable-ansi-colors) > "$out/tests-$name.log" 2>&1
   local rc=$?
@@ -82,7 +82,8 @@ fi
 model_bench_rc=skipped
 if [[ "${QUANTSERVE_SKIP_BENCH:-}" != 1 && "${QUANTSERVE_SKIP_MODEL_BENCH:-}" != 1 ]]; then
   (cd "$root/engine" && timeout "$(limit 180)" "$jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-    -Xmx4g -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench llama-7b 128) > "$out/model-bench.txt" 2>&1
+    -Xmx4g -Dquantserve.gpu.awq-tune-cache="$out/awq-kernels-bench" -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench \
+    llama-7b 128) > "$out/model-bench.txt" 2>&1
   model_bench_rc=$?
 fi
 

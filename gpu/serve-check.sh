@@ -58,7 +58,7 @@ healthy() {
 
 start=$(date +%s)
 # shellcheck disable=SC2086 # QS_NODE_JAVA_OPTS: JVM options, split on spaces
-"${java[@]}" -Xmx24g ${QS_NODE_JAVA_OPTS:-} io.quantserve.node.NodeApplication --quantserve.node.model="$model" \
+"${java[@]}" -Xmx24g -Dquantserve.gpu.awq-tune-cache="$out/awq-kernels" ${QS_NODE_JAVA_OPTS:-} io.quantserve.node.NodeApplication --quantserve.node.model="$model" \
   --quantserve.node.served-model-name="$shape-awq" --quantserve.node.engine.backend="$backend" \
   "$kv_setting" --quantserve.node.engine.max-num-seqs=64 \
   --quantserve.node.engine.max-num-batched-tokens=2048 --server.port="$port" > "$out/node.log" 2>&1 &

@@ -12,7 +12,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"; carry="$root/gpu/.carry"
 out="${OUT:-$root/gpu/out}"; mkdir -p "$out"
 source "$root/gpu/device-env.sh"
 unpack_jre "$carry" /tmp/quantserve-jre || exit 2
-java=(/tmp/quantserve-jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g ${QS_JAVA_OPTS:-})
+# the AWQ kernels' choices kept in $OUT: timed at the first load, reused by the later ones (and their JSON comes back)
+java=(/tmp/quantserve-jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g
+      -Dquantserve.gpu.awq-tune-cache="$out/awq-kernels" ${QS_JAVA_OPTS:-})
 cp="$carry/classes.jar:$carry/test-classes.jar:$(ls "$carry"/lib/*.jar | paste -sd:)"
 profile=(io.quantserve.engine.gpu.bench.GpuStepProfile "${QS_SHAPE:-llama-7b}" 128)
 cd "$root/engine"
