@@ -43,6 +43,19 @@ class DockerComposeFileTest {
                 .contains("jdk.incubator.vector");
     }
 
+    @Test
+    void shouldOfferTheInferenceNodeOnTheCpuAndOnAnNvidiaGpu() throws IOException {
+        Path root = Platform.findRepoRoot(Path.of(""));
+        String compose = Files.readString(root.resolve("docker-compose.yml"));
+        String gpu = compose.substring(compose.indexOf("  inference-node-gpu:"));
+
+        assertThat(compose).contains("  inference-node: &inference-node", "profiles: [\"serve\"]");
+        assertThat(gpu).contains("<<: *inference-node", "profiles: [\"serve-gpu\"]",
+                "QUANTSERVE_NODE_ENGINE_BACKEND: cuda", "QUANTSERVE_NODE_ENGINE_GPUMEMORYUTILIZATION:",
+                "driver: nvidia", "capabilities: [gpu]");
+        assertThat(root.resolve("inference-node/Dockerfile")).content().contains("target/inference-node-*.jar");
+    }
+
     private static List<String> composeCommand() {
         if (runs(List.of("docker-compose", "version"))) {
             return List.of("docker-compose");
