@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.quantserve.engine.bench.SyntheticCheckpoint;
+import io.quantserve.engine.gpu.ActivationType;
 import io.quantserve.engine.gpu.CudaProbe;
 import io.quantserve.engine.gpu.EmulatedCuda;
+import io.quantserve.engine.gpu.model.GpuKvCache;
 import io.quantserve.engine.model.Architecture;
 import io.quantserve.engine.model.ModelConfig;
 import io.quantserve.engine.model.RopeScaling;
@@ -55,8 +57,8 @@ class GpuServingDeviceTest {
     // 2 layers, hidden 128, GQA 4/2 of 32 dims, Llama 2's 32K vocabulary; AWQ groups of 128 divide every input size
     static final ModelConfig SHAPE = new ModelConfig(Architecture.LLAMA, 128, 256, 2, 4, 2, 32, 32000, 1e-5f, 10000.0,
             new RopeScaling.None(), 2048, false, false, 0, 1, List.of(2));
-    // GPU KV cache: 2 layers x (keys + values) x 64 dims x 2 bytes x 16 tokens = 8 KiB a block; 3 blocks (48 tokens),
-    // where all but the shortest request end up needing 2: any two of them running together preempt
+    // GPU KV cache: 3 blocks of 16 tokens, where all but the shortest request end up needing 2: any two of them
+    // running together preempt
     static final int KV_BLOCKS = 3;
 
     @TempDir
@@ -75,7 +77,8 @@ class GpuServingDeviceTest {
 
         Path model = new SyntheticCheckpoint(SHAPE, DType.F16, 7).withAwq(128)
                 .withTokenizer(TestFixtures.root().resolve("tokenizers/llama2/tokenizer.model")).write(dir.resolve("awq"));
-        gpu = node(model, "cuda", "--quantserve.node.engine.kv-cache-memory=" + KV_BLOCKS * 8192 + "B");
+        long kvBytes = KV_BLOCKS * GpuKvCache.bytesPerBlock(SHAPE, ActivationType.F16, 16);
+        gpu = node(model, "cuda", "--quantserve.node.engine.kv-cache-memory=" + kvBytes + "B");
         cpu = node(model, "cpu");
     }
 
