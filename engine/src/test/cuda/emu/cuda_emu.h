@@ -28,6 +28,9 @@
 #include <ucontext.h>
 #include <type_traits>
 #include <vector>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 #undef __device__
 #undef __host__
@@ -175,6 +178,10 @@ inline void issue(void* dst, const void* src, int src_bytes, int size) {
         fail("cp.async with a misaligned address");
     }
     if (src_bytes < 0 || src_bytes > size) fail("cp.async with src-size out of range");
+#if defined(__SANITIZE_ADDRESS__)
+    char source[16];  // read at the issue, so that AddressSanitizer names the kernel line that starts a copy out of bounds
+    std::memcpy(source, src, src_bytes);
+#endif
     Copy c{dst, src, src_bytes, size};
     if (timing == CopyTiming::EARLY) {
         land(c);
@@ -198,6 +205,9 @@ inline void thread_main() {
 
 /** A thread's stack, set up so that the first switch to it enters thread_main. */
 inline void start(Thread& t) {
+#if defined(__SANITIZE_ADDRESS__)
+    __asan_unpoison_memory_region(t.stack.data(), t.stack.size());  // its last thread ended without returning
+#endif
 #if defined(__x86_64__)
     uintptr_t top = (reinterpret_cast<uintptr_t>(t.stack.data()) + t.stack.size()) & ~(uintptr_t) 15;
     void** sp = reinterpret_cast<void**>(top) - 8;  // 6 saved registers, the entry, a return slot: 16-byte aligned
@@ -233,6 +243,9 @@ inline void launch(dim3 grid, dim3 threads_per_block, size_t dynamic_bytes, std:
     if (threads_per_block.y != 1 || threads_per_block.z != 1 || threads % 32 != 0) fail("blocks of whole warps along x only");
     body = std::move(kernel);
     static std::vector<Thread> all;  // kept, stacks and all, from launch to launch
+#if defined(__SANITIZE_ADDRESS__)
+    for (Thread& t : all) __asan_unpoison_memory_region(t.stack.data(), t.stack.size());  // growing copies them
+#endif
     if ((int) all.size() < threads) all.resize(threads);
     for (Thread& t : all) t.stack.resize(128 * 1024);
     for (unsigned z = 0; z < grid.z; z++)

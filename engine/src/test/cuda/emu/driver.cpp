@@ -24,6 +24,9 @@ extern "C" CUresult cuEventElapsedTime(float* ms, CUevent start, CUevent end);
 #include <mutex>
 #include <string>
 #include <vector>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 namespace {
 
@@ -79,6 +82,9 @@ bool inside(CUdeviceptr p, size_t bytes) {
 
 /** The first allocation whose guard bytes a write changed, or 0. */
 uintptr_t overwrittenGuard() {
+#if defined(__SANITIZE_ADDRESS__)
+    return 0;  // poisoned: AddressSanitizer has stopped any access to them
+#endif
     for (const auto& [start, bytes] : allocations) {
         const unsigned char* before = reinterpret_cast<const unsigned char*>(start) - GUARD;
         const unsigned char* after = reinterpret_cast<const unsigned char*>(start) + bytes;
@@ -198,6 +204,10 @@ CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
     if (memory == nullptr) return CUDA_ERROR_OUT_OF_MEMORY;
     std::memset(memory, GUARD_BYTE, GUARD);
     std::memset(memory + GUARD + bytes, GUARD_BYTE, GUARD);
+#if defined(__SANITIZE_ADDRESS__)
+    __asan_poison_memory_region(memory, GUARD);  // a kernel reading or writing there stops at once, naming its line
+    __asan_poison_memory_region(memory + GUARD + bytes, GUARD);
+#endif
     allocations[(uintptr_t) (memory + GUARD)] = bytes;
     allocated += bytes;
     *p = (CUdeviceptr) (memory + GUARD);
@@ -211,8 +221,14 @@ CUresult cuMemFree_v2(CUdeviceptr p) {
         report("cuMemFree of a pointer that is not an allocation's start");
         return CUDA_ERROR_INVALID_VALUE;
     }
-    allocated -= it->second;
+    size_t bytes = it->second;
+    allocated -= bytes;
     allocations.erase(it);
+#if defined(__SANITIZE_ADDRESS__)
+    __asan_unpoison_memory_region(reinterpret_cast<unsigned char*>(p) - GUARD, GUARD + bytes + GUARD);
+#else
+    (void) bytes;
+#endif
     std::free(reinterpret_cast<unsigned char*>(p) - GUARD);
     return CUDA_SUCCESS;
 }

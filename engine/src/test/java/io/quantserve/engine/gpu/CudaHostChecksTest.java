@@ -17,7 +17,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The kernels' arithmetic and indexing, checked on the host: each {@code src/test/cuda/*_test.cu} (built by nvcc)
  * includes a kernel source and calls its {@code __host__ __device__} helpers (awq_mma.cu's fragments against PTX's
  * m16n8k16 layout, awq_gemv.cu's exact dequantization); each {@code *_test.cpp} (built by the host C++ compiler with
- * the CUDA toolkit's headers) runs whole kernels under {@code src/test/cuda/emu}'s emulation against a reference.
+ * the CUDA toolkit's headers) runs whole kernels under {@code src/test/cuda/emu}'s emulation against a reference,
+ * under AddressSanitizer and UndefinedBehaviorSanitizer where the compiler has them: a read past the end of a buffer,
+ * which the emulated driver's guard bytes cannot see (they catch writes), stops the check.
  * Each prints "ok". Needs nvcc (and c++ for the emulated ones); skipped without.
  */
 class CudaHostChecksTest {
@@ -47,6 +49,9 @@ class CudaHostChecksTest {
             assumeTrue(cxx.isPresent(), "no host C++ compiler (c++) on PATH: " + check + " not run here");
             List<String> command = new ArrayList<>(List.of(cxx.get().toString()));
             command.addAll(List.of(CudaToolchain.HOST_FLAGS));
+            if (CudaToolchain.sanitizersWork(cxx.get())) {
+                command.addAll(CudaToolchain.SANITIZER_FLAGS);
+            }
             command.addAll(List.of("-I" + CudaToolchain.includes(nvcc.get()), "-o", binary.toString(), source));
             compiled = run(command.toArray(String[]::new));
         }

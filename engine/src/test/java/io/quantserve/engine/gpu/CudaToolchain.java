@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -13,8 +15,31 @@ import java.util.stream.Stream;
 final class CudaToolchain {
     /** Host C++ flags for CUDA sources: CUDA code reinterprets freely, and its pragmas mean nothing to the host. */
     static final String[] HOST_FLAGS = {"-std=c++20", "-O2", "-fno-strict-aliasing", "-pthread", "-Wno-unknown-pragmas"};
+    /**
+     * AddressSanitizer and UndefinedBehaviorSanitizer, every finding fatal: a kernel run on the host reading or writing
+     * past a buffer (a device would return garbage, or fault on real hardware) or shifting by 32 stops its check.
+     */
+    static final List<String> SANITIZER_FLAGS = List.of("-fsanitize=address,undefined", "-fno-sanitize-recover=all");
+    private static Optional<Boolean> sanitizers = Optional.empty();
 
     private CudaToolchain() {
+    }
+
+    /** Whether {@code cxx} builds and runs a program with {@link #SANITIZER_FLAGS} (its runtime libraries installed). */
+    static synchronized boolean sanitizersWork(Path cxx) throws IOException, InterruptedException {
+        if (sanitizers.isEmpty()) {
+            Path dir = Files.createTempDirectory("sanitizer-probe");
+            Path source = Files.writeString(dir.resolve("probe.cpp"), "#include <vector>\nint main() { std::vector<int> v(4); return v[3]; }\n");
+            List<String> command = new ArrayList<>(List.of(cxx.toString()));
+            command.addAll(SANITIZER_FLAGS);
+            command.addAll(List.of("-o", dir.resolve("probe").toString(), source.toString()));
+            boolean works = run(command.toArray(String[]::new)).exit() == 0 && run(dir.resolve("probe").toString()).exit() == 0;
+            if (!works) {
+                System.out.println("host checks without sanitizers: " + cxx + " cannot build with " + SANITIZER_FLAGS);
+            }
+            sanitizers = Optional.of(works);
+        }
+        return sanitizers.get();
     }
 
     /** A CUDA toolkit program (or the host's c++) on PATH or in /usr/local/cuda/bin. */

@@ -25,14 +25,21 @@ import java.util.stream.Stream;
  * engine's {@code emulated-device-tests} run); everything above the driver — JCuda, the engine's launches, plans,
  * graphs and buffers — is the product's own code. Public for the inference node's device tests (the engine's test jar),
  * which load the same library: the engine's folder is found above the working directory, whichever module runs.
+ *
+ * <p>With {@value #SANITIZE_PROPERTY} true as well, the driver and kernels are built with AddressSanitizer and
+ * UndefinedBehaviorSanitizer ({@code target/cuda-emu-sanitized}), every allocation's guard bytes poisoned: a kernel
+ * that reads or writes outside a buffer, or loads a vector from a misaligned address (a fault on a device), stops the
+ * JVM naming its source line. The JVM must start with the sanitizers' runtime preloaded ({@code gpu/sanitized-emulation.sh}).
  */
 public final class EmulatedCuda {
     public static final String PROPERTY = "quantserve.test.cuda-emulation";
+    public static final String SANITIZE_PROPERTY = "quantserve.test.cuda-emulation.sanitize";
     private static final Path ENGINE = engineFolder();
     private static final Path KERNELS = ENGINE.resolve("src/main/cuda");
     private static final Path EMULATION = ENGINE.resolve("src/test/cuda/emu");
     private static final Path PTX = ENGINE.resolve("src/main/resources/io/quantserve/engine/gpu");
-    private static final Path OUT = ENGINE.resolve("target/cuda-emu");
+    private static final boolean SANITIZED = Boolean.getBoolean(SANITIZE_PROPERTY);
+    private static final Path OUT = ENGINE.resolve(SANITIZED ? "target/cuda-emu-sanitized" : "target/cuda-emu");
     private static final Pattern ENTRY = Pattern.compile("^\\.visible \\.entry (\\w+)\\(", Pattern.MULTILINE);
     private static Optional<String> missing;  // the first load()'s outcome: empty once loaded
 
@@ -63,6 +70,10 @@ public final class EmulatedCuda {
             Path cxx = CudaToolchain.tool("c++").orElse(null);
             if (nvcc == null || cxx == null) {
                 return Optional.of("the CUDA emulation needs the CUDA toolkit's headers (beside nvcc) and a host c++");
+            }
+            if (SANITIZED && !Files.readString(Path.of("/proc/self/maps")).contains("libasan")) {
+                throw new IllegalStateException(SANITIZE_PROPERTY + " needs the JVM started with AddressSanitizer's "
+                        + "runtime preloaded (LD_PRELOAD; gpu/sanitized-emulation.sh does so)");
             }
             Path library = OUT.resolve("libcuda.so.1").toAbsolutePath();
             if (!Files.exists(library) || olderThanSources(library)) {
@@ -97,6 +108,9 @@ public final class EmulatedCuda {
                 objects.add(object);
                 List<String> command = new ArrayList<>(List.of(cxx.toString()));
                 command.addAll(List.of(CudaToolchain.HOST_FLAGS));
+                if (SANITIZED) {
+                    command.addAll(CudaToolchain.SANITIZER_FLAGS);
+                }
                 command.addAll(List.of("-fPIC", "-I" + includes, "-c", unit.toString(), "-o", object));
                 compiled.add(compilers.submit(() -> CudaToolchain.run(command.toArray(String[]::new))));
             }
@@ -114,6 +128,9 @@ public final class EmulatedCuda {
                 temporary.toString()));
         link.addAll(objects);
         link.add("-pthread");
+        if (SANITIZED) {
+            link.addAll(CudaToolchain.SANITIZER_FLAGS);
+        }
         CudaToolchain.Result linked = CudaToolchain.run(link.toArray(String[]::new));
         if (linked.exit() != 0) {
             return "linking the CUDA emulation failed:\n" + linked.output();
