@@ -82,7 +82,7 @@ fi
 model_bench_rc=skipped
 if [[ "${QUANTSERVE_SKIP_BENCH:-}" != 1 && "${QUANTSERVE_SKIP_MODEL_BENCH:-}" != 1 ]]; then
   (cd "$root/engine" && timeout "$(limit 180)" "$jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-    -Xmx4g -Dquantserve.gpu.awq-tune-cache="$out/awq-kernels-bench" -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench \
+    -Xmx4g -Dquantserve.gpu.awq-tune-cache="$out/awq-kernels-cubin" -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench \
     llama-7b 128) > "$out/model-bench.txt" 2>&1
   model_bench_rc=$?
 fi

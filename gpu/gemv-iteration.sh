@@ -18,7 +18,9 @@ java=(/tmp/quantserve-jre/bin/java --add-modules jdk.incubator.vector --enable-n
 cp="$carry/classes.jar:$carry/test-classes.jar:$(ls "$carry"/lib/*.jar | paste -sd:)"
 cd "$root/engine"
 sel=(); for c in gpu.GpuKernelsDeviceTest gpu.model.GpuLinearDeviceTest gpu.model.GpuLlamaModelDeviceTest gpu.model.GpuEngineCoreDeviceTest; do sel+=(--select-class "io.quantserve.engine.$c"); done
-timeout "$(limit 150)" "${java[@]}" -jar "$carry/junit-console.jar" execute --class-path "$cp" "${sel[@]}" --details=tree \
+# tuning at the tests' model loads keeps its choices and any kernel that broke the CUDA context in $OUT/awq-kernels,
+# the folder of the tuned run at the end: a kernel faulting here is left out there (AwqKernelCache.faulted)
+timeout "$(limit 150)" "${java[@]}" -Dquantserve.gpu.awq-tune-cache="$out/awq-kernels" -jar "$carry/junit-console.jar" execute --class-path "$cp" "${sel[@]}" --details=tree \
   --disable-banner --disable-ansi-colors > "$out/tests.log" 2>&1; echo "tests exit $?"
 grep -E "✘" -A6 "$out/tests.log" | head -30; grep -E "tests (successful|failed)" "$out/tests.log"
 # the model's device tests again with 1-32 rows on each decode kernel written without a GPU (LinearDispatch.AwqDecode)
@@ -57,7 +59,8 @@ timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-dequant-rows=0 -cp "$cp"
 timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.prefill-attention=mma -cp "$cp" io.quantserve.engine.gpu.bench.GpuModelBench \
   llama-7b 128 2>&1 | grep -E "prefill" | sed "s/^/prefill-attention=mma: /" | tee -a "$out/model.txt"
 # the model as it loads by default: every AWQ layer shape's kernels timed at load (AwqKernelTuner), the choice printed;
-# the choices kept in $OUT/awq-kernels (a fresh folder each call, so timed anew; the JSON, every candidate's µs, comes back)
+# the choices kept in $OUT/awq-kernels (a fresh folder each call, so the 7B shapes are timed anew - the tests above
+# kept only their small models' shapes there; the JSON, every candidate's µs, comes back)
 timeout "$(limit 90)" "${java[@]}" -Dquantserve.gpu.awq-tune-cache="$out/awq-kernels" -cp "$cp" \
   io.quantserve.engine.gpu.bench.GpuModelBench llama-7b 128 2>&1 \
   | grep -E "AWQ kernels|prefill|decode" | sed "s/^/tuned: /" | tee -a "$out/model.txt"

@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * modules' sources (the SHA-256 on the first line of their PTX), whether PTX is forced, and the buckets; a file with
  * another fingerprint inside is ignored. Folder: {@value #PROPERTY}, else {@code $XDG_CACHE_HOME/quantserve/awq-kernels}
  * or {@code ~/.cache/quantserve/awq-kernels}; {@code off} keeps nothing. Reading or writing it never fails a load: a
- * file that cannot be read or parsed is logged and tuned over; written to a temporary name, then renamed.
+ * file that cannot be read or parsed is logged and tuned over; written to a temporary name, then renamed. It also
+ * lists the candidates after which the CUDA context ran nothing more ({@link #markFaulted}): tuning leaves them out,
+ * so that a kernel faulting on this device fails one load, not every load after it.
  */
 final class AwqKernelCache {
     static final String PROPERTY = "quantserve.gpu.awq-tune-cache";
@@ -46,13 +48,17 @@ final class AwqKernelCache {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The file's content. */
-    record Saved(String fingerprint, List<SavedShape> shapes) {
+    record Saved(String fingerprint, List<SavedShape> shapes, List<SavedFault> faulted) {
     }
 
     record SavedShape(int inFeatures, int outFeatures, int groupSize, List<SavedBucket> buckets) {
     }
 
     record SavedBucket(int rows, String choice, Map<String, Double> micros) {
+    }
+
+    /** A candidate after which the CUDA context ran nothing more (a fault inside its kernel): where, and the error. */
+    record SavedFault(String choice, String where, String error) {
     }
 
     /** A cache that keeps nothing. */
@@ -139,18 +145,8 @@ final class AwqKernelCache {
      */
     Map<Shape, List<Bucket>> load() {
         Map<Shape, List<Bucket>> shapes = new LinkedHashMap<>();
-        if (file == null || !Files.isRegularFile(file)) {
-            return shapes;
-        }
-        Saved saved;
-        try {
-            saved = JSON.readValue(file.toFile(), Saved.class);
-        } catch (IOException e) {
-            LOG.warn("AWQ kernel choices in {} cannot be read ({}); timing the kernels again", file, e.getMessage());
-            return shapes;
-        }
-        if (saved == null || !fingerprint.equals(saved.fingerprint()) || saved.shapes() == null) {
-            LOG.info("AWQ kernel choices in {} are for another device or kernel build; timing the kernels again", file);
+        Saved saved = read();
+        if (saved == null || saved.shapes() == null) {
             return shapes;
         }
         for (SavedShape s : saved.shapes()) {
@@ -160,6 +156,40 @@ final class AwqKernelCache {
             }
         }
         return shapes;
+    }
+
+    /**
+     * The candidates that broke the CUDA context at an earlier load with this fingerprint ({@link #markFaulted}),
+     * left out of tuning from then on: a kernel that faults on this device would take every later load with it.
+     */
+    Map<AwqChoice, SavedFault> faulted() {
+        Map<AwqChoice, SavedFault> faulted = new LinkedHashMap<>();
+        Saved saved = read();
+        if (saved != null && saved.faulted() != null) {
+            for (SavedFault f : saved.faulted()) {
+                AwqChoice.named(f.choice()).ifPresent(c -> faulted.put(c, f));
+            }
+        }
+        return faulted;
+    }
+
+    /** The file's content for this fingerprint; null where off, absent, unreadable (logged) or another's. */
+    private Saved read() {
+        if (file == null || !Files.isRegularFile(file)) {
+            return null;
+        }
+        Saved saved;
+        try {
+            saved = JSON.readValue(file.toFile(), Saved.class);
+        } catch (IOException e) {
+            LOG.warn("AWQ kernel choices in {} cannot be read ({}); timing the kernels again", file, e.getMessage());
+            return null;
+        }
+        if (saved == null || !fingerprint.equals(saved.fingerprint())) {
+            LOG.info("AWQ kernel choices in {} are for another device or kernel build; timing the kernels again", file);
+            return null;
+        }
+        return saved;
     }
 
     /** A saved shape's buckets in {@link AwqKernelTable#BUCKETS} order, or null where they do not fit it. */
@@ -195,6 +225,24 @@ final class AwqKernelCache {
         }
         Map<Shape, List<Bucket>> all = load();
         all.putAll(tuned);
+        write(all, List.copyOf(faulted().values()));
+    }
+
+    /**
+     * Records that the CUDA context ran nothing after {@code choice} ran on {@code where}, with the shapes and other
+     * faults the file holds; {@link #faulted} lists it from then on. Returns whether it was written.
+     */
+    boolean markFaulted(AwqChoice choice, String where, String error) {
+        if (file == null) {
+            return false;
+        }
+        Map<AwqChoice, SavedFault> faults = faulted();
+        faults.put(choice, new SavedFault(choice.toString(), where, error));
+        return write(load(), List.copyOf(faults.values()));
+    }
+
+    /** The file: written to a temporary file beside it, then renamed over it; a failure is logged. */
+    private boolean write(Map<Shape, List<Bucket>> all, List<SavedFault> faults) {
         List<SavedShape> shapes = new ArrayList<>();
         all.forEach((shape, buckets) -> {
             List<SavedBucket> saved = new ArrayList<>();
@@ -209,9 +257,10 @@ final class AwqKernelCache {
         try {
             Files.createDirectories(file.getParent());
             temporary = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-            JSON.writerWithDefaultPrettyPrinter().writeValue(temporary.toFile(), new Saved(fingerprint, shapes));
+            JSON.writerWithDefaultPrettyPrinter().writeValue(temporary.toFile(), new Saved(fingerprint, shapes, faults));
             Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             LOG.info("AWQ kernel choices kept in {}", file);
+            return true;
         } catch (IOException | RuntimeException e) {
             LOG.warn("AWQ kernel choices could not be kept in {}: {}", file, e.toString());
             if (temporary != null) {
@@ -221,6 +270,7 @@ final class AwqKernelCache {
                     // the warning above says enough
                 }
             }
+            return false;
         }
     }
 }

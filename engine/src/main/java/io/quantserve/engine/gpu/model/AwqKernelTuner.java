@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * #PREFILL_LAYERS}), once to warm up, then {@value #PASSES} times between CUDA events; µs a call. It is checked
  * against the untuned choice ({@link LinearDispatch#awqConfigured}, the reference) before and after its timing, its
  * output poisoned with NaN first: a candidate that differs by more than {@value #TOLERANCE} of the reference's largest
- * output, writes a non-finite value, or whose launch the driver refuses, is left out (logged). The choice is the first
+ * output, writes a non-finite value, or whose launch the driver refuses, is left out (logged); one after which the
+ * context runs nothing more (a fault inside its kernel) fails the load and is recorded in the cache, which leaves it
+ * out of every later load's tuning on that device ({@link AwqKernelCache#faulted}). The choice is the first
  * candidate, the reference first, within {@value #NOISE} of the fastest: two starts of a node choose alike where
  * timings differ by noise only, and a kernel measured before stays unless another is clearly faster. A bucket with
  * one candidate is not timed. What was chosen is kept on disk ({@link AwqKernelCache}) and run at the next load on
@@ -61,6 +64,8 @@ final class AwqKernelTuner {
     private final CudaDevice device;
     private final Product product;
     private final AwqKernelCache cache;
+    /** Candidates after which the context ran nothing more, at an earlier load: never run again (from the cache). */
+    private Set<AwqChoice> faulted = Set.of();
 
     AwqKernelTuner(CudaDevice device, Product product, AwqKernelCache cache) {
         this.device = device;
@@ -114,6 +119,10 @@ final class AwqKernelTuner {
         long start = System.nanoTime();
         Map<Shape, List<AwqDeviceWeights>> shapes = byShape(layers);
         Map<Shape, List<Bucket>> kept = cache.load();
+        Map<AwqChoice, AwqKernelCache.SavedFault> faults = cache.faulted();
+        faulted = faults.keySet();
+        faults.values().forEach(f -> LOG.warn("AWQ kernel {} left out of tuning: the CUDA context ran nothing more after "
+                + "it ran on {} at an earlier load ({}; recorded in {})", f.choice(), f.where(), f.error(), cache.file()));
         int rows = AwqKernelTable.LARGEST_BUCKET;
         long xBytes = 2L * rows * shapes.keySet().stream().mapToInt(Shape::inFeatures).max().orElse(1);
         long yBytes = 2L * rows * shapes.keySet().stream().mapToInt(Shape::outFeatures).max().orElse(1);
@@ -166,6 +175,8 @@ final class AwqKernelTuner {
             String wrong;
             if (!LinearDispatch.awqCandidates(m, shape.outFeatures(), shape.inFeatures(), shape.groupSize()).contains(c)) {
                 wrong = "not a candidate there";
+            } else if (faulted.contains(c)) {
+                wrong = "it broke the CUDA context at an earlier load";
             } else {
                 try {
                     wrong = mismatch(outputs(reference, first, x, y, m), outputs(c, first, x, y, m));
@@ -190,6 +201,7 @@ final class AwqKernelTuner {
         List<AwqChoice> candidates = new ArrayList<>(
                 LinearDispatch.awqCandidates(m, n, shape.inFeatures(), shape.groupSize()));
         candidates.remove(reference);
+        candidates.removeAll(faulted);
         candidates.addFirst(reference);
         if (candidates.size() == 1) {
             return new Bucket(reference, Map.of());
@@ -237,16 +249,22 @@ final class AwqKernelTuner {
     /**
      * After a candidate's failure, whether the context still runs the reference: a launch refused (too many resources,
      * say) leaves it usable; a fault inside a kernel (an illegal address) does not, and nothing on this device can
-     * run any more, so the model's load fails naming the candidate and how to start without tuning.
+     * run any more (CUDA's sticky errors: only a new process is sure to run kernels again), so the candidate is
+     * recorded in the cache, which leaves it out of every later load's tuning on this device, and this load fails
+     * naming it.
      */
     private void requireUsableContext(AwqChoice reference, AwqDeviceWeights w, DeviceBuffer x, DeviceBuffer y, int m,
             AwqChoice failed, String where, CudaException cause) {
         try {
             outputs(reference, w, x, y, m);
         } catch (CudaException e) {
+            String next = cache.markFaulted(failed, where, cause.getMessage())
+                    ? "it is left out of tuning on this device from the next start on (recorded in " + cache.file()
+                            + "), or start with -D" + PROPERTY + "=false to run the configured kernels untimed"
+                    : "start with -D" + PROPERTY + "=false to run the configured kernels without timing the others";
             IllegalStateException fatal = new IllegalStateException("AWQ kernel tuning: " + failed + " failed on "
-                    + where + " (" + cause.getMessage() + ") and the CUDA context no longer runs kernels; start with -D"
-                    + PROPERTY + "=false to run the configured kernels without timing the others", cause);
+                    + where + " (" + cause.getMessage() + ") and the CUDA context no longer runs kernels; " + next,
+                    cause);
             fatal.addSuppressed(e);
             throw fatal;
         }

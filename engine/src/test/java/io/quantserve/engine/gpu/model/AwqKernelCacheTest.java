@@ -99,6 +99,34 @@ class AwqKernelCacheTest {
         assertThat(AwqKernelCache.OFF.load()).isEmpty();
     }
 
+    /**
+     * A candidate that broke the CUDA context stays listed through later saves of choices (and a file written before
+     * faults were kept reads as having none); another fingerprint's faults are not this one's.
+     */
+    @Test
+    void keepsTheCandidatesThatBrokeTheContextBesideTheChoices() throws IOException {
+        Path file = dir.resolve("f.json");
+        AwqKernelCache cache = new AwqKernelCache(file, "fp 1");
+        assertThat(cache.faulted()).isEmpty();
+        cache.save(Map.of(QKV, buckets(GEMV)));
+        assertThat(cache.markFaulted(GEMV, "4096->12288 group 128 at 1 rows", "CUDA_ERROR_ILLEGAL_ADDRESS")).isTrue();
+        cache.save(Map.of(DOWN, buckets(GEMM)));
+        assertThat(cache.load()).as("the choices kept with the fault").containsOnlyKeys(QKV, DOWN);
+        assertThat(cache.faulted()).containsOnlyKeys(GEMV);
+        assertThat(cache.faulted().get(GEMV).where()).isEqualTo("4096->12288 group 128 at 1 rows");
+        assertThat(cache.faulted().get(GEMV).error()).isEqualTo("CUDA_ERROR_ILLEGAL_ADDRESS");
+        AwqChoice mma = new AwqChoice(Kernel.AWQ_MMA);
+        cache.markFaulted(mma, "11008->4096 group 128 at 8 rows", "CUDA_ERROR_MISALIGNED_ADDRESS");
+        assertThat(cache.faulted()).containsOnlyKeys(GEMV, mma);
+        assertThat(new AwqKernelCache(file, "fp 2").faulted()).isEmpty();
+
+        Files.writeString(file, Files.readString(file).replaceFirst(",\\s*\"faulted\"[\\s\\S]*\\]\\s*}\\s*$", "}"));
+        assertThat(Files.readString(file)).doesNotContain("faulted");
+        assertThat(cache.load()).containsOnlyKeys(QKV, DOWN);
+        assertThat(cache.faulted()).isEmpty();
+        assertThat(AwqKernelCache.OFF.markFaulted(GEMV, "anywhere", "any")).isFalse();
+    }
+
     @Test
     void everyAwqChoiceIsNamedBackFromItsName() {
         for (Kernel k : Kernel.values()) {

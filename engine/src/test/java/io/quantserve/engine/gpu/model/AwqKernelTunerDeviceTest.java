@@ -173,7 +173,8 @@ class AwqKernelTunerDeviceTest extends DeviceTest {
 
     /**
      * A launch the driver refuses leaves the candidate out and tuning goes on; where the context runs nothing after a
-     * candidate (a fault inside a kernel), the load fails naming it and the property that starts without tuning.
+     * candidate (a fault inside a kernel), the load fails naming it and the property that starts without tuning, and
+     * the cache records it: the next load's tuning never runs it.
      */
     @Test
     void goesOnPastARefusedLaunchAndStopsByNameWhereTheContextIsLost() {
@@ -192,16 +193,32 @@ class AwqKernelTunerDeviceTest extends DeviceTest {
         assertThat(table.describe().getFirst()).doesNotContain("mma").contains("batched-gemv");
 
         boolean[] lost = {false};
+        AwqKernelCache cache = new AwqKernelCache(cacheFolder.resolve("faults.json"), "this device");
         AwqKernelTuner broken = new AwqKernelTuner(device, (c, weights, x, y, m) -> {
             if (lost[0] || c.kernel() == Kernel.AWQ_MMA) {
                 lost[0] = true;
                 throw new CudaException("cuLaunchKernel(" + c + ")", 700); // CUDA_ERROR_ILLEGAL_ADDRESS: sticky
             }
             GpuLinear.Awq.product(ops, c, weights, x, y, m, false);
-        });
+        }, cache);
         assertThatThrownBy(() -> broken.tune(List.of(w))).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("mma failed on 128->64 group 32 at 1 rows")
+                .hasMessageContaining("left out of tuning on this device from the next start on (recorded in "
+                        + cache.file() + ")")
                 .hasMessageContaining("-Dquantserve.gpu.awq-tune=false");
+        AwqChoice mma = new AwqChoice(Kernel.AWQ_MMA);
+        assertThat(cache.faulted()).containsOnlyKeys(mma);
+
+        // the next start (a new context): tuned without it
+        List<AwqChoice> ran = new ArrayList<>();
+        AwqKernelTable next = new AwqKernelTuner(device, (c, weights, x, y, m) -> {
+            ran.add(c);
+            GpuLinear.Awq.product(ops, c, weights, x, y, m, false);
+        }, cache).tune(List.of(w));
+        assertThat(ran).contains(new AwqChoice(Kernel.AWQ_BATCHED_GEMV)).doesNotContain(mma);
+        assertThat(next.describe().getFirst()).doesNotContain("mma");
+        assertThat(cache.load()).containsOnlyKeys(Shape.of(w));
+        assertThat(cache.faulted()).as("still listed after the choices are saved").containsOnlyKeys(mma);
     }
 
     /** A tiny model tuned at load computes what the same weights untuned do (within fp16 sums' order). */
