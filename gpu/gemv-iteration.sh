@@ -19,7 +19,7 @@ cp="$carry/classes.jar:$carry/test-classes.jar:$(ls "$carry"/lib/*.jar | paste -
 cd "$root/engine"
 sel=(); for c in gpu.GpuKernelsDeviceTest gpu.model.GpuLinearDeviceTest gpu.model.GpuLlamaModelDeviceTest gpu.model.GpuEngineCoreDeviceTest; do sel+=(--select-class "io.quantserve.engine.$c"); done
 # tuning at the tests' model loads keeps its choices and any kernel that broke the CUDA context in $OUT/awq-kernels,
-# the folder of the tuned run at the end: a kernel faulting here is left out there (AwqKernelCache.faulted)
+# the folder of the tuned run at the end: a kernel faulting here is left out there (AwqKernelCache.markFaulted)
 timeout "$(limit 150)" "${java[@]}" -Dquantserve.gpu.awq-tune-cache="$out/awq-kernels" -jar "$carry/junit-console.jar" execute --class-path "$cp" "${sel[@]}" --details=tree \
   --disable-banner --disable-ansi-colors > "$out/tests.log" 2>&1; echo "tests exit $?"
 grep -E "✘" -A6 "$out/tests.log" | head -30; grep -E "tests (successful|failed)" "$out/tests.log"

@@ -61,6 +61,13 @@ final class AwqKernelCache {
     record SavedFault(String choice, String where, String error) {
     }
 
+    /**
+     * What the file holds for this fingerprint: each shape's buckets, and the candidates that broke the CUDA context
+     * at an earlier load ({@link #markFaulted}), which tuning leaves out from then on.
+     */
+    record Kept(Map<Shape, List<Bucket>> shapes, Map<AwqChoice, SavedFault> faulted) {
+    }
+
     /** A cache that keeps nothing. */
     static final AwqKernelCache OFF = new AwqKernelCache(null, "");
 
@@ -139,38 +146,26 @@ final class AwqKernelCache {
     }
 
     /**
-     * The buckets the file holds for each shape, for this fingerprint; empty where it is off, there is no file, or it
-     * is for another fingerprint, or cannot be read (logged). A shape whose buckets are not the ones timed now, or
-     * name a choice no kernel has, is left out (it is timed again).
+     * What the file holds for this fingerprint; nothing where it is off, there is no file, or it is for another
+     * fingerprint, or cannot be read (logged). A shape whose buckets are not the ones timed now, or name a choice no
+     * kernel has, is left out (it is timed again); so is a fault naming no kernel.
      */
-    Map<Shape, List<Bucket>> load() {
-        Map<Shape, List<Bucket>> shapes = new LinkedHashMap<>();
+    Kept load() {
+        Kept kept = new Kept(new LinkedHashMap<>(), new LinkedHashMap<>());
         Saved saved = read();
-        if (saved == null || saved.shapes() == null) {
-            return shapes;
+        if (saved == null) {
+            return kept;
         }
-        for (SavedShape s : saved.shapes()) {
+        for (SavedShape s : saved.shapes() == null ? List.<SavedShape>of() : saved.shapes()) {
             List<Bucket> buckets = buckets(s);
             if (buckets != null) {
-                shapes.put(new Shape(s.inFeatures(), s.outFeatures(), s.groupSize()), buckets);
+                kept.shapes().put(new Shape(s.inFeatures(), s.outFeatures(), s.groupSize()), buckets);
             }
         }
-        return shapes;
-    }
-
-    /**
-     * The candidates that broke the CUDA context at an earlier load with this fingerprint ({@link #markFaulted}),
-     * left out of tuning from then on: a kernel that faults on this device would take every later load with it.
-     */
-    Map<AwqChoice, SavedFault> faulted() {
-        Map<AwqChoice, SavedFault> faulted = new LinkedHashMap<>();
-        Saved saved = read();
-        if (saved != null && saved.faulted() != null) {
-            for (SavedFault f : saved.faulted()) {
-                AwqChoice.named(f.choice()).ifPresent(c -> faulted.put(c, f));
-            }
+        for (SavedFault f : saved.faulted() == null ? List.<SavedFault>of() : saved.faulted()) {
+            AwqChoice.named(f.choice()).ifPresent(c -> kept.faulted().put(c, f));
         }
-        return faulted;
+        return kept;
     }
 
     /** The file's content for this fingerprint; null where off, absent, unreadable (logged) or another's. */
@@ -223,28 +218,28 @@ final class AwqKernelCache {
         if (file == null) {
             return;
         }
-        Map<Shape, List<Bucket>> all = load();
-        all.putAll(tuned);
-        write(all, List.copyOf(faulted().values()));
+        Kept kept = load();
+        kept.shapes().putAll(tuned);
+        write(kept);
     }
 
     /**
      * Records that the CUDA context ran nothing after {@code choice} ran on {@code where}, with the shapes and other
-     * faults the file holds; {@link #faulted} lists it from then on. Returns whether it was written.
+     * faults the file holds; {@link #load} lists it from then on. Returns whether it was written.
      */
     boolean markFaulted(AwqChoice choice, String where, String error) {
         if (file == null) {
             return false;
         }
-        Map<AwqChoice, SavedFault> faults = faulted();
-        faults.put(choice, new SavedFault(choice.toString(), where, error));
-        return write(load(), List.copyOf(faults.values()));
+        Kept kept = load();
+        kept.faulted().put(choice, new SavedFault(choice.toString(), where, error));
+        return write(kept);
     }
 
     /** The file: written to a temporary file beside it, then renamed over it; a failure is logged. */
-    private boolean write(Map<Shape, List<Bucket>> all, List<SavedFault> faults) {
+    private boolean write(Kept kept) {
         List<SavedShape> shapes = new ArrayList<>();
-        all.forEach((shape, buckets) -> {
+        kept.shapes().forEach((shape, buckets) -> {
             List<SavedBucket> saved = new ArrayList<>();
             for (int i = 0; i < buckets.size(); i++) {
                 Map<String, Double> micros = new LinkedHashMap<>();
@@ -257,7 +252,8 @@ final class AwqKernelCache {
         try {
             Files.createDirectories(file.getParent());
             temporary = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-            JSON.writerWithDefaultPrettyPrinter().writeValue(temporary.toFile(), new Saved(fingerprint, shapes, faults));
+            JSON.writerWithDefaultPrettyPrinter().writeValue(temporary.toFile(), new Saved(fingerprint, shapes,
+                    List.copyOf(kept.faulted().values())));
             Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             LOG.info("AWQ kernel choices kept in {}", file);
             return true;

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * output poisoned with NaN first: a candidate that differs by more than {@value #TOLERANCE} of the reference's largest
  * output, writes a non-finite value, or whose launch the driver refuses, is left out (logged); one after which the
  * context runs nothing more (a fault inside its kernel) fails the load and is recorded in the cache, which leaves it
- * out of every later load's tuning on that device ({@link AwqKernelCache#faulted}). The choice is the first
+ * out of every later load's tuning on that device ({@link AwqKernelCache#markFaulted}). The choice is the first
  * candidate, the reference first, within {@value #NOISE} of the fastest: two starts of a node choose alike where
  * timings differ by noise only, and a kernel measured before stays unless another is clearly faster. A bucket with
  * one candidate is not timed. What was chosen is kept on disk ({@link AwqKernelCache}) and run at the next load on
@@ -118,10 +118,10 @@ final class AwqKernelTuner {
     AwqKernelTable tune(List<AwqDeviceWeights> layers) {
         long start = System.nanoTime();
         Map<Shape, List<AwqDeviceWeights>> shapes = byShape(layers);
-        Map<Shape, List<Bucket>> kept = cache.load();
-        Map<AwqChoice, AwqKernelCache.SavedFault> faults = cache.faulted();
-        faulted = faults.keySet();
-        faults.values().forEach(f -> LOG.warn("AWQ kernel {} left out of tuning: the CUDA context ran nothing more after "
+        AwqKernelCache.Kept onDisk = cache.load();
+        Map<Shape, List<Bucket>> kept = onDisk.shapes();
+        faulted = onDisk.faulted().keySet();
+        onDisk.faulted().values().forEach(f -> LOG.warn("AWQ kernel {} left out of tuning: the CUDA context ran nothing more after "
                 + "it ran on {} at an earlier load ({}; recorded in {})", f.choice(), f.where(), f.error(), cache.file()));
         int rows = AwqKernelTable.LARGEST_BUCKET;
         long xBytes = 2L * rows * shapes.keySet().stream().mapToInt(Shape::inFeatures).max().orElse(1);

@@ -65,10 +65,10 @@ class AwqKernelCacheTest {
     void keepsEveryShapesBucketsAndMergesAnotherModelsShapes() throws IOException {
         Path file = dir.resolve("sub").resolve("h100.json");
         AwqKernelCache cache = new AwqKernelCache(file, "fp 1");
-        assertThat(cache.load()).isEmpty(); // no file yet
+        assertThat(cache.load().shapes()).isEmpty(); // no file yet
         cache.save(Map.of(QKV, buckets(GEMV)));
         cache.save(Map.of(DOWN, buckets(GEMM))); // another model's shape joins the first
-        Map<Shape, List<Bucket>> loaded = cache.load();
+        Map<Shape, List<Bucket>> loaded = cache.load().shapes();
         assertThat(loaded).containsOnlyKeys(QKV, DOWN);
         assertThat(loaded.get(QKV)).isEqualTo(buckets(GEMV));
         assertThat(loaded.get(DOWN)).isEqualTo(buckets(GEMM));
@@ -77,26 +77,26 @@ class AwqKernelCacheTest {
         }
         // the same shape timed again replaces its buckets
         cache.save(Map.of(QKV, buckets(GEMM)));
-        assertThat(cache.load().get(QKV)).isEqualTo(buckets(GEMM));
+        assertThat(cache.load().shapes().get(QKV)).isEqualTo(buckets(GEMM));
     }
 
     @Test
     void aFileForAnotherFingerprintOrThatCannotBeReadIsTimedOver() throws IOException {
         Path file = dir.resolve("c.json");
         new AwqKernelCache(file, "fp 1").save(Map.of(QKV, buckets(GEMV)));
-        assertThat(new AwqKernelCache(file, "fp 2").load()).isEmpty();
+        assertThat(new AwqKernelCache(file, "fp 2").load().shapes()).isEmpty();
         Files.writeString(file, "{\"fingerprint\": \"fp 1\", \"shapes\": [");
-        assertThat(new AwqKernelCache(file, "fp 1").load()).isEmpty();
+        assertThat(new AwqKernelCache(file, "fp 1").load().shapes()).isEmpty();
         // a shape naming a choice no kernel has, or another bucket set, is left out; the others stay
         new AwqKernelCache(file, "fp 1").save(Map.of(QKV, buckets(GEMV), DOWN, buckets(GEMM)));
         String json = Files.readString(file);
         Files.writeString(file, json.replace("gemv-ring", "gemv-warp-specialized"));
-        assertThat(new AwqKernelCache(file, "fp 1").load()).containsOnlyKeys(DOWN);
+        assertThat(new AwqKernelCache(file, "fp 1").load().shapes()).containsOnlyKeys(DOWN);
         Files.writeString(file, json.replaceFirst("\"rows\" : 512", "\"rows\" : 1024"));
-        assertThat(new AwqKernelCache(file, "fp 1").load()).hasSize(1);
+        assertThat(new AwqKernelCache(file, "fp 1").load().shapes()).hasSize(1);
         // off keeps nothing and reads nothing
         AwqKernelCache.OFF.save(Map.of(QKV, buckets(GEMV)));
-        assertThat(AwqKernelCache.OFF.load()).isEmpty();
+        assertThat(AwqKernelCache.OFF.load().shapes()).isEmpty();
     }
 
     /**
@@ -107,23 +107,23 @@ class AwqKernelCacheTest {
     void keepsTheCandidatesThatBrokeTheContextBesideTheChoices() throws IOException {
         Path file = dir.resolve("f.json");
         AwqKernelCache cache = new AwqKernelCache(file, "fp 1");
-        assertThat(cache.faulted()).isEmpty();
+        assertThat(cache.load().faulted()).isEmpty();
         cache.save(Map.of(QKV, buckets(GEMV)));
         assertThat(cache.markFaulted(GEMV, "4096->12288 group 128 at 1 rows", "CUDA_ERROR_ILLEGAL_ADDRESS")).isTrue();
         cache.save(Map.of(DOWN, buckets(GEMM)));
-        assertThat(cache.load()).as("the choices kept with the fault").containsOnlyKeys(QKV, DOWN);
-        assertThat(cache.faulted()).containsOnlyKeys(GEMV);
-        assertThat(cache.faulted().get(GEMV).where()).isEqualTo("4096->12288 group 128 at 1 rows");
-        assertThat(cache.faulted().get(GEMV).error()).isEqualTo("CUDA_ERROR_ILLEGAL_ADDRESS");
+        assertThat(cache.load().shapes()).as("the choices kept with the fault").containsOnlyKeys(QKV, DOWN);
+        assertThat(cache.load().faulted()).containsOnlyKeys(GEMV);
+        assertThat(cache.load().faulted().get(GEMV).where()).isEqualTo("4096->12288 group 128 at 1 rows");
+        assertThat(cache.load().faulted().get(GEMV).error()).isEqualTo("CUDA_ERROR_ILLEGAL_ADDRESS");
         AwqChoice mma = new AwqChoice(Kernel.AWQ_MMA);
         cache.markFaulted(mma, "11008->4096 group 128 at 8 rows", "CUDA_ERROR_MISALIGNED_ADDRESS");
-        assertThat(cache.faulted()).containsOnlyKeys(GEMV, mma);
-        assertThat(new AwqKernelCache(file, "fp 2").faulted()).isEmpty();
+        assertThat(cache.load().faulted()).containsOnlyKeys(GEMV, mma);
+        assertThat(new AwqKernelCache(file, "fp 2").load().faulted()).isEmpty();
 
         Files.writeString(file, Files.readString(file).replaceFirst(",\\s*\"faulted\"[\\s\\S]*\\]\\s*}\\s*$", "}"));
         assertThat(Files.readString(file)).doesNotContain("faulted");
-        assertThat(cache.load()).containsOnlyKeys(QKV, DOWN);
-        assertThat(cache.faulted()).isEmpty();
+        assertThat(cache.load().shapes()).containsOnlyKeys(QKV, DOWN);
+        assertThat(cache.load().faulted()).isEmpty();
         assertThat(AwqKernelCache.OFF.markFaulted(GEMV, "anywhere", "any")).isFalse();
     }
 

@@ -71,7 +71,7 @@ class AwqKernelTunerDeviceTest extends DeviceTest {
 
         assertThat(table.describe()).hasSize(2).allSatisfy(line -> assertThat(line).contains("m=1 ", "m=32 ",
                 "m=512 "));
-        assertThat(AwqKernelCache.configured(device).load()).as("kept in the configured folder")
+        assertThat(AwqKernelCache.configured(device).load().shapes()).as("kept in the configured folder")
                 .containsOnlyKeys(AwqKernelTable.Shape.of(weights.get(0)), AwqKernelTable.Shape.of(weights.get(2)));
         for (AwqDeviceWeights w : List.of(weights.get(0), weights.get(2))) {
             for (int m : new int[] {1, 2, 3, 4, 5, 8, 9, 16, 17, 32, 33, 100, 300, 512, 700}) {
@@ -168,7 +168,7 @@ class AwqKernelTunerDeviceTest extends DeviceTest {
             }
         }, cache).tune(List.of(w));
         assertThat(retimed.describe().getFirst()).doesNotContain("mma");
-        assertThat(cache.load().get(shape)).extracting(Bucket::choice).doesNotContain(mma);
+        assertThat(cache.load().shapes().get(shape)).extracting(Bucket::choice).doesNotContain(mma);
     }
 
     /**
@@ -207,7 +207,7 @@ class AwqKernelTunerDeviceTest extends DeviceTest {
                         + cache.file() + ")")
                 .hasMessageContaining("-Dquantserve.gpu.awq-tune=false");
         AwqChoice mma = new AwqChoice(Kernel.AWQ_MMA);
-        assertThat(cache.faulted()).containsOnlyKeys(mma);
+        assertThat(cache.load().faulted()).containsOnlyKeys(mma);
 
         // the next start (a new context): tuned without it
         List<AwqChoice> ran = new ArrayList<>();
@@ -217,8 +217,8 @@ class AwqKernelTunerDeviceTest extends DeviceTest {
         }, cache).tune(List.of(w));
         assertThat(ran).contains(new AwqChoice(Kernel.AWQ_BATCHED_GEMV)).doesNotContain(mma);
         assertThat(next.describe().getFirst()).doesNotContain("mma");
-        assertThat(cache.load()).containsOnlyKeys(Shape.of(w));
-        assertThat(cache.faulted()).as("still listed after the choices are saved").containsOnlyKeys(mma);
+        assertThat(cache.load().shapes()).containsOnlyKeys(Shape.of(w));
+        assertThat(cache.load().faulted()).as("still listed after the choices are saved").containsOnlyKeys(mma);
     }
 
     /** A tiny model tuned at load computes what the same weights untuned do (within fp16 sums' order). */
