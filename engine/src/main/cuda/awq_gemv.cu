@@ -164,12 +164,24 @@ __device__ __forceinline__ void awq_store_tile(T* y, float* partial, unsigned* c
     awq_finish_tile(y, partial, counters, 8 * word + awq_order(t & 7), word < W, total, N);
 }
 
+/** Asks L2 to fetch the line holding p (no value comes back, nothing waits for it). */
+__device__ __forceinline__ void prefetch_l2(const void* p) {
+#ifdef __CUDA_ARCH__
+    asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
+#else
+    (void) *static_cast<const volatile char*>(p);  // the host emulation reads the byte: a sanitizer sees a stray address
+#endif
+}
+
 /**
  * y = W x: block (tile, split) sums rows [split*rows_per_split, +rows_per_split) of K into partial[split][c], the
  * tile's last block adds them into y; rows_per_split is a multiple of 32. Grid (ceil(W / 32), splits), block 256;
- * counters [ceil(W / 32)] zero (and zero again after the launch).
+ * counters [ceil(W / 32)] zero (and zero again after the launch). PREFETCH > 0 (awq_gemv_prefetch_*, version 9 of
+ * gpu/README.md's GEMV log): each thread also asks L2 for its rows PREFETCH rows ahead of the chunk it loads, the
+ * first PREFETCH at the start, so a run's bytes are in flight from the first chunk on instead of a chunk's 4 rows
+ * at a time (the registers still hold 4 rows; the loads then wait on L2, not on memory).
  */
-template <typename T>
+template <typename T, int PREFETCH = 0>
 __device__ __forceinline__ void awq_gemv(T* y, float* partial, unsigned* counters, const int* qweight,
                                          const int* qzeros, const half* scales, const half* x, int K, int N,
                                          int group_size, int rows_per_split) {
@@ -189,6 +201,13 @@ __device__ __forceinline__ void awq_gemv(T* y, float* partial, unsigned* counter
     // this thread's current group [group_end - group_size, group_end), loaded in grp
     int group = -1, group_end = 0;
     AwqGroup grp;
+    const int* mine = qweight + word0;
+    bool fetches = PREFETCH > 0 && word0 < W;
+    if (fetches) {
+        for (int k = k_begin + AWQ_UNROLL; k < min(k_end, k_begin + AWQ_UNROLL + PREFETCH); k++) {
+            prefetch_l2(mine + (size_t) k * W);
+        }
+    }
     for (int k0 = k_begin; k0 < k_end; k0 += AWQ_UNROLL) {
         // every load of the chunk first: AWQ_UNROLL rows, their x, and the first row's group if it is a new one
         unsigned q[AWQ_UNROLL][4];
@@ -232,6 +251,10 @@ __device__ __forceinline__ void awq_gemv(T* y, float* partial, unsigned* counter
             sx += xk[u];
             awq_accumulate(qx, q[u], xk[u], magic);
         }
+        // the chunk PREFETCH rows past the next one: a prefetch brings a whole 128-byte line, which 8 lanes' 16 bytes
+        // of a row share, so each lane asks for one of the chunk's rows (lanes l and l + 4 the same)
+        int ahead = k0 + AWQ_UNROLL + PREFETCH + (lane & 3);
+        if (fetches && ahead < k_end) prefetch_l2(mine + (size_t) ahead * W);
     }
     if (group >= 0) awq_flush(acc, qx, sx, grp, magic);
 
@@ -244,6 +267,15 @@ __device__ __forceinline__ void awq_gemv(T* y, float* partial, unsigned* counter
 #define AWQ_GEMV_ARGS y, partial, counters, qweight, qzeros, scales, x, K, N, group_size, rows_per_split
 extern "C" __global__ void __launch_bounds__(AWQ_THREADS, 2) awq_gemv_f16(AWQ_GEMV_PARAMS(half)) { awq_gemv<half>(AWQ_GEMV_ARGS); }
 extern "C" __global__ void __launch_bounds__(AWQ_THREADS, 2) awq_gemv_f32(AWQ_GEMV_PARAMS(float)) { awq_gemv<float>(AWQ_GEMV_ARGS); }
+// sm_80 (and the committed compute_80 PTX): version 3 already holds 128 registers there and the prefetches' addresses
+// spill, so the kernel is version 3 itself; Hopper's cubin (and the host emulation, for the indexing) prefetch
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 900
+#define AWQ_PREFETCH_ROWS 0
+#else
+#define AWQ_PREFETCH_ROWS 16
+#endif
+extern "C" __global__ void __launch_bounds__(AWQ_THREADS, 2) awq_gemv_prefetch_f16(AWQ_GEMV_PARAMS(half)) { awq_gemv<half, AWQ_PREFETCH_ROWS>(AWQ_GEMV_ARGS); }
+extern "C" __global__ void __launch_bounds__(AWQ_THREADS, 2) awq_gemv_prefetch_f32(AWQ_GEMV_PARAMS(float)) { awq_gemv<float, AWQ_PREFETCH_ROWS>(AWQ_GEMV_ARGS); }
 
 // ---- the same partial sums with the rows streamed through a ring in shared memory ----
 // Version 3 above issues its 4 rows' loads, waits for them, computes, then issues the next 4: ncu found it

@@ -1,5 +1,5 @@
 // The AWQ kernels run whole on the host (emu/cuda_emu.h), run by CudaHostChecksTest with the host C++ compiler where
-// nvcc's headers are present: awq_gemv_f32 (the default GEMV), awq_gemv_ring_f32, awq_gemv_tokens1/2/4/8_f32 and
+// nvcc's headers are present: awq_gemv_f32 (the default GEMV), awq_gemv_prefetch_f32, awq_gemv_ring_f32, awq_gemv_tokens1/2/4/8_f32 and
 // awq_mma_f32, each adding its split-K partials in the last block of each output tile (every tile's counter back at
 // 0 after the launch), on random AutoAWQ layers of awkward shapes (a tile's words partly past N, N/8 odd, slices of K not on group bounds,
 // token counts that leave a block's last tokens empty), with the cp.async copies landing late (threads in order) and
@@ -101,11 +101,14 @@ void run(const char* kernel, const Layer& l, int M, int rows, emu::CopyTiming t,
 }
 
 /**
- * awq_gemv_f32 or awq_gemv_ring_f32 (x of the slice in dynamic shared memory) for one token: y written by each tile's
+ * awq_gemv_f32, awq_gemv_prefetch_f32 or awq_gemv_ring_f32 (x of the slice in dynamic shared memory) for one token: y written by each tile's
  * last block, and every tile's counter back at 0 after the launch.
  */
-void gemv(bool ring, const Layer& l, int rows, emu::CopyTiming t) {
-    const char* kernel = ring ? "awq_gemv_ring_f32" : "awq_gemv_f32";
+enum class Gemv { REGISTERS, PREFETCH, RING };
+
+void gemv(Gemv variant, const Layer& l, int rows, emu::CopyTiming t) {
+    bool ring = variant == Gemv::RING;
+    const char* kernel = ring ? "awq_gemv_ring_f32" : variant == Gemv::PREFETCH ? "awq_gemv_prefetch_f32" : "awq_gemv_f32";
     std::vector<half> x(l.K);
     for (half& v : x) v = __float2half(uniform(-1, 1));
     int splits = (l.K + rows - 1) / rows, tiles = (l.N / 8 + 31) / 32;
@@ -118,6 +121,8 @@ void gemv(bool ring, const Layer& l, int rows, emu::CopyTiming t) {
     emu::launch(dim3(tiles, splits), dim3(256), ring ? 2 * rows : 0, [&] {
         if (ring) {
             awq_gemv_ring_f32(out, p, c, l.qweight.data(), l.qzeros.data(), l.scales.data(), xs, l.K, l.N, l.G, rows);
+        } else if (variant == Gemv::PREFETCH) {
+            awq_gemv_prefetch_f32(out, p, c, l.qweight.data(), l.qzeros.data(), l.scales.data(), xs, l.K, l.N, l.G, rows);
         } else {
             awq_gemv_f32(out, p, c, l.qweight.data(), l.qzeros.data(), l.scales.data(), xs, l.K, l.N, l.G, rows);
         }
@@ -155,8 +160,7 @@ int main() {
             Layer l(s[0], s[1], s[2]);
             bool mmaShape = l.K % 16 == 0 && l.N % 32 == 0 && l.G % 16 == 0;  // AwqMmaPlan.supports
             for (int rows : {32, 96, 128, 512}) {  // slices of whole 32-row steps, some not on group bounds
-                gemv(false, l, rows, t);
-                gemv(true, l, rows, t);
+                for (Gemv g : {Gemv::REGISTERS, Gemv::PREFETCH, Gemv::RING}) gemv(g, l, rows, t);
                 tokens<1>(l, 1, rows, t);
                 for (int M : {2, 3}) tokens<2>(l, M, rows, t);
                 for (int M : {3, 4, 7}) tokens<4>(l, M, rows, t);

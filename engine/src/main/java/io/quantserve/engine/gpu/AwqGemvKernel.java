@@ -1,16 +1,18 @@
 package io.quantserve.engine.gpu;
 
 /**
- * Which kernel of awq_gemv.cu a one-token AWQ product runs (all three: split-K partials, added by the last block of
+ * Which kernel of awq_gemv.cu a one-token AWQ product runs (all four: split-K partials, added by the last block of
  * each column tile, same grid): {@code registers}, version 3 of gpu/README.md's GEMV log, each thread's next rows
- * loaded into registers, the default; {@code ring}, each thread's next rows streamed into shared memory by cp.async;
- * or {@code ring1}, the ring kernel with one block a multiprocessor (half the threads, each twice the rows: its fixed
- * cost a thread - group fold-in, the block's reduction - spread over twice the weights). A model loaded on a device
- * times all three per layer shape (gpu.model.AwqKernelTuner); {@value #PROPERTY} names one for every shape instead
- * (and turns that timing off).
+ * loaded into registers, the default; {@code prefetch}, the same with each thread's rows 16 ahead asked of L2
+ * ({@code prefetch.global.L2}) so that its run's bytes are in flight early; {@code ring}, each thread's next rows
+ * streamed into shared memory by cp.async; or {@code ring1}, the ring kernel with one block a multiprocessor (half the
+ * threads, each twice the rows: its fixed cost a thread - group fold-in, the block's reduction - spread over twice
+ * the weights). A model loaded on a device times them all per layer shape (gpu.model.AwqKernelTuner);
+ * {@value #PROPERTY} names one for every shape instead (and turns that timing off).
  */
 public enum AwqGemvKernel {
     REGISTERS("awq_gemv", 2),
+    PREFETCH("awq_gemv_prefetch", 2),
     RING("awq_gemv_ring", 2),
     RING1("awq_gemv_ring", 1);
 
@@ -46,7 +48,11 @@ public enum AwqGemvKernel {
     /** The grid and block of {@code plan}, with the ring's x slice in dynamic shared memory. */
     LaunchShape shape(AwqPlan plan) {
         LaunchShape s = plan.partialShape();
-        return this != REGISTERS ? new LaunchShape(s.gridX(), s.gridY(), 1, s.blockX(), 1, 1, 2 * plan.rowsPerSplit()) : s;
+        return ring() ? new LaunchShape(s.gridX(), s.gridY(), 1, s.blockX(), 1, 1, 2 * plan.rowsPerSplit()) : s;
+    }
+
+    private boolean ring() {
+        return this == RING || this == RING1;
     }
 
     /** The kernel {@value #PROPERTY} names (unset: {@link #REGISTERS}). */

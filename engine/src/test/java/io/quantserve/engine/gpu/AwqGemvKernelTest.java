@@ -25,7 +25,7 @@ class AwqGemvKernelTest {
         System.setProperty(AwqGemvKernel.PROPERTY, "marlin");
         assertThatThrownBy(AwqGemvKernel::configured)
                 .hasMessageContaining("quantserve.gpu.awq-gemv=marlin")
-                .hasMessageContaining("[registers, ring, ring1]");
+                .hasMessageContaining("[registers, prefetch, ring, ring1]");
     }
 
     @Test
@@ -34,6 +34,8 @@ class AwqGemvKernelTest {
         LaunchShape registers = AwqGemvKernel.REGISTERS.shape(plan);
         LaunchShape ring = AwqGemvKernel.RING.shape(plan);
         assertThat(registers).isEqualTo(plan.partialShape());
+        assertThat(AwqGemvKernel.PREFETCH.shape(plan)).as("no shared x slice").isEqualTo(registers);
+        assertThat(AwqGemvKernel.PREFETCH.spec(false).name()).isEqualTo("awq_gemv_prefetch_f16");
         assertThat(ring.gridX()).isEqualTo(registers.gridX());
         assertThat(ring.gridY()).isEqualTo(registers.gridY());
         assertThat(ring.blockX()).isEqualTo(256);

@@ -83,7 +83,7 @@ class AwqKernelTunerDeviceTest extends DeviceTest {
         }
         // every candidate matched the reference here, so each was timed
         assertThat(table.describe()).allSatisfy(line -> assertThat(line)
-                .contains("gemv-registers", "gemv-ring ", "gemv-ring1", "gemm", "batched-gemv", "mma",
+                .contains("gemv-registers", "gemv-prefetch", "gemv-ring ", "gemv-ring1", "gemm", "batched-gemv", "mma",
                         "dequant-gemm"));
 
         // a tuned layer's products at row counts between buckets (decode, prefill) against the CPU

@@ -175,14 +175,14 @@ class LinearDispatchTest {
 
     @ParameterizedTest(name = "M={0} N={1} K={2} group={3}")
     @CsvSource(delimiter = '|', value = {
-        "1 | 4096 | 4096 | 128 | gemv-registers, gemv-ring, gemv-ring1, batched-gemv, mma",
-        "2 | 4096 | 4096 | 128 | gemv-registers, gemv-ring, gemv-ring1, gemm, batched-gemv, mma",
-        "4 | 11008 | 4096 | 128 | gemv-registers, gemv-ring, gemv-ring1, gemm, batched-gemv, mma",
+        "1 | 4096 | 4096 | 128 | gemv-registers, gemv-prefetch, gemv-ring, gemv-ring1, batched-gemv, mma",
+        "2 | 4096 | 4096 | 128 | gemv-registers, gemv-prefetch, gemv-ring, gemv-ring1, gemm, batched-gemv, mma",
+        "4 | 11008 | 4096 | 128 | gemv-registers, gemv-prefetch, gemv-ring, gemv-ring1, gemm, batched-gemv, mma",
         "5 | 4096 | 11008 | 128 | gemm, batched-gemv, mma",
         "32 | 4096 | 4096 | 128 | gemm, batched-gemv, mma",
         "8 | 40 | 96 | 32 | gemm, batched-gemv",
         "8 | 64 | 100 | 100 | batched-gemv",
-        "1 | 40 | 96 | 32 | gemv-registers, gemv-ring, gemv-ring1, batched-gemv",
+        "1 | 40 | 96 | 32 | gemv-registers, gemv-prefetch, gemv-ring, gemv-ring1, batched-gemv",
         "33 | 4096 | 4096 | 128 | gemm, dequant-gemm",
         "512 | 11008 | 4096 | 128 | gemm, dequant-gemm",
         "100000 | 4096 | 11008 | 128 | gemm, dequant-gemm"})
