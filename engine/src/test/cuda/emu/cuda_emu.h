@@ -2,7 +2,7 @@
 // by the host C++ compiler, not nvcc, with -fno-strict-aliasing as CUDA code reinterprets freely). Used by
 // awq_kernels_emulated_test.cpp and by driver.cpp (every kernel behind a libcuda.so.1 for the JCuda device tests).
 // A CUDA thread is a fiber (a stack switched by emu_switch on x86-64, ucontext elsewhere), one block at a time, its
-// threads run one after another up to their next barrier, in thread order or reversed: __shared__ variables become
+// threads run one after another up to their next barrier, blocks and threads in order or both reversed: __shared__ variables become
 // statics (one block's shared memory), __syncthreads and __syncwarp barriers, shuffles and ballots exchanges through
 // the warp's scratch, ldmatrix and mma.sync (m16n8k16, fp16 or bf16 in, fp32 accumulators) warp-wide exchanges over
 // PTX's fragment layouts, atomics plain read-modify-writes (threads switch only at barriers), and cp.async copies
@@ -235,8 +235,8 @@ inline void resume(Thread& t) {
 }
 
 /**
- * Runs kernel() as every thread of every block of the grid, a block at a time; between barriers the threads of a
- * block run one after another, first to last or (reversed) last to first. Dynamic shared memory starts NaN-filled.
+ * Runs kernel() as every thread of every block of the grid, a block at a time, first to last or (reversed) last to
+ * first; between barriers the threads of a block run one after another, in the same order. Dynamic shared memory starts NaN-filled.
  */
 inline void launch(dim3 grid, dim3 threads_per_block, size_t dynamic_bytes, std::function<void()> kernel) {
     int threads = threads_per_block.x;
@@ -248,39 +248,44 @@ inline void launch(dim3 grid, dim3 threads_per_block, size_t dynamic_bytes, std:
 #endif
     if ((int) all.size() < threads) all.resize(threads);
     for (Thread& t : all) t.stack.resize(128 * 1024);
-    for (unsigned z = 0; z < grid.z; z++)
-        for (unsigned y = 0; y < grid.y; y++)
-            for (unsigned x = 0; x < grid.x; x++) {
-                Block b;
-                b.bar.expected = threads;
-                b.warps.resize(threads / 32);
-                for (Warp& w : b.warps) w.bar.expected = 32;
-                b.dynamic.assign(dynamic_bytes + 16, 0xFF);
-                block = &b;
-                for (int i = 0; i < threads; i++) {
-                    Thread& t = all[i];
-                    t.thread = {(unsigned) i, 0, 0};
-                    t.block = {x, y, z};
-                    t.blockDim = threads_per_block;
-                    t.gridDim = grid;
-                    t.done = false;
-                    t.waiting = nullptr;
-                    start(t);
-                }
-                for (int left = threads; left > 0;) {
-                    progressed = false;
-                    left = 0;
-                    for (int n = 0; n < threads; n++) {
-                        Thread& t = all[reversed ? threads - 1 - n : n];
-                        if (t.done) continue;
-                        if (t.waiting == nullptr || t.waiting->generation != t.waitingGeneration) resume(t);
-                        left += t.done ? 0 : 1;
-                    }
-                    if (left > 0 && !progressed) fail("deadlock: threads wait at a barrier that the others never reach");
-                }
-                self = nullptr;
-                block = nullptr;
+    size_t blocks = (size_t) grid.x * grid.y * grid.z;
+    for (size_t done = 0; done < blocks; done++) {
+        // reversed: the last block first as well (a GPU runs them in no set order)
+        size_t index = reversed ? blocks - 1 - done : done;
+        unsigned x = index % grid.x, y = index / grid.x % grid.y, z = index / ((size_t) grid.x * grid.y);
+        Block b;
+        b.bar.expected = threads;
+        b.warps.resize(threads / 32);
+        for (Warp& w : b.warps) w.bar.expected = 32;
+        b.dynamic.assign(dynamic_bytes + 16, 0xFF);
+#if defined(__SANITIZE_ADDRESS__)
+        __asan_poison_memory_region(b.dynamic.data() + dynamic_bytes, 16);  // past the launch's bytes
+#endif
+        block = &b;
+        for (int i = 0; i < threads; i++) {
+            Thread& t = all[i];
+            t.thread = {(unsigned) i, 0, 0};
+            t.block = {x, y, z};
+            t.blockDim = threads_per_block;
+            t.gridDim = grid;
+            t.done = false;
+            t.waiting = nullptr;
+            start(t);
+        }
+        for (int left = threads; left > 0;) {
+            progressed = false;
+            left = 0;
+            for (int n = 0; n < threads; n++) {
+                Thread& t = all[reversed ? threads - 1 - n : n];
+                if (t.done) continue;
+                if (t.waiting == nullptr || t.waiting->generation != t.waitingGeneration) resume(t);
+                left += t.done ? 0 : 1;
             }
+            if (left > 0 && !progressed) fail("deadlock: threads wait at a barrier that the others never reach");
+        }
+        self = nullptr;
+        block = nullptr;
+    }
 }
 
 inline void* dynamic_shared() { return block->dynamic.data(); }
