@@ -100,15 +100,19 @@ void run(const char* kernel, const Layer& l, int M, int rows, emu::CopyTiming t,
     check_counters(what, counters);
 }
 
-/**
- * awq_gemv_f32, awq_gemv_prefetch_f32 or awq_gemv_ring_f32 (x of the slice in dynamic shared memory) for one token: y written by each tile's
- * last block, and every tile's counter back at 0 after the launch.
- */
-enum class Gemv { REGISTERS, PREFETCH, RING };
+/** One of awq_gemv.cu's one-token entries (fp32 y), and whether it stages x of the slice in dynamic shared memory. */
+struct Gemv {
+    const char* name;
+    void (*kernel)(AWQ_GEMV_PARAMS(float));
+    bool ring;
+};
 
-void gemv(Gemv variant, const Layer& l, int rows, emu::CopyTiming t) {
-    bool ring = variant == Gemv::RING;
-    const char* kernel = ring ? "awq_gemv_ring_f32" : variant == Gemv::PREFETCH ? "awq_gemv_prefetch_f32" : "awq_gemv_f32";
+const Gemv GEMVS[] = {{"awq_gemv_f32", awq_gemv_f32, false},
+                      {"awq_gemv_prefetch_f32", awq_gemv_prefetch_f32, false},
+                      {"awq_gemv_ring_f32", awq_gemv_ring_f32, true}};
+
+/** A GEMV for one token: y written by each tile's last block, and every tile's counter back at 0 after the launch. */
+void gemv(const Gemv& g, const Layer& l, int rows, emu::CopyTiming t) {
     std::vector<half> x(l.K);
     for (half& v : x) v = __float2half(uniform(-1, 1));
     int splits = (l.K + rows - 1) / rows, tiles = (l.N / 8 + 31) / 32;
@@ -118,16 +122,10 @@ void gemv(Gemv variant, const Layer& l, int rows, emu::CopyTiming t) {
     float *out = y.data(), *p = partial.data();
     unsigned* c = counters.data();
     const half* xs = x.data();
-    emu::launch(dim3(tiles, splits), dim3(256), ring ? 2 * rows : 0, [&] {
-        if (ring) {
-            awq_gemv_ring_f32(out, p, c, l.qweight.data(), l.qzeros.data(), l.scales.data(), xs, l.K, l.N, l.G, rows);
-        } else if (variant == Gemv::PREFETCH) {
-            awq_gemv_prefetch_f32(out, p, c, l.qweight.data(), l.qzeros.data(), l.scales.data(), xs, l.K, l.N, l.G, rows);
-        } else {
-            awq_gemv_f32(out, p, c, l.qweight.data(), l.qzeros.data(), l.scales.data(), xs, l.K, l.N, l.G, rows);
-        }
+    emu::launch(dim3(tiles, splits), dim3(256), g.ring ? 2 * rows : 0, [&] {
+        g.kernel(out, p, c, l.qweight.data(), l.qzeros.data(), l.scales.data(), xs, l.K, l.N, l.G, rows);
     });
-    std::string what = name(kernel, l, 1, rows, t);
+    std::string what = name(g.name, l, 1, rows, t);
     check(what, l, x, 1, y);
     check_counters(what, counters);
 }
@@ -160,7 +158,7 @@ int main() {
             Layer l(s[0], s[1], s[2]);
             bool mmaShape = l.K % 16 == 0 && l.N % 32 == 0 && l.G % 16 == 0;  // AwqMmaPlan.supports
             for (int rows : {32, 96, 128, 512}) {  // slices of whole 32-row steps, some not on group bounds
-                for (Gemv g : {Gemv::REGISTERS, Gemv::PREFETCH, Gemv::RING}) gemv(g, l, rows, t);
+                for (const Gemv& g : GEMVS) gemv(g, l, rows, t);
                 tokens<1>(l, 1, rows, t);
                 for (int M : {2, 3}) tokens<2>(l, M, rows, t);
                 for (int M : {3, 4, 7}) tokens<4>(l, M, rows, t);

@@ -34,6 +34,12 @@ final class CudaToolchain {
             command.addAll(SANITIZER_FLAGS);
             command.addAll(List.of("-o", dir.resolve("probe").toString(), source.toString()));
             boolean works = run(command.toArray(String[]::new)).exit() == 0 && run(dir.resolve("probe").toString()).exit() == 0;
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(dir);
             if (!works) {
                 System.out.println("host checks without sanitizers: " + cxx + " cannot build with " + SANITIZER_FLAGS);
             }
