@@ -277,9 +277,13 @@ public final class CudaDevice implements AutoCloseable {
         CudaException.check(cuCtxSynchronize(), () -> "cuCtxSynchronize (last launch: " + lastLaunch + ")");
     }
 
+    /** Frees what the device holds, then releases the primary context even when a free fails (its error is thrown). */
     @Override
     public void close() {
-        if (!closed) {
+        if (closed) {
+            return;
+        }
+        try {
             if (counters != null) {
                 counters.close();
                 counters = null;
@@ -289,8 +293,12 @@ public final class CudaDevice implements AutoCloseable {
                 CudaException.check(cuStreamDestroy(graphStream), "cuStreamDestroy (graph stream)");
                 graphStream = null;
             }
+        } finally {
             closed = true;
-            CudaException.check(cuDevicePrimaryCtxRelease(device), "cuDevicePrimaryCtxRelease");
+            int released = cuDevicePrimaryCtxRelease(device);
+            if (counters == null && graphStream == null) { // nothing above failed: this is the error to report
+                CudaException.check(released, "cuDevicePrimaryCtxRelease");
+            }
         }
     }
 }

@@ -2,11 +2,7 @@ package io.quantserve.engine.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.quantserve.engine.format.gguf.GgmlDequantizer;
-import io.quantserve.engine.format.gguf.GgmlQuantizer;
 import io.quantserve.engine.format.gguf.GgmlType;
-import io.quantserve.engine.format.gguf.GgufValueType;
-import io.quantserve.engine.format.gguf.GgufWriter;
 import io.quantserve.engine.format.gguf.GgufFile;
 import io.quantserve.engine.format.gguf.GgufTensor;
 import io.quantserve.engine.format.safetensors.Checkpoint;
@@ -77,25 +73,7 @@ class GgufExportTest {
         for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0}) {
             Path quantized = dir.resolve(name + "-" + type + ".gguf");
             GgufExporter.export(Fixtures.model(name), quantized, type);
-            Path twin = dir.resolve(name + "-" + type + "-dequantized.gguf");
-            try (GgufFile f = GgufFile.open(quantized)) {
-                GgufWriter w = new GgufWriter();
-                f.metadata().forEach((k, v) -> {
-                    if (v instanceof Long l) {
-                        w.put(k, GgufValueType.UINT32, l);
-                    } else if (v instanceof Float x) {
-                        w.putFloat32(k, x);
-                    } else if (v instanceof String s) {
-                        w.putString(k, s);
-                    }
-                });
-                for (GgufTensor t : f.tensors().values()) {
-                    float[] v = new float[(int) t.elementCount()];
-                    GgmlDequantizer.dequantize(t.type(), t.data(), 0, v, 0, v.length);
-                    w.addTensor(t.name(), GgmlType.F32, t.dims(), GgmlQuantizer.quantize(GgmlType.F32, v, 0, v.length));
-                }
-                w.write(twin);
-            }
+            Path twin = GgufQuantizedExportTest.dequantizedTwin(quantized, dir.resolve(name + "-" + type + "-dequantized.gguf"));
             try (LoadedModel q = LoadedModel.open(quantized); LoadedModel d = LoadedModel.open(twin)) {
                 for (GoldenLogitsTest.Golden g : GoldenLogitsTest.goldens(Fixtures.model(name))) {
                     float[] expected = d.model().forward(d.model().newState(64), g.ids(), 0, true);

@@ -285,7 +285,7 @@ class GgufQuantizedExportTest {
     }
 
     /** The same file with every tensor dequantized to F32 (metadata scalars copied). */
-    private static Path dequantizedTwin(Path quantized, Path twin) throws Exception {
+    static Path dequantizedTwin(Path quantized, Path twin) throws Exception {
         try (GgufFile f = GgufFile.open(quantized)) {
             GgufWriter w = new GgufWriter();
             f.metadata().forEach((k, v) -> {
