@@ -2,7 +2,8 @@
 // running the kernels under cuda_emu.h on the host. Built (with the kernels, one file each, registered by their PTX
 // entry names) into a shared object named libcuda.so.1 by io.quantserve.engine.gpu.EmulatedCuda, which loads it
 // before JCuda's binding so that the GPU device tests run here against it. Device memory is host memory; launches
-// run synchronously, a block at a time; streams are names; a stream captured into a graph records its launches.
+// run synchronously, a block at a time (every other launch last to first, copies landing early); streams are names; a
+// stream captured into a graph records its launches.
 //
 // It checks what the hardware would refuse: copies and fills outside an allocation, frees of unknown pointers,
 // blocks of more than 1024 threads (or not along x: the emulation's limit), dynamic shared memory over 48 KB, sync
@@ -293,6 +294,11 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
     dim3 grid(gx, gy, gz), block(bx, by, bz);
     std::string name = function->name;
     return enqueue(stream, [launch, grid, block, sharedBytes, name] {
+        // every other launch runs its blocks and threads last to first with its cp.async copies landing at once (a
+        // GPU fixes neither order nor timing): a kernel whose results depend on them fails the tests one way
+        static unsigned long long launches = 0;
+        emu::reversed = launches++ % 2 == 1;
+        emu::timing = emu::reversed ? emu::CopyTiming::EARLY : emu::CopyTiming::LATE;
         launch(grid, block, sharedBytes);
         if (uintptr_t start = overwrittenGuard()) {
             report(name + " wrote outside the allocation at " + std::to_string(start) + " (" +
