@@ -277,7 +277,7 @@ public final class CudaDevice implements AutoCloseable {
         CudaException.check(cuCtxSynchronize(), () -> "cuCtxSynchronize (last launch: " + lastLaunch + ")");
     }
 
-    /** Frees what the device holds, then releases the primary context even when a free fails (its error is thrown). */
+    /** Frees what the device holds, then releases the primary context; a failed free is reported, after the release. */
     @Override
     public void close() {
         if (closed) {
@@ -293,12 +293,12 @@ public final class CudaDevice implements AutoCloseable {
                 CudaException.check(cuStreamDestroy(graphStream), "cuStreamDestroy (graph stream)");
                 graphStream = null;
             }
-        } finally {
+        } catch (RuntimeException e) {
             closed = true;
-            int released = cuDevicePrimaryCtxRelease(device);
-            if (counters == null && graphStream == null) { // nothing above failed: this is the error to report
-                CudaException.check(released, "cuDevicePrimaryCtxRelease");
-            }
+            cuDevicePrimaryCtxRelease(device);  // the free's error is the one to report
+            throw e;
         }
+        closed = true;
+        CudaException.check(cuDevicePrimaryCtxRelease(device), "cuDevicePrimaryCtxRelease");
     }
 }

@@ -20,14 +20,14 @@ final class CudaToolchain {
      * past a buffer (a device would return garbage, or fault on real hardware) or shifting by 32 stops its check.
      */
     static final List<String> SANITIZER_FLAGS = List.of("-fsanitize=address,undefined", "-fno-sanitize-recover=all");
-    private static Optional<Boolean> sanitizers = Optional.empty();
+    private static Boolean sanitizers;  // the probe's answer, once asked
 
     private CudaToolchain() {
     }
 
     /** Whether {@code cxx} builds and runs a program with {@link #SANITIZER_FLAGS} (its runtime libraries installed). */
     static synchronized boolean sanitizersWork(Path cxx) throws IOException, InterruptedException {
-        if (sanitizers.isEmpty()) {
+        if (sanitizers == null) {
             Path dir = Files.createTempDirectory("sanitizer-probe");
             Path source = Files.writeString(dir.resolve("probe.cpp"), "#include <vector>\nint main() { std::vector<int> v(4); return v[3]; }\n");
             List<String> command = new ArrayList<>(List.of(cxx.toString()));
@@ -43,9 +43,9 @@ final class CudaToolchain {
             if (!works) {
                 System.out.println("host checks without sanitizers: " + cxx + " cannot build with " + SANITIZER_FLAGS);
             }
-            sanitizers = Optional.of(works);
+            sanitizers = works;
         }
-        return sanitizers.get();
+        return sanitizers;
     }
 
     /** A CUDA toolkit program (or the host's c++) on PATH or in /usr/local/cuda/bin. */

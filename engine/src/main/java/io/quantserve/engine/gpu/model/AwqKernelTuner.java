@@ -258,12 +258,12 @@ final class AwqKernelTuner {
         try {
             outputs(reference, w, x, y, m);
         } catch (CudaException e) {
-            String next = cache.markFaulted(failed, where, cause.getMessage())
-                    ? "it is left out of tuning on this device from the next start on (recorded in " + cache.file()
-                            + "), or start with -D" + PROPERTY + "=false to run the configured kernels untimed"
-                    : "start with -D" + PROPERTY + "=false to run the configured kernels without timing the others";
+            String recorded = cache.markFaulted(failed, where, cause.getMessage())
+                    ? "it is left out of tuning on this device from the next start on (recorded in " + cache.file() + "); "
+                    : "";
             IllegalStateException fatal = new IllegalStateException("AWQ kernel tuning: " + failed + " failed on "
-                    + where + " (" + cause.getMessage() + ") and the CUDA context no longer runs kernels; " + next,
+                    + where + " (" + cause.getMessage() + ") and the CUDA context no longer runs kernels; " + recorded
+                    + "start with -D" + PROPERTY + "=false to run the configured kernels without timing the others",
                     cause);
             fatal.addSuppressed(e);
             throw fatal;
