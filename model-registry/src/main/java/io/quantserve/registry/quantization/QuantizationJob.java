@@ -98,11 +98,14 @@ public class QuantizationJob {
         }
     }
 
+    /** A run's progress; {@code totalLayers} 0 (phases outside the layers: fetch, upload) keeps the count known. */
     void progress(double progress, String phase, int currentLayer, int totalLayers) {
         this.progress = Math.max(0, Math.min(1, progress));
         this.phase = phase;
         this.currentLayer = currentLayer;
-        this.totalLayers = totalLayers;
+        if (totalLayers > 0) {
+            this.totalLayers = totalLayers;
+        }
     }
 
     void finish(JobStatus terminal, String error, Instant at) {

@@ -108,6 +108,15 @@ final class QuantizationRules {
         return options;
     }
 
+    /** Checked options as JSON values again: the booleans and numbers a request gave, not their text. */
+    static Map<String, Object> typed(Map<String, String> options) {
+        Map<String, Object> typed = new TreeMap<>();
+        options.forEach((key, text) -> typed.put(key, BOOLEAN_OPTIONS.contains(key) ? (Object) Boolean.valueOf(text)
+                : INTEGER_OPTIONS.contains(key) ? (Object) Long.valueOf(text)
+                : key.equals("alpha") ? (Object) Double.valueOf(text) : text));
+        return typed;
+    }
+
     private static boolean isPositiveInteger(String text, boolean zeroAllowed) {
         try {
             long v = Long.parseLong(text);

@@ -67,9 +67,11 @@ class QuantizationJobServiceTest extends RegistryIntegrationTest {
     @Test
     void shouldWriteTheJobAndItsOutboxMessageTogether() {
         QuantizationJobResponse job = service.create(new QuantizationRequest(model.getId(), "awq", 4, 128,
-                Map.of("sym", true), null));
+                Map.of("sym", true, "samples", "16", "alpha", 0.5), null));
 
         assertThat(job.status()).isEqualTo(JobStatus.QUEUED);
+        assertThat(job.options()).as("options echoed as JSON values, whichever form the request used")
+                .isEqualTo(Map.of("sym", true, "samples", 16L, "alpha", 0.5));
         assertThat(job.attempts()).isZero();
         OutboxMessage row = outboxFor(job.id());
         assertThat(row.getTopic()).isEqualTo(Topics.QUANTIZATION_JOBS);
@@ -178,13 +180,20 @@ class QuantizationJobServiceTest extends RegistryIntegrationTest {
         assertThat(running.totalLayers()).isEqualTo(2);
         assertThat(running.startedAt()).isNotNull();
         assertThat(running.attempts()).isEqualTo(1);
+        service.apply(new QuantizationEvent(QuantizationEvent.TYPE_PROGRESS, id.toString(), RUN_1, 3, Instant.now(),
+                "w1", 0.95, "upload", -1, 0, null, null, null));
+        QuantizationJobResponse uploading = service.get(id);
+        assertThat(uploading.phase()).isEqualTo("upload");
+        assertThat(uploading.currentLayer()).isEqualTo(-1);
+        assertThat(uploading.totalLayers()).as("a phase outside the layers keeps their count").isEqualTo(2);
 
-        service.apply(succeeded(id, artifactId, RUN_1, 3));
+        service.apply(succeeded(id, artifactId, RUN_1, 4));
 
         QuantizationJobResponse done = service.get(id);
         assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(done.artifactId()).isEqualTo(artifactId);
         assertThat(done.finishedAt()).isNotNull();
+        assertThat(done.totalLayers()).isEqualTo(2);
         assertThat(artifacts.findById(artifactId)).hasValueSatisfying(a -> {
             assertThat(a.getJobId()).isEqualTo(id);
             assertThat(a.getSize()).isEqualTo(30);
