@@ -1,9 +1,13 @@
 package io.quantserve.engine.quant;
 
-import io.quantserve.engine.model.InferenceState;
+import io.quantserve.engine.kvcache.KvCachePool;
 import io.quantserve.engine.model.LlamaModel;
-import io.quantserve.engine.sampling.Sampler;
 import io.quantserve.engine.sampling.SamplingParams;
+import io.quantserve.engine.serve.EngineCore;
+import io.quantserve.engine.serve.EngineRequest;
+import io.quantserve.engine.serve.FinishReason;
+import io.quantserve.engine.serve.RequestOutput;
+import io.quantserve.engine.serve.SchedulerConfig;
 import io.quantserve.engine.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +15,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
@@ -64,26 +71,60 @@ public record CalibrationSet(List<int[]> sequences, String source, boolean selfG
         return new CalibrationSet(sequences, file + " (" + texts.size() + " texts)", false);
     }
 
-    /** Samples sequences from the model itself at temperature 1, starting from BOS: calibration without data. */
-    public static CalibrationSet sampled(LlamaModel model, int bos, int samples, int seqLen, long seed) {
-        List<int[]> sequences = new ArrayList<>();
-        for (int s = 0; s < samples; s++) {
-            Sampler sampler = new Sampler(SamplingParams.defaults().withTemperature(1f).withSeed(seed + s),
-                    model.config().vocabSize());
-            InferenceState state = model.newState(seqLen);
-            int[] seq = new int[seqLen];
-            seq[0] = bos;
-            float[] logits = model.forward(state, new int[] {bos}, 0, false);
-            for (int t = 1; t < seqLen; t++) {
-                seq[t] = sampler.next(logits);
-                sampler.accept(seq[t]);
-                if (t + 1 < seqLen) {
-                    logits = model.forward(state, new int[] {seq[t]}, t, false);
+    /** Sequences {@link #sampled} runs at once at most. */
+    static final int SAMPLED_AT_ONCE = 32;
+    /** The KV cache {@link #sampled} may take: fewer sequences at once for a model with a larger cache per token. */
+    static final long SAMPLING_CACHE_BYTES = 1L << 30;
+
+    /**
+     * Samples sequences from the model itself at temperature 1 (sequence i seeded with {@code seed + i}), starting from
+     * BOS: calibration without data. They run together through the engine's continuous batching, so each step reads
+     * the weights once for up to {@value #SAMPLED_AT_ONCE} sequences instead of once for one. {@code progress} hears
+     * (sequences done, samples, "calibrate") as they finish; {@code cancelled} is asked before every step and throws
+     * {@link CancellationException} when it says so.
+     */
+    public static CalibrationSet sampled(LlamaModel model, int bos, int samples, int seqLen, long seed,
+            LayerwiseQuantizer.Progress progress, BooleanSupplier cancelled) {
+        if (samples < 1 || seqLen < 2) {
+            throw new IllegalArgumentException("sampling calibration data needs at least one sequence of 2 tokens, not "
+                    + samples + " x " + seqLen);
+        }
+        int blockSize = KvCachePool.DEFAULT_BLOCK_SIZE;
+        int blocksPerSequence = Math.ceilDiv(seqLen, blockSize);
+        long bytesPerSequence = blocksPerSequence * KvCachePool.bytesPerBlock(model.config(), blockSize);
+        int atOnce = (int) Math.max(1, Math.min(Math.min(samples, SAMPLED_AT_ONCE),
+                SAMPLING_CACHE_BYTES / bytesPerSequence));
+        EngineCore core = new EngineCore(model, new KvCachePool(model.config(), blockSize, atOnce * blocksPerSequence),
+                new SchedulerConfig(atOnce, atOnce));
+        int[][] sequences = new int[samples][seqLen];
+        int[] lengths = new int[samples];
+        for (int i = 0; i < samples; i++) {
+            sequences[i][0] = bos;
+            lengths[i] = 1;
+            SamplingParams sampling = SamplingParams.defaults().withTemperature(1f).withSeed(seed + i);
+            core.add(new EngineRequest(String.valueOf(i), new int[] {bos}, sampling, seqLen - 1, Set.of()), out -> { });
+        }
+        int done = 0;
+        while (core.hasWork()) {
+            if (cancelled.getAsBoolean()) {
+                throw new CancellationException("cancelled while sampling calibration data (" + done + " of " + samples
+                        + " sequences done)");
+            }
+            for (RequestOutput out : core.step()) {
+                int i = Integer.parseInt(out.requestId());
+                for (int token : out.newTokens()) {
+                    sequences[i][lengths[i]++] = token;
+                }
+                if (out.finished()) {
+                    if (out.finishReason() != FinishReason.LENGTH) {
+                        throw new IllegalStateException("sampling calibration sequence " + i + " ended early: "
+                                + out.finishReason() + (out.error() != null ? " (" + out.error() + ")" : ""));
+                    }
+                    progress.update(++done, samples, "calibrate");
                 }
             }
-            sequences.add(seq);
         }
-        return new CalibrationSet(sequences, "sampled from the model (" + samples + " x " + seqLen
+        return new CalibrationSet(Arrays.asList(sequences), "sampled from the model (" + samples + " x " + seqLen
                 + " tokens, temperature 1, seed " + seed + ")", true);
     }
 

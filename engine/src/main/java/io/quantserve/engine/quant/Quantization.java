@@ -63,7 +63,7 @@ public final class Quantization {
             LayerwiseQuantizer.Progress progress, BooleanSupplier cancelled, long start) throws IOException {
         ModelConfig config = ModelConfig.load(modelDir);
         int intermediate = Padding.intermediateSize(config, o);
-        CalibrationSet calibration = calibration(modelDir, o, calibrationFile);
+        CalibrationSet calibration = calibration(modelDir, o, calibrationFile, progress, cancelled);
         List<Map<String, Double>> errors = new ArrayList<>();
         try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
             ArtifactWriter writer = new ArtifactWriter(modelDir, config, checkpoint, o, intermediate);
@@ -93,14 +93,16 @@ public final class Quantization {
     }
 
     /** The calibration data: the given file, else sampled from the model (a few sequences when only for the report). */
-    private static CalibrationSet calibration(Path modelDir, QuantizeOptions o, Path file) throws IOException {
+    private static CalibrationSet calibration(Path modelDir, QuantizeOptions o, Path file,
+            LayerwiseQuantizer.Progress progress, BooleanSupplier cancelled) throws IOException {
         try (LoadedModel model = LoadedModel.open(modelDir)) {
             if (file != null) {
                 return CalibrationSet.read(file, model.tokenizer().orElse(null), o.samples(), o.seqLen());
             }
             int samples = o.method().needsCalibration() ? o.samples() : Math.min(o.samples(), REPORT_SAMPLES);
             int seqLen = Math.min(o.seqLen(), model.config().maxPositions());
-            return CalibrationSet.sampled(model.model(), model.config().bosTokenId(), samples, seqLen, o.seed());
+            return CalibrationSet.sampled(model.model(), model.config().bosTokenId(), samples, seqLen, o.seed(),
+                    progress, cancelled);
         } catch (IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {

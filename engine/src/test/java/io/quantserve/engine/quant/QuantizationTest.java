@@ -105,6 +105,19 @@ class QuantizationTest {
     }
 
     @Test
+    void cancellationStopsSamplingCalibrationDataAndLeavesNothing() {
+        // 40 sequences of 64 tokens: the first 32 finish after 64 steps, the cancellation comes before the last 8 do
+        QuantizeOptions o = new QuantizeOptions(Method.AWQ, 4, -1, false, false, 0.5f, "q4_k_m", 40, 64, 0, 4096);
+        List<String> phases = new ArrayList<>();
+        int[] checks = {0};
+        assertThatThrownBy(() -> Quantization.run(stories, o, null, dir.resolve("awq"), (l, n, p) -> phases.add(p),
+                () -> ++checks[0] > 100)).isInstanceOf(CancellationException.class)
+                .hasMessageContaining("sampling calibration data");
+        assertThat(phases).isNotEmpty().containsOnly("calibrate");
+        assertThat(dir).isEmptyDirectory();
+    }
+
+    @Test
     void existingOutputIsNeverOverwritten() throws Exception {
         Path out = Files.createDirectories(dir.resolve("taken"));
         assertThatThrownBy(() -> Quantization.run(stories, QuantizeOptions.defaults(Method.RTN, 4), calib, out,

@@ -64,7 +64,7 @@ class JobRunner {
             Path model = sources.model(job.sourceKey());
             Path calibration = job.datasetKey() == null ? null : sources.dataset(job.datasetKey());
             stop.throwIfStopped("after fetching the inputs");
-            run.progress(0.05, "calibrate", -1, 0);
+            run.progress(0.02, "calibrate", -1, 0);
             Path out = jobDir.resolve("out");
             Quantization.run(model, options, calibration, out, (layer, layers, phase) -> engineProgress(run, layer,
                     layers, phase), stop);
@@ -134,11 +134,12 @@ class JobRunner {
         return true;
     }
 
-    private static void engineProgress(RunEvents run, int layer, int layers, String phase) {
-        if ("write".equals(phase)) {
-            run.progress(0.9, "write", -1, layers);
-        } else {
-            run.progress(0.05 + 0.85 * layer / Math.max(1, layers), "quantize", layer, layers);
+    /** The engine's phases as shares of the job: calibration sampled from the model 2-10%, the layers 10-90%. */
+    private static void engineProgress(RunEvents run, int step, int steps, String phase) {
+        switch (phase) {
+            case "calibrate" -> run.progress(0.02 + 0.08 * step / Math.max(1, steps), "calibrate", -1, 0);
+            case "write" -> run.progress(0.9, "write", -1, steps);
+            default -> run.progress(0.1 + 0.8 * step / Math.max(1, steps), "quantize", step, steps);
         }
     }
 
