@@ -34,7 +34,10 @@ import java.util.function.Consumer;
  */
 public final class LayerwiseQuantizer {
 
-    /** Called between phases: layer i of n (0-based), and what is being done. */
+    /**
+     * Called between phases: layer i of n (0-based), and what is being done; while calibration data is sampled from
+     * the model ({@link CalibrationSet#sampled}), sequences done of all, phase {@code calibrate}.
+     */
     @FunctionalInterface
     public interface Progress {
         void update(int layer, int layers, String phase);

@@ -19,9 +19,10 @@ public record QuantizationJobResponse(UUID id, UUID modelId, UUID datasetId, Str
 
     static QuantizationJobResponse of(QuantizationJob j) {
         return new QuantizationJobResponse(j.getId(), j.getModelId(), j.getDatasetId(), j.getMethod(), j.getBits(),
-                j.getGroupSize(), QuantizationRules.typed(j.getOptions()), j.getStatus(), Math.round(j.getProgress() * 1000) / 10.0,
-                j.getPhase(), j.getCurrentLayer(), j.getTotalLayers(), j.getError(), j.getAttempts(),
-                j.isCancelRequested(), j.getStatus() == JobStatus.SUCCEEDED ? j.getArtifactId() : null,
-                j.getCreatedAt(), j.getStartedAt(), j.getFinishedAt());
+                j.getGroupSize(), QuantizationRules.typed(j.getOptions()), j.getStatus(),
+                Math.round(j.getProgress() * 1000) / 10.0, j.getPhase(), j.getCurrentLayer(), j.getTotalLayers(),
+                j.getError(), j.getAttempts(), j.isCancelRequested(),
+                j.getStatus() == JobStatus.SUCCEEDED ? j.getArtifactId() : null, j.getCreatedAt(), j.getStartedAt(),
+                j.getFinishedAt());
     }
 }
