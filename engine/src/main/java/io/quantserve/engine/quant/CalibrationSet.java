@@ -73,7 +73,10 @@ public record CalibrationSet(List<int[]> sequences, String source, boolean selfG
 
     /** Sequences {@link #sampled} runs at once at most. */
     static final int SAMPLED_AT_ONCE = 32;
-    /** The KV cache {@link #sampled} may take: fewer sequences at once for a model with a larger cache per token. */
+    /**
+     * The KV cache {@link #sampled} may take, at most an eighth of the heap: fewer sequences at once for a model with a
+     * larger cache per token.
+     */
     static final long SAMPLING_CACHE_BYTES = 1L << 30;
 
     /**
@@ -92,8 +95,8 @@ public record CalibrationSet(List<int[]> sequences, String source, boolean selfG
         int blockSize = KvCachePool.DEFAULT_BLOCK_SIZE;
         int blocksPerSequence = Math.ceilDiv(seqLen, blockSize);
         long bytesPerSequence = blocksPerSequence * KvCachePool.bytesPerBlock(model.config(), blockSize);
-        int atOnce = (int) Math.max(1, Math.min(Math.min(samples, SAMPLED_AT_ONCE),
-                SAMPLING_CACHE_BYTES / bytesPerSequence));
+        long cacheBytes = Math.min(SAMPLING_CACHE_BYTES, Runtime.getRuntime().maxMemory() / 8);
+        int atOnce = (int) Math.max(1, Math.min(Math.min(samples, SAMPLED_AT_ONCE), cacheBytes / bytesPerSequence));
         EngineCore core = new EngineCore(model, new KvCachePool(model.config(), blockSize, atOnce * blocksPerSequence),
                 new SchedulerConfig(atOnce, atOnce));
         int[][] sequences = new int[samples][seqLen];
