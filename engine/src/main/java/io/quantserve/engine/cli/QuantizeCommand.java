@@ -62,8 +62,10 @@ final class QuantizeCommand implements Callable<Integer> {
         QuantizeOptions options = options();
         PrintWriter err = spec.commandLine().getErr();
         QuantizationReport report = Quantization.run(model, options, calib, out,
-                (layer, layers, phase) -> {
-                    err.printf("\r[%d/%d] %-12s", Math.min(layer + 1, layers), layers, phase);
+                (step, steps, phase) -> {
+                    // layers are counted from 0 as they start, sampled calibration sequences as they finish
+                    int shown = phase.equals("calibrate") ? step : Math.min(step + 1, steps);
+                    err.printf("\r[%d/%d] %-12s", shown, steps, phase);
                     err.flush();
                 },
                 () -> Thread.currentThread().isInterrupted());
