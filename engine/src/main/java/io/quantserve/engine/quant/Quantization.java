@@ -63,7 +63,9 @@ public final class Quantization {
             LayerwiseQuantizer.Progress progress, BooleanSupplier cancelled, long start) throws IOException {
         ModelConfig config = ModelConfig.load(modelDir);
         int intermediate = Padding.intermediateSize(config, o);
+        long calibrationStart = System.nanoTime();
         CalibrationSet calibration = calibration(modelDir, o, calibrationFile, progress, cancelled);
+        double calibrationSeconds = (System.nanoTime() - calibrationStart) / 1e9;
         List<Map<String, Double>> errors = new ArrayList<>();
         try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
             ArtifactWriter writer = new ArtifactWriter(modelDir, config, checkpoint, o, intermediate);
@@ -76,8 +78,8 @@ public final class Quantization {
             progress.update(config.numLayers(), config.numLayers(), "write");
             writer.write(temp);
         }
-        return report(o, modelDir, calibration, intermediate != config.intermediateSize() ? intermediate : null,
-                errors, start, temp);
+        return report(o, modelDir, calibration, calibrationSeconds,
+                intermediate != config.intermediateSize() ? intermediate : null, errors, start, temp);
     }
 
     private static QuantizationReport gguf(Path modelDir, QuantizeOptions o, Path temp, long start) throws IOException {
@@ -89,7 +91,7 @@ public final class Quantization {
                     + "' (f32, f16, bf16, q8_0, q4_0, q6_k, q4_k_m)");
         }
         GgufExporter.export(modelDir, temp.resolve("model.gguf"), recipe);
-        return report(o, modelDir, null, null, List.of(), start, temp);
+        return report(o, modelDir, null, 0, null, List.of(), start, temp);
     }
 
     /** The calibration data: the given file, else sampled from the model (a few sequences when only for the report). */
@@ -111,10 +113,11 @@ public final class Quantization {
     }
 
     private static QuantizationReport report(QuantizeOptions o, Path modelDir, CalibrationSet calibration,
-            Integer padded, List<Map<String, Double>> errors, long start, Path dir) throws IOException {
+            double calibrationSeconds, Integer padded, List<Map<String, Double>> errors, long start, Path dir)
+            throws IOException {
         QuantizationReport.Calibration c = calibration == null ? null : new QuantizationReport.Calibration(
                 calibration.source(), calibration.sequences().size(), o.seqLen(), calibration.tokens(),
-                calibration.selfGenerated());
+                calibration.selfGenerated(), calibrationSeconds);
         return new QuantizationReport(o.method().id(), o.method().format(), o.bits(), o.groupSize(), o.symmetric(),
                 o.descAct(), o.method() == Method.SMOOTHQUANT ? o.alpha() : null,
                 o.method() == Method.GGUF ? o.ggufType() : null, modelDir.toString(), c, padded, errors,

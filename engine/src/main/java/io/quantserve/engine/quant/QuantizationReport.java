@@ -26,8 +26,12 @@ public record QuantizationReport(
         long peakMemoryBytes,
         long sizeBytes) {
 
-    /** @param selfGenerated no data was given: the sequences were sampled from the model itself */
-    public record Calibration(String source, int samples, int seqLen, int tokens, boolean selfGenerated) {
+    /**
+     * @param selfGenerated no data was given: the sequences were sampled from the model itself
+     * @param seconds       reading and tokenizing the data, or sampling it (part of the report's {@code seconds})
+     */
+    public record Calibration(String source, int samples, int seqLen, int tokens, boolean selfGenerated,
+            double seconds) {
     }
 
     public double meanLayerError() {

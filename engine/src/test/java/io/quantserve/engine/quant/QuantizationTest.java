@@ -79,6 +79,8 @@ class QuantizationTest {
         assertThat(json.get("layers").get(0).get("self_attn.q_proj").asDouble()).isBetween(0.0, 0.5);
         assertThat(json.get("peak_memory_bytes").asLong()).isPositive();
         assertThat(json.get("calibration").get("self_generated").asBoolean()).isFalse();
+        assertThat(json.get("calibration").get("seconds").asDouble()).isPositive()
+                .isLessThan(json.get("seconds").asDouble());
         assertThat(report.paddedIntermediateSize()).isEqualTo(192);
         assertThat(phases).contains("0/5 gptq", "4/5 gptq", "5/5 write");
         try (LoadedModel loaded = LoadedModel.open(out)) {
@@ -93,6 +95,7 @@ class QuantizationTest {
         assertThat(report.calibration().selfGenerated()).isTrue();
         assertThat(report.calibration().tokens()).isEqualTo(4 * 64);
         assertThat(report.calibration().source()).contains("sampled from the model");
+        assertThat(report.calibration().seconds()).isPositive().isLessThan(report.seconds());
     }
 
     @Test
