@@ -1,11 +1,9 @@
 package io.quantserve.engine.cli;
 
-import io.quantserve.engine.format.gguf.GgufFile;
 import io.quantserve.engine.model.LoadedModel;
 import io.quantserve.engine.tokenizer.Tokenizer;
 import io.quantserve.engine.tokenizer.Tokenizers;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The tokenizer for a command: the --tokenizer file when given, else the model folder's own. */
@@ -18,21 +16,6 @@ final class TokenizerFiles {
             return model.tokenizer().orElseThrow(() -> new IllegalArgumentException(model.path()
                     + ": no tokenizer.json or tokenizer.model (pass --tokenizer FILE, or use --ids)"));
         }
-        if (!Files.isRegularFile(override)) {
-            throw new IllegalArgumentException(override + ": no such file");
-        }
-        String name = override.getFileName().toString();
-        if (name.endsWith(".gguf")) {
-            try (GgufFile gguf = GgufFile.open(override)) {
-                return Tokenizers.fromGguf(gguf);
-            }
-        }
-        if (name.endsWith(".json")) {
-            return Tokenizers.fromTokenizerJson(override);
-        }
-        if (name.endsWith(".model")) {
-            return Tokenizers.fromSentencePieceModel(override);
-        }
-        throw new IllegalArgumentException(override + ": not a tokenizer (expected .gguf, tokenizer.json or tokenizer.model)");
+        return Tokenizers.fromFile(override, model.config().vocabSize());
     }
 }

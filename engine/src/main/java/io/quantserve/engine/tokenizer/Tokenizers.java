@@ -41,6 +41,36 @@ public final class Tokenizers {
         return SentencePieceModelLoader.load(tokenizerModel, TokenizerConfig.read(tokenizerModel.toAbsolutePath().getParent()));
     }
 
+    /**
+     * A tokenizer given apart from the model, for a model that has none or to use another: a {@code .gguf} file's
+     * metadata, a {@code tokenizer.json} or a SentencePiece {@code tokenizer.model} (by the file's name). Refused when
+     * it has more token ids than the model's {@code vocabSize}: those ids would have no embedding.
+     */
+    public static Tokenizer fromFile(Path file, int vocabSize) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + ": no such tokenizer file");
+        }
+        String name = file.getFileName().toString();
+        Tokenizer tokenizer;
+        if (name.endsWith(".gguf")) {
+            try (GgufFile gguf = GgufFile.open(file)) {
+                tokenizer = fromGguf(gguf);
+            }
+        } else if (name.endsWith(".json")) {
+            tokenizer = fromTokenizerJson(file);
+        } else if (name.endsWith(".model")) {
+            tokenizer = fromSentencePieceModel(file);
+        } else {
+            throw new IllegalArgumentException(file + ": not a tokenizer (expected .gguf, tokenizer.json or "
+                    + "tokenizer.model)");
+        }
+        if (tokenizer.vocabSize() > vocabSize) {
+            throw new IllegalArgumentException(file + ": has " + tokenizer.vocabSize() + " token ids but the model's "
+                    + "vocab_size is " + vocabSize + " (not this model's tokenizer)");
+        }
+        return tokenizer;
+    }
+
     /** The tokenizer stored in GGUF metadata ({@code tokenizer.ggml.model} "llama" or "gpt2"). */
     public static Tokenizer fromGguf(GgufFile gguf) {
         return GgufTokenizerLoader.load(gguf);

@@ -30,6 +30,9 @@ import org.springframework.validation.annotation.Validated;
  * @param toolCallParser  how tool calls are read out of a reply for tool_choice "auto" (vLLM's --tool-call-parser):
  *                        hermes ({@code <tool_call>{...}</tool_call>}: Hermes, Qwen 2.5/3 ...); empty = "auto" is
  *                        refused, while "none", "required" and a named function work without a parser
+ * @param tokenizer       a tokenizer file for a model that has none, or to use instead of its own: a .gguf (its
+ *                        metadata), tokenizer.json or tokenizer.model; empty = the model's (a String: Spring's
+ *                        conversion to Path refuses relative paths that climb with "..")
  */
 @Validated
 @ConfigurationProperties("quantserve.node")
@@ -42,7 +45,8 @@ public record NodeProperties(
         @Valid @NotNull @DefaultValue Engine engine,
         @NotNull @DefaultValue("30s") Duration drainTimeout,
         @NotNull @DefaultValue("8MB") DataSize maxRequestSize,
-        @DefaultValue("") String toolCallParser) {
+        @DefaultValue("") String toolCallParser,
+        @DefaultValue("") String tokenizer) {
 
     /**
      * @param endpoint the Hub's address ({@code HF_ENDPOINT} in the Python world)

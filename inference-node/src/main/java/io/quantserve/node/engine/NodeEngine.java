@@ -20,6 +20,7 @@ import io.quantserve.engine.serve.EngineStats;
 import io.quantserve.engine.serve.RequestOutput;
 import io.quantserve.engine.serve.SchedulerConfig;
 import io.quantserve.engine.tokenizer.Tokenizer;
+import io.quantserve.engine.tokenizer.Tokenizers;
 import io.quantserve.node.config.NodeProperties;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -65,9 +66,7 @@ public class NodeEngine implements SmartLifecycle {
         long start = System.nanoTime();
         LoadedModel loaded = LoadedModel.open(modelPath);
         try {
-            Tokenizer tokenizer = loaded.tokenizer().orElseThrow(() -> new IllegalArgumentException(modelPath
-                    + ": the model has no tokenizer (tokenizer.json, tokenizer.model or GGUF tokenizer metadata),"
-                    + " so it cannot serve text"));
+            Tokenizer tokenizer = tokenizer(properties.tokenizer(), loaded, modelPath);
             Selected selected = openRunner(loaded, settings);
             this.runner = selected.runner();
             this.backendReason = selected.reason();
@@ -89,6 +88,17 @@ public class NodeEngine implements SmartLifecycle {
                 settings.maxNumBatchedTokens(), settings.maxNumSeqs());
         warmUp();
         state = State.READY;
+    }
+
+    /** The tokenizer file the settings name, else the model's own. */
+    private static Tokenizer tokenizer(String file, LoadedModel loaded, Path modelPath) throws IOException {
+        if (!file.isBlank()) {
+            return Tokenizers.fromFile(Path.of(file), loaded.config().vocabSize());
+        }
+        return loaded.tokenizer().orElseThrow(() -> new IllegalArgumentException(modelPath
+                + ": the model has no tokenizer (tokenizer.json, tokenizer.model or GGUF tokenizer metadata), so it"
+                + " cannot serve text; name one with quantserve.node.tokenizer (--tokenizer FILE: a .gguf,"
+                + " tokenizer.json or tokenizer.model)"));
     }
 
     private record Selected(BatchRunner runner, String reason) {
