@@ -5,8 +5,10 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -27,15 +29,18 @@ public final class Platform implements AutoCloseable {
 
     private final Path repoRoot;
     private final Path logsDir;
+    private final Path runDir;
     private final Path java;
     private final Map<String, String> environment;
     private final PrintStream console;
     private final List<ServiceProcess> services = new CopyOnWriteArrayList<>();
+    private final Map<String, Path> runJars = new HashMap<>();
     private int workers;
 
     private Platform(Builder builder) {
         this.repoRoot = builder.repoRoot != null ? builder.repoRoot : findRepoRoot(Path.of("").toAbsolutePath());
         this.logsDir = builder.logsDir != null ? builder.logsDir : repoRoot.resolve("target").resolve("platform-logs");
+        this.runDir = builder.runDir;
         this.java = builder.java != null ? builder.java : currentJava();
         this.environment = Map.copyOf(builder.environment);
         this.console = builder.console;
@@ -47,13 +52,14 @@ public final class Platform implements AutoCloseable {
 
     /** Starts the model registry ({@code model-registry/target/model-registry-*.jar}) with {@code env} added. */
     public ServiceProcess startRegistry(Map<String, String> env) throws IOException {
-        return start("model-registry", jar("model-registry"), List.of(), env);
+        return start("model-registry", serviceJar("model-registry"), List.of(), env);
     }
 
     /** Starts one more quant-worker ({@code quant-worker}, then {@code quant-worker-2}...) with {@code env} added. */
     public synchronized ServiceProcess startWorker(Map<String, String> env) throws IOException {
         workers++;
-        return start(workers == 1 ? "quant-worker" : "quant-worker-" + workers, jar("quant-worker"), WORKER_JVM_FLAGS, env);
+        return start(workers == 1 ? "quant-worker" : "quant-worker-" + workers, serviceJar("quant-worker"),
+                WORKER_JVM_FLAGS, env);
     }
 
     /** Starts {@code java <jvmFlags> -jar <jar>} as service {@code name}, logging to {@code <logs>/<name>.log}. */
@@ -80,6 +86,26 @@ public final class Platform implements AutoCloseable {
             }
         });
         return service;
+    }
+
+    /**
+     * The jar services of {@code module} run: {@link #jar}, or with a run folder its copy there, made at the first start
+     * (a rebuild of the checkout then leaves the running services' jar alone).
+     */
+    synchronized Path serviceJar(String module) throws IOException {
+        if (runDir == null) {
+            return jar(module);
+        }
+        Path copy = runJars.get(module);
+        if (copy == null) {
+            Files.createDirectories(runDir);
+            copy = runDir.resolve(module + ".jar");
+            Path temp = Files.createTempFile(runDir, module, ".jar.tmp");
+            Files.copy(jar(module), temp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temp, copy, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            runJars.put(module, copy);
+        }
+        return copy;
     }
 
     /** The packaged Spring Boot jar of {@code module}: {@code <module>/target/<module>-<version>.jar}. */
@@ -156,6 +182,7 @@ public final class Platform implements AutoCloseable {
     public static final class Builder {
         private Path repoRoot;
         private Path logsDir;
+        private Path runDir;
         private Path java;
         private Map<String, String> environment = Map.of();
         private PrintStream console;
@@ -169,6 +196,15 @@ public final class Platform implements AutoCloseable {
         /** Where {@code <service>.log} files go; default {@code <repoRoot>/target/platform-logs}. */
         public Builder logsDir(Path logsDir) {
             this.logsDir = logsDir;
+            return this;
+        }
+
+        /**
+         * Where services run their jars from: each module's jar is copied there at its first start, so that rebuilding
+         * the checkout does not replace a jar under a running JVM; default: none (they run from {@code target/}).
+         */
+        public Builder runDir(Path runDir) {
+            this.runDir = runDir;
             return this;
         }
 

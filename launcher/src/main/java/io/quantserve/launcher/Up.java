@@ -101,7 +101,8 @@ public final class Up implements Callable<Integer> {
                     + settings.kafkaPort() + " or " + settings.controllerPort() + "? See " + settings.logsDir().resolve("kafka.log"));
             return 1;
         }
-        Platform platform = Platform.builder().logsDir(settings.logsDir()).console(out).build();
+        Platform platform = Platform.builder().logsDir(settings.logsDir()).runDir(settings.home().resolve("run"))
+                .console(out).build();
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> shutdown(platform, kafka, stopped), "quantserve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

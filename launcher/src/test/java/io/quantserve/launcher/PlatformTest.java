@@ -120,6 +120,23 @@ class PlatformTest {
         assertThat(platform.jar("quant-worker")).isEqualTo(target.resolve("quant-worker-0.1.0-SNAPSHOT.jar"));
     }
 
+    @Test
+    void shouldRunServicesFromACopyThatARebuildLeavesAlone() throws Exception {
+        Path target = Files.createDirectories(dir.resolve("quant-worker/target"));
+        Path built = Files.writeString(target.resolve("quant-worker-0.1.0-SNAPSHOT.jar"), "first build");
+        Platform copying = Platform.builder().repoRoot(dir).logsDir(dir.resolve("logs")).runDir(dir.resolve("run"))
+                .build();
+
+        Path running = copying.serviceJar("quant-worker");
+        Files.writeString(built, "rebuilt while running");
+
+        assertThat(running).isEqualTo(dir.resolve("run/quant-worker.jar")).hasContent("first build");
+        assertThat(copying.serviceJar("quant-worker")).as("a second worker runs the same copy").isEqualTo(running)
+                .hasContent("first build");
+        assertThat(Files.list(dir.resolve("run"))).containsExactly(running);
+        assertThat(platform.serviceJar("quant-worker")).as("without a run folder: the built jar").isEqualTo(built);
+    }
+
     private static String get(int port, String path) throws Exception {
         try (HttpClient http = HttpClient.newHttpClient()) {
             return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).build(),
