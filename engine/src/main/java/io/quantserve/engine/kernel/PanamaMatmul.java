@@ -149,8 +149,8 @@ final class PanamaMatmul {
             a0 = FloatVector.fromMemorySegment(F, seg, baseA + 4L * k, LE).fma(xk, a0);
             b0 = FloatVector.fromMemorySegment(F, seg, baseB + 4L * k, LE).fma(xk, b0);
         }
-        float sa = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-        float sb = b0.add(b1).add(b2.add(b3)).reduceLanes(VectorOperators.ADD);
+        float sa = LaneMath.sum(a0.add(a1).add(a2.add(a3)));
+        float sb = LaneMath.sum(b0.add(b1).add(b2.add(b3)));
         for (; k < n; k++) {
             sa += seg.get(F32_LE, baseA + 4L * k) * x[xOff + k];
             sb += seg.get(F32_LE, baseB + 4L * k) * x[xOff + k];
@@ -193,8 +193,8 @@ final class PanamaMatmul {
             b0 = q.lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, i), b0);
             b1 = q.and(0xffff0000).reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, i + L), b1);
         }
-        float sa = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-        float sb = b0.add(b1).add(b2.add(b3)).reduceLanes(VectorOperators.ADD);
+        float sa = LaneMath.sum(a0.add(a1).add(a2.add(a3)));
+        float sb = LaneMath.sum(b0.add(b1).add(b2.add(b3)));
         for (; k < n; k++) {
             sa += ScalarKernels.bf16ToFloat(seg.get(I16_LE, baseA + 2L * k)) * x[xOff + k];
             sb += ScalarKernels.bf16ToFloat(seg.get(I16_LE, baseB + 2L * k)) * x[xOff + k];
@@ -218,8 +218,8 @@ final class PanamaMatmul {
             s2 = wv.fma(FloatVector.fromArray(F, x, i + 2 * n), s2);
             s3 = wv.fma(FloatVector.fromArray(F, x, i + 3 * n), s3);
         }
-        float[] r = {s0.reduceLanes(VectorOperators.ADD), s1.reduceLanes(VectorOperators.ADD),
-                s2.reduceLanes(VectorOperators.ADD), s3.reduceLanes(VectorOperators.ADD)};
+        float[] r = {LaneMath.sum(s0), LaneMath.sum(s1),
+                LaneMath.sum(s2), LaneMath.sum(s3)};
         for (; k < n; k++) {
             tail4(seg.get(F32_LE, base + 4L * k), x, xOff + k, n, r);
         }
@@ -244,8 +244,8 @@ final class PanamaMatmul {
             e3 = we.fma(FloatVector.fromArray(F, xs, i + 3 * n), e3);
             o3 = wo.fma(FloatVector.fromArray(F, xs, i + 3 * n + L), o3);
         }
-        float[] r = {e0.add(o0).reduceLanes(VectorOperators.ADD), e1.add(o1).reduceLanes(VectorOperators.ADD),
-                e2.add(o2).reduceLanes(VectorOperators.ADD), e3.add(o3).reduceLanes(VectorOperators.ADD)};
+        float[] r = {LaneMath.sum(e0.add(o0)), LaneMath.sum(e1.add(o1)),
+                LaneMath.sum(e2.add(o2)), LaneMath.sum(e3.add(o3))};
         for (; k < n; k++) {
             tail4(ScalarKernels.bf16ToFloat(seg.get(I16_LE, base + 2L * k)), x, xOff + k, n, r);
         }

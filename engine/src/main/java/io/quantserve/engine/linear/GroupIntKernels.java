@@ -1,5 +1,6 @@
 package io.quantserve.engine.linear;
 
+import io.quantserve.engine.kernel.LaneMath;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 
@@ -157,7 +158,7 @@ final class GroupIntKernels {
                 acc = p0.add(p1).add(p2.add(p3)).fma(FloatVector.broadcast(F, scales[sg]), acc);
                 zeroTerm += scaledZeros[sg] * xsum[g];
             }
-            y[yOff + r - r0] = acc.reduceLanes(VectorOperators.ADD) - zeroTerm;
+            y[yOff + r - r0] = LaneMath.sum(acc) - zeroTerm;
         }
     }
 
@@ -214,9 +215,9 @@ final class GroupIntKernels {
             accB = q0.add(q1).add(q2.add(q3)).fma(FloatVector.broadcast(F, scales[b * groups + g]), accB);
         }
         if (from > 0) {
-            y[yAt + a] += accA.reduceLanes(VectorOperators.ADD);
+            y[yAt + a] += LaneMath.sum(accA);
             if (b != a) {
-                y[yAt + b] += accB.reduceLanes(VectorOperators.ADD);
+                y[yAt + b] += LaneMath.sum(accB);
             }
             return;
         }
@@ -226,7 +227,7 @@ final class GroupIntKernels {
             zeroA += w.scaledZeros[a * groups + g] * xsum[g];
             zeroB += w.scaledZeros[b * groups + g] * xsum[g];
         }
-        y[yAt + a] = accA.reduceLanes(VectorOperators.ADD) - zeroA;
-        y[yAt + b] = accB.reduceLanes(VectorOperators.ADD) - zeroB;
+        y[yAt + a] = LaneMath.sum(accA) - zeroA;
+        y[yAt + b] = LaneMath.sum(accB) - zeroB;
     }
 }

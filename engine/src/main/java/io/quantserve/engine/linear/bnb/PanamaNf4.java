@@ -1,5 +1,6 @@
 package io.quantserve.engine.linear.bnb;
 
+import io.quantserve.engine.kernel.LaneMath;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2I;
 
@@ -96,7 +97,7 @@ final class PanamaNf4 {
                     xo += STEP;
                 }
             }
-            y[yOff + r - r0] = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+            y[yOff + r - r0] = LaneMath.sum(a0.add(a1).add(a2.add(a3)));
         }
     }
 
@@ -181,8 +182,8 @@ final class PanamaNf4 {
             b2 = w1.lanewise(ASHR, 4).selectFrom(tableQ).reinterpretAsFloats().fma(xe1, b2);
             b3 = w1.selectFrom(tableQ).reinterpretAsFloats().fma(xd1, b3);
         }
-        y[yAt + r] = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-        y[yAt + q] = b0.add(b1).add(b2.add(b3)).reduceLanes(VectorOperators.ADD);
+        y[yAt + r] = LaneMath.sum(a0.add(a1).add(a2.add(a3)));
+        y[yAt + q] = LaneMath.sum(b0.add(b1).add(b2.add(b3)));
     }
 
     /**
@@ -251,10 +252,10 @@ final class PanamaNf4 {
             d0 = dv1.lanewise(ASHR, 4).selectFrom(td).reinterpretAsFloats().fma(xe1, d0);
             d1 = dv1.selectFrom(td).reinterpretAsFloats().fma(xd1, d1);
         }
-        y[yAt + a] = a0.add(a1).reduceLanes(VectorOperators.ADD);
-        y[yAt + b] = b0.add(b1).reduceLanes(VectorOperators.ADD);
-        y[yAt + c] = c0.add(c1).reduceLanes(VectorOperators.ADD);
-        y[yAt + d] = d0.add(d1).reduceLanes(VectorOperators.ADD);
+        y[yAt + a] = LaneMath.sum(a0.add(a1));
+        y[yAt + b] = LaneMath.sum(b0.add(b1));
+        y[yAt + c] = LaneMath.sum(c0.add(c1));
+        y[yAt + d] = LaneMath.sum(d0.add(d1));
     }
 
     /** x reordered per 32 columns into [16 even columns | 16 odd columns], matching high and low nibbles. */

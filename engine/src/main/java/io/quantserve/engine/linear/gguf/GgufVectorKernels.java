@@ -1,5 +1,6 @@
 package io.quantserve.engine.linear.gguf;
 
+import io.quantserve.engine.kernel.LaneMath;
 import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
@@ -100,7 +101,7 @@ final class GgufVectorKernels {
             for (int c = 0; c < 32; c += L) {
                 v = v.add(FloatVector.fromArray(F, x, xOff + b * 32 + c));
             }
-            s[b] = v.reduceLanes(VectorOperators.ADD);
+            s[b] = LaneMath.sum(v);
         }
         return s;
     }
@@ -140,7 +141,7 @@ final class GgufVectorKernels {
             }
             acc0 = s0.fma(FloatVector.broadcast(F, f16(w, at)), acc0);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return LaneMath.sum(acc0.add(acc1));
     }
 
     /** Q8_0 at 16 lanes: each 16 bytes widened once to int lanes, then converted at the same width. */
@@ -172,7 +173,7 @@ final class GgufVectorKernels {
                     ((FloatVector) q0.convert(I2F, 0)).mul(FloatVector.fromArray(F, x, xb)));
             acc0 = s0.fma(FloatVector.broadcast(F, f16(w, at)), acc0);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return LaneMath.sum(acc0.add(acc1));
     }
 
     /** Unpacks the eight 6-bit scales (out[0..8)) and mins (out[8..16)) of a K-quant super-block. */
@@ -219,7 +220,7 @@ final class GgufVectorKernels {
                 mins += dmin * sm[8 + 2 * j] * xSums[sb] + dmin * sm[8 + 2 * j + 1] * xSums[sb + 1];
             }
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - mins;
+        return LaneMath.sum(acc0.add(acc1)) - mins;
     }
 
     private static float dotQ5K(MemorySegment w, long row, int in, float[] x, int xOff, float[] xSums) {
@@ -255,7 +256,7 @@ final class GgufVectorKernels {
                 mins += dmin * sm[8 + 2 * j] * xSums[sb] + dmin * sm[8 + 2 * j + 1] * xSums[sb + 1];
             }
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - mins;
+        return LaneMath.sum(acc0.add(acc1)) - mins;
     }
 
     private static float dotQ6K(MemorySegment w, long row, int in, float[] x, int xOff) {
@@ -294,6 +295,6 @@ final class GgufVectorKernels {
                 }
             }
         }
-        return a1.add(a2).add(a3.add(a4)).reduceLanes(VectorOperators.ADD);
+        return LaneMath.sum(a1.add(a2).add(a3.add(a4)));
     }
 }

@@ -1,5 +1,6 @@
 package io.quantserve.engine.linear.gguf;
 
+import io.quantserve.engine.kernel.LaneMath;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 
@@ -48,7 +49,7 @@ final class Q4_0Kernels {
             float scale = 1f / (1 << (8 * (b & 3)));
             lo.mul(scale).intoArray(xp, 32 * b);
             hi.mul(scale).intoArray(xp, 32 * b + 16);
-            xs[b] = lo.add(hi).reduceLanes(VectorOperators.ADD) * 8;
+            xs[b] = LaneMath.sum(lo.add(hi)) * 8;
         }
         return new Input(xp, xs);
     }
@@ -122,8 +123,8 @@ final class Q4_0Kernels {
                         .fma(FloatVector.broadcast(F, dB[blk + 1]), b1);
             }
         }
-        float sumA = a0.add(a1).reduceLanes(VectorOperators.ADD) - cA;
-        float sumB = b0.add(b1).reduceLanes(VectorOperators.ADD) - cB;
+        float sumA = LaneMath.sum(a0.add(a1)) - cA;
+        float sumB = LaneMath.sum(b0.add(b1)) - cB;
         if (from == 0) {
             y[yAt + a] = sumA;
             y[yAt + b] = sumB;
@@ -161,7 +162,7 @@ final class Q4_0Kernels {
             d[i] = Float.float16ToFloat(scales[at + i - from]);
             tail += d[i] * xs[i];
         }
-        return c.reduceLanes(VectorOperators.ADD) + tail;
+        return LaneMath.sum(c) + tail;
     }
 
     /** The same values as {@link Q4_0Rows#dequantizeRows}, sixteen at a time ((q - 8) * d, exact). */
