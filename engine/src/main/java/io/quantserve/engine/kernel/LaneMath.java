@@ -15,8 +15,17 @@ import jdk.incubator.vector.VectorSpecies;
  * Kept apart so that a JVM without jdk.incubator.vector never loads it.
  */
 public final class LaneMath {
-    private static final VectorShuffle<Float>[] PREFERRED = steps(FloatVector.SPECIES_PREFERRED);
-    private static final VectorShuffle<Float>[] WIDE = steps(FloatVector.SPECIES_512);
+    // one constant shuffle a step (C2 folds a static final field, not an array element); the species the kernels use
+    private static final VectorSpecies<Float> P = FloatVector.SPECIES_PREFERRED;
+    private static final VectorShuffle<Float> P_HALF = step(P, 1);
+    private static final VectorShuffle<Float> P_QUARTER = step(P, 2);
+    private static final VectorShuffle<Float> P_EIGHTH = step(P, 3);
+    private static final VectorShuffle<Float> P_SIXTEENTH = step(P, 4);
+    private static final VectorSpecies<Float> W = FloatVector.SPECIES_512;
+    private static final VectorShuffle<Float> W_HALF = step(W, 1);
+    private static final VectorShuffle<Float> W_QUARTER = step(W, 2);
+    private static final VectorShuffle<Float> W_EIGHTH = step(W, 3);
+    private static final VectorShuffle<Float> W_SIXTEENTH = step(W, 4);
 
     // exp: x = n ln2 + r, |r| <= ln2/2, e^r by Cephes' expf polynomial, 2^n put into the exponent bits
     private static final float LOG2E = 1.44269504088896341f;
@@ -31,10 +40,27 @@ public final class LaneMath {
 
     /** The lanes added pairwise: lane i and i + n/2, then the same on the low half, down to one lane. */
     public static float sum(FloatVector v) {
-        VectorShuffle<Float>[] steps = v.species() == FloatVector.SPECIES_PREFERRED ? PREFERRED
-                : v.species() == FloatVector.SPECIES_512 ? WIDE : steps(v.species());
-        for (VectorShuffle<Float> step : steps) {
-            v = v.add(v.rearrange(step));
+        int n = v.length();
+        if (v.species() == W) {
+            v = v.add(v.rearrange(W_HALF));
+            v = v.add(v.rearrange(W_QUARTER));
+            v = v.add(v.rearrange(W_EIGHTH));
+            v = v.add(v.rearrange(W_SIXTEENTH));
+        } else if (v.species() == P) {
+            v = v.add(v.rearrange(P_HALF));
+            if (n >= 4) {
+                v = v.add(v.rearrange(P_QUARTER));
+            }
+            if (n >= 8) {
+                v = v.add(v.rearrange(P_EIGHTH));
+            }
+            if (n >= 16) {
+                v = v.add(v.rearrange(P_SIXTEENTH));
+            }
+        } else {
+            for (int level = 1; n >> level >= 1; level++) {
+                v = v.add(v.rearrange(step(v.species(), level)));
+            }
         }
         return v.lane(0);
     }
@@ -61,14 +87,8 @@ public final class LaneMath {
                 .blend(x, x.test(VectorOperators.IS_NAN));
     }
 
-    /** For n lanes: lane i takes lane i + n/2, then i + n/4, ... (wrapping; only the low lanes are used). */
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] steps(VectorSpecies<Float> species) {
-        int levels = Integer.numberOfTrailingZeros(species.length());
-        VectorShuffle<Float>[] steps = new VectorShuffle[levels];
-        for (int i = 0, half = species.length() / 2; i < levels; i++, half /= 2) {
-            steps[i] = VectorShuffle.iota(species, half, 1, true);
-        }
-        return steps;
+    /** Level k of the pairwise sum over n lanes: lane i takes lane i + n/2^k (wrapping; only low lanes are used). */
+    private static VectorShuffle<Float> step(VectorSpecies<Float> species, int level) {
+        return VectorShuffle.iota(species, Math.max(1, species.length() >> level), 1, true);
     }
 }
