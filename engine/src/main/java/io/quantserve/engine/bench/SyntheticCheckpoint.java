@@ -221,19 +221,11 @@ public final class SyntheticCheckpoint {
 
     /** Loads the tokenizer file to check that its ids are exactly the model's vocabulary. */
     private void checkTokenizer() throws IOException {
-        if (!Files.isRegularFile(tokenizer)) {
-            throw new IllegalArgumentException(tokenizer + ": no such file");
+        if (tokenizer.getFileName().toString().endsWith(".gguf")) {  // copied as the folder's tokenizer file
+            throw new IllegalArgumentException(tokenizer + ": a synthetic model folder takes a tokenizer.json or a "
+                    + "SentencePiece tokenizer.model, copied in as it is, not a .gguf");
         }
-        String name = tokenizer.getFileName().toString();
-        Tokenizer tok;
-        if (name.endsWith(".json")) {
-            tok = Tokenizers.fromTokenizerJson(tokenizer);
-        } else if (name.endsWith(".model")) {
-            tok = Tokenizers.fromSentencePieceModel(tokenizer);
-        } else {
-            throw new IllegalArgumentException(tokenizer + ": not a tokenizer (expected tokenizer.json or a "
-                    + "SentencePiece tokenizer.model)");
-        }
+        Tokenizer tok = Tokenizers.fromFile(tokenizer);
         if (tok.vocabSize() != config.vocabSize()) {
             throw new IllegalArgumentException(tokenizer + ": has " + tok.vocabSize() + " token ids but the model's "
                     + "vocab_size is " + config.vocabSize() + " (pick a shape with the tokenizer's vocabulary)");

@@ -1,9 +1,9 @@
 package io.quantserve.engine.linear;
 
-import io.quantserve.engine.kernel.LaneMath;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 
+import io.quantserve.engine.kernel.LaneMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;

@@ -47,28 +47,33 @@ public final class Tokenizers {
      * it has more token ids than the model's {@code vocabSize}: those ids would have no embedding.
      */
     public static Tokenizer fromFile(Path file, int vocabSize) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": no such tokenizer file");
-        }
-        String name = file.getFileName().toString();
-        Tokenizer tokenizer;
-        if (name.endsWith(".gguf")) {
-            try (GgufFile gguf = GgufFile.open(file)) {
-                tokenizer = fromGguf(gguf);
-            }
-        } else if (name.endsWith(".json")) {
-            tokenizer = fromTokenizerJson(file);
-        } else if (name.endsWith(".model")) {
-            tokenizer = fromSentencePieceModel(file);
-        } else {
-            throw new IllegalArgumentException(file + ": not a tokenizer (expected .gguf, tokenizer.json or "
-                    + "tokenizer.model)");
-        }
+        Tokenizer tokenizer = fromFile(file);
         if (tokenizer.vocabSize() > vocabSize) {
             throw new IllegalArgumentException(file + ": has " + tokenizer.vocabSize() + " token ids but the model's "
                     + "vocab_size is " + vocabSize + " (not this model's tokenizer)");
         }
         return tokenizer;
+    }
+
+    /** A {@code .gguf} file's tokenizer metadata, a {@code tokenizer.json} or a {@code tokenizer.model}, by name. */
+    public static Tokenizer fromFile(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + ": no such tokenizer file");
+        }
+        String name = file.getFileName().toString();
+        if (name.endsWith(".gguf")) {
+            try (GgufFile gguf = GgufFile.open(file)) {
+                return fromGguf(gguf);
+            }
+        }
+        if (name.endsWith(".json")) {
+            return fromTokenizerJson(file);
+        }
+        if (name.endsWith(".model")) {
+            return fromSentencePieceModel(file);
+        }
+        throw new IllegalArgumentException(file + ": not a tokenizer (expected .gguf, tokenizer.json or "
+                + "tokenizer.model)");
     }
 
     /** The tokenizer stored in GGUF metadata ({@code tokenizer.ggml.model} "llama" or "gpt2"). */

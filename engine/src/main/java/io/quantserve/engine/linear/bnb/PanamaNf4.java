@@ -1,9 +1,9 @@
 package io.quantserve.engine.linear.bnb;
 
-import io.quantserve.engine.kernel.LaneMath;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2I;
 
+import io.quantserve.engine.kernel.LaneMath;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;

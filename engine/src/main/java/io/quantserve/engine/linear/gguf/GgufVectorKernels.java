@@ -1,10 +1,10 @@
 package io.quantserve.engine.linear.gguf;
 
-import io.quantserve.engine.kernel.LaneMath;
 import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
 
+import io.quantserve.engine.kernel.LaneMath;
 import io.quantserve.engine.format.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
