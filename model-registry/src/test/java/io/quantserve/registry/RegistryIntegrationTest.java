@@ -16,9 +16,11 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * The whole registry on a fresh PostgreSQL database, a temporary filesystem store and a {@link FakeHub} serving the
  * fixture models as {@code test-org/tiny-llama} and {@code test-org/stories260K}. Subclasses share one context.
- * Kafka is not needed: nothing connects to a broker at start.
+ * Kafka is not needed: nothing connects to a broker at start. On a real Tomcat, with the store root and work folder
+ * given relative and climbing with "..": Spring's own conversion looked such a path up through Tomcat's resources and
+ * refused it.
  */
-@SpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @AutoConfigureMockMvc
 public abstract class RegistryIntegrationTest {
     protected static final String TINY_LLAMA = "test-org/tiny-llama";
@@ -41,11 +43,16 @@ public abstract class RegistryIntegrationTest {
     static void properties(DynamicPropertyRegistry r) {
         PostgresTestDatabase.get().register(r::add);
         r.add("quantserve.store.type", () -> "filesystem");
-        r.add("quantserve.store.root", STORE_ROOT::toString);
-        r.add("quantserve.registry.work-dir", WORK_DIR::toString);
+        r.add("quantserve.store.root", () -> relative(STORE_ROOT));
+        r.add("quantserve.registry.work-dir", () -> relative(WORK_DIR));
         r.add("quantserve.registry.hub.endpoint", () -> HUB.endpoint().toString());
         r.add("quantserve.registry.hub.token", () -> "");
         r.add("quantserve.registry.hub.retries", () -> "2");
         r.add("quantserve.registry.kafka.enabled", () -> "false");
+    }
+
+    /** As a user might write it (e.g. {@code ../../tmp/registry-work1}): path settings bind relative and with "..". */
+    private static String relative(Path folder) {
+        return Path.of("").toAbsolutePath().relativize(folder).toString();
     }
 }

@@ -47,8 +47,12 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.json.JsonMapper;
 
-/** One worker against a real broker (in-process KRaft, or Testcontainers' Kafka where Docker runs) and a filesystem store: what a job produces and reports. */
-@SpringBootTest
+/**
+ * One worker against a real broker (in-process KRaft, or Testcontainers' Kafka where Docker runs) and a filesystem
+ * store: what a job produces and reports. On a real Tomcat, with the folders given relative and climbing with "..":
+ * Spring's own conversion looked such a path up through Tomcat's resources and refused it.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @Import(FaultyStoreConfig.class)
 class QuantizationJobFlowTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -61,11 +65,16 @@ class QuantizationJobFlowTest {
     @DynamicPropertySource
     static void worker(DynamicPropertyRegistry r) {
         r.add("spring.kafka.bootstrap-servers", BROKER::bootstrapServers);
-        r.add("quantserve.store.root", () -> temp.resolve("store").toString());
-        r.add("quantserve.worker.work-dir", () -> temp.resolve("work").toString());
+        // as a user might write them (../../tmp/junit1/work): path settings bind relative and with ".."
+        r.add("quantserve.store.root", () -> relative(temp.resolve("store")));
+        r.add("quantserve.worker.work-dir", () -> relative(temp.resolve("work")));
         r.add("quantserve.worker.id", () -> "flow-worker");
         r.add("quantserve.worker.retry.initial-interval", () -> "100ms");
         r.add("quantserve.worker.retry.max-attempts", () -> "3");
+    }
+
+    private static String relative(Path folder) {
+        return Path.of("").toAbsolutePath().relativize(folder).toString();
     }
 
     static KafkaHarness kafka;
@@ -143,6 +152,9 @@ class QuantizationJobFlowTest {
         awaitCommitted(record);
         assertThat(store.list("tmp/")).isEmpty();
         assertThat(jobFolders()).isEmpty();
+        // the relative settings name the folders they climb to
+        assertThat(temp.resolve("store/artifacts/art-rtn-1/manifest.json")).isRegularFile();
+        assertThat(temp.resolve("work/sources")).isDirectory();
     }
 
     @Test
@@ -273,7 +285,7 @@ class QuantizationJobFlowTest {
     }
 
     private List<Path> jobFolders() throws IOException {
-        Path jobs = properties.workDir().resolve("jobs");
+        Path jobs = temp.resolve("work/jobs");
         if (!Files.isDirectory(jobs)) {
             return List.of();
         }

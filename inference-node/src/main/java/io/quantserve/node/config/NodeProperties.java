@@ -31,8 +31,7 @@ import org.springframework.validation.annotation.Validated;
  *                        hermes ({@code <tool_call>{...}</tool_call>}: Hermes, Qwen 2.5/3 ...); empty = "auto" is
  *                        refused, while "none", "required" and a named function work without a parser
  * @param tokenizer       a tokenizer file for a model that has none, or to use instead of its own: a .gguf (its
- *                        metadata), tokenizer.json or tokenizer.model; empty = the model's (a String: Spring's
- *                        conversion to Path refuses relative paths that climb with "..")
+ *                        metadata), tokenizer.json or tokenizer.model; empty = the model's
  */
 @Validated
 @ConfigurationProperties("quantserve.node")
