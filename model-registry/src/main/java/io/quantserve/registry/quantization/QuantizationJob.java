@@ -108,6 +108,7 @@ public class QuantizationJob {
         }
     }
 
+    /** Succeeded: nothing left running (no phase, no current layer); failed or cancelled: the phase it stopped in. */
     void finish(JobStatus terminal, String error, Instant at) {
         this.status = terminal;
         this.error = error;
@@ -115,6 +116,8 @@ public class QuantizationJob {
         this.updatedAt = at;
         if (terminal == JobStatus.SUCCEEDED) {
             this.progress = 1;
+            this.phase = null;
+            this.currentLayer = -1;
         }
     }
 

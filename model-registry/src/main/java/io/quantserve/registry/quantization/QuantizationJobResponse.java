@@ -9,6 +9,8 @@ import java.util.UUID;
  *
  * @param options    the method options as checked, as JSON booleans, numbers and strings
  * @param progress   percent done, 0 to 100
+ * @param phase      what the worker is doing (fetch, calibrate, quantize, write, upload); once the job failed or was
+ *                   cancelled, where it stopped; null before it started and once it succeeded
  * @param attempts   worker runs seen
  * @param artifactId the artifact, once the job succeeded
  */

@@ -156,14 +156,18 @@ class QuantizationJobServiceTest extends RegistryIntegrationTest {
     void shouldOnlyRequestCancellationOfARunningJob() {
         UUID id = newJob();
         service.apply(event(id, QuantizationEvent.TYPE_STARTED, RUN_1, 1));
+        service.apply(progress(id, RUN_1, 2, 0.5, 1));
 
         QuantizationJobResponse job = service.cancel(id);
 
         assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
         assertThat(job.cancelRequested()).isTrue();
-        assertThat(service.apply(event(id, QuantizationEvent.TYPE_CANCELLED, RUN_1, 2)))
+        assertThat(service.apply(event(id, QuantizationEvent.TYPE_CANCELLED, RUN_1, 3)))
                 .isEqualTo(EventOutcome.APPLIED);
-        assertThat(service.get(id).status()).isEqualTo(JobStatus.CANCELLED);
+        QuantizationJobResponse cancelled = service.get(id);
+        assertThat(cancelled.status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(cancelled.phase()).as("where it stopped").isEqualTo("quantize");
+        assertThat(cancelled.currentLayer()).isEqualTo(1);
     }
 
     @Test
@@ -194,6 +198,8 @@ class QuantizationJobServiceTest extends RegistryIntegrationTest {
         assertThat(done.artifactId()).isEqualTo(artifactId);
         assertThat(done.finishedAt()).isNotNull();
         assertThat(done.totalLayers()).isEqualTo(2);
+        assertThat(done.phase()).as("nothing runs any more").isNull();
+        assertThat(done.currentLayer()).isEqualTo(-1);
         assertThat(artifacts.findById(artifactId)).hasValueSatisfying(a -> {
             assertThat(a.getJobId()).isEqualTo(id);
             assertThat(a.getSize()).isEqualTo(30);
