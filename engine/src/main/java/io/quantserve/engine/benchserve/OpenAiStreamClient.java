@@ -24,10 +24,13 @@ public final class OpenAiStreamClient {
     private final HttpClient http;
     private final URI endpoint;
     private final String model;
+    private final String apiKey;
 
-    public OpenAiStreamClient(URI endpoint, String model) {
+    /** @param apiKey sent as {@code Authorization: Bearer KEY}; null or blank = no Authorization header */
+    public OpenAiStreamClient(URI endpoint, String model, String apiKey) {
         this.endpoint = endpoint;
         this.model = model;
+        this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.strip();
         // HTTP/1.1: cleartext HTTP/2 upgrade attempts confuse some servers, and one connection per in-flight request
         // is what a fleet of real clients looks like.
         this.http = HttpClient.newBuilder()
@@ -63,11 +66,14 @@ public final class OpenAiStreamClient {
 
     /** Sends the request and reads its whole stream; never throws for a failed request, it is a failed result. */
     public RequestResult send(BenchRequest request) {
-        HttpRequest httpRequest = HttpRequest.newBuilder(endpoint)
+        HttpRequest.Builder builder = HttpRequest.newBuilder(endpoint)
                 .header("Content-Type", "application/json")
                 .header("Accept", "text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofString(body(request)))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofString(body(request)));
+        if (apiKey != null) {
+            builder.header("Authorization", "Bearer " + apiKey);
+        }
+        HttpRequest httpRequest = builder.build();
         long sent = System.nanoTime();
         CompletionStream stream = new CompletionStream(sent, request.inputTokens());
         try {

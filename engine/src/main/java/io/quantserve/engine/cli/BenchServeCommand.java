@@ -68,6 +68,10 @@ final class BenchServeCommand implements Callable<Integer> {
             paramLabel = "LO-HI", description = "token ids of random prompts, inclusive; must be ordinary tokens of the model's vocabulary (default ${DEFAULT-VALUE})")
     String tokenRange;
 
+    @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:OPENAI_API_KEY}",
+            description = "sent as 'Authorization: Bearer KEY' (default: the OPENAI_API_KEY environment variable, if set)")
+    String apiKey;
+
     @Option(names = "--result-json", paramLabel = "FILE", description = "also write the report as JSON to FILE")
     Path resultJson;
 
@@ -90,7 +94,7 @@ final class BenchServeCommand implements Callable<Integer> {
         out.printf("Requests: %d  request rate: %s  max concurrency: %s%n", numPrompts, requestRate,
                 maxConcurrency == 0 ? "none" : maxConcurrency);
         out.flush();
-        OpenAiStreamClient client = new OpenAiStreamClient(target, model);
+        OpenAiStreamClient client = new OpenAiStreamClient(target, model, apiKey);
         // Like vLLM, one untimed request first: a wrong URL or model name fails fast with the server's answer, and the
         // JVM's cold start (class loading, JIT, first connection) stays out of the measured latencies.
         RequestResult probe = client.send(requests.getFirst());

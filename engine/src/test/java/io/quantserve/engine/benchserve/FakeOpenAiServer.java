@@ -17,8 +17,8 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * A minimal OpenAI-compatible streaming completions server: {@code max_tokens} one-token chunks, a delay before the
- * first and between the others, an optional usage chunk, then {@code [DONE]}. It records the request bodies and the
- * most requests it ever had in flight, and can answer every k-th request with HTTP 500.
+ * first and between the others, an optional usage chunk, then {@code [DONE]}. It records the request bodies, their
+ * Authorization headers and the most requests it ever had in flight, and can answer every k-th request with HTTP 500.
  */
 final class FakeOpenAiServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,6 +32,8 @@ final class FakeOpenAiServer implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
     final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
+    /** Each request's Authorization header, "" where it had none. */
+    final List<String> authorizations = new CopyOnWriteArrayList<>();
 
     /** @param failEvery every this many-th request (1-based) gets a 500; 0 = none */
     FakeOpenAiServer(Duration firstDelay, Duration chunkDelay, boolean sendUsage, int failEvery) throws IOException {
@@ -76,6 +78,8 @@ final class FakeOpenAiServer implements AutoCloseable {
         try (exchange) {
             JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
             bodies.add(body);
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+            authorizations.add(authorization == null ? "" : authorization);
             int n = received.incrementAndGet();
             if (failEvery > 0 && n % failEvery == 0) {
                 byte[] error = "{\"error\":{\"message\":\"injected failure\"}}".getBytes(StandardCharsets.UTF_8);

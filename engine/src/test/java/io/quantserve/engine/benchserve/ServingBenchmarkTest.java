@@ -15,7 +15,7 @@ class ServingBenchmarkTest {
 
     private static ServingBenchmark.Run run(FakeOpenAiServer server, List<BenchRequest> requests, int maxConcurrency)
             throws InterruptedException {
-        return ServingBenchmark.run(new OpenAiStreamClient(server.endpoint(), "fake-model"), requests,
+        return ServingBenchmark.run(new OpenAiStreamClient(server.endpoint(), "fake-model", null), requests,
                 ArrivalSchedule.offsetsSeconds(requests.size(), Double.POSITIVE_INFINITY, new Random(0)), maxConcurrency);
     }
 
@@ -52,6 +52,17 @@ class ServingBenchmarkTest {
             assertThat(body.get("stream_options").get("include_usage").asBoolean()).isTrue();
             assertThat(body.get("ignore_eos").asBoolean()).isTrue();
             assertThat(body.get("temperature").asInt()).isZero();
+        }
+    }
+
+    @Test
+    void shouldSendTheApiKeyAsABearerTokenWhenGivenOne() throws Exception {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(Duration.ZERO, Duration.ZERO, true, 0)) {
+            BenchRequest request = BenchRequest.ofText("hi", 2);
+            assertThat(new OpenAiStreamClient(server.endpoint(), "m", " sk-test ").send(request).success()).isTrue();
+            assertThat(new OpenAiStreamClient(server.endpoint(), "m", "").send(request).success()).isTrue();
+            assertThat(new OpenAiStreamClient(server.endpoint(), "m", null).send(request).success()).isTrue();
+            assertThat(server.authorizations).containsExactly("Bearer sk-test", "", "");
         }
     }
 
@@ -100,7 +111,7 @@ class ServingBenchmarkTest {
             port = server.endpoint().getPort();
         }
         OpenAiStreamClient client = new OpenAiStreamClient(
-                java.net.URI.create("http://127.0.0.1:" + port + "/v1/completions"), "m");
+                java.net.URI.create("http://127.0.0.1:" + port + "/v1/completions"), "m", null);
         RequestResult result = client.send(BenchRequest.ofText("hi", 2));
         assertThat(result.success()).isFalse();
         assertThat(result.error()).isNotBlank();

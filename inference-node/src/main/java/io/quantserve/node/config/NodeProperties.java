@@ -10,6 +10,7 @@ import jakarta.validation.constraints.NotNull;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -32,6 +33,8 @@ import org.springframework.validation.annotation.Validated;
  *                        refused, while "none", "required" and a named function work without a parser
  * @param tokenizer       a tokenizer file for a model that has none, or to use instead of its own: a .gguf (its
  *                        metadata), tokenizer.json or tokenizer.model; empty = the model's
+ * @param apiKey          keys clients must send as {@code Authorization: Bearer KEY} (vLLM's --api-key; comma-separated
+ *                        in one setting); empty = no key needed. /health and /metrics never need one
  */
 @Validated
 @ConfigurationProperties("quantserve.node")
@@ -45,7 +48,8 @@ public record NodeProperties(
         @NotNull @DefaultValue("30s") Duration drainTimeout,
         @NotNull @DefaultValue("8MB") DataSize maxRequestSize,
         @DefaultValue("") String toolCallParser,
-        @DefaultValue("") String tokenizer) {
+        @DefaultValue("") String tokenizer,
+        @DefaultValue List<String> apiKey) {
 
     /**
      * @param endpoint the Hub's address ({@code HF_ENDPOINT} in the Python world)

@@ -5,6 +5,7 @@ import io.quantserve.node.config.NodeProperties;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.util.unit.DataSize;
 
 /** Node settings for pull tests: the model reference, the cache and the servers it is pulled from. */
@@ -16,7 +17,7 @@ final class TestNodes {
     static NodeProperties properties(String model, Path cacheDir, URI registryUrl, URI hubEndpoint, String token) {
         return new NodeProperties(model, "", cacheDir, registryUrl, new NodeProperties.Hub(hubEndpoint, token),
                 new NodeProperties.Engine(DataSize.ofMegabytes(16), 16, 512, 64, 256, 0, BackendChoice.AUTO, null),
-                Duration.ofSeconds(30), DataSize.ofMegabytes(8), "", "");
+                Duration.ofSeconds(30), DataSize.ofMegabytes(8), "", "", List.of());
     }
 
     /** Short timeouts and one retry, so that failures are quick. */
