@@ -35,6 +35,8 @@ import org.springframework.validation.annotation.Validated;
  *                        metadata), tokenizer.json or tokenizer.model; empty = the model's
  * @param apiKey          keys clients must send as {@code Authorization: Bearer KEY} (vLLM's --api-key; comma-separated
  *                        in one setting); empty = no key needed. /health and /metrics never need one
+ * @param allowedOrigins  origins whose browser pages may call the node (CORS, vLLM's --allowed-origins: origins or
+ *                        patterns such as {@code https://*.example.com}); {@code *} = any; empty = none but its own
  */
 @Validated
 @ConfigurationProperties("quantserve.node")
@@ -49,7 +51,8 @@ public record NodeProperties(
         @NotNull @DefaultValue("8MB") DataSize maxRequestSize,
         @DefaultValue("") String toolCallParser,
         @DefaultValue("") String tokenizer,
-        @DefaultValue List<String> apiKey) {
+        @DefaultValue List<String> apiKey,
+        @DefaultValue("*") List<String> allowedOrigins) {
 
     /**
      * @param endpoint the Hub's address ({@code HF_ENDPOINT} in the Python world)

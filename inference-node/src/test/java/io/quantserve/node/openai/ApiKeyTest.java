@@ -95,6 +95,29 @@ class ApiKeyTest {
     }
 
     @Test
+    void shouldAnswerABrowsersPreflightWithoutAKeyAndLetItReadTheRefusal() throws Exception {
+        HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/v1/chat/completions"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "http://console.example:3000")
+                .header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "authorization, content-type").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(preflight.statusCode()).isEqualTo(200);
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).hasValue("http://console.example:3000");
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Methods").orElseThrow()).contains("POST");
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Headers").orElseThrow().toLowerCase())
+                .contains("authorization");
+
+        HttpResponse<String> refused = http.send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/v1/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString(COMPLETION)).header("Content-Type", "application/json")
+                .header("Origin", "http://console.example:3000").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(refused.headers().firstValue("Access-Control-Allow-Origin")).hasValue("http://console.example:3000");
+    }
+
+    @Test
     void shouldLeaveHealthAndMetricsOpenForProbesAndScrapers() throws Exception {
         for (String path : new String[] {"/health", "/health/readiness", "/health/liveness", "/metrics"}) {
             assertThat(send("GET", path, null, null).statusCode()).as(path).isEqualTo(200);
