@@ -77,6 +77,7 @@ public final class RandomTensors implements TensorSource {
                 case "self_attn.o_proj.weight" -> new long[] {hidden, c.qDim()};
                 case "mlp.gate_proj.weight", "mlp.up_proj.weight" -> new long[] {c.intermediateSize(), hidden};
                 case "mlp.down_proj.weight" -> new long[] {hidden, c.intermediateSize()};
+                case "self_attn.q_norm.weight", "self_attn.k_norm.weight" -> c.qkNorm() ? new long[] {c.headDim()} : null;
                 default -> null;
             };
         }

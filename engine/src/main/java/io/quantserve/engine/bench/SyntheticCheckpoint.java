@@ -143,6 +143,10 @@ public final class SyntheticCheckpoint {
                 specs.add(zero(p + "self_attn.k_proj.bias", c.kvDim()));
                 specs.add(zero(p + "self_attn.v_proj.bias", c.kvDim()));
             }
+            if (c.qkNorm()) {
+                specs.add(unit(p + "self_attn.q_norm.weight", c.headDim()));
+                specs.add(unit(p + "self_attn.k_norm.weight", c.headDim()));
+            }
             linear(specs, p + "self_attn.o_proj", hidden, c.qDim());
             specs.add(unit(p + "post_attention_layernorm.weight", hidden));
             linear(specs, p + "mlp.gate_proj", c.intermediateSize(), hidden);
@@ -256,6 +260,7 @@ public final class SyntheticCheckpoint {
             case LLAMA -> "llama";
             case MISTRAL -> "mistral";
             case QWEN2 -> "qwen2";
+            case QWEN3 -> "qwen3";
         });
         json.put("hidden_size", c.hiddenSize());
         json.put("intermediate_size", c.intermediateSize());

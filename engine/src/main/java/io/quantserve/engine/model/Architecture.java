@@ -7,7 +7,8 @@ import java.util.stream.Collectors;
 public enum Architecture {
     LLAMA("LlamaForCausalLM"),
     MISTRAL("MistralForCausalLM"),
-    QWEN2("Qwen2ForCausalLM");
+    QWEN2("Qwen2ForCausalLM"),
+    QWEN3("Qwen3ForCausalLM");
 
     private final String hfName;
 

@@ -10,7 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * Converts a Hugging Face Llama/Qwen2 folder (float safetensors) to a GGUF file the way llama.cpp's
+ * Converts a Hugging Face Llama/Mistral/Qwen2/Qwen3 folder (float safetensors) to a GGUF file the way llama.cpp's
  * convert_hf_to_gguf.py and llama-quantize lay it out: llama.cpp's metadata keys and tensor names, Llama Q/K rows
  * permuted to the interleaved rotary order, 1-D tensors (norms, biases) in F32, matrices in the recipe's types.
  * Llama 3 rope scaling is written as the {@code rope_freqs.weight} tensor of per-pair factors, linear scaling as
@@ -136,7 +136,7 @@ public final class GgufExporter {
             int n = c.numLayers();
             boolean hasOutput = !c.tieWordEmbeddings();
             Types types = (name, layer, rowLength) -> recipe.typeOf(name, layer, n, rowLength, hasOutput);
-            boolean interleave = c.architecture() != Architecture.QWEN2;
+            boolean interleave = c.architecture() != Architecture.QWEN2 && c.architecture() != Architecture.QWEN3;
             int hidden = c.hiddenSize();
             matrix(w, "token_embd.weight", -1, ckpt.tensor("model.embed_tokens.weight"), c.vocabSize(), hidden, types, null);
             for (int i = 0; i < c.numLayers(); i++) {
@@ -152,6 +152,10 @@ public final class GgufExporter {
                     vector(w, g + "attn_q.bias", ckpt.tensor(hf + "self_attn.q_proj.bias"), c.qDim(), qRows);
                     vector(w, g + "attn_k.bias", ckpt.tensor(hf + "self_attn.k_proj.bias"), c.kvDim(), kRows);
                     vector(w, g + "attn_v.bias", ckpt.tensor(hf + "self_attn.v_proj.bias"), c.kvDim(), null);
+                }
+                if (c.qkNorm()) { // per head, over head_dim: in the same (NeoX) order as the unpermuted rows
+                    vector(w, g + "attn_q_norm.weight", ckpt.tensor(hf + "self_attn.q_norm.weight"), c.headDim(), null);
+                    vector(w, g + "attn_k_norm.weight", ckpt.tensor(hf + "self_attn.k_norm.weight"), c.headDim(), null);
                 }
                 matrix(w, g + "attn_output.weight", i, ckpt.tensor(hf + "self_attn.o_proj.weight"), hidden, c.qDim(), types, null);
                 vector(w, g + "ffn_norm.weight", ckpt.tensor(hf + "post_attention_layernorm.weight"), hidden, null);

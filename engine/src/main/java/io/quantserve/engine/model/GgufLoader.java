@@ -29,8 +29,8 @@ public final class GgufLoader {
         Embedding embedding = GgufLinear.supports(embd.type())
                 ? new Embedding(new GgufLinear(embd.type(), embd.data(), hidden, c.vocabSize(), null))
                 : new Embedding(new WeightMatrix(embd.data(), dtype(f, embd), c.vocabSize(), hidden));
-        // llama.cpp permutes Q/K rows only for the Llama family (its "normal" rope); Qwen2 uses NeoX rope = halves
-        boolean interleaved = c.architecture() != Architecture.QWEN2;
+        // llama.cpp permutes Q/K rows only for the Llama family (its "normal" rope); Qwen2/3 use NeoX rope = halves
+        boolean interleaved = c.architecture() != Architecture.QWEN2 && c.architecture() != Architecture.QWEN3;
 
         LlamaWeights.Layer[] layers = new LlamaWeights.Layer[c.numLayers()];
         for (int i = 0; i < layers.length; i++) {
@@ -46,6 +46,8 @@ public final class GgufLoader {
                     q,
                     k,
                     linear(f, p + "attn_v", hidden, c.kvDim(), c.attentionBias()),
+                    c.qkNorm() ? vector(f, p + "attn_q_norm.weight", c.headDim()) : null,
+                    c.qkNorm() ? vector(f, p + "attn_k_norm.weight", c.headDim()) : null,
                     linear(f, p + "attn_output", c.qDim(), hidden, false),
                     vector(f, p + "ffn_norm.weight", hidden),
                     linear(f, p + "ffn_gate", hidden, c.intermediateSize(), false),

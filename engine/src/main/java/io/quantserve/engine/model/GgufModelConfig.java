@@ -22,8 +22,9 @@ public final class GgufModelConfig {
         return switch (name) {
             case "llama" -> Architecture.LLAMA;
             case "qwen2" -> Architecture.QWEN2;
+            case "qwen3" -> Architecture.QWEN3;
             default -> throw new GgufFormatException(f.path(), "general.architecture '" + name
-                    + "' is not supported (supported: llama, qwen2)");
+                    + "' is not supported (supported: llama, qwen2, qwen3)");
         };
     }
 
@@ -32,6 +33,7 @@ public final class GgufModelConfig {
         return switch (a) {
             case LLAMA, MISTRAL -> "llama";
             case QWEN2 -> "qwen2";
+            case QWEN3 -> "qwen3";
         };
     }
 

@@ -24,6 +24,8 @@ public final class LlamaLoader {
                     linear(source, quant, p + ".self_attn.q_proj", hidden, c.qDim()),
                     linear(source, quant, p + ".self_attn.k_proj", hidden, c.kvDim()),
                     linear(source, quant, p + ".self_attn.v_proj", hidden, c.kvDim()),
+                    c.qkNorm() ? norm(source, p + ".self_attn.q_norm.weight", c.headDim()) : null,
+                    c.qkNorm() ? norm(source, p + ".self_attn.k_norm.weight", c.headDim()) : null,
                     linear(source, quant, p + ".self_attn.o_proj", c.qDim(), hidden),
                     norm(source, p + ".post_attention_layernorm.weight", hidden),
                     linear(source, quant, p + ".mlp.gate_proj", hidden, c.intermediateSize()),

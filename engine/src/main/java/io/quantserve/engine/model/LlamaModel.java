@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A Llama-family decoder (Llama 2/3, Mistral, Qwen2): configuration, weights, and one forward pass that reads
+ * A Llama-family decoder (Llama 2/3, Mistral, Qwen2, Qwen3): configuration, weights, and one forward pass that reads
  * top to bottom. Thread-safe: all mutable state lives in the {@link InferenceState} passed in.
  */
 public final class LlamaModel {
@@ -187,6 +187,19 @@ public final class LlamaModel {
             layer.q().apply(s.xb, s.q, n);
             layer.k().apply(s.xb, s.k, n);
             layer.v().apply(s.xb, s.v, n);
+
+            if (layer.qNorm() != null) { // Qwen3: each head of q and k RMS-normalised, in place
+                for (int t = 0; t < n; t++) {
+                    for (int h = 0; h < c.numHeads(); h++) {
+                        int off = t * qDim + h * headDim;
+                        ops.rmsnorm(s.q, off, s.q, off, layer.qNorm(), headDim, c.rmsNormEps());
+                    }
+                    for (int h = 0; h < c.numKvHeads(); h++) {
+                        int off = t * kvDim + h * headDim;
+                        ops.rmsnorm(s.k, off, s.k, off, layer.kNorm(), headDim, c.rmsNormEps());
+                    }
+                }
+            }
 
             // rope on queries and keys, then keys and values join each sequence's cache
             int half = headDim / 2;

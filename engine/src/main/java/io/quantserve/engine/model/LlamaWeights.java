@@ -2,7 +2,7 @@ package io.quantserve.engine.model;
 
 import io.quantserve.engine.linear.Linear;
 
-/** Every weight of a Llama-family decoder, as llama2.c's TransformerWeights; shapes in comments. */
+/** Every weight of a Llama-family decoder (Llama, Mistral, Qwen2/3), as llama2.c's TransformerWeights; shapes in comments. */
 public record LlamaWeights(
         Embedding tokenEmbedding, // [vocab, hidden]
         Layer[] layers,           // [numLayers]
@@ -14,6 +14,8 @@ public record LlamaWeights(
             Linear q,              // [heads * headDim, hidden] (+ bias for Qwen2)
             Linear k,              // [kvHeads * headDim, hidden]
             Linear v,              // [kvHeads * headDim, hidden]
+            float[] qNorm,         // [headDim], each query head's RMSNorm (Qwen3), else null
+            float[] kNorm,         // [headDim], each key head's RMSNorm (Qwen3), else null
             Linear o,              // [hidden, heads * headDim]
             float[] ffnNorm,       // [hidden]
             Linear gate,           // [intermediate, hidden]

@@ -57,6 +57,11 @@ public record ModelConfig(
         return numHeads * headDim;
     }
 
+    /** Queries and keys are RMS-normalised per head before rotary embedding (Qwen3's q_norm and k_norm). */
+    public boolean qkNorm() {
+        return architecture == Architecture.QWEN3;
+    }
+
     /** The same model cut to one decoder layer of the given intermediate size: how a single layer is run alone. */
     public ModelConfig singleLayer(int intermediate) {
         return new ModelConfig(architecture, hiddenSize, intermediate, 1, numHeads, numKvHeads, headDim, vocabSize,

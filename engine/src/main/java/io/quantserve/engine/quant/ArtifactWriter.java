@@ -60,6 +60,11 @@ final class ArtifactWriter {
         int hidden = config.hiddenSize();
         tensors.put(p + ".input_layernorm.weight", PackedTensor.floats(dtype, layer.attentionNorm(), hidden));
         tensors.put(p + ".post_attention_layernorm.weight", PackedTensor.floats(dtype, layer.ffnNorm(), hidden));
+        if (layer.qNorm() != null) {
+            int headDim = config.headDim();
+            tensors.put(p + ".self_attn.q_norm.weight", PackedTensor.floats(dtype, layer.qNorm(), headDim));
+            tensors.put(p + ".self_attn.k_norm.weight", PackedTensor.floats(dtype, layer.kNorm(), headDim));
+        }
         for (QuantizedLayer.Linear l : layer.linears().values()) {
             tensors.putAll(pack(l));
             if (l.bias() != null) {

@@ -44,7 +44,7 @@ final class BlockObjectives {
                 new FloatLinear(l.q.name, q, l.q.bias, l.q.out, l.q.in),
                 new FloatLinear(l.k.name, k, l.k.bias, l.k.out, l.k.in),
                 new FloatLinear(l.v.name, v, l.v.bias, l.v.out, l.v.in),
-                l.o, l.ffnNorm, zeroUp, zeroUp, zeroDown);
+                l.qNorm, l.kNorm, l.o, l.ffnNorm, zeroUp, zeroUp, zeroDown);
         ModelConfig single = c.singleLayer(l.intermediateSize());
         LlamaModel model = new LlamaModel(single, new LlamaWeights(null, new LlamaWeights.Layer[] {layer}, null, null));
         InferenceState state = model.newState(context);

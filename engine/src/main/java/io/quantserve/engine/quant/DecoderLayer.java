@@ -15,14 +15,18 @@ final class DecoderLayer {
     final int index;
     final float[] attentionNorm; // [hidden]
     final float[] ffnNorm;       // [hidden]
+    final float[] qNorm, kNorm;  // [headDim] (Qwen3), else null: not quantized, carried through as they are
     final FloatLinear q, k, v, o, gate, up, down;
     private final int intermediate;
 
-    private DecoderLayer(int index, float[] attentionNorm, float[] ffnNorm, FloatLinear q, FloatLinear k,
-            FloatLinear v, FloatLinear o, FloatLinear gate, FloatLinear up, FloatLinear down) {
+    private DecoderLayer(int index, float[] attentionNorm, float[] ffnNorm, float[] qNorm, float[] kNorm,
+            FloatLinear q, FloatLinear k, FloatLinear v, FloatLinear o, FloatLinear gate, FloatLinear up,
+            FloatLinear down) {
         this.index = index;
         this.attentionNorm = attentionNorm;
         this.ffnNorm = ffnNorm;
+        this.qNorm = qNorm;
+        this.kNorm = kNorm;
         this.q = q;
         this.k = k;
         this.v = v;
@@ -45,6 +49,8 @@ final class DecoderLayer {
         return new DecoderLayer(i,
                 floats(source, p + ".input_layernorm.weight", hidden),
                 floats(source, p + ".post_attention_layernorm.weight", hidden),
+                c.qkNorm() ? floats(source, p + ".self_attn.q_norm.weight", c.headDim()) : null,
+                c.qkNorm() ? floats(source, p + ".self_attn.k_norm.weight", c.headDim()) : null,
                 linear(source, p + ".self_attn.q_proj", c.qDim(), hidden),
                 linear(source, p + ".self_attn.k_proj", c.kvDim(), hidden),
                 linear(source, p + ".self_attn.v_proj", c.kvDim(), hidden),
@@ -63,7 +69,7 @@ final class DecoderLayer {
     }
 
     LlamaWeights.Layer asModelLayer() {
-        return new LlamaWeights.Layer(attentionNorm, q, k, v, o, ffnNorm, gate, up, down);
+        return new LlamaWeights.Layer(attentionNorm, q, k, v, qNorm, kNorm, o, ffnNorm, gate, up, down);
     }
 
     private static FloatLinear linear(TensorSource source, String prefix, int out, int in) {

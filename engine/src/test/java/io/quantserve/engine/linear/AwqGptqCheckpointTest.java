@@ -45,6 +45,8 @@ class AwqGptqCheckpointTest {
                 Arguments.of("tiny-qwen2", Scheme.awq(32, "v_proj")),
                 Arguments.of("tiny-qwen2", Scheme.gptq(4, 32, false, false).withDescAct()),
                 Arguments.of("tiny-qwen2", Scheme.gptq(2, 32, false, true)),
+                Arguments.of("tiny-qwen3", Scheme.awq(32)),
+                Arguments.of("tiny-qwen3", Scheme.gptq(4, 32, false, true).withDescAct()),
                 Arguments.of("tiny-llama3-scaled", Scheme.awq(32)),
                 Arguments.of("tiny-llama3-scaled", Scheme.awq(-1)),
                 Arguments.of("tiny-llama3-scaled", Scheme.gptq(4, 32, false, true).withDescAct()),

@@ -37,7 +37,7 @@ class GgufExportTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-llama3-scaled", "stories260K"})
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-llama3-scaled", "stories260K"})
     void exportedModelsGiveTheOriginalLogits(String name) throws Exception {
         Path hfDir = Fixtures.model(name);
         try (Checkpoint ckpt = Checkpoint.open(hfDir)) {
@@ -68,7 +68,7 @@ class GgufExportTest {
      * prefill), the packed embedding and the row permutation add no error beyond the quantization itself.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "stories260K"})
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "stories260K"})
     void quantizedFilesRunLikeTheirDequantizedTwin(String name) throws Exception {
         for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0}) {
             Path quantized = dir.resolve(name + "-" + type + ".gguf");

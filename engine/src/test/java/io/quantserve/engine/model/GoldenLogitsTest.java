@@ -22,7 +22,7 @@ class GoldenLogitsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-llama3-scaled", "stories260K"})
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-llama3-scaled", "stories260K"})
     void prefillLogitsMatchTheReference(String name) throws Exception {
         Path dir = Fixtures.model(name);
         ModelConfig config = ModelConfig.load(dir);
@@ -36,7 +36,7 @@ class GoldenLogitsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-llama3-scaled", "stories260K"})
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-llama3-scaled", "stories260K"})
     void tokenByTokenDecodeMatchesTheReference(String name) throws Exception {
         Path dir = Fixtures.model(name);
         ModelConfig config = ModelConfig.load(dir);
@@ -56,7 +56,7 @@ class GoldenLogitsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-llama3-scaled", "stories260K"})
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-llama3-scaled", "stories260K"})
     void greedyDecodingMatchesTheReference(String name) throws Exception {
         Path dir = Fixtures.model(name);
         ModelConfig config = ModelConfig.load(dir);

@@ -18,7 +18,12 @@ public final class Fixtures {
         throw new IllegalStateException("shared/fixtures not found above " + Path.of("").toAbsolutePath());
     }
 
+    /**
+     * A fixture model: from the shared fixtures, or one this repository makes itself (the engine's test resources,
+     * {@code models/<name>}: tiny-qwen3, written with its golden outputs by the NumPy reference beside it).
+     */
     public static Path model(String name) {
-        return root().resolve("models").resolve(name);
+        Path own = Path.of("src/test/resources/models", name).toAbsolutePath();
+        return Files.isDirectory(own) ? own : root().resolve("models").resolve(name);
     }
 }

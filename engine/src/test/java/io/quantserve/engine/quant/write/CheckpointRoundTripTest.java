@@ -64,6 +64,7 @@ class CheckpointRoundTripTest {
         return Stream.of(
                 Arguments.of("awq", "tiny-llama", 4, 16, false, false),
                 Arguments.of("awq", "tiny-qwen2", 4, 32, false, false),
+                Arguments.of("awq", "tiny-qwen3", 4, 32, false, false),
                 Arguments.of("awq", "tiny-llama", 4, -1, true, false),
                 Arguments.of("gptq", "tiny-qwen2", 4, 32, false, false),
                 Arguments.of("gptq", "tiny-qwen2", 4, 32, true, true),
