@@ -31,6 +31,7 @@ public final class ChatTemplate {
                     + "{% if add_generation_prompt %}{{ 'assistant:' }}{% endif %}";
 
     private final String source;
+    private final String parsed; // the source with the Jinja2 syntax jinjava reads otherwise rewritten (Jinja2Syntax)
     private final String bosToken;
     private final String eosToken;
     private final boolean fallback;
@@ -38,6 +39,7 @@ public final class ChatTemplate {
 
     private ChatTemplate(String source, String bosToken, String eosToken, boolean fallback, Clock clock) {
         this.source = Objects.requireNonNull(source, "template");
+        this.parsed = Jinja2Syntax.rewrite(source);
         this.bosToken = bosToken;
         this.eosToken = eosToken;
         this.fallback = fallback;
@@ -129,6 +131,6 @@ public final class ChatTemplate {
         if (bosToken != null) vars.put("bos_token", bosToken);
         if (eosToken != null) vars.put("eos_token", eosToken);
         vars.put(TemplateFunctions.CLOCK_KEY, clock);
-        return JinjaEnvironment.render(source, vars);
+        return JinjaEnvironment.render(parsed, vars);
     }
 }

@@ -29,7 +29,7 @@ final class FilterCheck {
         }
     }
 
-    private static int nextOpen(String t, int from) {
+    static int nextOpen(String t, int from) {
         for (int i = t.indexOf('{', from); i >= 0 && i + 1 < t.length(); i = t.indexOf('{', i + 1)) {
             char c = t.charAt(i + 1);
             if (c == '{' || c == '%' || c == '#') return i;
@@ -74,7 +74,7 @@ final class FilterCheck {
         return i;
     }
 
-    private static int skipString(String t, int i) {
+    static int skipString(String t, int i) {
         char quote = t.charAt(i++);
         while (i < t.length() && t.charAt(i) != quote) {
             i += t.charAt(i) == '\\' ? 2 : 1;
@@ -82,12 +82,12 @@ final class FilterCheck {
         return i + 1;
     }
 
-    private static int skipSpaces(String t, int i) {
+    static int skipSpaces(String t, int i) {
         while (i < t.length() && Character.isWhitespace(t.charAt(i))) i++;
         return i;
     }
 
-    private static int identEnd(String t, int i) {
+    static int identEnd(String t, int i) {
         while (i < t.length() && (Character.isLetterOrDigit(t.charAt(i)) || t.charAt(i) == '_')) i++;
         return i;
     }

@@ -5,7 +5,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * {@code POST /v1/chat/completions}, with vLLM's extra fields (top_k, min_p, repetition_penalty, ignore_eos, ...;
- * add_generation_prompt and continue_final_message for how the rendered conversation ends) and function tools.
+ * add_generation_prompt and continue_final_message for how the rendered conversation ends, chat_template_kwargs for
+ * the template's own switches such as Qwen3's enable_thinking) and function tools.
  */
 record ChatCompletionRequest(
         String model,
@@ -37,6 +38,7 @@ record ChatCompletionRequest(
         Boolean includeStopStrInOutput,
         Boolean addGenerationPrompt,
         Boolean continueFinalMessage,
+        JsonNode chatTemplateKwargs,
         JsonNode guidedJson,
         JsonNode guidedChoice,
         JsonNode guidedRegex,

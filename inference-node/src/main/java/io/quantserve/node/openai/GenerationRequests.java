@@ -18,6 +18,7 @@ import java.util.function.Supplier;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Checks an API request against the served model and turns it into {@link GenerationParams}: prompt ids (chat
@@ -29,6 +30,11 @@ class GenerationRequests {
     private static final int MAX_N = 64;
     /** Choices of one request in all (prompts x n). */
     private static final int MAX_CHOICES = 256;
+
+    /** Template variables the request's own fields set. */
+    private static final Set<String> RESERVED_TEMPLATE_VARIABLES = Set.of("messages", "tools", "add_generation_prompt",
+            "continue_final_message", "bos_token", "eos_token");
+    private static final JsonMapper TEMPLATE_VALUES = JsonMapper.builder().build();
 
     private final NodeEngine engine;
     private final StructuredOutputs structuredOutputs;
@@ -42,7 +48,7 @@ class GenerationRequests {
     GenerationParams chat(ChatCompletionRequest request, ToolCalling.Plan tools) {
         checkCommon(request);
         int[] prompt = chatPrompt(request.messages(), ending(request.addGenerationPrompt(),
-                request.continueFinalMessage()), tools.templateTools());
+                request.continueFinalMessage()), tools.templateTools(), request.chatTemplateKwargs());
         int logprobs = -1;
         if (Boolean.TRUE.equals(request.logprobs())) {
             logprobs = request.topLogprobs() == null ? 0 : request.topLogprobs();
@@ -73,9 +79,11 @@ class GenerationRequests {
 
     /**
      * A conversation through the model's chat template, ending as asked, as ids; {@code tools} (null: none) are the
-     * function tools the template may describe to the model.
+     * function tools the template may describe to the model, {@code kwargs} (null: none) vLLM's
+     * {@code chat_template_kwargs}: more variables for the template, e.g. {@code {"enable_thinking": false}}.
      */
-    int[] chatPrompt(List<ChatCompletionRequest.Message> chat, Prompts.Ending ending, List<Map<String, Object>> tools) {
+    int[] chatPrompt(List<ChatCompletionRequest.Message> chat, Prompts.Ending ending, List<Map<String, Object>> tools,
+            JsonNode kwargs) {
         if (chat == null || chat.isEmpty()) {
             throw OpenAiException.invalid("messages", "messages must be a non-empty list");
         }
@@ -90,13 +98,34 @@ class GenerationRequests {
                     ToolCalling.templateToolCalls(m.toolCalls(), at + ".tool_calls"), m.toolCallId()));
         }
         ServedModel model = engine.model();
-        Map<String, Object> variables = new HashMap<>();
+        Map<String, Object> variables = templateVariables(kwargs);
         variables.put("tools", tools);
         try {
             return Prompts.chat(model.tokenizer(), model.chatTemplate(), messages, ending, variables);
         } catch (RuntimeException e) {
             throw OpenAiException.invalid("messages", "the chat template failed on these messages: " + e.getMessage());
         }
+    }
+
+    /** The variables the request itself sets are refused by name: the conversation and its fields decide those. */
+    private static Map<String, Object> templateVariables(JsonNode kwargs) {
+        Map<String, Object> variables = new HashMap<>();
+        if (kwargs == null || kwargs.isNull()) {
+            return variables;
+        }
+        if (!kwargs.isObject()) {
+            throw OpenAiException.invalid("chat_template_kwargs", "chat_template_kwargs must be an object of template"
+                    + " variables, e.g. {\"enable_thinking\": false}");
+        }
+        for (var field : kwargs.properties()) {
+            if (RESERVED_TEMPLATE_VARIABLES.contains(field.getKey())) {
+                throw OpenAiException.invalid("chat_template_kwargs." + field.getKey(), field.getKey()
+                        + " is set by the request itself (messages, tools, add_generation_prompt), not by"
+                        + " chat_template_kwargs");
+            }
+            variables.put(field.getKey(), TEMPLATE_VALUES.convertValue(field.getValue(), Object.class));
+        }
+        return variables;
     }
 
     GenerationParams completion(CompletionRequest request) {

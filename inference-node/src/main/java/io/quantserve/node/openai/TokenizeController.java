@@ -21,7 +21,8 @@ class TokenizeController {
      * conversation ends as the chat endpoint's would with the same two fields.
      */
     record TokenizeRequest(String model, String prompt, List<ChatCompletionRequest.Message> messages,
-            Boolean addSpecialTokens, Boolean addGenerationPrompt, Boolean continueFinalMessage, JsonNode tools) {
+            Boolean addSpecialTokens, Boolean addGenerationPrompt, Boolean continueFinalMessage, JsonNode tools,
+            JsonNode chatTemplateKwargs) {
     }
 
     record Tokens(int count, int maxModelLen, List<Integer> tokens) {
@@ -51,7 +52,8 @@ class TokenizeController {
                 throw OpenAiException.invalid("prompt", "give either prompt or messages, not both");
             }
             ids = requests.chatPrompt(request.messages(), GenerationRequests.ending(request.addGenerationPrompt(),
-                    request.continueFinalMessage()), ToolCalling.offered(request.tools()).templateTools());
+                    request.continueFinalMessage()), ToolCalling.offered(request.tools()).templateTools(),
+                    request.chatTemplateKwargs());
         } else if (request.prompt() != null) {
             ids = Boolean.FALSE.equals(request.addSpecialTokens()) ? tokenizer.encode(request.prompt())
                     : Prompts.text(tokenizer, request.prompt());
