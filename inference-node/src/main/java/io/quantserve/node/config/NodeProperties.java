@@ -31,6 +31,8 @@ import org.springframework.validation.annotation.Validated;
  * @param toolCallParser  how tool calls are read out of a reply for tool_choice "auto" (vLLM's --tool-call-parser):
  *                        hermes ({@code <tool_call>{...}</tool_call>}: Hermes, Qwen 2.5/3 ...); empty = "auto" is
  *                        refused, while "none", "required" and a named function work without a parser
+ * @param reasoningParser how a thinking model's {@code <think>...</think>} is split off into reasoning_content (vLLM's
+ *                        --reasoning-parser): deepseek_r1, qwen3; empty = the reply is content as it comes
  * @param tokenizer       a tokenizer file for a model that has none, or to use instead of its own: a .gguf (its
  *                        metadata), tokenizer.json or tokenizer.model; empty = the model's
  * @param apiKey          keys clients must send as {@code Authorization: Bearer KEY} (vLLM's --api-key; comma-separated
@@ -50,6 +52,7 @@ public record NodeProperties(
         @NotNull @DefaultValue("30s") Duration drainTimeout,
         @NotNull @DefaultValue("8MB") DataSize maxRequestSize,
         @DefaultValue("") String toolCallParser,
+        @DefaultValue("") String reasoningParser,
         @DefaultValue("") String tokenizer,
         @DefaultValue List<String> apiKey,
         @DefaultValue("*") List<String> allowedOrigins) {

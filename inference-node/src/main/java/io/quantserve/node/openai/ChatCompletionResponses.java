@@ -18,17 +18,18 @@ final class ChatCompletionResponses {
     record Choice(int index, AssistantMessage message, Logprobs logprobs, String finishReason) {
     }
 
-    /** {@code content} null when the reply is tool calls alone; {@code tool_calls} only when there are some. */
+    /**
+     * {@code content} null when the reply is tool calls alone (or thinking alone); {@code tool_calls} only when there
+     * are some; {@code reasoning_content} only with a reasoning parser, when the model thought.
+     */
     record AssistantMessage(String role, String content, String refusal,
-            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ToolCallBody> toolCalls) {
-        static AssistantMessage of(String content) {
-            return new AssistantMessage("assistant", content, null, List.of());
-        }
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ToolCallBody> toolCalls,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String reasoningContent) {
 
-        static AssistantMessage of(ToolCalling.Reply reply) {
+        static AssistantMessage of(ToolCalling.Reply reply, String reasoning) {
             return new AssistantMessage("assistant", reply.content(), null, reply.calls().stream()
                     .map(c -> new ToolCallBody(c.id(), "function", new FunctionBody(c.name(), c.arguments())))
-                    .toList());
+                    .toList(), reasoning);
         }
     }
 
@@ -49,11 +50,19 @@ final class ChatCompletionResponses {
     record ChunkChoice(int index, Delta delta, Logprobs logprobs, String finishReason) {
     }
 
-    /** The first delta of a choice carries the role, later ones content or tool-call pieces. */
+    /** The first delta of a choice carries the role, later ones content, reasoning or tool-call pieces. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Delta(String role, String content, List<ToolCallDelta> toolCalls) {
+    record Delta(String role, String content, List<ToolCallDelta> toolCalls, String reasoningContent) {
+        Delta(String role, String content, List<ToolCallDelta> toolCalls) {
+            this(role, content, toolCalls, null);
+        }
+
         static Delta content(String content) {
             return new Delta(null, content, null);
+        }
+
+        static Delta reasoning(String reasoning) {
+            return new Delta(null, null, null, reasoning);
         }
     }
 

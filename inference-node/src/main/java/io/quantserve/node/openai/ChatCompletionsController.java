@@ -1,6 +1,7 @@
 package io.quantserve.node.openai;
 
 import io.quantserve.engine.sampling.TokenLogprob;
+import io.quantserve.node.config.NodeProperties;
 import io.quantserve.node.engine.NodeEngine;
 import io.quantserve.node.generation.ChoiceDelta;
 import io.quantserve.node.generation.GenerationParams;
@@ -36,15 +37,17 @@ class ChatCompletionsController {
     private final LogprobBodies logprobBodies;
     private final String modelName;
     private final JsonMapper json;
+    private final ReasoningParser reasoningParser; // null: replies are content as they come
 
     ChatCompletionsController(TextGeneration generation, GenerationRequests requests, ToolCalling toolCalling,
-            LogprobBodies logprobBodies, NodeEngine engine, JsonMapper json) {
+            LogprobBodies logprobBodies, NodeEngine engine, JsonMapper json, NodeProperties properties) {
         this.generation = generation;
         this.requests = requests;
         this.toolCalling = toolCalling;
         this.logprobBodies = logprobBodies;
         this.modelName = engine.model().name();
         this.json = json;
+        this.reasoningParser = ReasoningParser.named(properties.reasoningParser());
     }
 
     @PostMapping("/v1/chat/completions")
@@ -56,29 +59,53 @@ class ChatCompletionsController {
         long created = Instant.now().getEpochSecond();
         GenerationEvents events = new GenerationEvents();
         TextGeneration.Handle handle = generation.start(id, params, events);
+        // a reply constrained from its first token (a named or required tool call, a response format) cannot think
+        ReasoningParser reasoning = params.constraint() == null ? reasoningParser : null;
         if (!Boolean.TRUE.equals(request.stream())) {
             GenerationEvents.Collected whole = events.collect(params.choices(), handle);
             List<Choice> choices = new ArrayList<>();
             for (int i = 0; i < params.choices(); i++) {
-                ToolCalling.Reply reply = ToolCalling.reply(tools, whole.texts().get(i));
-                choices.add(new Choice(i, AssistantMessage.of(reply), logprobs(params, whole.logprobs().get(i)),
+                String text = whole.texts().get(i);
+                ReasoningParser.Split split = reasoning == null ? new ReasoningParser.Split(null, text)
+                        : reasoning.split(text);
+                ToolCalling.Reply reply = split.content() == null ? new ToolCalling.Reply(null, List.of())
+                        : ToolCalling.reply(tools, split.content());
+                choices.add(new Choice(i, AssistantMessage.of(reply, split.reasoning()),
+                        logprobs(params, whole.logprobs().get(i)),
                         ToolCalling.finishReason(tools, reply, whole.finishReasons().get(i))));
             }
             return ResponseEntity.ok(new ChatCompletion(id, created, modelName, choices, UsageBody.of(whole.usage())));
         }
         List<ChatCompletionChunk> roles = new ArrayList<>(); // the first delta of each choice carries the role
-        List<ToolCallStream> streams = new ArrayList<>();
+        List<ReplyStream> streams = new ArrayList<>();
         for (int i = 0; i < params.choices(); i++) {
             roles.add(chunk(id, created, new ChunkChoice(i, new Delta("assistant", "", null), null, null)));
-            streams.add(new ToolCallStream(tools));
+            streams.add(new ReplyStream(reasoning == null ? null : reasoning.stream(), new ToolCallStream(tools)));
         }
         events.stream(SseWriter.open(response, json), handle, roles,
-                d -> chunks(id, created, d, streams.get(d.index()).next(d.text(), d.last(), d.finishReason()),
-                        logprobs(params, d.logprobs())),
+                d -> chunks(id, created, d, streams.get(d.index()).next(d), logprobs(params, d.logprobs())),
                 StreamOptions.includeUsage(request.streamOptions())
                         ? usage -> new ChatCompletionChunk(id, created, modelName, List.of(), UsageBody.of(usage))
                         : null);
         return null; // the response is written
+    }
+
+    /** One streamed choice: its reasoning split off first (when parsed), the rest read for tool calls. */
+    private record ReplyStream(ReasoningParser.Stream reasoning, ToolCallStream tools) {
+        ToolCallStream.Out next(ChoiceDelta d) {
+            if (reasoning == null) {
+                return tools.next(d.text(), d.last(), d.finishReason());
+            }
+            ReasoningParser.Piece piece = reasoning.next(d.text(), d.last());
+            ToolCallStream.Out out = tools.next(piece.content(), d.last(), d.finishReason());
+            if (piece.reasoning().isEmpty()) {
+                return out;
+            }
+            List<Delta> deltas = new ArrayList<>(out.deltas().size() + 1);
+            deltas.add(Delta.reasoning(piece.reasoning()));
+            deltas.addAll(out.deltas());
+            return new ToolCallStream.Out(deltas, out.finishReason());
+        }
     }
 
     /**

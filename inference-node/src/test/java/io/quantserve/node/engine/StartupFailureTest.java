@@ -51,6 +51,18 @@ class StartupFailureTest {
     }
 
     @Test
+    void shouldRefuseUnknownParsersNamingTheSetting() {
+        assertThatThrownBy(() -> start(TestFixtures.model("stories260K.gguf").toString(),
+                "--quantserve.node.reasoning-parser=granite"))
+                .satisfies(e -> assertThat(e).hasStackTraceContaining("quantserve.node.reasoning-parser 'granite' is"
+                        + " not supported (supported: deepseek_r1, qwen3)"));
+        assertThatThrownBy(() -> start(TestFixtures.model("stories260K.gguf").toString(),
+                "--quantserve.node.tool-call-parser=mistral"))
+                .satisfies(e -> assertThat(e).hasStackTraceContaining("quantserve.node.tool-call-parser 'mistral' is"
+                        + " not supported (supported: hermes)"));
+    }
+
+    @Test
     void shouldRefuseAGpuMemoryUtilizationOutsideZeroToOneNamingTheSetting() {
         for (String u : new String[] {"0", "1.5"}) {
             assertThatThrownBy(() -> start(TestFixtures.model("stories260K.gguf").toString(),
