@@ -64,6 +64,21 @@ __device__ void add_rmsnorm(T* out, T* residual, const T* delta, const T* weight
     rmsnorm_row<T>(out + row * n, residual + row * n, weight, delta + row * n, n, eps);
 }
 
+/**
+ * Qwen3's q_norm / k_norm before rotary embedding: in the fused q/k/v rows [tokens, (num_heads + 2 * num_kv_heads) *
+ * head_dim], each query head and key head RMS-normalised in place over its head_dim values, with q_weight or k_weight
+ * [head_dim]. One block per (token, head): block b is token b / (num_heads + num_kv_heads)'s head b % that.
+ */
+template <typename T>
+__device__ void head_rmsnorm(T* qkv, const T* q_weight, const T* k_weight, int num_heads, int num_kv_heads,
+                             int head_dim, float eps) {
+    int heads = num_heads + num_kv_heads;
+    size_t t = blockIdx.x / heads;
+    int head = blockIdx.x - (int) t * heads;
+    T* x = qkv + t * (size_t) (heads + num_kv_heads) * head_dim + (size_t) head * head_dim;
+    rmsnorm_row<T>(x, x, head < num_heads ? q_weight : k_weight, nullptr, head_dim, eps);
+}
+
 extern "C" __global__ void rmsnorm_f16(half* out, const half* x, const half* w, int n, float eps) { rmsnorm<half>(out, x, w, n, eps); }
 extern "C" __global__ void rmsnorm_bf16(bf16* out, const bf16* x, const bf16* w, int n, float eps) { rmsnorm<bf16>(out, x, w, n, eps); }
 extern "C" __global__ void add_rmsnorm_f16(half* out, half* residual, const half* delta, const half* w, int n, float eps) {
@@ -71,4 +86,12 @@ extern "C" __global__ void add_rmsnorm_f16(half* out, half* residual, const half
 }
 extern "C" __global__ void add_rmsnorm_bf16(bf16* out, bf16* residual, const bf16* delta, const bf16* w, int n, float eps) {
     add_rmsnorm<bf16>(out, residual, delta, w, n, eps);
+}
+extern "C" __global__ void head_rmsnorm_f16(half* qkv, const half* q_weight, const half* k_weight, int num_heads,
+                                            int num_kv_heads, int head_dim, float eps) {
+    head_rmsnorm<half>(qkv, q_weight, k_weight, num_heads, num_kv_heads, head_dim, eps);
+}
+extern "C" __global__ void head_rmsnorm_bf16(bf16* qkv, const bf16* q_weight, const bf16* k_weight, int num_heads,
+                                             int num_kv_heads, int head_dim, float eps) {
+    head_rmsnorm<bf16>(qkv, q_weight, k_weight, num_heads, num_kv_heads, head_dim, eps);
 }

@@ -26,7 +26,7 @@ public final class GpuKernels {
     public static List<KernelSpec> specs() {
         List<KernelSpec> all = new ArrayList<>();
         for (ActivationType t : ActivationType.values()) {
-            all.addAll(List.of(rmsnormSpec(t), addRmsnormSpec(t), addSpec(t), siluMulRowsSpec(t)));
+            all.addAll(List.of(rmsnormSpec(t), addRmsnormSpec(t), headRmsnormSpec(t), addSpec(t), siluMulRowsSpec(t)));
         }
         all.addAll(List.of(EMBEDDING, COPY_ROWS));
         for (AwqGemvKernel k : AwqGemvKernel.values()) {
@@ -57,6 +57,10 @@ public final class GpuKernels {
 
     static KernelSpec addRmsnormSpec(ActivationType t) {
         return KernelSpec.of(NORM, "add_rmsnorm_" + t.suffix(), POINTER, POINTER, POINTER, POINTER, INT, FLOAT);
+    }
+
+    static KernelSpec headRmsnormSpec(ActivationType t) {
+        return KernelSpec.of(NORM, "head_rmsnorm_" + t.suffix(), POINTER, POINTER, POINTER, INT, INT, INT, FLOAT);
     }
 
     static KernelSpec addSpec(ActivationType t) {
@@ -151,6 +155,20 @@ public final class GpuKernels {
         need(spec, weight, (long) n * t.bytes());
         device.kernel(spec).launch(normShape(rows, n),
                 new KernelArgs().buffer(out).buffer(residual).buffer(delta).buffer(weight).i32(n).f32(eps));
+    }
+
+    /**
+     * Qwen3's q_norm / k_norm: in the fused q/k/v rows of {@code tokens} tokens, every query head and key head
+     * RMS-normalised in place over its {@code headDim} values with {@code qWeight} / {@code kWeight} [headDim].
+     */
+    public void headRmsnorm(ActivationType t, DeviceBuffer qkv, DeviceBuffer qWeight, DeviceBuffer kWeight, int tokens,
+            int numHeads, int numKvHeads, int headDim, float eps) {
+        KernelSpec spec = headRmsnormSpec(t);
+        need(spec, qkv, (long) tokens * (numHeads + 2L * numKvHeads) * headDim * t.bytes());
+        need(spec, qWeight, (long) headDim * t.bytes());
+        need(spec, kWeight, (long) headDim * t.bytes());
+        device.kernel(spec).launch(normShape(tokens * (numHeads + numKvHeads), headDim), new KernelArgs()
+                .buffer(qkv).buffer(qWeight).buffer(kWeight).i32(numHeads).i32(numKvHeads).i32(headDim).f32(eps));
     }
 
     /** y += x over n values. */

@@ -143,6 +143,40 @@ class GpuKernelsDeviceTest extends DeviceTest {
         }
     }
 
+    /** Qwen3's q/k norms in fused q/k/v rows: each query and key head in place, the value heads untouched. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(ActivationType.class)
+    void shouldNormalizeEachQueryAndKeyHeadInPlace(ActivationType t) {
+        for (int[] shape : new int[][] {{4, 2, 32}, {6, 1, 6}, {16, 8, 128}}) {
+            int heads = shape[0];
+            int kvHeads = shape[1];
+            int headDim = shape[2];
+            int tokens = 5;
+            int rowLength = (heads + 2 * kvHeads) * headDim;
+            float[] qkv = rounded(t, gaussian(tokens * rowLength));
+            float[] qWeight = rounded(t, gaussian(headDim));
+            float[] kWeight = rounded(t, gaussian(headDim));
+            float eps = 1e-6f;
+            float[] expected = qkv.clone();
+            for (int token = 0; token < tokens; token++) {
+                for (int h = 0; h < heads + kvHeads; h++) {
+                    int off = token * rowLength + h * headDim;
+                    VectorOps.scalar().rmsnorm(expected, off, qkv, off, h < heads ? qWeight : kWeight, headDim, eps);
+                }
+            }
+            DeviceBuffer rows = upload(t, qkv);
+            gpu.headRmsnorm(t, rows, upload(t, qWeight), upload(t, kWeight), tokens, heads, kvHeads, headDim, eps);
+            float[] actual = download(t, rows, tokens * rowLength);
+            String what = "head_rmsnorm " + heads + "/" + kvHeads + " heads of " + headDim;
+            assertClose(actual, expected, tolerance(t), what);
+            for (int token = 0; token < tokens; token++) {
+                int v = token * rowLength + (heads + kvHeads) * headDim;
+                assertThat(Arrays.copyOfRange(actual, v, v + kvHeads * headDim)).as(what + ": values")
+                        .containsExactly(Arrays.copyOfRange(qkv, v, v + kvHeads * headDim));
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(ActivationType.class)
     void shouldAddElementwiseAlignedOrNot(ActivationType t) {

@@ -69,9 +69,10 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
     /**
      * One decoder layer's weights: q/k/v as one product (their outputs side by side in each row), and gate/up as one
      * (each row its gate values, then its up values), as vLLM stacks them: one launch where there were three or two.
+     * {@code qNorm} and {@code kNorm} [headDim] are Qwen3's per-head norms, null for other models.
      */
-    record Layer(DeviceBuffer attentionNorm, GpuLinear qkv, GpuLinear o, DeviceBuffer ffnNorm, GpuLinear gateUp,
-            GpuLinear down) implements AutoCloseable {
+    record Layer(DeviceBuffer attentionNorm, GpuLinear qkv, DeviceBuffer qNorm, DeviceBuffer kNorm, GpuLinear o,
+            DeviceBuffer ffnNorm, GpuLinear gateUp, GpuLinear down) implements AutoCloseable {
         List<GpuLinear> linears() {
             return List.of(qkv, o, gateUp, down);
         }
@@ -80,6 +81,10 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
         public void close() {
             attentionNorm.close();
             ffnNorm.close();
+            if (qNorm != null) {
+                qNorm.close();
+                kNorm.close();
+            }
             linears().forEach(GpuLinear::close);
         }
     }
@@ -138,6 +143,8 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
                         track(done, up.vector(p + ".input_layernorm.weight", hidden)),
                         track(done, up.stacked(List.of(p + ".self_attn.q_proj", p + ".self_attn.k_proj",
                                 p + ".self_attn.v_proj"), hidden, c.qDim(), c.kvDim(), c.kvDim())),
+                        c.qkNorm() ? track(done, up.vector(p + ".self_attn.q_norm.weight", c.headDim())) : null,
+                        c.qkNorm() ? track(done, up.vector(p + ".self_attn.k_norm.weight", c.headDim())) : null,
                         track(done, up.linear(p + ".self_attn.o_proj", c.qDim(), hidden)),
                         track(done, up.vector(p + ".post_attention_layernorm.weight", hidden)),
                         track(done, up.stacked(List.of(p + ".mlp.gate_proj", p + ".mlp.up_proj"), hidden,
@@ -192,7 +199,10 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
             for (int i = 0; i < layers.length; i++) {
                 String p = "layers." + i;
                 layers[i] = new Layer(r.ones(p + ".input_layernorm", hidden),
-                        r.awq(p + ".qkv_proj", hidden, c.qDim() + 2 * c.kvDim()), r.awq(p + ".o_proj", c.qDim(), hidden),
+                        r.awq(p + ".qkv_proj", hidden, c.qDim() + 2 * c.kvDim()),
+                        c.qkNorm() ? r.ones(p + ".q_norm", c.headDim()) : null,
+                        c.qkNorm() ? r.ones(p + ".k_norm", c.headDim()) : null,
+                        r.awq(p + ".o_proj", c.qDim(), hidden),
                         r.ones(p + ".post_attention_layernorm", hidden),
                         r.awq(p + ".gate_up_proj", hidden, 2 * c.intermediateSize()),
                         r.awq(p + ".down_proj", c.intermediateSize(), hidden));
@@ -499,6 +509,10 @@ public final class GpuLlamaModel implements TokenModel, AutoCloseable {
                 kernels.addRmsnorm(type, s.xb, s.x, s.xb2, layer.attentionNorm(), n, hidden, eps);
             }
             layer.qkv().apply(ops, s.xb, s.qkv, n, false);
+            if (layer.qNorm() != null) {
+                kernels.headRmsnorm(type, s.qkv, layer.qNorm(), layer.kNorm(), n, config.numHeads(),
+                        config.numKvHeads(), config.headDim(), eps);
+            }
             modelKernels.ropeQkv(type, attention, s.q, s.cache.keys(l), s.cache.values(l), s.cache.slots(), s.qkv,
                     positions, slots, cos, sin, tablePositions, n);
             attend(s, plan, meta, split, l);

@@ -47,14 +47,9 @@ final class WeightUpload {
 
     /**
      * Fails, naming the first layer and the format, unless every linear layer of a model of {@code c} is float, AWQ
-     * gemm or 4-bit GPTQ, or naming the architecture when its layers need what the GPU kernels lack (Qwen3's per-head
-     * q/k norms): checked before anything is uploaded.
+     * gemm or 4-bit GPTQ: checked before anything is uploaded.
      */
     static void requireSupported(io.quantserve.engine.model.ModelConfig c, QuantizationConfig quant) {
-        if (c.qkNorm()) {
-            throw new UnsupportedOperationException(c.architecture().hfName() + "'s per-head q/k norms are not"
-                    + " implemented on the GPU backend (use --backend cpu)");
-        }
         List<String> prefixes = new ArrayList<>();
         for (int i = 0; i < c.numLayers(); i++) {
             for (String l : List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",

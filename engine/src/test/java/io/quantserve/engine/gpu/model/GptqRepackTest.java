@@ -9,7 +9,6 @@ import io.quantserve.engine.linear.AwqConfig;
 import io.quantserve.engine.linear.GptqConfig;
 import io.quantserve.engine.linear.Linear;
 import io.quantserve.engine.linear.PackedLinear;
-import io.quantserve.engine.linear.Unquantized;
 import io.quantserve.engine.model.ModelConfig;
 import io.quantserve.engine.testing.Fixtures;
 import io.quantserve.engine.quant.QuantizedWeight;
@@ -104,10 +103,6 @@ class GptqRepackTest {
                 .isInstanceOf(UnsupportedOperationException.class)
                 .hasMessageContaining("model.layers.0.self_attn.q_proj is stored as 8-bit gptq")
                 .hasMessageContaining("--backend cpu");
-        ModelConfig qwen3 = ModelConfig.load(Fixtures.model("tiny-qwen3"));
-        assertThatThrownBy(() -> WeightUpload.requireSupported(qwen3, Unquantized.INSTANCE))
-                .isInstanceOf(UnsupportedOperationException.class)
-                .hasMessageContaining("Qwen3ForCausalLM's per-head q/k norms").hasMessageContaining("--backend cpu");
     }
 
     /** The repacked arrays as the CPU's AWQ loader reads them, dequantized. */

@@ -49,8 +49,8 @@ class GpuLlamaModelDeviceTest extends DeviceTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"tiny-llama, F16", "tiny-qwen2, F16", "tiny-llama3-scaled, F16", "stories260K, F16",
-        "stories260K, BF16", "tiny-qwen2, BF16"})
+    @CsvSource({"tiny-llama, F16", "tiny-qwen2, F16", "tiny-qwen3, F16", "tiny-llama3-scaled, F16", "stories260K, F16",
+        "stories260K, BF16", "tiny-qwen2, BF16", "tiny-qwen3, BF16"})
     void prefillLogitsMatchTheReference(String name, ActivationType type) throws Exception {
         try (LoadedModel loaded = LoadedModel.open(Fixtures.model(name));
                 GpuLlamaModel gpu = GpuLlamaModel.load(device, loaded, type);
@@ -64,7 +64,7 @@ class GpuLlamaModelDeviceTest extends DeviceTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"tiny-llama", "tiny-qwen2", "tiny-llama3-scaled", "stories260K"})
+    @CsvSource({"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-llama3-scaled", "stories260K"})
     void tokenByTokenDecodeOverScatteredBlocksMatchesTheReference(String name) throws Exception {
         try (LoadedModel loaded = LoadedModel.open(Fixtures.model(name));
                 GpuLlamaModel gpu = GpuLlamaModel.load(device, loaded);
