@@ -92,6 +92,13 @@ final class GenerationEvents implements GenerationListener {
      */
     void stream(SseWriter sse, TextGeneration.Handle handle, List<?> first, Function<ChoiceDelta, List<?>> chunks,
             Function<Usage, ?> usageChunk) {
+        stream(sse, handle, first, chunks, usage -> usageChunk == null ? List.of() : List.of(usageChunk.apply(usage)),
+                message -> ErrorResponse.of(message, "server_error", null, null));
+    }
+
+    /** As above, with the events that end a completed stream and the one that reports a failure given. */
+    void stream(SseWriter sse, TextGeneration.Handle handle, List<?> first, Function<ChoiceDelta, List<?>> chunks,
+            Function<Usage, List<?>> last, Function<String, ?> failure) {
         try {
             for (Object event : first) {
                 sse.event(event);
@@ -107,14 +114,14 @@ final class GenerationEvents implements GenerationListener {
                         }
                     }
                     case Completed(var usage) -> {
-                        if (usageChunk != null) {
-                            sse.event(usageChunk.apply(usage));
+                        for (Object event : last.apply(usage)) {
+                            sse.event(event);
                         }
                         sse.done();
                         return;
                     }
                     case Failed(var message) -> {
-                        sse.event(ErrorResponse.of(message, "server_error", null, null));
+                        sse.event(failure.apply(message));
                         sse.done();
                         return;
                     }

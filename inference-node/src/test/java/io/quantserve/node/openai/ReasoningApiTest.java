@@ -3,6 +3,8 @@ package io.quantserve.node.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quantserve.testing.TestFixtures;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -48,6 +50,37 @@ class ReasoningApiTest {
         }
         assertThat(streamed.toString()).isEqualTo(reasoning);
         assertThat(chunks.getLast().path("choices").get(0).path("finish_reason").asString()).isEqualTo("length");
+    }
+
+    @Test
+    void shouldMakeTheThoughtAReasoningItemOfTheResponsesApiWholeAndStreamed() throws Exception {
+        NodeHttp http = new NodeHttp(port);
+        String reasoning = http.ok(CHAT, "{" + ASK + "}").path("choices").get(0).path("message")
+                .path("reasoning_content").asString();
+        String ask = "\"input\": \"Once upon a time\", \"max_output_tokens\": 12, \"temperature\": 0";
+
+        JsonNode output = http.ok("/v1/responses", "{" + ask + "}").path("output");
+        assertThat(output).hasSize(1);
+        assertThat(output.get(0).path("type").asString()).isEqualTo("reasoning");
+        assertThat(output.get(0).path("content").get(0).path("type").asString()).isEqualTo("reasoning_text");
+        assertThat(output.get(0).path("content").get(0).path("text").asString()).isEqualTo(reasoning);
+
+        HttpResponse<String> streamed = http.post("/v1/responses", "{" + ask + ", \"stream\": true}");
+        List<String> types = new ArrayList<>();
+        StringBuilder deltas = new StringBuilder();
+        for (String line : streamed.body().split("\n")) {
+            if (line.startsWith("data: ")) {
+                JsonNode event = NodeHttp.JSON.readTree(line.substring(6));
+                types.add(event.path("type").asString());
+                if (event.path("type").asString().equals("response.reasoning_text.delta")) {
+                    deltas.append(event.path("delta").asString());
+                }
+            }
+        }
+        assertThat(deltas.toString()).isEqualTo(reasoning);
+        assertThat(types).startsWith("response.created", "response.in_progress", "response.output_item.added",
+                "response.content_part.added").endsWith("response.reasoning_text.done", "response.content_part.done",
+                "response.output_item.done", "response.incomplete").doesNotContain("response.output_text.delta");
     }
 
     @Test

@@ -1,0 +1,86 @@
+package io.quantserve.node.openai;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+
+/** The Responses API's bodies: the response object, its output items, and the streamed events. */
+final class ResponseBodies {
+    private ResponseBodies() {
+    }
+
+    /**
+     * @param status completed, incomplete (the token limit ended it: {@code incomplete_details.reason}
+     *               max_output_tokens) or in_progress (the first streamed events)
+     */
+    record Response(String id, String object, long createdAt, String status, Object error,
+            IncompleteDetails incompleteDetails, String instructions, Integer maxOutputTokens, String model,
+            List<Item> output, boolean parallelToolCalls, Float temperature, String toolChoice, List<Object> tools,
+            Float topP, JsonNode metadata, Text text, String truncation, ResponseUsage usage) {
+    }
+
+    record IncompleteDetails(String reason) {
+    }
+
+    record Text(JsonNode format) {
+    }
+
+    /** An output item: a message ({@code role}, {@code content}) or a reasoning item ({@code content}, {@code summary}). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Item(String id, String type, String status, String role, List<Part> content, List<Part> summary) {
+        static Item message(String id, String status, List<Part> content) {
+            return new Item(id, "message", status, "assistant", content, null);
+        }
+
+        static Item reasoning(String id, String status, List<Part> content) {
+            return new Item(id, "reasoning", status, null, content, List.of());
+        }
+    }
+
+    /** output_text (with its annotations, none here) or reasoning_text. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Part(String type, String text, List<Object> annotations) {
+        static Part outputText(String text) {
+            return new Part("output_text", text, List.of());
+        }
+
+        static Part reasoningText(String text) {
+            return new Part("reasoning_text", text, null);
+        }
+    }
+
+    record ResponseUsage(int inputTokens, TokenDetails inputTokensDetails, int outputTokens,
+            TokenDetails outputTokensDetails, int totalTokens) {
+    }
+
+    /** cached_tokens for inputs, reasoning_tokens for outputs: the one that applies is set, the other 0. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record TokenDetails(Integer cachedTokens, Integer reasoningTokens) {
+    }
+
+    /** One streamed event; {@code type} is also the SSE event name. */
+    interface Event {
+        String type();
+    }
+
+    record ResponseEvent(String type, long sequenceNumber, Response response) implements Event {
+    }
+
+    record ItemEvent(String type, long sequenceNumber, int outputIndex, Item item) implements Event {
+    }
+
+    record PartEvent(String type, long sequenceNumber, String itemId, int outputIndex, int contentIndex, Part part)
+            implements Event {
+    }
+
+    record DeltaEvent(String type, long sequenceNumber, String itemId, int outputIndex, int contentIndex, String delta)
+            implements Event {
+    }
+
+    record TextDoneEvent(String type, long sequenceNumber, String itemId, int outputIndex, int contentIndex,
+            String text) implements Event {
+    }
+
+    record ErrorEvent(String type, long sequenceNumber, String code, String message, String param) implements Event {
+    }
+}

@@ -1,0 +1,314 @@
+package io.quantserve.node.openai;
+
+import io.quantserve.node.config.NodeProperties;
+import io.quantserve.node.engine.NodeEngine;
+import io.quantserve.node.generation.ChoiceDelta;
+import io.quantserve.node.generation.GenerationParams;
+import io.quantserve.node.generation.TextGeneration;
+import io.quantserve.node.generation.Usage;
+import io.quantserve.node.openai.ResponseBodies.DeltaEvent;
+import io.quantserve.node.openai.ResponseBodies.ErrorEvent;
+import io.quantserve.node.openai.ResponseBodies.Event;
+import io.quantserve.node.openai.ResponseBodies.IncompleteDetails;
+import io.quantserve.node.openai.ResponseBodies.Item;
+import io.quantserve.node.openai.ResponseBodies.ItemEvent;
+import io.quantserve.node.openai.ResponseBodies.Part;
+import io.quantserve.node.openai.ResponseBodies.PartEvent;
+import io.quantserve.node.openai.ResponseBodies.Response;
+import io.quantserve.node.openai.ResponseBodies.ResponseEvent;
+import io.quantserve.node.openai.ResponseBodies.ResponseUsage;
+import io.quantserve.node.openai.ResponseBodies.TextDoneEvent;
+import io.quantserve.node.openai.ResponseBodies.TokenDetails;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code POST /v1/responses}: OpenAI's Responses API over the chat path (the input as a conversation through the
+ * model's chat template), whole or as its streamed events. With a reasoning parser a thinking model's
+ * {@code <think>...</think>} becomes a reasoning item before the message.
+ */
+@RestController
+class ResponsesController {
+    /** Chat parameter names as the Responses API calls them, for refusals that come from the chat path. */
+    private static final Map<String, String> PARAMS = Map.of("messages", "input",
+            "max_completion_tokens", "max_output_tokens", "response_format", "text.format");
+
+    private final TextGeneration generation;
+    private final GenerationRequests requests;
+    private final String modelName;
+    private final JsonMapper json;
+    private final ReasoningParser reasoningParser;
+
+    ResponsesController(TextGeneration generation, GenerationRequests requests, NodeEngine engine, JsonMapper json,
+            NodeProperties properties) {
+        this.generation = generation;
+        this.requests = requests;
+        this.modelName = engine.model().name();
+        this.json = json;
+        this.reasoningParser = ReasoningParser.named(properties.reasoningParser());
+    }
+
+    @PostMapping("/v1/responses")
+    ResponseEntity<?> create(@RequestBody ResponseRequest request, HttpServletResponse response)
+            throws InterruptedException, IOException {
+        GenerationParams params = renamed(() -> requests.chat(asChat(request), ToolCalling.Plan.NO_TOOLS));
+        String id = "resp_" + UUID.randomUUID().toString().replace("-", "");
+        long created = Instant.now().getEpochSecond();
+        GenerationEvents events = new GenerationEvents();
+        TextGeneration.Handle handle = generation.start(id, params, events);
+        // a reply constrained from its first token (a response format) cannot think
+        ReasoningParser reasoning = params.constraint() == null ? reasoningParser : null;
+        Bodies bodies = new Bodies(request, id, created, modelName);
+        if (!Boolean.TRUE.equals(request.stream())) {
+            GenerationEvents.Collected whole = events.collect(1, handle);
+            String text = whole.texts().getFirst();
+            ReasoningParser.Split split = reasoning == null ? new ReasoningParser.Split(null, text) : reasoning.split(text);
+            boolean incomplete = "length".equals(whole.finishReasons().getFirst());
+            List<Item> output = new ArrayList<>();
+            if (split.reasoning() != null) {
+                output.add(Item.reasoning("rs_" + id, "completed", List.of(Part.reasoningText(split.reasoning()))));
+            }
+            if (split.content() != null || split.reasoning() == null) {
+                output.add(Item.message("msg_" + id, incomplete ? "incomplete" : "completed",
+                        List.of(Part.outputText(split.content() == null ? "" : split.content()))));
+            }
+            return ResponseEntity.ok(bodies.response(incomplete ? "incomplete" : "completed", output, whole.usage()));
+        }
+        EventStream stream = new EventStream(bodies, reasoning == null ? null : reasoning.stream());
+        events.stream(SseWriter.openNamed(response, json), handle, stream.start(), stream::next, stream::end,
+                stream::failed);
+        return null; // the response is written
+    }
+
+    /** The request as a chat request; what the Responses API has and this node does not serve is refused by name. */
+    private ChatCompletionRequest asChat(ResponseRequest r) {
+        if (r.previousResponseId() != null) {
+            throw OpenAiException.invalid("previous_response_id", "previous_response_id is not supported: this node"
+                    + " stores no responses; send the whole conversation as input");
+        }
+        if (r.tools() != null && !r.tools().isNull() && !r.tools().isEmpty()) {
+            throw OpenAiException.invalid("tools", "tools are not supported on /v1/responses by this node; use"
+                    + " /v1/chat/completions for function calling");
+        }
+        List<ChatCompletionRequest.Message> messages = new ArrayList<>();
+        if (r.instructions() != null) {
+            messages.add(message("system", r.instructions()));
+        }
+        JsonNode input = r.input();
+        if (input == null || input.isNull()) {
+            throw OpenAiException.invalid("input", "input is required: a string or a list of messages");
+        } else if (input.isString()) {
+            messages.add(message("user", input.asString()));
+        } else if (input.isArray()) {
+            for (int i = 0; i < input.size(); i++) {
+                messages.add(inputMessage(input.get(i), "input[" + i + "]"));
+            }
+        } else {
+            throw OpenAiException.invalid("input", "input must be a string or a list of messages");
+        }
+        return new ChatCompletionRequest(r.model(), messages, null, r.maxOutputTokens(), r.temperature(), r.topP(),
+                r.topK(), null, null, null, null, r.seed(), null, null, null, null, r.stream(), null, null,
+                responseFormat(r.text()), null, null, null, null, null, null, null, null, null,
+                r.chatTemplateKwargs(), null, null, null, null, null);
+    }
+
+    private ChatCompletionRequest.Message message(String role, String text) {
+        return new ChatCompletionRequest.Message(role, json.valueToTree(text), null, null);
+    }
+
+    /** {@code {"role", "content"}} (type "message" or none) with a string or input_text/output_text parts. */
+    private ChatCompletionRequest.Message inputMessage(JsonNode item, String at) {
+        String type = item.path("type").asString("message");
+        if (!type.equals("message")) {
+            throw OpenAiException.invalid(at + ".type", "input items of type " + type + " are not supported (only"
+                    + " messages)");
+        }
+        String role = item.path("role").asString(null);
+        if (role == null || !List.of("user", "assistant", "system", "developer").contains(role)) {
+            throw OpenAiException.invalid(at + ".role", "role must be user, assistant, system or developer");
+        }
+        JsonNode content = item.path("content");
+        String text;
+        if (content.isString()) {
+            text = content.asString();
+        } else if (content.isArray()) {
+            List<String> parts = new ArrayList<>();
+            for (JsonNode part : content) {
+                String partType = part.path("type").asString("");
+                if (!(partType.equals("input_text") || partType.equals("output_text")) || !part.path("text").isString()) {
+                    throw OpenAiException.invalid(at + ".content", "only input_text and output_text parts are"
+                            + " supported, got " + (partType.isEmpty() ? "a part without a type" : partType));
+                }
+                parts.add(part.get("text").asString());
+            }
+            text = String.join("\n", parts);
+        } else {
+            throw OpenAiException.invalid(at + ".content", "content must be a string or a list of text parts");
+        }
+        return message(role.equals("developer") ? "system" : role, text);
+    }
+
+    /** {@code text.format} as chat's response_format: text (none), json_object, or json_schema {name, schema, strict}. */
+    private JsonNode responseFormat(JsonNode text) {
+        JsonNode format = text == null ? null : text.get("format");
+        if (format == null || format.isNull() || format.path("type").asString("").equals("text")) {
+            return null;
+        }
+        String type = format.path("type").asString("");
+        ObjectNode chat = json.createObjectNode().put("type", type);
+        if (type.equals("json_schema")) {
+            ObjectNode schema = chat.putObject("json_schema");
+            schema.set("name", format.get("name"));
+            schema.set("schema", format.get("schema"));
+            schema.set("strict", format.get("strict"));
+        }
+        return chat;
+    }
+
+    /** Runs a step of the chat path, its refusals naming the Responses API's fields. */
+    private static <T> T renamed(Supplier<T> step) {
+        try {
+            return step.get();
+        } catch (OpenAiException e) {
+            String param = e.param() == null ? null : PARAMS.getOrDefault(e.param(), e.param());
+            String message = e.getMessage();
+            for (var name : PARAMS.entrySet()) {
+                message = message.replace(name.getKey(), name.getValue());
+            }
+            throw new OpenAiException(e.status(), e.type(), param, e.code(), message);
+        }
+    }
+
+    /** The response object of one request at a given state. */
+    private record Bodies(ResponseRequest request, String id, long created, String model) {
+        Response response(String status, List<Item> output, Usage usage) {
+            JsonNode format = request.text() == null ? null : request.text().get("format");
+            return new Response(id, "response", created, status, null,
+                    status.equals("incomplete") ? new IncompleteDetails("max_output_tokens") : null,
+                    request.instructions(), request.maxOutputTokens(), model,
+                    output, true, request.temperature(), "auto", List.of(), request.topP(), request.metadata(),
+                    new ResponseBodies.Text(format), "disabled", usage == null ? null : new ResponseUsage(
+                            usage.promptTokens(), new TokenDetails(0, null), usage.completionTokens(),
+                            new TokenDetails(null, 0), usage.totalTokens()));
+        }
+    }
+
+    /**
+     * The streamed events of one response: created and in_progress; then per output item (the reasoning, then the
+     * message) its added events, its text deltas and its done events; completed or incomplete with the whole response.
+     */
+    private static final class EventStream {
+        private final Bodies bodies;
+        private final ReasoningParser.Stream reasoning;
+        private final List<Item> output = new ArrayList<>();
+        private long sequence;
+        private String open; // the type of the item being written: reasoning, message or null
+        private final StringBuilder text = new StringBuilder();
+        private String finishReason;
+
+        EventStream(Bodies bodies, ReasoningParser.Stream reasoning) {
+            this.bodies = bodies;
+            this.reasoning = reasoning;
+        }
+
+        List<Event> start() {
+            Response started = bodies.response("in_progress", List.of(), null);
+            return List.of(new ResponseEvent("response.created", sequence++, started),
+                    new ResponseEvent("response.in_progress", sequence++, started));
+        }
+
+        List<Event> next(ChoiceDelta d) {
+            List<Event> events = new ArrayList<>();
+            ReasoningParser.Piece piece = reasoning == null ? new ReasoningParser.Piece("", d.text())
+                    : reasoning.next(d.text(), d.last());
+            if (!piece.reasoning().isEmpty()) {
+                write(events, "reasoning", piece.reasoning());
+            }
+            if (!piece.content().isEmpty()) {
+                write(events, "message", piece.content());
+            }
+            if (d.last()) {
+                finishReason = d.finishReason();
+            }
+            return events;
+        }
+
+        List<Event> end(Usage usage) {
+            List<Event> events = new ArrayList<>();
+            if (output.isEmpty() && open == null) { // nothing was written: an empty message
+                write(events, "message", "");
+            }
+            String status = "length".equals(finishReason) ? "incomplete" : "completed";
+            close(events, status);
+            events.add(new ResponseEvent("response." + status, sequence++, bodies.response(status, output, usage)));
+            return events;
+        }
+
+        Event failed(String message) {
+            return new ErrorEvent("error", sequence++, "server_error", message, null);
+        }
+
+        /** Text of an item of {@code type}: the item begins (after closing another) on its first text. */
+        private void write(List<Event> events, String type, String delta) {
+            if (!type.equals(open)) {
+                close(events, "completed");
+                open = type;
+                Item item = item("in_progress", List.of());
+                events.add(new ItemEvent("response.output_item.added", sequence++, output.size(), item));
+                events.add(new PartEvent("response.content_part.added", sequence++, item.id(), output.size(), 0,
+                        part("")));
+            }
+            if (!delta.isEmpty()) {
+                text.append(delta);
+                events.add(new DeltaEvent("response." + textKind() + ".delta", sequence++, itemId(), output.size(), 0,
+                        delta));
+            }
+        }
+
+        /** Ends the open item: its text done, its part done, the item done with {@code status}. */
+        private void close(List<Event> events, String status) {
+            if (open == null) {
+                return;
+            }
+            String whole = text.toString();
+            int index = output.size();
+            events.add(new TextDoneEvent("response." + textKind() + ".done", sequence++, itemId(), index, 0, whole));
+            events.add(new PartEvent("response.content_part.done", sequence++, itemId(), index, 0, part(whole)));
+            Item done = item(status, List.of(part(whole)));
+            events.add(new ItemEvent("response.output_item.done", sequence++, index, done));
+            output.add(done);
+            open = null;
+            text.setLength(0);
+        }
+
+        private Item item(String status, List<Part> content) {
+            return open.equals("reasoning") ? Item.reasoning(itemId(), status, content)
+                    : Item.message(itemId(), status, content);
+        }
+
+        private Part part(String whole) {
+            return open.equals("reasoning") ? Part.reasoningText(whole) : Part.outputText(whole);
+        }
+
+        private String textKind() {
+            return open.equals("reasoning") ? "reasoning_text" : "output_text";
+        }
+
+        private String itemId() {
+            return (open.equals("reasoning") ? "rs_" : "msg_") + bodies.id();
+        }
+    }
+}
