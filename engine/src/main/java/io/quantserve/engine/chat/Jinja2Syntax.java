@@ -9,7 +9,8 @@ import java.util.Deque;
  * <ul>
  *   <li>keyword arguments: jinjava binds {@code name=} tighter than operators, so
  *       {@code namespace(last=messages|length - 1)} subtracts 1 from the argument object itself; every keyword
- *       argument's value is put in parentheses ({@code last=(messages|length - 1)});</li>
+ *       argument's value is put in parentheses ({@code last=(messages|length - 1)}), except in a macro's signature,
+ *       whose defaults jinjava reads otherwise;</li>
  *   <li>reversed slices: jinjava has no slice step; {@code x[::-1]} becomes {@code (x|reverse)}.</li>
  * </ul>
  * Both appear in Qwen3's published chat template.
@@ -46,7 +47,9 @@ final class Jinja2Syntax {
                 i = end;
                 continue;
             }
-            out.append(keywordArguments(reversedSlices(body)));
+            // a macro's signature is read by jinjava's own splitter, which takes no parentheses in its defaults
+            boolean signature = kind == '%' && body.replace("-", "").replace("+", "").strip().startsWith("macro ");
+            out.append(signature ? reversedSlices(body) : keywordArguments(reversedSlices(body)));
             i = bodyEnd;
         }
     }

@@ -21,6 +21,10 @@ class Jinja2SyntaxTest {
                 .isEqualTo("{{ x|tojson(indent=(2 * 2)) }} {{ f(a, b == c, d=(g(e=(1)))) }}");
         assertThat(render("{% set ns = namespace(last=messages|length - 1, n=3 - 1) %}{{ ns.last }}{{ ns.n }}"))
                 .isEqualTo("12");
+        // keyword arguments that already parsed right still do
+        assertThat(render("{{ messages|map(attribute='role')|join(', ') }}|{{ {'a': [1]}|tojson(indent=2) }}"
+                + "|{% macro m(x, y='d') %}{{ x }}{{ y }}{% endmacro %}{{ m(1) }}{{ m(2, y='e') }}"))
+                .isEqualTo("user, assistant|{\n  \"a\": [\n    1\n  ]\n}|1d2e");
     }
 
     @Test
