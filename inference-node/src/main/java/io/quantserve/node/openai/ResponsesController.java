@@ -183,9 +183,12 @@ class ResponsesController {
         try {
             return step.get();
         } catch (OpenAiException e) {
-            String param = e.param() == null ? null : PARAMS.getOrDefault(e.param(), e.param());
+            String param = e.param();
             String message = e.getMessage();
             for (var name : PARAMS.entrySet()) {
+                if (param != null && param.startsWith(name.getKey())) { // the field or a path inside it
+                    param = name.getValue() + param.substring(name.getKey().length());
+                }
                 message = message.replace(name.getKey(), name.getValue());
             }
             throw new OpenAiException(e.status(), e.type(), param, e.code(), message);

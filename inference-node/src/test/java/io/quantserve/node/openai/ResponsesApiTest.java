@@ -13,6 +13,7 @@ import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStatus;
 import com.openai.models.responses.ResponseStreamEvent;
 import io.quantserve.testing.TestFixtures;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -150,5 +151,12 @@ class ResponsesApiTest {
         http.assertRefused("/v1/responses", "{\"input\": [{\"role\": \"user\", \"content\": [{\"type\":"
                 + " \"input_image\", \"image_url\": \"x\"}]}]}", "input[0].content", "input_image");
         http.assertRefused("/v1/responses", "{}", "input", "input is required");
+        HttpResponse<String> schema = http.post("/v1/responses", "{\"input\": \"x\", \"text\": {\"format\":"
+                + " {\"type\": \"json_schema\", \"name\": \"n\", \"schema\": {\"type\": \"string\","
+                + " \"pattern\": \"a+\"}}}}");
+        assertThat(schema.statusCode()).isEqualTo(400);
+        JsonNode error = NodeHttp.JSON.readTree(schema.body()).path("error");
+        assertThat(error.path("param").asString()).startsWith("text.format");
+        assertThat(error.path("message").asString()).contains("pattern").doesNotContain("response_format");
     }
 }
