@@ -22,7 +22,8 @@ final class ResponseBodies {
     record IncompleteDetails(String reason) {
     }
 
-    record Text(JsonNode format) {
+    /** @param format as asked, or {@code {"type": "text"}} */
+    record Text(Object format) {
     }
 
     /** An output item: a message ({@code role}, {@code content}) or a reasoning item ({@code content}, {@code summary}). */

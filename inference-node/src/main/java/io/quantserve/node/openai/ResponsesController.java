@@ -203,7 +203,7 @@ class ResponsesController {
                     status.equals("incomplete") ? new IncompleteDetails("max_output_tokens") : null,
                     request.instructions(), request.maxOutputTokens(), model,
                     output, true, request.temperature(), "auto", List.of(), request.topP(), request.metadata(),
-                    new ResponseBodies.Text(format), "disabled", usage == null ? null : new ResponseUsage(
+                    new ResponseBodies.Text(format != null ? format : Map.of("type", "text")), "disabled", usage == null ? null : new ResponseUsage(
                             usage.promptTokens(), new TokenDetails(0, null), usage.completionTokens(),
                             new TokenDetails(null, 0), usage.totalTokens()));
         }

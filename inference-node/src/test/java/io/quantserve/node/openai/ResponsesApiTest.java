@@ -62,6 +62,7 @@ class ResponsesApiTest {
 
         ChatCompletion chat = chat(12);
         assertThat(response.id()).startsWith("resp_");
+        assertThat(response.text().orElseThrow().format().orElseThrow().isText()).isTrue();
         assertThat(response.status()).hasValue(ResponseStatus.INCOMPLETE);
         assertThat(response.incompleteDetails().orElseThrow().reason().orElseThrow().asString())
                 .isEqualTo("max_output_tokens");
