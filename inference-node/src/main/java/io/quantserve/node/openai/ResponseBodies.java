@@ -26,15 +26,23 @@ final class ResponseBodies {
     record Text(Object format) {
     }
 
-    /** An output item: a message ({@code role}, {@code content}) or a reasoning item ({@code content}, {@code summary}). */
+    /**
+     * An output item: a message ({@code role}, {@code content}), a reasoning item ({@code content}, {@code summary}) or
+     * a function call ({@code call_id}, {@code name}, {@code arguments} as JSON text).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Item(String id, String type, String status, String role, List<Part> content, List<Part> summary) {
+    record Item(String id, String type, String status, String role, List<Part> content, List<Part> summary,
+            String callId, String name, String arguments) {
         static Item message(String id, String status, List<Part> content) {
-            return new Item(id, "message", status, "assistant", content, null);
+            return new Item(id, "message", status, "assistant", content, null, null, null, null);
         }
 
         static Item reasoning(String id, String status, List<Part> content) {
-            return new Item(id, "reasoning", status, null, content, List.of());
+            return new Item(id, "reasoning", status, null, content, List.of(), null, null, null);
+        }
+
+        static Item functionCall(String id, String status, String callId, String name, String arguments) {
+            return new Item(id, "function_call", status, null, null, null, callId, name, arguments);
         }
     }
 
@@ -80,6 +88,14 @@ final class ResponseBodies {
 
     record TextDoneEvent(String type, long sequenceNumber, String itemId, int outputIndex, int contentIndex,
             String text) implements Event {
+    }
+
+    record ArgumentsDeltaEvent(String type, long sequenceNumber, String itemId, int outputIndex, String delta)
+            implements Event {
+    }
+
+    record ArgumentsDoneEvent(String type, long sequenceNumber, String itemId, int outputIndex, String arguments)
+            implements Event {
     }
 
     record ErrorEvent(String type, long sequenceNumber, String code, String message, String param) implements Event {

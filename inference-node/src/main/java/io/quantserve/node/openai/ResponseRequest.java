@@ -4,10 +4,12 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * {@code POST /v1/responses}, OpenAI's Responses API as far as a stateless text model serves it: {@code input} (a
- * string, or a list of messages whose content is a string or input_text/output_text parts), {@code instructions}
- * (a system message first), sampling, {@code max_output_tokens}, {@code text.format} (text, json_object,
- * json_schema) and streaming; {@code chat_template_kwargs} as on chat completions. What needs stored state or tools
- * ({@code previous_response_id}, {@code tools}) is refused by name.
+ * string, or a list of messages whose content is a string or input_text/output_text parts, and of the function_call
+ * and function_call_output items of earlier turns), {@code instructions} (a system message first), sampling,
+ * {@code max_output_tokens}, {@code text.format} (text, json_object, json_schema), function {@code tools} with
+ * {@code tool_choice} and {@code parallel_tool_calls} (served as on chat completions), and streaming;
+ * {@code chat_template_kwargs} as on chat completions. What needs stored state ({@code previous_response_id}) is
+ * refused by name.
  */
 record ResponseRequest(
         String model,
@@ -21,6 +23,8 @@ record ResponseRequest(
         Boolean stream,
         JsonNode text,
         JsonNode tools,
+        JsonNode toolChoice,
+        Boolean parallelToolCalls,
         String previousResponseId,
         JsonNode metadata,
         JsonNode chatTemplateKwargs) {

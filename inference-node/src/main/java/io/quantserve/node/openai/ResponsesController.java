@@ -33,6 +33,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -48,14 +49,16 @@ class ResponsesController {
 
     private final TextGeneration generation;
     private final GenerationRequests requests;
+    private final ToolCalling toolCalling;
     private final String modelName;
     private final JsonMapper json;
     private final ReasoningParser reasoningParser;
 
-    ResponsesController(TextGeneration generation, GenerationRequests requests, NodeEngine engine, JsonMapper json,
-            NodeProperties properties) {
+    ResponsesController(TextGeneration generation, GenerationRequests requests, ToolCalling toolCalling,
+            NodeEngine engine, JsonMapper json, NodeProperties properties) {
         this.generation = generation;
         this.requests = requests;
+        this.toolCalling = toolCalling;
         this.modelName = engine.model().name();
         this.json = json;
         this.reasoningParser = ReasoningParser.named(properties.reasoningParser());
@@ -64,12 +67,14 @@ class ResponsesController {
     @PostMapping("/v1/responses")
     ResponseEntity<?> create(@RequestBody ResponseRequest request, HttpServletResponse response)
             throws InterruptedException, IOException {
-        GenerationParams params = renamed(() -> requests.chat(asChat(request), ToolCalling.Plan.NO_TOOLS));
+        ChatCompletionRequest chat = asChat(request);
+        ToolCalling.Plan tools = renamed(() -> toolCalling.plan(chat));
+        GenerationParams params = renamed(() -> requests.chat(chat, tools));
         String id = "resp_" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
         GenerationEvents events = new GenerationEvents();
         TextGeneration.Handle handle = generation.start(id, params, events);
-        // a reply constrained from its first token (a response format) cannot think
+        // a reply constrained from its first token (a response format, a named or required call) cannot think
         ReasoningParser reasoning = params.constraint() == null ? reasoningParser : null;
         Bodies bodies = new Bodies(request, id, created, modelName);
         if (!Boolean.TRUE.equals(request.stream())) {
@@ -77,17 +82,25 @@ class ResponsesController {
             String text = whole.texts().getFirst();
             ReasoningParser.Split split = reasoning == null ? new ReasoningParser.Split(null, text) : reasoning.split(text);
             boolean incomplete = "length".equals(whole.finishReasons().getFirst());
+            ToolCalling.Reply reply = split.content() == null ? new ToolCalling.Reply(null, List.of())
+                    : ToolCalling.reply(tools, split.content());
             List<Item> output = new ArrayList<>();
             if (split.reasoning() != null) {
                 output.add(Item.reasoning("rs_" + id, "completed", List.of(Part.reasoningText(split.reasoning()))));
             }
-            if (split.content() != null || split.reasoning() == null) {
+            // a message for the text: unless the reply is calls alone, or thinking alone; an empty one for no reply
+            boolean said = reply.content() != null && (!reply.content().isEmpty() || reply.calls().isEmpty());
+            if (said || (output.isEmpty() && reply.calls().isEmpty())) {
                 output.add(Item.message("msg_" + id, incomplete ? "incomplete" : "completed",
-                        List.of(Part.outputText(split.content() == null ? "" : split.content()))));
+                        List.of(Part.outputText(reply.content() == null ? "" : reply.content()))));
+            }
+            for (ToolCalling.Call call : reply.calls()) {
+                output.add(Item.functionCall("fc_" + call.id(), "completed", call.id(), call.name(), call.arguments()));
             }
             return ResponseEntity.ok(bodies.response(incomplete ? "incomplete" : "completed", output, whole.usage()));
         }
-        EventStream stream = new EventStream(bodies, reasoning == null ? null : reasoning.stream());
+        EventStream stream = new EventStream(bodies, reasoning == null ? null : reasoning.stream(),
+                new ToolCallStream(tools));
         events.stream(SseWriter.openNamed(response, json), handle, stream.start(), stream::next, stream::end,
                 stream::failed);
         return null; // the response is written
@@ -98,10 +111,6 @@ class ResponsesController {
         if (r.previousResponseId() != null) {
             throw OpenAiException.invalid("previous_response_id", "previous_response_id is not supported: this node"
                     + " stores no responses; send the whole conversation as input");
-        }
-        if (r.tools() != null && !r.tools().isNull() && !r.tools().isEmpty()) {
-            throw OpenAiException.invalid("tools", "tools are not supported on /v1/responses by this node; use"
-                    + " /v1/chat/completions for function calling");
         }
         List<ChatCompletionRequest.Message> messages = new ArrayList<>();
         if (r.instructions() != null) {
@@ -114,28 +123,105 @@ class ResponsesController {
             messages.add(message("user", input.asString()));
         } else if (input.isArray()) {
             for (int i = 0; i < input.size(); i++) {
-                messages.add(inputMessage(input.get(i), "input[" + i + "]"));
+                addInput(messages, input.get(i), "input[" + i + "]");
             }
         } else {
             throw OpenAiException.invalid("input", "input must be a string or a list of messages");
         }
         return new ChatCompletionRequest(r.model(), messages, null, r.maxOutputTokens(), r.temperature(), r.topP(),
                 r.topK(), null, null, null, null, r.seed(), null, null, null, null, r.stream(), null, null,
-                responseFormat(r.text()), null, null, null, null, null, null, null, null, null,
-                r.chatTemplateKwargs(), null, null, null, null, null);
+                responseFormat(r.text()), null, chatTools(r.tools()), chatToolChoice(r.toolChoice()),
+                r.parallelToolCalls(), null, null, null, null, null, r.chatTemplateKwargs(), null, null, null, null,
+                null);
     }
 
     private ChatCompletionRequest.Message message(String role, String text) {
         return new ChatCompletionRequest.Message(role, json.valueToTree(text), null, null);
     }
 
+    /**
+     * One input item as chat messages: a message; a function_call joins the assistant turn before it (or opens one)
+     * as a tool call; a function_call_output is the tool turn that answers it.
+     */
+    private void addInput(List<ChatCompletionRequest.Message> messages, JsonNode item, String at) {
+        String type = item.path("type").asString("message");
+        switch (type) {
+            case "message" -> messages.add(inputMessage(item, at));
+            case "function_call" -> {
+                ObjectNode call = json.createObjectNode().put("id", required(item, "call_id", at))
+                        .put("type", "function");
+                call.putObject("function").put("name", required(item, "name", at))
+                        .put("arguments", required(item, "arguments", at));
+                ChatCompletionRequest.Message last = messages.isEmpty() ? null : messages.getLast();
+                if (last != null && last.role().equals("assistant")) {
+                    ArrayNode calls = json.createArrayNode();
+                    if (last.toolCalls() != null) {
+                        calls.addAll((ArrayNode) last.toolCalls());
+                    }
+                    messages.set(messages.size() - 1, new ChatCompletionRequest.Message("assistant", last.content(),
+                            calls.add(call), null));
+                } else {
+                    messages.add(new ChatCompletionRequest.Message("assistant", null, json.createArrayNode().add(call),
+                            null));
+                }
+            }
+            case "function_call_output" -> messages.add(new ChatCompletionRequest.Message("tool",
+                    json.valueToTree(required(item, "output", at)), null, required(item, "call_id", at)));
+            default -> throw OpenAiException.invalid(at + ".type", "input items of type " + type + " are not"
+                    + " supported (message, function_call, function_call_output)");
+        }
+    }
+
+    private static String required(JsonNode item, String field, String at) {
+        JsonNode value = item.get(field);
+        if (value == null || !value.isString()) {
+            throw OpenAiException.invalid(at + "." + field, field + " is required (a string)");
+        }
+        return value.asString();
+    }
+
+    /** The Responses API's flat function tools as chat's {@code {"type", "function": {...}}}. */
+    private JsonNode chatTools(JsonNode tools) {
+        if (tools == null || tools.isNull()) {
+            return null;
+        }
+        if (!tools.isArray()) {
+            throw OpenAiException.invalid("tools", "tools must be a list");
+        }
+        ArrayNode chat = json.createArrayNode();
+        for (int i = 0; i < tools.size(); i++) {
+            JsonNode tool = tools.get(i);
+            String type = tool.path("type").asString("");
+            if (!type.equals("function")) {
+                throw OpenAiException.invalid("tools[" + i + "].type", "only function tools are supported, got "
+                        + (type.isEmpty() ? "a tool without a type" : type));
+            }
+            ObjectNode function = chat.addObject().put("type", "function").putObject("function");
+            for (String field : List.of("name", "description", "parameters")) {
+                if (tool.has(field)) {
+                    function.set(field, tool.get(field));
+                }
+            }
+        }
+        return chat;
+    }
+
+    /** "auto", "none", "required", or {@code {"type": "function", "name"}} as chat's named choice. */
+    private JsonNode chatToolChoice(JsonNode choice) {
+        if (choice == null || choice.isNull() || choice.isString()) {
+            return choice;
+        }
+        if (!choice.path("type").asString("").equals("function") || !choice.path("name").isString()) {
+            throw OpenAiException.invalid("tool_choice", "tool_choice must be auto, none, required or"
+                    + " {\"type\": \"function\", \"name\": ...}");
+        }
+        ObjectNode named = json.createObjectNode().put("type", "function");
+        named.putObject("function").put("name", choice.get("name").asString());
+        return named;
+    }
+
     /** {@code {"role", "content"}} (type "message" or none) with a string or input_text/output_text parts. */
     private ChatCompletionRequest.Message inputMessage(JsonNode item, String at) {
-        String type = item.path("type").asString("message");
-        if (!type.equals("message")) {
-            throw OpenAiException.invalid(at + ".type", "input items of type " + type + " are not supported (only"
-                    + " messages)");
-        }
         String role = item.path("role").asString(null);
         if (role == null || !List.of("user", "assistant", "system", "developer").contains(role)) {
             throw OpenAiException.invalid(at + ".role", "role must be user, assistant, system or developer");
@@ -210,21 +296,26 @@ class ResponsesController {
     }
 
     /**
-     * The streamed events of one response: created and in_progress; then per output item (the reasoning, then the
-     * message) its added events, its text deltas and its done events; completed or incomplete with the whole response.
+     * The streamed events of one response: created and in_progress; then per output item (the reasoning, the message,
+     * each function call) its added events, its text or argument deltas and its done events; completed or incomplete
+     * with the whole response.
      */
     private static final class EventStream {
         private final Bodies bodies;
         private final ReasoningParser.Stream reasoning;
+        private final ToolCallStream tools;
         private final List<Item> output = new ArrayList<>();
         private long sequence;
-        private String open; // the type of the item being written: reasoning, message or null
-        private final StringBuilder text = new StringBuilder();
+        private String open; // the type of the item being written: reasoning, message, function_call or null
+        private final StringBuilder text = new StringBuilder(); // its text, or a call's arguments
+        private String callId;
+        private String callName;
         private String finishReason;
 
-        EventStream(Bodies bodies, ReasoningParser.Stream reasoning) {
+        EventStream(Bodies bodies, ReasoningParser.Stream reasoning, ToolCallStream tools) {
             this.bodies = bodies;
             this.reasoning = reasoning;
+            this.tools = tools;
         }
 
         List<Event> start() {
@@ -240,11 +331,31 @@ class ResponsesController {
             if (!piece.reasoning().isEmpty()) {
                 write(events, "reasoning", piece.reasoning());
             }
-            if (!piece.content().isEmpty()) {
-                write(events, "message", piece.content());
+            ToolCallStream.Out out = tools.next(piece.content(), d.last(), d.finishReason());
+            for (ChatCompletionResponses.Delta delta : out.deltas()) {
+                if (delta.content() != null && !delta.content().isEmpty()) {
+                    write(events, "message", delta.content());
+                }
+                for (ChatCompletionResponses.ToolCallDelta call : delta.toolCalls() == null
+                        ? List.<ChatCompletionResponses.ToolCallDelta>of() : delta.toolCalls()) {
+                    if (call.id() != null) { // a new call: its own item
+                        close(events, "completed");
+                        open = "function_call";
+                        callId = call.id();
+                        callName = call.function().name();
+                        events.add(new ItemEvent("response.output_item.added", sequence++, output.size(),
+                                Item.functionCall(itemId(), "in_progress", callId, callName, "")));
+                    }
+                    String arguments = call.function().arguments();
+                    if (arguments != null && !arguments.isEmpty()) {
+                        text.append(arguments);
+                        events.add(new ResponseBodies.ArgumentsDeltaEvent("response.function_call_arguments.delta",
+                                sequence++, itemId(), output.size(), arguments));
+                    }
+                }
             }
             if (d.last()) {
-                finishReason = d.finishReason();
+                finishReason = out.finishReason();
             }
             return events;
         }
@@ -264,12 +375,12 @@ class ResponsesController {
             return new ErrorEvent("error", sequence++, "server_error", message, null);
         }
 
-        /** Text of an item of {@code type}: the item begins (after closing another) on its first text. */
+        /** Text of a reasoning or message item: the item begins (after closing another) on its first text. */
         private void write(List<Event> events, String type, String delta) {
             if (!type.equals(open)) {
                 close(events, "completed");
                 open = type;
-                Item item = item("in_progress", List.of());
+                Item item = textItem("in_progress", List.of());
                 events.add(new ItemEvent("response.output_item.added", sequence++, output.size(), item));
                 events.add(new PartEvent("response.content_part.added", sequence++, item.id(), output.size(), 0,
                         part("")));
@@ -281,23 +392,31 @@ class ResponsesController {
             }
         }
 
-        /** Ends the open item: its text done, its part done, the item done with {@code status}. */
+        /** Ends the open item with {@code status}: its text (part) or arguments done, then the item done. */
         private void close(List<Event> events, String status) {
             if (open == null) {
                 return;
             }
             String whole = text.toString();
             int index = output.size();
-            events.add(new TextDoneEvent("response." + textKind() + ".done", sequence++, itemId(), index, 0, whole));
-            events.add(new PartEvent("response.content_part.done", sequence++, itemId(), index, 0, part(whole)));
-            Item done = item(status, List.of(part(whole)));
+            Item done;
+            if (open.equals("function_call")) {
+                events.add(new ResponseBodies.ArgumentsDoneEvent("response.function_call_arguments.done", sequence++,
+                        itemId(), index, whole));
+                done = Item.functionCall(itemId(), status, callId, callName, whole);
+            } else {
+                events.add(new TextDoneEvent("response." + textKind() + ".done", sequence++, itemId(), index, 0,
+                        whole));
+                events.add(new PartEvent("response.content_part.done", sequence++, itemId(), index, 0, part(whole)));
+                done = textItem(status, List.of(part(whole)));
+            }
             events.add(new ItemEvent("response.output_item.done", sequence++, index, done));
             output.add(done);
             open = null;
             text.setLength(0);
         }
 
-        private Item item(String status, List<Part> content) {
+        private Item textItem(String status, List<Part> content) {
             return open.equals("reasoning") ? Item.reasoning(itemId(), status, content)
                     : Item.message(itemId(), status, content);
         }
@@ -311,7 +430,11 @@ class ResponsesController {
         }
 
         private String itemId() {
-            return (open.equals("reasoning") ? "rs_" : "msg_") + bodies.id();
+            return switch (open) {
+                case "reasoning" -> "rs_" + bodies.id();
+                case "message" -> "msg_" + bodies.id();
+                default -> "fc_" + callId;
+            };
         }
     }
 }

@@ -145,10 +145,11 @@ class ResponsesApiTest {
         NodeHttp http = new NodeHttp(port);
         http.assertRefused("/v1/responses", "{\"input\": \"x\", \"max_output_tokens\": 0}", "max_output_tokens",
                 "max_output_tokens");
+        // tools as on chat completions: "auto" (their default) needs the node's tool call parser, which this one lacks
         http.assertRefused("/v1/responses", "{\"input\": \"x\", \"tools\": [{\"type\": \"function\", \"name\": \"f\"}]}",
-                "tools", "/v1/chat/completions");
-        http.assertRefused("/v1/responses", "{\"input\": [{\"type\": \"function_call_output\", \"call_id\": \"c\","
-                + " \"output\": \"1\"}]}", "input[0].type", "function_call_output");
+                "tool_choice", "auto");
+        http.assertRefused("/v1/responses", "{\"input\": [{\"type\": \"item_reference\", \"id\": \"msg_1\"}]}",
+                "input[0].type", "item_reference");
         http.assertRefused("/v1/responses", "{\"input\": [{\"role\": \"user\", \"content\": [{\"type\":"
                 + " \"input_image\", \"image_url\": \"x\"}]}]}", "input[0].content", "input_image");
         http.assertRefused("/v1/responses", "{}", "input", "input is required");

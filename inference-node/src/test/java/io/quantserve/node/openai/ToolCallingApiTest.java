@@ -218,6 +218,57 @@ class ToolCallingApiTest {
         assertThat(streamedCall.function()).isEqualTo(call.function()); // same seed: the same call
     }
 
+    /** The Responses API's flat tools: the same two functions. */
+    static final String FLAT_TOOLS = TOOLS.replace("\"function\", \"function\": {", "\"function\", ")
+            .replace("}}}", "}}");
+
+    @Test
+    void responsesApiAnswersANamedToolChoiceWithAFunctionCallItemWholeAndStreamed() throws Exception {
+        String request = "{\"input\": \"What is the weather in Paris?\", \"tools\": " + FLAT_TOOLS
+                + ", \"tool_choice\": {\"type\": \"function\", \"name\": \"get_weather\"},"
+                + " \"max_output_tokens\": 300, \"temperature\": 1.0, \"seed\": 3";
+        JsonNode response = http().ok("/v1/responses", request + "}");
+        assertThat(response.path("status").asString()).isEqualTo("completed");
+        JsonNode call = response.path("output").get(0);
+        assertThat(response.path("output")).hasSize(1);
+        assertThat(call.path("type").asString()).isEqualTo("function_call");
+        assertThat(call.path("name").asString()).isEqualTo("get_weather");
+        assertThat(call.path("call_id").asString()).startsWith("chatcmpl-tool-");
+        JsonNode arguments = JSON.readTree(call.path("arguments").asString());
+        assertThat(arguments.propertyNames()).containsExactly("city", "unit");
+
+        String body = http().post("/v1/responses", request + ", \"stream\": true}").body();
+        StringBuilder deltas = new StringBuilder();
+        String done = null;
+        for (String line : body.split("\n")) {
+            if (line.startsWith("data: ")) {
+                JsonNode event = JSON.readTree(line.substring(6));
+                switch (event.path("type").asString()) {
+                    case "response.function_call_arguments.delta" -> deltas.append(event.path("delta").asString());
+                    case "response.function_call_arguments.done" -> done = event.path("arguments").asString();
+                    case "response.output_text.delta" -> throw new AssertionError("text in a named call: " + event);
+                    default -> { }
+                }
+            }
+        }
+        assertThat(deltas.toString()).isEqualTo(done).isEqualTo(call.path("arguments").asString()); // same seed
+    }
+
+    @Test
+    void responsesApiTakesEarlierCallsAndTheirOutputsAsInputItems() throws Exception {
+        JsonNode response = http().ok("/v1/responses", "{\"tools\": " + FLAT_TOOLS + ", \"max_output_tokens\": 5,"
+                + " \"input\": [{\"role\": \"user\", \"content\": \"Weather in Paris?\"},"
+                + " {\"type\": \"function_call\", \"call_id\": \"c1\", \"name\": \"get_weather\","
+                + " \"arguments\": \"{\\\"city\\\": \\\"Paris\\\", \\\"unit\\\": \\\"celsius\\\"}\"},"
+                + " {\"type\": \"function_call_output\", \"call_id\": \"c1\", \"output\": \"18\"}],"
+                + " \"tool_choice\": \"none\"}");
+        assertThat(response.path("output").get(0).path("type").asString()).isEqualTo("message");
+        http().assertRefused("/v1/responses", "{\"input\": [{\"type\": \"function_call\", \"name\": \"f\"}]}",
+                "input[0].call_id", "call_id is required");
+        http().assertRefused("/v1/responses", "{\"input\": \"x\", \"tools\": [{\"type\": \"web_search\"}]}",
+                "tools[0].type", "only function tools");
+    }
+
     /** The weather question with both tools, room for a call's JSON, and {@code fields}. */
     private static String body(String fields) {
         return body(fields, 300); // stories260K's 512-token vocabulary spells JSON nearly a character a token
