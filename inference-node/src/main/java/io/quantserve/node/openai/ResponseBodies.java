@@ -1,7 +1,9 @@
 package io.quantserve.node.openai;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.quantserve.node.generation.Usage;
 import java.util.List;
+import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /** The Responses API's bodies: the response object, its output items, and the streamed events. */
@@ -99,5 +101,19 @@ final class ResponseBodies {
     }
 
     record ErrorEvent(String type, long sequenceNumber, String code, String message, String param) implements Event {
+    }
+
+    /** What every state of one request's response object shares; {@link #response} is it at a state. */
+    record Frame(ResponseRequest request, String id, long created, String model) {
+        Response response(String status, List<Item> output, Usage usage) {
+            JsonNode format = request.text() == null ? null : request.text().get("format");
+            ResponseUsage tokens = usage == null ? null : new ResponseUsage(usage.promptTokens(),
+                    new TokenDetails(0, null), usage.completionTokens(), new TokenDetails(null, 0), usage.totalTokens());
+            return new Response(id, "response", created, status, null,
+                    status.equals("incomplete") ? new IncompleteDetails("max_output_tokens") : null,
+                    request.instructions(), request.maxOutputTokens(), model, output, true, request.temperature(),
+                    "auto", List.of(), request.topP(), request.metadata(),
+                    new Text(format != null ? format : Map.of("type", "text")), "disabled", tokens);
+        }
     }
 }
