@@ -71,8 +71,10 @@ final class QuantizeCommand implements Callable<Integer> {
                 () -> Thread.currentThread().isInterrupted());
         err.println();
         PrintWriter o = spec.commandLine().getOut();
-        o.printf(Locale.ROOT, "%s %d-bit (%s) written to %s: %.1f MB, %.1f s, peak memory %.0f MB%s%n",
-                report.method(), report.bits(), report.format(), out, report.sizeBytes() / 1e6, report.seconds(),
+        // a GGUF file's storage is its type (q4_k_m, q8_0...), not --bits
+        String storage = report.format().equals("gguf") ? report.ggufType() : report.bits() + "-bit";
+        o.printf(Locale.ROOT, "%s %s (%s) written to %s: %.1f MB, %.1f s, peak memory %.0f MB%s%n",
+                report.method(), storage, report.format(), out, report.sizeBytes() / 1e6, report.seconds(),
                 report.peakMemoryBytes() / 1e6,
                 report.layers().isEmpty() ? "" : String.format(Locale.ROOT, ", mean layer output error %.4f", report.meanLayerError()));
         return 0;

@@ -179,6 +179,10 @@ class CliTest {
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(out.resolve("quantization_report.json")).exists();
         assertThat(out.resolve("model.safetensors")).exists();
+        assertThat(r.out()).startsWith("rtn 4-bit (gptq) written to " + out);
+        Run gguf = run("quantize", "--model", Fixtures.model("stories260K").toString(), "--method", "gguf",
+                "--gguf-type", "q8_0", "--out", dir.resolve("gguf").toString());
+        assertThat(gguf.out()).as(gguf.err()).startsWith("gguf q8_0 (gguf) written to "); // its type, not --bits
 
         Run bad = run("quantize", "--model", Fixtures.model("stories260K").toString(), "--method", "rtn", "--bits", "5",
                 "--out", dir.resolve("x").toString());
