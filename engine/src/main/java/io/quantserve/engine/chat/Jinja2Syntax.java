@@ -39,7 +39,8 @@ final class Jinja2Syntax {
             int bodyEnd = bodyEnd(t, bodyStart, kind == '{' ? "}}" : "%}");
             String body = t.substring(bodyStart, bodyEnd);
             out.append(t, i, bodyStart);
-            if (kind == '%' && body.replace("-", "").replace("+", "").strip().equals("raw")) {
+            String tag = kind == '%' ? tagName(body) : "";
+            if (tag.equals("raw")) {
                 int endRaw = t.indexOf("endraw", bodyEnd);
                 int end = endRaw < 0 ? t.length() : t.indexOf("%}", endRaw);
                 end = end < 0 ? t.length() : end;
@@ -48,10 +49,19 @@ final class Jinja2Syntax {
                 continue;
             }
             // a macro's signature is read by jinjava's own splitter, which takes no parentheses in its defaults
-            boolean signature = kind == '%' && body.replace("-", "").replace("+", "").strip().startsWith("macro ");
-            out.append(signature ? reversedSlices(body) : keywordArguments(reversedSlices(body)));
+            out.append(tag.equals("macro") ? reversedSlices(body) : keywordArguments(reversedSlices(body)));
             i = bodyEnd;
         }
+    }
+
+    /** A tag's first word ({@code raw}, {@code macro}, {@code for}...), past its whitespace control. */
+    private static String tagName(String body) {
+        int start = 0;
+        while (start < body.length() && (body.charAt(start) == '-' || body.charAt(start) == '+'
+                || Character.isWhitespace(body.charAt(start)))) {
+            start++;
+        }
+        return body.substring(start, FilterCheck.identEnd(body, start));
     }
 
     /** Where {@code close} ends the tag body that starts at {@code i}, strings skipped. */

@@ -59,28 +59,23 @@ class ChatCompletionsController {
         long created = Instant.now().getEpochSecond();
         GenerationEvents events = new GenerationEvents();
         TextGeneration.Handle handle = generation.start(id, params, events);
-        // a reply constrained from its first token (a named or required tool call, a response format) cannot think
-        ReasoningParser reasoning = params.constraint() == null ? reasoningParser : null;
+        ReplyReader replies = new ReplyReader(reasoningParser, tools, params);
         if (!Boolean.TRUE.equals(request.stream())) {
             GenerationEvents.Collected whole = events.collect(params.choices(), handle);
             List<Choice> choices = new ArrayList<>();
             for (int i = 0; i < params.choices(); i++) {
-                String text = whole.texts().get(i);
-                ReasoningParser.Split split = reasoning == null ? new ReasoningParser.Split(null, text)
-                        : reasoning.split(text);
-                ToolCalling.Reply reply = split.content() == null ? new ToolCalling.Reply(null, List.of())
-                        : ToolCalling.reply(tools, split.content());
-                choices.add(new Choice(i, AssistantMessage.of(reply, split.reasoning()),
+                ReplyReader.Whole reply = replies.whole(whole.texts().get(i));
+                choices.add(new Choice(i, AssistantMessage.of(reply.reply(), reply.reasoning()),
                         logprobs(params, whole.logprobs().get(i)),
-                        ToolCalling.finishReason(tools, reply, whole.finishReasons().get(i))));
+                        ToolCalling.finishReason(tools, reply.reply(), whole.finishReasons().get(i))));
             }
             return ResponseEntity.ok(new ChatCompletion(id, created, modelName, choices, UsageBody.of(whole.usage())));
         }
         List<ChatCompletionChunk> roles = new ArrayList<>(); // the first delta of each choice carries the role
-        List<ReplyStream> streams = new ArrayList<>();
+        List<ReplyReader.Stream> streams = new ArrayList<>();
         for (int i = 0; i < params.choices(); i++) {
             roles.add(chunk(id, created, new ChunkChoice(i, new Delta("assistant", "", null), null, null)));
-            streams.add(new ReplyStream(reasoning == null ? null : reasoning.stream(), new ToolCallStream(tools)));
+            streams.add(replies.stream());
         }
         events.stream(SseWriter.open(response, json), handle, roles,
                 d -> chunks(id, created, d, streams.get(d.index()).next(d), logprobs(params, d.logprobs())),
@@ -88,24 +83,6 @@ class ChatCompletionsController {
                         ? usage -> new ChatCompletionChunk(id, created, modelName, List.of(), UsageBody.of(usage))
                         : null);
         return null; // the response is written
-    }
-
-    /** One streamed choice: its reasoning split off first (when parsed), the rest read for tool calls. */
-    private record ReplyStream(ReasoningParser.Stream reasoning, ToolCallStream tools) {
-        ToolCallStream.Out next(ChoiceDelta d) {
-            if (reasoning == null) {
-                return tools.next(d.text(), d.last(), d.finishReason());
-            }
-            ReasoningParser.Piece piece = reasoning.next(d.text(), d.last());
-            ToolCallStream.Out out = tools.next(piece.content(), d.last(), d.finishReason());
-            if (piece.reasoning().isEmpty()) {
-                return out;
-            }
-            List<Delta> deltas = new ArrayList<>(out.deltas().size() + 1);
-            deltas.add(Delta.reasoning(piece.reasoning()));
-            deltas.addAll(out.deltas());
-            return new ToolCallStream.Out(deltas, out.finishReason());
-        }
     }
 
     /**

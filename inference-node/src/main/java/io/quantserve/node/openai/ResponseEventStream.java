@@ -22,8 +22,7 @@ import java.util.List;
  */
 final class ResponseEventStream {
     private final ResponseBodies.Frame frame;
-    private final ReasoningParser.Stream reasoning;
-    private final ToolCallStream tools;
+    private final ReplyReader.Stream reply;
     private final List<Item> output = new ArrayList<>();
     private long sequence;
     private String open; // the type of the item being written: reasoning, message, function_call or null
@@ -32,10 +31,9 @@ final class ResponseEventStream {
     private String callName;
     private String finishReason;
 
-    ResponseEventStream(ResponseBodies.Frame frame, ReasoningParser.Stream reasoning, ToolCallStream tools) {
+    ResponseEventStream(ResponseBodies.Frame frame, ReplyReader.Stream reply) {
         this.frame = frame;
-        this.reasoning = reasoning;
-        this.tools = tools;
+        this.reply = reply;
     }
 
     List<Event> start() {
@@ -46,13 +44,11 @@ final class ResponseEventStream {
 
     List<Event> next(ChoiceDelta d) {
         List<Event> events = new ArrayList<>();
-        ReasoningParser.Piece piece = reasoning == null ? new ReasoningParser.Piece("", d.text())
-                : reasoning.next(d.text(), d.last());
-        if (!piece.reasoning().isEmpty()) {
-            write(events, "reasoning", piece.reasoning());
-        }
-        ToolCallStream.Out out = tools.next(piece.content(), d.last(), d.finishReason());
+        ToolCallStream.Out out = reply.next(d);
         for (ChatCompletionResponses.Delta delta : out.deltas()) {
+            if (delta.reasoningContent() != null) {
+                write(events, "reasoning", delta.reasoningContent());
+            }
             if (delta.content() != null && !delta.content().isEmpty()) {
                 write(events, "message", delta.content());
             }
@@ -78,6 +74,13 @@ final class ResponseEventStream {
             finishReason = out.finishReason();
         }
         return events;
+    }
+
+    /** A whole reply at once ({@code finishReason} "stop" or "length"): the response object its stream ends with. */
+    Response whole(String text, String finishReason, Usage usage) {
+        start();
+        next(new ChoiceDelta(0, text, new int[0], List.of(), List.of(), finishReason));
+        return ((ResponseEvent) end(usage).getLast()).response();
     }
 
     List<Event> end(Usage usage) {

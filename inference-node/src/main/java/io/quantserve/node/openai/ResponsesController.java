@@ -4,8 +4,6 @@ import io.quantserve.node.config.NodeProperties;
 import io.quantserve.node.engine.NodeEngine;
 import io.quantserve.node.generation.GenerationParams;
 import io.quantserve.node.generation.TextGeneration;
-import io.quantserve.node.openai.ResponseBodies.Item;
-import io.quantserve.node.openai.ResponseBodies.Part;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Instant;
@@ -61,33 +59,13 @@ class ResponsesController {
         long created = Instant.now().getEpochSecond();
         GenerationEvents events = new GenerationEvents();
         TextGeneration.Handle handle = generation.start(id, params, events);
-        // a reply constrained from its first token (a response format, a named or required call) cannot think
-        ReasoningParser reasoning = params.constraint() == null ? reasoningParser : null;
-        ResponseBodies.Frame frame = new ResponseBodies.Frame(request, id, created, modelName);
-        if (!Boolean.TRUE.equals(request.stream())) {
+        ResponseEventStream stream = new ResponseEventStream(new ResponseBodies.Frame(request, id, created, modelName),
+                new ReplyReader(reasoningParser, tools, params).stream());
+        if (!Boolean.TRUE.equals(request.stream())) { // the object the stream would end with, from the whole reply
             GenerationEvents.Collected whole = events.collect(1, handle);
-            String text = whole.texts().getFirst();
-            ReasoningParser.Split split = reasoning == null ? new ReasoningParser.Split(null, text) : reasoning.split(text);
-            boolean incomplete = "length".equals(whole.finishReasons().getFirst());
-            ToolCalling.Reply reply = split.content() == null ? new ToolCalling.Reply(null, List.of())
-                    : ToolCalling.reply(tools, split.content());
-            List<Item> output = new ArrayList<>();
-            if (split.reasoning() != null) {
-                output.add(Item.reasoning("rs_" + id, "completed", List.of(Part.reasoningText(split.reasoning()))));
-            }
-            // a message for the text: unless the reply is calls alone, or thinking alone; an empty one for no reply
-            boolean said = reply.content() != null && (!reply.content().isEmpty() || reply.calls().isEmpty());
-            if (said || (output.isEmpty() && reply.calls().isEmpty())) {
-                output.add(Item.message("msg_" + id, incomplete ? "incomplete" : "completed",
-                        List.of(Part.outputText(reply.content() == null ? "" : reply.content()))));
-            }
-            for (ToolCalling.Call call : reply.calls()) {
-                output.add(Item.functionCall("fc_" + call.id(), "completed", call.id(), call.name(), call.arguments()));
-            }
-            return ResponseEntity.ok(frame.response(incomplete ? "incomplete" : "completed", output, whole.usage()));
+            return ResponseEntity.ok(stream.whole(whole.texts().getFirst(), whole.finishReasons().getFirst(),
+                    whole.usage()));
         }
-        ResponseEventStream stream = new ResponseEventStream(frame, reasoning == null ? null : reasoning.stream(),
-                new ToolCallStream(tools));
         events.stream(SseWriter.openNamed(response, json), handle, stream.start(), stream::next, stream::end,
                 stream::failed);
         return null; // the response is written
