@@ -1,12 +1,7 @@
 package io.quantserve.engine.guided;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 /** Keeps one sequence's output inside a JSON grammar: the {@link TokenConstraint} of structured output. */
 final class GrammarConstraint implements TokenConstraint {
-    private static final Logger log = LoggerFactory.getLogger(GrammarConstraint.class);
-
     private final GrammarMasks masks;
     private JsonRecognizer state;
     private boolean ended;
@@ -18,21 +13,8 @@ final class GrammarConstraint implements TokenConstraint {
 
     @Override
     public void mask(float[] logits) {
-        long[] bits = ended ? masks.eosOnly() : masks.allowed(state);
-        if (isEmpty(bits)) {
-            // cannot happen for a grammar whose every state can be completed; ending beats a sampler without tokens
-            log.error("structured output reached a state no token continues; allowing only end of sequence");
-            bits = masks.eosOnly();
-        }
-        int n = Math.min(logits.length, masks.vocabulary().size());
-        for (int i = 0; i < n; i++) {
-            if ((bits[i >>> 6] & (1L << i)) == 0) {
-                logits[i] = Float.NEGATIVE_INFINITY;
-            }
-        }
-        for (int i = n; i < logits.length; i++) {
-            logits[i] = Float.NEGATIVE_INFINITY; // padding rows of the model's output head
-        }
+        GuidedVocabulary vocabulary = masks.vocabulary();
+        vocabulary.mask(ended ? vocabulary.eosOnly() : masks.allowed(state), logits, "structured output");
     }
 
     @Override
@@ -56,14 +38,5 @@ final class GrammarConstraint implements TokenConstraint {
 
     JsonRecognizer state() {
         return state;
-    }
-
-    private static boolean isEmpty(long[] bits) {
-        for (long w : bits) {
-            if (w != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 }

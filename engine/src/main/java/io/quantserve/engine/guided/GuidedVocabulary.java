@@ -11,6 +11,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.WeakHashMap;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A tokenizer's vocabulary as structured output needs it: each token's bytes (special and control tokens left out:
@@ -18,6 +20,7 @@ import java.util.function.Supplier;
  * ids that end a complete document. Built once per tokenizer and eos set ({@link #of}); safe to share between threads.
  */
 public final class GuidedVocabulary {
+    private static final Logger log = LoggerFactory.getLogger(GuidedVocabulary.class);
     private static final int CACHED_GRAMMARS = 16;
     private static final Map<Tokenizer, Map<Set<Integer>, GuidedVocabulary>> CACHE = new WeakHashMap<>();
 
@@ -25,9 +28,10 @@ public final class GuidedVocabulary {
     private final TokenTrie trie;
     private final int size;
     private final int[] eosIds;
-    private final Map<String, GrammarMasks> grammars = new LinkedHashMap<>(16, 0.75f, true) {
+    private final long[] eosOnly;
+    private final Map<String, Object> grammars = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, GrammarMasks> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
             return size() > CACHED_GRAMMARS;
         }
     };
@@ -37,6 +41,8 @@ public final class GuidedVocabulary {
         this.size = bytes.length;
         this.eosIds = eosIds.clone();
         this.trie = new TokenTrie(bytes);
+        this.eosOnly = new long[(size + 63) >>> 6];
+        addEos(eosOnly);
     }
 
     /** The vocabulary of {@code tokenizer}, with its own end-of-sequence ids. */
@@ -105,15 +111,62 @@ public final class GuidedVocabulary {
         return trie;
     }
 
-    /** The masks of one grammar over this vocabulary, shared by every request with the same format. */
+    /** The masks of one JSON grammar over this vocabulary, shared by every request with the same format. */
     GrammarMasks masks(String key, Supplier<JsonGrammar> grammar) {
+        return shared("json:" + key, GrammarMasks.class, () -> new GrammarMasks(grammar.get(), this));
+    }
+
+    /** The masks of one regular expression over this vocabulary, shared by every request with the same pattern. */
+    RegexMasks regexMasks(String pattern) {
+        return shared("regex:" + pattern, RegexMasks.class, () -> new RegexMasks(pattern, this));
+    }
+
+    /** The most recently used formats' masks, built on first use (a build that throws caches nothing). */
+    private <T> T shared(String key, Class<T> type, Supplier<T> build) {
         synchronized (grammars) {
-            GrammarMasks masks = grammars.get(key);
+            Object masks = grammars.get(key);
             if (masks == null) {
-                masks = new GrammarMasks(grammar.get(), this);
+                masks = build.get();
                 grammars.put(key, masks);
             }
-            return masks;
+            return type.cast(masks);
         }
+    }
+
+    /** Sets the end-of-sequence ids' bits. */
+    void addEos(long[] bits) {
+        for (int id : eosIds) {
+            bits[id >>> 6] |= 1L << id;
+        }
+    }
+
+    /**
+     * Sets the logits of the tokens whose bit in {@code allowed} is clear, and of the ids past the vocabulary (padding
+     * rows of a model's output head), to negative infinity. When no bit is set — no token spells a way on, e.g. a
+     * vocabulary without byte tokens — only the end-of-sequence ids stay: ending beats a sampler without tokens.
+     */
+    void mask(long[] allowed, float[] logits, String format) {
+        boolean any = false;
+        for (long w : allowed) {
+            any |= w != 0;
+        }
+        if (!any) {
+            log.error("{}: no token continues the output; allowing only end of sequence", format);
+            allowed = eosOnly;
+        }
+        int n = Math.min(logits.length, size);
+        for (int i = 0; i < n; i++) {
+            if ((allowed[i >>> 6] & (1L << i)) == 0) {
+                logits[i] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        for (int i = n; i < logits.length; i++) {
+            logits[i] = Float.NEGATIVE_INFINITY;
+        }
+    }
+
+    /** The bits of the end-of-sequence ids alone (what is allowed once an output has ended); read-only. */
+    long[] eosOnly() {
+        return eosOnly;
     }
 }

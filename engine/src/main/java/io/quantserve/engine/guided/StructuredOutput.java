@@ -4,7 +4,8 @@ import java.util.List;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Structured output for the OpenAI API's {@code response_format} (and vLLM's guided_json / guided_choice): a fresh
+ * Structured output for the OpenAI API's {@code response_format} (and vLLM's guided_json / guided_choice /
+ * guided_regex): a fresh
  * {@link TokenConstraint} per sequence.
  * Grammars and their mask caches are shared through the {@link GuidedVocabulary}, so equal formats cost one
  * compilation.
@@ -29,6 +30,21 @@ public final class StructuredOutput {
             throw new IllegalArgumentException("json_schema.schema is required");
         }
         return new GrammarConstraint(vocabulary.masks("schema:" + schema, () -> JsonGrammar.fromSchema(schema)));
+    }
+
+    /**
+     * vLLM's {@code guided_regex}: text that {@code pattern} (Python {@code re} syntax, {@link PythonRegex}) matches
+     * whole, then the end of the sequence.
+     *
+     * @throws IllegalArgumentException when the pattern is not valid, uses a construct no automaton can check (a
+     *                                  lookaround, a backreference), is too complex, or matches nothing; the message
+     *                                  names the problem and its position
+     */
+    public static TokenConstraint regex(String pattern, GuidedVocabulary vocabulary) {
+        if (pattern == null) {
+            throw new IllegalArgumentException("guided_regex needs a pattern");
+        }
+        return new RegexConstraint(vocabulary.regexMasks(pattern));
     }
 
     /**

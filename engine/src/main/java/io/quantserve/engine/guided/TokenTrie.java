@@ -3,10 +3,11 @@ package io.quantserve.engine.guided;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
+import org.apache.lucene.util.automaton.ByteRunAutomaton;
 
 /**
  * The vocabulary's token byte strings as a trie in flat arrays, so that a mask feeds each shared prefix to the
- * recognizer once: tokens that start with bytes no document can take next are skipped together.
+ * recognizer (or the regular expression's automaton) once: tokens that start with bytes no document can take next are skipped together.
  */
 final class TokenTrie {
     private int[] childStart = new int[1024]; // node -> first index in childByte/childNode
@@ -96,13 +97,38 @@ final class TokenTrie {
                 continue;
             }
             int child = childNode[e];
-            for (int t = tokenStart[child], tEnd = t + tokenCount[child]; t < tEnd; t++) {
-                int id = tokens[t];
-                bits[id >>> 6] |= 1L << id;
-            }
+            setTokens(child, bits);
             if (childCount[child] > 0) {
                 walk(child, next, bits, scratch);
             }
+        }
+    }
+
+    /** Sets the bit of every token whose bytes {@code dfa} can read from {@code state} (without dying). */
+    void allowed(ByteRunAutomaton dfa, int state, long[] bits) {
+        walk(0, dfa, state, bits);
+    }
+
+    private void walk(int node, ByteRunAutomaton dfa, int state, long[] bits) {
+        int end = childStart[node] + childCount[node];
+        for (int e = childStart[node]; e < end; e++) {
+            int next = dfa.step(state, childByte[e] & 0xff);
+            if (next < 0) {
+                continue;
+            }
+            int child = childNode[e];
+            setTokens(child, bits);
+            if (childCount[child] > 0) {
+                walk(child, dfa, next, bits);
+            }
+        }
+    }
+
+    /** Sets the bits of the tokens that end at {@code node}. */
+    private void setTokens(int node, long[] bits) {
+        for (int t = tokenStart[node], tEnd = t + tokenCount[node]; t < tEnd; t++) {
+            int id = tokens[t];
+            bits[id >>> 6] |= 1L << id;
         }
     }
 }

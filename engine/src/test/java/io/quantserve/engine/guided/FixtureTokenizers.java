@@ -16,6 +16,16 @@ final class FixtureTokenizers {
     private FixtureTokenizers() {
     }
 
+    /** One of the tokenizers below by name: llama2, gpt2 or stories260K. */
+    static Tokenizer named(String name) {
+        return switch (name) {
+            case "llama2" -> llama2();
+            case "gpt2" -> gpt2();
+            case "stories260K" -> stories260K();
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
     /** Llama 2's SentencePiece model: 32000 pieces, byte fallback. */
     static Tokenizer llama2() {
         return LOADED.computeIfAbsent("llama2", n -> {

@@ -25,12 +25,7 @@ class StructuredOutputTest {
     }
 
     private static Tokenizer tokenizer(String name) {
-        return switch (name) {
-            case "llama2" -> FixtureTokenizers.llama2();
-            case "gpt2" -> FixtureTokenizers.gpt2();
-            case "stories260K" -> FixtureTokenizers.stories260K();
-            default -> throw new IllegalArgumentException(name);
-        };
+        return FixtureTokenizers.named(name);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -55,10 +55,10 @@ interface SamplingFields {
     /** vLLM: the output is exactly one of these strings */
     JsonNode guidedChoice();
 
-    /** vLLM: refused (not supported), so that a constraint is never silently dropped */
+    /** vLLM: the whole output matches this regular expression (Python's re syntax) */
     JsonNode guidedRegex();
 
-    /** vLLM: refused, as guided_regex */
+    /** vLLM: refused (not supported), so that a constraint is never silently dropped */
     JsonNode guidedGrammar();
 
     /** vLLM's newer spelling of the guided fields: {@code {"json" | "choice" | "json_object" | "regex" | ...: ...}} */

@@ -15,7 +15,8 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.MissingNode;
 
 /**
- * {@code response_format}, vLLM's {@code guided_json} / {@code guided_choice}, or a tool call's JSON → a constraint
+ * {@code response_format}, vLLM's {@code guided_json} / {@code guided_choice} / {@code guided_regex}, or a tool call's
+ * JSON → a constraint
  * factory (one constraint per choice), or null for free text. The token vocabulary the constraints mask with is built once, at start-up.
  */
 @Component
@@ -33,12 +34,13 @@ class StructuredOutputs {
     }
 
     /** The kinds of constraint vLLM's structured_outputs names that no guide here enforces. */
-    private static final List<String> REFUSED = List.of("regex", "grammar", "structural_tag");
+    private static final List<String> REFUSED = List.of("grammar", "structural_tag");
 
     /**
-     * The request's output constraint: {@code response_format}, or vLLM's {@code guided_json} / {@code guided_choice}
-     * or their newer spelling {@code structured_outputs: {"json" | "choice" | "json_object": ...}} — one of them at
-     * most; null for free text. Regular expressions and grammars are refused by name (never silently dropped).
+     * The request's output constraint: {@code response_format}, or vLLM's {@code guided_json} / {@code guided_choice} /
+     * {@code guided_regex} or their newer spelling {@code structured_outputs: {"json" | "choice" | "regex" |
+     * "json_object": ...}} — one of them at most; null for free text. Grammars are refused by name (never silently
+     * dropped).
      */
     Supplier<TokenConstraint> constraint(SamplingFields request) {
         boolean ignoreEos = Boolean.TRUE.equals(request.ignoreEos());
@@ -54,6 +56,7 @@ class StructuredOutputs {
         return switch (one.param()) {
             case "response_format" -> constraint(one.value(), ignoreEos);
             case "guided_choice", "structured_outputs.choice" -> choice(one.param(), one.value(), ignoreEos);
+            case "guided_regex", "structured_outputs.regex" -> regex(one.param(), one.value(), ignoreEos);
             case "structured_outputs.json_object" -> {
                 checkCanEnd(one.param(), ignoreEos);
                 yield () -> StructuredOutput.jsonObject(vocabulary);
@@ -76,7 +79,7 @@ class StructuredOutputs {
         }
         add(asked, "guided_json", request.guidedJson());
         add(asked, "guided_choice", request.guidedChoice());
-        refuse("guided_regex", request.guidedRegex());
+        add(asked, "guided_regex", request.guidedRegex());
         refuse("guided_grammar", request.guidedGrammar());
         JsonNode structured = nullToMissing(request.structuredOutputs());
         if (!structured.isMissingNode()) {
@@ -89,6 +92,7 @@ class StructuredOutputs {
             }
             add(asked, "structured_outputs.json", structured.get("json"));
             add(asked, "structured_outputs.choice", structured.get("choice"));
+            add(asked, "structured_outputs.regex", structured.get("regex"));
             if (structured.path("json_object").asBoolean(false)) {
                 asked.add(new Asked("structured_outputs.json_object", structured.get("json_object")));
             }
@@ -105,7 +109,7 @@ class StructuredOutputs {
     private static void refuse(String param, JsonNode value) {
         if (!nullToMissing(value).isMissingNode()) {
             throw OpenAiException.invalid(param, param + " is not supported (supported: response_format, guided_json,"
-                    + " guided_choice, structured_outputs json / choice / json_object)");
+                    + " guided_choice, guided_regex, structured_outputs json / choice / regex / json_object)");
         }
     }
 
@@ -143,6 +147,21 @@ class StructuredOutputs {
             throw OpenAiException.invalid(param, e.getMessage());
         }
         return () -> StructuredOutput.choice(choices, vocabulary);
+    }
+
+    /** A regular expression (Python's re syntax) the whole reply must match. */
+    private Supplier<TokenConstraint> regex(String param, JsonNode value, boolean ignoreEos) {
+        if (!value.isString()) {
+            throw OpenAiException.invalid(param, param + " must be a regular expression as a string");
+        }
+        String pattern = value.asString();
+        checkCanEnd(param, ignoreEos);
+        try {
+            StructuredOutput.regex(pattern, vocabulary); // compiles (and caches) the pattern: refuse bad ones now
+        } catch (IllegalArgumentException e) {
+            throw OpenAiException.invalid(param, e.getMessage());
+        }
+        return () -> StructuredOutput.regex(pattern, vocabulary);
     }
 
     private static JsonNode nullToMissing(JsonNode node) {
@@ -191,8 +210,8 @@ class StructuredOutputs {
     /** A JSON document ends with the end-of-sequence token: the model needs one, and the request must not ignore it. */
     private void checkCanEnd(String param, boolean ignoreEos) {
         if (ignoreEos) {
-            throw OpenAiException.invalid("ignore_eos", "ignore_eos cannot be combined with JSON output (" + param
-                    + "): the document ends with the end-of-sequence token");
+            throw OpenAiException.invalid("ignore_eos", "ignore_eos cannot be combined with structured output (" + param
+                    + "): it ends with the end-of-sequence token");
         }
         if (vocabulary == null) {
             throw OpenAiException.invalid(param, "this model has no end-of-sequence token, so structured"

@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -15,7 +16,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** vLLM's guided_choice and guided_json (extra fields clients send through extra_body), on stories260K. */
+/** vLLM's guided_choice, guided_json and guided_regex (extra fields clients send through extra_body), on stories260K. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class GuidedDecodingApiTest {
     static final JsonMapper JSON = NodeHttp.JSON;
@@ -45,14 +46,7 @@ class GuidedDecodingApiTest {
         HttpResponse<String> stream = post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\":"
                 + " \"Is the sky blue?\"}], \"max_tokens\": 20, \"stream\": true, \"guided_choice\": [\"yes\", \"no\","
                 + " \"not sure\"]}");
-        StringBuilder text = new StringBuilder();
-        for (String line : stream.body().split("\n")) {
-            if (line.startsWith("data: {")) {
-                text.append(JSON.readTree(line.substring(6)).path("choices").get(0).path("delta").path("content")
-                        .asString(""));
-            }
-        }
-        assertThat(text.toString()).isIn(CHOICES);
+        assertThat(streamedContent(stream)).isIn(CHOICES);
     }
 
     @Test
@@ -67,8 +61,35 @@ class GuidedDecodingApiTest {
     }
 
     @Test
+    void guidedRegexRepliesWithTextThePatternMatchesWholeAndStreamed() throws Exception {
+        Pattern date = Pattern.compile("(19|20)\\d\\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])");
+        Set<String> seen = new HashSet<>();
+        for (int seed = 0; seed < 6; seed++) {
+            JsonNode choice = ok("/v1/completions", "{\"prompt\": \"The day was\", \"max_tokens\": 30,"
+                    + " \"temperature\": 1.2, \"seed\": " + seed + ", \"guided_regex\": "
+                    + JSON.writeValueAsString(date.pattern()) + "}").path("choices").get(0);
+            assertThat(choice.path("text").asString()).matches(date);
+            assertThat(choice.path("finish_reason").asString()).isEqualTo("stop");
+            seen.add(choice.path("text").asString());
+        }
+        assertThat(seen).as("sampling reaches more than one date").hasSizeGreaterThan(1);
+
+        String pattern = "Tim (ran|sat|saw a [a-z]{1,8})\\.";
+        HttpResponse<String> stream = post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\":"
+                + " \"What did Tim do?\"}], \"max_tokens\": 40, \"stream\": true, \"structured_outputs\": {\"regex\": "
+                + JSON.writeValueAsString(pattern) + "}}");
+        assertThat(streamedContent(stream)).matches(pattern);
+    }
+
+    @Test
     void refusesWhatItCannotEnforceNamingTheField() throws Exception {
-        assertRefused("{\"prompt\": \"a\", \"guided_regex\": \"[a-z]+\"}", "guided_regex", "not supported");
+        assertRefused("{\"prompt\": \"a\", \"guided_regex\": \"(?<=a)b\"}", "guided_regex",
+                "lookbehind assertions are not supported at position 0");
+        assertRefused("{\"prompt\": \"a\", \"guided_regex\": \"[a-z\"}", "guided_regex",
+                "unterminated character set at position 0");
+        assertRefused("{\"prompt\": \"a\", \"guided_regex\": [\"a\"]}", "guided_regex", "as a string");
+        assertRefused("{\"prompt\": \"a\", \"guided_regex\": \"a+\", \"ignore_eos\": true}", "ignore_eos",
+                "guided_regex");
         assertRefused("{\"prompt\": \"a\", \"guided_grammar\": \"root ::= 'a'\"}", "guided_grammar", "not supported");
         assertRefused("{\"prompt\": \"a\", \"guided_choice\": []}", "guided_choice", "at least one");
         assertRefused("{\"prompt\": \"a\", \"guided_choice\": \"yes\"}", "guided_choice", "list of strings");
@@ -76,8 +97,10 @@ class GuidedDecodingApiTest {
                 "guided_choice", "only one structured output");
         assertRefused("{\"prompt\": \"a\", \"guided_choice\": [\"a\"], \"response_format\": {\"type\":"
                 + " \"json_object\"}}", "guided_choice", "only one structured output");
-        assertRefused("{\"prompt\": \"a\", \"structured_outputs\": {\"regex\": \"[a-z]+\"}}",
-                "structured_outputs.regex", "not supported");
+        assertRefused("{\"prompt\": \"a\", \"structured_outputs\": {\"grammar\": \"root ::= 'a'\"}}",
+                "structured_outputs.grammar", "not supported");
+        assertRefused("{\"prompt\": \"a\", \"structured_outputs\": {\"regex\": \"a\", \"choice\": [\"a\"]}}",
+                "structured_outputs.regex", "only one structured output");
         assertRefused("{\"prompt\": \"a\", \"structured_outputs\": {\"choice\": [\"a\"], \"json\": {}}}",
                 "structured_outputs.choice", "only one structured output");
         assertRefused("{\"prompt\": \"a\", \"guided_choice\": [\"a\"], \"ignore_eos\": true}", "ignore_eos",
@@ -94,6 +117,18 @@ class GuidedDecodingApiTest {
                 + " {\"json\": {\"type\": \"object\", \"properties\": {\"n\": {\"type\": \"integer\"}}, \"required\":"
                 + " [\"n\"], \"additionalProperties\": false}}}").path("choices").get(0);
         assertThat(JSON.readTree(json.path("text").asString()).path("n").isIntegralNumber()).isTrue();
+    }
+
+    /** The chat reply's text from its stream's content deltas. */
+    private static String streamedContent(HttpResponse<String> stream) {
+        StringBuilder text = new StringBuilder();
+        for (String line : stream.body().split("\n")) {
+            if (line.startsWith("data: {")) {
+                text.append(JSON.readTree(line.substring(6)).path("choices").get(0).path("delta").path("content")
+                        .asString(""));
+            }
+        }
+        return text.toString();
     }
 
     private void assertRefused(String body, String param, String inMessage) throws Exception {

@@ -1,0 +1,71 @@
+package io.quantserve.engine.guided;
+
+import org.apache.lucene.util.automaton.Automaton;
+import org.apache.lucene.util.automaton.ByteRunAutomaton;
+import org.apache.lucene.util.automaton.Operations;
+import org.apache.lucene.util.automaton.TooComplexToDeterminizeException;
+import org.apache.lucene.util.automaton.UTF32ToUTF8;
+
+/**
+ * One regular expression over one vocabulary: the pattern as a deterministic automaton over UTF-8 bytes, every
+ * state of which can still reach a full match, and the allowed-token set of each state it has been in (shared by every
+ * request with the same pattern).
+ */
+final class RegexMasks {
+    /** Determinization effort Lucene may spend on one pattern before it is refused as too complex. */
+    static final int DETERMINIZE_WORK_LIMIT = 100_000;
+    private static final int CACHED_STATES = 256;
+
+    private final ByteRunAutomaton dfa;
+    private final GuidedVocabulary vocabulary;
+    private final MaskCache<Integer> cache = new MaskCache<>(CACHED_STATES, this::compute);
+
+    RegexMasks(String pattern, GuidedVocabulary vocabulary) {
+        this.dfa = compile(pattern);
+        this.vocabulary = vocabulary;
+    }
+
+    /**
+     * The byte automaton of {@code pattern}'s full matches.
+     *
+     * @throws IllegalArgumentException when the pattern is not valid, not supported, too complex, or matches nothing
+     */
+    static ByteRunAutomaton compile(String pattern) {
+        Automaton codePoints = PythonRegex.parse(pattern);
+        try {
+            codePoints = Operations.removeDeadStates(Operations.determinize(codePoints, DETERMINIZE_WORK_LIMIT));
+            if (Operations.isEmpty(codePoints)) {
+                throw new IllegalArgumentException("regular expression '" + pattern + "' matches no text");
+            }
+            Automaton bytes = new UTF32ToUTF8().convert(codePoints);
+            bytes = Operations.removeDeadStates(Operations.determinize(bytes, DETERMINIZE_WORK_LIMIT));
+            return new ByteRunAutomaton(bytes, true);
+        } catch (TooComplexToDeterminizeException e) {
+            throw new IllegalArgumentException("regular expression '" + pattern + "' is too complex: its automaton"
+                    + " needs more than the " + DETERMINIZE_WORK_LIMIT + " steps of work allowed to build");
+        }
+    }
+
+    GuidedVocabulary vocabulary() {
+        return vocabulary;
+    }
+
+    ByteRunAutomaton dfa() {
+        return dfa;
+    }
+
+    /** One bit per token id: set when the token may come next in {@code state}; read-only. */
+    long[] allowed(int state) {
+        return cache.allowed(state);
+    }
+
+    /** Every token whose bytes the automaton can read from {@code state}, and EOS when the text matches whole. */
+    private long[] compute(int state) {
+        long[] bits = new long[(vocabulary.size() + 63) >>> 6];
+        vocabulary.trie().allowed(dfa, state, bits);
+        if (dfa.isAccept(state)) {
+            vocabulary.addEos(bits);
+        }
+        return bits;
+    }
+}
