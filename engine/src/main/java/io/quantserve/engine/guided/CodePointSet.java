@@ -27,6 +27,11 @@ final class CodePointSet {
         return new CodePointSet(new int[] {lo, hi});
     }
 
+    /** Every Unicode scalar value. */
+    static CodePointSet all() {
+        return of(0, MAX).minus(SURROGATES);
+    }
+
     static CodePointSet of(int codePoint) {
         return of(codePoint, codePoint);
     }

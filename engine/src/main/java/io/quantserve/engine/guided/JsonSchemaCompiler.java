@@ -17,21 +17,25 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
+import org.apache.lucene.util.automaton.Automaton;
+import org.apache.lucene.util.automaton.Operations;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
  * JSON schema → {@link ValueSpec}: the subset that OpenAI strict mode accepts and users send. Supported: type (one or
  * a list), enum, const, anyOf, oneOf (as anyOf), allOf of one schema, nullable, local $ref ("#", "#/$defs/..",
- * "#/definitions/..", recursion included); string minLength/maxLength; object properties/required/
- * additionalProperties; array items/minItems/maxItems; annotations (title, description, default, ...) are ignored.
- * Anything else (pattern, format, minimum, ...) is refused with an error naming the keyword and where it is, rather
- * than generating output the schema would reject.
+ * "#/definitions/..", recursion included); string minLength/maxLength, pattern (found anywhere in the string, as
+ * JSON schema reads it; {@link PythonRegex#parseSearch}) and format ({@link StringFormats}); object properties/
+ * required/additionalProperties; array items/minItems/maxItems; annotations (title, description, default, ...) are
+ * ignored. Anything else (minimum, multipleOf, an unknown format, ...) is refused with an error naming the keyword
+ * and where it is, rather than generating output the schema would reject.
  */
 final class JsonSchemaCompiler {
     private static final Set<String> ANNOTATIONS = Set.of("title", "description", "$schema", "$id", "$comment",
             "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions");
-    private static final Set<String> STRING_KEYWORDS = Set.of("minLength", "maxLength");
+    private static final Set<String> STRING_KEYWORDS = Set.of("minLength", "maxLength", "pattern", "format");
     private static final Set<String> OBJECT_KEYWORDS = Set.of("properties", "required", "additionalProperties");
     private static final Set<String> ARRAY_KEYWORDS = Set.of("items", "minItems", "maxItems");
     private static final List<String> COMBINATORS = List.of("$ref", "const", "enum", "anyOf", "oneOf", "allOf");
@@ -183,7 +187,7 @@ final class JsonSchemaCompiler {
                     if (min > max) {
                         throw error(path, "minLength " + min + " is greater than maxLength " + max);
                     }
-                    yield new StringSpec(min, max);
+                    yield new StringSpec(min, max, pattern(node, min, max, path));
                 }
                 case "number" -> new NumberSpec(false);
                 case "integer" -> new NumberSpec(true);
@@ -279,6 +283,67 @@ final class JsonSchemaCompiler {
             throw error(path, "minItems " + min + " is greater than maxItems " + max);
         }
         return new ArraySpec(itemSpec, min, max);
+    }
+
+    /**
+     * The language of the string's pattern and format (both when both are given), of strings at least minLength
+     * long, so that every state can still reach a long enough string (maxLength: the grammar checks that the fewest
+     * characters to acceptance still fit); null when there is neither pattern nor format.
+     */
+    private static CodePointDfa pattern(JsonNode node, int min, int max, String path) {
+        List<Automaton> languages = new ArrayList<>(); // each determinized: Lucene intersects deterministic automata
+        JsonNode pattern = node.get("pattern");
+        if (pattern != null) {
+            if (!pattern.isString()) {
+                throw error(path + "/pattern", "must be a regular expression as a string");
+            }
+            languages.add(language(() -> PythonRegex.parseSearch(pattern.stringValue()), path + "/pattern"));
+        }
+        JsonNode format = node.get("format");
+        if (format != null) {
+            if (!format.isString()) {
+                throw error(path + "/format", "must be a string");
+            }
+            languages.add(language(() -> StringFormats.language(format.stringValue()), path + "/format"));
+        }
+        if (languages.isEmpty()) {
+            return null;
+        }
+        if (min > 0) {
+            if (min > PythonRegex.MAX_REPEAT) {
+                throw error(path + "/minLength", "over " + PythonRegex.MAX_REPEAT + " together with a pattern or"
+                        + " format is not supported");
+            }
+            languages.add(language(() -> Operations.repeat(CodePointSet.all().automaton(), min), path));
+        }
+        Automaton language = languages.getFirst();
+        for (Automaton other : languages.subList(1, languages.size())) {
+            language = Operations.intersection(language, other);
+        }
+        CodePointDfa dfa = compiled(language, path);
+        if (dfa.remaining(0) > max) {
+            throw error(path, "no string of at most maxLength " + max + " characters matches");
+        }
+        return dfa;
+    }
+
+    /** {@code build}'s automaton determinized; a pattern it cannot read, or an empty language, is an error at path. */
+    private static Automaton language(Supplier<Automaton> build, String path) {
+        Automaton a;
+        try {
+            a = build.get();
+        } catch (IllegalArgumentException e) {
+            throw error(path, e.getMessage());
+        }
+        return compiled(a, path).automaton();
+    }
+
+    private static CodePointDfa compiled(Automaton a, String path) {
+        try {
+            return CodePointDfa.of(a, "the string's language");
+        } catch (IllegalArgumentException e) {
+            throw error(path, e.getMessage());
+        }
     }
 
     private static int count(JsonNode node, String keyword, int absent, String path) {

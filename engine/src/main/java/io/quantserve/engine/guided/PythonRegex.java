@@ -31,12 +31,21 @@ final class PythonRegex {
             CodePointSet.of('a', 'z'), CodePointSet.of('_')));
     private static final CodePointSet SPACES = CodePointSet.union(List.of(CodePointSet.of('\t', '\r'),
             CodePointSet.of(' ')));
+    // JSON schema patterns are ECMAScript's: \s is Unicode white space and line terminators, '.' no line terminator
+    private static final CodePointSet ECMA_SPACES = CodePointSet.union(List.of(SPACES, CodePointSet.of(0xa0),
+            CodePointSet.of(0x1680), CodePointSet.of(0x2000, 0x200a), CodePointSet.of(0x2028, 0x2029),
+            CodePointSet.of(0x202f), CodePointSet.of(0x205f), CodePointSet.of(0x3000), CodePointSet.of(0xfeff)));
+    private static final CodePointSet ECMA_DOT = CodePointSet.union(List.of(CodePointSet.of('\n'),
+            CodePointSet.of('\r'), CodePointSet.of(0x2028, 0x2029))).complement();
+    private static final CodePointSet ANYTHING = CodePointSet.all();
 
     private final String pattern;
+    private final boolean search; // a JSON schema pattern: ECMAScript's meaning where it differs, found anywhere
     private int pos;
 
-    private PythonRegex(String pattern) {
+    private PythonRegex(String pattern, boolean search) {
         this.pattern = pattern;
+        this.search = search;
     }
 
     /**
@@ -46,10 +55,25 @@ final class PythonRegex {
      *                                  construct that is not supported
      */
     static Automaton parse(String pattern) {
-        PythonRegex parser = new PythonRegex(pattern);
-        Part whole = parser.alternation(true);
-        if (parser.pos < pattern.length()) { // alternation stops only at the end or at ')'
-            throw parser.error("unbalanced parenthesis", parser.pos);
+        return new PythonRegex(pattern, false).whole();
+    }
+
+    /**
+     * The automaton of the strings in which a JSON schema {@code pattern} finds a match (it is not anchored: an
+     * alternative without {@code ^} may begin anywhere, one without {@code $} end anywhere). The syntax is the common
+     * ground of ECMAScript's (which JSON schema names) and Python's, plus ECMAScript's {@code (?<name>...)}; {@code .},
+     * {@code \s} and {@code \S} take ECMAScript's meaning. Anchors must begin or end a top-level alternative.
+     *
+     * @throws IllegalArgumentException as {@link #parse}
+     */
+    static Automaton parseSearch(String pattern) {
+        return new PythonRegex(pattern, true).whole();
+    }
+
+    private Automaton whole() {
+        Part whole = alternation(true, true);
+        if (pos < pattern.length()) { // alternation stops only at the end or at ')'
+            throw error("unbalanced parenthesis", pos);
         }
         return whole.automaton;
     }
@@ -64,14 +88,23 @@ final class PythonRegex {
         }
     }
 
-    /** branch ('|' branch)*, up to the end or a ')'. {@code atStart}: nothing can have been read before it. */
-    private Part alternation(boolean atStart) {
+    /**
+     * branch ('|' branch)*, up to the end or a ')'. {@code atStart}: nothing can have been read before it; {@code top}:
+     * the pattern's own alternatives (a search lets them begin and end anywhere unless anchored).
+     */
+    private Part alternation(boolean atStart, boolean top) {
         List<Automaton> branches = new ArrayList<>();
         boolean anchored = false;
         boolean ended = false;
         while (true) {
             Part b = branch(atStart);
-            branches.add(b.automaton);
+            if (search && top) {
+                Automaton any = Operations.repeat(ANYTHING.automaton());
+                branches.add(Operations.concatenate(List.of(b.anchored ? Automata.makeEmptyString() : any,
+                        b.automaton, b.ended ? Automata.makeEmptyString() : any)));
+            } else {
+                branches.add(b.automaton);
+            }
             anchored |= b.anchored;
             ended |= b.ended;
             if (pos < pattern.length() && pattern.charAt(pos) == '|') {
@@ -119,7 +152,7 @@ final class PythonRegex {
         return switch (c) {
             case '(' -> group(at, atStart);
             case '[' -> Part.of(characterClass(at).automaton());
-            case '.' -> Part.of(ANY_BUT_NEWLINE.automaton());
+            case '.' -> Part.of((search ? ECMA_DOT : ANY_BUT_NEWLINE).automaton());
             case '^' -> startAnchor(at, atStart);
             case '$' -> new Part(null, false, true);
             case '*', '+', '?' -> throw error("nothing to repeat", at);
@@ -165,7 +198,10 @@ final class PythonRegex {
                     if (next == '=' || next == '!') {
                         throw error("lookbehind assertions are not supported", at);
                     }
-                    throw error("unknown extension ?<" + (next == 0 ? "" : String.valueOf(next)), at);
+                    if (!search) {
+                        throw error("unknown extension ?<" + (next == 0 ? "" : String.valueOf(next)), at);
+                    }
+                    groupName(at); // ECMAScript's named group
                 }
                 case '=', '!' -> throw error("lookahead assertions are not supported", at);
                 case '#' -> {
@@ -182,7 +218,11 @@ final class PythonRegex {
                         + "...) are not supported", at);
             }
         }
-        Part inner = alternation(atStart);
+        Part inner = alternation(atStart, false);
+        if (search && (inner.anchored || inner.ended)) {
+            throw error("anchors inside a group are not supported in a JSON schema pattern (only at the start or end"
+                    + " of an alternative)", at);
+        }
         if (pos >= pattern.length() || pattern.charAt(pos) != ')') {
             throw error("missing ), unterminated subpattern", at);
         }
@@ -357,8 +397,8 @@ final class PythonRegex {
             case 'D' -> DIGITS.complement();
             case 'w' -> WORDS;
             case 'W' -> WORDS.complement();
-            case 's' -> SPACES;
-            case 'S' -> SPACES.complement();
+            case 's' -> search ? ECMA_SPACES : SPACES;
+            case 'S' -> (search ? ECMA_SPACES : SPACES).complement();
             case 'n' -> CodePointSet.of('\n');
             case 't' -> CodePointSet.of('\t');
             case 'r' -> CodePointSet.of('\r');

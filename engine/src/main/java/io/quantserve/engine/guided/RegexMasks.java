@@ -31,19 +31,15 @@ final class RegexMasks {
      * @throws IllegalArgumentException when the pattern is not valid, not supported, too complex, or matches nothing
      */
     static ByteRunAutomaton compile(String pattern) {
-        Automaton codePoints = PythonRegex.parse(pattern);
+        CodePointDfa codePoints = CodePointDfa.of(PythonRegex.parse(pattern), "regular expression '" + pattern + "'");
+        Automaton bytes = new UTF32ToUTF8().convert(codePoints.automaton());
         try {
-            codePoints = Operations.removeDeadStates(Operations.determinize(codePoints, DETERMINIZE_WORK_LIMIT));
-            if (Operations.isEmpty(codePoints)) {
-                throw new IllegalArgumentException("regular expression '" + pattern + "' matches no text");
-            }
-            Automaton bytes = new UTF32ToUTF8().convert(codePoints);
             bytes = Operations.removeDeadStates(Operations.determinize(bytes, DETERMINIZE_WORK_LIMIT));
-            return new ByteRunAutomaton(bytes, true);
         } catch (TooComplexToDeterminizeException e) {
             throw new IllegalArgumentException("regular expression '" + pattern + "' is too complex: its automaton"
                     + " needs more than the " + DETERMINIZE_WORK_LIMIT + " steps of work allowed to build");
         }
+        return new ByteRunAutomaton(bytes, true);
     }
 
     GuidedVocabulary vocabulary() {

@@ -19,14 +19,23 @@ sealed interface ValueSpec {
         }
     }
 
-    /** A string of minLength..maxLength characters (escapes and UTF-8 sequences count one each). */
+    /**
+     * A string of minLength..maxLength characters (escapes and UTF-8 sequences count one each), in the language of
+     * {@code pattern} when there is one.
+     */
     final class StringSpec implements ValueSpec {
         final int minLength;
         final int maxLength;
+        final CodePointDfa pattern; // the characters' language (pattern, format); null: any
 
         StringSpec(int minLength, int maxLength) {
+            this(minLength, maxLength, null);
+        }
+
+        StringSpec(int minLength, int maxLength, CodePointDfa pattern) {
             this.minLength = minLength;
             this.maxLength = maxLength;
+            this.pattern = pattern;
         }
 
         boolean counts() {

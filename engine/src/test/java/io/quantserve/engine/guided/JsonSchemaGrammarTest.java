@@ -14,6 +14,26 @@ class JsonSchemaGrammarTest {
         return JsonGrammar.fromSchema(Schemas.parse(schema)).start().advance(doc);
     }
 
+    @ParameterizedTest(name = "{0} ⊢ {1}…")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        // every prefix the grammar lets through can still be finished: these are refused at their last byte
+        "`{\"type\":\"string\",\"pattern\":\"^(a|bbb)$\",\"minLength\":2}`|\"a",
+        "{\"type\":\"string\",\"pattern\":\"^[a-z]+@x$\",\"maxLength\":5}|\"abcd",
+        "{\"type\":\"string\",\"pattern\":\"^[a-zé]$\"}|\"\u00c4",
+        "{\"type\":\"string\",\"pattern\":\"^[a-z]$\"}|\"\\u01",
+        "{\"type\":\"string\",\"pattern\":\"^[a-z😀]$\"}|\"\\ud83e",
+        "{\"type\":\"string\",\"pattern\":\"^[a-z]$\"}|\"\u00f0",
+    })
+    void shouldRefusePrefixesThatCannotBeFinished(String schema, String prefix) {
+        byte[] bytes = prefix.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); // U+0080-U+00FF: one raw byte
+        JsonRecognizer r = JsonGrammar.fromSchema(Schemas.parse(schema)).start();
+        for (int i = 0; i < bytes.length - 1; i++) {
+            r = r.advance(bytes[i] & 0xff);
+            assertThat(r).as("byte %d", i).isNotNull();
+        }
+        assertThat(r.advance(bytes[bytes.length - 1] & 0xff)).as("the last byte").isNull();
+    }
+
     private static boolean complete(String schema, String doc) {
         JsonRecognizer r = read(schema, doc);
         return r != null && r.isComplete();
@@ -51,6 +71,27 @@ class JsonSchemaGrammarTest {
         "{\"type\":\"object\",\"properties\":{\"q\\\"\":{\"type\":\"integer\"}}}|{\"q\\\"\": 1}",
         "{\"properties\":{\"next\":{\"$ref\":\"#\"}}}|{\"next\": {\"next\": {}}}",
         "{\"definitions\":{\"d\":{\"type\":\"integer\"}},\"type\":\"array\",\"items\":{\"$ref\":\"#/definitions/d\"}}|[3]",
+        // pattern: found anywhere unless anchored; each character however written (UTF-8, escapes, surrogate pairs)
+        "{\"type\":\"string\",\"pattern\":\"^\\\\d{3}$\"}|\"123\"",
+        "{\"type\":\"string\",\"pattern\":\"ab\"}|\"xxabyy\"",
+        "{\"type\":\"string\",\"pattern\":\"^ab\"}|\"abyy\"",
+        "`{\"type\":\"string\",\"pattern\":\"ab$|^c\"}`|\"cz\"",
+        "{\"type\":\"string\",\"pattern\":\"^é+$\"}|\"\\u00e9é\\u00E9\"",
+        "{\"type\":\"string\",\"pattern\":\"^😀\\\\n\\\\/$\"}|\"\\ud83d\\ude00\\n\\/\"",
+        "{\"type\":\"string\",\"pattern\":\"^😀$\"}|\"😀\"",
+        "{\"type\":\"string\",\"pattern\":\"^(?<word>[a-z]+)\\\\s\\\\S$\"}|\"ab\\u00a0!\"",
+        "{\"type\":\"string\",\"pattern\":\"^[a-z]+$\",\"maxLength\":3}|\"abc\"",
+        "`{\"type\":\"string\",\"pattern\":\"^(a|bbb)$\",\"minLength\":2}`|\"bbb\"",
+        "{\"type\":\"string\",\"format\":\"date\"}|\"2024-02-29\"",
+        "{\"type\":\"string\",\"format\":\"date\"}|\"2000-02-29\"",
+        "{\"type\":\"string\",\"format\":\"time\"}|\"23:59:60.5+01:00\"",
+        "{\"type\":\"string\",\"format\":\"date-time\"}|\"2024-02-29T12:30:00Z\"",
+        "{\"type\":\"string\",\"format\":\"uuid\"}|\"123e4567-e89b-12d3-a456-426614174000\"",
+        "{\"type\":\"string\",\"format\":\"email\"}|\"ada.l+x@example.co.uk\"",
+        "{\"type\":\"string\",\"format\":\"ipv4\"}|\"192.168.0.255\"",
+        "{\"type\":\"string\",\"format\":\"hostname\"}|\"a-1.example\"",
+        "{\"type\":\"string\",\"format\":\"uri\"}|\"https://example.com:8080/a%20b?q=1&r#top\"",
+        "{\"type\":\"string\",\"format\":\"date\",\"pattern\":\"^2024\"}|\"2024-01-31\"",
     })
     void shouldAcceptInstances(String schema, String doc) {
         assertThat(complete(schema, doc)).isTrue();
@@ -79,6 +120,25 @@ class JsonSchemaGrammarTest {
         "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}}}|{\"a\": 1, \"a\": 2}",
         "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}}}|{\"a\": 1,}",
         "{\"type\":\"object\"}|[]",
+        "{\"type\":\"string\",\"pattern\":\"^\\\\d{3}$\"}|\"1234\"",
+        "{\"type\":\"string\",\"pattern\":\"^\\\\d{3}$\"}|\"١٢٣\"",
+        "{\"type\":\"string\",\"pattern\":\"ab\"}|\"xxa\"",
+        "{\"type\":\"string\",\"pattern\":\"^ab\"}|\"xab\"",
+        "{\"type\":\"string\",\"pattern\":\"^.$\"}|\"\\n\"",
+        "{\"type\":\"string\",\"pattern\":\"^.$\"}|\"\\u2028\"",
+        "{\"type\":\"string\",\"pattern\":\"^é$\"}|\"\\u00e8\"",
+        "{\"type\":\"string\",\"pattern\":\"^😀$\"}|\"\\ud83d\\ude01\"",
+        "{\"type\":\"string\",\"format\":\"date\"}|\"2024-13-01\"",
+        "{\"type\":\"string\",\"format\":\"date\"}|\"2023-02-29\"",
+        "{\"type\":\"string\",\"format\":\"date\"}|\"2100-02-29\"",
+        "{\"type\":\"string\",\"format\":\"date\"}|\"2024-04-31\"",
+        "{\"type\":\"string\",\"format\":\"date-time\"}|\"2024-02-29 12:30:00\"",
+        "{\"type\":\"string\",\"format\":\"uuid\"}|\"123e4567-e89b-12d3-a456-42661417400\"",
+        "{\"type\":\"string\",\"format\":\"email\"}|\"ada@localhost\"",
+        "{\"type\":\"string\",\"format\":\"ipv4\"}|\"256.1.1.1\"",
+        "{\"type\":\"string\",\"format\":\"ipv4\"}|\"01.1.1.1\"",
+        "{\"type\":\"string\",\"format\":\"uri\"}|\"example.com/a b\"",
+        "{\"type\":\"string\",\"format\":\"date\",\"pattern\":\"^2024\"}|\"2023-01-31\"",
     })
     void shouldRejectNonInstances(String schema, String doc) {
         assertThat(complete(schema, doc)).isFalse();
@@ -98,8 +158,14 @@ class JsonSchemaGrammarTest {
 
     @ParameterizedTest(name = "{0} → {1}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-        "{\"type\":\"string\",\"pattern\":\"^a$\"}|'pattern' at # is not supported",
-        "{\"type\":\"object\",\"properties\":{\"d\":{\"type\":\"string\",\"format\":\"date\"}}}|'format' at #/properties/d is not supported",
+        "{\"type\":\"string\",\"pattern\":\"(?=a)\"}|#/pattern: regular expression: lookahead assertions are not supported at position 0",
+        "{\"type\":\"string\",\"pattern\":\"(^a)b\"}|anchors inside a group are not supported in a JSON schema pattern",
+        "{\"type\":\"string\",\"pattern\":3}|#/pattern: must be a regular expression as a string",
+        "{\"type\":\"object\",\"properties\":{\"d\":{\"type\":\"string\",\"format\":\"ipv6\"}}}|#/properties/d/format: format 'ipv6' is not supported (supported: date, date-time, email, hostname, ipv4, time, uri, uuid)",
+        "{\"type\":\"string\",\"format\":\"uuid\",\"maxLength\":30}|no string of at most maxLength 30 characters matches",
+        "{\"type\":\"string\",\"pattern\":\"^a$\",\"minLength\":2}|matches no text",
+        "{\"type\":\"string\",\"pattern\":\"^a$\",\"format\":\"date\"}|matches no text",
+        "{\"type\":\"integer\",\"format\":\"date\"}|'format' does not apply to type integer",
         "{\"type\":\"integer\",\"minimum\":0}|'minimum' at # is not supported",
         "{\"type\":\"array\",\"uniqueItems\":true}|'uniqueItems' at # is not supported",
         "{\"type\":\"array\",\"items\":[{\"type\":\"string\"}]}|#/items: a list of item schemas",

@@ -1,6 +1,18 @@
 package io.quantserve.engine.guided;
 
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.OffsetTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.regex.Pattern;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
@@ -65,6 +77,12 @@ public final class SchemaValidator {
             if (s.has("maxLength") && length > s.get("maxLength").intValue()) {
                 out.add(at + ": longer than maxLength");
             }
+            if (s.has("pattern") && !Pattern.compile(s.get("pattern").stringValue()).matcher(v.stringValue()).find()) {
+                out.add(at + ": does not match pattern " + s.get("pattern").stringValue());
+            }
+            if (s.has("format") && !isFormat(s.get("format").stringValue(), v.stringValue())) {
+                out.add(at + ": not a " + s.get("format").stringValue());
+            }
         }
         if (v.isObject()) {
             JsonNode props = s.path("properties");
@@ -100,6 +118,55 @@ public final class SchemaValidator {
         List<String> out = new ArrayList<>();
         check(s, v, "$", out);
         return out.isEmpty();
+    }
+
+    /** Checks of the formats by the JDK's own parsers (RFC 3339's lower-case t/z and leap second 60 allowed). */
+    private static boolean isFormat(String format, String value) {
+        try {
+            switch (format) {
+                case "date" -> LocalDate.parse(value);
+                case "time" -> OffsetTime.parse(javaTime(value));
+                case "date-time" -> OffsetDateTime.parse(javaTime(value));
+                case "uuid" -> {
+                    return value.length() == 36 && UUID.fromString(value).toString().equalsIgnoreCase(value);
+                }
+                case "ipv4" -> {
+                    return value.matches("[0-9.]+") && InetAddress.getByName(value) instanceof Inet4Address a
+                            && a.getHostAddress().equals(value);
+                }
+                case "hostname", "email" -> {
+                    String host = format.equals("email") ? value.substring(value.indexOf('@') + 1) : value;
+                    if (format.equals("email") && (value.indexOf('@') < 1 || value.indexOf('@') != value.lastIndexOf('@'))) {
+                        return false;
+                    }
+                    return host.length() <= 253 && java.util.Arrays.stream(host.split("\\.", -1)).allMatch(label ->
+                            label.matches("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?") && label.length() <= 63);
+                }
+                case "uri" -> {
+                    return new URI(value).isAbsolute();
+                }
+                default -> throw new IllegalArgumentException("format " + format);
+            }
+            return true;
+        } catch (DateTimeParseException | URISyntaxException | IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * RFC 3339 text as java.time parses it: upper-case T and Z, a leap second as :59, and an offset's hours (00-23 in
+     * the RFC, at most 18 in java.time) checked here and then set to 00.
+     */
+    private static String javaTime(String time) {
+        String t = time.toUpperCase(Locale.ROOT).replaceFirst(":60(?=[.Z+-])", ":59");
+        java.util.regex.Matcher offset = Pattern.compile("([+-])(\\d\\d)(:\\d\\d)$").matcher(t);
+        if (offset.find()) {
+            if (Integer.parseInt(offset.group(2)) > 23) {
+                throw new DateTimeParseException("offset hours over 23", time, offset.start(2));
+            }
+            t = t.substring(0, offset.start()) + offset.group(1) + "00" + offset.group(3);
+        }
+        return t;
     }
 
     private static boolean hasType(JsonNode v, String type) {

@@ -56,6 +56,24 @@ public final class Schemas {
              "required": ["pick", "caf\u00e9 \\"q\\"", "empty", "pair", "long"]}
             """;
 
+    /** Strings with patterns (anchored or found anywhere, non-ASCII) and formats, as Pydantic models produce them. */
+    public static final String PATTERNS = """
+            {"type": "object", "additionalProperties": false, "properties": {
+               "code": {"type": "string", "pattern": "^[A-Z]{2}-\\\\d{3}$"},
+               "word": {"type": "string", "pattern": "café|naïve", "maxLength": 8},
+               "hex": {"type": "string", "pattern": "^(0x)?[0-9a-f]+$", "maxLength": 6},
+               "emoji": {"type": "string", "pattern": "^[☺\\\\u2600-\\\\u26ff😀-🙏]{1,3}$"},
+               "day": {"type": "string", "format": "date"},
+               "at": {"type": "string", "format": "date-time"},
+               "id": {"type": "string", "format": "uuid"},
+               "mail": {"type": "string", "format": "email", "maxLength": 24},
+               "ip": {"type": "string", "format": "ipv4"},
+               "host": {"type": "string", "format": "hostname", "maxLength": 20},
+               "link": {"type": "string", "format": "uri", "maxLength": 30}
+             },
+             "required": ["code", "word", "hex", "emoji", "day", "at", "id", "mail", "ip", "host", "link"]}
+            """;
+
     private Schemas() {
     }
 

@@ -82,6 +82,22 @@ class GuidedDecodingApiTest {
     }
 
     @Test
+    void jsonSchemaStringsKeepTheirPatternAndFormat() throws Exception {
+        String schema = "{\"type\": \"object\", \"properties\": {\"code\": {\"type\": \"string\", \"pattern\":"
+                + " \"^[A-Z]{3}-\\\\d+$\", \"maxLength\": 7}, \"day\": {\"type\": \"string\", \"format\": \"date\"}},"
+                + " \"required\": [\"code\", \"day\"], \"additionalProperties\": false}";
+        for (int seed = 0; seed < 3; seed++) {
+            JsonNode message = ok("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"ok?\"}],"
+                    + " \"max_tokens\": 80, \"temperature\": 1.0, \"seed\": " + seed + ", \"response_format\":"
+                    + " {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"t\", \"schema\": " + schema + "}}}")
+                    .path("choices").get(0).path("message");
+            JsonNode doc = JSON.readTree(message.path("content").asString());
+            assertThat(doc.path("code").asString()).matches("[A-Z]{3}-\\d{1,3}");
+            assertThat(java.time.LocalDate.parse(doc.path("day").asString())).isNotNull();
+        }
+    }
+
+    @Test
     void refusesWhatItCannotEnforceNamingTheField() throws Exception {
         assertRefused("{\"prompt\": \"a\", \"guided_regex\": \"(?<=a)b\"}", "guided_regex",
                 "lookbehind assertions are not supported at position 0");

@@ -181,9 +181,9 @@ class ToolCallingApiTest {
                 + " \"function\": {\"name\": \"has space\"}}]}", "tools[0].function.name", "has space");
         // a schema keyword the guide cannot enforce, in the function the choice names
         assertRefused("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tools\": [" + WEATHER + ","
-                + " {\"type\": \"function\", \"function\": {\"name\": \"g\", \"parameters\": {\"type\": \"string\","
-                + " \"pattern\": \"^a$\"}}}], \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"g\"}}}",
-                "tools[1].function.parameters", "pattern");
+                + " {\"type\": \"function\", \"function\": {\"name\": \"g\", \"parameters\": {\"type\": \"integer\","
+                + " \"multipleOf\": 2}}}], \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"g\"}}}",
+                "tools[1].function.parameters", "multipleOf");
     }
 
     @Test
