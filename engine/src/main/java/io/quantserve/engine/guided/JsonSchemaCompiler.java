@@ -29,13 +29,16 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * "#/definitions/..", recursion included); string minLength/maxLength, pattern (found anywhere in the string, as
  * JSON schema reads it; {@link PythonRegex#parseSearch}) and format ({@link StringFormats}); object properties/
  * required/additionalProperties; array items/minItems/maxItems; annotations (title, description, default, ...) are
- * ignored. Anything else (minimum, multipleOf, an unknown format, ...) is refused with an error naming the keyword
- * and where it is, rather than generating output the schema would reject.
+ * ignored; number minimum/maximum/exclusiveMinimum/exclusiveMaximum ({@link NumberRanges}). Anything else
+ * (multipleOf, an unknown format, ...) is refused with an error naming the keyword and where it is, rather than
+ * generating output the schema would reject.
  */
 final class JsonSchemaCompiler {
     private static final Set<String> ANNOTATIONS = Set.of("title", "description", "$schema", "$id", "$comment",
             "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions");
     private static final Set<String> STRING_KEYWORDS = Set.of("minLength", "maxLength", "pattern", "format");
+    private static final Set<String> NUMBER_KEYWORDS = Set.of("minimum", "maximum", "exclusiveMinimum",
+            "exclusiveMaximum");
     private static final Set<String> OBJECT_KEYWORDS = Set.of("properties", "required", "additionalProperties");
     private static final Set<String> ARRAY_KEYWORDS = Set.of("items", "minItems", "maxItems");
     private static final List<String> COMBINATORS = List.of("$ref", "const", "enum", "anyOf", "oneOf", "allOf");
@@ -74,6 +77,7 @@ final class JsonSchemaCompiler {
         }
         for (String keyword : node.propertyNames()) {
             if (!ANNOTATIONS.contains(keyword) && !GENERAL.contains(keyword) && !STRING_KEYWORDS.contains(keyword)
+                    && !NUMBER_KEYWORDS.contains(keyword)
                     && !OBJECT_KEYWORDS.contains(keyword) && !ARRAY_KEYWORDS.contains(keyword)) {
                 throw new IllegalArgumentException("JSON schema keyword '" + keyword + "' at " + path
                         + " is not supported");
@@ -169,6 +173,9 @@ final class JsonSchemaCompiler {
             return ValueSpec.ANY;
         }
         for (String keyword : node.propertyNames()) {
+            if (NUMBER_KEYWORDS.contains(keyword) && !types.contains("number") && !types.contains("integer")) {
+                throw error(path, "'" + keyword + "' does not apply to type " + String.join("/", types));
+            }
             String owner = STRING_KEYWORDS.contains(keyword) ? "string"
                     : OBJECT_KEYWORDS.contains(keyword) ? "object"
                     : ARRAY_KEYWORDS.contains(keyword) ? "array" : null;
@@ -189,8 +196,8 @@ final class JsonSchemaCompiler {
                     }
                     yield new StringSpec(min, max, pattern(node, min, max, path));
                 }
-                case "number" -> new NumberSpec(false);
-                case "integer" -> new NumberSpec(true);
+                case "number" -> new NumberSpec(false, range(node, false, path));
+                case "integer" -> new NumberSpec(true, range(node, true, path));
                 case "boolean" -> new AnyOf(List.of(new Literal("true"), new Literal("false")));
                 case "null" -> new Literal("null");
                 default -> throw new IllegalStateException(type);
@@ -209,6 +216,8 @@ final class JsonSchemaCompiler {
                     types.add("object");
                 } else if (ARRAY_KEYWORDS.contains(keyword)) {
                     types.add("array");
+                } else if (NUMBER_KEYWORDS.contains(keyword)) {
+                    types.add("number");
                 } else if (STRING_KEYWORDS.contains(keyword)) {
                     types.add("string");
                 }
@@ -344,6 +353,50 @@ final class JsonSchemaCompiler {
         } catch (IllegalArgumentException e) {
             throw error(path, e.getMessage());
         }
+    }
+
+    /**
+     * The interval minimum / maximum / exclusiveMinimum / exclusiveMaximum bound a number to (exclusive ones as numbers,
+     * or as draft 4's true/false beside minimum/maximum; the tighter end wins) as an automaton of its texts; null
+     * without bounds.
+     */
+    private static CodePointDfa range(JsonNode node, boolean integer, String path) {
+        NumberRanges.Bound lower = bound(node, "minimum", "exclusiveMinimum", true, path);
+        NumberRanges.Bound upper = bound(node, "maximum", "exclusiveMaximum", false, path);
+        if (lower.value() == null && upper.value() == null) {
+            return null;
+        }
+        try {
+            return CodePointDfa.of(NumberRanges.language(integer, lower, upper), "the range");
+        } catch (IllegalArgumentException e) {
+            throw error(path, e.getMessage());
+        }
+    }
+
+    private static NumberRanges.Bound bound(JsonNode node, String inclusive, String exclusive, boolean lower,
+                                            String path) {
+        JsonNode in = node.get(inclusive);
+        JsonNode ex = node.get(exclusive);
+        if (in != null && !in.isNumber()) {
+            throw error(path + "/" + inclusive, "must be a number, got " + in);
+        }
+        if (ex != null && !ex.isNumber() && !ex.isBoolean()) {
+            throw error(path + "/" + exclusive, "must be a number (or, beside " + inclusive + ", true or false)");
+        }
+        if (ex != null && ex.isBoolean()) { // draft 4: says whether minimum/maximum itself is excluded
+            if (in == null) {
+                throw error(path + "/" + exclusive, "true or false needs " + inclusive + " beside it");
+            }
+            return new NumberRanges.Bound(in.decimalValue(), ex.booleanValue());
+        }
+        NumberRanges.Bound a = in == null ? NumberRanges.Bound.NONE : new NumberRanges.Bound(in.decimalValue(), false);
+        NumberRanges.Bound b = ex == null ? NumberRanges.Bound.NONE : new NumberRanges.Bound(ex.decimalValue(), true);
+        if (a.value() == null || b.value() == null) {
+            return a.value() == null ? b : a;
+        }
+        int c = a.value().compareTo(b.value());
+        boolean tighterA = lower ? c > 0 : c < 0;
+        return tighterA ? a : b; // equal: the exclusive one
     }
 
     private static int count(JsonNode node, String keyword, int absent, String path) {

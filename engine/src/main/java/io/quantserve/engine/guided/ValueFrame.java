@@ -43,6 +43,7 @@ record ValueFrame(ValueSpec spec, int whitespace) implements Frame {
                     out.add(below.push(StringFrame.open(string)));
                 }
             }
+            case NumberSpec number when number.range != null -> RangeFrame.start(number.range, b, below, out);
             case NumberSpec number -> NumberFrame.start(number.integer, b, below, out);
             case ObjectSpec object -> {
                 if (b == '{' && (object != ValueSpec.ANY_OBJECT || below.depth() < MAX_FREE_DEPTH)) {

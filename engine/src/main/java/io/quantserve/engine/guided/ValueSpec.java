@@ -43,12 +43,21 @@ sealed interface ValueSpec {
         }
     }
 
-    /** A JSON number; an integer has neither fraction nor exponent. */
+    /**
+     * A JSON number; an integer has neither fraction nor exponent. With a range (minimum, maximum...), the number's
+     * text is read by the range's automaton instead (plain decimals within it).
+     */
     final class NumberSpec implements ValueSpec {
         final boolean integer;
+        final CodePointDfa range; // null: any value
 
         NumberSpec(boolean integer) {
+            this(integer, null);
+        }
+
+        NumberSpec(boolean integer, CodePointDfa range) {
             this.integer = integer;
+            this.range = range;
         }
     }
 

@@ -1,6 +1,7 @@
 package io.quantserve.engine.guided;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.URI;
@@ -84,6 +85,12 @@ public final class SchemaValidator {
                 out.add(at + ": not a " + s.get("format").stringValue());
             }
         }
+        if (v.isNumber() && (s.has("minimum") || s.has("maximum") || s.has("exclusiveMinimum")
+                || s.has("exclusiveMaximum"))) {
+            BigDecimal x = v.decimalValue();
+            checkBound(s, "minimum", "exclusiveMinimum", x, 1, at, out);
+            checkBound(s, "maximum", "exclusiveMaximum", x, -1, at, out);
+        }
         if (v.isObject()) {
             JsonNode props = s.path("properties");
             for (JsonNode r : s.path("required").values()) {
@@ -118,6 +125,21 @@ public final class SchemaValidator {
         List<String> out = new ArrayList<>();
         check(s, v, "$", out);
         return out.isEmpty();
+    }
+
+    /** {@code sign} 1: x must be at least the bound (above an exclusive one); -1: at most (below). */
+    private static void checkBound(JsonNode s, String in, String ex, BigDecimal x, int sign, String at,
+                                   List<String> out) {
+        if (s.has(in)) {
+            boolean exclusive = s.path(ex).isBoolean() && s.path(ex).booleanValue();
+            int c = x.compareTo(s.get(in).decimalValue()) * sign;
+            if (c < 0 || (c == 0 && exclusive)) {
+                out.add(at + ": outside " + in + " " + s.get(in) + (exclusive ? " (exclusive)" : ""));
+            }
+        }
+        if (s.path(ex).isNumber() && x.compareTo(s.get(ex).decimalValue()) * sign <= 0) {
+            out.add(at + ": outside " + ex + " " + s.get(ex));
+        }
     }
 
     /** Checks of the formats by the JDK's own parsers (RFC 3339's lower-case t/z and leap second 60 allowed). */

@@ -74,6 +74,22 @@ public final class Schemas {
              "required": ["code", "word", "hex", "emoji", "day", "at", "id", "mail", "ip", "host", "link"]}
             """;
 
+    /** Numbers bounded as Pydantic's ge/gt/le/lt write them (and draft 4's boolean exclusiveMinimum). */
+    public static final String RANGES = """
+            {"type": "object", "additionalProperties": false, "properties": {
+               "count": {"type": "integer", "minimum": 1, "maximum": 250},
+               "offset": {"type": "integer", "exclusiveMinimum": -40, "exclusiveMaximum": 7},
+               "big": {"type": "integer", "minimum": 999990, "maximum": 1000020},
+               "p": {"type": "number", "minimum": 0, "maximum": 1},
+               "t": {"type": "number", "exclusiveMinimum": 0.25, "maximum": 2.5},
+               "neg": {"type": "number", "minimum": -3.75, "exclusiveMaximum": -1.5},
+               "x": {"type": "number", "minimum": -0.001, "maximum": 0.002},
+               "old": {"type": "integer", "minimum": 3, "exclusiveMinimum": true, "maximum": 5},
+               "pos": {"type": "number", "exclusiveMinimum": 0}
+             },
+             "required": ["count", "offset", "big", "p", "t", "neg", "x", "old", "pos"]}
+            """;
+
     private Schemas() {
     }
 

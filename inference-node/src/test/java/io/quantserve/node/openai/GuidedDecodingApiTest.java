@@ -82,10 +82,11 @@ class GuidedDecodingApiTest {
     }
 
     @Test
-    void jsonSchemaStringsKeepTheirPatternAndFormat() throws Exception {
+    void jsonSchemaKeepsStringPatternsFormatsAndNumberRanges() throws Exception {
         String schema = "{\"type\": \"object\", \"properties\": {\"code\": {\"type\": \"string\", \"pattern\":"
-                + " \"^[A-Z]{3}-\\\\d+$\", \"maxLength\": 7}, \"day\": {\"type\": \"string\", \"format\": \"date\"}},"
-                + " \"required\": [\"code\", \"day\"], \"additionalProperties\": false}";
+                + " \"^[A-Z]{3}-\\\\d+$\", \"maxLength\": 7}, \"day\": {\"type\": \"string\", \"format\": \"date\"},"
+                + " \"n\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 5}},"
+                + " \"required\": [\"code\", \"day\", \"n\"], \"additionalProperties\": false}";
         for (int seed = 0; seed < 3; seed++) {
             JsonNode message = ok("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"ok?\"}],"
                     + " \"max_tokens\": 80, \"temperature\": 1.0, \"seed\": " + seed + ", \"response_format\":"
@@ -94,6 +95,7 @@ class GuidedDecodingApiTest {
             JsonNode doc = JSON.readTree(message.path("content").asString());
             assertThat(doc.path("code").asString()).matches("[A-Z]{3}-\\d{1,3}");
             assertThat(java.time.LocalDate.parse(doc.path("day").asString())).isNotNull();
+            assertThat(doc.path("n").asInt()).isBetween(1, 5);
         }
     }
 

@@ -423,13 +423,13 @@ class OpenAiApiTest {
     @Test
     void shouldRefuseASchemaItCannotEnforceNamingTheKeyword() {
         var schema = ResponseFormatJsonSchema.JsonSchema.Schema.builder()
-                .putAdditionalProperty("type", JsonValue.from("string"))
-                .putAdditionalProperty("pattern", JsonValue.from("^[a-z]+$")).build();
+                .putAdditionalProperty("type", JsonValue.from("integer"))
+                .putAdditionalProperty("multipleOf", JsonValue.from(3)).build();
         assertThatThrownBy(() -> client.chat().completions().create(ChatCompletionCreateParams.builder().model(MODEL)
                 .addUserMessage("Hi").maxCompletionTokens(5).responseFormat(ResponseFormatJsonSchema.builder()
                         .jsonSchema(ResponseFormatJsonSchema.JsonSchema.builder().name("s").schema(schema).build())
                         .build()).build()))
-                .isInstanceOfSatisfying(BadRequestException.class, e -> assertThat(e.getMessage()).contains("pattern"));
+                .isInstanceOfSatisfying(BadRequestException.class, e -> assertThat(e.getMessage()).contains("multipleOf"));
     }
 
     @Test
