@@ -58,21 +58,37 @@ final class CodePointDfa {
         return fewest;
     }
 
+    /** Determinization effort Lucene may spend on one language before it is refused as too complex. */
+    static final int DETERMINIZE_WORK_LIMIT = 100_000;
+
     /**
      * @throws IllegalArgumentException when the language is empty or too complex to determinize; {@code what} names
      *                                  it in the message
      */
     static CodePointDfa of(Automaton codePoints, String what) {
+        return of(codePoints, what, what + " matches no text");
+    }
+
+    /** As {@link #of(Automaton, String)}, with {@code whenEmpty} as the message for an empty language. */
+    static CodePointDfa of(Automaton codePoints, String what, String whenEmpty) {
+        Automaton a = determinize(codePoints, what);
+        if (Operations.isEmpty(a)) {
+            throw new IllegalArgumentException(whenEmpty);
+        }
+        return new CodePointDfa(a);
+    }
+
+    /**
+     * {@code a} determinized, without the states that cannot reach acceptance (over code points or bytes alike).
+     *
+     * @throws IllegalArgumentException when it would take more than {@link #DETERMINIZE_WORK_LIMIT}
+     */
+    static Automaton determinize(Automaton a, String what) {
         try {
-            Automaton a = Operations.removeDeadStates(Operations.determinize(codePoints,
-                    RegexMasks.DETERMINIZE_WORK_LIMIT));
-            if (Operations.isEmpty(a)) {
-                throw new IllegalArgumentException(what + " matches no text");
-            }
-            return new CodePointDfa(a);
+            return Operations.removeDeadStates(Operations.determinize(a, DETERMINIZE_WORK_LIMIT));
         } catch (TooComplexToDeterminizeException e) {
             throw new IllegalArgumentException(what + " is too complex: its automaton needs more than the "
-                    + RegexMasks.DETERMINIZE_WORK_LIMIT + " steps of work allowed to build");
+                    + DETERMINIZE_WORK_LIMIT + " steps of work allowed to build");
         }
     }
 

@@ -105,17 +105,9 @@ final class CodePointSet {
         return new CodePointSet(out.stream().mapToInt(Integer::intValue).toArray());
     }
 
-    boolean isEmpty() {
-        return ranges.length == 0;
-    }
-
-    boolean contains(int codePoint) {
-        for (int i = 0; i < ranges.length; i += 2) {
-            if (codePoint >= ranges[i] && codePoint <= ranges[i + 1]) {
-                return true;
-            }
-        }
-        return false;
+    /** The set's only member, or -1 when it has none or several. */
+    int single() {
+        return ranges.length == 2 && ranges[0] == ranges[1] ? ranges[0] : -1;
     }
 
     /** An automaton over code points accepting exactly one member. */

@@ -329,27 +329,22 @@ final class JsonSchemaCompiler {
         for (Automaton other : languages.subList(1, languages.size())) {
             language = Operations.intersection(language, other);
         }
-        CodePointDfa dfa = compiled(language, path);
+        CodePointDfa dfa;
+        try {
+            dfa = CodePointDfa.of(language, "the string's language");
+        } catch (IllegalArgumentException e) {
+            throw error(path, e.getMessage());
+        }
         if (dfa.remaining(0) > max) {
             throw error(path, "no string of at most maxLength " + max + " characters matches");
         }
         return dfa;
     }
 
-    /** {@code build}'s automaton determinized; a pattern it cannot read, or an empty language, is an error at path. */
+    /** {@code build}'s automaton determinized; a pattern it cannot read is an error at path. */
     private static Automaton language(Supplier<Automaton> build, String path) {
-        Automaton a;
         try {
-            a = build.get();
-        } catch (IllegalArgumentException e) {
-            throw error(path, e.getMessage());
-        }
-        return compiled(a, path).automaton();
-    }
-
-    private static CodePointDfa compiled(Automaton a, String path) {
-        try {
-            return CodePointDfa.of(a, "the string's language");
+            return CodePointDfa.determinize(build.get(), "the string's language");
         } catch (IllegalArgumentException e) {
             throw error(path, e.getMessage());
         }
@@ -367,7 +362,7 @@ final class JsonSchemaCompiler {
             return null;
         }
         try {
-            return CodePointDfa.of(NumberRanges.language(integer, lower, upper), "the range");
+            return NumberRanges.language(integer, lower, upper);
         } catch (IllegalArgumentException e) {
             throw error(path, e.getMessage());
         }

@@ -33,7 +33,7 @@ final class NumberRanges {
      *
      * @throws IllegalArgumentException when no such number exists
      */
-    static Automaton language(boolean integer, Bound lower, Bound upper) {
+    static CodePointDfa language(boolean integer, Bound lower, Bound upper) {
         BigDecimal lo = lower.value == null ? LIMIT.negate() : lower.value;
         BigDecimal hi = upper.value == null ? LIMIT : upper.value;
         boolean loIn = lower.value != null && !lower.exclusive;
@@ -67,11 +67,8 @@ final class NumberRanges {
             parts.add(Operations.concatenate(Automata.makeChar('-'), negated));
         }
         Automaton all = parts.isEmpty() ? Automata.makeEmpty() : Operations.union(parts);
-        if (Operations.isEmpty(Operations.determinize(all, RegexMasks.DETERMINIZE_WORK_LIMIT))) {
-            throw new IllegalArgumentException("no " + (integer ? "integer" : "number") + " lies between "
-                    + describe(lower, true) + " and " + describe(upper, false));
-        }
-        return all;
+        return CodePointDfa.of(all, "the range", "no " + (integer ? "integer" : "number") + " lies between "
+                + describe(lower, true) + " and " + describe(upper, false));
     }
 
     /** Texts of the values in [l, h] (l ≥ 0; each end in or out): an integer part, then a fraction for numbers. */
@@ -90,7 +87,7 @@ final class NumberRanges {
         }
         if (lw.equals(hw)) {
             return Operations.concatenate(regex(lw.toString()),
-                    Operations.intersection(det(regex(atLeast(lf, lIn))), det(regex(atMost(hf, hIn)))));
+                    Operations.intersection(deterministic(atLeast(lf, lIn)), deterministic(atMost(hf, hIn))));
         }
         List<Automaton> parts = new ArrayList<>();
         parts.add(regex(lw + "(" + atLeast(lf, lIn) + ")"));
@@ -195,8 +192,8 @@ final class NumberRanges {
         return PythonRegex.parse(pattern);
     }
 
-    private static Automaton det(Automaton a) {
-        return Operations.determinize(a, RegexMasks.DETERMINIZE_WORK_LIMIT);
+    private static Automaton deterministic(String pattern) { // Lucene intersects deterministic automata
+        return CodePointDfa.determinize(regex(pattern), "the range");
     }
 
     private static String describe(Bound b, boolean lower) {

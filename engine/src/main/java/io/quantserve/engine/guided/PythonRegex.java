@@ -534,14 +534,11 @@ final class PythonRegex {
 
     /** The one character a range end names ({@code a} of {@code a-z}); classes such as \d cannot end a range. */
     private int single(CodePointSet set, int at) {
-        for (int c = 0; ; c++) { // a single-character set: find it
-            if (set.contains(c)) {
-                if (!set.minus(CodePointSet.of(c)).isEmpty()) {
-                    throw error("bad character range " + pattern.substring(at, pos), at);
-                }
-                return c;
-            }
+        int c = set.single();
+        if (c < 0) {
+            throw error("bad character range " + pattern.substring(at, pos), at);
         }
+        return c;
     }
 
     private IllegalArgumentException error(String what, int at) {

@@ -10,7 +10,8 @@ record RangeFrame(CodePointDfa range, int state) implements Frame {
 
     /** The first byte of a number. */
     static void start(CodePointDfa range, int b, Stack below, Stacks out) {
-        new RangeFrame(range, 0).feed(b, below.push(new RangeFrame(range, 0)), out);
+        RangeFrame first = new RangeFrame(range, 0);
+        first.feed(b, below.push(first), out);
     }
 
     @Override

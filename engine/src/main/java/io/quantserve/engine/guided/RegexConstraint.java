@@ -35,9 +35,4 @@ final class RegexConstraint implements TokenConstraint {
         }
         state = next;
     }
-
-    /** Whether the text so far matches the whole pattern. */
-    boolean isComplete() {
-        return masks.dfa().isAccept(state);
-    }
 }

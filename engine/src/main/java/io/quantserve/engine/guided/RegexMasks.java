@@ -1,9 +1,6 @@
 package io.quantserve.engine.guided;
 
-import org.apache.lucene.util.automaton.Automaton;
 import org.apache.lucene.util.automaton.ByteRunAutomaton;
-import org.apache.lucene.util.automaton.Operations;
-import org.apache.lucene.util.automaton.TooComplexToDeterminizeException;
 import org.apache.lucene.util.automaton.UTF32ToUTF8;
 
 /**
@@ -12,8 +9,6 @@ import org.apache.lucene.util.automaton.UTF32ToUTF8;
  * request with the same pattern).
  */
 final class RegexMasks {
-    /** Determinization effort Lucene may spend on one pattern before it is refused as too complex. */
-    static final int DETERMINIZE_WORK_LIMIT = 100_000;
     private static final int CACHED_STATES = 256;
 
     private final ByteRunAutomaton dfa;
@@ -31,15 +26,10 @@ final class RegexMasks {
      * @throws IllegalArgumentException when the pattern is not valid, not supported, too complex, or matches nothing
      */
     static ByteRunAutomaton compile(String pattern) {
-        CodePointDfa codePoints = CodePointDfa.of(PythonRegex.parse(pattern), "regular expression '" + pattern + "'");
-        Automaton bytes = new UTF32ToUTF8().convert(codePoints.automaton());
-        try {
-            bytes = Operations.removeDeadStates(Operations.determinize(bytes, DETERMINIZE_WORK_LIMIT));
-        } catch (TooComplexToDeterminizeException e) {
-            throw new IllegalArgumentException("regular expression '" + pattern + "' is too complex: its automaton"
-                    + " needs more than the " + DETERMINIZE_WORK_LIMIT + " steps of work allowed to build");
-        }
-        return new ByteRunAutomaton(bytes, true);
+        String what = "regular expression '" + pattern + "'";
+        CodePointDfa codePoints = CodePointDfa.of(PythonRegex.parse(pattern), what);
+        return new ByteRunAutomaton(CodePointDfa.determinize(new UTF32ToUTF8().convert(codePoints.automaton()), what),
+                true);
     }
 
     GuidedVocabulary vocabulary() {
