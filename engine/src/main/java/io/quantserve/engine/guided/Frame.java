@@ -1,11 +1,12 @@
 package io.quantserve.engine.guided;
 
 /**
- * One level of the recognizer's pushdown stack: where inside a value the input is. Frames are immutable values, so a
- * state can be shared by every continuation tried from it (the per-token mask tries the whole vocabulary).
+ * One level of the recognizer's pushdown stack: where inside a value (or an EBNF rule) the input is. Frames are
+ * immutable values, so a state can be shared by every continuation tried from it (the per-token mask tries the whole
+ * vocabulary).
  */
 sealed interface Frame permits ValueFrame, LiteralFrame, StringFrame, NumberFrame, RangeFrame, ObjectFrame,
-        ArrayFrame, Frame.Done {
+        ArrayFrame, RuleFrame, TerminalFrame, Frame.Done {
     /** Insignificant whitespace allowed in a row: enough for "a": 1, never an endless run of spaces. */
     int MAX_WHITESPACE = 2;
 

@@ -1,14 +1,14 @@
 package io.quantserve.engine.guided;
 
-/** Keeps one sequence's output inside a JSON grammar: the {@link TokenConstraint} of structured output. */
+/** Keeps one sequence's output inside a pushdown grammar (JSON, EBNF): a {@link TokenConstraint} of structured output. */
 final class GrammarConstraint implements TokenConstraint {
     private final GrammarMasks masks;
-    private JsonRecognizer state;
+    private Recognizer state;
     private boolean ended;
 
     GrammarConstraint(GrammarMasks masks) {
         this.masks = masks;
-        this.state = masks.grammar().start();
+        this.state = masks.start();
     }
 
     @Override
@@ -24,7 +24,7 @@ final class GrammarConstraint implements TokenConstraint {
             return;
         }
         byte[] bytes = masks.vocabulary().bytes(token);
-        JsonRecognizer next = bytes == null || ended ? null : state.advance(bytes);
+        Recognizer next = bytes == null || ended ? null : state.advance(bytes);
         if (next == null) {
             throw new IllegalArgumentException("token " + token + " does not continue the structured output");
         }
@@ -36,7 +36,7 @@ final class GrammarConstraint implements TokenConstraint {
         return state.isComplete();
     }
 
-    JsonRecognizer state() {
+    Recognizer state() {
         return state;
     }
 }

@@ -1,23 +1,24 @@
 package io.quantserve.engine.guided;
 
 /**
- * Allowed-token sets of one grammar over one vocabulary, cached per recognizer state: inside a string or between
- * values the state repeats from token to token, and requests with the same format share the cache.
+ * Allowed-token sets of one pushdown grammar (JSON, EBNF) over one vocabulary, cached per recognizer state: inside a
+ * string or between values the state repeats from token to token, and requests with the same format share the cache.
  */
 final class GrammarMasks {
     private static final int CACHED_STATES = 128;
 
-    private final JsonGrammar grammar;
+    private final Recognizer start;
     private final GuidedVocabulary vocabulary;
-    private final MaskCache<JsonRecognizer> cache = new MaskCache<>(CACHED_STATES, this::compute);
+    private final MaskCache<Recognizer> cache = new MaskCache<>(CACHED_STATES, this::compute);
 
-    GrammarMasks(JsonGrammar grammar, GuidedVocabulary vocabulary) {
-        this.grammar = grammar;
+    GrammarMasks(Recognizer start, GuidedVocabulary vocabulary) {
+        this.start = start;
         this.vocabulary = vocabulary;
     }
 
-    JsonGrammar grammar() {
-        return grammar;
+    /** The grammar's state before the first byte. */
+    Recognizer start() {
+        return start;
     }
 
     GuidedVocabulary vocabulary() {
@@ -25,12 +26,12 @@ final class GrammarMasks {
     }
 
     /** One bit per token id: set when the token may come next in {@code state}; read-only. */
-    long[] allowed(JsonRecognizer state) {
+    long[] allowed(Recognizer state) {
         return cache.allowed(state);
     }
 
     /** Without the cache: every token whose bytes continue the document, and EOS when it is complete. */
-    long[] compute(JsonRecognizer state) {
+    long[] compute(Recognizer state) {
         long[] bits = new long[(vocabulary.size() + 63) >>> 6];
         vocabulary.trie().allowed(state.stacks(), bits);
         if (state.isComplete()) {

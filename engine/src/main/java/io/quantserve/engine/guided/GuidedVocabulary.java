@@ -111,9 +111,12 @@ public final class GuidedVocabulary {
         return trie;
     }
 
-    /** The masks of one JSON grammar over this vocabulary, shared by every request with the same format. */
-    GrammarMasks masks(String key, Supplier<JsonGrammar> grammar) {
-        return shared("json:" + key, GrammarMasks.class, () -> new GrammarMasks(grammar.get(), this));
+    /**
+     * The masks of one pushdown grammar over this vocabulary (from its start state), shared by every request with the
+     * same format ({@code key}).
+     */
+    GrammarMasks masks(String key, Supplier<Recognizer> start) {
+        return shared("grammar:" + key, GrammarMasks.class, () -> new GrammarMasks(start.get(), this));
     }
 
     /** The masks of one regular expression over this vocabulary, shared by every request with the same pattern. */

@@ -35,7 +35,7 @@ public final class JsonGrammar {
     }
 
     /** The state before the first byte. */
-    public JsonRecognizer start() {
-        return JsonRecognizer.start(root);
+    public Recognizer start() {
+        return Recognizer.start(new ValueFrame(root, 0));
     }
 }

@@ -5,9 +5,7 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Structured output for the OpenAI API's {@code response_format} (and vLLM's guided_json / guided_choice /
- * guided_regex): a fresh
- * {@link TokenConstraint} per sequence.
- * Grammars and their mask caches are shared through the {@link GuidedVocabulary}, so equal formats cost one
+ * guided_regex / guided_grammar): a fresh {@link TokenConstraint} per sequence. Grammars and their mask caches are shared through the {@link GuidedVocabulary}, so equal formats cost one
  * compilation.
  */
 public final class StructuredOutput {
@@ -16,7 +14,7 @@ public final class StructuredOutput {
 
     /** {@code {"type": "json_object"}}: any JSON object. */
     public static TokenConstraint jsonObject(GuidedVocabulary vocabulary) {
-        return new GrammarConstraint(vocabulary.masks("json_object", JsonGrammar::anyObject));
+        return new GrammarConstraint(vocabulary.masks("json_object", () -> JsonGrammar.anyObject().start()));
     }
 
     /**
@@ -29,7 +27,7 @@ public final class StructuredOutput {
         if (schema == null || schema.isMissingNode() || schema.isNull()) {
             throw new IllegalArgumentException("json_schema.schema is required");
         }
-        return new GrammarConstraint(vocabulary.masks("schema:" + schema, () -> JsonGrammar.fromSchema(schema)));
+        return new GrammarConstraint(vocabulary.masks("schema:" + schema, () -> JsonGrammar.fromSchema(schema).start()));
     }
 
     /**
@@ -45,6 +43,20 @@ public final class StructuredOutput {
             throw new IllegalArgumentException("guided_regex needs a pattern");
         }
         return new RegexConstraint(vocabulary.regexMasks(pattern));
+    }
+
+    /**
+     * vLLM's {@code guided_grammar}: text of the EBNF grammar {@code grammar} (llama.cpp's GBNF, as xgrammar reads it:
+     * {@link EbnfParser}) from its rule {@code root}, then the end of the sequence.
+     *
+     * @throws IllegalArgumentException when the grammar is not valid, has no root, is left-recursive or has a rule
+     *                                  that can never finish; the message names the place and the problem
+     */
+    public static TokenConstraint grammar(String grammar, GuidedVocabulary vocabulary) {
+        if (grammar == null) {
+            throw new IllegalArgumentException("guided_grammar needs a grammar");
+        }
+        return new GrammarConstraint(vocabulary.masks("ebnf:" + grammar, () -> EbnfGrammar.parse(grammar).start()));
     }
 
     /**

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /** The byte-level JSON recognizer over "any JSON value" and "any object". */
 class JsonRecognizerTest {
 
-    private static JsonRecognizer read(JsonGrammar grammar, String text) {
+    private static Recognizer read(JsonGrammar grammar, String text) {
         return grammar.start().advance(text);
     }
 
@@ -21,7 +21,7 @@ class JsonRecognizerTest {
             "{\"a\": [1, 2, {\"b\": null}], \"c\": \"d\"}", " {\"a\":1}", "[ 1 ,2 ]", "{\n \"k\": \"v\"\n}",
             "[[[[]]]]", "{\"\": {}}"})
     void shouldAcceptCompleteDocuments(String json) {
-        JsonRecognizer r = read(JsonGrammar.anyValue(), json);
+        Recognizer r = read(JsonGrammar.anyValue(), json);
         assertThat(r).as(json).isNotNull();
         assertThat(r.isComplete()).as(json).isTrue();
     }
@@ -30,7 +30,7 @@ class JsonRecognizerTest {
     @ValueSource(strings = {"{", "[1,", "\"abc", "-", "0.", "1e", "1e+", "tr", "{\"a\"", "{\"a\":", "[1, 2",
             "\"\\u00", "\"\\", "\"\\ud83d", "\"\\ud83d\\", "\"\\ud83d\\u", "\"\\ud83d\\ude", "1."})
     void shouldAcceptPrefixesThatAreNotYetDocuments(String json) {
-        JsonRecognizer r = read(JsonGrammar.anyValue(), json);
+        Recognizer r = read(JsonGrammar.anyValue(), json);
         assertThat(r).as(json).isNotNull();
         assertThat(r.isComplete()).as(json).isFalse();
     }
@@ -47,7 +47,7 @@ class JsonRecognizerTest {
     @Test
     void shouldCheckUtf8ByteByByteSoATokenMayEndInsideACharacter() {
         byte[] euro = "\"€\"".getBytes(StandardCharsets.UTF_8); // E2 82 AC
-        JsonRecognizer r = JsonGrammar.anyValue().start();
+        Recognizer r = JsonGrammar.anyValue().start();
         r = r.advance(Arrays.copyOfRange(euro, 0, 2)); // quote + first byte of the euro sign
         assertThat(r).isNotNull();
         assertThat(r.advance('"')).as("a character cut short").isNull();
@@ -92,22 +92,22 @@ class JsonRecognizerTest {
 
     @Test
     void shouldLetATopLevelNumberGoOnAfterItIsComplete() {
-        JsonRecognizer r = read(JsonGrammar.anyValue(), "12");
+        Recognizer r = read(JsonGrammar.anyValue(), "12");
         assertThat(r.isComplete()).isTrue();
         assertThat(r.advance("3.5").isComplete()).isTrue();
     }
 
     @Test
     void shouldMakeEqualStatesEqual() {
-        JsonRecognizer a = read(JsonGrammar.anyObject(), "{\"key\": \"some text");
-        JsonRecognizer b = read(JsonGrammar.anyObject(), "{\"key\": \"other");
+        Recognizer a = read(JsonGrammar.anyObject(), "{\"key\": \"some text");
+        Recognizer b = read(JsonGrammar.anyObject(), "{\"key\": \"other");
         assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
         assertThat(a).isNotEqualTo(read(JsonGrammar.anyObject(), "{\"key\": [\"other"));
     }
 
     @Test
     void shouldCapTheNestingOfFreeValuesWithoutADeadEnd() {
-        JsonRecognizer deep = read(JsonGrammar.anyValue(), "[".repeat(ValueFrame.MAX_FREE_DEPTH - 1));
+        Recognizer deep = read(JsonGrammar.anyValue(), "[".repeat(ValueFrame.MAX_FREE_DEPTH - 1));
         assertThat(deep).isNotNull();
         assertThat(deep.advance("[")).isNull();
         assertThat(deep.advance("1" + "]".repeat(ValueFrame.MAX_FREE_DEPTH - 1)).isComplete()).isTrue();
@@ -117,8 +117,8 @@ class JsonRecognizerTest {
     void shouldCompareDeeplyNestedStatesWithoutOverflowingTheStack() {
         JsonGrammar tree = JsonGrammar.fromSchema(Schemas.parse(Schemas.TREE));
         String open = "{\"v\": 1, \"children\": [".repeat(20_000);
-        JsonRecognizer a = tree.start().advance(open);
-        JsonRecognizer b = tree.start().advance(open);
+        Recognizer a = tree.start().advance(open);
+        Recognizer b = tree.start().advance(open);
         assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
         assertThat(a.advance("{\"v\": 2}").isComplete()).isFalse();
     }

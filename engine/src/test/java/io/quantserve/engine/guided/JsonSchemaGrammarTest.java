@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** JSON schema → language: which documents each supported keyword lets through, and which schemas are refused. */
 class JsonSchemaGrammarTest {
 
-    private static JsonRecognizer read(String schema, String doc) {
+    private static Recognizer read(String schema, String doc) {
         return JsonGrammar.fromSchema(Schemas.parse(schema)).start().advance(doc);
     }
 
@@ -26,7 +26,7 @@ class JsonSchemaGrammarTest {
     })
     void shouldRefusePrefixesThatCannotBeFinished(String schema, String prefix) {
         byte[] bytes = prefix.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); // U+0080-U+00FF: one raw byte
-        JsonRecognizer r = JsonGrammar.fromSchema(Schemas.parse(schema)).start();
+        Recognizer r = JsonGrammar.fromSchema(Schemas.parse(schema)).start();
         for (int i = 0; i < bytes.length - 1; i++) {
             r = r.advance(bytes[i] & 0xff);
             assertThat(r).as("byte %d", i).isNotNull();
@@ -35,7 +35,7 @@ class JsonSchemaGrammarTest {
     }
 
     private static boolean complete(String schema, String doc) {
-        JsonRecognizer r = read(schema, doc);
+        Recognizer r = read(schema, doc);
         return r != null && r.isComplete();
     }
 

@@ -28,9 +28,9 @@ public final class MaskBenchmark {
         for (String schema : List.of("json_object", Schemas.PERSON)) {
             JsonGrammar grammar = schema.equals("json_object") ? JsonGrammar.anyObject()
                     : JsonGrammar.fromSchema(Schemas.parse(schema));
-            GrammarMasks masks = new GrammarMasks(grammar, vocabulary);
+            GrammarMasks masks = new GrammarMasks(grammar.start(), vocabulary);
             for (String prefix : PREFIXES) {
-                JsonRecognizer state = grammar.start().advance(prefix);
+                Recognizer state = grammar.start().advance(prefix);
                 if (state == null) {
                     continue;
                 }

@@ -75,7 +75,7 @@ class StructuredOutputTest {
     void shouldAllowExactlyTheTokensThatContinueTheDocument(String name, int seeds) {
         GuidedVocabulary vocabulary = GuidedVocabulary.of(tokenizer(name));
         for (String schema : List.of(Schemas.PERSON, Schemas.TRICKY, Schemas.PATTERNS, Schemas.RANGES)) {
-            GrammarMasks masks = new GrammarMasks(JsonGrammar.fromSchema(Schemas.parse(schema)), vocabulary);
+            GrammarMasks masks = new GrammarMasks(JsonGrammar.fromSchema(Schemas.parse(schema)).start(), vocabulary);
             checkMasksAlongAWalk(vocabulary, masks, new Random(seeds));
         }
     }
@@ -83,7 +83,7 @@ class StructuredOutputTest {
     private static void checkMasksAlongAWalk(GuidedVocabulary vocabulary, GrammarMasks masks, Random random) {
         GrammarConstraint constraint = new GrammarConstraint(masks);
         for (int step = 0; step < 60 && !constraint.isComplete(); step++) {
-            JsonRecognizer state = constraint.state();
+            Recognizer state = constraint.state();
             long[] bits = masks.compute(state);
             List<Integer> allowed = new ArrayList<>();
             List<Integer> structural = new ArrayList<>(); // closing quotes and separators, so the walk gets around

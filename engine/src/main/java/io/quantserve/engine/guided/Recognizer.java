@@ -4,20 +4,21 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * An immutable state of reading one JSON document of a {@link JsonGrammar}, byte by byte: {@link #advance} gives the
- * state after more bytes, or null when they cannot continue any document of the grammar. Equal states (same frames)
- * are equal objects, which lets masks be cached per state.
+ * An immutable state of reading one document of a pushdown grammar (a {@link JsonGrammar}, an {@link EbnfGrammar}),
+ * byte by byte: {@link #advance} gives the state after more bytes, or null when they cannot continue any document of
+ * the grammar. Equal states (same frames) are equal objects, which lets masks be cached per state.
  */
-public final class JsonRecognizer {
-    private final Stack[] stacks; // alternatives (anyOf); never empty
+public final class Recognizer {
+    private final Stack[] stacks; // alternatives (anyOf, a grammar's ambiguity); never empty
     private int hash;
 
-    JsonRecognizer(Stack[] stacks) {
+    Recognizer(Stack[] stacks) {
         this.stacks = stacks;
     }
 
-    static JsonRecognizer start(ValueSpec root) {
-        return new JsonRecognizer(new Stack[] {Stack.DONE.push(new ValueFrame(root, 0))});
+    /** The state before the first byte, with {@code first} on top of the bottom frame. */
+    static Recognizer start(Frame first) {
+        return new Recognizer(new Stack[] {Stack.DONE.push(first)});
     }
 
     Stack[] stacks() {
@@ -25,13 +26,13 @@ public final class JsonRecognizer {
     }
 
     /** The state after byte b (0..255), or null when no document of the grammar continues with it. */
-    public JsonRecognizer advance(int b) {
+    public Recognizer advance(int b) {
         Stack[] next = Stacks.step(stacks, b & 0xff);
-        return next == null ? null : new JsonRecognizer(next);
+        return next == null ? null : new Recognizer(next);
     }
 
     /** The state after all of {@code bytes}, or null when they cannot continue a document. */
-    public JsonRecognizer advance(byte[] bytes) {
+    public Recognizer advance(byte[] bytes) {
         Stack[] current = stacks;
         for (byte b : bytes) {
             current = Stacks.step(current, b & 0xff);
@@ -39,11 +40,11 @@ public final class JsonRecognizer {
                 return null;
             }
         }
-        return new JsonRecognizer(current);
+        return new Recognizer(current);
     }
 
     /** The state after the UTF-8 bytes of {@code text}, or null. */
-    public JsonRecognizer advance(String text) {
+    public Recognizer advance(String text) {
         return advance(text.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -59,7 +60,7 @@ public final class JsonRecognizer {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof JsonRecognizer r && Arrays.equals(stacks, r.stacks);
+        return o instanceof Recognizer r && Arrays.equals(stacks, r.stacks);
     }
 
     @Override
