@@ -23,8 +23,10 @@ import org.apache.lucene.util.automaton.Operations;
  * A context-free language written in EBNF (vLLM's {@code guided_grammar}; the syntax is {@link EbnfParser}'s), read
  * byte by byte by the same pushdown {@link Recognizer} as JSON grammars: a rule's alternatives are tried together, a
  * stretch without rule references (literals, classes and their repeats, rules made only of such) is one byte
- * automaton, a repetition of rules is a right-recursive rule. Left recursion ({@code expr ::= expr "+" term}) is
- * refused, as is a rule that can never finish, so every state the recognizer reaches can still end the text.
+ * automaton, a repetition of rules is a right-recursive rule, and direct left recursion
+ * ({@code expr ::= expr "+" term | term}) is rewritten as such a repetition. Left recursion through other rules or
+ * parts that may be empty is refused, as is a rule that can never finish, so every state the recognizer reaches can
+ * still end the text.
  */
 public final class EbnfGrammar {
     private final Recognizer start;
@@ -52,28 +54,171 @@ public final class EbnfGrammar {
         return start;
     }
 
+    private static final Automaton ANY = CodePointSet.all().automaton();
+
     private static final class Compiler {
         private final Map<String, Expr> source;
         private final Map<String, EbnfRule> named = new LinkedHashMap<>();
         private final List<EbnfRule> all = new ArrayList<>();
         private final Map<String, Automaton> regular = new HashMap<>(); // a rule's language, null if recursive
         private final Set<String> visiting = new HashSet<>();
+        private final Set<String> emptyOnly = new HashSet<>(); // "r (not empty)" rules that would match nothing
 
         Compiler(Map<String, Expr> source) {
-            this.source = source;
+            this.source = new LinkedHashMap<>(source);
         }
 
         Recognizer compile() {
             if (!source.containsKey("root")) {
                 throw new IllegalArgumentException("grammar: no rule 'root ::= ...' to start from");
             }
+            rewriteNullableLoops();
             source.keySet().forEach(name -> named.put(name, rule("rule '" + name + "'")));
             source.forEach((name, body) -> named.get(name).define(alternatives(body, "rule '" + name + "'")));
+            named.values().forEach(this::removeDirectLeftRecursion);
             Alternative start = new Alternative(new Object[] {named.get("root")});
             settleNullable(start);
             refuseUnfinishable();
             refuseLeftRecursion();
             return Recognizer.start(new RuleFrame(start, 0));
+        }
+
+        /**
+         * {@code x*} where x can match the empty text would be a left-recursive loop ({@code R ::= x R | ""}, x empty):
+         * it is {@code (x without the empty text)*}, the same language. For a rule r inside x that means a rule
+         * "r (not empty)", made here from r's body the same way (and for the rules that one refers to, in turn).
+         */
+        private void rewriteNullableLoops() {
+            Set<String> nullable = new HashSet<>();
+            boolean changed = true;
+            while (changed) {
+                changed = false;
+                for (Map.Entry<String, Expr> rule : source.entrySet()) {
+                    if (!nullable.contains(rule.getKey()) && nullable(rule.getValue(), nullable)) {
+                        changed = nullable.add(rule.getKey());
+                    }
+                }
+            }
+            List<String> pending = new ArrayList<>(source.keySet());
+            while (!pending.isEmpty()) {
+                String name = pending.removeLast();
+                source.put(name, withoutNullableLoops(source.get(name), nullable, pending));
+            }
+        }
+
+        private Expr withoutNullableLoops(Expr e, Set<String> nullable, List<String> pending) {
+            return switch (e) {
+                case Chars chars -> chars;
+                case Ref ref -> ref;
+                case Seq seq -> new Seq(seq.items().stream().map(i -> withoutNullableLoops(i, nullable, pending))
+                        .toList());
+                case Alt alt -> new Alt(alt.alternatives().stream()
+                        .map(a -> withoutNullableLoops(a, nullable, pending)).toList());
+                case Repeat r -> {
+                    Expr item = withoutNullableLoops(r.item(), nullable, pending);
+                    if (r.max() >= 0 || !nullable(item, nullable)) {
+                        yield new Repeat(item, r.min(), r.max(), r.at());
+                    }
+                    Expr nonEmpty = nonEmpty(item, nullable, pending);
+                    yield nonEmpty == null ? new Seq(List.of()) : new Repeat(nonEmpty, 0, -1, r.at());
+                }
+            };
+        }
+
+        /** The non-empty texts of e, or null when the empty text is all it matches. */
+        private Expr nonEmpty(Expr e, Set<String> nullable, List<String> pending) {
+            if (!nullable(e, nullable)) {
+                return e;
+            }
+            return switch (e) {
+                case Chars chars -> {
+                    Automaton a = Operations.intersection(chars.automaton(), Operations.concatenate(ANY,
+                            Operations.repeat(ANY)));
+                    yield Operations.isEmpty(a) ? null : new Chars(a);
+                }
+                case Ref ref -> {
+                    String name = ref.name() + " (not empty)";
+                    if (!source.containsKey(name) && !emptyOnly.contains(name)) {
+                        source.put(name, new Seq(List.of())); // while its body is made: refs to it resolve
+                        Expr body = nonEmpty(source.get(ref.name()), nullable, pending);
+                        if (body == null) {
+                            source.remove(name);
+                            emptyOnly.add(name);
+                        } else {
+                            source.put(name, body);
+                            pending.add(name);
+                        }
+                    }
+                    yield source.containsKey(name) ? new Ref(name, ref.at()) : null;
+                }
+                case Seq seq -> { // every item can be empty: the first non-empty one, then any of the rest
+                    List<Expr> alternatives = new ArrayList<>();
+                    for (int i = 0; i < seq.items().size(); i++) {
+                        Expr first = nonEmpty(seq.items().get(i), nullable, pending);
+                        if (first != null) {
+                            List<Expr> items = new ArrayList<>(List.of(first));
+                            items.addAll(seq.items().subList(i + 1, seq.items().size()));
+                            alternatives.add(new Seq(items));
+                        }
+                    }
+                    yield alternatives.isEmpty() ? null : new Alt(alternatives);
+                }
+                case Alt alt -> {
+                    List<Expr> alternatives = alt.alternatives().stream().map(a -> nonEmpty(a, nullable, pending))
+                            .filter(a -> a != null).toList();
+                    yield alternatives.isEmpty() ? null : new Alt(alternatives);
+                }
+                case Repeat r -> { // x{m,n} without the empty text is (x without it){1,n}
+                    Expr item = nonEmpty(r.item(), nullable, pending);
+                    yield item == null || r.max() == 0 ? null : new Repeat(item, 1, r.max(), r.at());
+                }
+            };
+        }
+
+        private static boolean nullable(Expr e, Set<String> nullable) {
+            return switch (e) {
+                case Chars chars -> chars.automaton().getNumStates() > 0 && chars.automaton().isAccept(0);
+                case Ref ref -> nullable.contains(ref.name());
+                case Seq seq -> seq.items().stream().allMatch(i -> nullable(i, nullable));
+                case Alt alt -> alt.alternatives().stream().anyMatch(a -> nullable(a, nullable));
+                case Repeat r -> r.min() == 0 || nullable(r.item(), nullable);
+            };
+        }
+
+        /**
+         * {@code A ::= A x | A y | b | c} becomes {@code A ::= b A' | c A'} and {@code A' ::= x A' | y A' | ""}: the
+         * same text, read left to right ({@code A ::= A} alone adds nothing and goes).
+         */
+        private void removeDirectLeftRecursion(EbnfRule rule) {
+            List<Alternative> recursive = new ArrayList<>();
+            List<Alternative> base = new ArrayList<>();
+            for (Alternative a : rule.alternatives()) {
+                Object[] e = a.elements();
+                if (e.length > 0 && e[0] == rule) {
+                    if (e.length > 1) {
+                        recursive.add(a);
+                    }
+                } else {
+                    base.add(a);
+                }
+            }
+            if (recursive.isEmpty() && base.size() == rule.alternatives().length) {
+                return;
+            }
+            EbnfRule rest = rule("what follows " + rule.what() + " in its left recursion");
+            List<Alternative> restAlternatives = new ArrayList<>();
+            for (Alternative a : recursive) {
+                restAlternatives.add(append(List.of(a.elements()).subList(1, a.elements().length), rest));
+            }
+            restAlternatives.add(new Alternative(new Object[0]));
+            rest.define(restAlternatives.toArray(Alternative[]::new));
+            rule.define(base.stream().map(a -> append(List.of(a.elements()), rest)).toArray(Alternative[]::new));
+        }
+
+        private static Alternative append(List<Object> elements, EbnfRule last) {
+            List<Object> out = new ArrayList<>(elements);
+            out.add(last);
+            return new Alternative(out.toArray());
         }
 
         private EbnfRule rule(String what) {
@@ -293,8 +438,10 @@ public final class EbnfGrammar {
                 List<String> cycle = path.subList(path.indexOf(rule), path.size()).stream().map(EbnfRule::what)
                         .toList();
                 throw new IllegalArgumentException("grammar: " + rule.what() + " is left-recursive (" + String.join(
-                        " -> ", cycle) + "): it can come back to itself before reading anything; write it with a "
-                        + "repetition instead, e.g. expr ::= term (\"+\" term)*");
+                        " -> ", cycle) + "): it can come back to itself before reading anything, through other rules"
+                        + " or parts that may be empty; only a rule whose alternative starts with the rule itself"
+                        + " (expr ::= expr \"+\" term | term) is supported, or write it with a repetition:"
+                        + " expr ::= term (\"+\" term)*");
             }
             state.put(rule, 1);
             for (Alternative a : rule.alternatives()) {

@@ -4,22 +4,28 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.lucene.util.automaton.Automata;
 import org.apache.lucene.util.automaton.Automaton;
 import org.apache.lucene.util.automaton.Operations;
 
 /**
- * Reads a grammar in the EBNF of llama.cpp's GBNF and xgrammar (vLLM's {@code guided_grammar}): rules
+ * Reads a grammar in xgrammar's EBNF (vLLM's {@code guided_grammar}; a superset of llama.cpp's GBNF): rules
  * {@code name ::= alternatives}, alternatives separated by {@code |}, sequences of {@code "literals"},
- * {@code [character classes]} (negated with {@code ^}, ranges with {@code -}), {@code .} (any character), rule names
- * and {@code ( groups )}, each optionally followed by {@code * + ?} or {@code {m}}, {@code {m,}}, {@code {m,n}},
- * {@code {,n}}; escapes {@code \n \r \t \\ \" \' \[ \] \- \^ \xHH \\uHHHH \UHHHHHHHH}; {@code #} comments to the end of
- * the line. Whitespace (newlines too) only separates: a rule ends where the next {@code name ::=} begins. The
- * grammar starts at {@code root}.
+ * {@code [character classes]} (negated with {@code ^}, ranges with {@code -}, {@code [^]} any character), {@code .}
+ * (any character), rule names, {@code ( groups )} and the macro {@code Regex("pattern")} (Python's {@code re} syntax,
+ * {@code .} matching newlines too), each optionally followed by {@code * + ?} or {@code {m}}, {@code {m,}},
+ * {@code {m,n}}, {@code {,n}}; escapes {@code \n \r \t \b \f \a \v \0 \e}, a backslash before punctuation for the
+ * character itself, {@code \x} with 1-8 hex digits, {@code \\u} with 4 and {@code \U} with 8; {@code #} comments to
+ * the end of the line. Whitespace (newlines too) only separates: a rule ends where the next {@code name ::=} begins.
+ * The grammar starts at {@code root}. Refused by name: rule options ({@code name[...] ::=}), lookahead assertions,
+ * the other macros, token references.
  */
 final class EbnfParser {
     /** Repeat counts above this are refused (as a regular expression's are). */
     static final int MAX_REPEAT = 1000;
+    private static final Set<String> MACROS = Set.of("TagDispatch", "Token", "ExcludeToken", "TokenTagDispatch",
+            "Substring");
     private static final CodePointSet SURROGATES = CodePointSet.of(Character.MIN_SURROGATE, Character.MAX_SURROGATE);
 
     /** A part of a rule's right-hand side, {@code at} its place in the text (for messages). */
@@ -72,6 +78,9 @@ final class EbnfParser {
                 throw error("expected a rule name");
             }
             skipSpace();
+            if (pos < text.length() && text.charAt(pos) == '[') {
+                throw error("rule options such as '" + name + "[max_tokens=...]' are not supported");
+            }
             if (!text.startsWith("::=", pos)) {
                 throw error("expected '::=' after the rule name '" + name + "'");
             }
@@ -208,8 +217,51 @@ final class EbnfParser {
                 if (name.isEmpty()) {
                     throw error("unexpected '" + new String(Character.toChars(text.codePointAt(pos))) + "'");
                 }
+                if (name.equals("Regex")) {
+                    return regexMacro(at);
+                }
+                if (MACROS.contains(name)) {
+                    throw new IllegalArgumentException("grammar: " + at + ": the macro " + name
+                            + " is not supported (Regex is)");
+                }
                 return new Ref(name, at);
             }
+        }
+    }
+
+    /** {@code Regex("pattern")}: the text the pattern matches whole. */
+    private Expr regexMacro(String at) {
+        skipSpace();
+        if (pos == text.length() || text.charAt(pos) != '(') {
+            throw error("expected '(' after Regex");
+        }
+        pos++;
+        skipSpace();
+        if (pos == text.length() || text.charAt(pos) != '"') {
+            throw error("Regex takes one string literal, its pattern");
+        }
+        int patternAt = pos;
+        pos++;
+        StringBuilder pattern = new StringBuilder();
+        while (pos < text.length() && text.charAt(pos) != '"' && text.charAt(pos) != '\n') {
+            pattern.appendCodePoint(character());
+        }
+        if (pos == text.length() || text.charAt(pos) != '"') {
+            throw new IllegalArgumentException("grammar: " + at(patternAt) + ": the literal is never closed with '\"'");
+        }
+        pos++;
+        skipSpace();
+        if (pos < text.length() && text.charAt(pos) == ',') {
+            throw error("Regex's named arguments (json_string, flags) are not supported");
+        }
+        if (pos == text.length() || text.charAt(pos) != ')') {
+            throw error("expected ')' closing Regex(");
+        }
+        pos++;
+        try {
+            return new Chars(PythonRegex.parseDotAll(pattern.toString()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("grammar: " + at + ": Regex(...): " + e.getMessage());
         }
     }
 
@@ -251,6 +303,9 @@ final class EbnfParser {
                 pos++;
                 break;
             }
+            if (text.charAt(pos) == '\n') {
+                throw error("a character class ends at the end of its line: write a newline as \\n");
+            }
             int lo = character();
             int hi = lo;
             if (pos + 1 < text.length() && text.charAt(pos) == '-' && text.charAt(pos + 1) != ']') {
@@ -263,7 +318,7 @@ final class EbnfParser {
             }
             members.add(CodePointSet.of(lo, hi));
         }
-        if (members.isEmpty()) {
+        if (members.isEmpty() && !negated) {
             throw new IllegalArgumentException("grammar: " + at + ": the character class is empty");
         }
         CodePointSet set = CodePointSet.union(members);
@@ -291,27 +346,32 @@ final class EbnfParser {
             case 'n' -> '\n';
             case 'r' -> '\r';
             case 't' -> '\t';
-            case '\\', '"', '\'', '[', ']', '-', '^', '/' -> e;
-            case 'x' -> hex(2, at);
-            case 'u' -> hex(4, at);
-            case 'U' -> hex(8, at);
+            case 'b' -> '\b';
+            case 'f' -> '\f';
+            case 'a' -> 0x07;
+            case 'v' -> 0x0b;
+            case '0' -> 0;
+            case 'e' -> 0x1b;
+            case '\\', '"', '\'', '?', '[', ']', '-', '^', '/', '$', '.', '*', '+', '(', ')', '{', '}', '|' -> e;
+            case 'x' -> hex(1, 8, at);
+            case 'u' -> hex(4, 4, at);
+            case 'U' -> hex(8, 8, at);
             default -> throw new IllegalArgumentException("grammar: " + at + ": unknown escape '\\" + e + "'");
         };
     }
 
-    private int hex(int digits, String at) {
-        if (pos + digits > text.length()) {
-            throw new IllegalArgumentException("grammar: " + at + ": the escape needs " + digits + " hex digits");
-        }
+    /** The code point of {@code min} to {@code max} hex digits (as many as there are, up to max). */
+    private int hex(int min, int max, String at) {
         int value = 0;
-        for (int i = 0; i < digits; i++) {
-            int d = Character.digit(text.charAt(pos + i), 16);
-            if (d < 0) {
-                throw new IllegalArgumentException("grammar: " + at + ": the escape needs " + digits + " hex digits");
-            }
-            value = value * 16 + d;
+        int digits = 0;
+        while (digits < max && pos < text.length() && Character.digit(text.charAt(pos), 16) >= 0) {
+            value = value * 16 + Character.digit(text.charAt(pos++), 16);
+            digits++;
         }
-        pos += digits;
+        if (digits < min) {
+            throw new IllegalArgumentException("grammar: " + at + ": the escape needs " + (min == max ? "" : "at least ")
+                    + min + " hex digit" + (min == 1 ? "" : "s"));
+        }
         if (value > CodePointSet.MAX || (value >= Character.MIN_SURROGATE && value <= Character.MAX_SURROGATE)) {
             throw new IllegalArgumentException("grammar: " + at + ": the escape is not a Unicode scalar value");
         }
@@ -331,7 +391,7 @@ final class EbnfParser {
                 || c == '.';
     }
 
-    /** Whether a new rule ({@code name ::=}) begins here. */
+    /** Whether a new rule ({@code name ::=}, or {@code name[options] ::=}) begins here. */
     private boolean atRuleStart() {
         int save = pos;
         try {
@@ -339,6 +399,14 @@ final class EbnfParser {
                 return false;
             }
             skipSpace();
+            if (pos < text.length() && text.charAt(pos) == '[') { // rule options, refused once read as a rule
+                int close = text.indexOf(']', pos);
+                if (close < 0 || text.substring(pos, close).contains("\n")) {
+                    return false;
+                }
+                pos = close + 1;
+                skipSpace();
+            }
             return text.startsWith("::=", pos);
         } finally {
             pos = save;

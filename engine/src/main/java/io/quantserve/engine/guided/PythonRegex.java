@@ -41,11 +41,13 @@ final class PythonRegex {
 
     private final String pattern;
     private final boolean search; // a JSON schema pattern: ECMAScript's meaning where it differs, found anywhere
+    private final boolean dotAll; // '.' matches a newline too
     private int pos;
 
-    private PythonRegex(String pattern, boolean search) {
+    private PythonRegex(String pattern, boolean search, boolean dotAll) {
         this.pattern = pattern;
         this.search = search;
+        this.dotAll = dotAll;
     }
 
     /**
@@ -55,7 +57,12 @@ final class PythonRegex {
      *                                  construct that is not supported
      */
     static Automaton parse(String pattern) {
-        return new PythonRegex(pattern, false).whole();
+        return new PythonRegex(pattern, false, false).whole();
+    }
+
+    /** As {@link #parse}, with {@code .} matching every character, newlines too (Python's {@code re.DOTALL}). */
+    static Automaton parseDotAll(String pattern) {
+        return new PythonRegex(pattern, false, true).whole();
     }
 
     /**
@@ -67,7 +74,7 @@ final class PythonRegex {
      * @throws IllegalArgumentException as {@link #parse}
      */
     static Automaton parseSearch(String pattern) {
-        return new PythonRegex(pattern, true).whole();
+        return new PythonRegex(pattern, true, false).whole();
     }
 
     private Automaton whole() {
@@ -152,7 +159,7 @@ final class PythonRegex {
         return switch (c) {
             case '(' -> group(at, atStart);
             case '[' -> Part.of(characterClass(at).automaton());
-            case '.' -> Part.of((search ? ECMA_DOT : ANY_BUT_NEWLINE).automaton());
+            case '.' -> Part.of((dotAll ? ANYTHING : search ? ECMA_DOT : ANY_BUT_NEWLINE).automaton());
             case '^' -> startAnchor(at, atStart);
             case '$' -> new Part(null, false, true);
             case '*', '+', '?' -> throw error("nothing to repeat", at);

@@ -133,7 +133,8 @@ class EbnfConstraintTest {
         int x = token;
         assertThatThrownBy(() -> constraint.accept(x)).hasMessageContaining("does not continue");
         assertThat(vocabulary.masks("ebnf:" + SQL, () -> null)).isSameAs(vocabulary.masks("ebnf:" + SQL, () -> null));
-        assertThatThrownBy(() -> StructuredOutput.grammar("root ::= root \"a\" | \"a\"", vocabulary))
+        assertThatThrownBy(() -> StructuredOutput.grammar("root ::= a\na ::= b \"x\" | \"y\"\nb ::= a \"z\"",
+                vocabulary))
                 .hasMessageContaining("left-recursive");
     }
 

@@ -58,9 +58,12 @@ interface SamplingFields {
     /** vLLM: the whole output matches this regular expression (Python's re syntax) */
     JsonNode guidedRegex();
 
-    /** vLLM: refused (not supported), so that a constraint is never silently dropped */
+    /** vLLM: the whole output is text of this EBNF grammar (llama.cpp's GBNF, as xgrammar reads it) */
     JsonNode guidedGrammar();
 
-    /** vLLM's newer spelling of the guided fields: {@code {"json" | "choice" | "json_object" | "regex" | ...: ...}} */
+    /**
+     * vLLM's newer spelling of the guided fields: {@code {"json" | "choice" | "json_object" | "regex" | "grammar":
+     * ...}}
+     */
     JsonNode structuredOutputs();
 }

@@ -7,6 +7,7 @@ import io.quantserve.node.engine.NodeEngine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
@@ -15,9 +16,9 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.MissingNode;
 
 /**
- * {@code response_format}, vLLM's {@code guided_json} / {@code guided_choice} / {@code guided_regex}, or a tool call's
- * JSON → a constraint
- * factory (one constraint per choice), or null for free text. The token vocabulary the constraints mask with is built once, at start-up.
+ * {@code response_format}, vLLM's {@code guided_json} / {@code guided_choice} / {@code guided_regex} /
+ * {@code guided_grammar}, or a tool call's JSON → a constraint factory (one constraint per choice), or null for free
+ * text. The token vocabulary the constraints mask with is built once, at start-up.
  */
 @Component
 class StructuredOutputs {
@@ -34,13 +35,13 @@ class StructuredOutputs {
     }
 
     /** The kinds of constraint vLLM's structured_outputs names that no guide here enforces. */
-    private static final List<String> REFUSED = List.of("grammar", "structural_tag");
+    private static final List<String> REFUSED = List.of("structural_tag");
 
     /**
      * The request's output constraint: {@code response_format}, or vLLM's {@code guided_json} / {@code guided_choice} /
-     * {@code guided_regex} or their newer spelling {@code structured_outputs: {"json" | "choice" | "regex" |
-     * "json_object": ...}} — one of them at most; null for free text. Grammars are refused by name (never silently
-     * dropped).
+     * {@code guided_regex} / {@code guided_grammar} or their newer spelling {@code structured_outputs: {"json" |
+     * "choice" | "regex" | "grammar" | "json_object": ...}} — one of them at most; null for free text. Structural tags
+     * are refused by name (never silently dropped).
      */
     Supplier<TokenConstraint> constraint(SamplingFields request) {
         boolean ignoreEos = Boolean.TRUE.equals(request.ignoreEos());
@@ -56,7 +57,10 @@ class StructuredOutputs {
         return switch (one.param()) {
             case "response_format" -> constraint(one.value(), ignoreEos);
             case "guided_choice", "structured_outputs.choice" -> choice(one.param(), one.value(), ignoreEos);
-            case "guided_regex", "structured_outputs.regex" -> regex(one.param(), one.value(), ignoreEos);
+            case "guided_regex", "structured_outputs.regex" ->
+                    text(one.param(), one.value(), ignoreEos, "a regular expression", StructuredOutput::regex);
+            case "guided_grammar", "structured_outputs.grammar" ->
+                    text(one.param(), one.value(), ignoreEos, "an EBNF grammar", StructuredOutput::grammar);
             case "structured_outputs.json_object" -> {
                 checkCanEnd(one.param(), ignoreEos);
                 yield () -> StructuredOutput.jsonObject(vocabulary);
@@ -80,7 +84,7 @@ class StructuredOutputs {
         add(asked, "guided_json", request.guidedJson());
         add(asked, "guided_choice", request.guidedChoice());
         add(asked, "guided_regex", request.guidedRegex());
-        refuse("guided_grammar", request.guidedGrammar());
+        add(asked, "guided_grammar", request.guidedGrammar());
         JsonNode structured = nullToMissing(request.structuredOutputs());
         if (!structured.isMissingNode()) {
             if (!structured.isObject()) {
@@ -93,6 +97,7 @@ class StructuredOutputs {
             add(asked, "structured_outputs.json", structured.get("json"));
             add(asked, "structured_outputs.choice", structured.get("choice"));
             add(asked, "structured_outputs.regex", structured.get("regex"));
+            add(asked, "structured_outputs.grammar", structured.get("grammar"));
             if (structured.path("json_object").asBoolean(false)) {
                 asked.add(new Asked("structured_outputs.json_object", structured.get("json_object")));
             }
@@ -109,7 +114,8 @@ class StructuredOutputs {
     private static void refuse(String param, JsonNode value) {
         if (!nullToMissing(value).isMissingNode()) {
             throw OpenAiException.invalid(param, param + " is not supported (supported: response_format, guided_json,"
-                    + " guided_choice, guided_regex, structured_outputs json / choice / regex / json_object)");
+                    + " guided_choice, guided_regex, guided_grammar, structured_outputs json / choice / regex / grammar /"
+                    + " json_object)");
         }
     }
 
@@ -149,19 +155,20 @@ class StructuredOutputs {
         return () -> StructuredOutput.choice(choices, vocabulary);
     }
 
-    /** A regular expression (Python's re syntax) the whole reply must match. */
-    private Supplier<TokenConstraint> regex(String param, JsonNode value, boolean ignoreEos) {
+    /** A regular expression (Python's re syntax) or an EBNF grammar, given as text, the whole reply must match. */
+    private Supplier<TokenConstraint> text(String param, JsonNode value, boolean ignoreEos, String what,
+            BiFunction<String, GuidedVocabulary, TokenConstraint> compile) {
         if (!value.isString()) {
-            throw OpenAiException.invalid(param, param + " must be a regular expression as a string");
+            throw OpenAiException.invalid(param, param + " must be " + what + " as a string");
         }
-        String pattern = value.asString();
+        String text = value.asString();
         checkCanEnd(param, ignoreEos);
         try {
-            StructuredOutput.regex(pattern, vocabulary); // compiles (and caches) the pattern: refuse bad ones now
+            compile.apply(text, vocabulary); // compiles (and caches) it: refuse bad ones now
         } catch (IllegalArgumentException e) {
             throw OpenAiException.invalid(param, e.getMessage());
         }
-        return () -> StructuredOutput.regex(pattern, vocabulary);
+        return () -> compile.apply(text, vocabulary);
     }
 
     private static JsonNode nullToMissing(JsonNode node) {
