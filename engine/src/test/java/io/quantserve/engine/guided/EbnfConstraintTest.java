@@ -33,7 +33,7 @@ class EbnfConstraintTest {
             term ::= [0-9]{1,3} | "(" expr ")"
             """;
     static final String JSON = """
-            root   ::= object
+            root   ::= ws object
             value  ::= object | array | string | number | ("true" | "false" | "null") ws
             object ::= "{" ws ( string ":" ws value ("," ws string ":" ws value)* )? "}" ws
             array  ::= "[" ws ( value ("," ws value)* )? "]" ws

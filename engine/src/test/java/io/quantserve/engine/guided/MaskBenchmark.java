@@ -1,7 +1,9 @@
 package io.quantserve.engine.guided;
 
 import io.quantserve.engine.tokenizer.Tokenizer;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Cost of one mask, not a test: run its main from the test classpath. For each fixture tokenizer and a few states,
@@ -25,12 +27,14 @@ public final class MaskBenchmark {
         GuidedVocabulary vocabulary = GuidedVocabulary.of(tokenizer);
         System.out.printf("%s: vocabulary of %d tokens, trie of %d nodes built in %.0f ms%n", name, vocabulary.size(),
                 vocabulary.trie().nodeCount(), (System.nanoTime() - t0) / 1e6);
-        for (String schema : List.of("json_object", Schemas.PERSON)) {
-            JsonGrammar grammar = schema.equals("json_object") ? JsonGrammar.anyObject()
-                    : JsonGrammar.fromSchema(Schemas.parse(schema));
-            GrammarMasks masks = new GrammarMasks(grammar.start(), vocabulary);
+        Map<String, Recognizer> grammars = new LinkedHashMap<>();
+        grammars.put("json_object", JsonGrammar.anyObject().start());
+        grammars.put("PERSON", JsonGrammar.fromSchema(Schemas.parse(Schemas.PERSON)).start());
+        grammars.put("EBNF json", EbnfGrammar.parse(EbnfConstraintTest.JSON).start()); // any object, as EBNF
+        for (Map.Entry<String, Recognizer> grammar : grammars.entrySet()) {
+            GrammarMasks masks = new GrammarMasks(grammar.getValue(), vocabulary);
             for (String prefix : PREFIXES) {
-                Recognizer state = grammar.start().advance(prefix);
+                Recognizer state = grammar.getValue().advance(prefix);
                 if (state == null) {
                     continue;
                 }
@@ -58,8 +62,7 @@ public final class MaskBenchmark {
                 }
                 double cached = (System.nanoTime() - start) / 1e6 / 1000;
                 System.out.printf("  %-11s after %-40s %6d allowed: %7.2f ms uncached, %6.3f ms cached%n",
-                        schema.equals("json_object") ? "json_object" : "PERSON", "'" + shorten(prefix) + "'",
-                        allowed, uncached, cached);
+                        grammar.getKey(), "'" + shorten(prefix) + "'", allowed, uncached, cached);
             }
         }
     }

@@ -16,7 +16,10 @@ import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** vLLM's guided_choice, guided_json and guided_regex (extra fields clients send through extra_body), on stories260K. */
+/**
+ * vLLM's guided_choice, guided_json, guided_regex and guided_grammar (extra fields clients send through extra_body), on
+ * stories260K.
+ */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class GuidedDecodingApiTest {
     static final JsonMapper JSON = NodeHttp.JSON;
@@ -82,6 +85,42 @@ class GuidedDecodingApiTest {
     }
 
     @Test
+    void guidedGrammarRepliesWithTextOfTheGrammarWholeAndStreamed() throws Exception {
+        String grammar = "root ::= list\nlist ::= \"[\" (item (\", \" item){0,3})? \"]\"  # nested lists of numbers\n"
+                + "item ::= [1-9] [0-9]{0,2} | list\n";
+        Set<String> seen = new HashSet<>();
+        for (int seed = 0; seed < 6; seed++) {
+            JsonNode choice = ok("/v1/completions", "{\"prompt\": \"The numbers were\", \"max_tokens\": 80,"
+                    + " \"temperature\": 1.0, \"seed\": " + seed + ", \"guided_grammar\": "
+                    + JSON.writeValueAsString(grammar) + "}").path("choices").get(0);
+            String text = choice.path("text").asString();
+            if (choice.path("finish_reason").asString().equals("stop")) {
+                assertThat(isNestedNumberList(JSON.readTree(text))).as(text).isTrue();
+                seen.add(text);
+            }
+        }
+        assertThat(seen).as("sampling reaches more than one finished list").hasSizeGreaterThan(1);
+
+        HttpResponse<String> stream = post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\":"
+                + " \"Where did Tim go?\"}], \"max_tokens\": 40, \"stream\": true, \"structured_outputs\": {\"grammar\": "
+                + JSON.writeValueAsString("root ::= \"Tim went to the \" place \".\"\nplace ::= \"park\" | \"sea\""
+                + " | [a-z]{3,8} \" hill\"") + "}}");
+        assertThat(streamedContent(stream)).matches("Tim went to the (park|sea|[a-z]{3,8} hill)\\.");
+    }
+
+    private static boolean isNestedNumberList(JsonNode node) {
+        if (!node.isArray()) {
+            return false;
+        }
+        for (JsonNode item : node) {
+            if (!(item.isIntegralNumber() && item.asInt() >= 1 && item.asInt() <= 999) && !isNestedNumberList(item)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
     void jsonSchemaKeepsStringPatternsFormatsAndNumberRanges() throws Exception {
         String schema = "{\"type\": \"object\", \"properties\": {\"code\": {\"type\": \"string\", \"pattern\":"
                 + " \"^[A-Z]{3}-\\\\d+$\", \"maxLength\": 7}, \"day\": {\"type\": \"string\", \"format\": \"date\"},"
@@ -108,15 +147,20 @@ class GuidedDecodingApiTest {
         assertRefused("{\"prompt\": \"a\", \"guided_regex\": [\"a\"]}", "guided_regex", "as a string");
         assertRefused("{\"prompt\": \"a\", \"guided_regex\": \"a+\", \"ignore_eos\": true}", "ignore_eos",
                 "guided_regex");
-        assertRefused("{\"prompt\": \"a\", \"guided_grammar\": \"root ::= 'a'\"}", "guided_grammar", "not supported");
+        assertRefused("{\"prompt\": \"a\", \"guided_grammar\": \"root ::= 'a'\"}", "guided_grammar",
+                "grammar: line 1, column 10: unexpected '");
+        assertRefused("{\"prompt\": \"a\", \"guided_grammar\": \"root ::= \\\"a\\\"\", \"ignore_eos\": true}",
+                "ignore_eos", "guided_grammar");
         assertRefused("{\"prompt\": \"a\", \"guided_choice\": []}", "guided_choice", "at least one");
         assertRefused("{\"prompt\": \"a\", \"guided_choice\": \"yes\"}", "guided_choice", "list of strings");
         assertRefused("{\"prompt\": \"a\", \"guided_choice\": [\"a\"], \"guided_json\": {\"type\": \"object\"}}",
                 "guided_choice", "only one structured output");
         assertRefused("{\"prompt\": \"a\", \"guided_choice\": [\"a\"], \"response_format\": {\"type\":"
                 + " \"json_object\"}}", "guided_choice", "only one structured output");
-        assertRefused("{\"prompt\": \"a\", \"structured_outputs\": {\"grammar\": \"root ::= 'a'\"}}",
-                "structured_outputs.grammar", "not supported");
+        assertRefused("{\"prompt\": \"a\", \"structured_outputs\": {\"grammar\": \"root ::= a\\na ::= b \\\"x\\\"\\n"
+                + "b ::= a \\\"y\\\" | \\\"z\\\"\"}}", "structured_outputs.grammar", "rule 'a' is left-recursive");
+        assertRefused("{\"prompt\": \"a\", \"structured_outputs\": {\"structural_tag\": {}}}",
+                "structured_outputs.structural_tag", "not supported");
         assertRefused("{\"prompt\": \"a\", \"structured_outputs\": {\"regex\": \"a\", \"choice\": [\"a\"]}}",
                 "structured_outputs.regex", "only one structured output");
         assertRefused("{\"prompt\": \"a\", \"structured_outputs\": {\"choice\": [\"a\"], \"json\": {}}}",
