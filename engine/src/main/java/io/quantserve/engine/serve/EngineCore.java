@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -205,13 +206,16 @@ public final class EngineCore {
             } else {
                 // raw distribution first: masks must not show up in the reported log-probabilities
                 rawLogits = request.logprobs() >= 0 ? rowLogits.clone() : null;
-                if (holdsStops(seq)) {
-                    for (int stop : request.stopTokenIds()) {
-                        rowLogits[stop] = Float.NEGATIVE_INFINITY;
-                    }
-                }
                 if (request.constraint() != null) {
                     request.constraint().mask(rowLogits);
+                }
+                if (holdsStops(seq)) {
+                    holdStops(rowLogits, request.stopTokenIds());
+                }
+                if (!anyFinite(rowLogits, vocab)) { // the request's own masks left nothing: end it, not the engine
+                    finishWithError(a, "no token may come next: the request's constraints (allowed tokens, bad"
+                            + " words, structured output) exclude every token", outputs);
+                    continue;
                 }
                 token = a.sampler().next(rowLogits);
             }
@@ -238,6 +242,30 @@ public final class EngineCore {
     /** Whether the sequence's next token must not be a stop token: it has not reached its minimum length yet. */
     private static boolean holdsStops(Sequence seq) {
         return seq.numGenerated() < seq.request().minTokens() && !seq.request().stopTokenIds().isEmpty();
+    }
+
+    /**
+     * min_tokens: the stop tokens masked, unless they are all that remains (a structured output that is complete
+     * can only end: it ends, short of min_tokens).
+     */
+    private static void holdStops(float[] logits, Set<Integer> stops) {
+        for (int t = 0; t < logits.length; t++) {
+            if (logits[t] != Float.NEGATIVE_INFINITY && !stops.contains(t)) {
+                for (int stop : stops) {
+                    logits[stop] = Float.NEGATIVE_INFINITY;
+                }
+                return;
+            }
+        }
+    }
+
+    private static boolean anyFinite(float[] logits, int vocab) {
+        for (int t = 0; t < vocab; t++) {
+            if (logits[t] != Float.NEGATIVE_INFINITY && !Float.isNaN(logits[t])) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Each row of a prompt chunk whose next token is a prompt token: that token's log-probability (raw logits). */
@@ -291,6 +319,13 @@ public final class EngineCore {
             }
         }
         return runner.forwardAndSample(segments, params, u);
+    }
+
+    /** Ends one request with an error (its own doing), the others going on. */
+    private void finishWithError(Active a, String error, List<RequestOutput> outputs) {
+        scheduler.finish(a.seq(), FinishReason.ERROR);
+        active.remove(a.seq().request().id());
+        deliver(a, RequestOutput.finished(a.seq(), FinishReason.ERROR, error), outputs);
     }
 
     private void finish(Active a, int[] tokens, TokenLogprob logprob, TokenLogprob[] promptLogprobs,

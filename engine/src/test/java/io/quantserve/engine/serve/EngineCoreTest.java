@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quantserve.engine.generate.Generator;
+import io.quantserve.engine.guided.TokenConstraint;
 import io.quantserve.engine.kvcache.KvCachePool;
 import io.quantserve.engine.model.BatchSegment;
 import io.quantserve.engine.model.LlamaModel;
@@ -192,6 +193,52 @@ class EngineCoreTest {
         assertThat(plain.getLast().finishReason()).isEqualTo(FinishReason.STOP);
         assertThatThrownBy(() -> core.add(new EngineRequest("bad-stop", probe.prompt(), SamplingParams.greedy(), 4,
                 Set.of(384)), o -> { })).hasMessageContaining("stop token id 384");
+    }
+
+    @Test
+    void shouldEndAtTheStopTokenWhenAConstraintAllowsNothingElseEvenBeforeTheMinimumLength() {
+        EngineRequest probe = requests(Set.of()).get(1);
+        int[] free = alone(probe).tokens();
+        Set<Integer> stop = Set.of(free[0]);
+        EngineCore core = new EngineCore(model, new KvCachePool(model.config(), 4, 256), new SchedulerConfig(16, 8));
+        TokenConstraint onlyStop = onlyTokens(free[0]); // a complete structured output: only the end may follow
+        List<RequestOutput> out = runAll(core, List.of(new EngineRequest("done", probe.prompt(),
+                SamplingParams.greedy(), 8, stop, -1, onlyStop, -1, 5))).get("done");
+        assertThat(concat(out)).isEmpty();
+        assertThat(out.getLast().finishReason()).isEqualTo(FinishReason.STOP);
+    }
+
+    @Test
+    void shouldEndOnlyTheRequestWhoseMasksLeaveNoTokenWithAnError() {
+        EngineCore core = new EngineCore(model, new KvCachePool(model.config(), 4, 256), new SchedulerConfig(16, 8));
+        EngineRequest probe = requests(Set.of()).get(1);
+        EngineRequest none = new EngineRequest("none", probe.prompt(), SamplingParams.greedy(), 8, Set.of(), -1,
+                onlyTokens(), -1, 0);
+        Map<String, List<RequestOutput>> outputs = runAll(core, List.of(none, probe));
+        assertThat(outputs.get("none").getLast().finishReason()).isEqualTo(FinishReason.ERROR);
+        assertThat(outputs.get("none").getLast().error()).contains("no token may come next");
+        assertSameAsAlone(List.of(probe), outputs);
+    }
+
+    /** A constraint that allows only {@code ids}. */
+    private static TokenConstraint onlyTokens(int... ids) {
+        return new TokenConstraint() {
+            @Override
+            public void mask(float[] logits) {
+                float[] kept = new float[ids.length];
+                for (int i = 0; i < ids.length; i++) {
+                    kept[i] = logits[ids[i]];
+                }
+                Arrays.fill(logits, Float.NEGATIVE_INFINITY);
+                for (int i = 0; i < ids.length; i++) {
+                    logits[ids[i]] = kept[i];
+                }
+            }
+
+            @Override
+            public void accept(int token) {
+            }
+        };
     }
 
     @Test

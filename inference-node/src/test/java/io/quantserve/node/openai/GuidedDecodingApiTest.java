@@ -139,6 +139,16 @@ class GuidedDecodingApiTest {
     }
 
     @Test
+    void aCompleteGuidedOutputEndsEvenBeforeMinTokensAndTheNodeServesOn() throws Exception {
+        JsonNode choice = ok("/v1/completions", "{\"prompt\": \"Is the sky blue?\", \"max_tokens\": 20,"
+                + " \"min_tokens\": 10, \"guided_choice\": [\"yes\", \"no\"]}").path("choices").get(0);
+        assertThat(choice.path("text").asString()).isIn("yes", "no");
+        assertThat(choice.path("finish_reason").asString()).isEqualTo("stop");
+        assertThat(ok("/v1/completions", "{\"prompt\": \"Once\", \"max_tokens\": 3}").path("choices").get(0)
+                .path("finish_reason").asString()).isEqualTo("length");
+    }
+
+    @Test
     void refusesWhatItCannotEnforceNamingTheField() throws Exception {
         assertRefused("{\"prompt\": \"a\", \"guided_regex\": \"(?<=a)b\"}", "guided_regex",
                 "lookbehind assertions are not supported at position 0");
