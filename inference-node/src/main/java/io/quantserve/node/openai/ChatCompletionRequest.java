@@ -35,6 +35,8 @@ record ChatCompletionRequest(
         Boolean parallelToolCalls,
         Integer minTokens,
         List<Integer> stopTokenIds,
+        List<Integer> allowedTokenIds,
+        List<String> badWords,
         Boolean includeStopStrInOutput,
         Boolean addGenerationPrompt,
         Boolean continueFinalMessage,

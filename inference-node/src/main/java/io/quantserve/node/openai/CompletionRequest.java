@@ -29,6 +29,8 @@ record CompletionRequest(
         JsonNode logitBias,
         Integer minTokens,
         List<Integer> stopTokenIds,
+        List<Integer> allowedTokenIds,
+        List<String> badWords,
         Boolean includeStopStrInOutput,
         JsonNode guidedJson,
         JsonNode guidedChoice,

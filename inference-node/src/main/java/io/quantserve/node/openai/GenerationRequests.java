@@ -3,13 +3,17 @@ package io.quantserve.node.openai;
 import io.quantserve.engine.chat.ChatMessage;
 import io.quantserve.engine.generate.Prompts;
 import io.quantserve.engine.guided.TokenConstraint;
+import io.quantserve.engine.sampling.AllowedTokens;
+import io.quantserve.engine.sampling.BadWords;
 import io.quantserve.engine.sampling.SamplingOverrides;
 import io.quantserve.engine.sampling.SamplingParams;
 import io.quantserve.engine.serve.EngineRequest;
+import io.quantserve.engine.tokenizer.Tokenizer;
 import io.quantserve.node.engine.NodeEngine;
 import io.quantserve.node.engine.ServedModel;
 import io.quantserve.node.generation.GenerationParams;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -200,8 +204,8 @@ class GenerationRequests {
         } catch (IllegalArgumentException e) {
             throw OpenAiException.invalid(null, e.getMessage());
         }
-        Supplier<TokenConstraint> constraint = toolConstraint != null ? toolConstraint
-                : structuredOutputs.constraint(request);
+        Supplier<TokenConstraint> constraint = withTokenMasks(request, toolConstraint != null ? toolConstraint
+                : structuredOutputs.constraint(request), model.tokenizer());
         int minTokens = request.minTokens() == null ? 0 : request.minTokens();
         if (minTokens < 0 || (maxTokens != null && minTokens > maxTokens)) {
             throw OpenAiException.invalid("min_tokens", "min_tokens must be between 0 and " + maxParam
@@ -298,6 +302,37 @@ class GenerationRequests {
             }
         }
         return Set.copyOf(ids);
+    }
+
+    /**
+     * vLLM's allowed_token_ids and bad_words, masked beside the structured output (a fresh bad-words mask per
+     * sequence: it follows the tokens drawn).
+     */
+    private static Supplier<TokenConstraint> withTokenMasks(SamplingFields request,
+            Supplier<TokenConstraint> structured, Tokenizer tokenizer) {
+        TokenConstraint allowed = null;
+        if (request.allowedTokenIds() != null) {
+            if (request.allowedTokenIds().contains(null)) {
+                throw OpenAiException.invalid("allowed_token_ids", "allowed_token_ids must be token ids");
+            }
+            try {
+                allowed = new AllowedTokens(request.allowedTokenIds(), tokenizer.vocabSize());
+            } catch (IllegalArgumentException e) {
+                throw OpenAiException.invalid("allowed_token_ids", e.getMessage());
+            }
+        }
+        List<int[]> badWords;
+        try {
+            badWords = request.badWords() == null ? List.of() : BadWords.tokenize(request.badWords(), tokenizer);
+        } catch (IllegalArgumentException e) {
+            throw OpenAiException.invalid("bad_words", e.getMessage());
+        }
+        if (allowed == null && badWords.isEmpty()) {
+            return structured;
+        }
+        TokenConstraint allowedIds = allowed;
+        return () -> TokenConstraint.all(Arrays.asList(allowedIds, badWords.isEmpty() ? null
+                : new BadWords(badWords), structured == null ? null : structured.get()));
     }
 
     /** OpenAI's logit_bias: token ids (as JSON object keys) to biases in [-100, 100]. */

@@ -46,6 +46,12 @@ interface SamplingFields {
     /** vLLM: token ids that end a choice like EOS does (also with ignore_eos) */
     List<Integer> stopTokenIds();
 
+    /** vLLM: only these token ids may be drawn */
+    List<Integer> allowedTokenIds();
+
+    /** vLLM: words the output may not spell (the last token of each is masked right after the rest of it) */
+    List<String> badWords();
+
     /** vLLM: the text ends after the stop string that ended it, not before */
     Boolean includeStopStrInOutput();
 

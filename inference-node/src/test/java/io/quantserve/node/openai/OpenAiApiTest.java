@@ -227,6 +227,41 @@ class OpenAiApiTest {
     }
 
     @Test
+    void shouldHonourAllowedTokenIdsAndBadWordsAsVllmDoes() throws Exception {
+        var tokenizer = engine.model().tokenizer();
+        int upon = tokenizer.encode("upon")[0];
+        int the = tokenizer.encode("the")[0];
+        assertThat(client.completions().create(completion("Once", 3).build()).choices().getFirst().text())
+                .isEqualTo(" upon a time");
+        String noUpon = client.completions().create(completion("Once", 3)
+                .putAdditionalBodyProperty("bad_words", JsonValue.from(List.of("upon"))).build()).choices().getFirst()
+                .text();
+        assertThat(noUpon).isNotBlank().doesNotStartWith(" upon");
+        String noATime = client.completions().create(completion("Once upon", 8)
+                .putAdditionalBodyProperty("bad_words", JsonValue.from(List.of("a time"))).build()).choices()
+                .getFirst().text();
+        assertThat(noATime).startsWith(" a").doesNotContain("a time");
+        String only = client.completions().create(completion("Once", 6).temperature(1.0).seed(3)
+                .putAdditionalBodyProperty("allowed_token_ids", JsonValue.from(List.of(the, upon))).build())
+                .choices().getFirst().text();
+        assertThat(only).matches("( the| upon){6}");
+
+        HttpResponse<String> nothing = new NodeHttp(port).post("/v1/completions", "{\"prompt\": \"Once\","
+                + " \"max_tokens\": 5, \"allowed_token_ids\": [" + the + "], \"guided_choice\": [\"upon\"]}");
+        assertThat(nothing.statusCode()).isEqualTo(500);
+        assertThat(nothing.body()).contains("no token may come next");
+        assertThat(client.completions().create(completion("Once", 1).build()).choices().getFirst().text())
+                .as("the node serves on").isEqualTo(" upon");
+
+        new NodeHttp(port).assertRefused("/v1/completions", "{\"prompt\": \"Once\", \"allowed_token_ids\": [512]}",
+                "allowed_token_ids", "512 is outside the vocabulary of 512");
+        new NodeHttp(port).assertRefused("/v1/completions", "{\"prompt\": \"Once\", \"allowed_token_ids\": []}",
+                "allowed_token_ids", "must not be empty");
+        new NodeHttp(port).assertRefused("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\":"
+                + " \"hi\"}], \"bad_words\": [\"ok\", \"  \"]}", "bad_words", "bad_words[1] is empty");
+    }
+
+    @Test
     void shouldTokenizeAndDetokenizeAsRequestsCountTokens() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         HttpResponse<String> text = http.send(post("/tokenize", "{\"model\": \"stories260K\", \"prompt\": \"" + PROMPT
