@@ -208,26 +208,13 @@ public final class EbnfGrammar {
                 case Chars chars -> chars.automaton();
                 case Ref ref -> ruleAutomaton(ref);
                 case Seq seq -> {
-                    List<Automaton> parts = new ArrayList<>();
-                    for (Expr item : seq.items()) {
-                        Automaton a = automaton(item);
-                        if (a == null) {
-                            yield null;
-                        }
-                        parts.add(a);
-                    }
-                    yield parts.isEmpty() ? Automata.makeEmptyString() : Operations.concatenate(parts);
+                    List<Automaton> parts = automata(seq.items());
+                    yield parts == null ? null : parts.isEmpty() ? Automata.makeEmptyString()
+                            : Operations.concatenate(parts);
                 }
                 case Alt alt -> {
-                    List<Automaton> parts = new ArrayList<>();
-                    for (Expr item : alt.alternatives()) {
-                        Automaton a = automaton(item);
-                        if (a == null) {
-                            yield null;
-                        }
-                        parts.add(a);
-                    }
-                    yield Operations.union(parts);
+                    List<Automaton> parts = automata(alt.alternatives());
+                    yield parts == null ? null : Operations.union(parts);
                 }
                 case Repeat r -> {
                     Automaton a = automaton(r.item());
@@ -235,6 +222,19 @@ public final class EbnfGrammar {
                             : Operations.repeat(a, r.min(), r.max());
                 }
             };
+        }
+
+        /** The automata of {@code items}, or null when one refers to a recursive rule. */
+        private List<Automaton> automata(List<Expr> items) {
+            List<Automaton> parts = new ArrayList<>();
+            for (Expr item : items) {
+                Automaton a = automaton(item);
+                if (a == null) {
+                    return null;
+                }
+                parts.add(a);
+            }
+            return parts;
         }
 
         /** A rule's language when it refers (through others too) to no rule it is part of; null when it does. */

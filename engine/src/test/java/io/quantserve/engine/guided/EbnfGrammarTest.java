@@ -426,15 +426,7 @@ class EbnfGrammarTest {
         assertLanguage(json, List.of("{}", "{\"a\": [1, true, null]}", "{\"k\":\"\\u00e9\\n\"} ",
                 "{\"x\": {\"y\": [-0.5e+3, \"é\"]}}"), List.of("[]", "{\"a\"}", "{\"a\": tru}", "{\"\\q\": 1}",
                 "{\"a\": 01}"));
-        String sql = """
-                root ::= select_statement
-                select_statement ::= "SELECT " column " from " table " where " condition
-                column ::= "col_1 " | "col_2 "
-                table ::= "table_1 " | "table_2 "
-                condition ::= column "= " number
-                number ::= "1 " | "2 "
-                """;
-        assertLanguage(sql, List.of("SELECT col_1  from table_2  where col_2 = 1 "),
+        assertLanguage(EbnfConstraintTest.SQL, List.of("SELECT col_1  from table_2  where col_2 = 1 "),
                 List.of("SELECT col_3  from table_2  where col_2 = 1 ", "SELECT col_1  from table_2 "));
         assertLanguage("""
                 root ::= expr
