@@ -4,10 +4,11 @@ package io.quantserve.engine.sampling;
  * The log-probability of a chosen token under the model's raw distribution (log-softmax of the logits, before
  * penalties, temperature and constraints, as vLLM reports them), with the most likely alternatives.
  *
+ * @param rank        1 + the number of ids more likely than {@code token} (vLLM's rank)
  * @param topIds      the {@code top} most likely ids, most likely first
  * @param topLogprobs their log-probabilities, same order
  */
-public record TokenLogprob(int token, float logprob, int[] topIds, float[] topLogprobs) {
+public record TokenLogprob(int token, float logprob, int rank, int[] topIds, float[] topLogprobs) {
 
     /** Log-softmax of {@code logits[0, vocabSize)} at {@code token}, plus the {@code top} best (0 = none). */
     public static TokenLogprob of(float[] logits, int vocabSize, int token, int top) {
@@ -47,6 +48,10 @@ public record TokenLogprob(int token, float logprob, int[] topIds, float[] topLo
         for (int i = 0; i < k; i++) {
             values[i] -= logZ;
         }
-        return new TokenLogprob(token, logits[offset + token] - logZ, ids, values);
+        int rank = 1;
+        for (int i = 0; i < vocabSize; i++) {
+            rank += logits[offset + i] > logits[offset + token] ? 1 : 0;
+        }
+        return new TokenLogprob(token, logits[offset + token] - logZ, rank, ids, values);
     }
 }

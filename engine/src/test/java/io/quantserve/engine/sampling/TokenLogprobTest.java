@@ -18,6 +18,9 @@ class TokenLogprobTest {
         assertThat(lp.topIds()).containsExactly(1, 3, 2);
         assertThat((double) lp.topLogprobs()[0]).isCloseTo(3 - z, within(1e-6));
         assertThat((double) lp.topLogprobs()[2]).isCloseTo(2 - z, within(1e-6));
+        assertThat(lp.rank()).as("two ids are more likely (the padding is not in the vocabulary)").isEqualTo(3);
+        assertThat(TokenLogprob.of(logits, 5, 3, 0).rank()).as("a tie shares the best rank").isEqualTo(1);
+        assertThat(TokenLogprob.of(logits, 5, 4, 0).rank()).isEqualTo(5);
     }
 
     @Test

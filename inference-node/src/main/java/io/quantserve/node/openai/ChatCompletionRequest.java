@@ -37,6 +37,7 @@ record ChatCompletionRequest(
         List<Integer> stopTokenIds,
         List<Integer> allowedTokenIds,
         List<String> badWords,
+        Integer promptLogprobs,
         Boolean includeStopStrInOutput,
         Boolean addGenerationPrompt,
         Boolean continueFinalMessage,

@@ -2,16 +2,21 @@ package io.quantserve.node.openai;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
+import java.util.Map;
 
 /** Response bodies of {@code /v1/chat/completions}, field for field as OpenAI sends them. */
 final class ChatCompletionResponses {
     private ChatCompletionResponses() {
     }
 
+    /** {@code promptLogprobs}: vLLM's, when asked. */
     record ChatCompletion(String id, String object, long created, String model, List<Choice> choices,
-            UsageBody usage) {
-        ChatCompletion(String id, long created, String model, List<Choice> choices, UsageBody usage) {
-            this(id, "chat.completion", created, model, choices, usage);
+            UsageBody usage,
+            @JsonInclude(JsonInclude.Include.NON_NULL)
+            List<Map<String, CompletionResponses.PromptLogprob>> promptLogprobs) {
+        ChatCompletion(String id, long created, String model, List<Choice> choices, UsageBody usage,
+                List<Map<String, CompletionResponses.PromptLogprob>> promptLogprobs) {
+            this(id, "chat.completion", created, model, choices, usage, promptLogprobs);
         }
     }
 

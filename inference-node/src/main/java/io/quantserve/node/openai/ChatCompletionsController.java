@@ -69,7 +69,9 @@ class ChatCompletionsController {
                         logprobs(params, whole.logprobs().get(i)),
                         ToolCalling.finishReason(tools, reply.reply(), whole.finishReasons().get(i))));
             }
-            return ResponseEntity.ok(new ChatCompletion(id, created, modelName, choices, UsageBody.of(whole.usage())));
+            return ResponseEntity.ok(new ChatCompletion(id, created, modelName, choices, UsageBody.of(whole.usage()),
+                    request.promptLogprobs() == null ? null : logprobBodies.prompt(params.prompts().getFirst().ids(),
+                            whole.promptLogprobs().getFirst(), request.promptLogprobs())));
         }
         List<ChatCompletionChunk> roles = new ArrayList<>(); // the first delta of each choice carries the role
         List<ReplyReader.Stream> streams = new ArrayList<>();

@@ -31,6 +31,7 @@ record CompletionRequest(
         List<Integer> stopTokenIds,
         List<Integer> allowedTokenIds,
         List<String> badWords,
+        Integer promptLogprobs,
         Boolean includeStopStrInOutput,
         JsonNode guidedJson,
         JsonNode guidedChoice,

@@ -17,7 +17,19 @@ final class CompletionResponses {
         }
     }
 
-    record Choice(int index, String text, Logprobs logprobs, String finishReason) {
+    /** {@code promptLogprobs}: vLLM's, when asked (the first chunk of a stream carries them). */
+    record Choice(int index, String text, Logprobs logprobs, String finishReason,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<Map<String, PromptLogprob>> promptLogprobs) {
+        Choice(int index, String text, Logprobs logprobs, String finishReason) {
+            this(index, text, logprobs, finishReason, null);
+        }
+    }
+
+    /**
+     * vLLM's entry of a prompt token's log-probabilities, keyed by token id: the token itself and the most likely
+     * alternatives, each with its rank (1 = the most likely).
+     */
+    record PromptLogprob(float logprob, int rank, String decodedToken) {
     }
 
     /** The legacy format: parallel lists, alternatives as token → logprob maps. */

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -45,6 +46,7 @@ class CompletionsController {
         TextGeneration.Handle handle = generation.start(id, params, events);
         boolean logprobs = params.logprobs() >= 0;
         boolean echo = Boolean.TRUE.equals(request.echo());
+        Integer promptTop = request.promptLogprobs(); // vLLM's prompt_logprobs, null when not asked
         if (!Boolean.TRUE.equals(request.stream())) {
             GenerationEvents.Collected whole = events.collect(params.choices(), handle);
             List<Choice> choices = new ArrayList<>();
@@ -54,30 +56,40 @@ class CompletionsController {
                 CompletionResponses.Logprobs lp = null;
                 if (logprobs) {
                     lp = logprobBodies.legacy(whole.logprobs().get(i), echo ? prompt.text().length() : 0);
-                    lp = echo ? logprobBodies.legacyPrompt(prompt.ids(), whole.promptLogprobs().get(i)).then(lp) : lp;
+                    lp = echo ? logprobBodies.legacyPrompt(prompt.ids(), whole.promptLogprobs().get(i),
+                            params.logprobs()).then(lp) : lp;
                 }
-                choices.add(new Choice(i, echo ? prompt.text() + text : text, lp, whole.finishReasons().get(i)));
+                choices.add(new Choice(i, echo ? prompt.text() + text : text, lp, whole.finishReasons().get(i),
+                        promptTop == null ? null
+                                : logprobBodies.prompt(prompt.ids(), whole.promptLogprobs().get(i), promptTop)));
             }
             return ResponseEntity.ok(new Completion(id, created, modelName, choices, UsageBody.of(whole.usage())));
         }
         int[] offsets = new int[params.choices()]; // text already sent per choice, for the legacy text_offset
-        boolean[] echoed = new boolean[params.choices()];
+        boolean[] started = new boolean[params.choices()];
         events.stream(SseWriter.open(response, json), handle, List.of(), d -> {
             int i = d.index();
             String prefix = "";
             CompletionResponses.Logprobs promptLp = null;
-            if (echo && !echoed[i]) { // the choice's first chunk starts with its prompt
-                echoed[i] = true;
+            List<Map<String, CompletionResponses.PromptLogprob>> promptLogprobs = null;
+            if (!started[i]) { // the choice's first chunk: echo's prompt, and prompt_logprobs
+                started[i] = true;
                 GenerationParams.Prompt prompt = params.prompts().get(i / params.n());
-                prefix = prompt.text();
-                promptLp = logprobs ? logprobBodies.legacyPrompt(prompt.ids(), d.promptLogprobs()) : null;
-                offsets[i] = prefix.length();
+                if (echo) {
+                    prefix = prompt.text();
+                    promptLp = logprobs ? logprobBodies.legacyPrompt(prompt.ids(), d.promptLogprobs(),
+                            params.logprobs()) : null;
+                    offsets[i] = prefix.length();
+                }
+                if (promptTop != null) {
+                    promptLogprobs = logprobBodies.prompt(prompt.ids(), d.promptLogprobs(), promptTop);
+                }
             }
             var lp = logprobs ? logprobBodies.legacy(d.logprobs(), offsets[i]) : null;
             offsets[i] += d.text().length();
             return List.of(new Completion(id, created, modelName,
                     List.of(new Choice(i, prefix + d.text(), promptLp == null ? lp : promptLp.then(lp),
-                            d.finishReason())), null));
+                            d.finishReason(), promptLogprobs)), null));
         }, StreamOptions.includeUsage(request.streamOptions())
                 ? usage -> new Completion(id, created, modelName, List.of(), UsageBody.of(usage))
                 : null);

@@ -62,8 +62,12 @@ class GenerationRequests {
         }
         Integer maxTokens = request.maxCompletionTokens() != null ? request.maxCompletionTokens() : request.maxTokens();
         String maxParam = request.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens";
-        return params(request, List.of(prompt), null, "messages", maxTokens, maxParam, 1, logprobs, -1,
-                tools.constraint());
+        if (request.promptLogprobs() != null && Boolean.TRUE.equals(request.stream())) {
+            throw OpenAiException.invalid("prompt_logprobs", "prompt_logprobs is not supported when streaming a chat"
+                    + " completion");
+        }
+        return params(request, List.of(prompt), null, "messages", maxTokens, maxParam, 1, logprobs,
+                promptLogprobs(request), tools.constraint());
     }
 
     /**
@@ -146,7 +150,7 @@ class GenerationRequests {
         }
         // echo with logprobs: the prompt's tokens are scored too (vLLM); max_tokens 0: only that
         return params(request, prompts, texts, "prompt", request.maxTokens(), "max_tokens", echo ? 0 : 1, logprobs,
-                echo ? logprobs : -1, null);
+                Math.max(echo ? logprobs : -1, promptLogprobs(request)), null);
     }
 
     /** A request naming another model than this node's: 404. No name is this node's model. */
@@ -163,6 +167,15 @@ class GenerationRequests {
         if (request.streamOptions() != null && !Boolean.TRUE.equals(request.stream())) {
             throw OpenAiException.invalid("stream_options", "stream_options is only allowed with stream set to true");
         }
+    }
+
+    /** vLLM's prompt_logprobs: alternatives at each prompt token, -1 when not asked. */
+    private static int promptLogprobs(SamplingFields request) {
+        if (request.promptLogprobs() == null) {
+            return -1;
+        }
+        checkLogprobs(request.promptLogprobs(), "prompt_logprobs");
+        return request.promptLogprobs();
     }
 
     private static void checkLogprobs(int k, String param) {

@@ -51,7 +51,7 @@ class LogprobBodies {
     CompletionResponses.Logprobs legacy(List<TokenLogprob> logprobs, int offset) {
         Legacy out = new Legacy(offset);
         for (TokenLogprob lp : logprobs) {
-            out.add(lp.token(), lp);
+            out.add(lp.token(), lp, lp.topIds().length);
         }
         return out.body();
     }
@@ -61,12 +61,38 @@ class LogprobBodies {
      * alternatives (null, as vLLM shows it), token i + 1 with {@code scored[i]} (null where a choice ended before
      * its prompt was scored).
      */
-    CompletionResponses.Logprobs legacyPrompt(int[] prompt, List<TokenLogprob> scored) {
+    CompletionResponses.Logprobs legacyPrompt(int[] prompt, List<TokenLogprob> scored, int top) {
         Legacy out = new Legacy(0);
         for (int i = 0; i < prompt.length; i++) {
-            out.add(prompt[i], i == 0 || i > scored.size() ? null : scored.get(i - 1));
+            out.add(prompt[i], i == 0 || i > scored.size() ? null : scored.get(i - 1), top);
         }
         return out.body();
+    }
+
+    /**
+     * vLLM's prompt_logprobs: null for the first prompt token (nothing before it to score it in), then for each
+     * token an entry of its own and of the {@code top} most likely ids, keyed by id; null where a choice ended before
+     * its prompt was scored.
+     */
+    List<Map<String, CompletionResponses.PromptLogprob>> prompt(int[] prompt, List<TokenLogprob> scored, int top) {
+        List<Map<String, CompletionResponses.PromptLogprob>> out = new ArrayList<>(prompt.length);
+        out.add(null);
+        for (int i = 1; i < prompt.length; i++) {
+            TokenLogprob lp = i > scored.size() ? null : scored.get(i - 1);
+            if (lp == null) {
+                out.add(null);
+                continue;
+            }
+            Map<String, CompletionResponses.PromptLogprob> entry = new LinkedHashMap<>();
+            entry.put(String.valueOf(lp.token()), new CompletionResponses.PromptLogprob(lp.logprob(), lp.rank(),
+                    text(lp.token())));
+            for (int k = 0; k < Math.min(top, lp.topIds().length); k++) {
+                entry.putIfAbsent(String.valueOf(lp.topIds()[k]), new CompletionResponses.PromptLogprob(
+                        lp.topLogprobs()[k], k + 1, text(lp.topIds()[k])));
+            }
+            out.add(entry);
+        }
+        return out;
     }
 
     /** The parallel lists being filled. */
@@ -81,7 +107,8 @@ class LogprobBodies {
             at = offset;
         }
 
-        void add(int token, TokenLogprob lp) {
+        /** One token, with at most {@code alternativesShown} of its alternatives. */
+        void add(int token, TokenLogprob lp, int alternativesShown) {
             String text = text(token);
             offsets.add(at);
             at += text.length();
@@ -90,7 +117,7 @@ class LogprobBodies {
             Map<String, Float> alternatives = null;
             if (lp != null) {
                 alternatives = new LinkedHashMap<>();
-                for (int i = 0; i < lp.topIds().length; i++) {
+                for (int i = 0; i < Math.min(alternativesShown, lp.topIds().length); i++) {
                     alternatives.putIfAbsent(text(lp.topIds()[i]), lp.topLogprobs()[i]);
                 }
             }

@@ -52,6 +52,9 @@ interface SamplingFields {
     /** vLLM: words the output may not spell (the last token of each is masked right after the rest of it) */
     List<String> badWords();
 
+    /** vLLM: the log-probability of every prompt token after the first, with this many alternatives */
+    Integer promptLogprobs();
+
     /** vLLM: the text ends after the stop string that ended it, not before */
     Boolean includeStopStrInOutput();
 

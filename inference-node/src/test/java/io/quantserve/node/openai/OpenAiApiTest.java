@@ -199,6 +199,61 @@ class OpenAiApiTest {
     }
 
     @Test
+    void shouldReportPromptLogprobsWithRanksAsVllmDoes() throws Exception {
+        var tokenizer = engine.model().tokenizer();
+        String prompt = "Once upon a time";
+        int[] ids = Prompts.text(tokenizer, prompt);
+        float[] logits;
+        try (LoadedModel loaded = LoadedModel.open(TestFixtures.model("stories260K.gguf"))) {
+            logits = loaded.model().forward(loaded.model().newState(64), ids, 0, true);
+        }
+        int vocab = tokenizer.vocabSize();
+        NodeHttp http = new NodeHttp(port);
+        tools.jackson.databind.JsonNode entries = http.ok("/v1/completions", "{\"prompt\": \"" + prompt + "\","
+                + " \"max_tokens\": 2, \"prompt_logprobs\": 2}").path("choices").get(0).path("prompt_logprobs");
+        assertThat(entries.size()).isEqualTo(ids.length);
+        assertThat(entries.get(0).isNull()).as("the first token has nothing before it").isTrue();
+        for (int i = 1; i < ids.length; i++) {
+            var expected = io.quantserve.engine.sampling.TokenLogprob.of(logits, (i - 1) * vocab, vocab, ids[i], 2);
+            tools.jackson.databind.JsonNode entry = entries.get(i);
+            tools.jackson.databind.JsonNode own = entry.path(String.valueOf(ids[i]));
+            assertThat(own.path("logprob").asDouble()).as("token %d", i).isCloseTo(expected.logprob(),
+                    org.assertj.core.api.Assertions.within(1e-4));
+            int rank = 1;
+            for (int t = 0; t < vocab; t++) {
+                rank += logits[(i - 1) * vocab + t] > logits[(i - 1) * vocab + ids[i]] ? 1 : 0;
+            }
+            assertThat(own.path("rank").asInt()).as("token %d", i).isEqualTo(rank);
+            assertThat(own.path("decoded_token").asString()).as("the token's own text, as in the logprobs")
+                    .isEqualTo(new String(tokenizer.tokenBytes(ids[i]), java.nio.charset.StandardCharsets.UTF_8));
+            for (int k = 0; k < 2; k++) {
+                tools.jackson.databind.JsonNode alt = entry.path(String.valueOf(expected.topIds()[k]));
+                assertThat(alt.path("rank").asInt()).isEqualTo(k + 1);
+                assertThat(alt.path("logprob").asDouble()).isCloseTo(expected.topLogprobs()[k],
+                        org.assertj.core.api.Assertions.within(1e-4));
+            }
+            assertThat(entry.size()).isBetween(2, 3); // its own entry and the top 2, which may include it
+        }
+        List<tools.jackson.databind.JsonNode> chunks = http.stream("/v1/completions", "{\"prompt\": \"" + prompt
+                + "\", \"max_tokens\": 3, \"prompt_logprobs\": 2, \"stream\": true}");
+        assertThat(chunks.getFirst().path("choices").get(0).path("prompt_logprobs")).isEqualTo(entries);
+        assertThat(chunks.getLast().path("choices").get(0).has("prompt_logprobs")).isFalse();
+        assertThat(http.ok("/v1/completions", "{\"prompt\": \"" + prompt + "\", \"max_tokens\": 1}")
+                .path("choices").get(0).has("prompt_logprobs")).as("only when asked").isFalse();
+
+        tools.jackson.databind.JsonNode chat = http.ok("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\","
+                + " \"content\": \"hi\"}], \"max_tokens\": 1, \"prompt_logprobs\": 0}");
+        long billed = chat.path("usage").path("prompt_tokens").asLong();
+        assertThat(chat.path("prompt_logprobs").size()).isEqualTo((int) billed);
+        assertThat(chat.path("prompt_logprobs").get(1).size()).as("only the token's own entry").isEqualTo(1);
+
+        http.assertRefused("/v1/completions", "{\"prompt\": \"a\", \"prompt_logprobs\": 21}", "prompt_logprobs",
+                "between 0 and 20");
+        http.assertRefused("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}],"
+                + " \"stream\": true, \"prompt_logprobs\": 1}", "prompt_logprobs", "not supported when streaming");
+    }
+
+    @Test
     void shouldHonourStopTokenIdsAndMinTokensAsVllmDoes() {
         int upon = engine.model().tokenizer().encode("upon")[0];
         CompletionChoice stopped = client.completions().create(completion("Once", 5)
