@@ -14,9 +14,10 @@ import java.util.function.Supplier;
  * @param logprobs    -1: none; k >= 0: each token's log-probability and the k most likely alternatives
  * @param promptLogprobs -1: none; k >= 0: the same for every prompt token after the first (completions' echo)
  * @param constraint  a fresh structured-output constraint per choice, or null
+ * @param skipSpecialTokens special tokens drawn add no text (vLLM's skip_special_tokens, default true)
  */
 public record GenerationParams(List<Prompt> prompts, SamplingParams sampling, Stopping stopping, int logprobs,
-        int promptLogprobs, Supplier<TokenConstraint> constraint, int n) {
+        int promptLogprobs, Supplier<TokenConstraint> constraint, int n, boolean skipSpecialTokens) {
 
     /**
      * What ends a choice (finish reason "stop") before its token limit.

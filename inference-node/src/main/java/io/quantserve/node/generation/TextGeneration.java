@@ -78,7 +78,8 @@ public class TextGeneration {
         Consumer<RequestOutput> streamFor(EngineRequest request, int index) {
             // the choice's text continues its prompt's: decode(prompt + ids) minus decode(prompt)
             ChoiceStream stream = new ChoiceStream(index, request.id(),
-                    engine.model().tokenizer().newStreamingDecoder(true, request.prompt()), params.stopping(),
+                    engine.model().tokenizer().newStreamingDecoder(params.skipSpecialTokens(), request.prompt()),
+                    params.stopping(),
                     params.logprobs() >= 0, this, arrivalNanos);
             streams.add(stream);
             return out -> {

@@ -53,6 +53,9 @@ class GenerationRequests {
         checkCommon(request);
         int[] prompt = chatPrompt(request.messages(), ending(request.addGenerationPrompt(),
                 request.continueFinalMessage()), tools.templateTools(), request.chatTemplateKwargs());
+        if (Boolean.TRUE.equals(request.addSpecialTokens())) { // vLLM's: BOS before the rendered conversation too
+            prompt = withBos(prompt);
+        }
         int logprobs = -1;
         if (Boolean.TRUE.equals(request.logprobs())) {
             logprobs = request.topLogprobs() == null ? 0 : request.topLogprobs();
@@ -143,7 +146,7 @@ class GenerationRequests {
         }
         boolean echo = Boolean.TRUE.equals(request.echo());
         List<String> texts = echo ? new ArrayList<>() : null; // what echo shows: kept only when asked
-        List<int[]> prompts = prompts(request.prompt(), texts);
+        List<int[]> prompts = prompts(request.prompt(), texts, !Boolean.FALSE.equals(request.addSpecialTokens()));
         int logprobs = request.logprobs() == null ? -1 : request.logprobs();
         if (logprobs != -1) {
             checkLogprobs(logprobs, "logprobs");
@@ -169,6 +172,63 @@ class GenerationRequests {
         }
     }
 
+    /** vLLM fields that ask for what this node does not do: refused by name rather than dropped. */
+    private static void refuseUnsupported(SamplingFields request) {
+        if (Boolean.TRUE.equals(request.useBeamSearch())) {
+            throw OpenAiException.invalid("use_beam_search", "beam search is not supported by this node");
+        }
+        int n = request.n() == null ? 1 : request.n();
+        if (request.bestOf() != null && request.bestOf() != n) {
+            throw OpenAiException.invalid("best_of", "best_of is not supported (only best_of = n, " + n + ")");
+        }
+        if (request.priority() != null && request.priority() != 0) {
+            throw OpenAiException.invalid("priority", "priority scheduling is not enabled on this node");
+        }
+        if (request.logitsProcessors() != null && !request.logitsProcessors().isNull()
+                && !request.logitsProcessors().isEmpty()) {
+            throw OpenAiException.invalid("logits_processors", "logits_processors are not supported by this node");
+        }
+    }
+
+    /**
+     * vLLM's truncate_prompt_tokens: each prompt's last k tokens (-1: as many as the context holds); echo then shows
+     * what was kept.
+     */
+    private List<int[]> truncated(List<int[]> prompts, List<String> texts, Integer truncate) {
+        if (truncate == null) {
+            return prompts;
+        }
+        int limit = engine.model().maxModelLen();
+        int k = truncate == -1 ? limit : truncate;
+        if (k < 1 || k > limit) {
+            throw OpenAiException.invalid("truncate_prompt_tokens", "truncate_prompt_tokens must be between 1 and the"
+                    + " context length " + limit + ", or -1 for the context length; got " + truncate);
+        }
+        List<int[]> out = new ArrayList<>(prompts.size());
+        for (int i = 0; i < prompts.size(); i++) {
+            int[] ids = prompts.get(i);
+            if (ids.length > k) {
+                ids = Arrays.copyOfRange(ids, ids.length - k, ids.length);
+                if (texts != null) {
+                    texts.set(i, engine.model().tokenizer().decode(ids, true));
+                }
+            }
+            out.add(ids);
+        }
+        return out;
+    }
+
+    private int[] withBos(int[] ids) {
+        var bos = engine.model().tokenizer().bosId();
+        if (bos.isEmpty()) {
+            return ids;
+        }
+        int[] out = new int[ids.length + 1];
+        out[0] = bos.getAsInt();
+        System.arraycopy(ids, 0, out, 1, ids.length);
+        return out;
+    }
+
     /** vLLM's prompt_logprobs: alternatives at each prompt token, -1 when not asked. */
     private static int promptLogprobs(SamplingFields request) {
         if (request.promptLogprobs() == null) {
@@ -192,6 +252,8 @@ class GenerationRequests {
     private GenerationParams params(SamplingFields request, List<int[]> prompts, List<String> texts,
             String promptParam, Integer maxTokens, String maxParam, int leastMax, int logprobs, int promptLogprobs,
             Supplier<TokenConstraint> toolConstraint) {
+        refuseUnsupported(request);
+        prompts = truncated(prompts, texts, request.truncatePromptTokens());
         List<GenerationParams.Prompt> checked = new ArrayList<>(prompts.size());
         for (int i = 0; i < prompts.size(); i++) {
             String which = prompts.size() == 1 ? "" : "prompt " + i + ": ";
@@ -227,7 +289,8 @@ class GenerationRequests {
         var stopping = new GenerationParams.Stopping(stops(request.stop()),
                 Boolean.TRUE.equals(request.includeStopStrInOutput()), Boolean.TRUE.equals(request.ignoreEos()),
                 stopTokenIds(request.stopTokenIds(), model.tokenizer().vocabSize()), minTokens);
-        return new GenerationParams(checked, sampling, stopping, logprobs, promptLogprobs, constraint, n);
+        return new GenerationParams(checked, sampling, stopping, logprobs, promptLogprobs, constraint, n,
+                !Boolean.FALSE.equals(request.skipSpecialTokens()));
     }
 
     /**
@@ -424,7 +487,7 @@ class GenerationRequests {
      * A completion's prompts: one text or one list of token ids, or a list of several of either (a batch: each prompt
      * gets its own n choices).
      */
-    private List<int[]> prompts(JsonNode prompt, List<String> texts) {
+    private List<int[]> prompts(JsonNode prompt, List<String> texts, boolean bos) {
         if (prompt == null || prompt.isNull()) {
             throw OpenAiException.invalid("prompt", "prompt is required");
         }
@@ -436,20 +499,24 @@ class GenerationRequests {
                     throw OpenAiException.invalid("prompt", "a list of prompts holds texts or lists of token ids;"
                             + " element " + i + " is " + one);
                 }
-                out.add(prompt(one, texts));
+                out.add(prompt(one, texts, bos));
             }
             return out;
         }
-        return List.of(prompt(prompt, texts));
+        return List.of(prompt(prompt, texts, bos));
     }
 
-    /** One prompt: text or token ids; its text (as sent, or the ids decoded) joins {@code texts} unless null. */
-    private int[] prompt(JsonNode prompt, List<String> texts) {
+    /**
+     * One prompt: text (after BOS when {@code bos} and the tokenizer adds one) or token ids; its text (as sent, or the
+     * ids decoded) joins {@code texts} unless null.
+     */
+    private int[] prompt(JsonNode prompt, List<String> texts, boolean bos) {
         if (prompt.isString()) {
             if (texts != null) {
                 texts.add(prompt.asString());
             }
-            return Prompts.text(engine.model().tokenizer(), prompt.asString());
+            Tokenizer tokenizer = engine.model().tokenizer();
+            return bos ? Prompts.text(tokenizer, prompt.asString()) : tokenizer.encode(prompt.asString());
         }
         if (prompt.isArray()) {
             int vocab = engine.model().tokenizer().vocabSize();

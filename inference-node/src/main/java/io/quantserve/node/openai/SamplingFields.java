@@ -55,6 +55,27 @@ interface SamplingFields {
     /** vLLM: the log-probability of every prompt token after the first, with this many alternatives */
     Integer promptLogprobs();
 
+    /** vLLM: special tokens drawn add no text (default true) */
+    Boolean skipSpecialTokens();
+
+    /** vLLM: only the last k tokens of each prompt are read */
+    Integer truncatePromptTokens();
+
+    /** vLLM: BOS before a text prompt (completions, default true; chat: false, the template writes it) */
+    Boolean addSpecialTokens();
+
+    /** vLLM: refused when true (no beam search here) */
+    Boolean useBeamSearch();
+
+    /** refused above n (best_of, gone from vLLM's current engine) */
+    Integer bestOf();
+
+    /** vLLM: refused unless 0 (no priority scheduling here) */
+    Integer priority();
+
+    /** vLLM: refused when given (no code from requests runs here) */
+    JsonNode logitsProcessors();
+
     /** vLLM: the text ends after the stop string that ended it, not before */
     Boolean includeStopStrInOutput();
 

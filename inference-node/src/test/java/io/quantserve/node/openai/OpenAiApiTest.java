@@ -254,6 +254,57 @@ class OpenAiApiTest {
     }
 
     @Test
+    void shouldHonourVllmsPromptAndDetokenizationFieldsAndRefuseWhatItCannotDo() throws Exception {
+        var tokenizer = engine.model().tokenizer();
+        NodeHttp http = new NodeHttp(port);
+        int[] ids = Prompts.text(tokenizer, PROMPT);
+        int[] last3 = Arrays.copyOfRange(ids, ids.length - 3, ids.length);
+        tools.jackson.databind.JsonNode truncated = http.ok("/v1/completions", "{\"prompt\": \"" + PROMPT + "\","
+                + " \"max_tokens\": 4, \"truncate_prompt_tokens\": 3, \"echo\": true}");
+        tools.jackson.databind.JsonNode byIds = http.ok("/v1/completions", "{\"prompt\": " + Arrays.toString(last3)
+                + ", \"max_tokens\": 4, \"echo\": true}");
+        assertThat(truncated.path("usage").path("prompt_tokens").asInt()).isEqualTo(3);
+        assertThat(truncated.path("choices").get(0).path("text").asString())
+                .isEqualTo(byIds.path("choices").get(0).path("text").asString());
+        assertThat(http.ok("/v1/completions", "{\"prompt\": \"" + PROMPT + "\", \"max_tokens\": 1,"
+                + " \"truncate_prompt_tokens\": -1}").path("usage").path("prompt_tokens").asInt()).isEqualTo(ids.length);
+
+        int[] noBos = tokenizer.encode(PROMPT);
+        assertThat(noBos.length).isEqualTo(ids.length - 1);
+        tools.jackson.databind.JsonNode plain = http.ok("/v1/completions", "{\"prompt\": \"" + PROMPT + "\","
+                + " \"max_tokens\": 4, \"add_special_tokens\": false}");
+        assertThat(plain.path("usage").path("prompt_tokens").asInt()).isEqualTo(noBos.length);
+        assertThat(plain.path("choices").get(0).path("text").asString()).isEqualTo(http.ok("/v1/completions",
+                "{\"prompt\": " + Arrays.toString(noBos) + ", \"max_tokens\": 4}").path("choices").get(0).path("text")
+                .asString());
+        String chat = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_tokens\": 1";
+        assertThat(http.ok("/v1/chat/completions", chat + ", \"add_special_tokens\": true}").path("usage")
+                .path("prompt_tokens").asInt()).isEqualTo(http.ok("/v1/chat/completions", chat + "}").path("usage")
+                .path("prompt_tokens").asInt() + 1);
+
+        int eos = tokenizer.eosIds()[0];
+        String forced = "{\"prompt\": \"Once\", \"max_tokens\": 2, \"ignore_eos\": true, \"logit_bias\": {\"" + eos
+                + "\": 100}";
+        assertThat(http.ok("/v1/completions", forced + "}").path("choices").get(0).path("text").asString()).isEmpty();
+        String eosText = tokenizer.decode(new int[] {eos});
+        assertThat(http.ok("/v1/completions", forced + ", \"skip_special_tokens\": false}").path("choices").get(0)
+                .path("text").asString()).isEqualTo(eosText + eosText).isNotEmpty();
+
+        http.assertRefused("/v1/completions", "{\"prompt\": \"a\", \"truncate_prompt_tokens\": 0}",
+                "truncate_prompt_tokens", "between 1 and the context length");
+        http.assertRefused("/v1/completions", "{\"prompt\": \"a\", \"use_beam_search\": true}", "use_beam_search",
+                "beam search is not supported");
+        http.assertRefused("/v1/completions", "{\"prompt\": \"a\", \"best_of\": 3}", "best_of", "only best_of = n");
+        http.assertRefused("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}],"
+                + " \"priority\": 2}", "priority", "priority scheduling is not enabled");
+        http.assertRefused("/v1/completions", "{\"prompt\": \"a\", \"logits_processors\": [\"my.module:Cls\"]}",
+                "logits_processors", "not supported");
+        assertThat(http.ok("/v1/completions", "{\"prompt\": \"a\", \"max_tokens\": 1, \"use_beam_search\": false,"
+                + " \"best_of\": 1, \"priority\": 0, \"logits_processors\": []}").path("choices").size())
+                .as("their defaults are fine").isEqualTo(1);
+    }
+
+    @Test
     void shouldHonourStopTokenIdsAndMinTokensAsVllmDoes() {
         int upon = engine.model().tokenizer().encode("upon")[0];
         CompletionChoice stopped = client.completions().create(completion("Once", 5)
