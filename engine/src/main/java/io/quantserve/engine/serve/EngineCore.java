@@ -206,8 +206,9 @@ public final class EngineCore {
             } else {
                 // raw distribution first: masks must not show up in the reported log-probabilities
                 rawLogits = request.logprobs() >= 0 ? rowLogits.clone() : null;
-                if (request.constraint() != null) {
-                    request.constraint().mask(rowLogits);
+                float[] masked = rowLogits;
+                if (request.constraint() != null && !constrain(a, () -> request.constraint().mask(masked), outputs)) {
+                    continue;
                 }
                 if (holdsStops(seq)) {
                     holdStops(rowLogits, request.stopTokenIds());
@@ -226,10 +227,12 @@ public final class EngineCore {
             TokenLogprob logprob = rawLogits != null ? TokenLogprob.of(rawLogits, vocab, token, request.logprobs()) : null;
             seq.append(token);
             a.sampler().accept(token);
-            if (request.constraint() != null) {
-                request.constraint().accept(token);
-            }
             generationTokens++;
+            int drawnToken = token;
+            if (request.constraint() != null && !constrain(a, () -> request.constraint().accept(drawnToken),
+                    outputs)) {
+                continue;
+            }
             if (seq.numGenerated() >= request.maxTokens()) {
                 finish(a, new int[] {token}, logprob, promptLogprobs, FinishReason.LENGTH, outputs);
             } else {
@@ -319,6 +322,21 @@ public final class EngineCore {
             }
         }
         return runner.forwardAndSample(segments, params, u);
+    }
+
+    /**
+     * Runs a step of the request's constraint (code the request chose: a grammar, a regular expression): when it
+     * fails, even by running out of stack, that request ends with the error and the engine goes on. False then.
+     */
+    private boolean constrain(Active a, Runnable step, List<RequestOutput> outputs) {
+        try {
+            step.run();
+            return true;
+        } catch (RuntimeException | StackOverflowError e) {
+            log.warn("request {}: its output constraint failed", a.seq().request().id(), e);
+            finishWithError(a, "the request's output constraint failed: " + e, outputs);
+            return false;
+        }
     }
 
     /** Ends one request with an error (its own doing), the others going on. */

@@ -220,6 +220,45 @@ class EngineCoreTest {
         assertSameAsAlone(List.of(probe), outputs);
     }
 
+    @Test
+    void shouldEndOnlyTheRequestWhoseConstraintFails() {
+        EngineCore core = new EngineCore(model, new KvCachePool(model.config(), 4, 256), new SchedulerConfig(16, 8));
+        EngineRequest probe = requests(Set.of()).get(1);
+        TokenConstraint deep = new TokenConstraint() { // a grammar that recursed too deep while masking
+            @Override
+            public void mask(float[] logits) {
+                throw new StackOverflowError();
+            }
+
+            @Override
+            public void accept(int token) {
+            }
+        };
+        TokenConstraint refusing = new TokenConstraint() { // fails on the second token it is given
+            int seen;
+
+            @Override
+            public void mask(float[] logits) {
+            }
+
+            @Override
+            public void accept(int token) {
+                if (++seen == 2) {
+                    throw new IllegalArgumentException("token " + token + " does not continue");
+                }
+            }
+        };
+        Map<String, List<RequestOutput>> outputs = runAll(core, List.of(
+                new EngineRequest("deep", probe.prompt(), SamplingParams.greedy(), 8, Set.of(), -1, deep, -1, 0),
+                new EngineRequest("refusing", probe.prompt(), SamplingParams.greedy(), 8, Set.of(), -1, refusing, -1,
+                        0), probe));
+        assertThat(outputs.get("deep").getLast().finishReason()).isEqualTo(FinishReason.ERROR);
+        assertThat(outputs.get("deep").getLast().error()).contains("output constraint failed", "StackOverflowError");
+        assertThat(outputs.get("refusing").getLast().finishReason()).isEqualTo(FinishReason.ERROR);
+        assertThat(outputs.get("refusing").getLast().error()).contains("does not continue");
+        assertSameAsAlone(List.of(probe), outputs);
+    }
+
     /** A constraint that allows only {@code ids}. */
     private static TokenConstraint onlyTokens(int... ids) {
         return new TokenConstraint() {
