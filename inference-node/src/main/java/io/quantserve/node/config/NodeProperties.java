@@ -29,7 +29,8 @@ import org.springframework.validation.annotation.Validated;
  * @param drainTimeout    on SIGTERM: how long running requests may take to finish before the node stops anyway
  * @param maxRequestSize  larger request bodies are refused with 413
  * @param toolCallParser  how tool calls are read out of a reply for tool_choice "auto" (vLLM's --tool-call-parser):
- *                        hermes ({@code <tool_call>{...}</tool_call>}: Hermes, Qwen 2.5/3 ...); empty = "auto" is
+ *                        hermes ({@code <tool_call>{...}</tool_call>}: Hermes, Qwen 2.5/3 ...), llama3_json,
+ *                        mistral; empty = "auto" is
  *                        refused, while "none", "required" and a named function work without a parser
  * @param reasoningParser how a thinking model's {@code <think>...</think>} is split off into reasoning_content (vLLM's
  *                        --reasoning-parser): deepseek_r1, qwen3; empty = the reply is content as it comes

@@ -53,6 +53,10 @@ public record GenerationParams(List<Prompt> prompts, SamplingParams sampling, St
         prompts = List.copyOf(prompts);
     }
 
+    public GenerationParams withSkipSpecialTokens(boolean skip) {
+        return new GenerationParams(prompts, sampling, stopping, logprobs, promptLogprobs, constraint, n, skip);
+    }
+
     /** Choices in all: n per prompt. */
     public int choices() {
         return prompts.size() * n;

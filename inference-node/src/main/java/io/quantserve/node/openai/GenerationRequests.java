@@ -69,8 +69,9 @@ class GenerationRequests {
             throw OpenAiException.invalid("prompt_logprobs", "prompt_logprobs is not supported when streaming a chat"
                     + " completion");
         }
-        return params(request, List.of(prompt), null, "messages", maxTokens, maxParam, 1, logprobs,
+        GenerationParams params = params(request, List.of(prompt), null, "messages", maxTokens, maxParam, 1, logprobs,
                 promptLogprobs(request), tools.constraint());
+        return tools.keepsSpecialTokens() ? params.withSkipSpecialTokens(false) : params;
     }
 
     /**

@@ -14,7 +14,8 @@ import tools.jackson.databind.json.JsonMapper;
  * content is the text before the first block (none when blank), and a block that is not such JSON makes the whole
  * reply plain content.
  */
-final class HermesToolParser {
+final class HermesToolParser implements ToolCallParser {
+    static final HermesToolParser INSTANCE = new HermesToolParser();
     static final String OPEN = "<tool_call>";
     private static final Pattern BLOCK = Pattern.compile("<tool_call>(.*?)</tool_call>|<tool_call>(.*)\\z",
             Pattern.DOTALL);
@@ -23,15 +24,8 @@ final class HermesToolParser {
     private HermesToolParser() {
     }
 
-    /** A tool call read from the text: the function's name and its arguments as a JSON text. */
-    record ParsedCall(String name, String arguments) {
-    }
-
-    /** {@code calls} empty: the reply is {@code content} alone. */
-    record Parsed(String content, List<ParsedCall> calls) {
-    }
-
-    static Parsed parse(String text) {
+    @Override
+    public Parsed parse(String text) {
         int start = text.indexOf(OPEN);
         if (start < 0) {
             return new Parsed(text, List.of());
@@ -57,20 +51,10 @@ final class HermesToolParser {
         return new Parsed(content.isBlank() ? null : content, calls);
     }
 
-    /**
-     * How much of a reply seen so far can be streamed as content: all of it up to a tool-call block, less a tail that
-     * may be the beginning of one ({@code "<tool"}).
-     */
-    static int streamableContent(String text) {
+    /** All of the reply up to a tool-call block, less a tail that may be the beginning of one ({@code "<tool"}). */
+    @Override
+    public int streamableContent(String text) {
         int start = text.indexOf(OPEN);
-        if (start >= 0) {
-            return start;
-        }
-        for (int keep = Math.min(OPEN.length() - 1, text.length()); keep > 0; keep--) {
-            if (OPEN.startsWith(text.substring(text.length() - keep))) {
-                return text.length() - keep;
-            }
-        }
-        return text.length();
+        return start >= 0 ? start : ToolCallParser.beforePartial(text, OPEN);
     }
 }

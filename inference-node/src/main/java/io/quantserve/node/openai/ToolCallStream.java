@@ -40,7 +40,7 @@ final class ToolCallStream {
                 if (!piece.isEmpty()) {
                     boolean first = namedId == null;
                     if (first) {
-                        namedId = ToolCalling.callId();
+                        namedId = plan.callId();
                     }
                     deltas.add(new Delta(null, null, List.of(first
                             ? new ToolCallDelta(0, namedId, "function", new FunctionDelta(plan.named(), piece))
@@ -55,7 +55,7 @@ final class ToolCallStream {
                 for (int i = 0; i < seen.size(); i++) {
                     RequiredCalls.Seen call = seen.get(i);
                     if (i == callIds.size()) { // a new call: its id, type and name with the arguments so far
-                        callIds.add(ToolCalling.callId());
+                        callIds.add(plan.callId());
                         argumentsSent.add(call.argumentsEnd());
                         deltas.add(new Delta(null, null, List.of(new ToolCallDelta(i, callIds.get(i), "function",
                                 new FunctionDelta(call.name(), call.arguments(sofar))))));
@@ -77,7 +77,7 @@ final class ToolCallStream {
             case AUTO -> {
                 text.append(piece);
                 if (!last) {
-                    sendContent(deltas, HermesToolParser.streamableContent(text.toString()));
+                    sendContent(deltas, plan.parser().streamableContent(text.toString()));
                     return new Out(deltas, null);
                 }
                 ToolCalling.Reply reply = ToolCalling.reply(plan, text.toString());

@@ -24,7 +24,7 @@ import tools.jackson.databind.node.ObjectNode;
  * constrains the reply by guided decoding to JSON — the function's arguments, or a list of {@code {"name",
  * "parameters"}} — which becomes the tool calls; "auto" (the default when tools are given) lets the model choose,
  * its calls read out of the text by the parser the node was started with ({@code quantserve.node.tool-call-parser},
- * vLLM's {@code --tool-call-parser}: hermes), and is refused without one.
+ * vLLM's {@code --tool-call-parser}: hermes, llama3_json, mistral), and is refused without one.
  */
 @Component
 class ToolCalling {
@@ -39,10 +39,22 @@ class ToolCalling {
      * @param named         the function a NAMED choice calls
      * @param constraint    guided decoding for NAMED and REQUIRED, else null
      * @param parallel      parallel_tool_calls: false keeps a reply to one call at most
+     * @param parser        the node's tool call parser (null: none): how AUTO reads the calls out of the reply, and
+     *                      the ids of calls in every mode
      */
     record Plan(Mode mode, List<Map<String, Object>> templateTools, String named, Supplier<TokenConstraint> constraint,
-            boolean parallel) {
-        static final Plan NO_TOOLS = new Plan(Mode.NONE, null, null, null, true);
+            boolean parallel, ToolCallParser parser) {
+        static final Plan NO_TOOLS = new Plan(Mode.NONE, null, null, null, true, null);
+
+        /** Whether the reply's text must keep special tokens (the parser's call marker is one). */
+        boolean keepsSpecialTokens() {
+            return mode == Mode.AUTO && parser.needsSpecialTokens();
+        }
+
+        /** A new call's id, as the model's chat template takes it back. */
+        String callId() {
+            return parser == null ? ToolCalling.callId() : parser.callId();
+        }
     }
 
     /** A call in a reply, with the id the client answers it by. */
@@ -54,14 +66,14 @@ class ToolCalling {
     }
 
     private final StructuredOutputs structuredOutputs;
-    private final String parser;
+    private final ToolCallParser parser; // null: none, "auto" refused
 
     ToolCalling(StructuredOutputs structuredOutputs, NodeProperties properties) {
         this.structuredOutputs = structuredOutputs;
-        this.parser = properties.toolCallParser();
-        if (!parser.isEmpty() && !parser.equals("hermes")) {
-            throw new IllegalStateException("quantserve.node.tool-call-parser '" + parser
-                    + "' is not supported (supported: hermes)");
+        try {
+            this.parser = ToolCallParser.named(properties.toolCallParser());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("quantserve.node.tool-call-parser: " + e.getMessage());
         }
     }
 
@@ -80,12 +92,12 @@ class ToolCalling {
         Mode mode = mode(choice, parameters.keySet());
         boolean parallel = request.parallelToolCalls() == null || request.parallelToolCalls();
         if (mode == Mode.NONE || mode == Mode.AUTO) {
-            if (mode == Mode.AUTO && parser.isEmpty()) {
+            if (mode == Mode.AUTO && parser == null) {
                 throw OpenAiException.invalid("tool_choice", "\"auto\" tool choice (the default with tools) needs the"
-                        + " node started with a tool call parser (--tool-call-parser hermes); \"none\", \"required\" or a"
-                        + " named function work without one");
+                        + " node started with a tool call parser (--tool-call-parser " + String.join(" | ",
+                        ToolCallParser.SUPPORTED) + "); \"none\", \"required\" or a named function work without one");
             }
-            return new Plan(mode, templateTools, null, null, parallel);
+            return new Plan(mode, templateTools, null, null, parallel, parser);
         }
         structuredOutputs.askedIn(request).ifPresent(guided -> {
             throw OpenAiException.invalid(guided, guided + " cannot be combined with tool_choice "
@@ -96,10 +108,11 @@ class ToolCalling {
             String name = choice.path("function").path("name").asString();
             String param = "tools[" + List.copyOf(parameters.keySet()).indexOf(name) + "].function.parameters";
             return new Plan(mode, templateTools, name, structuredOutputs.jsonSchema(parameters.get(name), param,
-                    ignoreEos), false);
+                    ignoreEos), false, parser);
         }
         return new Plan(mode, templateTools, null,
-                structuredOutputs.jsonSchema(requiredSchema(parameters, parallel), "tools", ignoreEos), parallel);
+                structuredOutputs.jsonSchema(requiredSchema(parameters, parallel), "tools", ignoreEos), parallel,
+                parser);
     }
 
     /** Checked tools: as the chat template sees them, and each function's parameter schema by name. */
@@ -196,12 +209,12 @@ class ToolCalling {
     static Reply reply(Plan plan, String text) {
         return switch (plan.mode()) {
             case NONE -> new Reply(text, List.of());
-            case NAMED -> new Reply(null, List.of(new Call(callId(), plan.named(), text)));
-            case REQUIRED -> required(text);
+            case NAMED -> new Reply(null, List.of(new Call(plan.callId(), plan.named(), text)));
+            case REQUIRED -> required(plan, text);
             case AUTO -> {
-                HermesToolParser.Parsed parsed = HermesToolParser.parse(text);
+                ToolCallParser.Parsed parsed = plan.parser().parse(text);
                 yield new Reply(parsed.content(), parsed.calls().stream().limit(plan.parallel() ? Long.MAX_VALUE : 1)
-                        .map(c -> new Call(callId(), c.name(), c.arguments())).toList());
+                        .map(c -> new Call(plan.callId(), c.name(), c.arguments())).toList());
             }
         };
     }
@@ -210,7 +223,7 @@ class ToolCalling {
      * The "required" list read back, each call's arguments as the reply wrote them (as streaming sends them); a list
      * cut short (the token limit) stays text.
      */
-    private static Reply required(String text) {
+    private static Reply required(Plan plan, String text) {
         try {
             if (!JSON.readTree(text).isArray()) {
                 return new Reply(text, List.of());
@@ -219,7 +232,7 @@ class ToolCalling {
             return new Reply(text, List.of());
         }
         List<Call> calls = RequiredCalls.scan(text).stream().filter(RequiredCalls.Seen::complete)
-                .map(c -> new Call(callId(), c.name(), c.arguments(text))).toList();
+                .map(c -> new Call(plan.callId(), c.name(), c.arguments(text))).toList();
         return calls.isEmpty() ? new Reply(text, List.of()) : new Reply(null, calls);
     }
 

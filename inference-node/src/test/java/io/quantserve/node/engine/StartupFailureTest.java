@@ -57,9 +57,9 @@ class StartupFailureTest {
                 .satisfies(e -> assertThat(e).hasStackTraceContaining("quantserve.node.reasoning-parser 'granite' is"
                         + " not supported (supported: deepseek_r1, qwen3)"));
         assertThatThrownBy(() -> start(TestFixtures.model("stories260K.gguf").toString(),
-                "--quantserve.node.tool-call-parser=mistral"))
-                .satisfies(e -> assertThat(e).hasStackTraceContaining("quantserve.node.tool-call-parser 'mistral' is"
-                        + " not supported (supported: hermes)"));
+                "--quantserve.node.tool-call-parser=pythonic"))
+                .satisfies(e -> assertThat(e).hasStackTraceContaining("quantserve.node.tool-call-parser: tool call"
+                        + " parser 'pythonic' is not supported (supported: hermes, llama3_json, mistral)"));
     }
 
     @Test

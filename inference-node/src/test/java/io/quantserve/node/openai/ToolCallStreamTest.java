@@ -7,7 +7,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ToolCallStreamTest {
-    private static final ToolCalling.Plan AUTO = new ToolCalling.Plan(ToolCalling.Mode.AUTO, List.of(), null, null, true);
+    private static final ToolCalling.Plan AUTO = new ToolCalling.Plan(ToolCalling.Mode.AUTO, List.of(), null, null, true,
+            HermesToolParser.INSTANCE);
 
     @Test
     void autoStreamsContentUpToABlockAndSendsEachCallWholeAtTheEnd() {
@@ -49,7 +50,8 @@ class ToolCallStreamTest {
 
     @Test
     void autoKeepsOnlyTheFirstCallWithoutParallelToolCalls() {
-        var single = new ToolCalling.Plan(ToolCalling.Mode.AUTO, List.of(), null, null, false);
+        var single = new ToolCalling.Plan(ToolCalling.Mode.AUTO, List.of(), null, null, false,
+                HermesToolParser.INSTANCE);
         ToolCallStream.Out last = new ToolCallStream(single).next("<tool_call>{\"name\": \"f\"}</tool_call>"
                 + "<tool_call>{\"name\": \"g\"}</tool_call>", true, "stop");
         assertThat(last.deltas()).singleElement()
@@ -58,7 +60,7 @@ class ToolCallStreamTest {
 
     @Test
     void requiredStreamsEachCallsArgumentsAsTheyGrowAndEndsWithToolCalls() {
-        var required = new ToolCalling.Plan(ToolCalling.Mode.REQUIRED, List.of(), null, null, true);
+        var required = new ToolCalling.Plan(ToolCalling.Mode.REQUIRED, List.of(), null, null, true, null);
         String whole = "[{\"name\": \"f\", \"parameters\": {\"a\": \"xy\"}}, {\"name\": \"g\", \"parameters\": {}}]";
         ToolCallStream stream = new ToolCallStream(required);
         StringBuilder f = new StringBuilder();
