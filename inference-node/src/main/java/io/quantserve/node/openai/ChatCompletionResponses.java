@@ -50,6 +50,10 @@ final class ChatCompletionResponses {
         ChatCompletionChunk(String id, long created, String model, List<ChunkChoice> choices, UsageBody usage) {
             this(id, "chat.completion.chunk", created, model, choices, usage);
         }
+
+        ChatCompletionChunk withUsage(UsageBody usage) {
+            return new ChatCompletionChunk(id, object, created, model, choices, usage);
+        }
     }
 
     record ChunkChoice(int index, Delta delta, Logprobs logprobs, String finishReason) {

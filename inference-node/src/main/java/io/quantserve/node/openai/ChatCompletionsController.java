@@ -79,8 +79,15 @@ class ChatCompletionsController {
             roles.add(chunk(id, created, new ChunkChoice(i, new Delta("assistant", "", null), null, null)));
             streams.add(replies.stream());
         }
-        events.stream(SseWriter.open(response, json), handle, roles,
-                d -> chunks(id, created, d, streams.get(d.index()).next(d), logprobs(params, d.logprobs())),
+        boolean continuous = StreamOptions.continuousUsage(request.streamOptions());
+        int[] generated = {0};
+        events.stream(SseWriter.open(response, json), handle, roles, d -> {
+                    List<ChatCompletionChunk> chunks = chunks(id, created, d, streams.get(d.index()).next(d),
+                            logprobs(params, d.logprobs()));
+                    generated[0] += d.tokens().length;
+                    UsageBody sofar = UsageBody.of(params.promptTokens(), generated[0]);
+                    return continuous ? chunks.stream().map(c -> c.withUsage(sofar)).toList() : chunks;
+                },
                 StreamOptions.includeUsage(request.streamOptions())
                         ? usage -> new ChatCompletionChunk(id, created, modelName, List.of(), UsageBody.of(usage))
                         : null);

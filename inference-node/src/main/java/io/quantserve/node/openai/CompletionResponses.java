@@ -15,6 +15,10 @@ final class CompletionResponses {
         Completion(String id, long created, String model, List<Choice> choices, UsageBody usage) {
             this(id, "text_completion", created, model, choices, usage);
         }
+
+        Completion withUsage(UsageBody usage) {
+            return new Completion(id, object, created, model, choices, usage);
+        }
     }
 
     /** {@code promptLogprobs}: vLLM's, when asked (the first chunk of a stream carries them). */

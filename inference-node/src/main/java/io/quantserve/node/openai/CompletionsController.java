@@ -65,6 +65,8 @@ class CompletionsController {
             }
             return ResponseEntity.ok(new Completion(id, created, modelName, choices, UsageBody.of(whole.usage())));
         }
+        boolean continuous = StreamOptions.continuousUsage(request.streamOptions());
+        int[] generated = {0};
         int[] offsets = new int[params.choices()]; // text already sent per choice, for the legacy text_offset
         boolean[] started = new boolean[params.choices()];
         events.stream(SseWriter.open(response, json), handle, List.of(), d -> {
@@ -87,9 +89,11 @@ class CompletionsController {
             }
             var lp = logprobs ? logprobBodies.legacy(d.logprobs(), offsets[i]) : null;
             offsets[i] += d.text().length();
+            generated[0] += d.tokens().length;
             return List.of(new Completion(id, created, modelName,
                     List.of(new Choice(i, prefix + d.text(), promptLp == null ? lp : promptLp.then(lp),
-                            d.finishReason(), promptLogprobs)), null));
+                            d.finishReason(), promptLogprobs)),
+                    continuous ? UsageBody.of(params.promptTokens(), generated[0]) : null));
         }, StreamOptions.includeUsage(request.streamOptions())
                 ? usage -> new Completion(id, created, modelName, List.of(), UsageBody.of(usage))
                 : null);

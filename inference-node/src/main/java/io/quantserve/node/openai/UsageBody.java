@@ -6,4 +6,8 @@ record UsageBody(int promptTokens, int completionTokens, int totalTokens) {
     static UsageBody of(Usage usage) {
         return new UsageBody(usage.promptTokens(), usage.completionTokens(), usage.totalTokens());
     }
+
+    static UsageBody of(int promptTokens, int completionTokens) {
+        return new UsageBody(promptTokens, completionTokens, promptTokens + completionTokens);
+    }
 }

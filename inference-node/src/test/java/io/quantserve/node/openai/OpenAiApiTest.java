@@ -305,6 +305,40 @@ class OpenAiApiTest {
     }
 
     @Test
+    void shouldCarryTheUsageSoFarOnEveryChunkWithContinuousUsageStats() throws Exception {
+        NodeHttp http = new NodeHttp(port);
+        int promptTokens = Prompts.text(engine.model().tokenizer(), PROMPT).length;
+        for (String path : List.of("/v1/completions", "/v1/chat/completions")) {
+            String body = path.contains("chat")
+                    ? "{\"messages\": [{\"role\": \"user\", \"content\": \"" + PROMPT + "\"}]"
+                    : "{\"prompt\": \"" + PROMPT + "\"";
+            List<tools.jackson.databind.JsonNode> chunks = http.stream(path, body + ", \"max_tokens\": 6,"
+                    + " \"stream\": true, \"stream_options\": {\"include_usage\": true, \"continuous_usage_stats\":"
+                    + " true}}");
+            tools.jackson.databind.JsonNode last = chunks.getLast();
+            assertThat(last.path("choices").size()).as(path).isZero();
+            int prompt = last.path("usage").path("prompt_tokens").asInt();
+            if (!path.contains("chat")) {
+                assertThat(prompt).isEqualTo(promptTokens);
+            }
+            int before = 0;
+            for (tools.jackson.databind.JsonNode chunk : chunks.subList(0, chunks.size() - 1)) {
+                tools.jackson.databind.JsonNode usage = chunk.path("usage");
+                if (chunk == chunks.getFirst() && path.contains("chat")) {
+                    continue; // the role chunk comes before any token
+                }
+                assertThat(usage.path("prompt_tokens").asInt()).as(path).isEqualTo(prompt);
+                assertThat(usage.path("completion_tokens").asInt()).as(path).isGreaterThanOrEqualTo(before);
+                assertThat(usage.path("total_tokens").asInt()).isEqualTo(prompt + usage.path("completion_tokens").asInt());
+                before = usage.path("completion_tokens").asInt();
+            }
+            assertThat(before).as(path).isEqualTo(last.path("usage").path("completion_tokens").asInt()).isEqualTo(6);
+            assertThat(http.stream(path, body + ", \"max_tokens\": 2, \"stream\": true, \"stream_options\":"
+                    + " {\"include_usage\": true}}").getFirst().has("usage")).as("only when asked").isFalse();
+        }
+    }
+
+    @Test
     void shouldHonourStopTokenIdsAndMinTokensAsVllmDoes() {
         int upon = engine.model().tokenizer().encode("upon")[0];
         CompletionChoice stopped = client.completions().create(completion("Once", 5)
