@@ -17,12 +17,14 @@ import org.apache.lucene.util.automaton.Operations;
 
 /**
  * {@code x*} where x can match the empty text would become a left-recursive loop ({@code R ::= x R | ""} with x
- * empty) in an {@link EbnfGrammar}: it is {@code (x without the empty text)*}, the same language. For a rule r inside
- * x that takes a rule "r (not empty)", made from r's body the same way (and so on for the rules that one refers to).
- * Grammars rewritten here before they are compiled.
+ * empty) in an {@link EbnfGrammar}, and {@code x{m,n}} would read each text in many ways (any copy may be empty): both
+ * are {@code (x without the empty text){0,n}}, the same language. For a rule r inside x that takes a rule
+ * "r (not empty)", made from r's body the same way (and so on for the rules that one refers to). Grammars rewritten
+ * here before they are compiled.
  */
 final class NullableLoops {
     private static final Automaton ANY = CodePointSet.all().automaton();
+    private static final String NOT_EMPTY = " (not empty)";
 
     private final Map<String, Expr> source;
     private final Set<String> emptyOnly = new HashSet<>(); // "r (not empty)" rules that would match nothing
@@ -31,7 +33,7 @@ final class NullableLoops {
         this.source = new LinkedHashMap<>(rules);
     }
 
-    /** The rules with every unbounded repetition of a part that can match the empty text rewritten. */
+    /** The rules with every repetition of a part that can match the empty text rewritten. */
     static Map<String, Expr> rewrite(Map<String, Expr> rules) {
         NullableLoops loops = new NullableLoops(rules);
         loops.rewrite();
@@ -54,6 +56,77 @@ final class NullableLoops {
             String name = pending.removeLast();
             source.put(name, withoutNullableLoops(source.get(name), nullable, pending));
         }
+        pruneEmptyRules();
+    }
+
+    /**
+     * A "r (not empty)" rule can come out matching nothing at all (r ::= r{0,2} matches only the empty text): such
+     * rules go, and with them the parts that need one.
+     */
+    private void pruneEmptyRules() {
+        Set<String> finishing = new HashSet<>();
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (Map.Entry<String, Expr> rule : source.entrySet()) {
+                if (!finishing.contains(rule.getKey()) && finishes(rule.getValue(), finishing)) {
+                    changed = finishing.add(rule.getKey());
+                }
+            }
+        }
+        Set<String> dead = new HashSet<>();
+        for (String name : source.keySet()) {
+            if (name.endsWith(NOT_EMPTY) && !finishing.contains(name)) {
+                dead.add(name);
+            }
+        }
+        if (dead.isEmpty()) {
+            return;
+        }
+        source.keySet().removeAll(dead);
+        source.replaceAll((name, body) -> {
+            Expr pruned = pruned(body, dead);
+            return pruned == null ? new Alt(List.of()) : pruned; // a rule of the user's that cannot finish: refused
+        });
+    }
+
+    private static boolean finishes(Expr e, Set<String> finishing) {
+        return switch (e) {
+            case Chars chars -> !Operations.isEmpty(chars.automaton());
+            case Ref ref -> finishing.contains(ref.name());
+            case Seq seq -> seq.items().stream().allMatch(i -> finishes(i, finishing));
+            case Alt alt -> alt.alternatives().stream().anyMatch(a -> finishes(a, finishing));
+            case Repeat r -> r.min() == 0 || finishes(r.item(), finishing);
+        };
+    }
+
+    /** {@code e} without the parts that need a dead rule; null when it needs one whatever it reads. */
+    private static Expr pruned(Expr e, Set<String> dead) {
+        return switch (e) {
+            case Chars chars -> chars;
+            case Ref ref -> dead.contains(ref.name()) ? null : ref;
+            case Seq seq -> {
+                List<Expr> items = new ArrayList<>();
+                for (Expr item : seq.items()) {
+                    Expr p = pruned(item, dead);
+                    if (p == null) {
+                        yield null;
+                    }
+                    items.add(p);
+                }
+                yield new Seq(items);
+            }
+            case Alt alt -> {
+                List<Expr> alternatives = alt.alternatives().stream().map(a -> pruned(a, dead))
+                        .filter(a -> a != null).toList();
+                yield alternatives.isEmpty() ? null : new Alt(alternatives);
+            }
+            case Repeat r -> {
+                Expr item = pruned(r.item(), dead);
+                yield item != null ? new Repeat(item, r.min(), r.max(), r.at())
+                        : r.min() == 0 ? new Seq(List.of()) : null;
+            }
+        };
     }
 
     private Expr withoutNullableLoops(Expr e, Set<String> nullable, List<String> pending) {
@@ -64,13 +137,13 @@ final class NullableLoops {
                     .toList());
             case Alt alt -> new Alt(alt.alternatives().stream()
                     .map(a -> withoutNullableLoops(a, nullable, pending)).toList());
-            case Repeat r -> {
+            case Repeat r -> { // x{m,n} with x able to be empty: (x without the empty text){0,n}
                 Expr item = withoutNullableLoops(r.item(), nullable, pending);
-                if (r.max() >= 0 || !nullable(item, nullable)) {
+                if (r.max() == 0 || !nullable(item, nullable)) {
                     yield new Repeat(item, r.min(), r.max(), r.at());
                 }
                 Expr nonEmpty = nonEmpty(item, nullable, pending);
-                yield nonEmpty == null ? new Seq(List.of()) : new Repeat(nonEmpty, 0, -1, r.at());
+                yield nonEmpty == null ? new Seq(List.of()) : new Repeat(nonEmpty, 0, r.max(), r.at());
             }
         };
     }
@@ -87,7 +160,7 @@ final class NullableLoops {
                 yield Operations.isEmpty(a) ? null : new Chars(a);
             }
             case Ref ref -> {
-                String name = ref.name() + " (not empty)";
+                String name = ref.name() + NOT_EMPTY;
                 if (!source.containsKey(name) && !emptyOnly.contains(name)) {
                     source.put(name, new Seq(List.of())); // while its body is made: refs to it resolve
                     Expr body = nonEmpty(source.get(ref.name()), nullable, pending);

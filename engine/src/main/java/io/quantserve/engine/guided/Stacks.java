@@ -4,6 +4,12 @@ import java.util.Arrays;
 
 /** Collects the stacks one byte leads to, without duplicates (alternatives of an anyOf may converge). */
 final class Stacks {
+    /**
+     * More parses of one text than this is a grammar too ambiguous to follow at a usable speed (a mask tries every
+     * token from each): the sequence ends with an error rather than stall the engine.
+     */
+    static final int MAX = 256;
+
     private Stack[] items = new Stack[2];
     private int size;
 
@@ -12,6 +18,10 @@ final class Stacks {
             if (items[i].equals(s)) {
                 return;
             }
+        }
+        if (size == MAX) {
+            throw new IllegalStateException("the grammar is too ambiguous: the output so far can be read in more than "
+                    + MAX + " ways");
         }
         if (size == items.length) {
             items = Arrays.copyOf(items, size * 2);

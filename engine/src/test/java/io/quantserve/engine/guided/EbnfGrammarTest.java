@@ -456,6 +456,24 @@ class EbnfGrammarTest {
     }
 
     @Test
+    void shouldGiveUpOnAGrammarTooAmbiguousToFollow() {
+        EbnfGrammar grammar = EbnfGrammar.parse("root ::= s\ns ::= s s | \"a\"");
+        Recognizer state = grammar.start();
+        int read = 0;
+        try {
+            for (; read < 5000; read++) {
+                state = state.advance("a");
+                assertThat(state.isComplete()).isTrue();
+            }
+        } catch (IllegalStateException e) {
+            assertThat(e).hasMessageContaining("too ambiguous");
+        }
+        assertThat(read).as("bytes read before giving up").isBetween(10, Stacks.MAX + 10);
+        Recognizer plain = EbnfGrammar.parse("root ::= \"a\"+").start();
+        assertThat(plain.advance("a".repeat(5000)).isComplete()).as("an unambiguous repetition goes on").isTrue();
+    }
+
+    @Test
     void shouldNameTheProblemOfAGrammarItCannotUse() {
         assertRefused("", "the grammar is empty");
         assertRefused("start ::= \"a\"", "no rule 'root ::= ...'");
