@@ -45,6 +45,8 @@ record ChatCompletionRequest(
         Integer bestOf,
         Integer priority,
         JsonNode logitsProcessors,
+        Boolean returnTokensAsTokenIds,
+        Boolean returnTokenIds,
         Boolean includeStopStrInOutput,
         Boolean addGenerationPrompt,
         Boolean continueFinalMessage,

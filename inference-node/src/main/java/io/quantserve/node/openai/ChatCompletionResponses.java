@@ -9,18 +9,21 @@ final class ChatCompletionResponses {
     private ChatCompletionResponses() {
     }
 
-    /** {@code promptLogprobs}: vLLM's, when asked. */
+    /** {@code promptLogprobs}, {@code promptTokenIds}: vLLM's, when asked. */
     record ChatCompletion(String id, String object, long created, String model, List<Choice> choices,
             UsageBody usage,
             @JsonInclude(JsonInclude.Include.NON_NULL)
-            List<Map<String, CompletionResponses.PromptLogprob>> promptLogprobs) {
+            List<Map<String, CompletionResponses.PromptLogprob>> promptLogprobs,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<Integer> promptTokenIds) {
         ChatCompletion(String id, long created, String model, List<Choice> choices, UsageBody usage,
-                List<Map<String, CompletionResponses.PromptLogprob>> promptLogprobs) {
-            this(id, "chat.completion", created, model, choices, usage, promptLogprobs);
+                List<Map<String, CompletionResponses.PromptLogprob>> promptLogprobs, List<Integer> promptTokenIds) {
+            this(id, "chat.completion", created, model, choices, usage, promptLogprobs, promptTokenIds);
         }
     }
 
-    record Choice(int index, AssistantMessage message, Logprobs logprobs, String finishReason) {
+    /** {@code tokenIds}: vLLM's return_token_ids, when asked. */
+    record Choice(int index, AssistantMessage message, Logprobs logprobs, String finishReason,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<Integer> tokenIds) {
     }
 
     /**
@@ -45,18 +48,29 @@ final class ChatCompletionResponses {
     record FunctionBody(String name, String arguments) {
     }
 
+    /** {@code promptTokenIds}: vLLM's return_token_ids, on a choice's first chunk. */
     record ChatCompletionChunk(String id, String object, long created, String model, List<ChunkChoice> choices,
-            @JsonInclude(JsonInclude.Include.NON_NULL) UsageBody usage) {
+            @JsonInclude(JsonInclude.Include.NON_NULL) UsageBody usage,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<Integer> promptTokenIds) {
         ChatCompletionChunk(String id, long created, String model, List<ChunkChoice> choices, UsageBody usage) {
-            this(id, "chat.completion.chunk", created, model, choices, usage);
+            this(id, "chat.completion.chunk", created, model, choices, usage, null);
         }
 
         ChatCompletionChunk withUsage(UsageBody usage) {
-            return new ChatCompletionChunk(id, object, created, model, choices, usage);
+            return new ChatCompletionChunk(id, object, created, model, choices, usage, promptTokenIds);
+        }
+
+        ChatCompletionChunk withPromptTokenIds(List<Integer> ids) {
+            return new ChatCompletionChunk(id, object, created, model, choices, usage, ids);
         }
     }
 
-    record ChunkChoice(int index, Delta delta, Logprobs logprobs, String finishReason) {
+    /** {@code tokenIds}: vLLM's return_token_ids, the new ids (on the first chunk a delta became). */
+    record ChunkChoice(int index, Delta delta, Logprobs logprobs, String finishReason,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<Integer> tokenIds) {
+        ChunkChoice(int index, Delta delta, Logprobs logprobs, String finishReason) {
+            this(index, delta, logprobs, finishReason, null);
+        }
     }
 
     /** The first delta of a choice carries the role, later ones content, reasoning or tool-call pieces. */

@@ -60,30 +60,36 @@ class ChatCompletionsController {
         GenerationEvents events = new GenerationEvents();
         TextGeneration.Handle handle = generation.start(id, params, events);
         ReplyReader replies = new ReplyReader(reasoningParser, tools, params);
+        LogprobBodies logprobBodies = this.logprobBodies.forRequest(request.returnTokensAsTokenIds());
+        boolean tokenIds = Boolean.TRUE.equals(request.returnTokenIds());
+        List<Integer> promptIds = tokenIds ? CompletionsController.ids(params.prompts().getFirst().ids()) : null;
         if (!Boolean.TRUE.equals(request.stream())) {
             GenerationEvents.Collected whole = events.collect(params.choices(), handle);
             List<Choice> choices = new ArrayList<>();
             for (int i = 0; i < params.choices(); i++) {
                 ReplyReader.Whole reply = replies.whole(whole.texts().get(i));
                 choices.add(new Choice(i, AssistantMessage.of(reply.reply(), reply.reasoning()),
-                        logprobs(params, whole.logprobs().get(i)),
-                        ToolCalling.finishReason(tools, reply.reply(), whole.finishReasons().get(i))));
+                        logprobs(params, logprobBodies, whole.logprobs().get(i)),
+                        ToolCalling.finishReason(tools, reply.reply(), whole.finishReasons().get(i)),
+                        tokenIds ? whole.tokens().get(i) : null));
             }
             return ResponseEntity.ok(new ChatCompletion(id, created, modelName, choices, UsageBody.of(whole.usage()),
                     request.promptLogprobs() == null ? null : logprobBodies.prompt(params.prompts().getFirst().ids(),
-                            whole.promptLogprobs().getFirst(), request.promptLogprobs())));
+                            whole.promptLogprobs().getFirst(), request.promptLogprobs()), promptIds));
         }
         List<ChatCompletionChunk> roles = new ArrayList<>(); // the first delta of each choice carries the role
         List<ReplyReader.Stream> streams = new ArrayList<>();
         for (int i = 0; i < params.choices(); i++) {
-            roles.add(chunk(id, created, new ChunkChoice(i, new Delta("assistant", "", null), null, null)));
+            roles.add(chunk(id, created, new ChunkChoice(i, new Delta("assistant", "", null), null, null))
+                    .withPromptTokenIds(promptIds));
             streams.add(replies.stream());
         }
         boolean continuous = StreamOptions.continuousUsage(request.streamOptions());
         int[] generated = {0};
         events.stream(SseWriter.open(response, json), handle, roles, d -> {
                     List<ChatCompletionChunk> chunks = chunks(id, created, d, streams.get(d.index()).next(d),
-                            logprobs(params, d.logprobs()));
+                            logprobs(params, logprobBodies, d.logprobs()),
+                            tokenIds ? CompletionsController.ids(d.tokens()) : null);
                     generated[0] += d.tokens().length;
                     UsageBody sofar = UsageBody.of(params.promptTokens(), generated[0]);
                     return continuous ? chunks.stream().map(c -> c.withUsage(sofar)).toList() : chunks;
@@ -95,25 +101,26 @@ class ChatCompletionsController {
     }
 
     /**
-     * A delta's chunks: one per delta it became, its log-probabilities on the first and the finish reason on the last;
-     * one chunk with an empty delta when it became none but ends the choice or carries log-probabilities.
+     * A delta's chunks: one per delta it became, its log-probabilities and token ids on the first and the finish
+     * reason on the last; one chunk with an empty delta when it became none but ends the choice or carries
+     * log-probabilities or token ids.
      */
     private List<ChatCompletionChunk> chunks(String id, long created, ChoiceDelta d, ToolCallStream.Out out,
-            Logprobs logprobs) {
+            Logprobs logprobs, List<Integer> tokenIds) {
         List<Delta> deltas = out.deltas();
-        if (deltas.isEmpty() && (d.last() || !d.logprobs().isEmpty())) {
+        if (deltas.isEmpty() && (d.last() || !d.logprobs().isEmpty() || (tokenIds != null && !tokenIds.isEmpty()))) {
             deltas = List.of(new Delta(null, null, null));
         }
         List<ChatCompletionChunk> chunks = new ArrayList<>(deltas.size());
         for (int i = 0; i < deltas.size(); i++) {
             chunks.add(chunk(id, created, new ChunkChoice(d.index(), deltas.get(i), i == 0 ? logprobs : null,
-                    i == deltas.size() - 1 ? out.finishReason() : null)));
+                    i == deltas.size() - 1 ? out.finishReason() : null, i == 0 ? tokenIds : null)));
         }
         return chunks;
     }
 
-    private Logprobs logprobs(GenerationParams params, List<TokenLogprob> logprobs) {
-        return params.logprobs() >= 0 ? new Logprobs(logprobBodies.chat(logprobs), null) : null;
+    private static Logprobs logprobs(GenerationParams params, LogprobBodies bodies, List<TokenLogprob> logprobs) {
+        return params.logprobs() >= 0 ? new Logprobs(bodies.chat(logprobs), null) : null;
     }
 
     private ChatCompletionChunk chunk(String id, long created, ChunkChoice choice) {

@@ -39,6 +39,8 @@ record CompletionRequest(
         Integer bestOf,
         Integer priority,
         JsonNode logitsProcessors,
+        Boolean returnTokensAsTokenIds,
+        Boolean returnTokenIds,
         Boolean includeStopStrInOutput,
         JsonNode guidedJson,
         JsonNode guidedChoice,

@@ -21,11 +21,16 @@ final class CompletionResponses {
         }
     }
 
-    /** {@code promptLogprobs}: vLLM's, when asked (the first chunk of a stream carries them). */
+    /**
+     * {@code promptLogprobs}: vLLM's, when asked (the first chunk of a stream carries them); {@code tokenIds} and
+     * {@code promptTokenIds}: vLLM's return_token_ids (a stream's chunks carry their new ids, the first the prompt's).
+     */
     record Choice(int index, String text, Logprobs logprobs, String finishReason,
-            @JsonInclude(JsonInclude.Include.NON_NULL) List<Map<String, PromptLogprob>> promptLogprobs) {
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<Map<String, PromptLogprob>> promptLogprobs,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<Integer> tokenIds,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<Integer> promptTokenIds) {
         Choice(int index, String text, Logprobs logprobs, String finishReason) {
-            this(index, text, logprobs, finishReason, null);
+            this(index, text, logprobs, finishReason, null, null, null);
         }
     }
 

@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -47,6 +48,8 @@ class CompletionsController {
         boolean logprobs = params.logprobs() >= 0;
         boolean echo = Boolean.TRUE.equals(request.echo());
         Integer promptTop = request.promptLogprobs(); // vLLM's prompt_logprobs, null when not asked
+        boolean tokenIds = Boolean.TRUE.equals(request.returnTokenIds());
+        LogprobBodies logprobBodies = this.logprobBodies.forRequest(request.returnTokensAsTokenIds());
         if (!Boolean.TRUE.equals(request.stream())) {
             GenerationEvents.Collected whole = events.collect(params.choices(), handle);
             List<Choice> choices = new ArrayList<>();
@@ -61,7 +64,8 @@ class CompletionsController {
                 }
                 choices.add(new Choice(i, echo ? prompt.text() + text : text, lp, whole.finishReasons().get(i),
                         promptTop == null ? null
-                                : logprobBodies.prompt(prompt.ids(), whole.promptLogprobs().get(i), promptTop)));
+                                : logprobBodies.prompt(prompt.ids(), whole.promptLogprobs().get(i), promptTop),
+                        tokenIds ? whole.tokens().get(i) : null, tokenIds ? ids(prompt.ids()) : null));
             }
             return ResponseEntity.ok(new Completion(id, created, modelName, choices, UsageBody.of(whole.usage())));
         }
@@ -74,7 +78,8 @@ class CompletionsController {
             String prefix = "";
             CompletionResponses.Logprobs promptLp = null;
             List<Map<String, CompletionResponses.PromptLogprob>> promptLogprobs = null;
-            if (!started[i]) { // the choice's first chunk: echo's prompt, and prompt_logprobs
+            List<Integer> promptIds = null;
+            if (!started[i]) { // the choice's first chunk: echo's prompt, prompt_logprobs and the prompt's ids
                 started[i] = true;
                 GenerationParams.Prompt prompt = params.prompts().get(i / params.n());
                 if (echo) {
@@ -86,17 +91,22 @@ class CompletionsController {
                 if (promptTop != null) {
                     promptLogprobs = logprobBodies.prompt(prompt.ids(), d.promptLogprobs(), promptTop);
                 }
+                promptIds = tokenIds ? ids(prompt.ids()) : null;
             }
             var lp = logprobs ? logprobBodies.legacy(d.logprobs(), offsets[i]) : null;
             offsets[i] += d.text().length();
             generated[0] += d.tokens().length;
             return List.of(new Completion(id, created, modelName,
                     List.of(new Choice(i, prefix + d.text(), promptLp == null ? lp : promptLp.then(lp),
-                            d.finishReason(), promptLogprobs)),
+                            d.finishReason(), promptLogprobs, tokenIds ? ids(d.tokens()) : null, promptIds)),
                     continuous ? UsageBody.of(params.promptTokens(), generated[0]) : null));
         }, StreamOptions.includeUsage(request.streamOptions())
                 ? usage -> new Completion(id, created, modelName, List.of(), UsageBody.of(usage))
                 : null);
         return null; // the response is written
+    }
+
+    static List<Integer> ids(int[] tokens) {
+        return Arrays.stream(tokens).boxed().toList();
     }
 }

@@ -31,7 +31,7 @@ final class GenerationEvents implements GenerationListener {
 
     /** Everything a whole (non-streamed) response needs, per choice index. */
     record Collected(List<String> texts, List<List<TokenLogprob>> logprobs, List<List<TokenLogprob>> promptLogprobs,
-            List<String> finishReasons, Usage usage) {
+            List<String> finishReasons, List<List<Integer>> tokens, Usage usage) {
     }
 
     private final LinkedBlockingQueue<Event> queue = new LinkedBlockingQueue<>();
@@ -51,17 +51,22 @@ final class GenerationEvents implements GenerationListener {
         queue.add(new Failed(message));
     }
 
-    /** Waits for the whole request: {@code n} choices' text, log-probabilities and finish reasons, and the usage. */
+    /**
+     * Waits for the whole request: {@code n} choices' text, log-probabilities, finish reasons and token ids, and the
+     * usage.
+     */
     Collected collect(int n, TextGeneration.Handle handle) throws InterruptedException {
         List<StringBuilder> texts = new ArrayList<>();
         List<List<TokenLogprob>> logprobs = new ArrayList<>();
         List<List<TokenLogprob>> promptLogprobs = new ArrayList<>();
         List<String> reasons = new ArrayList<>();
+        List<List<Integer>> tokens = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             texts.add(new StringBuilder());
             logprobs.add(new ArrayList<>());
             promptLogprobs.add(new ArrayList<>());
             reasons.add(null);
+            tokens.add(new ArrayList<>());
         }
         try {
             while (true) {
@@ -71,10 +76,13 @@ final class GenerationEvents implements GenerationListener {
                         logprobs.get(d.index()).addAll(d.logprobs());
                         promptLogprobs.get(d.index()).addAll(d.promptLogprobs());
                         reasons.set(d.index(), d.finishReason());
+                        for (int t : d.tokens()) {
+                            tokens.get(d.index()).add(t);
+                        }
                     }
                     case Completed(var usage) -> {
                         return new Collected(texts.stream().map(StringBuilder::toString).toList(), logprobs,
-                                promptLogprobs, reasons, usage);
+                                promptLogprobs, reasons, tokens, usage);
                     }
                     case Failed(var message) -> throw OpenAiException.serverError(message);
                 }

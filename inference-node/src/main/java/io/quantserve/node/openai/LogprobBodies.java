@@ -8,20 +8,38 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /** Log-probabilities in the two OpenAI formats: chat's list of objects and the legacy parallel lists. */
 @Component
 class LogprobBodies {
     private final Tokenizer tokenizer;
+    private final boolean idsAsTokens; // vLLM's return_tokens_as_token_ids
 
+    @Autowired
     LogprobBodies(NodeEngine engine) {
-        this.tokenizer = engine.model().tokenizer();
+        this(engine.model().tokenizer(), false);
+    }
+
+    private LogprobBodies(Tokenizer tokenizer, boolean idsAsTokens) {
+        this.tokenizer = tokenizer;
+        this.idsAsTokens = idsAsTokens;
+    }
+
+    /** These bodies for one request: with vLLM's return_tokens_as_token_ids, tokens are named "token_id:N". */
+    LogprobBodies forRequest(Boolean returnTokensAsTokenIds) {
+        return Boolean.TRUE.equals(returnTokensAsTokenIds) ? new LogprobBodies(tokenizer, true) : this;
     }
 
     /** A token's own text; a piece of a UTF-8 character shows as U+FFFD, its {@code bytes} stay exact. */
     String text(int token) {
         return new String(tokenizer.tokenBytes(token), StandardCharsets.UTF_8);
+    }
+
+    /** How a token is named in log-probabilities: its text, or "token_id:N". */
+    String label(int token) {
+        return idsAsTokens ? "token_id:" + token : text(token);
     }
 
     List<Integer> bytes(int token) {
@@ -38,10 +56,10 @@ class LogprobBodies {
         for (TokenLogprob lp : logprobs) {
             List<ChatCompletionResponses.TopLogprob> top = new ArrayList<>(lp.topIds().length);
             for (int i = 0; i < lp.topIds().length; i++) {
-                top.add(new ChatCompletionResponses.TopLogprob(text(lp.topIds()[i]), lp.topLogprobs()[i],
+                top.add(new ChatCompletionResponses.TopLogprob(label(lp.topIds()[i]), lp.topLogprobs()[i],
                         bytes(lp.topIds()[i])));
             }
-            out.add(new ChatCompletionResponses.TokenLogprobBody(text(lp.token()), lp.logprob(), bytes(lp.token()),
+            out.add(new ChatCompletionResponses.TokenLogprobBody(label(lp.token()), lp.logprob(), bytes(lp.token()),
                     top));
         }
         return out;
@@ -112,13 +130,13 @@ class LogprobBodies {
             String text = text(token);
             offsets.add(at);
             at += text.length();
-            tokens.add(text);
+            tokens.add(label(token));
             values.add(lp == null ? null : lp.logprob());
             Map<String, Float> alternatives = null;
             if (lp != null) {
                 alternatives = new LinkedHashMap<>();
                 for (int i = 0; i < Math.min(alternativesShown, lp.topIds().length); i++) {
-                    alternatives.putIfAbsent(text(lp.topIds()[i]), lp.topLogprobs()[i]);
+                    alternatives.putIfAbsent(label(lp.topIds()[i]), lp.topLogprobs()[i]);
                 }
             }
             top.add(alternatives);

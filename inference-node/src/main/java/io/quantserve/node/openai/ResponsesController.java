@@ -97,7 +97,7 @@ class ResponsesController {
                 r.topK(), null, null, null, null, r.seed(), null, null, null, null, r.stream(), null, null,
                 responseFormat(r.text()), null, chatTools(r.tools()), chatToolChoice(r.toolChoice()),
                 r.parallelToolCalls(), null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, r.chatTemplateKwargs(), null, null, null, null, null);
+                null, null, null, null, r.chatTemplateKwargs(), null, null, null, null, null);
     }
 
     private ChatCompletionRequest.Message message(String role, String text) {

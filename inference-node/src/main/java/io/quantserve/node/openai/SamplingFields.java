@@ -76,6 +76,12 @@ interface SamplingFields {
     /** vLLM: refused when given (no code from requests runs here) */
     JsonNode logitsProcessors();
 
+    /** vLLM: log-probabilities name their tokens "token_id:N" instead of by text */
+    Boolean returnTokensAsTokenIds();
+
+    /** vLLM: the generated token ids on each choice, and the prompt's */
+    Boolean returnTokenIds();
+
     /** vLLM: the text ends after the stop string that ended it, not before */
     Boolean includeStopStrInOutput();
 

@@ -339,6 +339,57 @@ class OpenAiApiTest {
     }
 
     @Test
+    void shouldReturnTokenIdsAndNameLogprobTokensByIdWhenAsked() throws Exception {
+        NodeHttp http = new NodeHttp(port);
+        var tokenizer = engine.model().tokenizer();
+        int[] promptIds = Prompts.text(tokenizer, PROMPT);
+        tools.jackson.databind.JsonNode choice = http.ok("/v1/completions", "{\"prompt\": \"" + PROMPT + "\","
+                + " \"max_tokens\": 5, \"temperature\": 0, \"logprobs\": 2, \"return_token_ids\": true,"
+                + " \"return_tokens_as_token_ids\": true}").path("choices").get(0);
+        List<Integer> generated = new ArrayList<>();
+        choice.path("token_ids").forEach(t -> generated.add(t.asInt()));
+        assertThat(generated).hasSize(5);
+        assertThat(tokenizer.decode(generated.stream().mapToInt(Integer::intValue).toArray()))
+                .isEqualTo(choice.path("text").asString().strip());
+        List<Integer> prompt = new ArrayList<>();
+        choice.path("prompt_token_ids").forEach(t -> prompt.add(t.asInt()));
+        assertThat(prompt).containsExactlyElementsOf(Arrays.stream(promptIds).boxed().toList());
+        List<String> named = new ArrayList<>();
+        choice.path("logprobs").path("tokens").forEach(t -> named.add(t.asString()));
+        assertThat(named).containsExactlyElementsOf(generated.stream().map(t -> "token_id:" + t).toList());
+        choice.path("logprobs").path("top_logprobs").forEach(top -> top.propertyNames()
+                .forEach(key -> assertThat(key).matches("token_id:\\d+")));
+
+        List<tools.jackson.databind.JsonNode> chunks = http.stream("/v1/completions", "{\"prompt\": \"" + PROMPT
+                + "\", \"max_tokens\": 5, \"temperature\": 0, \"stream\": true, \"return_token_ids\": true}");
+        List<Integer> streamed = new ArrayList<>();
+        chunks.forEach(c -> c.path("choices").forEach(ch -> ch.path("token_ids").forEach(t -> streamed.add(t.asInt()))));
+        assertThat(streamed).isEqualTo(generated);
+        assertThat(chunks.getFirst().path("choices").get(0).path("prompt_token_ids").size()).isEqualTo(promptIds.length);
+        assertThat(chunks.get(1).path("choices").get(0).has("prompt_token_ids")).isFalse();
+
+        String chat = "{\"messages\": [{\"role\": \"user\", \"content\": \"" + PROMPT + "\"}], \"max_tokens\": 4,"
+                + " \"temperature\": 0, \"return_token_ids\": true, \"logprobs\": true,"
+                + " \"return_tokens_as_token_ids\": true";
+        tools.jackson.databind.JsonNode whole = http.ok("/v1/chat/completions", chat + "}");
+        List<Integer> chatIds = new ArrayList<>();
+        whole.path("choices").get(0).path("token_ids").forEach(t -> chatIds.add(t.asInt()));
+        assertThat(chatIds).hasSize(4);
+        assertThat(whole.path("prompt_token_ids").size()).isEqualTo(whole.path("usage").path("prompt_tokens").asInt());
+        assertThat(whole.path("choices").get(0).path("logprobs").path("content").get(0).path("token").asString())
+                .isEqualTo("token_id:" + chatIds.getFirst());
+        List<tools.jackson.databind.JsonNode> chatChunks = http.stream("/v1/chat/completions", chat
+                + ", \"stream\": true}");
+        List<Integer> chatStreamed = new ArrayList<>();
+        chatChunks.forEach(c -> c.path("choices").forEach(ch -> ch.path("token_ids")
+                .forEach(t -> chatStreamed.add(t.asInt()))));
+        assertThat(chatStreamed).isEqualTo(chatIds);
+        assertThat(chatChunks.getFirst().path("prompt_token_ids")).isEqualTo(whole.path("prompt_token_ids"));
+        assertThat(http.ok("/v1/completions", "{\"prompt\": \"a\", \"max_tokens\": 1}").path("choices").get(0)
+                .has("token_ids")).as("only when asked").isFalse();
+    }
+
+    @Test
     void shouldHonourStopTokenIdsAndMinTokensAsVllmDoes() {
         int upon = engine.model().tokenizer().encode("upon")[0];
         CompletionChoice stopped = client.completions().create(completion("Once", 5)
