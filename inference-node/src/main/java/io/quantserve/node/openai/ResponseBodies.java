@@ -18,7 +18,8 @@ final class ResponseBodies {
     record Response(String id, String object, long createdAt, String status, Object error,
             IncompleteDetails incompleteDetails, String instructions, Integer maxOutputTokens, String model,
             List<Item> output, boolean parallelToolCalls, Float temperature, String toolChoice, List<Object> tools,
-            Float topP, JsonNode metadata, Text text, String truncation, ResponseUsage usage) {
+            Float topP, JsonNode metadata, Text text, String truncation, ResponseUsage usage,
+            String previousResponseId, boolean store) {
     }
 
     record IncompleteDetails(String reason) {
@@ -113,7 +114,8 @@ final class ResponseBodies {
                     status.equals("incomplete") ? new IncompleteDetails("max_output_tokens") : null,
                     request.instructions(), request.maxOutputTokens(), model, output, true, request.temperature(),
                     "auto", List.of(), request.topP(), request.metadata(),
-                    new Text(format != null ? format : Map.of("type", "text")), "disabled", tokens);
+                    new Text(format != null ? format : Map.of("type", "text")), "disabled", tokens,
+                    request.previousResponseId(), !Boolean.FALSE.equals(request.store()));
         }
     }
 }

@@ -8,8 +8,8 @@ import tools.jackson.databind.JsonNode;
  * and function_call_output items of earlier turns), {@code instructions} (a system message first), sampling,
  * {@code max_output_tokens}, {@code text.format} (text, json_object, json_schema), function {@code tools} with
  * {@code tool_choice} and {@code parallel_tool_calls} (served as on chat completions), and streaming;
- * {@code chat_template_kwargs} as on chat completions. What needs stored state ({@code previous_response_id}) is
- * refused by name.
+ * {@code chat_template_kwargs} as on chat completions; {@code store} (default true) keeps the response for
+ * {@code GET /v1/responses/{id}} and a later request's {@code previous_response_id}.
  */
 record ResponseRequest(
         String model,
@@ -26,6 +26,7 @@ record ResponseRequest(
         JsonNode toolChoice,
         Boolean parallelToolCalls,
         String previousResponseId,
+        Boolean store,
         JsonNode metadata,
         JsonNode chatTemplateKwargs) {
 }

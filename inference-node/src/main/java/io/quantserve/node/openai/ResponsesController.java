@@ -4,6 +4,7 @@ import io.quantserve.node.config.NodeProperties;
 import io.quantserve.node.engine.NodeEngine;
 import io.quantserve.node.generation.GenerationParams;
 import io.quantserve.node.generation.TextGeneration;
+import io.quantserve.node.openai.ResponseBodies.Response;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Instant;
@@ -12,7 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
@@ -24,7 +29,9 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * {@code POST /v1/responses}: OpenAI's Responses API over the chat path (the input as a conversation through the
  * model's chat template), whole or as its streamed events. With a reasoning parser a thinking model's
- * {@code <think>...</think>} becomes a reasoning item before the message.
+ * {@code <think>...</think>} becomes a reasoning item before the message. Responses are stored (unless {@code store}
+ * is false) for {@code GET}/{@code DELETE /v1/responses/{id}} and for {@code previous_response_id}, which continues a
+ * stored response's conversation.
  */
 @RestController
 class ResponsesController {
@@ -35,15 +42,17 @@ class ResponsesController {
     private final TextGeneration generation;
     private final GenerationRequests requests;
     private final ToolCalling toolCalling;
+    private final ResponseStore store;
     private final String modelName;
     private final JsonMapper json;
     private final ReasoningParser reasoningParser;
 
     ResponsesController(TextGeneration generation, GenerationRequests requests, ToolCalling toolCalling,
-            NodeEngine engine, JsonMapper json, NodeProperties properties) {
+            ResponseStore store, NodeEngine engine, JsonMapper json, NodeProperties properties) {
         this.generation = generation;
         this.requests = requests;
         this.toolCalling = toolCalling;
+        this.store = store;
         this.modelName = engine.model().name();
         this.json = json;
         this.reasoningParser = ReasoningParser.named(properties.reasoningParser());
@@ -52,7 +61,10 @@ class ResponsesController {
     @PostMapping("/v1/responses")
     ResponseEntity<?> create(@RequestBody ResponseRequest request, HttpServletResponse response)
             throws InterruptedException, IOException {
-        ChatCompletionRequest chat = asChat(request);
+        List<ChatCompletionRequest.Message> history = request.previousResponseId() == null ? List.of()
+                : stored(request.previousResponseId(), "previous_response_id").conversation();
+        List<ChatCompletionRequest.Message> input = inputMessages(request);
+        ChatCompletionRequest chat = asChat(request, history, input);
         ToolCalling.Plan tools = renamed(() -> toolCalling.plan(chat));
         GenerationParams params = renamed(() -> requests.chat(chat, tools));
         String id = "resp_" + UUID.randomUUID().toString().replace("-", "");
@@ -63,24 +75,93 @@ class ResponsesController {
                 new ReplyReader(reasoningParser, tools, params).stream());
         if (!Boolean.TRUE.equals(request.stream())) { // the object the stream would end with, from the whole reply
             GenerationEvents.Collected whole = events.collect(1, handle);
-            return ResponseEntity.ok(stream.whole(whole.texts().getFirst(), whole.finishReasons().getFirst(),
-                    whole.usage()));
+            Response done = stream.whole(whole.texts().getFirst(), whole.finishReasons().getFirst(), whole.usage());
+            keep(request, done, history, input);
+            return ResponseEntity.ok(done);
         }
-        events.stream(SseWriter.openNamed(response, json), handle, stream.start(), stream::next, stream::end,
-                stream::failed);
+        events.stream(SseWriter.openNamed(response, json), handle, stream.start(), stream::next, usage -> {
+            List<ResponseBodies.Event> end = stream.end(usage);
+            keep(request, ((ResponseBodies.ResponseEvent) end.getLast()).response(), history, input);
+            return end;
+        }, stream::failed);
         return null; // the response is written
     }
 
-    /** The request as a chat request; what the Responses API has and this node does not serve is refused by name. */
-    private ChatCompletionRequest asChat(ResponseRequest r) {
-        if (r.previousResponseId() != null) {
-            throw OpenAiException.invalid("previous_response_id", "previous_response_id is not supported: this node"
-                    + " stores no responses; send the whole conversation as input");
+    @GetMapping("/v1/responses/{id}")
+    Response get(@PathVariable String id) {
+        return stored(id, null).response();
+    }
+
+    record Deleted(String id, String object, boolean deleted) {
+    }
+
+    @DeleteMapping("/v1/responses/{id}")
+    Deleted delete(@PathVariable String id) {
+        if (!store.remove(id)) {
+            throw notFound(id, null);
         }
+        return new Deleted(id, "response.deleted", true);
+    }
+
+    private ResponseStore.Stored stored(String id, String param) {
+        return store.get(id).orElseThrow(() -> notFound(id, param));
+    }
+
+    private static OpenAiException notFound(String id, String param) {
+        return new OpenAiException(HttpStatus.NOT_FOUND, "invalid_request_error", param, "response_not_found",
+                "Response with id '" + id + "' not found (this node keeps its last " + ResponseStore.CAPACITY
+                        + " stored responses, in memory).");
+    }
+
+    /**
+     * A finished response kept (unless {@code store} is false) with its conversation: the earlier turns, this
+     * request's input, and its reply as an assistant turn (text and function calls; reasoning is not carried on).
+     */
+    private void keep(ResponseRequest request, Response done, List<ChatCompletionRequest.Message> history,
+            List<ChatCompletionRequest.Message> input) {
+        if (Boolean.FALSE.equals(request.store())) {
+            return;
+        }
+        List<ChatCompletionRequest.Message> conversation = new ArrayList<>(history);
+        conversation.addAll(input);
+        StringBuilder text = new StringBuilder();
+        ArrayNode calls = json.createArrayNode();
+        for (ResponseBodies.Item item : done.output()) {
+            if (item.type().equals("message")) {
+                item.content().forEach(part -> text.append(part.text()));
+            } else if (item.type().equals("function_call")) {
+                ObjectNode call = calls.addObject().put("id", item.callId()).put("type", "function");
+                call.putObject("function").put("name", item.name()).put("arguments", item.arguments());
+            }
+        }
+        conversation.add(new ChatCompletionRequest.Message("assistant",
+                calls.isEmpty() || !text.isEmpty() ? json.valueToTree(text.toString()) : null,
+                calls.isEmpty() ? null : calls, null));
+        store.put(new ResponseStore.Stored(done, List.copyOf(conversation)));
+    }
+
+    /**
+     * The request as a chat request: its instructions (an earlier response's are not carried on, as in OpenAI's API),
+     * the earlier turns, its input; what the Responses API has and this node does not serve is refused by name.
+     */
+    private ChatCompletionRequest asChat(ResponseRequest r, List<ChatCompletionRequest.Message> history,
+            List<ChatCompletionRequest.Message> input) {
         List<ChatCompletionRequest.Message> messages = new ArrayList<>();
         if (r.instructions() != null) {
             messages.add(message("system", r.instructions()));
         }
+        messages.addAll(history);
+        messages.addAll(input);
+        return new ChatCompletionRequest(r.model(), messages, null, r.maxOutputTokens(), r.temperature(), r.topP(),
+                r.topK(), null, null, null, null, r.seed(), null, null, null, null, r.stream(), null, null,
+                responseFormat(r.text()), null, chatTools(r.tools()), chatToolChoice(r.toolChoice()),
+                r.parallelToolCalls(), null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, r.chatTemplateKwargs(), null, null, null, null, null);
+    }
+
+    /** The request's input as chat messages. */
+    private List<ChatCompletionRequest.Message> inputMessages(ResponseRequest r) {
+        List<ChatCompletionRequest.Message> messages = new ArrayList<>();
         JsonNode input = r.input();
         if (input == null || input.isNull()) {
             throw OpenAiException.invalid("input", "input is required: a string or a list of messages");
@@ -93,11 +174,7 @@ class ResponsesController {
         } else {
             throw OpenAiException.invalid("input", "input must be a string or a list of messages");
         }
-        return new ChatCompletionRequest(r.model(), messages, null, r.maxOutputTokens(), r.temperature(), r.topP(),
-                r.topK(), null, null, null, null, r.seed(), null, null, null, null, r.stream(), null, null,
-                responseFormat(r.text()), null, chatTools(r.tools()), chatToolChoice(r.toolChoice()),
-                r.parallelToolCalls(), null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, r.chatTemplateKwargs(), null, null, null, null, null);
+        return messages;
     }
 
     private ChatCompletionRequest.Message message(String role, String text) {

@@ -28,9 +28,19 @@ final class NodeHttp {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    /** The 200 response's body. */
+    HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> delete(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The 200 response's body (a GET when {@code body} is null). */
     JsonNode ok(String path, String body) throws Exception {
-        HttpResponse<String> response = post(path, body);
+        HttpResponse<String> response = body == null ? get(path) : post(path, body);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
     }

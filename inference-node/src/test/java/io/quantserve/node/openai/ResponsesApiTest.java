@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.openai.client.OpenAIClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
+import com.openai.errors.NotFoundException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.responses.Response;
@@ -139,9 +140,54 @@ class ResponsesApiTest {
     }
 
     @Test
+    void shouldStoreResponsesAndContinueOneByItsId() throws Exception {
+        NodeHttp http = new NodeHttp(port);
+        JsonNode first = http.ok("/v1/responses", "{\"input\": \"Once upon a time\", \"instructions\": \"Tell a"
+                + " story.\", \"max_output_tokens\": 6, \"temperature\": 0}");
+        assertThat(first.path("store").asBoolean()).isTrue();
+        assertThat(http.ok("/v1/responses/" + first.path("id").asString(), null)).isEqualTo(first);
+        String reply = first.path("output").get(0).path("content").get(0).path("text").asString();
+
+        JsonNode next = http.ok("/v1/responses", "{\"input\": \"And then?\", \"previous_response_id\": \""
+                + first.path("id").asString() + "\", \"max_output_tokens\": 6, \"temperature\": 0}");
+        assertThat(next.path("previous_response_id").asString()).isEqualTo(first.path("id").asString());
+        // the same turns sent whole (an earlier response's instructions are not carried on)
+        JsonNode whole = http.ok("/v1/responses", "{\"input\": [{\"role\": \"user\", \"content\": \"Once upon a"
+                + " time\"}, {\"role\": \"assistant\", \"content\": " + NodeHttp.JSON.writeValueAsString(reply) + "},"
+                + " {\"role\": \"user\", \"content\": \"And then?\"}], \"max_output_tokens\": 6, \"temperature\": 0,"
+                + " \"store\": false}");
+        assertThat(next.path("usage").path("input_tokens").asInt())
+                .isEqualTo(whole.path("usage").path("input_tokens").asInt());
+        assertThat(next.path("output").get(0).path("content").get(0).path("text").asString())
+                .isEqualTo(whole.path("output").get(0).path("content").get(0).path("text").asString());
+
+        // a streamed response is stored as it ends; a third turn continues the second
+        String streamed = http.post("/v1/responses", "{\"input\": \"Go on.\", \"previous_response_id\": \""
+                + next.path("id").asString() + "\", \"max_output_tokens\": 3, \"stream\": true}").body();
+        String id = NodeHttp.JSON.readTree(streamed.lines().filter(l -> l.startsWith("data: ")).findFirst()
+                .orElseThrow().substring(6)).path("response").path("id").asString();
+        JsonNode third = http.ok("/v1/responses/" + id, null);
+        assertThat(third.path("usage").path("input_tokens").asInt())
+                .isGreaterThan(next.path("usage").path("input_tokens").asInt());
+
+        assertThat(whole.path("store").asBoolean()).isFalse();
+        assertThat(http.get("/v1/responses/" + whole.path("id").asString()).statusCode()).isEqualTo(404);
+        HttpResponse<String> deleted = http.delete("/v1/responses/" + first.path("id").asString());
+        assertThat(NodeHttp.JSON.readTree(deleted.body()).path("deleted").asBoolean()).isTrue();
+        HttpResponse<String> gone = http.get("/v1/responses/" + first.path("id").asString());
+        assertThat(gone.statusCode()).isEqualTo(404);
+        assertThat(gone.body()).contains("not found");
+        HttpResponse<String> unknown = http.post("/v1/responses", "{\"input\": \"x\", \"previous_response_id\":"
+                + " \"resp_nope\"}");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(NodeHttp.JSON.readTree(unknown.body()).path("error").path("param").asString())
+                .isEqualTo("previous_response_id");
+    }
+
+    @Test
     void shouldRefuseWhatItCannotServeNamingTheField() throws Exception {
         assertThatThrownBy(() -> client.responses().create(ask(8).previousResponseId("resp_1").build()))
-                .isInstanceOf(BadRequestException.class).hasMessageContaining("previous_response_id");
+                .isInstanceOf(NotFoundException.class).hasMessageContaining("resp_1");
         NodeHttp http = new NodeHttp(port);
         http.assertRefused("/v1/responses", "{\"input\": \"x\", \"max_output_tokens\": 0}", "max_output_tokens",
                 "max_output_tokens");
