@@ -29,6 +29,9 @@ import org.apache.lucene.util.automaton.Operations;
  * still end the text.
  */
 public final class EbnfGrammar {
+    /** More readings of the text so far than this: the grammar is too ambiguous to follow (the sequence fails). */
+    static final int MAX_PARSES = 256;
+
     private final Recognizer start;
 
     private EbnfGrammar(Recognizer start) {
@@ -76,7 +79,7 @@ public final class EbnfGrammar {
             settleNullable(start);
             refuseUnfinishable();
             refuseLeftRecursion();
-            return Recognizer.start(new RuleFrame(start, 0));
+            return Recognizer.start(new RuleFrame(start, 0), MAX_PARSES);
         }
 
         /**

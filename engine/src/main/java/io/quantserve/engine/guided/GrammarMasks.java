@@ -33,7 +33,7 @@ final class GrammarMasks {
     /** Without the cache: every token whose bytes continue the document, and EOS when it is complete. */
     long[] compute(Recognizer state) {
         long[] bits = new long[(vocabulary.size() + 63) >>> 6];
-        vocabulary.trie().allowed(state.stacks(), bits);
+        vocabulary.trie().allowed(state.stacks(), state.maxStacks(), bits);
         if (state.isComplete()) {
             vocabulary.addEos(bits);
         }

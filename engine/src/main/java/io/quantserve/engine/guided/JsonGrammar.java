@@ -36,6 +36,6 @@ public final class JsonGrammar {
 
     /** The state before the first byte. */
     public Recognizer start() {
-        return Recognizer.start(new ValueFrame(root, 0));
+        return Recognizer.start(new ValueFrame(root, 0), Integer.MAX_VALUE); // an enum's values are one stack each
     }
 }

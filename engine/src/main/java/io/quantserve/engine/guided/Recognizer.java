@@ -10,15 +10,24 @@ import java.util.Arrays;
  */
 public final class Recognizer {
     private final Stack[] stacks; // alternatives (anyOf, a grammar's ambiguity); never empty
+    private final int maxStacks;
     private int hash;
 
-    Recognizer(Stack[] stacks) {
+    private Recognizer(Stack[] stacks, int maxStacks) {
         this.stacks = stacks;
+        this.maxStacks = maxStacks;
     }
 
-    /** The state before the first byte, with {@code first} on top of the bottom frame. */
-    static Recognizer start(Frame first) {
-        return new Recognizer(new Stack[] {Stack.DONE.push(first)});
+    /**
+     * The state before the first byte, with {@code first} on top of the bottom frame; a text with more than
+     * {@code maxStacks} readings fails with an IllegalStateException (the grammar is too ambiguous to follow).
+     */
+    static Recognizer start(Frame first, int maxStacks) {
+        return new Recognizer(new Stack[] {Stack.DONE.push(first)}, maxStacks);
+    }
+
+    int maxStacks() {
+        return maxStacks;
     }
 
     Stack[] stacks() {
@@ -27,20 +36,20 @@ public final class Recognizer {
 
     /** The state after byte b (0..255), or null when no document of the grammar continues with it. */
     public Recognizer advance(int b) {
-        Stack[] next = Stacks.step(stacks, b & 0xff);
-        return next == null ? null : new Recognizer(next);
+        Stack[] next = Stacks.step(stacks, b & 0xff, maxStacks);
+        return next == null ? null : new Recognizer(next, maxStacks);
     }
 
     /** The state after all of {@code bytes}, or null when they cannot continue a document. */
     public Recognizer advance(byte[] bytes) {
         Stack[] current = stacks;
         for (byte b : bytes) {
-            current = Stacks.step(current, b & 0xff);
+            current = Stacks.step(current, b & 0xff, maxStacks);
             if (current == null) {
                 return null;
             }
         }
-        return new Recognizer(current);
+        return new Recognizer(current, maxStacks);
     }
 
     /** The state after the UTF-8 bytes of {@code text}, or null. */

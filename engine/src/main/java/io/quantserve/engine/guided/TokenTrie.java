@@ -85,8 +85,8 @@ final class TokenTrie {
     }
 
     /** Sets the bit of every token whose bytes can follow {@code state}. */
-    void allowed(Stack[] state, long[] bits) {
-        walk(0, state, bits, new Stacks());
+    void allowed(Stack[] state, int maxStacks, long[] bits) {
+        walk(0, state, bits, new Stacks(maxStacks));
     }
 
     private void walk(int node, Stack[] state, long[] bits, Stacks scratch) {

@@ -468,7 +468,7 @@ class EbnfGrammarTest {
         } catch (IllegalStateException e) {
             assertThat(e).hasMessageContaining("too ambiguous");
         }
-        assertThat(read).as("bytes read before giving up").isBetween(10, Stacks.MAX + 10);
+        assertThat(read).as("bytes read before giving up").isBetween(10, EbnfGrammar.MAX_PARSES + 10);
         Recognizer plain = EbnfGrammar.parse("root ::= \"a\"+").start();
         assertThat(plain.advance("a".repeat(5000)).isComplete()).as("an unambiguous repetition goes on").isTrue();
     }

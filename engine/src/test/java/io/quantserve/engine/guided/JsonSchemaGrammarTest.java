@@ -175,6 +175,18 @@ class JsonSchemaGrammarTest {
     }
 
     @Test
+    void shouldFollowAnEnumOfHundredsOfValues() {
+        StringBuilder values = new StringBuilder();
+        for (int i = 0; i < 600; i++) {
+            values.append(i == 0 ? "" : ", ").append("\"country-").append(i).append('"');
+        }
+        Recognizer start = JsonGrammar.fromSchema(Schemas.parse("{\"enum\": [" + values + "]}")).start();
+        assertThat(start.advance("\"country-5")).isNotNull(); // 600 readings after the quote: every value
+        assertThat(start.advance("\"country-599\"").isComplete()).isTrue();
+        assertThat(start.advance("\"country-600\"")).isNull();
+    }
+
+    @Test
     void shouldAcceptTheSharedSchemasExamples() {
         String person = """
                 {"name": "Ada", "age": 36, "score": null, "role": "admin", "active": true, "tags": ["math"],
