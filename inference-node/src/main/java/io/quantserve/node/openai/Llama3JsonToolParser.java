@@ -32,7 +32,7 @@ final class Llama3JsonToolParser implements ToolCallParser {
         List<ParsedCall> calls = new ArrayList<>();
         int at = 0;
         while (at < body.length()) {
-            int end = ToolCallParser.jsonEnd(body, at);
+            int end = ToolCallParser.jsonValueEnd(body, at);
             if (end < 0) {
                 return new Parsed(text, List.of());
             }

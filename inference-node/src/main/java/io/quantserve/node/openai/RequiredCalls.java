@@ -42,7 +42,7 @@ final class RequiredCalls {
             if (start == text.length()) {
                 return calls; // the value has not begun: whitespace may still come before it
             }
-            int end = valueEnd(text, start);
+            int end = ToolCallParser.jsonValueEnd(text, start);
             if (end < 0) {
                 calls.add(new Seen(name, start, text.length(), false));
                 return calls;
@@ -54,38 +54,5 @@ final class RequiredCalls {
             }
             pos++;
         }
-    }
-
-    /** Where the JSON value starting at {@code start} ends (exclusive), or -1 while it is still open. */
-    private static int valueEnd(String text, int start) {
-        int depth = 0;
-        boolean inString = false;
-        for (int i = start; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (inString) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '"') {
-                    inString = false;
-                    if (depth == 0) {
-                        return i + 1;
-                    }
-                }
-            } else if (c == '"') {
-                inString = true;
-            } else if (c == '{' || c == '[') {
-                depth++;
-            } else if (c == '}' || c == ']') {
-                if (--depth == 0) {
-                    return i + 1;
-                }
-                if (depth < 0) {
-                    return i; // a bare value ended by its container
-                }
-            } else if (depth == 0 && (c == ',' || Character.isWhitespace(c)) && i > start) {
-                return i; // a number or literal ended
-            }
-        }
-        return -1;
     }
 }

@@ -61,10 +61,10 @@ interface ToolCallParser {
     }
 
     /**
-     * Where the JSON value starting at {@code start} ends (exclusive), counting brackets outside strings; -1 when the
-     * text ends first. The value itself is checked by whoever parses it.
+     * Where the JSON value starting at {@code start} ends (exclusive), brackets counted outside strings; -1 while it
+     * is still open. The value itself is checked by whoever parses it.
      */
-    static int jsonEnd(String text, int start) {
+    static int jsonValueEnd(String text, int start) {
         int depth = 0;
         boolean inString = false;
         for (int i = start; i < text.length(); i++) {
@@ -74,6 +74,9 @@ interface ToolCallParser {
                     i++;
                 } else if (c == '"') {
                     inString = false;
+                    if (depth == 0) {
+                        return i + 1;
+                    }
                 }
             } else if (c == '"') {
                 inString = true;
@@ -83,6 +86,11 @@ interface ToolCallParser {
                 if (--depth == 0) {
                     return i + 1;
                 }
+                if (depth < 0) {
+                    return i; // a bare value ended by its container
+                }
+            } else if (depth == 0 && (c == ',' || Character.isWhitespace(c)) && i > start) {
+                return i; // a number or literal ended
             }
         }
         return -1;
