@@ -125,7 +125,8 @@ public final class EbnfGrammar {
         }
 
         private Alternative[] alternatives(Expr body, String owner) {
-            List<Expr> choices = body instanceof Alt alt && automaton(body) == null ? alt.alternatives() : List.of(body);
+            List<Expr> choices = body instanceof Alt alt && automaton(body) == null ? alt.alternatives()
+                    : List.of(body);
             Alternative[] out = new Alternative[choices.size()];
             for (int i = 0; i < out.length; i++) {
                 List<Object> elements = new ArrayList<>();

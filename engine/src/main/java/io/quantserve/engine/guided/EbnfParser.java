@@ -369,8 +369,8 @@ final class EbnfParser {
             digits++;
         }
         if (digits < min) {
-            throw new IllegalArgumentException("grammar: " + at + ": the escape needs " + (min == max ? "" : "at least ")
-                    + min + " hex digit" + (min == 1 ? "" : "s"));
+            throw new IllegalArgumentException("grammar: " + at + ": the escape needs "
+                    + (min == max ? "" : "at least ") + min + " hex digit" + (min == 1 ? "" : "s"));
         }
         if (value > CodePointSet.MAX || (value >= Character.MIN_SURROGATE && value <= Character.MAX_SURROGATE)) {
             throw new IllegalArgumentException("grammar: " + at + ": the escape is not a Unicode scalar value");

@@ -1,6 +1,9 @@
 package io.quantserve.engine.guided;
 
-/** Keeps one sequence's output inside a pushdown grammar (JSON, EBNF): a {@link TokenConstraint} of structured output. */
+/**
+ * Keeps one sequence's output inside a pushdown grammar (JSON, EBNF): a {@link TokenConstraint} of structured
+ * output.
+ */
 final class GrammarConstraint implements TokenConstraint {
     private final GrammarMasks masks;
     private Recognizer state;

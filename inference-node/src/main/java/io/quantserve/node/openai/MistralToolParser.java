@@ -40,7 +40,8 @@ final class MistralToolParser implements ToolCallParser {
                     if (!call.path("name").isString() || !call.path("arguments").isObject()) {
                         return new Parsed(text, List.of());
                     }
-                    calls.add(new ParsedCall(call.get("name").asString(), JSON.writeValueAsString(call.get("arguments"))));
+                    calls.add(new ParsedCall(call.get("name").asString(),
+                            JSON.writeValueAsString(call.get("arguments"))));
                 }
             } else { // name[ARGS]{...}[TOOL_CALLS]name[ARGS]{...}
                 for (String one : rest.split(java.util.regex.Pattern.quote(MARKER))) {

@@ -260,9 +260,10 @@ class OpenAiApiTest {
         int[] ids = Prompts.text(tokenizer, PROMPT);
         int[] last3 = Arrays.copyOfRange(ids, ids.length - 3, ids.length);
         tools.jackson.databind.JsonNode truncated = http.ok("/v1/completions", "{\"prompt\": \"" + PROMPT + "\","
-                + " \"max_tokens\": 4, \"truncate_prompt_tokens\": 3, \"echo\": true}");
+                + " \"max_tokens\": 4, \"temperature\": 0, \"truncate_prompt_tokens\": 3,"
+                + " \"echo\": true}");
         tools.jackson.databind.JsonNode byIds = http.ok("/v1/completions", "{\"prompt\": " + Arrays.toString(last3)
-                + ", \"max_tokens\": 4, \"echo\": true}");
+                + ", \"max_tokens\": 4, \"temperature\": 0, \"echo\": true}");
         assertThat(truncated.path("usage").path("prompt_tokens").asInt()).isEqualTo(3);
         assertThat(truncated.path("choices").get(0).path("text").asString())
                 .isEqualTo(byIds.path("choices").get(0).path("text").asString());
@@ -272,11 +273,11 @@ class OpenAiApiTest {
         int[] noBos = tokenizer.encode(PROMPT);
         assertThat(noBos.length).isEqualTo(ids.length - 1);
         tools.jackson.databind.JsonNode plain = http.ok("/v1/completions", "{\"prompt\": \"" + PROMPT + "\","
-                + " \"max_tokens\": 4, \"add_special_tokens\": false}");
+                + " \"max_tokens\": 4, \"temperature\": 0, \"add_special_tokens\": false}");
         assertThat(plain.path("usage").path("prompt_tokens").asInt()).isEqualTo(noBos.length);
         assertThat(plain.path("choices").get(0).path("text").asString()).isEqualTo(http.ok("/v1/completions",
-                "{\"prompt\": " + Arrays.toString(noBos) + ", \"max_tokens\": 4}").path("choices").get(0).path("text")
-                .asString());
+                "{\"prompt\": " + Arrays.toString(noBos) + ", \"max_tokens\": 4, \"temperature\": 0}")
+                .path("choices").get(0).path("text").asString());
         String chat = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_tokens\": 1";
         assertThat(http.ok("/v1/chat/completions", chat + ", \"add_special_tokens\": true}").path("usage")
                 .path("prompt_tokens").asInt()).isEqualTo(http.ok("/v1/chat/completions", chat + "}").path("usage")
