@@ -183,7 +183,9 @@ class ResponsesController {
 
     /**
      * One input item as chat messages: a message; a function_call joins the assistant turn before it (or opens one)
-     * as a tool call; a function_call_output is the tool turn that answers it.
+     * as a tool call; a function_call_output is the tool turn that answers it; a reasoning item (an earlier
+     * response's output sent back, as agent frameworks do) is left out: thinking models' templates drop earlier
+     * turns' reasoning too.
      */
     private void addInput(List<ChatCompletionRequest.Message> messages, JsonNode item, String at) {
         String type = item.path("type").asString("message");
@@ -209,8 +211,10 @@ class ResponsesController {
             }
             case "function_call_output" -> messages.add(new ChatCompletionRequest.Message("tool",
                     json.valueToTree(required(item, "output", at)), null, required(item, "call_id", at)));
+            case "reasoning" -> {
+            }
             default -> throw OpenAiException.invalid(at + ".type", "input items of type " + type + " are not"
-                    + " supported (message, function_call, function_call_output)");
+                    + " supported (message, function_call, function_call_output, reasoning)");
         }
     }
 

@@ -185,6 +185,25 @@ class ResponsesApiTest {
     }
 
     @Test
+    void shouldTakeAnEarlierResponsesOutputItemsBackAsInput() throws Exception {
+        NodeHttp http = new NodeHttp(port);
+        JsonNode first = http.ok("/v1/responses", "{\"input\": \"Once upon a time\", \"max_output_tokens\": 4,"
+                + " \"temperature\": 0, \"store\": false}");
+        // what an agent framework sends back: the earlier input, every output item as it came (ids, statuses, a
+        // reasoning item a thinking model would have written), then the new turn
+        String items = "[{\"role\": \"user\", \"content\": \"Once upon a time\"}, {\"type\": \"reasoning\", \"id\":"
+                + " \"rs_1\", \"summary\": [], \"content\": [{\"type\": \"reasoning_text\", \"text\": \"hmm\"}]}, "
+                + first.path("output").get(0) + ", {\"role\": \"user\", \"content\": \"And then?\"}]";
+        JsonNode next = http.ok("/v1/responses", "{\"input\": " + items + ", \"max_output_tokens\": 4,"
+                + " \"temperature\": 0}");
+        String plain = "[{\"role\": \"user\", \"content\": \"Once upon a time\"}, " + first.path("output").get(0)
+                + ", {\"role\": \"user\", \"content\": \"And then?\"}]";
+        assertThat(next.path("usage").path("input_tokens").asInt()).isEqualTo(http.ok("/v1/responses",
+                "{\"input\": " + plain + ", \"max_output_tokens\": 4, \"temperature\": 0}").path("usage")
+                .path("input_tokens").asInt());
+    }
+
+    @Test
     void shouldRefuseWhatItCannotServeNamingTheField() throws Exception {
         assertThatThrownBy(() -> client.responses().create(ask(8).previousResponseId("resp_1").build()))
                 .isInstanceOf(NotFoundException.class).hasMessageContaining("resp_1");
