@@ -29,8 +29,9 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * "#/definitions/..", recursion included); string minLength/maxLength, pattern (found anywhere in the string, as
  * JSON schema reads it; {@link PythonRegex#parseSearch}) and format ({@link StringFormats}); object properties/
  * required/additionalProperties; array items/minItems/maxItems; annotations (title, description, default, ...) are
- * ignored; number minimum/maximum/exclusiveMinimum/exclusiveMaximum ({@link NumberRanges}). Anything else
- * (multipleOf, an unknown format, ...) is refused with an error naming the keyword and where it is, rather than
+ * ignored; number minimum/maximum/exclusiveMinimum/exclusiveMaximum and multipleOf ({@link NumberRanges}). Anything
+ * else
+ * (uniqueItems, an unknown format, ...) is refused with an error naming the keyword and where it is, rather than
  * generating output the schema would reject.
  */
 final class JsonSchemaCompiler {
@@ -38,7 +39,7 @@ final class JsonSchemaCompiler {
             "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions");
     private static final Set<String> STRING_KEYWORDS = Set.of("minLength", "maxLength", "pattern", "format");
     private static final Set<String> NUMBER_KEYWORDS = Set.of("minimum", "maximum", "exclusiveMinimum",
-            "exclusiveMaximum");
+            "exclusiveMaximum", "multipleOf");
     private static final Set<String> OBJECT_KEYWORDS = Set.of("properties", "required", "additionalProperties");
     private static final Set<String> ARRAY_KEYWORDS = Set.of("items", "minItems", "maxItems");
     private static final List<String> COMBINATORS = List.of("$ref", "const", "enum", "anyOf", "oneOf", "allOf");
@@ -358,11 +359,15 @@ final class JsonSchemaCompiler {
     private static CodePointDfa range(JsonNode node, boolean integer, String path) {
         NumberRanges.Bound lower = bound(node, "minimum", "exclusiveMinimum", true, path);
         NumberRanges.Bound upper = bound(node, "maximum", "exclusiveMaximum", false, path);
-        if (lower.value() == null && upper.value() == null) {
+        JsonNode multiple = node.get("multipleOf");
+        if (lower.value() == null && upper.value() == null && multiple == null) {
             return null;
         }
+        if (multiple != null && (!multiple.isNumber() || multiple.decimalValue().signum() <= 0)) {
+            throw error(path + "/multipleOf", "must be a number greater than 0");
+        }
         try {
-            return NumberRanges.language(integer, lower, upper);
+            return NumberRanges.language(integer, lower, upper, multiple == null ? null : multiple.decimalValue());
         } catch (IllegalArgumentException e) {
             throw error(path, e.getMessage());
         }

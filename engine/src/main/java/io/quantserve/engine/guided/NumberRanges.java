@@ -28,6 +28,80 @@ final class NumberRanges {
         static final Bound NONE = new Bound(null, false);
     }
 
+    /** States a multipleOf automaton may have (its remainders times its fraction digits): a bound on the work. */
+    static final int MAX_MULTIPLE_STATES = 20_000;
+
+    /**
+     * The number texts of an {@code integer} (or any number) between {@code lower} and {@code upper}, multiples of
+     * {@code multipleOf} when it is not null (then written with no more fraction digits than it has).
+     *
+     * @throws IllegalArgumentException when no such number exists, or multipleOf has too many digits to enforce
+     */
+    static CodePointDfa language(boolean integer, Bound lower, Bound upper, BigDecimal multipleOf) {
+        CodePointDfa range = language(integer, lower, upper);
+        if (multipleOf == null) {
+            return range;
+        }
+        Automaton both = Operations.intersection(range.automaton(), multiples(multipleOf));
+        return CodePointDfa.of(both, "the range", "no multiple of " + multipleOf.toPlainString() + " lies between "
+                + describe(lower, true) + " and " + describe(upper, false));
+    }
+
+    /**
+     * Decimal texts ({@code -?[0-9]+(\.[0-9]{1,s})?}, s the fraction digits of m) of the multiples of m: m = a / 10^s
+     * with a whole, so x is one when x · 10^s is a whole multiple of a — the automaton keeps the remainder mod a of
+     * the digits read, and accepts where that remainder, shifted to s fraction digits, is 0. Deterministic.
+     */
+    static Automaton multiples(BigDecimal m) {
+        BigDecimal stripped = m.stripTrailingZeros();
+        int s = Math.max(0, stripped.scale());
+        BigInteger whole = stripped.movePointRight(s).toBigIntegerExact();
+        if (whole.bitLength() > 30 || whole.intValueExact() * (long) (s + 2) > MAX_MULTIPLE_STATES) {
+            throw new IllegalArgumentException("multipleOf " + m.toPlainString() + " has too many digits to enforce");
+        }
+        int a = whole.intValueExact();
+        Automaton.Builder b = new Automaton.Builder();
+        int start = b.createState();
+        int signed = b.createState();
+        int[] integer = new int[a];
+        int[][] fraction = new int[s + 1][a]; // [0]: just after the point
+        for (int r = 0; r < a; r++) {
+            integer[r] = b.createState();
+            b.setAccept(integer[r], r * powerOfTen(s, a) % a == 0);
+            for (int k = 0; k <= s; k++) {
+                fraction[k][r] = b.createState();
+                b.setAccept(fraction[k][r], k > 0 && r * powerOfTen(s - k, a) % a == 0);
+            }
+        }
+        b.addTransition(start, signed, '-');
+        for (int d = 0; d <= 9; d++) {
+            b.addTransition(start, integer[d % a], '0' + d);
+            b.addTransition(signed, integer[d % a], '0' + d);
+        }
+        for (int r = 0; r < a; r++) {
+            for (int d = 0; d <= 9; d++) {
+                int next = (int) ((r * 10L + d) % a);
+                b.addTransition(integer[r], integer[next], '0' + d);
+                for (int k = 0; k < s; k++) {
+                    b.addTransition(fraction[k][r], fraction[k + 1][next], '0' + d);
+                }
+            }
+            if (s > 0) {
+                b.addTransition(integer[r], fraction[0][r], '.');
+            }
+        }
+        return b.finish();
+    }
+
+    /** 10^e mod a. */
+    private static long powerOfTen(int e, int a) {
+        long p = 1 % a;
+        for (int i = 0; i < e; i++) {
+            p = p * 10 % a;
+        }
+        return p;
+    }
+
     /**
      * The number texts of an {@code integer} (or any number) between {@code lower} and {@code upper}.
      *

@@ -46,6 +46,59 @@ class NumberRangesTest {
         }
     }
 
+    @Test
+    void shouldAcceptExactlyTheMultiplesInRandomRanges() {
+        Random random = new Random(13);
+        List<String> texts = new ArrayList<>(List.of("-0", "00", "1.", "2.50", "0.50", "1e1", "-10.00"));
+        for (int v = -3000; v <= 3000; v += 5) { // -30.00 .. 30.00 in steps of 0.05, written 0-2 decimals
+            BigDecimal d = BigDecimal.valueOf(v, 2);
+            texts.add(d.toPlainString());
+            texts.add(d.stripTrailingZeros().toPlainString());
+        }
+        List<String> multiples = List.of("5", "3", "7", "0.5", "0.25", "0.05", "0.1", "2.5", "1.5", "0.3", "12");
+        for (int trial = 0; trial < 60; trial++) {
+            BigDecimal m = new BigDecimal(multiples.get(trial % multiples.size()));
+            Bound lower = randomBound(random, 3000, 2);
+            Bound upper = randomBound(random, 3000, 2);
+            boolean integer = random.nextInt(3) == 0;
+            CodePointDfa dfa;
+            try {
+                dfa = NumberRanges.language(integer, lower, upper, m);
+            } catch (IllegalArgumentException e) {
+                assertThat(texts.stream().filter(t -> isMultiple(t, integer, lower, upper, m)).toList())
+                        .as("%s %s..%s by %s: %s", integer, lower, upper, m, e.getMessage()).isEmpty();
+                continue;
+            }
+            List<String> wrong = new ArrayList<>();
+            for (String t : texts) {
+                boolean expected = isMultiple(t, integer, lower, upper, m);
+                if (matches(dfa, t) != expected) {
+                    wrong.add(t + (expected ? " (should match)" : " (should not)"));
+                }
+            }
+            assertThat(wrong).as("%s %s..%s by %s", integer ? "integer" : "number", lower, upper, m).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldRefuseAMultipleWithTooManyDigitsToEnforce() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> NumberRanges.language(false, Bound.NONE, Bound.NONE,
+                new BigDecimal("123457.891"))).hasMessageContaining("multipleOf 123457.891 has too many digits");
+        assertThat(matches(NumberRanges.language(false, Bound.NONE, Bound.NONE, new BigDecimal("1E-10")),
+                "0.0000000001")).isTrue();
+    }
+
+    /** Canonical, in range, a multiple of m, and written with no more fraction digits than m has. */
+    private static boolean isMultiple(String t, boolean integer, Bound lower, Bound upper, BigDecimal m) {
+        if (!isCanonical(t, integer) || !inRange(t, lower, upper)) {
+            return false;
+        }
+        int point = t.indexOf('.');
+        int digits = point < 0 ? 0 : t.length() - point - 1;
+        return digits <= Math.max(0, m.stripTrailingZeros().scale())
+                && new BigDecimal(t).remainder(m).signum() == 0;
+    }
+
     private static void check(boolean integer, Bound lower, Bound upper, List<String> texts) {
         CodePointDfa dfa;
         try {

@@ -91,6 +91,10 @@ public final class SchemaValidator {
             checkBound(s, "minimum", "exclusiveMinimum", x, 1, at, out);
             checkBound(s, "maximum", "exclusiveMaximum", x, -1, at, out);
         }
+        if (v.isNumber() && s.has("multipleOf") && v.decimalValue().remainder(s.get("multipleOf").decimalValue())
+                .signum() != 0) {
+            out.add(at + ": not a multiple of " + s.get("multipleOf"));
+        }
         if (v.isObject()) {
             JsonNode props = s.path("properties");
             for (JsonNode r : s.path("required").values()) {

@@ -85,9 +85,12 @@ public final class Schemas {
                "neg": {"type": "number", "minimum": -3.75, "exclusiveMaximum": -1.5},
                "x": {"type": "number", "minimum": -0.001, "maximum": 0.002},
                "old": {"type": "integer", "minimum": 3, "exclusiveMinimum": true, "maximum": 5},
-               "pos": {"type": "number", "exclusiveMinimum": 0}
+               "pos": {"type": "number", "exclusiveMinimum": 0},
+               "step": {"type": "integer", "multipleOf": 5, "minimum": -20},
+               "price": {"type": "number", "multipleOf": 0.25, "maximum": 99},
+               "cents": {"type": "number", "multipleOf": 0.01}
              },
-             "required": ["count", "offset", "big", "p", "t", "neg", "x", "old", "pos"]}
+             "required": ["count", "offset", "big", "p", "t", "neg", "x", "old", "pos", "step", "price", "cents"]}
             """;
 
     private Schemas() {

@@ -160,9 +160,9 @@ class StructuredOutputTest {
     void shouldReportSchemaErrorsFromTheFactory() {
         GuidedVocabulary vocabulary = GuidedVocabulary.of(FixtureTokenizers.stories260K());
         assertThatThrownBy(() -> StructuredOutput.jsonSchema(
-                Schemas.parse("{\"type\":\"object\",\"properties\":{\"x\":{\"type\":\"integer\",\"multipleOf\":2}}}"),
+                Schemas.parse("{\"type\":\"object\",\"properties\":{\"x\":{\"type\":\"array\",\"uniqueItems\":true}}}"),
                 vocabulary)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'multipleOf' at #/properties/x is not supported");
+                .hasMessageContaining("'uniqueItems' at #/properties/x is not supported");
     }
 
     @ParameterizedTest(name = "{0}")

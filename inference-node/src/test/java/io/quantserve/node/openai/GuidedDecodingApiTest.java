@@ -124,17 +124,20 @@ class GuidedDecodingApiTest {
     void jsonSchemaKeepsStringPatternsFormatsAndNumberRanges() throws Exception {
         String schema = "{\"type\": \"object\", \"properties\": {\"code\": {\"type\": \"string\", \"pattern\":"
                 + " \"^[A-Z]{3}-\\\\d+$\", \"maxLength\": 7}, \"day\": {\"type\": \"string\", \"format\": \"date\"},"
-                + " \"n\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 5}},"
-                + " \"required\": [\"code\", \"day\", \"n\"], \"additionalProperties\": false}";
+                + " \"n\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 5},"
+                + " \"price\": {\"type\": \"number\", \"multipleOf\": 0.25, \"minimum\": 0, \"maximum\": 9}},"
+                + " \"required\": [\"code\", \"day\", \"n\", \"price\"], \"additionalProperties\": false}";
         for (int seed = 0; seed < 3; seed++) {
             JsonNode message = ok("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"ok?\"}],"
-                    + " \"max_tokens\": 80, \"temperature\": 1.0, \"seed\": " + seed + ", \"response_format\":"
+                    + " \"max_tokens\": 100, \"temperature\": 1.0, \"seed\": " + seed + ", \"response_format\":"
                     + " {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"t\", \"schema\": " + schema + "}}}")
                     .path("choices").get(0).path("message");
             JsonNode doc = JSON.readTree(message.path("content").asString());
             assertThat(doc.path("code").asString()).matches("[A-Z]{3}-\\d{1,3}");
             assertThat(java.time.LocalDate.parse(doc.path("day").asString())).isNotNull();
             assertThat(doc.path("n").asInt()).isBetween(1, 5);
+            assertThat(doc.path("price").decimalValue().multiply(java.math.BigDecimal.valueOf(4)).stripTrailingZeros()
+                    .scale()).as("a multiple of 0.25: %s", doc.path("price")).isLessThanOrEqualTo(0);
         }
     }
 

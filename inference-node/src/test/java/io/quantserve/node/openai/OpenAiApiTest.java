@@ -268,7 +268,8 @@ class OpenAiApiTest {
         assertThat(truncated.path("choices").get(0).path("text").asString())
                 .isEqualTo(byIds.path("choices").get(0).path("text").asString());
         assertThat(http.ok("/v1/completions", "{\"prompt\": \"" + PROMPT + "\", \"max_tokens\": 1,"
-                + " \"truncate_prompt_tokens\": -1}").path("usage").path("prompt_tokens").asInt()).isEqualTo(ids.length);
+                + " \"truncate_prompt_tokens\": -1}").path("usage").path("prompt_tokens").asInt())
+                .isEqualTo(ids.length);
 
         int[] noBos = tokenizer.encode(PROMPT);
         assertThat(noBos.length).isEqualTo(ids.length - 1);
@@ -330,7 +331,8 @@ class OpenAiApiTest {
                 }
                 assertThat(usage.path("prompt_tokens").asInt()).as(path).isEqualTo(prompt);
                 assertThat(usage.path("completion_tokens").asInt()).as(path).isGreaterThanOrEqualTo(before);
-                assertThat(usage.path("total_tokens").asInt()).isEqualTo(prompt + usage.path("completion_tokens").asInt());
+                assertThat(usage.path("total_tokens").asInt())
+                        .isEqualTo(prompt + usage.path("completion_tokens").asInt());
                 before = usage.path("completion_tokens").asInt();
             }
             assertThat(before).as(path).isEqualTo(last.path("usage").path("completion_tokens").asInt()).isEqualTo(6);
@@ -364,9 +366,11 @@ class OpenAiApiTest {
         List<tools.jackson.databind.JsonNode> chunks = http.stream("/v1/completions", "{\"prompt\": \"" + PROMPT
                 + "\", \"max_tokens\": 5, \"temperature\": 0, \"stream\": true, \"return_token_ids\": true}");
         List<Integer> streamed = new ArrayList<>();
-        chunks.forEach(c -> c.path("choices").forEach(ch -> ch.path("token_ids").forEach(t -> streamed.add(t.asInt()))));
+        chunks.forEach(c -> c.path("choices").forEach(ch -> ch.path("token_ids")
+                .forEach(t -> streamed.add(t.asInt()))));
         assertThat(streamed).isEqualTo(generated);
-        assertThat(chunks.getFirst().path("choices").get(0).path("prompt_token_ids").size()).isEqualTo(promptIds.length);
+        assertThat(chunks.getFirst().path("choices").get(0).path("prompt_token_ids").size())
+                .isEqualTo(promptIds.length);
         assertThat(chunks.get(1).path("choices").get(0).has("prompt_token_ids")).isFalse();
 
         String chat = "{\"messages\": [{\"role\": \"user\", \"content\": \"" + PROMPT + "\"}], \"max_tokens\": 4,"
@@ -650,13 +654,14 @@ class OpenAiApiTest {
     @Test
     void shouldRefuseASchemaItCannotEnforceNamingTheKeyword() {
         var schema = ResponseFormatJsonSchema.JsonSchema.Schema.builder()
-                .putAdditionalProperty("type", JsonValue.from("integer"))
-                .putAdditionalProperty("multipleOf", JsonValue.from(3)).build();
+                .putAdditionalProperty("type", JsonValue.from("array"))
+                .putAdditionalProperty("uniqueItems", JsonValue.from(true)).build();
         assertThatThrownBy(() -> client.chat().completions().create(ChatCompletionCreateParams.builder().model(MODEL)
                 .addUserMessage("Hi").maxCompletionTokens(5).responseFormat(ResponseFormatJsonSchema.builder()
                         .jsonSchema(ResponseFormatJsonSchema.JsonSchema.builder().name("s").schema(schema).build())
                         .build()).build()))
-                .isInstanceOfSatisfying(BadRequestException.class, e -> assertThat(e.getMessage()).contains("multipleOf"));
+                .isInstanceOfSatisfying(BadRequestException.class,
+                        e -> assertThat(e.getMessage()).contains("uniqueItems"));
     }
 
     @Test

@@ -181,9 +181,10 @@ class ToolCallingApiTest {
                 + " \"function\": {\"name\": \"has space\"}}]}", "tools[0].function.name", "has space");
         // a schema keyword the guide cannot enforce, in the function the choice names
         assertRefused("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tools\": [" + WEATHER + ","
-                + " {\"type\": \"function\", \"function\": {\"name\": \"g\", \"parameters\": {\"type\": \"integer\","
-                + " \"multipleOf\": 2}}}], \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"g\"}}}",
-                "tools[1].function.parameters", "multipleOf");
+                + " {\"type\": \"function\", \"function\": {\"name\": \"g\", \"parameters\": {\"type\": \"array\","
+                + " \"uniqueItems\": true}}}], \"tool_choice\": {\"type\": \"function\", \"function\":"
+                + " {\"name\": \"g\"}}}",
+                "tools[1].function.parameters", "uniqueItems");
     }
 
     @Test
