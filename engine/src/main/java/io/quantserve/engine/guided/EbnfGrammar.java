@@ -23,10 +23,11 @@ import org.apache.lucene.util.automaton.Operations;
  * A context-free language written in EBNF (vLLM's {@code guided_grammar}; the syntax is {@link EbnfParser}'s), read
  * byte by byte by the same pushdown {@link Recognizer} as JSON grammars: a rule's alternatives are tried together, a
  * stretch without rule references (literals, classes and their repeats, rules made only of such) is one byte
- * automaton, a repetition of rules is a right-recursive rule, and direct left recursion
- * ({@code expr ::= expr "+" term | term}) is rewritten as such a repetition. Left recursion through other rules or
- * parts that may be empty is refused, as is a rule that can never finish, so every state the recognizer reaches can
- * still end the text.
+ * automaton, a repetition of rules is a right-recursive rule, direct left recursion
+ * ({@code expr ::= expr "+" term | term}) is rewritten as such a repetition, and repetitions of parts that may be
+ * empty as repetitions of their non-empty texts ({@link NullableLoops}). Left recursion through other rules (or behind
+ * a part that may be empty) is refused, as is a rule that can never finish, so every state the recognizer reaches can
+ * still end the text; a text read more than {@link #MAX_PARSES} ways fails its sequence.
  */
 public final class EbnfGrammar {
     /** More readings of the text so far than this: the grammar is too ambiguous to follow (the sequence fails). */
