@@ -6,7 +6,7 @@ package io.quantserve.engine.guided;
  * vocabulary).
  */
 sealed interface Frame permits ValueFrame, LiteralFrame, StringFrame, NumberFrame, RangeFrame, ObjectFrame,
-        ArrayFrame, RuleFrame, TerminalFrame, Frame.Done {
+        ArrayFrame, RuleFrame, TerminalFrame, TaggedTextFrame, Frame.Done {
     /** Insignificant whitespace allowed in a row: enough for "a": 1, never an endless run of spaces. */
     int MAX_WHITESPACE = 2;
 

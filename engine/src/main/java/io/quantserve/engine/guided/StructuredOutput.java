@@ -31,6 +31,19 @@ public final class StructuredOutput {
     }
 
     /**
+     * vLLM's structural tags ({@code {"structures": [{"begin", "schema", "end"}], "triggers": [...]}}): free text in
+     * which each trigger goes on as one of its structures ({@link StructuralTag}).
+     *
+     * @throws IllegalArgumentException naming the field when the tag is not valid or a schema is not supported
+     */
+    public static TokenConstraint structuralTag(JsonNode tag, GuidedVocabulary vocabulary) {
+        if (tag == null || !tag.isObject()) {
+            throw new IllegalArgumentException("a structural tag must be an object with structures and triggers");
+        }
+        return new GrammarConstraint(vocabulary.masks("tag:" + tag, () -> StructuralTag.compile(tag).start()));
+    }
+
+    /**
      * vLLM's {@code guided_regex}: text that {@code pattern} (Python {@code re} syntax, {@link PythonRegex}) matches
      * whole, then the end of the sequence.
      *

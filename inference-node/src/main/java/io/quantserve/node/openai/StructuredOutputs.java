@@ -34,14 +34,11 @@ class StructuredOutputs {
     private record Asked(String param, JsonNode value) {
     }
 
-    /** The kinds of constraint vLLM's structured_outputs names that no guide here enforces. */
-    private static final List<String> REFUSED = List.of("structural_tag");
-
     /**
-     * The request's output constraint: {@code response_format}, or vLLM's {@code guided_json} / {@code guided_choice} /
-     * {@code guided_regex} / {@code guided_grammar} or their newer spelling {@code structured_outputs: {"json" |
-     * "choice" | "regex" | "grammar" | "json_object": ...}} — one of them at most; null for free text. Structural tags
-     * are refused by name (never silently dropped).
+     * The request's output constraint: {@code response_format} (json_object, json_schema, structural_tag), or vLLM's
+     * {@code guided_json} / {@code guided_choice} / {@code guided_regex} / {@code guided_grammar} or their newer
+     * spelling {@code structured_outputs: {"json" | "choice" | "regex" | "grammar" | "structural_tag" | "json_object":
+     * ...}} — one of them at most; null for free text.
      */
     Supplier<TokenConstraint> constraint(SamplingFields request) {
         boolean ignoreEos = Boolean.TRUE.equals(request.ignoreEos());
@@ -61,6 +58,7 @@ class StructuredOutputs {
                     text(one.param(), one.value(), ignoreEos, "a regular expression", StructuredOutput::regex);
             case "guided_grammar", "structured_outputs.grammar" ->
                     text(one.param(), one.value(), ignoreEos, "an EBNF grammar", StructuredOutput::grammar);
+            case "structured_outputs.structural_tag" -> structuralTag(one.param(), one.value(), ignoreEos);
             case "structured_outputs.json_object" -> {
                 checkCanEnd(one.param(), ignoreEos);
                 yield () -> StructuredOutput.jsonObject(vocabulary);
@@ -91,13 +89,11 @@ class StructuredOutputs {
                 throw OpenAiException.invalid("structured_outputs", "structured_outputs must be an object such as"
                         + " {\"json\": <schema>} or {\"choice\": [...]}");
             }
-            for (String kind : REFUSED) {
-                refuse("structured_outputs." + kind, structured.get(kind));
-            }
             add(asked, "structured_outputs.json", structured.get("json"));
             add(asked, "structured_outputs.choice", structured.get("choice"));
             add(asked, "structured_outputs.regex", structured.get("regex"));
             add(asked, "structured_outputs.grammar", structured.get("grammar"));
+            add(asked, "structured_outputs.structural_tag", structured.get("structural_tag"));
             if (structured.path("json_object").asBoolean(false)) {
                 asked.add(new Asked("structured_outputs.json_object", structured.get("json_object")));
             }
@@ -108,14 +104,6 @@ class StructuredOutputs {
     private static void add(List<Asked> asked, String param, JsonNode value) {
         if (!nullToMissing(value).isMissingNode()) {
             asked.add(new Asked(param, value));
-        }
-    }
-
-    private static void refuse(String param, JsonNode value) {
-        if (!nullToMissing(value).isMissingNode()) {
-            throw OpenAiException.invalid(param, param + " is not supported (supported: response_format, guided_json,"
-                    + " guided_choice, guided_regex, guided_grammar, structured_outputs json / choice / regex / grammar /"
-                    + " json_object)");
         }
     }
 
@@ -171,6 +159,29 @@ class StructuredOutputs {
         return () -> compile.apply(text, vocabulary);
     }
 
+    /**
+     * vLLM's structural tag ({@code {"structures": [{"begin", "schema", "end"}], "triggers": [...]}}, in
+     * response_format or as structured_outputs' JSON text): free text whose triggers go on as the structures.
+     */
+    private Supplier<TokenConstraint> structuralTag(String param, JsonNode value, boolean ignoreEos) {
+        JsonNode tag = value;
+        if (value.isString()) {
+            try {
+                tag = JSON.readTree(value.asString());
+            } catch (JacksonException e) {
+                throw OpenAiException.invalid(param, param + " is not JSON: " + e.getOriginalMessage());
+            }
+        }
+        checkCanEnd(param, ignoreEos);
+        JsonNode checked = tag;
+        try {
+            StructuredOutput.structuralTag(checked, vocabulary); // compiles (and caches) it: refuse bad ones now
+        } catch (IllegalArgumentException e) {
+            throw OpenAiException.invalid(param, e.getMessage());
+        }
+        return () -> StructuredOutput.structuralTag(checked, vocabulary);
+    }
+
     private static JsonNode nullToMissing(JsonNode node) {
         return node == null || node.isNull() ? MissingNode.getInstance() : node;
     }
@@ -183,9 +194,12 @@ class StructuredOutputs {
         if (type.equals("text")) {
             return null;
         }
-        if (!type.equals("json_object") && !type.equals("json_schema")) {
+        if (!type.equals("json_object") && !type.equals("json_schema") && !type.equals("structural_tag")) {
             throw OpenAiException.invalid("response_format.type", "response_format type '" + type
-                    + "' is not supported (supported: text, json_object, json_schema)");
+                    + "' is not supported (supported: text, json_object, json_schema, structural_tag)");
+        }
+        if (type.equals("structural_tag")) {
+            return structuralTag("response_format", responseFormat, ignoreEos);
         }
         checkCanEnd("response_format", ignoreEos);
         if (type.equals("json_object")) {

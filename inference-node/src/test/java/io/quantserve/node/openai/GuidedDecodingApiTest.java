@@ -121,6 +121,31 @@ class GuidedDecodingApiTest {
     }
 
     @Test
+    void structuralTagsLeaveTextFreeAndHoldEachTriggerToAStructure() throws Exception {
+        String tag = "{\"triggers\": [\"<\"], \"structures\": [{\"begin\": \"<n>\", \"schema\": {\"type\": \"integer\","
+                + " \"minimum\": 1, \"maximum\": 9}, \"end\": \"</n>\"}]}";
+        JsonNode ids = ok("/tokenize", "{\"prompt\": \"a<\", \"add_special_tokens\": false}").path("tokens");
+        int lt = ids.get(ids.size() - 1).asInt(); // the token of '<'
+        Pattern whole = Pattern.compile("[^<]*(<n>\\s{0,2}[1-9]</n>[^<]*)*", Pattern.DOTALL);
+        int calls = 0;
+        for (int seed = 0; seed < 4; seed++) {
+            // '<' made all but certain in free text, so that the structure is written
+            String body = "{\"prompt\": \"Tim had\", \"max_tokens\": 40, \"temperature\": 1.0, \"seed\": " + seed
+                    + ", \"logit_bias\": {\"" + lt + "\": 100}, ";
+            String fromFormat = ok("/v1/completions", body + "\"response_format\": {\"type\": \"structural_tag\","
+                    + tag.substring(1) + "}").path("choices").get(0).path("text").asString();
+            String fromOutputs = ok("/v1/completions", body + "\"structured_outputs\": {\"structural_tag\": "
+                    + JSON.writeValueAsString(tag) + "}}").path("choices").get(0).path("text").asString();
+            for (String text : List.of(fromFormat, fromOutputs)) {
+                java.util.regex.Matcher m = whole.matcher(text);
+                assertThat(m.matches() || m.hitEnd()).as(text).isTrue();
+                calls += text.split("</n>", -1).length - 1;
+            }
+        }
+        assertThat(calls).as("structures written").isPositive();
+    }
+
+    @Test
     void jsonSchemaKeepsStringPatternsFormatsAndNumberRanges() throws Exception {
         String schema = "{\"type\": \"object\", \"properties\": {\"code\": {\"type\": \"string\", \"pattern\":"
                 + " \"^[A-Z]{3}-\\\\d+$\", \"maxLength\": 7}, \"day\": {\"type\": \"string\", \"format\": \"date\"},"
@@ -173,7 +198,9 @@ class GuidedDecodingApiTest {
         assertRefused("{\"prompt\": \"a\", \"structured_outputs\": {\"grammar\": \"root ::= a\\na ::= b \\\"x\\\"\\n"
                 + "b ::= a \\\"y\\\" | \\\"z\\\"\"}}", "structured_outputs.grammar", "rule 'a' is left-recursive");
         assertRefused("{\"prompt\": \"a\", \"structured_outputs\": {\"structural_tag\": {}}}",
-                "structured_outputs.structural_tag", "not supported");
+                "structured_outputs.structural_tag", "structural_tag.triggers must be a non-empty list");
+        assertRefused("{\"prompt\": \"a\", \"structured_outputs\": {\"structural_tag\": \"{not json\"}}",
+                "structured_outputs.structural_tag", "is not JSON");
         assertRefused("{\"prompt\": \"a\", \"structured_outputs\": {\"regex\": \"a\", \"choice\": [\"a\"]}}",
                 "structured_outputs.regex", "only one structured output");
         assertRefused("{\"prompt\": \"a\", \"structured_outputs\": {\"choice\": [\"a\"], \"json\": {}}}",
