@@ -121,6 +121,6 @@ final class StructuralTag {
 
     /** The literal of text given as {@link #bytes}. */
     private static Literal literal(String bytes) {
-        return new Literal(new String(bytes.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8));
+        return new Literal(bytes.getBytes(StandardCharsets.ISO_8859_1));
     }
 }

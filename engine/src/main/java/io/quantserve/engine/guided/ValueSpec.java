@@ -17,6 +17,11 @@ sealed interface ValueSpec {
         Literal(String json) {
             this.text = json.getBytes(StandardCharsets.UTF_8);
         }
+
+        /** Exactly these bytes (a structural tag's begin text after its trigger). */
+        Literal(byte[] text) {
+            this.text = text.clone();
+        }
     }
 
     /**

@@ -29,6 +29,10 @@ class StructuralTagTest {
         assertThat(start.advance("<function=set_alarm>")).as("no structure begins so").isNull();
         assertThat(start.advance("<function=get_weather>{\"town\"")).as("the schema holds").isNull();
         assertThat(start.advance("<function=get_time>{}</functio>")).as("the end text holds").isNull();
+        Recognizer split = StructuralTag.compile(Schemas.parse("{\"triggers\": [\"<\u00e9\"], \"structures\": ["
+                + "{\"begin\": \"<\u00e9t\u00e9>\", \"schema\": {\"type\": \"integer\"}, \"end\": \"</\u00e9>\"}]}"))
+                .start();
+        assertComplete(split, "un <\u00e9t\u00e9>42</\u00e9> fin"); // the trigger's last byte ends a character
     }
 
     @Test
