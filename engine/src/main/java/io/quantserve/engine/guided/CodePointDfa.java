@@ -5,9 +5,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.lucene.util.automaton.Automaton;
+import org.apache.lucene.util.automaton.ByteRunAutomaton;
 import org.apache.lucene.util.automaton.Operations;
 import org.apache.lucene.util.automaton.TooComplexToDeterminizeException;
 import org.apache.lucene.util.automaton.Transition;
+import org.apache.lucene.util.automaton.UTF32ToUTF8;
 
 /**
  * A regular language over code points as a deterministic automaton every state of which can still reach acceptance:
@@ -94,6 +96,11 @@ final class CodePointDfa {
 
     Automaton automaton() {
         return automaton;
+    }
+
+    /** The same language over UTF-8 bytes, deterministic; {@code what} names it if that is too complex. */
+    ByteRunAutomaton bytes(String what) {
+        return new ByteRunAutomaton(determinize(new UTF32ToUTF8().convert(automaton), what), true);
     }
 
     /** The state after {@code codePoint}, or -1. */

@@ -1,7 +1,6 @@
 package io.quantserve.engine.guided;
 
 import org.apache.lucene.util.automaton.ByteRunAutomaton;
-import org.apache.lucene.util.automaton.UTF32ToUTF8;
 
 /**
  * One regular expression over one vocabulary: the pattern as a deterministic automaton over UTF-8 bytes, every
@@ -27,9 +26,7 @@ final class RegexMasks {
      */
     static ByteRunAutomaton compile(String pattern) {
         String what = "regular expression '" + pattern + "'";
-        CodePointDfa codePoints = CodePointDfa.of(PythonRegex.parse(pattern), what);
-        return new ByteRunAutomaton(CodePointDfa.determinize(new UTF32ToUTF8().convert(codePoints.automaton()), what),
-                true);
+        return CodePointDfa.of(PythonRegex.parse(pattern), what).bytes(what);
     }
 
     GuidedVocabulary vocabulary() {

@@ -2,7 +2,6 @@ package io.quantserve.engine.guided;
 
 import org.apache.lucene.util.automaton.Automaton;
 import org.apache.lucene.util.automaton.ByteRunAutomaton;
-import org.apache.lucene.util.automaton.UTF32ToUTF8;
 
 /**
  * A stretch of an {@link EbnfGrammar} rule without rule references (literals, classes, their repeats), as a
@@ -26,9 +25,7 @@ final class Terminal {
      * @throws IllegalArgumentException when the text matches nothing or is too complex; {@code what} names it
      */
     static Terminal of(Automaton codePoints, String what) {
-        CodePointDfa dfa = CodePointDfa.of(codePoints, what);
-        return new Terminal(new ByteRunAutomaton(
-                CodePointDfa.determinize(new UTF32ToUTF8().convert(dfa.automaton()), what), true));
+        return new Terminal(CodePointDfa.of(codePoints, what).bytes(what));
     }
 
     /** The state after byte b, or -1. */

@@ -22,8 +22,11 @@ public record TokenLogprob(int token, float logprob, int rank, int[] topIds, flo
             max = Math.max(max, logits[offset + i]);
         }
         double sum = 0;
+        float chosen = logits[offset + token];
+        int rank = 1;
         for (int i = 0; i < vocabSize; i++) {
             sum += Math.exp(logits[offset + i] - max);
+            rank += logits[offset + i] > chosen ? 1 : 0;
         }
         float logZ = (float) (max + Math.log(sum));
         int k = Math.min(top, vocabSize);
@@ -48,10 +51,6 @@ public record TokenLogprob(int token, float logprob, int rank, int[] topIds, flo
         for (int i = 0; i < k; i++) {
             values[i] -= logZ;
         }
-        int rank = 1;
-        for (int i = 0; i < vocabSize; i++) {
-            rank += logits[offset + i] > logits[offset + token] ? 1 : 0;
-        }
-        return new TokenLogprob(token, logits[offset + token] - logZ, rank, ids, values);
+        return new TokenLogprob(token, chosen - logZ, rank, ids, values);
     }
 }

@@ -211,9 +211,10 @@ public final class EngineCore {
                     continue;
                 }
                 if (holdsStops(seq)) {
-                    holdStops(rowLogits, request.stopTokenIds());
+                    holdStops(rowLogits, request.stopTokenIds()); // never the last finite logits
                 }
-                if (!anyFinite(rowLogits, vocab)) { // the request's own masks left nothing: end it, not the engine
+                if (request.constraint() != null && !anyFinite(rowLogits, vocab)) {
+                    // the request's own masks left nothing: end it, not the engine
                     finishWithError(a, "no token may come next: the request's constraints (allowed tokens, bad"
                             + " words, structured output) exclude every token", outputs);
                     continue;

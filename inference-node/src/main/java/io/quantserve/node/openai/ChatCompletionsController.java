@@ -91,8 +91,11 @@ class ChatCompletionsController {
                             logprobs(params, logprobBodies, d.logprobs()),
                             tokenIds ? CompletionsController.ids(d.tokens()) : null);
                     generated[0] += d.tokens().length;
+                    if (!continuous) {
+                        return chunks;
+                    }
                     UsageBody sofar = UsageBody.of(params.promptTokens(), generated[0]);
-                    return continuous ? chunks.stream().map(c -> c.withUsage(sofar)).toList() : chunks;
+                    return chunks.stream().map(c -> c.withUsage(sofar)).toList();
                 },
                 StreamOptions.includeUsage(request.streamOptions())
                         ? usage -> new ChatCompletionChunk(id, created, modelName, List.of(), UsageBody.of(usage))

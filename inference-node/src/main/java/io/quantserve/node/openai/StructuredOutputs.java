@@ -63,7 +63,7 @@ class StructuredOutputs {
                 checkCanEnd(one.param(), ignoreEos);
                 yield () -> StructuredOutput.jsonObject(vocabulary);
             }
-            default -> jsonSchema(schemaOf(one.param(), one.value()), one.param(), ignoreEos);
+            default -> jsonSchema(objectOf(one.param(), one.value(), "a JSON schema object"), one.param(), ignoreEos);
         };
     }
 
@@ -107,20 +107,20 @@ class StructuredOutputs {
         }
     }
 
-    /** A JSON schema given as an object or as its JSON text. */
-    private static JsonNode schemaOf(String param, JsonNode value) {
-        JsonNode schema = value;
+    /** A JSON object given as itself or as its JSON text (a schema, a structural tag); {@code what} names it. */
+    private static JsonNode objectOf(String param, JsonNode value, String what) {
+        JsonNode object = value;
         if (value.isString()) {
             try {
-                schema = JSON.readTree(value.asString());
+                object = JSON.readTree(value.asString());
             } catch (JacksonException e) {
                 throw OpenAiException.invalid(param, param + " is not JSON: " + e.getOriginalMessage());
             }
         }
-        if (!schema.isObject()) {
-            throw OpenAiException.invalid(param, param + " must be a JSON schema object");
+        if (!object.isObject()) {
+            throw OpenAiException.invalid(param, param + " must be " + what);
         }
-        return schema;
+        return object;
     }
 
     private Supplier<TokenConstraint> choice(String param, JsonNode choice, boolean ignoreEos) {
@@ -164,22 +164,14 @@ class StructuredOutputs {
      * response_format or as structured_outputs' JSON text): free text whose triggers go on as the structures.
      */
     private Supplier<TokenConstraint> structuralTag(String param, JsonNode value, boolean ignoreEos) {
-        JsonNode tag = value;
-        if (value.isString()) {
-            try {
-                tag = JSON.readTree(value.asString());
-            } catch (JacksonException e) {
-                throw OpenAiException.invalid(param, param + " is not JSON: " + e.getOriginalMessage());
-            }
-        }
+        JsonNode tag = objectOf(param, value, "a structural tag object with structures and triggers");
         checkCanEnd(param, ignoreEos);
-        JsonNode checked = tag;
         try {
-            StructuredOutput.structuralTag(checked, vocabulary); // compiles (and caches) it: refuse bad ones now
+            StructuredOutput.structuralTag(tag, vocabulary); // compiles (and caches) it: refuse bad ones now
         } catch (IllegalArgumentException e) {
             throw OpenAiException.invalid(param, e.getMessage());
         }
-        return () -> StructuredOutput.structuralTag(checked, vocabulary);
+        return () -> StructuredOutput.structuralTag(tag, vocabulary);
     }
 
     private static JsonNode nullToMissing(JsonNode node) {
