@@ -89,8 +89,18 @@ public final class KvCacheManager {
      * they fill. Returns false, changing nothing, when the free blocks do not suffice: the caller preempts someone.
      */
     public boolean allocate(long seqId, int[] newTokens) {
+        return allocate(seqId, newTokens, 0);
+    }
+
+    /**
+     * As {@link #allocate(long, int[])}, with slots for {@code lookahead} more positions after them: speculative
+     * decoding's drafted tokens, whose keys and values the verifying forward writes but which are not the sequence's
+     * tokens (not hashed, never shared) until accepted, when they come in a later call's {@code newTokens}. Slots of
+     * rejected drafts are written over by the tokens that do come there.
+     */
+    public boolean allocate(long seqId, int[] newTokens, int lookahead) {
         Sequence seq = sequences.computeIfAbsent(seqId, id -> new Sequence(blockSize));
-        int needed = ceilDiv(seq.numTokens + newTokens.length, blockSize) - seq.table.size();
+        int needed = ceilDiv(seq.numTokens + newTokens.length + lookahead, blockSize) - seq.table.size();
         if (needed > free.size()) {
             return false;
         }

@@ -30,11 +30,15 @@ public final class EngineCore {
 
     private final BatchRunner runner;
     private final Scheduler scheduler;
+    private final NgramProposer proposer; // null: no speculative decoding
     private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
     private final Map<String, Active> active = new HashMap<>(); // engine thread only
     private final AtomicLong nextSeqId = new AtomicLong();
     private long promptTokens;
     private long generationTokens;
+    private long drafts;
+    private long draftTokens;
+    private long acceptedTokens;
     private volatile EngineStats stats;
 
     /**
@@ -62,11 +66,21 @@ public final class EngineCore {
      * caller keeps ownership of the runner and closes it after the engine stopped.
      */
     public EngineCore(BatchRunner runner, SchedulerConfig config) {
+        this(runner, config, null);
+    }
+
+    /**
+     * As {@link #EngineCore(BatchRunner, SchedulerConfig)}, with speculative decoding when {@code speculative} is not
+     * null: every decode step also verifies the tokens {@link NgramProposer} drafts, keeping those the sampler agrees
+     * with (output distribution unchanged; several tokens per step where the text repeats itself).
+     */
+    public EngineCore(BatchRunner runner, SchedulerConfig config, SpeculativeConfig speculative) {
         if (runner.maxTokens() < config.maxNumBatchedTokens()) {
             throw new IllegalArgumentException("the " + runner.backend() + " runner takes " + runner.maxTokens()
                     + " tokens per forward, fewer than the scheduler's budget of " + config.maxNumBatchedTokens());
         }
         this.runner = runner;
+        this.proposer = speculative == null ? null : new NgramProposer(speculative);
         this.scheduler = new Scheduler(new KvCacheManager(runner.numBlocks(), runner.blockSize(), true), config,
                 maxScoredRows(runner.config().vocabSize()));
         publishStats();
@@ -162,28 +176,21 @@ public final class EngineCore {
         KvCacheManager manager = scheduler.manager();
         List<BatchSegment> segments = new ArrayList<>(chunks.size());
         for (ScheduledChunk c : chunks) {
-            BatchSegment.Logits wanted = active.get(c.seq().request().id()).scoresPrompt() ? BatchSegment.Logits.ALL
-                    : c.sample() ? BatchSegment.Logits.LAST : BatchSegment.Logits.NONE;
+            BatchSegment.Logits wanted = c.drafts() > 0 || active.get(c.seq().request().id()).scoresPrompt()
+                    ? BatchSegment.Logits.ALL : c.sample() ? BatchSegment.Logits.LAST : BatchSegment.Logits.NONE;
             segments.add(new BatchSegment(manager.blockTable(c.seq().seqId()), c.start(), c.tokens(), wanted));
         }
         int[] drawn = onDevice(chunks, segments) ? forwardAndSample(chunks, segments) : null;
         float[][] logits = drawn == null ? runner.forward(segments) : null;
-        int vocab = runner.config().vocabSize();
         for (int i = 0; i < chunks.size(); i++) {
             ScheduledChunk c = chunks.get(i);
             Sequence seq = c.seq();
             Active a = active.get(seq.request().id());
-            float[] rowLogits = null; // the next-token logits of a sampled chunk's last row
-            if (segments.get(i).logits() == BatchSegment.Logits.ALL) {
-                scorePrompt(a, c, logits[i], vocab);
-                if (c.sample()) {
-                    rowLogits = Arrays.copyOfRange(logits[i], (c.tokens().length - 1) * vocab, c.tokens().length * vocab);
-                }
-            } else if (logits != null) {
-                rowLogits = logits[i];
+            if (a.scoresPrompt()) {
+                scorePrompt(a, c, logits[i], runner.config().vocabSize());
             }
             boolean firstPrefillDone = seq.numGenerated() == 0 && c.sample();
-            seq.advance(c.tokens().length);
+            seq.advance(c.tokens().length - c.drafts());
             if (!c.sample()) {
                 continue;
             }
@@ -191,56 +198,118 @@ public final class EngineCore {
                 promptTokens += seq.request().prompt().length;
             }
             TokenLogprob[] promptLogprobs = firstPrefillDone ? a.promptLogprobs() : null;
-            EngineRequest request = seq.request();
-            if (request.maxTokens() == 0) { // the prompt only
+            if (seq.request().maxTokens() == 0) { // the prompt only
                 finish(a, new int[0], null, promptLogprobs, FinishReason.LENGTH, outputs);
                 continue;
             }
-            float[] rawLogits = null;
-            int token;
-            if (drawn != null) {
-                token = drawn[i];
-                if (token < 0) {
-                    throw new IllegalStateException("request " + request.id() + ": no token has a finite logit");
-                }
-            } else {
+            if (drawn != null && drawn[i] < 0) {
+                throw new IllegalStateException("request " + seq.request().id() + ": no token has a finite logit");
+            }
+            sampleChunk(a, c, logits == null ? null : logits[i], drawn == null ? -1 : drawn[i], promptLogprobs,
+                    outputs);
+        }
+    }
+
+    /**
+     * The tokens a sampled chunk adds: one drawn from its last row (or on the device, {@code deviceToken}); when it
+     * carries drafted tokens, one per row for as long as the drawn token is the draft (whose keys and values this
+     * forward wrote), then the one that differs or follows the last draft. Every token goes through the request's
+     * rules (constraint, minimum length, stop tokens, maximum length) as in plain decoding.
+     */
+    private void sampleChunk(Active a, ScheduledChunk c, float[] rows, int deviceToken, TokenLogprob[] promptLogprobs,
+            List<RequestOutput> outputs) {
+        Sequence seq = a.seq();
+        EngineRequest request = seq.request();
+        int vocab = runner.config().vocabSize();
+        int[] draft = c.draftTokens();
+        if (draft.length > 0) {
+            drafts++;
+            draftTokens += draft.length;
+        }
+        int lastRow = c.tokens().length - 1 - draft.length; // the row of the sequence's last token
+        int[] tokens = new int[draft.length + 1];
+        TokenLogprob[] logprobs = request.logprobs() >= 0 ? new TokenLogprob[draft.length + 1] : null;
+        int count = 0;
+        FinishReason reason = null;
+        for (int r = 0; r <= draft.length; r++) {
+            int token = deviceToken;
+            TokenLogprob logprob = null;
+            if (rows != null) {
+                float[] row = rows.length == vocab ? rows
+                        : Arrays.copyOfRange(rows, (lastRow + r) * vocab, (lastRow + r + 1) * vocab);
                 // raw distribution first: masks must not show up in the reported log-probabilities
-                rawLogits = request.logprobs() >= 0 ? rowLogits.clone() : null;
-                float[] masked = rowLogits;
-                if (request.constraint() != null && !constrain(a, () -> request.constraint().mask(masked), outputs)) {
-                    continue;
+                float[] raw = logprobs != null ? row.clone() : null;
+                token = draw(a, row, r < draft.length ? draft[r] : -1, outputs);
+                if (token < 0) {
+                    return; // the request ended with an error of its own
                 }
-                if (holdsStops(seq)) {
-                    holdStops(rowLogits, request.stopTokenIds()); // never the last finite logits
-                }
-                if (request.constraint() != null && !anyFinite(rowLogits, vocab)) {
-                    // the request's own masks left nothing: end it, not the engine
-                    finishWithError(a, "no token may come next: the request's constraints (allowed tokens, bad"
-                            + " words, structured output) exclude every token", outputs);
-                    continue;
-                }
-                token = a.sampler().next(rowLogits);
+                logprob = raw != null ? TokenLogprob.of(raw, vocab, token, request.logprobs()) : null;
             }
             if (request.stopTokenIds().contains(token)) {
-                finish(a, new int[0], null, promptLogprobs, FinishReason.STOP, outputs);
-                continue;
+                reason = FinishReason.STOP;
+                break;
             }
-            TokenLogprob logprob = rawLogits != null ? TokenLogprob.of(rawLogits, vocab, token, request.logprobs()) : null;
             seq.append(token);
             a.sampler().accept(token);
             generationTokens++;
             int drawnToken = token;
             if (request.constraint() != null && !constrain(a, () -> request.constraint().accept(drawnToken),
                     outputs)) {
-                continue;
+                return;
             }
+            tokens[count] = token;
+            if (logprobs != null) {
+                logprobs[count] = logprob;
+            }
+            count++;
             if (seq.numGenerated() >= request.maxTokens()) {
-                finish(a, new int[] {token}, logprob, promptLogprobs, FinishReason.LENGTH, outputs);
-            } else {
-                RequestOutput out = RequestOutput.token(request.id(), token, logprob);
-                deliver(a, promptLogprobs == null ? out : out.withPromptLogprobs(promptLogprobs), outputs);
+                reason = FinishReason.LENGTH;
+                break;
             }
+            if (r == draft.length || token != draft[r]) {
+                break;
+            }
+            seq.advance(1); // the draft was right: its keys and values, written by this forward, stand
+            acceptedTokens++;
         }
+        int[] added = Arrays.copyOf(tokens, count);
+        TokenLogprob[] addedLogprobs = logprobs == null ? null : Arrays.copyOf(logprobs, count);
+        if (reason != null) {
+            finish(a, added, addedLogprobs, promptLogprobs, reason, outputs);
+            return;
+        }
+        RequestOutput out = RequestOutput.tokens(request.id(), added, addedLogprobs);
+        deliver(a, promptLogprobs == null ? out : out.withPromptLogprobs(promptLogprobs), outputs);
+        if (proposer != null) {
+            int limit = request.maxTokens() - seq.numGenerated() - 1; // the last draft's successor must fit too
+            int context = runner.config().maxPositions();
+            if (context > 0) {
+                limit = Math.min(limit, context - seq.numTokens());
+            }
+            seq.draft(proposer.propose(seq.tokens(), seq.numTokens(), limit));
+        }
+    }
+
+    /**
+     * The next token from one row of logits under the request's masks (constraint, minimum length), trying
+     * {@code draft} first when one is given (&gt;= 0); -1 when the request ended instead (its masks left nothing, or
+     * its constraint failed).
+     */
+    private int draw(Active a, float[] row, int draft, List<RequestOutput> outputs) {
+        EngineRequest request = a.seq().request();
+        if (request.constraint() != null && !constrain(a, () -> request.constraint().mask(row), outputs)) {
+            return -1;
+        }
+        if (holdsStops(a.seq())) {
+            holdStops(row, request.stopTokenIds()); // never the last finite logits
+        }
+        if (request.constraint() != null && !anyFinite(row, runner.config().vocabSize())) {
+            // the request's own masks left nothing: end it, not the engine
+            finishWithError(a, "no token may come next: the request's constraints (allowed tokens, bad"
+                    + " words, structured output) exclude every token", outputs);
+            return -1;
+        }
+        return draft < 0 ? a.sampler().next(row) : a.sampler().next(row, draft);
     }
 
     /** Whether the sequence's next token must not be a stop token: it has not reached its minimum length yet. */
@@ -347,12 +416,12 @@ public final class EngineCore {
         deliver(a, RequestOutput.finished(a.seq(), FinishReason.ERROR, error), outputs);
     }
 
-    private void finish(Active a, int[] tokens, TokenLogprob logprob, TokenLogprob[] promptLogprobs,
+    private void finish(Active a, int[] tokens, TokenLogprob[] logprobs, TokenLogprob[] promptLogprobs,
             FinishReason reason, List<RequestOutput> outputs) {
         String id = a.seq().request().id();
         scheduler.finish(a.seq(), reason);
         active.remove(id);
-        RequestOutput out = RequestOutput.finished(a.seq(), tokens, logprob, reason, null);
+        RequestOutput out = RequestOutput.finished(a.seq(), tokens, logprobs, reason, null);
         deliver(a, promptLogprobs == null ? out : out.withPromptLogprobs(promptLogprobs), outputs);
     }
 
@@ -400,6 +469,7 @@ public final class EngineCore {
     private void publishStats() {
         KvCacheManager m = scheduler.manager();
         stats = new EngineStats(scheduler.numRunning(), scheduler.numWaiting(), scheduler.preemptions(), promptTokens,
-                generationTokens, m.prefixCacheQueries(), m.prefixCacheHits(), m.usage());
+                generationTokens, m.prefixCacheQueries(), m.prefixCacheHits(), m.usage(), drafts, draftTokens,
+                acceptedTokens);
     }
 }

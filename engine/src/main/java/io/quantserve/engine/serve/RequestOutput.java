@@ -3,8 +3,9 @@ package io.quantserve.engine.serve;
 import io.quantserve.engine.sampling.TokenLogprob;
 
 /**
- * What one engine step produced for one request: the tokens it added (usually one, none when it just finished on a
- * stop token or was aborted) and, on the last output, why it ended.
+ * What one engine step produced for one request: the tokens it added (usually one; several when speculative decoding
+ * accepted drafted tokens; none when it just finished on a stop token or was aborted) and, on the last output, why it
+ * ended.
  *
  * @param logprobs     one per new token when the request asked for them, else null
  * @param promptLogprobs on the request's first output, when it asked for them: one per prompt token after the first
@@ -20,15 +21,13 @@ public record RequestOutput(String requestId, int[] newTokens, TokenLogprob[] lo
         return finishReason != null;
     }
 
-    static RequestOutput token(String id, int token, TokenLogprob logprob) {
-        return new RequestOutput(id, new int[] {token}, logprob == null ? null : new TokenLogprob[] {logprob}, null,
-                null, -1, null);
+    static RequestOutput tokens(String id, int[] tokens, TokenLogprob[] logprobs) {
+        return new RequestOutput(id, tokens, logprobs, null, null, -1, null);
     }
 
-    static RequestOutput finished(Sequence seq, int[] tokens, TokenLogprob logprob, FinishReason reason,
+    static RequestOutput finished(Sequence seq, int[] tokens, TokenLogprob[] logprobs, FinishReason reason,
             String error) {
-        return new RequestOutput(seq.request().id(), tokens,
-                logprob == null ? null : new TokenLogprob[] {logprob}, reason, error, seq.queueNanos(), null);
+        return new RequestOutput(seq.request().id(), tokens, logprobs, reason, error, seq.queueNanos(), null);
     }
 
     static RequestOutput finished(Sequence seq, FinishReason reason, String error) {

@@ -3,7 +3,9 @@ package io.quantserve.engine.serve;
 import io.quantserve.engine.kvcache.KvCacheManager;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,18 +55,28 @@ public final class Scheduler {
         int budget = config.maxNumBatchedTokens();
         int scoredRows = maxScoredRows;
         final Map<Sequence, Integer> scheduled = new LinkedHashMap<>(); // seq -> tokens, in batch order
+        final Map<Sequence, Integer> drafts = new HashMap<>(); // seq -> how many of its tokens are drafted ones
         final List<Sequence> failed = new ArrayList<>();
     }
 
     public SchedulerOutput schedule() {
         Step step = new Step();
-        // 1. decodes: one token for every running sequence that has finished its prefill
+        // 1. decodes: one token for every running sequence that has finished its prefill, and its drafted tokens to
+        //    verify (speculative decoding) while budget and logit rows last
         for (Sequence seq : List.copyOf(running)) {
             if (step.budget == 0) {
                 break;
             }
             if (seq.status() == Sequence.Status.RUNNING && seq.numUncomputed() == 1) {
-                scheduleRunning(step, seq, 1);
+                int drafts = Math.min(seq.draft().length, Math.min(step.budget, step.scoredRows) - 1);
+                if (drafts > 0 && allocate(seq, 1, drafts)) {
+                    step.scheduled.put(seq, 1 + drafts);
+                    step.drafts.put(seq, drafts);
+                    step.budget -= 1 + drafts;
+                    step.scoredRows -= 1 + drafts;
+                } else {
+                    scheduleRunning(step, seq, 1);
+                }
             }
         }
         // 2. the next chunk of running sequences still prefilling
@@ -109,9 +121,27 @@ public final class Scheduler {
             step.budget -= count;
         }
         List<ScheduledChunk> chunks = new ArrayList<>(step.scheduled.size());
-        step.scheduled.forEach((seq, count) -> chunks.add(new ScheduledChunk(seq, seq.numComputed(),
-                seq.tokens(seq.numComputed(), count), seq.numComputed() + count == seq.numTokens())));
+        step.scheduled.forEach((seq, count) -> {
+            int drafts = step.drafts.getOrDefault(seq, 0);
+            int[] tokens = seq.tokens(seq.numComputed(), count - drafts);
+            if (drafts > 0) {
+                tokens = Arrays.copyOf(tokens, count);
+                System.arraycopy(seq.draft(), 0, tokens, count - drafts, drafts);
+            }
+            chunks.add(new ScheduledChunk(seq, seq.numComputed(), tokens,
+                    seq.numComputed() + count - drafts == seq.numTokens(), drafts));
+        });
         return new SchedulerOutput(List.copyOf(chunks), List.copyOf(step.failed));
+    }
+
+    /**
+     * Cache slots for a running sequence's next {@code count} tokens and {@code lookahead} drafted ones after them.
+     * The manager is handed every token it has not seen: besides these, drafted tokens accepted since the last call,
+     * whose keys and values the verifying forward already wrote.
+     */
+    private boolean allocate(Sequence seq, int count, int lookahead) {
+        int known = manager.numTokens(seq.seqId());
+        return manager.allocate(seq.seqId(), seq.tokens(known, seq.numComputed() + count - known), lookahead);
     }
 
     /**
@@ -133,7 +163,7 @@ public final class Scheduler {
      * prefix cache and must get their K/V in this step's forward.
      */
     private void scheduleRunning(Step step, Sequence seq, int count) {
-        while (!manager.allocate(seq.seqId(), seq.tokens(seq.numComputed(), count))) {
+        while (!allocate(seq, count, 0)) {
             Sequence victim = newestUnscheduled(step);
             if (victim == seq && running.size() == 1) {
                 running.remove(seq);

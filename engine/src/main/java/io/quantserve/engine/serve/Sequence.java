@@ -21,6 +21,7 @@ public final class Sequence {
     private FinishReason finishReason;
     private String error;
     private long firstScheduledNanos = -1;
+    private int[] draft = new int[0]; // speculative decoding: tokens proposed to follow the uncomputed one
 
     public Sequence(long seqId, EngineRequest request, long arrivalNanos) {
         this.seqId = seqId;
@@ -103,6 +104,18 @@ public final class Sequence {
             tokens = Arrays.copyOf(tokens, tokens.length * 2);
         }
         tokens[numTokens++] = token;
+    }
+
+    /**
+     * Tokens proposed to follow the sequence's last token (speculative decoding), which the next decode step verifies
+     * together with it; empty when none.
+     */
+    int[] draft() {
+        return draft;
+    }
+
+    void draft(int[] tokens) {
+        draft = tokens;
     }
 
     boolean holdsBlocks() {
