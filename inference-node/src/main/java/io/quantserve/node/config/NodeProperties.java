@@ -78,6 +78,8 @@ public record NodeProperties(
      * @param gpuMemoryUtilization on CUDA, when set (0 < u <= 1), the KV cache takes what the device has free after
      *                            the weights and activations, short of {@code 1 - u} of its memory (vLLM's
      *                            gpu_memory_utilization), instead of {@code kvCacheMemory}; unused on the CPU
+     * @param speculativeConfig   speculative decoding, vLLM's --speculative-config JSON: {@code {"method": "ngram",
+     *                            "num_speculative_tokens": 5, "prompt_lookup_max": 4}}; empty = off
      */
     public record Engine(
             @NotNull @DefaultValue("512MB") DataSize kvCacheMemory,
@@ -87,6 +89,7 @@ public record NodeProperties(
             @Min(0) @DefaultValue("256") int maxWaitingRequests,
             @Min(0) @DefaultValue("0") int maxModelLen,
             @NotNull @DefaultValue("auto") BackendChoice backend,
-            @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double gpuMemoryUtilization) {
+            @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double gpuMemoryUtilization,
+            @DefaultValue("") String speculativeConfig) {
     }
 }

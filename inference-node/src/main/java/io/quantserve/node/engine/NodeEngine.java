@@ -19,6 +19,7 @@ import io.quantserve.engine.serve.EngineRequest;
 import io.quantserve.engine.serve.EngineStats;
 import io.quantserve.engine.serve.RequestOutput;
 import io.quantserve.engine.serve.SchedulerConfig;
+import io.quantserve.engine.serve.SpeculativeConfig;
 import io.quantserve.engine.tokenizer.Tokenizer;
 import io.quantserve.engine.tokenizer.Tokenizers;
 import io.quantserve.node.config.NodeProperties;
@@ -74,7 +75,12 @@ public class NodeEngine implements SmartLifecycle {
             this.model = new ServedModel(servedModelName, loaded, tokenizer, maxModelLen, Instant.now().getEpochSecond());
             SchedulerConfig scheduler = new SchedulerConfig(settings.maxNumBatchedTokens(),
                     Math.min(settings.maxNumSeqs(), settings.maxNumBatchedTokens()));
-            this.loop = new EngineLoop(new EngineCore(runner, scheduler));
+            SpeculativeConfig speculative = speculative(settings.speculativeConfig());
+            if (speculative != null) {
+                log.info("Speculative decoding: up to {} n-gram drafted tokens per step (n-grams of {}-{} tokens)",
+                        speculative.numSpeculativeTokens(), speculative.promptLookupMin(), speculative.promptLookupMax());
+            }
+            this.loop = new EngineLoop(new EngineCore(runner, scheduler, speculative));
         } catch (RuntimeException | IOException e) {
             closeDevice();
             loaded.close();
@@ -88,6 +94,16 @@ public class NodeEngine implements SmartLifecycle {
                 settings.maxNumBatchedTokens(), settings.maxNumSeqs());
         warmUp();
         state = State.READY;
+    }
+
+    /** The speculative decoding setting, null when empty. */
+    private static SpeculativeConfig speculative(String json) {
+        try {
+            return json.isBlank() ? null : SpeculativeConfig.parse(json);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("quantserve.node.engine.speculative-config (--speculative-config): "
+                    + e.getMessage(), e);
+        }
     }
 
     /** The tokenizer file the settings name, else the model's own. */

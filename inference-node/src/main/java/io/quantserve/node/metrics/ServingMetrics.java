@@ -53,6 +53,12 @@ public class ServingMetrics {
                 EngineStats::prefixCacheQueries);
         counter("quantserve.prefix_cache_hits", "Prompt tokens found in the prefix cache", engine,
                 EngineStats::prefixCacheHits);
+        counter("quantserve.spec_decode_num_drafts", "Speculative decoding: decode steps that verified drafted tokens",
+                engine, EngineStats::specDrafts);
+        counter("quantserve.spec_decode_num_draft_tokens", "Speculative decoding: drafted tokens verified", engine,
+                EngineStats::specDraftTokens);
+        counter("quantserve.spec_decode_num_accepted_tokens", "Speculative decoding: drafted tokens accepted", engine,
+                EngineStats::specAcceptedTokens);
     }
 
     private Timer histogram(String name, String description, double[] bucketsSeconds) {

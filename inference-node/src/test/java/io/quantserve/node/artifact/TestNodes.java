@@ -16,7 +16,7 @@ final class TestNodes {
 
     static NodeProperties properties(String model, Path cacheDir, URI registryUrl, URI hubEndpoint, String token) {
         return new NodeProperties(model, "", cacheDir, registryUrl, new NodeProperties.Hub(hubEndpoint, token),
-                new NodeProperties.Engine(DataSize.ofMegabytes(16), 16, 512, 64, 256, 0, BackendChoice.AUTO, null),
+                new NodeProperties.Engine(DataSize.ofMegabytes(16), 16, 512, 64, 256, 0, BackendChoice.AUTO, null, ""),
                 Duration.ofSeconds(30), DataSize.ofMegabytes(8), "", "", "", List.of(), List.of("*"));
     }
 

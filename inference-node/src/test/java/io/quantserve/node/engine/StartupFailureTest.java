@@ -63,6 +63,14 @@ class StartupFailureTest {
     }
 
     @Test
+    void shouldRefuseASpeculativeConfigItCannotRunNamingTheSetting() {
+        assertThatThrownBy(() -> start(TestFixtures.model("stories260K.gguf").toString(),
+                "--quantserve.node.engine.speculative-config={\"method\": \"eagle\", \"num_speculative_tokens\": 3}"))
+                .satisfies(e -> assertThat(e).hasStackTraceContaining("quantserve.node.engine.speculative-config")
+                        .hasStackTraceContaining("method \"eagle\" is not supported"));
+    }
+
+    @Test
     void shouldRefuseAGpuMemoryUtilizationOutsideZeroToOneNamingTheSetting() {
         for (String u : new String[] {"0", "1.5"}) {
             assertThatThrownBy(() -> start(TestFixtures.model("stories260K.gguf").toString(),
