@@ -13,6 +13,7 @@ import io.quantserve.engine.serve.EngineRequest;
 import io.quantserve.engine.serve.FinishReason;
 import io.quantserve.engine.serve.RequestOutput;
 import io.quantserve.engine.serve.SchedulerConfig;
+import io.quantserve.engine.serve.SpeculativeConfig;
 import io.quantserve.engine.testing.Fixtures;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -62,20 +63,28 @@ class GpuEngineCoreDeviceTest extends DeviceTest {
             Map<String, int[]> cpuEngine = runAll(new EngineCore(cpu, new KvCachePool(cpu.config(), 16, 64), SCHEDULER),
                     requests);
             Map<String, int[]> gpuEngine = runAll(new EngineCore(runner, SCHEDULER), requests);
+            // speculative decoding on the GPU runner: drafted rows verified through the host's sampler
+            EngineCore speculative = new EngineCore(runner, SCHEDULER, new SpeculativeConfig(4, 1, 3));
+            Map<String, int[]> gpuSpeculative = runAll(speculative, requests);
+            assertThat(speculative.stats().specAcceptedTokens()).isPositive();
             for (EngineRequest r : requests) {
                 Reference ref = alone(cpu, r.prompt());
                 assertThat(cpuEngine.get(r.id())).as("CPU engine " + r.id()).containsExactly(ref.tokens());
-                int[] got = gpuEngine.get(r.id());
-                assertThat(got).as("GPU engine " + r.id()).hasSize(STEPS);
-                for (int i = 0; i < STEPS; i++) {
-                    if (got[i] != ref.tokens()[i]) {
-                        assertThat(ref.gaps()[i]).as("%s step %d: GPU %d, CPU %d; the CPU's top-2 gap / max|logit|"
-                                + " (a near tie may flip)", r.id(), i, got[i], ref.tokens()[i])
-                                .isLessThan(GpuLlamaModelDeviceTest.F16_TOLERANCE);
-                        System.out.println(r.id() + ": GPU and CPU part at step " + i + " of " + STEPS + " (near tie)");
-                        break;
-                    }
-                }
+                assertMatchesUpToANearTie("GPU engine " + r.id(), gpuEngine.get(r.id()), ref);
+                assertMatchesUpToANearTie("GPU engine, speculative, " + r.id(), gpuSpeculative.get(r.id()), ref);
+            }
+        }
+    }
+
+    private static void assertMatchesUpToANearTie(String what, int[] got, Reference ref) {
+        assertThat(got).as(what).hasSize(STEPS);
+        for (int i = 0; i < STEPS; i++) {
+            if (got[i] != ref.tokens()[i]) {
+                assertThat(ref.gaps()[i]).as("%s step %d: GPU %d, CPU %d; the CPU's top-2 gap / max|logit|"
+                        + " (a near tie may flip)", what, i, got[i], ref.tokens()[i])
+                        .isLessThan(GpuLlamaModelDeviceTest.F16_TOLERANCE);
+                System.out.println(what + ": GPU and CPU part at step " + i + " of " + STEPS + " (near tie)");
+                break;
             }
         }
     }
