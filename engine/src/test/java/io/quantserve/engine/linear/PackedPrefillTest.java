@@ -52,6 +52,34 @@ class PackedPrefillTest {
         }
     }
 
+    /**
+     * Batch invariance: a batch of decodes (up to 16 tokens, each through the decode kernel over blocks of rows cut
+     * otherwise than a single decode cuts them) gives every token exactly the bits it gets alone, so batching and
+     * speculative decoding never change a greedy output. Rows long enough for column slices (a ragged last one) and
+     * for NF4's four-row passes, an odd row count.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"q4_0", "q8_0", "awq4", "nf4"})
+    void decodeBatchesGiveEveryTokenTheBitsItGetsAlone(String format) {
+        Random rnd = new Random(format.hashCode() + 1);
+        for (int[] shape : new int[][] {{37, 8448}, {301, 1024}, {3, 256}}) {
+            int rows = shape[0];
+            int in = shape[1];
+            PackedLinear layer = layer(format).apply(gaussian(rnd, rows * in), new int[] {rows, in});
+            for (int tokens : new int[] {2, 3, 5, 8, 16}) {
+                float[] x = gaussian(rnd, tokens * in);
+                float[] y = new float[tokens * rows];
+                layer.apply(x, y, tokens);
+                for (int t = 0; t < tokens; t++) {
+                    float[] alone = new float[rows];
+                    layer.apply(java.util.Arrays.copyOfRange(x, t * in, (t + 1) * in), alone, 1);
+                    assertThat(java.util.Arrays.copyOfRange(y, t * rows, (t + 1) * rows))
+                            .as("%s %dx%d, token %d of %d", format, rows, in, t, tokens).containsExactly(alone);
+                }
+            }
+        }
+    }
+
     private static BiFunction<float[], int[], PackedLinear> layer(String format) {
         return switch (format) {
             case "q4_0" -> (w, s) -> GgufLinears.quantize(GgmlType.Q4_0, w, s[0], s[1]);

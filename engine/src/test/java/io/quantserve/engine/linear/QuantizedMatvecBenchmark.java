@@ -1,22 +1,26 @@
 package io.quantserve.engine.linear;
 
+import io.quantserve.engine.format.gguf.GgmlType;
 import io.quantserve.engine.kernel.MemoryBandwidth;
 import io.quantserve.engine.kernel.Parallel;
 import io.quantserve.engine.linear.bnb.Nf4Linears;
 import io.quantserve.engine.linear.compressed.W8A8Linears;
+import io.quantserve.engine.linear.gguf.GgufLinears;
 import io.quantserve.engine.tensor.DType;
 import io.quantserve.engine.tensor.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.function.Supplier;
 
 /**
- * Decode (tokens = 1) and small-prefill throughput of NF4 and W8A8 layers next to F32, not a test: run its main from
+ * Decode (tokens = 1), decode-batch and small-prefill throughput of packed layers next to F32, not a test: run its main from
  * the test classpath with --add-modules jdk.incubator.vector. Each figure cycles through copies of the layer whose
- * total size is well beyond the last level cache, so they are DRAM figures. Arguments: [out in] (default 2048 8192).
+ * total size is well beyond the last level cache, so they are DRAM figures. -Dformats=f32,nf4,w8a8,awq4,q4_0 picks
+ * the layers, -Dtokens=1,16 the token counts (2 to 16: a batch of decodes). Arguments: [out in] (default 2048 8192).
  */
 public final class QuantizedMatvecBenchmark {
     private static final long CACHE_BEATING_BYTES = 256L << 20;
@@ -31,9 +35,22 @@ public final class QuantizedMatvecBenchmark {
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) rnd.nextGaussian() * 0.02f;
         }
-        run("F32", copies(() -> dense(w, out, in)), out, in);
-        run("NF4 (bnb, block 64)", copies(() -> Nf4Linears.quantize(w, out, in)), out, in);
-        run("W8A8 int8", copies(() -> W8A8Linears.quantize(w, out, in)), out, in);
+        List<String> formats = List.of(System.getProperty("formats", "f32,nf4,w8a8,awq4,q4_0").split(","));
+        if (formats.contains("f32")) {
+            run("F32", copies(() -> dense(w, out, in)), out, in);
+        }
+        if (formats.contains("nf4")) {
+            run("NF4 (bnb, block 64)", copies(() -> Nf4Linears.quantize(w, out, in)), out, in);
+        }
+        if (formats.contains("w8a8")) {
+            run("W8A8 int8", copies(() -> W8A8Linears.quantize(w, out, in)), out, in);
+        }
+        if (formats.contains("awq4")) {
+            run("AWQ 4-bit (group 128)", copies(() -> GroupIntLinear.quantize(w, out, in, 4, 128)), out, in);
+        }
+        if (formats.contains("q4_0")) {
+            run("GGUF Q4_0", copies(() -> GgufLinears.quantize(GgmlType.Q4_0, w, out, in)), out, in);
+        }
     }
 
     private static Linear dense(float[] w, int out, int in) {
@@ -56,7 +73,8 @@ public final class QuantizedMatvecBenchmark {
     private static void run(String what, Linear[] layers, int out, int in) {
         System.out.printf("%s %dx%d: %.2f MiB weights each (%.3f bits/weight), %d copies%n", what, out, in,
                 layers[0].weightBytes() / 1048576.0, 8.0 * layers[0].weightBytes() / ((long) out * in), layers.length);
-        for (int tokens : new int[] {1, 16}) {
+        for (String count : System.getProperty("tokens", "1,16").split(",")) {
+            int tokens = Integer.parseInt(count.trim());
             report(layers, tokens, true);
             report(layers, tokens, false);
         }

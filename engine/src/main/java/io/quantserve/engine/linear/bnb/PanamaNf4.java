@@ -200,14 +200,24 @@ final class PanamaNf4 {
         int blockC = (int) ((long) c * (in / UNIT) >>> unitShift);
         long offD = d * (long) in / 2;
         int blockD = (int) ((long) d * (in / UNIT) >>> unitShift);
+        // four accumulators per row, as pair and the one-row loop have: a row's sum has the same bits whichever
+        // of them computes it (which depends on how the rows were split: a batch of decodes splits them otherwise)
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
         FloatVector b0 = a0;
         FloatVector b1 = a0;
+        FloatVector b2 = a0;
+        FloatVector b3 = a0;
         FloatVector c0 = a0;
         FloatVector c1 = a0;
+        FloatVector c2 = a0;
+        FloatVector c3 = a0;
         FloatVector d0 = a0;
         FloatVector d1 = a0;
+        FloatVector d2 = a0;
+        FloatVector d3 = a0;
         for (int u = 0, units = in / UNIT; u < units; u++) {
             int xo = u * UNIT;
             long step = (long) u * (UNIT / 2);
@@ -222,8 +232,8 @@ final class PanamaNf4 {
                     .convertShape(B2I, I, 0);
             a0 = av0.lanewise(ASHR, 4).selectFrom(ta).reinterpretAsFloats().fma(xe0, a0);
             a1 = av0.selectFrom(ta).reinterpretAsFloats().fma(xd0, a1);
-            a0 = av1.lanewise(ASHR, 4).selectFrom(ta).reinterpretAsFloats().fma(xe1, a0);
-            a1 = av1.selectFrom(ta).reinterpretAsFloats().fma(xd1, a1);
+            a2 = av1.lanewise(ASHR, 4).selectFrom(ta).reinterpretAsFloats().fma(xe1, a2);
+            a3 = av1.selectFrom(ta).reinterpretAsFloats().fma(xd1, a3);
             IntVector tb = TABLE.mul(absmax[blockB + (u >>> unitShift)]).reinterpretAsInts();
             IntVector bv0 = (IntVector) ByteVector.fromMemorySegment(B, packed, offB + step, LE)
                     .convertShape(B2I, I, 0);
@@ -231,8 +241,8 @@ final class PanamaNf4 {
                     .convertShape(B2I, I, 0);
             b0 = bv0.lanewise(ASHR, 4).selectFrom(tb).reinterpretAsFloats().fma(xe0, b0);
             b1 = bv0.selectFrom(tb).reinterpretAsFloats().fma(xd0, b1);
-            b0 = bv1.lanewise(ASHR, 4).selectFrom(tb).reinterpretAsFloats().fma(xe1, b0);
-            b1 = bv1.selectFrom(tb).reinterpretAsFloats().fma(xd1, b1);
+            b2 = bv1.lanewise(ASHR, 4).selectFrom(tb).reinterpretAsFloats().fma(xe1, b2);
+            b3 = bv1.selectFrom(tb).reinterpretAsFloats().fma(xd1, b3);
             IntVector tc = TABLE.mul(absmax[blockC + (u >>> unitShift)]).reinterpretAsInts();
             IntVector cv0 = (IntVector) ByteVector.fromMemorySegment(B, packed, offC + step, LE)
                     .convertShape(B2I, I, 0);
@@ -240,8 +250,8 @@ final class PanamaNf4 {
                     .convertShape(B2I, I, 0);
             c0 = cv0.lanewise(ASHR, 4).selectFrom(tc).reinterpretAsFloats().fma(xe0, c0);
             c1 = cv0.selectFrom(tc).reinterpretAsFloats().fma(xd0, c1);
-            c0 = cv1.lanewise(ASHR, 4).selectFrom(tc).reinterpretAsFloats().fma(xe1, c0);
-            c1 = cv1.selectFrom(tc).reinterpretAsFloats().fma(xd1, c1);
+            c2 = cv1.lanewise(ASHR, 4).selectFrom(tc).reinterpretAsFloats().fma(xe1, c2);
+            c3 = cv1.selectFrom(tc).reinterpretAsFloats().fma(xd1, c3);
             IntVector td = TABLE.mul(absmax[blockD + (u >>> unitShift)]).reinterpretAsInts();
             IntVector dv0 = (IntVector) ByteVector.fromMemorySegment(B, packed, offD + step, LE)
                     .convertShape(B2I, I, 0);
@@ -249,13 +259,13 @@ final class PanamaNf4 {
                     .convertShape(B2I, I, 0);
             d0 = dv0.lanewise(ASHR, 4).selectFrom(td).reinterpretAsFloats().fma(xe0, d0);
             d1 = dv0.selectFrom(td).reinterpretAsFloats().fma(xd0, d1);
-            d0 = dv1.lanewise(ASHR, 4).selectFrom(td).reinterpretAsFloats().fma(xe1, d0);
-            d1 = dv1.selectFrom(td).reinterpretAsFloats().fma(xd1, d1);
+            d2 = dv1.lanewise(ASHR, 4).selectFrom(td).reinterpretAsFloats().fma(xe1, d2);
+            d3 = dv1.selectFrom(td).reinterpretAsFloats().fma(xd1, d3);
         }
-        y[yAt + a] = LaneMath.sum(a0.add(a1));
-        y[yAt + b] = LaneMath.sum(b0.add(b1));
-        y[yAt + c] = LaneMath.sum(c0.add(c1));
-        y[yAt + d] = LaneMath.sum(d0.add(d1));
+        y[yAt + a] = LaneMath.sum(a0.add(a1).add(a2.add(a3)));
+        y[yAt + b] = LaneMath.sum(b0.add(b1).add(b2.add(b3)));
+        y[yAt + c] = LaneMath.sum(c0.add(c1).add(c2.add(c3)));
+        y[yAt + d] = LaneMath.sum(d0.add(d1).add(d2.add(d3)));
     }
 
     /** x reordered per 32 columns into [16 even columns | 16 odd columns], matching high and low nibbles. */

@@ -20,10 +20,12 @@ import java.util.Random;
  * GB/s counts the bytes of packed weight read; "x F32" is the speed-up in time over the F32 matrix. Threads are
  * the kernel pool's; each format is also timed on one thread ({@code matvecRows} over all rows). -DcacheBytes=1
  * measures one cache-resident matrix instead (the compute ceiling of the kernels); -Dtypes=Q4_0,... picks the
- * formats. Arguments: [rows cols] (default 2048 8192).
+ * formats; -Dtokens=N times a batch of N decodes (one apply of N tokens) instead of one. Arguments: [rows cols]
+ * (default 2048 8192).
  */
 public final class GgufMatvecBenchmark {
     private static final long CACHE_BEATING_BYTES = Long.getLong("cacheBytes", 256L << 20);
+    private static final int TOKENS = Integer.getInteger("tokens", 1);
 
     public static void main(String[] args) {
         int rows = args.length > 1 ? Integer.parseInt(args[0]) : 2048;
@@ -35,8 +37,8 @@ public final class GgufMatvecBenchmark {
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) rnd.nextGaussian() * 0.02f;
         }
-        float[] x = new float[cols];
-        for (int i = 0; i < cols; i++) {
+        float[] x = new float[TOKENS * cols];
+        for (int i = 0; i < x.length; i++) {
             x[i] = (float) rnd.nextGaussian();
         }
         int f32Count = (int) Math.max(2, CACHE_BEATING_BYTES / (4L * rows * cols));
@@ -57,7 +59,9 @@ public final class GgufMatvecBenchmark {
                 ls[m] = (GgufLinear) GgufLinears.quantize(type, w, rows, cols);
             }
             report(type.toString(), ls, x, rows, f32Ms);
-            reportOneThread(type.toString(), ls, x, rows);
+            if (TOKENS == 1) {
+                reportOneThread(type.toString(), ls, x, rows);
+            }
         }
     }
 
@@ -81,21 +85,21 @@ public final class GgufMatvecBenchmark {
 
     /** Median ms of one decode matvec. */
     private static double report(String name, Linear[] ls, float[] x, int rows, double f32Ms) {
-        float[] y = new float[rows];
+        float[] y = new float[TOKENS * rows];
         int reps = 30;
         long[] nanos = new long[reps];
         for (int round = 0; round < 4; round++) { // the first rounds are warm-up for the JIT
             for (int i = 0; i < reps; i++) {
                 Linear l = ls[i % ls.length];
                 long start = System.nanoTime();
-                l.apply(x, y, 1);
+                l.apply(x, y, TOKENS);
                 nanos[i] = System.nanoTime() - start;
             }
         }
         Arrays.sort(nanos);
         double ms = nanos[reps / 2] / 1e6;
-        System.out.printf("  %-5s %d thr  %7.3f ms  %6.1f GB/s weights%s%n", name, Parallel.threads(), ms,
-                ls[0].weightBytes() / ms / 1e6, f32Ms > 0 ? String.format("  %.2fx F32", f32Ms / ms) : "");
+        System.out.printf("  %-5s %d thr  %d token(s) %7.3f ms  %6.1f GB/s weights%s%n", name, Parallel.threads(),
+                TOKENS, ms, ls[0].weightBytes() / ms / 1e6, f32Ms > 0 ? String.format("  %.2fx F32", f32Ms / ms) : "");
         return ms;
     }
 }
