@@ -124,24 +124,6 @@ public final class Sampler {
      * token a sampler that takes u from elsewhere, such as the GPU's, must pick.
      */
     public int next(float[] logits, double u) {
-        return next(logits, u, -1);
-    }
-
-    /**
-     * Speculative decoding's check of a drafted token: as {@link #next(float[])}, but the draw takes {@code draft}
-     * first. Greedy: the most likely token, whatever the draft. Otherwise the draw walks the kept tokens with the
-     * draft in front, so it returns the draft with exactly the draft's probability and any other token with exactly
-     * its own: the distribution of {@link #next(float[])}, which makes this the rejection sampling of a draft
-     * proposed with certainty (the n-gram proposer's): accept with probability p(draft), else draw from p without it.
-     */
-    public int next(float[] logits, int draft) {
-        if (draft < 0 || draft >= vocabSize) {
-            throw new IllegalArgumentException("draft token " + draft + " outside vocabulary of " + vocabSize);
-        }
-        return next(logits, nextUniform(), draft);
-    }
-
-    int next(float[] logits, double u, int draft) { // package-private: the tests walk u over [0, 1)
         if (logits.length < vocabSize) {
             throw new IllegalArgumentException("logits has " + logits.length + " entries, vocabulary is " + vocabSize);
         }
@@ -151,7 +133,7 @@ public final class Sampler {
         if (params.isGreedy()) {
             return argmax(x);
         }
-        return sample(x, u, draft);
+        return sample(x, u);
     }
 
     private void applyPenalties(float[] x) {
@@ -188,7 +170,7 @@ public final class Sampler {
         return argmax(x, vocabSize);
     }
 
-    private int sample(float[] x, double u, int draft) {
+    private int sample(float[] x, double u) {
         int n = vocabSize;
         int top = argmax(x);
         float max = x[top];
@@ -206,7 +188,7 @@ public final class Sampler {
         int k = params.topK() > 0 && params.topK() < n ? params.topK() : 0;
         boolean topP = params.topP() < 1f;
         if (k == 0 && !topP) {
-            return drawUnsorted(x, total, u, draft);
+            return drawUnsorted(x, total, u);
         }
         int count = k > 0 ? topKCandidates(x, k) : nucleusCandidates(x, total);
         Arrays.sort(candidates, 0, count); // ascending: most likely token is last
@@ -227,26 +209,15 @@ public final class Sampler {
             first = i;
         }
         double r = u * kept;
-        int skip = -1; // the draft's place among the kept candidates, walked first
-        for (int i = count - 1; draft >= 0 && i >= first; i--) {
-            if (index(candidates[i]) == draft) {
-                r -= weight(candidates[i]);
-                if (r < 0 || first == count - 1) return draft; // drawn, or the only kept token
-                skip = i;
-                break;
-            }
-        }
-        int least = skip == first ? first + 1 : first; // the least likely kept candidate but the draft
-        for (int i = count - 1; i > least; i--) {
-            if (i == skip) continue;
+        for (int i = count - 1; i > first; i--) {
             r -= weight(candidates[i]);
             if (r < 0) return index(candidates[i]);
         }
-        return index(candidates[least]);
+        return index(candidates[first]);
     }
 
-    /** No top-k/top-p: one pass with min-p as a plain threshold (the max weight is 1); the draft, if any, first. */
-    private int drawUnsorted(float[] w, double total, double u, int draft) {
+    /** No top-k/top-p: one pass with min-p as a plain threshold (the max weight is 1). */
+    private int drawUnsorted(float[] w, double total, double u) {
         float minP = params.minP();
         double kept = total;
         if (minP > 0) {
@@ -257,13 +228,7 @@ public final class Sampler {
             }
         }
         double r = u * kept;
-        boolean drafted = draft >= 0 && w[draft] > 0;
-        if (drafted) {
-            r -= w[draft];
-            if (r < 0) return draft;
-            w[draft] = 0; // walked: the rest of the draw skips it
-        }
-        int last = drafted ? draft : 0;
+        int last = 0;
         for (int i = 0; i < vocabSize; i++) {
             if (w[i] > 0) {
                 r -= w[i];

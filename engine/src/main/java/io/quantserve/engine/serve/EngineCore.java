@@ -213,8 +213,11 @@ public final class EngineCore {
     /**
      * The tokens a sampled chunk adds: one drawn from its last row (or on the device, {@code deviceToken}); when it
      * carries drafted tokens, one per row for as long as the drawn token is the draft (whose keys and values this
-     * forward wrote), then the one that differs or follows the last draft. Every token goes through the request's
-     * rules (constraint, minimum length, stop tokens, maximum length) as in plain decoding.
+     * forward wrote), then the one that differs or follows the last draft. Every token is drawn and goes through the
+     * request's rules (constraint, minimum length, penalties, stop tokens, maximum length) exactly as in plain
+     * decoding, one random number each: a draft is accepted with exactly its probability (for a draft proposed with
+     * certainty that is what rejection sampling does), the output distribution is unchanged, and a seeded request
+     * gets the tokens it gets without drafts.
      */
     private void sampleChunk(Active a, ScheduledChunk c, float[] rows, int deviceToken, TokenLogprob[] promptLogprobs,
             List<RequestOutput> outputs) {
@@ -239,11 +242,15 @@ public final class EngineCore {
                         : Arrays.copyOfRange(rows, (lastRow + r) * vocab, (lastRow + r + 1) * vocab);
                 // raw distribution first: masks must not show up in the reported log-probabilities
                 float[] raw = logprobs != null ? row.clone() : null;
-                token = draw(a, row, r < draft.length ? draft[r] : -1, outputs);
+                token = draw(a, row, outputs);
                 if (token < 0) {
                     return; // the request ended with an error of its own
                 }
                 logprob = raw != null ? TokenLogprob.of(raw, vocab, token, request.logprobs()) : null;
+            }
+            boolean accepted = r < draft.length && token == draft[r];
+            if (accepted) {
+                acceptedTokens++;
             }
             if (request.stopTokenIds().contains(token)) {
                 reason = FinishReason.STOP;
@@ -266,11 +273,10 @@ public final class EngineCore {
                 reason = FinishReason.LENGTH;
                 break;
             }
-            if (r == draft.length || token != draft[r]) {
+            if (!accepted) {
                 break;
             }
             seq.advance(1); // the draft was right: its keys and values, written by this forward, stand
-            acceptedTokens++;
         }
         int[] added = Arrays.copyOf(tokens, count);
         TokenLogprob[] addedLogprobs = logprobs == null ? null : Arrays.copyOf(logprobs, count);
@@ -281,21 +287,21 @@ public final class EngineCore {
         RequestOutput out = RequestOutput.tokens(request.id(), added, addedLogprobs);
         deliver(a, promptLogprobs == null ? out : out.withPromptLogprobs(promptLogprobs), outputs);
         if (proposer != null) {
-            int limit = request.maxTokens() - seq.numGenerated() - 1; // the last draft's successor must fit too
+            // the token after the last draft must fit too: within max_tokens, and at a position inside the context
+            int limit = request.maxTokens() - seq.numGenerated() - 1;
             int context = runner.config().maxPositions();
             if (context > 0) {
-                limit = Math.min(limit, context - seq.numTokens());
+                limit = Math.min(limit, context - seq.numTokens() - 1);
             }
             seq.draft(proposer.propose(seq.tokens(), seq.numTokens(), limit));
         }
     }
 
     /**
-     * The next token from one row of logits under the request's masks (constraint, minimum length), trying
-     * {@code draft} first when one is given (&gt;= 0); -1 when the request ended instead (its masks left nothing, or
-     * its constraint failed).
+     * The next token from one row of logits under the request's masks (constraint, minimum length); -1 when the request
+     * ended instead (its masks left nothing, or its constraint failed).
      */
-    private int draw(Active a, float[] row, int draft, List<RequestOutput> outputs) {
+    private int draw(Active a, float[] row, List<RequestOutput> outputs) {
         EngineRequest request = a.seq().request();
         if (request.constraint() != null && !constrain(a, () -> request.constraint().mask(row), outputs)) {
             return -1;
@@ -309,7 +315,7 @@ public final class EngineCore {
                     + " words, structured output) exclude every token", outputs);
             return -1;
         }
-        return draft < 0 ? a.sampler().next(row) : a.sampler().next(row, draft);
+        return a.sampler().next(row);
     }
 
     /** Whether the sequence's next token must not be a stop token: it has not reached its minimum length yet. */

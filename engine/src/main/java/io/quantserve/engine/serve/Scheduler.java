@@ -12,8 +12,9 @@ import java.util.Map;
 
 /**
  * Decides what each engine step runs, with vLLM v1's policy: every running sequence first gets its decode token (so a
- * long prompt never stalls the others), then partially prefilled prompts and then waiting ones fill the rest of the
- * token budget in chunks (chunked prefill). Admission starts from the longest cached prefix. When the cache runs out,
+ * long prompt never stalls the others), then partially prefilled prompts, then the decoding sequences' drafted tokens
+ * (speculative decoding) and then waiting prompts fill the rest of the token budget in chunks (chunked prefill).
+ * Admission starts from the longest cached prefix. When the cache runs out,
  * the newest running sequence is preempted: its blocks are freed and it goes back to the front of the waiting queue to
  * recompute prompt and output later, so no request fails for lack of cache that someone else holds; one that cannot
  * fit even alone fails. Not thread-safe: the engine thread owns it.
@@ -61,22 +62,13 @@ public final class Scheduler {
 
     public SchedulerOutput schedule() {
         Step step = new Step();
-        // 1. decodes: one token for every running sequence that has finished its prefill, and its drafted tokens to
-        //    verify (speculative decoding) while budget and logit rows last
+        // 1. decodes: one token for every running sequence that has finished its prefill
         for (Sequence seq : List.copyOf(running)) {
             if (step.budget == 0) {
                 break;
             }
             if (seq.status() == Sequence.Status.RUNNING && seq.numUncomputed() == 1) {
-                int drafts = Math.min(seq.draft().length, Math.min(step.budget, step.scoredRows) - 1);
-                if (drafts > 0 && allocate(seq, 1, drafts)) {
-                    step.scheduled.put(seq, 1 + drafts);
-                    step.drafts.put(seq, drafts);
-                    step.budget -= 1 + drafts;
-                    step.scoredRows -= 1 + drafts;
-                } else {
-                    scheduleRunning(step, seq, 1);
-                }
+                scheduleRunning(step, seq, 1);
             }
         }
         // 2. the next chunk of running sequences still prefilling
@@ -91,7 +83,18 @@ public final class Scheduler {
                 }
             }
         }
-        // 3. admit waiting sequences (preempted ones first) while budget, sequence slots and cache last
+        // 3. drafted tokens (speculative decoding) after the decode tokens they follow, while budget, logit rows and
+        //    free cache last: they never take a running sequence's token or cause a preemption
+        for (Sequence seq : step.scheduled.keySet()) {
+            int drafts = Math.min(seq.draft().length, Math.min(step.budget, step.scoredRows - 1));
+            if (seq.numUncomputed() == 1 && drafts > 0 && allocate(seq, 1, drafts)) {
+                step.scheduled.put(seq, 1 + drafts);
+                step.drafts.put(seq, drafts);
+                step.budget -= drafts;
+                step.scoredRows -= 1 + drafts;
+            }
+        }
+        // 4. admit waiting sequences (preempted ones first) while budget, sequence slots and cache last
         while (!waiting.isEmpty() && step.budget > 0 && running.size() < config.maxNumSeqs()) {
             Sequence seq = waiting.peekFirst();
             if (!seq.holdsBlocks()) {

@@ -197,39 +197,6 @@ class SamplerTest {
     }
 
     @Test
-    void aDraftIsDrawnWithExactlyItsProbabilityAndEveryOtherTokenWithItsOwn() {
-        // speculative decoding's check: over u in [0, 1) the draft-first walk hits each token as often as the plain
-        // draw (both invert the same distribution, in different orders), for every draft, under every filter
-        float[] logits = new float[12];
-        var rnd = new Random(7);
-        for (int i = 0; i < logits.length; i++) logits[i] = (float) rnd.nextGaussian() * 2;
-        logits[4] = Float.NEGATIVE_INFINITY;
-        int grid = 20_000;
-        for (SamplingParams p : new SamplingParams[] {SamplingParams.defaults().withTemperature(0.8f),
-            SamplingParams.defaults().withTopK(3), SamplingParams.defaults().withTopP(0.8f),
-            SamplingParams.defaults().withMinP(0.2f),
-            SamplingParams.defaults().withTopK(5).withTopP(0.9f).withMinP(0.05f).withTemperature(1.3f)}) {
-            Sampler s = new Sampler(p, logits.length);
-            int[] plain = new int[logits.length];
-            for (int j = 0; j < grid; j++) plain[s.next(logits, (j + 0.5) / grid, -1)]++;
-            for (int draft = 0; draft < logits.length; draft++) {
-                int[] drafted = new int[logits.length];
-                for (int j = 0; j < grid; j++) drafted[s.next(logits, (j + 0.5) / grid, draft)]++;
-                for (int t = 0; t < logits.length; t++) {
-                    assertThat(drafted[t]).as("%s, draft %d, token %d", p, draft, t).isCloseTo(plain[t], within(2));
-                }
-            }
-            assertThat(plain[4]).isZero();
-        }
-        // greedy takes the most likely token whatever the draft; a draft must be a token
-        Sampler greedy = new Sampler(SamplingParams.greedy(), LOGITS.length);
-        assertThat(greedy.next(LOGITS, 0)).isEqualTo(1);
-        assertThat(greedy.next(LOGITS, 1)).isEqualTo(1);
-        assertThatThrownBy(() -> greedy.next(LOGITS, 5)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("draft token 5");
-    }
-
-    @Test
     void rejectsBadInput() {
         var s = new Sampler(SamplingParams.defaults(), 4);
         assertThatThrownBy(() -> s.next(new float[3])).isInstanceOf(IllegalArgumentException.class);

@@ -87,6 +87,11 @@ class EngineCoreSpeculativeTest {
     }
 
     private static Run run(SpeculativeConfig speculative, int blocks, List<EngineRequest> requests) {
+        return run(speculative, blocks, requests, new SchedulerConfig(32, 8));
+    }
+
+    private static Run run(SpeculativeConfig speculative, int blocks, List<EngineRequest> requests,
+            SchedulerConfig scheduler) {
         long[] rows = {0};
         BatchRunner cpu = new CpuBatchRunner(model, new KvCachePool(model.config(), 4, blocks), 32);
         BatchRunner counting = new BatchRunner() { // the CPU runner, counting the rows it runs
@@ -123,7 +128,7 @@ class EngineCoreSpeculativeTest {
                 cpu.close();
             }
         };
-        EngineCore core = new EngineCore(counting, new SchedulerConfig(32, 8), speculative);
+        EngineCore core = new EngineCore(counting, scheduler, speculative);
         Map<String, List<RequestOutput>> outputs = new HashMap<>();
         for (EngineRequest r : requests) {
             List<RequestOutput> mine = new ArrayList<>();
@@ -272,29 +277,31 @@ class EngineCoreSpeculativeTest {
     }
 
     @Test
-    void shouldDrawTheOnlyTokenTopKLeavesWhateverTheDraft() {
-        // sampling with top_k 1 keeps one token: the greedy one, drafted or not
-        List<EngineRequest> greedy = requests(SamplingParams.greedy(), Set.of(), -1, 0);
-        List<EngineRequest> topOne = requests(SamplingParams.defaults().withTopK(1).withSeed(3), Set.of(), -1, 0);
-        Run expected = run(null, 256, greedy);
-        Run spec = run(NGRAM, 256, topOne);
-        assertSameTokens(expected, spec, greedy);
+    void shouldGiveSeededSampledRequestsTheTokensTheyGetWithoutDrafts() {
+        // each token drawn as plain decoding draws it, one random number each: drafts change how many tokens a step
+        // gives, not which, whatever the step's budget leaves for drafts
+        List<EngineRequest> requests = new ArrayList<>();
+        List<int[]> prompts = prompts();
+        for (int i = 0; i < prompts.size(); i++) {
+            SamplingParams sampling = SamplingParams.defaults().withTemperature(0.7f).withTopP(0.9f).withSeed(40 + i);
+            requests.add(new EngineRequest("s" + i, prompts.get(i), sampling, 60, Set.of(), 1, null, -1, 0));
+        }
+        Run plain = run(null, 256, requests);
+        Run spec = run(NGRAM, 256, requests);
+        assertSameTokens(plain, spec, requests);
         assertThat(spec.stats().specAcceptedTokens()).isPositive();
+        Run small = run(NGRAM, 256, requests, new SchedulerConfig(8, 8)); // budget for at most 3 drafted tokens
+        assertSameTokens(plain, small, requests);
+        assertThat(small.stats().specDraftTokens()).isLessThan(spec.stats().specDraftTokens());
     }
 
     /** Allows only {@code ids} and records the tokens the engine hands it. */
     private static TokenConstraint recording(int[] ids, List<Integer> accepted) {
+        TokenConstraint only = EngineCoreTest.onlyTokens(ids);
         return new TokenConstraint() {
             @Override
             public void mask(float[] logits) {
-                float[] kept = new float[ids.length];
-                for (int i = 0; i < ids.length; i++) {
-                    kept[i] = logits[ids[i]];
-                }
-                Arrays.fill(logits, Float.NEGATIVE_INFINITY);
-                for (int i = 0; i < ids.length; i++) {
-                    logits[ids[i]] = kept[i];
-                }
+                only.mask(logits);
             }
 
             @Override

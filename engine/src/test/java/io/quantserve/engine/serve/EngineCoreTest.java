@@ -260,7 +260,7 @@ class EngineCoreTest {
     }
 
     /** A constraint that allows only {@code ids}. */
-    private static TokenConstraint onlyTokens(int... ids) {
+    static TokenConstraint onlyTokens(int... ids) {
         return new TokenConstraint() {
             @Override
             public void mask(float[] logits) {

@@ -58,6 +58,41 @@ class SchedulerTest {
     }
 
     @Test
+    void shouldGiveDraftedTokensOnlyWhatDecodesAndRunningPrefillsLeave() {
+        // speculative decoding: five decoding sequences with 4-token drafts and a budget of 8 tokens
+        Scheduler scheduler = new Scheduler(new KvCacheManager(64, 4, true), new SchedulerConfig(8, 8));
+        List<Sequence> seqs = IntStream.range(0, 5).mapToObj(i -> seq(2, 50)).toList();
+        seqs.forEach(scheduler::add);
+        step(scheduler);
+        step(scheduler); // four prompts of 2 tokens, then the fifth next to four decodes
+        assertThat(seqs).allMatch(s -> s.numUncomputed() == 1);
+        seqs.forEach(s -> s.draft(new int[] {7, 8, 9, 10}));
+        SchedulerOutput plan = scheduler.schedule();
+        // every sequence its decode token first; the 3 tokens left go to the oldest's drafts
+        assertThat(ids(plan)).containsExactly("r0:4", "r1:1", "r2:1", "r3:1", "r4:1");
+        assertThat(plan.chunks().getFirst().drafts()).isEqualTo(3);
+        assertThat(plan.chunks().getFirst().draftTokens()).containsExactly(7, 8, 9);
+        assertThat(plan.chunks().getFirst().sample()).isTrue();
+    }
+
+    @Test
+    void shouldDropDraftsThatTheCacheCannotHoldInsteadOfPreemptingAnyone() {
+        // 4 blocks of 4: two sequences of 6 tokens (2 blocks each) fill the pool; a draft needs a third block each
+        Scheduler scheduler = new Scheduler(new KvCacheManager(4, 4, true), new SchedulerConfig(32, 8));
+        Sequence a = seq(5, 50);
+        Sequence b = seq(5, 50);
+        scheduler.add(a);
+        scheduler.add(b);
+        step(scheduler);
+        a.draft(new int[] {7, 8, 9});
+        b.draft(new int[] {7, 8, 9});
+        SchedulerOutput plan = scheduler.schedule();
+        assertThat(ids(plan)).containsExactly("r0:1", "r1:1");
+        assertThat(scheduler.preemptions()).isZero();
+        assertThat(scheduler.numRunning()).isEqualTo(2);
+    }
+
+    @Test
     void shouldBoundThePromptRowsThatBringLogitsInOneStep() {
         // prompt log-probabilities: every prompt row brings a vocabulary of logits; at most 6 such rows a step
         Scheduler scheduler = new Scheduler(new KvCacheManager(64, 4, true), new SchedulerConfig(16, 8), 6);
