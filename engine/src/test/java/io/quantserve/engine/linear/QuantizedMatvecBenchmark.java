@@ -17,9 +17,9 @@ import java.util.Random;
 import java.util.function.Supplier;
 
 /**
- * Decode (tokens = 1), decode-batch and small-prefill throughput of packed layers next to F32, not a test: run its main from
- * the test classpath with --add-modules jdk.incubator.vector. Each figure cycles through copies of the layer whose
- * total size is well beyond the last level cache, so they are DRAM figures. -Dformats=f32,nf4,w8a8,awq4,q4_0 picks
+ * Decode (tokens = 1), decode-batch and small-prefill throughput of packed layers next to F32, not a test: run its
+ * main from the test classpath with --add-modules jdk.incubator.vector. Each figure cycles through copies of the
+ * layer whose total size is well beyond the last level cache, so they are DRAM figures. -Dformats=f32,nf4,w8a8,awq4,q4_0 picks
  * the layers, -Dtokens=1,16 the token counts (2 to 16: a batch of decodes). Arguments: [out in] (default 2048 8192).
  */
 public final class QuantizedMatvecBenchmark {

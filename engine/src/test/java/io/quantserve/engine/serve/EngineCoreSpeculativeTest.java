@@ -271,7 +271,8 @@ class EngineCoreSpeculativeTest {
         for (int i = 0; i < 2; i++) {
             assertThat(accepted.get(i)).isEqualTo(plainAccepted.get(i))
                     .containsExactlyElementsOf(IntStream.of(spec.tokens("c" + i)).boxed().toList());
-            assertThat(IntStream.of(spec.tokens("c" + i)).boxed().toList()).isSubsetOf(IntStream.of(allowed).boxed().toList());
+            assertThat(IntStream.of(spec.tokens("c" + i)).boxed().toList())
+                    .isSubsetOf(IntStream.of(allowed).boxed().toList());
         }
         assertThat(spec.stats().specAcceptedTokens()).isPositive();
     }

@@ -77,7 +77,8 @@ class NgramProposerTest {
     void shouldReadVllmsSpeculativeConfigAndRefuseWhatItCannotDo() {
         assertThat(SpeculativeConfig.parse("{\"method\": \"ngram\", \"num_speculative_tokens\": 5}"))
                 .isEqualTo(new SpeculativeConfig(5, 5, 5));
-        assertThat(SpeculativeConfig.parse("{\"method\":\"ngram\",\"num_speculative_tokens\":3,\"prompt_lookup_max\":4}"))
+        assertThat(SpeculativeConfig.parse(
+                "{\"method\":\"ngram\",\"num_speculative_tokens\":3,\"prompt_lookup_max\":4}"))
                 .isEqualTo(new SpeculativeConfig(3, 4, 4));
         assertThat(SpeculativeConfig.parse("{\"method\":\"ngram\",\"num_speculative_tokens\":3,\"prompt_lookup_min\":2,"
                 + "\"prompt_lookup_max\":4}")).isEqualTo(new SpeculativeConfig(3, 2, 4));

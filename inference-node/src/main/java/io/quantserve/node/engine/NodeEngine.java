@@ -78,7 +78,8 @@ public class NodeEngine implements SmartLifecycle {
             SpeculativeConfig speculative = speculative(settings.speculativeConfig());
             if (speculative != null) {
                 log.info("Speculative decoding: up to {} n-gram drafted tokens per step (n-grams of {}-{} tokens)",
-                        speculative.numSpeculativeTokens(), speculative.promptLookupMin(), speculative.promptLookupMax());
+                        speculative.numSpeculativeTokens(), speculative.promptLookupMin(),
+                        speculative.promptLookupMax());
             }
             this.loop = new EngineLoop(new EngineCore(runner, scheduler, speculative));
         } catch (RuntimeException | IOException e) {

@@ -56,7 +56,8 @@ class SpeculativeDecodingApiTest {
 
     @Test
     void shouldAnswerGreedyRequestsAsANodeWithoutDrafts() throws Exception {
-        for (String prompt : List.of("Once upon a time", "Lily and Tom went to the park. Lily", "The cat sat. The cat")) {
+        for (String prompt : List.of("Once upon a time", "Lily and Tom went to the park. Lily",
+                "The cat sat. The cat")) {
             JsonNode expected = plain.ok("/v1/completions", completion(prompt, false)).path("choices").get(0);
             JsonNode actual = spec.ok("/v1/completions", completion(prompt, false)).path("choices").get(0);
             assertThat(actual.path("text").asString()).as(prompt).isEqualTo(expected.path("text").asString());
