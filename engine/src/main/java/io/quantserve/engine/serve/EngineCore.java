@@ -40,6 +40,7 @@ public final class EngineCore {
     private long draftTokens;
     private long acceptedTokens;
     private volatile EngineStats stats;
+    private volatile String stopped; // why failAll ended the engine, null while it runs
 
     /**
      * What the engine keeps per request besides the scheduler's sequence; {@code promptLogprobs} (entry i: prompt token
@@ -118,7 +119,12 @@ public final class EngineCore {
             }
         }
         long arrival = System.nanoTime();
-        inbox.add(() -> admit(request, listener, arrival));
+        Runnable command = () -> admit(request, listener, arrival);
+        inbox.add(command);
+        // after failAll nobody runs the inbox: take the command back unless failAll already ran (and ended) it
+        if (stopped != null && inbox.remove(command)) {
+            throw new IllegalStateException("the engine has stopped: " + stopped);
+        }
     }
 
     /** Ends a request with reason ABORT, freeing its cache; unknown or finished ids are ignored. */
@@ -449,9 +455,11 @@ public final class EngineCore {
 
     /**
      * Ends every request with ERROR, e.g. after a forward failed: its listeners must not wait forever. The cache
-     * state of a failed forward is unknown, so the engine should not be used afterwards.
+     * state of a failed forward is unknown, so the engine is not used afterwards: {@link #add} refuses from then on
+     * (a request added meanwhile is ended here or refused there, never left waiting).
      */
     public void failAll(String error) {
+        stopped = error;
         for (Runnable command; (command = inbox.poll()) != null; ) {
             command.run();
         }

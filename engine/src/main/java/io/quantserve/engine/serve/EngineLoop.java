@@ -13,6 +13,7 @@ public final class EngineLoop implements AutoCloseable {
     private final EngineCore core;
     private final Thread thread;
     private volatile boolean closed;
+    private volatile Throwable failure;
 
     public EngineLoop(EngineCore core) {
         this.core = core;
@@ -35,10 +36,16 @@ public final class EngineLoop implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             // a failed forward leaves the cache in an unknown state: end everything rather than hang the clients
             log.error("engine step failed; failing all requests", e);
+            failure = e;
             core.failAll("engine failure: " + e);
             return;
         }
         core.failAll("engine stopped");
+    }
+
+    /** What ended the loop by failing (a step threw); null while it runs or after a plain {@link #close()}. */
+    public Throwable failure() {
+        return failure;
     }
 
     @Override

@@ -364,6 +364,28 @@ class EngineCoreTest {
         assertThat(core.stats().running()).isZero();
     }
 
+    /** A step that throws (a lost device) ends the requests in flight with the error, and the engine takes no more. */
+    @Test
+    void shouldEndEveryRequestAndRefuseNewOnesWhenAStepFails() throws Exception {
+        DrawingRunner runner = new DrawingRunner(new KvCachePool(model.config(), 4, 256), 16);
+        runner.failAfter = 3;
+        EngineCore core = new EngineCore(runner, new SchedulerConfig(16, 8));
+        try (EngineLoop loop = new EngineLoop(core)) {
+            CompletableFuture<RequestOutput> last = new CompletableFuture<>();
+            core.add(requests(Set.of()).get(1), o -> {
+                if (o.finished()) {
+                    last.complete(o);
+                }
+            });
+            RequestOutput out = last.get(60, TimeUnit.SECONDS);
+            assertThat(out.finishReason()).isEqualTo(FinishReason.ERROR);
+            assertThat(out.error()).contains("engine failure", "device lost");
+            assertThat(loop.failure()).hasMessage("device lost");
+            assertThatThrownBy(() -> core.add(requests(Set.of()).get(0), o -> { }))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("the engine has stopped");
+        }
+    }
+
     /**
      * Sampling where the logits are ({@link BatchRunner#forwardAndSample}, the GPU runner's sampling.cu): a runner
      * that draws on its device gets each row's parameters and its sampler's next uniform number, so seeded requests
@@ -416,6 +438,7 @@ class EngineCoreTest {
         private final CpuBatchRunner cpu;
         int draws;
         int forwards;
+        int failAfter = Integer.MAX_VALUE; // passes that work; the next throws, as a lost device would
 
         DrawingRunner(KvCachePool pool, int maxTokens) {
             this.cpu = new CpuBatchRunner(model, pool, maxTokens);
@@ -428,6 +451,9 @@ class EngineCoreTest {
 
         @Override
         public int[] forwardAndSample(List<BatchSegment> segments, List<SamplingParams> params, double[] u) {
+            if (draws + forwards >= failAfter) {
+                throw new IllegalStateException("device lost");
+            }
             draws++;
             float[][] logits = cpu.forward(segments);
             int[] tokens = new int[segments.size()];
@@ -439,6 +465,9 @@ class EngineCoreTest {
 
         @Override
         public float[][] forward(List<BatchSegment> segments) {
+            if (draws + forwards >= failAfter) {
+                throw new IllegalStateException("device lost");
+            }
             forwards++;
             return cpu.forward(segments);
         }

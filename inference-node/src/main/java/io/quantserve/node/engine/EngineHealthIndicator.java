@@ -4,7 +4,10 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
 
-/** {@code /health} is UP only while the model is loaded, warmed and admitting requests (503 while draining). */
+/**
+ * {@code /health} is UP only while the model is loaded, warmed and admitting requests (503 while draining; DOWN, with
+ * the error, once the engine failed).
+ */
 @Component("engine")
 class EngineHealthIndicator implements HealthIndicator {
     private final NodeEngine engine;
@@ -15,8 +18,13 @@ class EngineHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
-        Health.Builder health = engine.state() == NodeEngine.State.READY ? Health.up() : Health.outOfService();
-        return health.withDetail("state", engine.state())
+        NodeEngine.State state = engine.state();
+        Health.Builder health = switch (state) {
+            case READY -> Health.up();
+            case FAILED -> Health.down().withDetail("error", engine.failure());
+            default -> Health.outOfService();
+        };
+        return health.withDetail("state", state)
                 .withDetail("model", engine.model().name())
                 .withDetail("inFlight", engine.inFlight())
                 .withDetail("backend", engine.backend())

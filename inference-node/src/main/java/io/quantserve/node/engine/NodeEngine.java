@@ -50,7 +50,8 @@ public class NodeEngine implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(NodeEngine.class);
     static final String BACKEND_SETTING = "quantserve.node.engine.backend";
 
-    public enum State { STARTING, READY, DRAINING, STOPPED }
+    /** FAILED: an engine step threw; the requests in flight ended with an error and no new ones are taken. */
+    public enum State { STARTING, READY, DRAINING, STOPPED, FAILED }
 
     private final ServedModel model;
     private final BatchRunner runner;
@@ -247,7 +248,14 @@ public class NodeEngine implements SmartLifecycle {
     }
 
     public State state() {
-        return state;
+        State current = state;
+        return current == State.READY && loop.failure() != null ? State.FAILED : current;
+    }
+
+    /** Why the engine failed (see {@link State#FAILED}), null if it did not. */
+    public String failure() {
+        Throwable failure = loop.failure();
+        return failure == null ? null : failure.toString();
     }
 
     public EngineStats stats() {
@@ -279,9 +287,13 @@ public class NodeEngine implements SmartLifecycle {
      * queue is full. The outputs of {@code requests[i]} go to {@code listeners[i]}.
      */
     public void submit(List<EngineRequest> requests, List<Consumer<RequestOutput>> listeners) {
-        if (state != State.READY) {
-            throw new NodeUnavailableException(state == State.DRAINING || state == State.STOPPED
-                    ? "the node is shutting down" : "the model is still loading");
+        State now = state();
+        if (now != State.READY) {
+            throw new NodeUnavailableException(switch (now) {
+                case DRAINING, STOPPED -> "the node is shutting down";
+                case FAILED -> "the engine failed (" + failure() + "); the node must be restarted";
+                default -> "the model is still loading";
+            });
         }
         int n = requests.size();
         while (true) {
@@ -310,6 +322,9 @@ public class NodeEngine implements SmartLifecycle {
             inFlight.addAndGet(-(n - added));
             for (int i = 0; i < added; i++) {
                 loop.core().abort(requests.get(i).id());
+            }
+            if (loop.failure() != null) { // it failed while these were being added
+                throw new NodeUnavailableException("the engine failed (" + failure() + "); the node must be restarted");
             }
             throw e;
         }

@@ -13,11 +13,13 @@ import java.util.function.Supplier;
  * @param stopping    what ends a choice before its token limit
  * @param logprobs    -1: none; k >= 0: each token's log-probability and the k most likely alternatives
  * @param promptLogprobs -1: none; k >= 0: the same for every prompt token after the first (completions' echo)
- * @param constraint  a fresh structured-output constraint per choice, or null
+ * @param constraint  a fresh constraint per choice (structured output, tool call, allowed tokens, bad words), or null
  * @param skipSpecialTokens special tokens drawn add no text (vLLM's skip_special_tokens, default true)
+ * @param shaped      the reply follows a structured output or a tool call from its first token (token masks such as
+ *                    bad words do not shape it): it cannot open with reasoning
  */
 public record GenerationParams(List<Prompt> prompts, SamplingParams sampling, Stopping stopping, int logprobs,
-        int promptLogprobs, Supplier<TokenConstraint> constraint, int n, boolean skipSpecialTokens) {
+        int promptLogprobs, Supplier<TokenConstraint> constraint, int n, boolean skipSpecialTokens, boolean shaped) {
 
     /**
      * What ends a choice (finish reason "stop") before its token limit.
@@ -54,7 +56,8 @@ public record GenerationParams(List<Prompt> prompts, SamplingParams sampling, St
     }
 
     public GenerationParams withSkipSpecialTokens(boolean skip) {
-        return new GenerationParams(prompts, sampling, stopping, logprobs, promptLogprobs, constraint, n, skip);
+        return new GenerationParams(prompts, sampling, stopping, logprobs, promptLogprobs, constraint, n, skip,
+                shaped);
     }
 
     /** Choices in all: n per prompt. */

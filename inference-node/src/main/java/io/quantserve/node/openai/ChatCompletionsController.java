@@ -57,7 +57,8 @@ class ChatCompletionsController {
         GenerationParams params = requests.chat(request, tools);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
-        GenerationEvents events = new GenerationEvents();
+        GenerationEvents events = new GenerationEvents(Boolean.TRUE.equals(request.returnTokenIds())
+                || StreamOptions.continuousUsage(request.streamOptions()));
         TextGeneration.Handle handle = generation.start(id, params, events);
         ReplyReader replies = new ReplyReader(reasoningParser, tools, params);
         LogprobBodies logprobBodies = this.logprobBodies.forRequest(request.returnTokensAsTokenIds());

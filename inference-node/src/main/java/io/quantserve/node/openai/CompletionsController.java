@@ -43,7 +43,8 @@ class CompletionsController {
         GenerationParams params = requests.completion(request);
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
-        GenerationEvents events = new GenerationEvents();
+        GenerationEvents events = new GenerationEvents(Boolean.TRUE.equals(request.returnTokenIds())
+                || StreamOptions.continuousUsage(request.streamOptions()));
         TextGeneration.Handle handle = generation.start(id, params, events);
         boolean logprobs = params.logprobs() >= 0;
         boolean echo = Boolean.TRUE.equals(request.echo());

@@ -35,6 +35,19 @@ final class GenerationEvents implements GenerationListener {
     }
 
     private final LinkedBlockingQueue<Event> queue = new LinkedBlockingQueue<>();
+    private final boolean everyToken;
+
+    GenerationEvents() {
+        this(false);
+    }
+
+    /**
+     * @param everyToken stream deltas that add tokens but no text yet (held back as a possible stop string, part of a
+     *                   character) too: the request wants each token's id or a running usage count
+     */
+    GenerationEvents(boolean everyToken) {
+        this.everyToken = everyToken;
+    }
 
     @Override
     public void onDelta(ChoiceDelta delta) {
@@ -114,7 +127,8 @@ final class GenerationEvents implements GenerationListener {
             while (true) {
                 switch (queue.take()) {
                     case DeltaEvent(var d) -> {
-                        if (d.text().isEmpty() && !d.last() && d.logprobs().isEmpty() && d.promptLogprobs().isEmpty()) {
+                        if (d.text().isEmpty() && !d.last() && d.logprobs().isEmpty() && d.promptLogprobs().isEmpty()
+                                && !(everyToken && d.tokens().length > 0)) {
                             continue; // text held back (stop-string prefix, partial character): nothing to say yet
                         }
                         for (Object chunk : chunks.apply(d)) {

@@ -280,8 +280,9 @@ class GenerationRequests {
         } catch (IllegalArgumentException e) {
             throw OpenAiException.invalid(null, e.getMessage());
         }
-        Supplier<TokenConstraint> constraint = withTokenMasks(request, toolConstraint != null ? toolConstraint
-                : structuredOutputs.constraint(request), model.tokenizer());
+        Supplier<TokenConstraint> shape = toolConstraint != null ? toolConstraint
+                : structuredOutputs.constraint(request);
+        Supplier<TokenConstraint> constraint = withTokenMasks(request, shape, model.tokenizer());
         int minTokens = request.minTokens() == null ? 0 : request.minTokens();
         if (minTokens < 0 || (maxTokens != null && minTokens > maxTokens)) {
             throw OpenAiException.invalid("min_tokens", "min_tokens must be between 0 and " + maxParam
@@ -291,7 +292,7 @@ class GenerationRequests {
                 Boolean.TRUE.equals(request.includeStopStrInOutput()), Boolean.TRUE.equals(request.ignoreEos()),
                 stopTokenIds(request.stopTokenIds(), model.tokenizer().vocabSize()), minTokens);
         return new GenerationParams(checked, sampling, stopping, logprobs, promptLogprobs, constraint, n,
-                !Boolean.FALSE.equals(request.skipSpecialTokens()));
+                !Boolean.FALSE.equals(request.skipSpecialTokens()), shape != null);
     }
 
     /**
@@ -321,9 +322,9 @@ class GenerationRequests {
                 throw OpenAiException.invalid(maxParam, maxParam + " must be at least " + leastMax
                         + (leastMax == 1 ? " (0 only with echo)" : "") + ", got " + maxTokens);
             }
-            if (prompt.length + maxTokens > limit) {
+            if ((long) prompt.length + maxTokens > limit) {
                 throw OpenAiException.invalid(maxParam, which + "This model's maximum context length is " + limit
-                        + " tokens. However, you requested " + (prompt.length + maxTokens) + " tokens ("
+                        + " tokens. However, you requested " + ((long) prompt.length + maxTokens) + " tokens ("
                         + prompt.length + " in the prompt, " + maxTokens + " in the completion). Please reduce the"
                         + " prompt or " + maxParam + ".");
             }

@@ -20,7 +20,7 @@ final class ReplyReader {
     private final ToolCalling.Plan plan;
 
     ReplyReader(ReasoningParser configured, ToolCalling.Plan plan, GenerationParams params) {
-        this.reasoning = params.constraint() == null ? configured : null;
+        this.reasoning = params.shaped() ? null : configured;
         this.plan = plan;
     }
 

@@ -17,7 +17,7 @@ final class ResponseBodies {
      */
     record Response(String id, String object, long createdAt, String status, Object error,
             IncompleteDetails incompleteDetails, String instructions, Integer maxOutputTokens, String model,
-            List<Item> output, boolean parallelToolCalls, Float temperature, String toolChoice, List<Object> tools,
+            List<Item> output, boolean parallelToolCalls, Float temperature, Object toolChoice, Object tools,
             Float topP, JsonNode metadata, Text text, String truncation, ResponseUsage usage,
             String previousResponseId, boolean store) {
     }
@@ -112,8 +112,11 @@ final class ResponseBodies {
                     new TokenDetails(0, null), usage.completionTokens(), new TokenDetails(null, 0), usage.totalTokens());
             return new Response(id, "response", created, status, null,
                     status.equals("incomplete") ? new IncompleteDetails("max_output_tokens") : null,
-                    request.instructions(), request.maxOutputTokens(), model, output, true, request.temperature(),
-                    "auto", List.of(), request.topP(), request.metadata(),
+                    request.instructions(), request.maxOutputTokens(), model, output,
+                    !Boolean.FALSE.equals(request.parallelToolCalls()), request.temperature(),
+                    request.toolChoice() == null || request.toolChoice().isNull() ? "auto" : request.toolChoice(),
+                    request.tools() == null || request.tools().isNull() ? List.of() : request.tools(),
+                    request.topP(), request.metadata(),
                     new Text(format != null ? format : Map.of("type", "text")), "disabled", tokens,
                     request.previousResponseId(), !Boolean.FALSE.equals(request.store()));
         }

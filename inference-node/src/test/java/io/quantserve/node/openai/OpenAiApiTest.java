@@ -369,6 +369,16 @@ class OpenAiApiTest {
         chunks.forEach(c -> c.path("choices").forEach(ch -> ch.path("token_ids")
                 .forEach(t -> streamed.add(t.asInt()))));
         assertThat(streamed).isEqualTo(generated);
+        // text held back as a possible start of a stop string still streams its tokens' ids, as they come
+        String firstText = chunks.stream().map(c -> c.path("choices").get(0))
+                .filter(ch -> !ch.path("token_ids").isEmpty()).findFirst().orElseThrow().path("text").asString();
+        List<tools.jackson.databind.JsonNode> held = http.stream("/v1/completions", NodeHttp.JSON.writeValueAsString(
+                Map.of("prompt", PROMPT, "max_tokens", 5, "temperature", 0, "stream", true, "return_token_ids", true,
+                        "stop", List.of(firstText + "\u00a7"))));
+        List<Integer> heldIds = new ArrayList<>();
+        held.forEach(c -> c.path("choices").forEach(ch -> ch.path("token_ids").forEach(t -> heldIds.add(t.asInt()))));
+        assertThat(heldIds).isEqualTo(generated);
+        assertThat(held.getFirst().path("choices").get(0).path("text").asString()).as("held back").isEmpty();
         assertThat(chunks.getFirst().path("choices").get(0).path("prompt_token_ids").size())
                 .isEqualTo(promptIds.length);
         assertThat(chunks.get(1).path("choices").get(0).has("prompt_token_ids")).isFalse();
@@ -680,6 +690,13 @@ class OpenAiApiTest {
         assertThatThrownBy(() -> client.completions().create(completion(PROMPT, limit).build()))
                 .isInstanceOfSatisfying(BadRequestException.class, e -> {
                     assertThat(e.getMessage()).contains("maximum context length is " + limit);
+                    assertThat(e.param()).contains("max_tokens");
+                });
+        // the largest int: prompt + max_tokens overflowed an int and slipped past this check
+        assertThatThrownBy(() -> client.completions().create(completion(PROMPT, Integer.MAX_VALUE).build()))
+                .isInstanceOfSatisfying(BadRequestException.class, e -> {
+                    assertThat(e.getMessage()).contains("maximum context length is " + limit)
+                            .contains(Integer.MAX_VALUE + " in the completion");
                     assertThat(e.param()).contains("max_tokens");
                 });
         String longPrompt = "the cat sat. ".repeat(limit);

@@ -6,6 +6,7 @@ import io.quantserve.testing.TestFixtures;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -81,6 +82,18 @@ class ReasoningApiTest {
         assertThat(types).startsWith("response.created", "response.in_progress", "response.output_item.added",
                 "response.content_part.added").endsWith("response.reasoning_text.done", "response.content_part.done",
                 "response.output_item.done", "response.incomplete").doesNotContain("response.output_text.delta");
+    }
+
+    @Test
+    void shouldStillSplitOffTheThoughtUnderTokenMasksThatDoNotShapeTheReply() throws Exception {
+        // bad_words and allowed_token_ids mask tokens but leave the reply free to think first
+        NodeHttp http = new NodeHttp(port);
+        for (String masks : List.of("\"bad_words\": [\"dragon\"]", "\"allowed_token_ids\": "
+                + IntStream.range(0, 512).boxed().toList())) {
+            JsonNode message = http.ok(CHAT, "{" + ASK + ", " + masks + "}").path("choices").get(0).path("message");
+            assertThat(message.path("reasoning_content").asString()).as(masks).isNotBlank();
+            assertThat(message.path("content").isNull()).as(masks).isTrue();
+        }
     }
 
     @Test

@@ -204,6 +204,22 @@ class ResponsesApiTest {
     }
 
     @Test
+    void shouldEchoTheRequestsToolFields() throws Exception {
+        NodeHttp http = new NodeHttp(port);
+        JsonNode plain = http.ok("/v1/responses", "{\"input\": \"x\", \"max_output_tokens\": 2}");
+        assertThat(plain.path("tool_choice").asString()).isEqualTo("auto");
+        assertThat(plain.path("tools").isArray() && plain.path("tools").isEmpty()).isTrue();
+        assertThat(plain.path("parallel_tool_calls").asBoolean()).isTrue();
+        String tools = "[{\"type\": \"function\", \"name\": \"f\", \"parameters\": {\"type\": \"object\","
+                + " \"properties\": {\"a\": {\"type\": \"integer\"}}, \"required\": [\"a\"]}}]";
+        JsonNode called = http.ok("/v1/responses", "{\"input\": \"x\", \"max_output_tokens\": 40, \"temperature\": 0,"
+                + " \"tools\": " + tools + ", \"tool_choice\": \"required\", \"parallel_tool_calls\": false}");
+        assertThat(called.path("tool_choice").asString()).isEqualTo("required");
+        assertThat(called.path("tools")).isEqualTo(NodeHttp.JSON.readTree(tools));
+        assertThat(called.path("parallel_tool_calls").asBoolean()).isFalse();
+    }
+
+    @Test
     void shouldRefuseWhatItCannotServeNamingTheField() throws Exception {
         assertThatThrownBy(() -> client.responses().create(ask(8).previousResponseId("resp_1").build()))
                 .isInstanceOf(NotFoundException.class).hasMessageContaining("resp_1");
