@@ -58,12 +58,16 @@ public final class EbnfGrammar {
         return start;
     }
 
+    /** Elements (automata, rule references) one grammar may expand to: counted repeats of rules copy their items. */
+    static final int MAX_ELEMENTS = 200_000;
+
     private static final class Compiler {
         private final Map<String, Expr> source;
         private final Map<String, EbnfRule> named = new LinkedHashMap<>();
         private final List<EbnfRule> all = new ArrayList<>();
         private final Map<String, Automaton> regular = new HashMap<>(); // a rule's language, null if recursive
         private final Set<String> visiting = new HashSet<>();
+        private int appended; // elements appended so far: counted repeats of rules nest multiplicatively
 
         Compiler(Map<String, Expr> source) {
             this.source = NullableLoops.rewrite(source);
@@ -139,6 +143,10 @@ public final class EbnfGrammar {
 
         /** Appends the elements of {@code e}: an automaton where it has no recursion, else rules and terminals. */
         private void append(Expr e, List<Object> out, String owner) {
+            if (++appended > MAX_ELEMENTS) {
+                throw new IllegalArgumentException("grammar: " + owner + " expands to more than " + MAX_ELEMENTS
+                        + " elements (nested counted repetitions multiply)");
+            }
             Automaton a = automaton(e);
             if (a != null) {
                 out.add(a);
@@ -223,6 +231,12 @@ public final class EbnfGrammar {
                 }
                 case Repeat r -> {
                     Automaton a = automaton(r.item());
+                    if (a != null && (long) a.getNumStates() * Math.max(r.min(), r.max())
+                            > PythonRegex.MAX_REPEATED_STATES) {
+                        throw new IllegalArgumentException("grammar: the repetition at " + r.at() + " makes "
+                                + Math.max(r.min(), r.max()) + " copies of a " + a.getNumStates() + "-state part, too"
+                                + " large (at most " + PythonRegex.MAX_REPEATED_STATES + " states)");
+                    }
                     yield a == null ? null : r.max() < 0 ? Operations.repeat(a, r.min())
                             : Operations.repeat(a, r.min(), r.max());
                 }

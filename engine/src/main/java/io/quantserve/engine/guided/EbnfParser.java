@@ -242,9 +242,19 @@ final class EbnfParser {
         }
         int patternAt = pos;
         pos++;
+        // the pattern as written: its escapes are the regular expression's (\. a dot, \d a digit), but for \" and \\
         StringBuilder pattern = new StringBuilder();
         while (pos < text.length() && text.charAt(pos) != '"' && text.charAt(pos) != '\n') {
-            pattern.appendCodePoint(character());
+            char c = text.charAt(pos++);
+            if (c == '\\' && pos < text.length()) {
+                char e = text.charAt(pos++);
+                if (e != '"' && e != '\\') {
+                    pattern.append(c);
+                }
+                pattern.append(e);
+            } else {
+                pattern.append(c);
+            }
         }
         if (pos == text.length() || text.charAt(pos) != '"') {
             throw new IllegalArgumentException("grammar: " + at(patternAt) + ": the literal is never closed with '\"'");

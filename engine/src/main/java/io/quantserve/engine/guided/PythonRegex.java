@@ -21,6 +21,8 @@ import org.apache.lucene.util.automaton.Operations;
  */
 final class PythonRegex {
     static final int MAX_REPEAT = 1000;
+    /** States the copies of one counted repeat may have together. */
+    static final int MAX_REPEATED_STATES = 200_000;
 
     private static final CodePointSet NEWLINE = CodePointSet.of('\n');
     private static final CodePointSet ANY_BUT_NEWLINE = NEWLINE.complement();
@@ -288,6 +290,7 @@ final class PythonRegex {
             throw error("multiple repeat", pos);
         }
         if (max == -1) {
+            checkCopies(a, min, at);
             return min == 0 ? Operations.repeat(a) : Operations.repeat(a, min);
         }
         if (min == 0 && max == 1) {
@@ -296,7 +299,19 @@ final class PythonRegex {
         if (max > MAX_REPEAT) {
             throw error("repeat count " + max + " is over the largest supported, " + MAX_REPEAT, at);
         }
+        checkCopies(a, max, at);
         return Operations.repeat(a, min, max);
+    }
+
+    /**
+     * A counted repeat copies its automaton once per count: nested ones multiply ({@code ((a{1000}){1000}){1000}} would
+     * be a billion states), so the copies' states are bounded here, before they are made.
+     */
+    private void checkCopies(Automaton a, int copies, int at) {
+        if ((long) a.getNumStates() * copies > MAX_REPEATED_STATES) {
+            throw error("a repeat of " + copies + " copies of a " + a.getNumStates() + "-state pattern is too large"
+                    + " (at most " + MAX_REPEATED_STATES + " states)", at);
+        }
     }
 
     private boolean peekRepeat() {

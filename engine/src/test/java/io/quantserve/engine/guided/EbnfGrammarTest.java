@@ -439,6 +439,10 @@ class EbnfGrammarTest {
         assertLanguage("root ::= root \"a\" | root | \"b\"", List.of("b", "ba", "baaa"), List.of("", "a", "ab"));
         assertLanguage("root ::= \"id-\" Regex(\"\\\\d{2}(\\\\.[a-z]+)?\") [^] ( ) \"\\e\\x1F600\\/\\?\"",
                 List.of("id-12\n\u001b😀/?", "id-07.ab😀\u001b😀/?"), List.of("id-1x\u001b😀/?", "id-12\u001b😀/?"));
+        // a Regex's pattern keeps the regular expression's escapes: \. is a dot, \( a parenthesis
+        assertLanguage("root ::= Regex(\"[0-9]+\\.[0-9]+\") \" \" Regex(\"\\(a\\) \\\"q\\\"\")",
+                List.of("1.2 (a) \"q\"", "10.25 (a) \"q\""), List.of("1x2 (a) \"q\"", "1\n2 (a) \"q\"",
+                        "1.2 a \"q\""));
         assertLanguage("root ::= \"a\"{2,3} [xyz]{,2} (\"-\" [^\\n]){1,} . \"\\u00e9\\U0001F600\"",
                 List.of("aa-q!é😀", "aaaxz-b-yxé😀", "aaz-😀😀é😀"), List.of("a-bxé😀", "aaaa-bxé😀", "aa-é😀"));
     }
@@ -498,6 +502,9 @@ class EbnfGrammarTest {
         assertRefused("root ::= Regex(\"(?<=a)b\")", "line 1, column 10: Regex(...): regular expression: lookbehind assertions are not"
                 + " supported");
         assertRefused("root ::= Regex([0-9])", "Regex takes one string literal");
+        // nested counted repetitions multiply: refused before they are built
+        assertRefused("root ::= ((\"a\"{1000}){1000}){1000}", "copies of a");
+        assertRefused("root ::= ((s \"b\"){1000}){1000}\ns ::= \"a\" s | \"c\"", "expands to more than");
         assertRefused("root ::= \"\\uD800\"", "not a Unicode scalar value");
         assertRefused("root ::= (\"a\" | \"b\"", "line 1, column 10: '(' is never closed");
         assertRefused("root ::= \"a\" )", "')' without its '('");

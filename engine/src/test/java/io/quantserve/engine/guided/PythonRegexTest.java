@@ -108,6 +108,9 @@ class PythonRegexTest {
         assertRefused("a$b", "'$' and '\\Z' are supported only at the end of the pattern at position 1");
         assertRefused("(^a)*", "anchors inside a repeated group are not supported at position 0");
         assertRefused("x{1001}", "repeat count 1001 is over the largest supported, 1000");
+        // nested counts multiply: refused before the copies are made, not an OutOfMemoryError
+        assertRefused("(?:(?:(?:a{1000}){1000}){1000})", "copies of a");
+        assertRefused("x|(?:(?:ab){400}){1000}", "too large");
         assertRefused("[^\\s\\S]", "matches no text");
         assertRefused("(a|b)*a(a|b){40}", "too complex");
     }

@@ -135,11 +135,7 @@ class StructuredOutputs {
             choices.add(c.asString());
         }
         checkCanEnd(param, ignoreEos);
-        try {
-            StructuredOutput.choice(choices, vocabulary);
-        } catch (IllegalArgumentException e) {
-            throw OpenAiException.invalid(param, e.getMessage());
-        }
+        compileNow(param, () -> StructuredOutput.choice(choices, vocabulary));
         return () -> StructuredOutput.choice(choices, vocabulary);
     }
 
@@ -151,11 +147,7 @@ class StructuredOutputs {
         }
         String text = value.asString();
         checkCanEnd(param, ignoreEos);
-        try {
-            compile.apply(text, vocabulary); // compiles (and caches) it: refuse bad ones now
-        } catch (IllegalArgumentException e) {
-            throw OpenAiException.invalid(param, e.getMessage());
-        }
+        compileNow(param, () -> compile.apply(text, vocabulary));
         return () -> compile.apply(text, vocabulary);
     }
 
@@ -166,11 +158,7 @@ class StructuredOutputs {
     private Supplier<TokenConstraint> structuralTag(String param, JsonNode value, boolean ignoreEos) {
         JsonNode tag = objectOf(param, value, "a structural tag object with structures and triggers");
         checkCanEnd(param, ignoreEos);
-        try {
-            StructuredOutput.structuralTag(tag, vocabulary); // compiles (and caches) it: refuse bad ones now
-        } catch (IllegalArgumentException e) {
-            throw OpenAiException.invalid(param, e.getMessage());
-        }
+        compileNow(param, () -> StructuredOutput.structuralTag(tag, vocabulary));
         return () -> StructuredOutput.structuralTag(tag, vocabulary);
     }
 
@@ -212,12 +200,22 @@ class StructuredOutputs {
     }
 
     private Supplier<TokenConstraint> jsonSchema(JsonNode schema, String param) {
+        compileNow(param, () -> StructuredOutput.jsonSchema(schema, vocabulary));
+        return () -> StructuredOutput.jsonSchema(schema, vocabulary);
+    }
+
+    /**
+     * Compiles (and caches) a request's constraint now, so that a bad one is refused with a 400 naming {@code param}:
+     * what it cannot enforce, or nesting so deep that the parsers ran out of stack.
+     */
+    private static void compileNow(String param, Runnable compile) {
         try {
-            StructuredOutput.jsonSchema(schema, vocabulary); // compiles (and caches) the schema: refuse bad ones now
+            compile.run();
         } catch (IllegalArgumentException e) {
             throw OpenAiException.invalid(param, e.getMessage());
+        } catch (StackOverflowError e) {
+            throw OpenAiException.invalid(param, param + " is nested too deeply to compile");
         }
-        return () -> StructuredOutput.jsonSchema(schema, vocabulary);
     }
 
     /** A JSON document ends with the end-of-sequence token: the model needs one, and the request must not ignore it. */

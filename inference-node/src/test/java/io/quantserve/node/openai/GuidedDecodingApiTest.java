@@ -183,6 +183,12 @@ class GuidedDecodingApiTest {
         assertRefused("{\"prompt\": \"a\", \"guided_regex\": \"[a-z\"}", "guided_regex",
                 "unterminated character set at position 0");
         assertRefused("{\"prompt\": \"a\", \"guided_regex\": [\"a\"]}", "guided_regex", "as a string");
+        // nesting past the parser's stack, and nested counts that would multiply into billions of states: 400s
+        String deep = "(".repeat(200_000) + "a" + ")".repeat(200_000);
+        assertRefused("{\"prompt\": \"a\", \"guided_regex\": \"" + deep + "\"}", "guided_regex",
+                "nested too deeply");
+        assertRefused("{\"prompt\": \"a\", \"guided_regex\": \"((a{1000}){1000}){1000}\"}", "guided_regex",
+                "too large");
         assertRefused("{\"prompt\": \"a\", \"guided_regex\": \"a+\", \"ignore_eos\": true}", "ignore_eos",
                 "guided_regex");
         assertRefused("{\"prompt\": \"a\", \"guided_grammar\": \"root ::= 'a'\"}", "guided_grammar",
