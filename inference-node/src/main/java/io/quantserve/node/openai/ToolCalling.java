@@ -182,21 +182,55 @@ class ToolCalling {
         return Mode.NAMED;
     }
 
-    /** "required": a list of one or more calls, each {"name": one of the tools, "parameters": its arguments}. */
+    /**
+     * "required": a list of one or more calls, each {"name": one of the tools, "parameters": its arguments}. Each
+     * tool's parameter schema is kept whole under {@code $defs} of the list's schema and referred to from its call,
+     * its own local references ({@code #}, {@code #/$defs/...}) moved with it, so that they still reach what they did
+     * in the tool's schema and not the list's.
+     */
     private static JsonNode requiredSchema(Map<String, JsonNode> parameters, boolean parallel) {
         ObjectNode schema = JSON.createObjectNode().put("type", "array").put("minItems", 1);
         if (!parallel) {
             schema.put("maxItems", 1);
         }
         ArrayNode anyOf = schema.putObject("items").putArray("anyOf");
-        parameters.forEach((name, params) -> {
+        ObjectNode defs = schema.putObject("$defs");
+        int index = 0;
+        for (Map.Entry<String, JsonNode> tool : parameters.entrySet()) {
+            String at = "#/$defs/tool_" + index++;
+            defs.set(at.substring("#/$defs/".length()), relocated(tool.getValue(), at));
             ObjectNode call = anyOf.addObject().put("type", "object");
-            call.putObject("properties").<ObjectNode>set("name", JSON.createObjectNode().put("const", name))
-                    .set("parameters", params);
+            call.putObject("properties").<ObjectNode>set("name", JSON.createObjectNode().put("const", tool.getKey()))
+                    .set("parameters", JSON.createObjectNode().put("$ref", at));
             call.putArray("required").add("name").add("parameters");
             call.put("additionalProperties", false);
-        });
+        }
         return schema;
+    }
+
+    /** A copy of {@code schema} whose local references ("#...") point into it where it will be, at {@code at}. */
+    private static JsonNode relocated(JsonNode schema, String at) {
+        if (schema.isArray()) {
+            ArrayNode copy = JSON.createArrayNode();
+            schema.forEach(item -> copy.add(relocated(item, at)));
+            return copy;
+        }
+        if (!schema.isObject()) {
+            return schema;
+        }
+        ObjectNode copy = JSON.createObjectNode();
+        for (Map.Entry<String, JsonNode> field : schema.properties()) {
+            JsonNode value = field.getValue();
+            String key = field.getKey();
+            if (key.equals("$ref") && value.isString() && value.asString().startsWith("#")) {
+                copy.put(key, at + value.asString().substring(1));
+            } else if (key.equals("const") || key.equals("enum") || key.equals("default") || key.equals("examples")) {
+                copy.set(key, value); // values, not schemas
+            } else {
+                copy.set(key, relocated(value, at));
+            }
+        }
+        return copy;
     }
 
     private static JsonNode emptyObjectSchema() {

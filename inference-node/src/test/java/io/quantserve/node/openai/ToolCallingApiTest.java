@@ -131,6 +131,36 @@ class ToolCallingApiTest {
     }
 
     @Test
+    void requiredToolChoiceKeepsEachToolsOwnReferences() throws Exception {
+        // $defs (as Pydantic writes them) and "#" (the tool's own schema) still mean what they do in the tool
+        String tree = """
+                {"type": "function", "function": {"name": "plant", "parameters": {"type": "object",
+                 "properties": {"leaf": {"$ref": "#/$defs/Leaf"}, "kids": {"type": "array", "maxItems": 1,
+                  "items": {"$ref": "#"}}}, "required": ["leaf", "kids"], "additionalProperties": false,
+                 "$defs": {"Leaf": {"type": "integer", "minimum": 0, "maximum": 9}}}}}""";
+        for (int seed = 0; seed < 3; seed++) {
+            JsonNode choice = chat("{\"messages\": [{\"role\": \"user\", \"content\": \"Plant\"}], \"tools\": ["
+                    + tree + "], \"tool_choice\": \"required\", \"parallel_tool_calls\": false,"
+                    + " \"max_completion_tokens\": 600, \"temperature\": 1.0, \"seed\": " + seed + "}")
+                    .path("choices").get(0);
+            JsonNode calls = choice.path("message").path("tool_calls");
+            assertThat(calls.size()).as(choice.toString()).isPositive();
+            for (JsonNode call : calls) {
+                assertPlant(JSON.readTree(call.path("function").path("arguments").asString()));
+            }
+        }
+    }
+
+    /** {"leaf": 0-9, "kids": [at most one such plant]}, and nothing else. */
+    private static void assertPlant(JsonNode plant) {
+        assertThat(plant.propertyNames()).containsExactly("leaf", "kids");
+        assertThat(plant.path("leaf").isInt()).as(plant.toString()).isTrue();
+        assertThat(plant.path("leaf").asInt()).isBetween(0, 9);
+        assertThat(plant.path("kids").size()).isLessThanOrEqualTo(1);
+        plant.path("kids").forEach(ToolCallingApiTest::assertPlant);
+    }
+
+    @Test
     void autoToolChoiceLeavesAReplyWithoutToolCallBlocksAsContent() throws Exception {
         // stories260K's template ignores tools: the reply is the one the conversation gets without them
         JsonNode withTools = chat(body("\"temperature\": 0", 12)).path("choices").get(0);
