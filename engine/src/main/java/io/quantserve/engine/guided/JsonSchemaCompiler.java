@@ -8,6 +8,7 @@ import io.quantserve.engine.guided.ValueSpec.ObjectSpec;
 import io.quantserve.engine.guided.ValueSpec.Property;
 import io.quantserve.engine.guided.ValueSpec.Ref;
 import io.quantserve.engine.guided.ValueSpec.StringSpec;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -38,6 +39,14 @@ final class JsonSchemaCompiler {
     private static final Set<String> ANNOTATIONS = Set.of("title", "description", "$schema", "$id", "$comment",
             "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions");
     private static final Set<String> STRING_KEYWORDS = Set.of("minLength", "maxLength", "pattern", "format");
+    /**
+     * OpenAPI's formats of numbers (tool schemas often come from OpenAPI documents): the integer ones bound the value
+     * to their width; float and double say nothing JSON text can show.
+     */
+    private static final Map<String, BigDecimal[]> NUMBER_FORMATS = Map.of(
+            "int32", new BigDecimal[] {BigDecimal.valueOf(Integer.MIN_VALUE), BigDecimal.valueOf(Integer.MAX_VALUE)},
+            "int64", new BigDecimal[] {BigDecimal.valueOf(Long.MIN_VALUE), BigDecimal.valueOf(Long.MAX_VALUE)},
+            "float", new BigDecimal[0], "double", new BigDecimal[0]);
     private static final Set<String> NUMBER_KEYWORDS = Set.of("minimum", "maximum", "exclusiveMinimum",
             "exclusiveMaximum", "multipleOf");
     private static final Set<String> OBJECT_KEYWORDS = Set.of("properties", "required", "additionalProperties");
@@ -104,18 +113,8 @@ final class JsonSchemaCompiler {
         String combinator = combinators.getFirst();
         JsonNode value = node.get(combinator);
         String at = path + "/" + combinator;
-        if (combinator.equals("const")) {
-            return new Literal(value.toString());
-        }
-        if (combinator.equals("enum")) {
-            if (!value.isArray() || value.isEmpty()) {
-                throw error(at, "must be a non-empty array");
-            }
-            List<ValueSpec> literals = new ArrayList<>();
-            for (JsonNode v : value.values()) {
-                literals.add(new Literal(v.toString()));
-            }
-            return literals.size() == 1 ? literals.getFirst() : new AnyOf(literals);
+        if (combinator.equals("const") || combinator.equals("enum")) {
+            return literals(node, combinator, value, path, at);
         }
         // $ref and the schema lists: other constraints beside them would need an intersection of languages
         for (String keyword : node.propertyNames()) {
@@ -168,6 +167,47 @@ final class JsonSchemaCompiler {
         return ref;
     }
 
+    /**
+     * const and enum: their values, less those that the schema's type rules out (they could never validate); other
+     * keywords beside them (maxLength, minimum ...) would need each value checked against them, and are refused.
+     */
+    private ValueSpec literals(JsonNode node, String combinator, JsonNode value, String path, String at) {
+        for (String keyword : node.propertyNames()) {
+            if (!ANNOTATIONS.contains(keyword) && !keyword.equals(combinator) && !keyword.equals("nullable")
+                    && !keyword.equals("type")) {
+                throw error(path, "'" + combinator + "' together with '" + keyword + "' is not supported");
+            }
+        }
+        if (combinator.equals("enum") && (!value.isArray() || value.isEmpty())) {
+            throw error(at, "must be a non-empty array");
+        }
+        List<JsonNode> values = combinator.equals("const") ? List.of(value) : List.copyOf(value.values());
+        List<String> types = types(node, path);
+        List<ValueSpec> literals = new ArrayList<>();
+        for (JsonNode v : values) {
+            if (types.isEmpty() || types.stream().anyMatch(type -> isOfType(v, type))) {
+                literals.add(new Literal(v.toString()));
+            }
+        }
+        if (literals.isEmpty()) {
+            throw error(at, "no value is of type " + String.join("/", types));
+        }
+        return literals.size() == 1 ? literals.getFirst() : new AnyOf(literals);
+    }
+
+    private static boolean isOfType(JsonNode v, String type) {
+        return switch (type) {
+            case "string" -> v.isString();
+            case "integer" -> v.isIntegralNumber() || (v.isNumber() && v.decimalValue().stripTrailingZeros().scale() <= 0);
+            case "number" -> v.isNumber();
+            case "boolean" -> v.isBoolean();
+            case "null" -> v.isNull();
+            case "object" -> v.isObject();
+            case "array" -> v.isArray();
+            default -> false;
+        };
+    }
+
     private ValueSpec typed(JsonNode node, String path) {
         List<String> types = types(node, path);
         if (types.isEmpty()) {
@@ -176,6 +216,10 @@ final class JsonSchemaCompiler {
         for (String keyword : node.propertyNames()) {
             if (NUMBER_KEYWORDS.contains(keyword) && !types.contains("number") && !types.contains("integer")) {
                 throw error(path, "'" + keyword + "' does not apply to type " + String.join("/", types));
+            }
+            if (keyword.equals("format") && NUMBER_FORMATS.containsKey(node.get(keyword).asString(""))
+                    && (types.contains("number") || types.contains("integer"))) {
+                continue; // OpenAPI's int32, int64, float, double: see range
             }
             String owner = STRING_KEYWORDS.contains(keyword) ? "string"
                     : OBJECT_KEYWORDS.contains(keyword) ? "object"
@@ -359,6 +403,15 @@ final class JsonSchemaCompiler {
     private static CodePointDfa range(JsonNode node, boolean integer, String path) {
         NumberRanges.Bound lower = bound(node, "minimum", "exclusiveMinimum", true, path);
         NumberRanges.Bound upper = bound(node, "maximum", "exclusiveMaximum", false, path);
+        BigDecimal[] width = integer ? NUMBER_FORMATS.get(node.path("format").asString("")) : null;
+        if (width != null && width.length == 2) { // int32, int64: the type's range, within the bounds given
+            if (lower.value() == null || lower.value().compareTo(width[0]) < 0) {
+                lower = new NumberRanges.Bound(width[0], false);
+            }
+            if (upper.value() == null || upper.value().compareTo(width[1]) > 0) {
+                upper = new NumberRanges.Bound(width[1], false);
+            }
+        }
         JsonNode multiple = node.get("multipleOf");
         if (lower.value() == null && upper.value() == null && multiple == null) {
             return null;
