@@ -122,10 +122,13 @@ final class EbnfParser {
 
     private Expr postfixed(Expr item) {
         while (true) {
-            String at = at();
-            if (pos == text.length()) {
+            int before = pos;
+            skipSpace(); // "a" * repeats "a", as xgrammar and GBNF read it
+            if (pos == text.length() || "*+?{".indexOf(text.charAt(pos)) < 0) {
+                pos = before;
                 return item;
             }
+            String at = at();
             switch (text.charAt(pos)) {
                 case '*' -> item = new Repeat(item, 0, -1, at);
                 case '+' -> item = new Repeat(item, 1, -1, at);
@@ -316,6 +319,11 @@ final class EbnfParser {
             if (text.charAt(pos) == '\n') {
                 throw error("a character class ends at the end of its line: write a newline as \\n");
             }
+            if (text.charAt(pos) == '\\' && pos + 1 < text.length() && "dwsDWS".indexOf(text.charAt(pos + 1)) >= 0) {
+                members.add(shorthand(text.charAt(pos + 1)));
+                pos += 2;
+                continue;
+            }
             int lo = character();
             int hi = lo;
             if (pos + 1 < text.length() && text.charAt(pos) == '-' && text.charAt(pos + 1) != ']') {
@@ -337,6 +345,17 @@ final class EbnfParser {
             throw new IllegalArgumentException("grammar: " + at + ": the character class has no character");
         }
         return new Chars(chars);
+    }
+
+    /** A class's \\d \\w \\s (ASCII, as xgrammar reads them) or their complements \\D \\W \\S. */
+    private static CodePointSet shorthand(char c) {
+        CodePointSet set = switch (Character.toLowerCase(c)) {
+            case 'd' -> CodePointSet.of('0', '9');
+            case 'w' -> CodePointSet.union(List.of(CodePointSet.of('a', 'z'), CodePointSet.of('A', 'Z'),
+                    CodePointSet.of('0', '9'), CodePointSet.of('_')));
+            default -> CodePointSet.union(List.of(CodePointSet.of(' '), CodePointSet.of('\t', '\r')));
+        };
+        return Character.isUpperCase(c) ? set.complement() : set;
     }
 
     /** One character of a literal or class, an escape read whole. */

@@ -439,6 +439,9 @@ class EbnfGrammarTest {
         assertLanguage("root ::= root \"a\" | root | \"b\"", List.of("b", "ba", "baaa"), List.of("", "a", "ab"));
         assertLanguage("root ::= \"id-\" Regex(\"\\\\d{2}(\\\\.[a-z]+)?\") [^] ( ) \"\\e\\x1F600\\/\\?\"",
                 List.of("id-12\n\u001b😀/?", "id-07.ab😀\u001b😀/?"), List.of("id-1x\u001b😀/?", "id-12\u001b😀/?"));
+        // a space before a quantifier, and classes with \d \w \s and their complements (ASCII), as xgrammar reads them
+        assertLanguage("root ::= \"a\" * [\\d\\s]+ [\\W] {2} [\\w-]",
+                List.of("aa1 2..x", "7\t!?-", "a0 é_"), List.of("aa.!x", "1ab_", "1..é"));
         // a Regex's pattern keeps the regular expression's escapes: \. is a dot, \( a parenthesis
         assertLanguage("root ::= Regex(\"[0-9]+\\.[0-9]+\") \" \" Regex(\"\\(a\\) \\\"q\\\"\")",
                 List.of("1.2 (a) \"q\"", "10.25 (a) \"q\""), List.of("1x2 (a) \"q\"", "1\n2 (a) \"q\"",
