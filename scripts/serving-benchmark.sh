@@ -23,24 +23,16 @@ if [ ! -d "$model" ]; then
     --tokenizer ../shared/fixtures/tokenizers/llama2/tokenizer.model
 fi
 
+source scripts/node.sh
 run_mode() { # mode max_num_seqs
   local mode=$1 seqs=$2
-  ./quantserve serve --model "$model" --served-model-name "$shape" --port "$port" --max-num-seqs "$seqs" \
-    >"$work/node-$mode.log" 2>&1 &
-  local node=$!
-  trap 'kill $node 2>/dev/null || true' EXIT
-  for _ in $(seq 1 300); do
-    curl -sf "http://localhost:$port/health" >/dev/null 2>&1 && break
-    kill -0 $node 2>/dev/null || { echo "node failed to start; see $work/node-$mode.log" >&2; exit 1; }
-    sleep 1
-  done
+  start_node "$work/node-$mode.log" "$port" --model "$model" --served-model-name "$shape" --max-num-seqs "$seqs"
   for c in 1 4 16; do
     ./quantserve bench-serve --url "http://localhost:$port" --model "$shape" --dataset random \
       --input-len "$input_len" --output-len "$output_len" --num-prompts $((c < 4 ? 8 : c * 2)) \
       --request-rate inf --max-concurrency "$c" --result-json "$work/$mode-c$c.json" >/dev/null
   done
-  kill $node; wait $node 2>/dev/null || true
-  trap - EXIT
+  stop_node
 }
 
 run_mode batching 64

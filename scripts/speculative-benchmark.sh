@@ -25,25 +25,18 @@ for opening in "Once upon a time, there was a little girl named Lily." "Tom had 
   printf '{"prompt": "%s", "output_len": 200}\n' "$opening"
 done >"$dataset"
 
-run_mode() { # mode [speculative config]
+source scripts/node.sh
+run_mode() { # mode [more serve arguments]
   local mode=$1
   shift
-  ./quantserve serve --model "$model" --served-model-name stories --port "$port" "$@" >"$work/node-$mode.log" 2>&1 &
-  local node=$!
-  trap 'kill $node 2>/dev/null || true' EXIT
-  for _ in $(seq 1 300); do
-    curl -sf "http://localhost:$port/health" >/dev/null 2>&1 && break
-    kill -0 $node 2>/dev/null || { echo "node failed to start; see $work/node-$mode.log" >&2; exit 1; }
-    sleep 1
-  done
+  start_node "$work/node-$mode.log" "$port" --model "$model" --served-model-name stories "$@"
   for c in 1 4; do
     ./quantserve bench-serve --url "http://localhost:$port" --model stories --dataset "$dataset" \
       --num-prompts 16 --request-rate inf --max-concurrency "$c" --result-json "$work/$mode-c$c.json" >/dev/null
   done
   curl -sf "http://localhost:$port/metrics" | grep -E '^quantserve_spec_decode_num_(draft|accepted)_tokens_total ' \
     >"$work/$mode-metrics.txt" || true
-  kill $node; wait $node 2>/dev/null || true
-  trap - EXIT
+  stop_node
 }
 
 run_mode plain
