@@ -231,11 +231,9 @@ public final class EbnfGrammar {
                 }
                 case Repeat r -> {
                     Automaton a = automaton(r.item());
-                    if (a != null && (long) a.getNumStates() * Math.max(r.min(), r.max())
-                            > PythonRegex.MAX_REPEATED_STATES) {
-                        throw new IllegalArgumentException("grammar: the repetition at " + r.at() + " makes "
-                                + Math.max(r.min(), r.max()) + " copies of a " + a.getNumStates() + "-state part, too"
-                                + " large (at most " + PythonRegex.MAX_REPEATED_STATES + " states)");
+                    String problem = a == null ? null : PythonRegex.tooManyCopies(a, Math.max(r.min(), r.max()));
+                    if (problem != null) {
+                        throw new IllegalArgumentException("grammar: the repetition at " + r.at() + ": " + problem);
                     }
                     yield a == null ? null : r.max() < 0 ? Operations.repeat(a, r.min())
                             : Operations.repeat(a, r.min(), r.max());

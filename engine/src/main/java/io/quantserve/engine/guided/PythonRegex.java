@@ -308,10 +308,17 @@ final class PythonRegex {
      * be a billion states), so the copies' states are bounded here, before they are made.
      */
     private void checkCopies(Automaton a, int copies, int at) {
-        if ((long) a.getNumStates() * copies > MAX_REPEATED_STATES) {
-            throw error("a repeat of " + copies + " copies of a " + a.getNumStates() + "-state pattern is too large"
-                    + " (at most " + MAX_REPEATED_STATES + " states)", at);
+        String problem = tooManyCopies(a, copies);
+        if (problem != null) {
+            throw error(problem, at);
         }
+    }
+
+    /** Why {@code copies} copies of {@code a} are too many to build (grammars' repeats too), or null. */
+    static String tooManyCopies(Automaton a, int copies) {
+        return (long) a.getNumStates() * copies <= MAX_REPEATED_STATES ? null : "a repeat of " + copies
+                + " copies of a " + a.getNumStates() + "-state pattern is too large (at most " + MAX_REPEATED_STATES
+                + " states)";
     }
 
     private boolean peekRepeat() {

@@ -57,12 +57,12 @@ class ChatCompletionsController {
         GenerationParams params = requests.chat(request, tools);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
-        GenerationEvents events = new GenerationEvents(Boolean.TRUE.equals(request.returnTokenIds())
-                || StreamOptions.continuousUsage(request.streamOptions()));
+        boolean tokenIds = Boolean.TRUE.equals(request.returnTokenIds());
+        boolean continuous = StreamOptions.continuousUsage(request.streamOptions());
+        GenerationEvents events = new GenerationEvents(tokenIds || continuous);
         TextGeneration.Handle handle = generation.start(id, params, events);
         ReplyReader replies = new ReplyReader(reasoningParser, tools, params);
         LogprobBodies logprobBodies = this.logprobBodies.forRequest(request.returnTokensAsTokenIds());
-        boolean tokenIds = Boolean.TRUE.equals(request.returnTokenIds());
         List<Integer> promptIds = tokenIds ? CompletionsController.ids(params.prompts().getFirst().ids()) : null;
         if (!Boolean.TRUE.equals(request.stream())) {
             GenerationEvents.Collected whole = events.collect(params.choices(), handle);
@@ -85,7 +85,6 @@ class ChatCompletionsController {
                     .withPromptTokenIds(promptIds));
             streams.add(replies.stream());
         }
-        boolean continuous = StreamOptions.continuousUsage(request.streamOptions());
         int[] generated = {0};
         events.stream(SseWriter.open(response, json), handle, roles, d -> {
                     List<ChatCompletionChunk> chunks = chunks(id, created, d, streams.get(d.index()).next(d),

@@ -43,13 +43,13 @@ class CompletionsController {
         GenerationParams params = requests.completion(request);
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
-        GenerationEvents events = new GenerationEvents(Boolean.TRUE.equals(request.returnTokenIds())
-                || StreamOptions.continuousUsage(request.streamOptions()));
+        boolean tokenIds = Boolean.TRUE.equals(request.returnTokenIds());
+        boolean continuous = StreamOptions.continuousUsage(request.streamOptions());
+        GenerationEvents events = new GenerationEvents(tokenIds || continuous);
         TextGeneration.Handle handle = generation.start(id, params, events);
         boolean logprobs = params.logprobs() >= 0;
         boolean echo = Boolean.TRUE.equals(request.echo());
         Integer promptTop = request.promptLogprobs(); // vLLM's prompt_logprobs, null when not asked
-        boolean tokenIds = Boolean.TRUE.equals(request.returnTokenIds());
         LogprobBodies logprobBodies = this.logprobBodies.forRequest(request.returnTokensAsTokenIds());
         if (!Boolean.TRUE.equals(request.stream())) {
             GenerationEvents.Collected whole = events.collect(params.choices(), handle);
@@ -70,7 +70,6 @@ class CompletionsController {
             }
             return ResponseEntity.ok(new Completion(id, created, modelName, choices, UsageBody.of(whole.usage())));
         }
-        boolean continuous = StreamOptions.continuousUsage(request.streamOptions());
         int[] generated = {0};
         int[] offsets = new int[params.choices()]; // text already sent per choice, for the legacy text_offset
         boolean[] started = new boolean[params.choices()];
